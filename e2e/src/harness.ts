@@ -1,0 +1,147 @@
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The built CLI, exactly as a user runs it. */
+export const MYDOCKER_BIN = resolve(__dirname, '../../packages/cli/bin/mydocker');
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  cwd?: string;
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/**
+ * A throw-away engine: its own root, run root and cgroup parent, so tests never touch a real
+ * installation and can prove they left nothing behind.
+ */
+export class Sandbox {
+  readonly dir: string;
+  readonly root: string;
+  readonly runRoot: string;
+  readonly cgroupParent: string;
+  readonly tag: string;
+
+  constructor(label = 'e2e') {
+    this.dir = mkdtempSync(join(tmpdir(), `mydocker-${label}-`));
+    this.tag = this.dir.slice(-6).replace(/[^a-zA-Z0-9]/g, 'x');
+    this.root = join(this.dir, 'root');
+    this.runRoot = join(this.dir, 'run');
+    this.cgroupParent = `mydocker-test-${this.tag}`;
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      MYDOCKER_ROOT: this.root,
+      MYDOCKER_RUNROOT: this.runRoot,
+      MYDOCKER_CGROUP_PARENT: this.cgroupParent,
+      HOME: process.env.HOME ?? '/root',
+    };
+    return env;
+  }
+
+  /** Runs `mydocker ARGS...` to completion. */
+  run(args: string[], options: RunOptions = {}): Promise<Result> {
+    return runProcess(process.execPath, [MYDOCKER_BIN, ...args], { env: { ...this.env, ...options.env }, cwd: options.cwd }, options);
+  }
+
+  /** Synchronous form, handy in afterAll. */
+  runSync(args: string[], options: RunOptions = {}): Result {
+    const r = spawnSync(process.execPath, [MYDOCKER_BIN, ...args], {
+      env: { ...this.env, ...options.env },
+      input: options.input,
+      encoding: 'utf8',
+      timeout: options.timeoutMs ?? 60_000,
+    });
+    return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  /** Like run, but fails the test with the output when the exit code is not 0. */
+  async ok(args: string[], options: RunOptions = {}): Promise<string> {
+    const r = await this.run(args, options);
+    if (r.code !== 0) throw new Error(`mydocker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** Everything this sandbox could leave on the host; empty when clean. */
+  leftovers(): string[] {
+    const found: string[] = [];
+    const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+    for (const line of mountinfo.split('\n')) if (line.includes(this.dir)) found.push(`mount: ${line.split(' ')[4]}`);
+    for (const hierarchy of safeReaddir(CGROUP_ROOT)) {
+      const path = join(CGROUP_ROOT, hierarchy, this.cgroupParent);
+      if (existsSync(path)) found.push(`cgroup: ${path}`);
+    }
+    const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout ?? '';
+    for (const line of ps.split('\n')) {
+      if (line.includes(this.dir) && !line.includes(' ps -eo')) found.push(`process: ${line.trim()}`);
+    }
+    return found;
+  }
+
+  /** Force-removes every container, then checks nothing is left and deletes the roots. */
+  async destroy(): Promise<string[]> {
+    const ids = (await this.run(['ps', '-a', '-q'])).stdout.split('\n').filter(Boolean);
+    if (ids.length > 0) await this.run(['rm', '-f', '-v', ...ids]);
+    const networks = await this.run(['network', 'ls', '--format', '{{.Name}}']);
+    if (networks.code === 0) {
+      for (const name of networks.stdout.split('\n').filter(Boolean)) await this.run(['network', 'rm', name]);
+    }
+    const left = await waitFor(() => this.leftovers(), (l) => l.length === 0, 5000);
+    rmSync(this.dir, { recursive: true, force: true });
+    return left;
+  }
+}
+
+export function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Polls `get` until `done` holds or the time is up; returns the last value. */
+export async function waitFor<T>(get: () => T | Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await get();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    value = await get();
+  }
+  return value;
+}
+
+export function runProcess(file: string, args: string[], spawnOptions: SpawnOptions, options: RunOptions = {}): Promise<Result> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, args, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? 128 + (signal ? 9 : 0), stdout, stderr });
+    });
+    child.stdin!.end(options.input ?? '');
+  });
+}
+
+/** Runs a host command (ip, iptables, ...) synchronously. */
+export function host(cmd: string, args: string[]): Result {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}

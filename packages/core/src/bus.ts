@@ -1,0 +1,132 @@
+import { AsyncSeriesBailHook, AsyncSeriesHook, SyncHook } from 'tapable';
+import { CommandRegistry } from './commands';
+import type { EngineConfig } from './config';
+import type { ContainerContext } from './context';
+import { MissingPluginError, UsageError } from './errors';
+import { SERVICE_PACKAGES, type ServiceMap } from './services';
+import type { StorageDriver, StorageDriverRegistration } from './storage-driver';
+
+export interface InfoReport {
+  [section: string]: unknown;
+}
+
+/** What `system prune` found and removed, reported by each plugin. */
+export interface PruneReport {
+  /** Container ids that have a record. */
+  knownIds: Set<string>;
+  removed: string[];
+}
+
+export interface PluginInfo {
+  name: string;
+  packageName?: string;
+  version?: string;
+  path?: string;
+}
+
+function createHooks() {
+  return Object.freeze({
+    /** Check options before anything is touched; throw a UsageError to refuse. */
+    validate: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
+    /** Make what the container needs (record, root filesystem, address, log); register undo steps. */
+    create: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
+    /** The process exists in its namespaces but has not exec'd: attach cgroups, move the veth. */
+    created: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
+    /**
+     * `exec` made a process that waits before joining the container (its host PID is the second
+     * argument): cgroups attach it, as they did the container's PID 1 in `created`.
+     */
+    execCreated: new AsyncSeriesHook<[ContainerContext, number]>(['ctx', 'pid']),
+    /** The command runs: record it. */
+    started: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
+    /** Return a reason to refuse a stop. */
+    preStop: new AsyncSeriesBailHook<[ContainerContext], string | undefined>(['ctx']),
+    /** The process is gone: release cgroups, addresses, rules, mounts; record the exit. */
+    stopped: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
+    /** Guards: return a reason to refuse the removal. The first refusal wins and nothing is touched. */
+    preRemove: new AsyncSeriesBailHook<[ContainerContext], string | undefined>(['ctx']),
+    /** Delete layers, addresses, logs; the state store deletes the record last. */
+    remove: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
+    /** Contribute CLI commands. */
+    commands: new SyncHook<[CommandRegistry]>(['registry']),
+    /** Contribute sections to `mydocker info`. */
+    info: new AsyncSeriesHook<[InfoReport]>(['report']),
+    /** Find and remove leftovers of containers that have no record (after a crash). */
+    prune: new AsyncSeriesHook<[PruneReport]>(['report']),
+  });
+}
+
+export type LifecycleHooks = ReturnType<typeof createHooks>;
+
+/**
+ * The lifecycle bus: one frozen set of hooks, plus registries for services and storage drivers.
+ * Plugins `apply(bus)`; the engine and the CLI only call hooks and look services up by key.
+ */
+export class LifecycleBus {
+  readonly hooks: LifecycleHooks = createHooks();
+  readonly plugins: PluginInfo[] = [];
+  private readonly services = new Map<keyof ServiceMap, { impl: unknown; owner: string }>();
+  private readonly drivers = new Map<string, StorageDriverRegistration>();
+  private readonly claimedOptions = new Map<string, string>();
+  private driverInstance?: StorageDriver;
+
+  constructor(readonly config: EngineConfig) {}
+
+  provide<K extends keyof ServiceMap>(key: K, owner: string, impl: ServiceMap[K]): void {
+    this.services.set(key, { impl, owner });
+  }
+
+  has(key: keyof ServiceMap): boolean {
+    return this.services.has(key);
+  }
+
+  /** The service, or a MissingPluginError naming the package to install. */
+  need<K extends keyof ServiceMap>(key: K, what = `This command`): ServiceMap[K] {
+    const entry = this.services.get(key);
+    if (!entry) throw new MissingPluginError(what, SERVICE_PACKAGES[key]);
+    return entry.impl as ServiceMap[K];
+  }
+
+  /** A plugin declares which RunSpec options it handles; options nobody claims are refused. */
+  claim(owner: string, ...options: string[]): void {
+    for (const option of options) this.claimedOptions.set(option, owner);
+  }
+
+  isClaimed(option: string): boolean {
+    return this.claimedOptions.has(option);
+  }
+
+  registerStorageDriver(registration: StorageDriverRegistration): void {
+    this.drivers.set(registration.name, registration);
+  }
+
+  storageDriverNames(): string[] {
+    return [...this.drivers.keys()];
+  }
+
+  storageDriverRegistration(name: string): StorageDriverRegistration | undefined {
+    return this.drivers.get(name);
+  }
+
+  /** The configured driver, or the preferred supported one. */
+  storageDriver(): StorageDriver {
+    if (this.driverInstance) return this.driverInstance;
+    const wanted = this.config.storageDriver;
+    let registration: StorageDriverRegistration | undefined;
+    if (wanted) {
+      registration = this.drivers.get(wanted);
+      if (!registration) {
+        const known = this.storageDriverNames();
+        throw new UsageError(
+          `Unknown storage driver "${wanted}"${known.length ? ` (known: ${known.join(', ')})` : ''}: install the package that provides it and name it in the config's "plugins".`,
+        );
+      }
+      if (!registration.isSupported()) throw new UsageError(`The storage driver "${wanted}" is not supported on this host.`);
+    } else {
+      registration = [...this.drivers.values()].filter((d) => d.isSupported()).sort((a, b) => a.priority - b.priority)[0];
+      if (!registration) throw new MissingPluginError('Running a container', '@mydocker/aufs-storage');
+    }
+    this.driverInstance = registration.create({ home: `${this.config.root}/storage/${registration.name}`, config: this.config });
+    return this.driverInstance;
+  }
+}

@@ -1,0 +1,47 @@
+import type { LifecycleBus } from './bus';
+import type { EngineConfig } from './config';
+import type { Engine } from './engine';
+
+export interface CommandContext {
+  bus: LifecycleBus;
+  config: EngineConfig;
+  engine: Engine;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/**
+ * A CLI command contributed by a plugin, in yargs' shape. `builder` receives a yargs instance; the
+ * plugin need not depend on yargs itself. `run` returns the exit code (0 when it returns nothing).
+ */
+export interface CommandSpec {
+  command: string;
+  aliases?: string[];
+  describe: string;
+  builder?: (yargs: any) => any;
+  run(args: Record<string, any>, ctx: CommandContext): Promise<number | void>;
+}
+
+export interface RegisteredCommand extends CommandSpec {
+  owner: string;
+}
+
+export class CommandRegistry {
+  private readonly byName = new Map<string, RegisteredCommand>();
+
+  add(owner: string, spec: CommandSpec): void {
+    const name = spec.command.split(' ')[0];
+    if (this.byName.has(name)) {
+      throw new Error(`Command "${name}" is registered twice (${this.byName.get(name)!.owner} and ${owner}).`);
+    }
+    this.byName.set(name, { ...spec, owner });
+  }
+
+  get(name: string): RegisteredCommand | undefined {
+    return this.byName.get(name) ?? [...this.byName.values()].find((c) => c.aliases?.includes(name));
+  }
+
+  list(): RegisteredCommand[] {
+    return [...this.byName.values()];
+  }
+}

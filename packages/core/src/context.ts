@@ -1,0 +1,73 @@
+import type { EngineConfig } from './config';
+import type { ContainerRecord, ImageConfig, LogTarget, MountSpec, RunSpec, SecuritySpec } from './model';
+
+interface Undo {
+  owner: string;
+  fn: () => unknown;
+}
+
+/**
+ * What flows through the lifecycle hooks for one container. Plugins read the request, add what they
+ * prepared (root filesystem, mounts, log target) and register how to undo it: if any later step fails,
+ * the engine runs the undo steps in reverse so that a half-made container leaves nothing behind.
+ */
+export class ContainerContext {
+  /** Set by the image store in `validate`. */
+  image?: ImageConfig;
+  /** Set by the storage plugin in `create`: the mounted root filesystem. */
+  rootfs?: string;
+  /** Extra mounts (volumes, /etc/hosts, ...), added in `create`. */
+  readonly mounts: MountSpec[] = [];
+  /** Set by the logs plugin in `create`; without it a detached container's output is discarded. */
+  log?: LogTarget;
+  /** Set by the namespaces plugin in `validate` (defaults, --cap-add, ...). */
+  security?: SecuritySpec;
+  /** Namespaces the container shares with the host instead of getting its own (e.g. "net" for --net host). */
+  readonly sharedNamespaces = new Set<string>();
+  /** Why the container is stopping or being removed (for messages and plugins that care). */
+  force = false;
+  removeVolumes = false;
+  private readonly undos: Undo[] = [];
+
+  constructor(
+    readonly config: EngineConfig,
+    readonly record: ContainerRecord,
+    readonly spec: RunSpec = record.spec,
+  ) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  /** Per-plugin data kept in the record. */
+  ext<T>(plugin: string): T | undefined {
+    return this.record.ext[plugin] as T | undefined;
+  }
+
+  setExt(plugin: string, value: unknown): void {
+    this.record.ext[plugin] = value;
+  }
+
+  onRollback(owner: string, fn: () => unknown): void {
+    this.undos.push({ owner, fn });
+  }
+
+  /** Runs every undo step in reverse order; never throws, returns what failed. */
+  async rollback(): Promise<Error[]> {
+    const failures: Error[] = [];
+    while (this.undos.length > 0) {
+      const undo = this.undos.pop()!;
+      try {
+        await undo.fn();
+      } catch (err) {
+        failures.push(new Error(`${undo.owner}: ${(err as Error).message}`));
+      }
+    }
+    return failures;
+  }
+
+  /** Forget the undo steps once the container has started: from then on stop/rm clean up. */
+  commit(): void {
+    this.undos.length = 0;
+  }
+}

@@ -1,0 +1,218 @@
+import type { LifecycleBus } from './bus';
+import { ContainerContext } from './context';
+import { ConflictError, MissingPluginError, UsageError } from './errors';
+import { assertValidName, generateId, generateName } from './ids';
+import type { ContainerRecord, ExitStatus, RunSpec } from './model';
+import { isProcessAlive } from './process';
+
+/** RunSpec options that belong to a plugin: [option key, the flag a user typed, the package]. */
+const PLUGIN_OPTIONS: Array<[string, (s: RunSpec) => boolean, string, string]> = [
+  ['resources', (s) => Object.values(s.resources).some((v) => v !== undefined), 'The -m/--memory, --cpu-shares, --cpus, --cpuset-cpus and --pids-limit flags', '@mydocker/cgroups'],
+  ['network', (s) => s.network !== undefined && s.network !== 'none', 'The --net/--network flag', '@mydocker/network'],
+  ['publish', (s) => s.publish.length > 0, 'The -p/--publish flag', '@mydocker/network'],
+  ['volumes', (s) => s.volumes.length > 0, 'The -v/--volume flag', '@mydocker/aufs-storage'],
+  ['logOpts', (s) => s.logOpts.length > 0, 'The --log-opt flag', '@mydocker/logs'],
+];
+
+export interface RunResult {
+  record: ContainerRecord;
+  /** Foreground containers: how they ended. */
+  exit?: ExitStatus;
+}
+
+export interface StopOptions {
+  timeoutSeconds: number;
+}
+
+export interface RemoveOptions {
+  force: boolean;
+  volumes: boolean;
+}
+
+/**
+ * The container lifecycle, written once in terms of hooks and services. It knows no plugin: the state
+ * store, the runtime and the image store are looked up on the bus.
+ */
+export class Engine {
+  constructor(readonly bus: LifecycleBus) {}
+
+  get hooks() {
+    return this.bus.hooks;
+  }
+
+  /** A fresh record for a run request (not yet stored). */
+  newRecord(spec: RunSpec): ContainerRecord {
+    const name = spec.name ?? generateName();
+    assertValidName(name);
+    return {
+      id: generateId(),
+      name,
+      image: spec.image,
+      command: [...spec.command],
+      createdAt: new Date().toISOString(),
+      status: 'created',
+      env: [...spec.env],
+      hostname: spec.hostname ?? name,
+      workdir: spec.workdir ?? '/',
+      user: spec.user,
+      tty: spec.tty,
+      detach: spec.detach,
+      autoRemove: spec.autoRemove,
+      spec,
+      ext: {},
+    };
+  }
+
+  /** Every option that needs a plugin must be claimed by an installed one. */
+  checkOptionOwners(spec: RunSpec): void {
+    for (const [key, isSet, flag, pkg] of PLUGIN_OPTIONS) {
+      if (isSet(spec) && !this.bus.isClaimed(key)) throw new MissingPluginError(flag, pkg);
+    }
+  }
+
+  /**
+   * validate → create → spawn → created → start → started. A failure anywhere undoes what was made
+   * (in reverse order) before the error reaches the user.
+   */
+  async run(spec: RunSpec, onStarted?: (record: ContainerRecord) => void): Promise<RunResult> {
+    const store = this.bus.need('stateStore', 'Running a container');
+    const runtime = this.bus.need('runtime', 'Running a container');
+    this.bus.need('images', 'Running a container');
+    const ctx = new ContainerContext(this.bus.config, this.newRecord(spec), spec);
+    this.checkOptionOwners(spec);
+    await this.hooks.validate.promise(ctx);
+    if (ctx.record.command.length === 0) {
+      throw new UsageError('No command specified: give one after the image name, or use an image that has a default command.');
+    }
+    try {
+      await this.hooks.create.promise(ctx);
+      await runtime.spawn(ctx);
+      await this.hooks.created.promise(ctx);
+      await runtime.start(ctx);
+      ctx.record.status = 'running';
+      ctx.record.startedAt = new Date().toISOString();
+      await this.hooks.started.promise(ctx);
+    } catch (err) {
+      const failures = await ctx.rollback();
+      if (failures.length > 0) {
+        process.emitWarning(`clean-up after a failed run left problems: ${failures.map((f) => f.message).join('; ')}`);
+      }
+      throw err;
+    }
+    ctx.commit();
+    onStarted?.(ctx.record);
+    if (spec.detach) return { record: ctx.record };
+    const exit = await runtime.wait(ctx);
+    const record = await this.finalize(ctx.record.id, exit);
+    return { record: record ?? ctx.record, exit };
+  }
+
+  /**
+   * Brings the record in line with a container whose process has ended: the `stopped` hooks release
+   * what it held, then --rm removes it. Idempotent and safe to race: the monitor's clean-up command,
+   * `stop`, `rm -f` and a foreground `run` may all call it; the first does the work.
+   */
+  async finalize(ref: string, known?: ExitStatus): Promise<ContainerRecord | undefined> {
+    const store = this.bus.need('stateStore');
+    const runtime = this.bus.need('runtime');
+    const found = await store.find(ref);
+    if (!found) return undefined;
+    let autoRemove = false;
+    const record = await store.withLock(found.id, async () => {
+      const record = await store.find(found.id);
+      if (!record) return undefined;
+      if (record.status === 'stopped') return record;
+      if (record.status === 'running' && runtime.isRunning(record)) return record;
+      const exit = known ?? runtime.exitStatus(record);
+      const ctx = new ContainerContext(this.bus.config, record);
+      record.status = 'stopped';
+      record.finishedAt = new Date().toISOString();
+      if (exit) record.exitCode = exit.code;
+      await this.hooks.stopped.promise(ctx);
+      autoRemove = record.autoRemove;
+      return record;
+    });
+    if (record && autoRemove) await this.remove(record.id, { force: true, volumes: true });
+    return record;
+  }
+
+  async stop(ref: string, options: StopOptions): Promise<ContainerRecord> {
+    const store = this.bus.need('stateStore');
+    const runtime = this.bus.need('runtime');
+    const record = await store.get(ref);
+    if (record.status === 'running' && runtime.isRunning(record)) {
+      const refusal = await this.hooks.preStop.promise(new ContainerContext(this.bus.config, record));
+      if (refusal) throw new ConflictError(refusal);
+      runtime.signal(record, 'SIGTERM');
+      if (!(await runtime.waitExit(record, options.timeoutSeconds * 1000))) {
+        runtime.signal(record, 'SIGKILL');
+        await runtime.waitExit(record, 10_000);
+      }
+    }
+    await this.settle(record);
+    return (await store.find(record.id)) ?? { ...record, status: 'stopped' };
+  }
+
+  async kill(ref: string, signal: NodeJS.Signals | number): Promise<ContainerRecord> {
+    const store = this.bus.need('stateStore');
+    const runtime = this.bus.need('runtime');
+    const record = await store.get(ref);
+    if (!(record.status === 'running' && runtime.isRunning(record))) {
+      throw new ConflictError(`Container ${record.name} is not running.`);
+    }
+    runtime.signal(record, signal);
+    return record;
+  }
+
+  /** After the process is gone: let the monitor finish its clean-up, then make sure it happened. */
+  private async settle(record: ContainerRecord): Promise<void> {
+    const runtime = this.bus.need('runtime');
+    await runtime.waitMonitor(record, 10_000);
+    await this.finalize(record.id);
+  }
+
+  async remove(ref: string, options: RemoveOptions): Promise<ContainerRecord> {
+    const store = this.bus.need('stateStore');
+    const runtime = this.bus.need('runtime');
+    let record = await store.get(ref);
+    const running = record.status !== 'stopped' && runtime.isRunning(record);
+    if (options.force && running) {
+      runtime.signal(record, 'SIGKILL');
+      await runtime.waitExit(record, 10_000);
+    }
+    // A record left "running" or "created" by a process that is gone (or was just killed) is settled first.
+    if (record.status !== 'stopped' && (options.force || !running)) await this.settle(record);
+    return store.withLock(record.id, async () => {
+      const current = await store.find(record.id);
+      if (!current) return record; // removed meanwhile (--rm)
+      record = current;
+      const ctx = new ContainerContext(this.bus.config, record);
+      ctx.force = options.force;
+      ctx.removeVolumes = options.volumes;
+      const refusal = await this.hooks.preRemove.promise(ctx);
+      if (refusal) throw new ConflictError(refusal);
+      await this.hooks.remove.promise(ctx);
+      return record;
+    });
+  }
+
+  /** Records as stored, with the status corrected for processes that are gone (read-only). */
+  async list(): Promise<ContainerRecord[]> {
+    const store = this.bus.need('stateStore');
+    return (await store.list()).map((r) => this.view(r));
+  }
+
+  async inspect(ref: string): Promise<ContainerRecord> {
+    return this.view(await this.bus.need('stateStore').get(ref));
+  }
+
+  /** A running record whose process died without clean-up reads as stopped, with its code where known. */
+  view(record: ContainerRecord): ContainerRecord {
+    if (record.status !== 'running') return record;
+    const runtime = this.bus.has('runtime') ? this.bus.need('runtime') : undefined;
+    const alive = runtime ? runtime.isRunning(record) : isProcessAlive(record.pid, record.pidStartTime);
+    if (alive) return record;
+    const exit = runtime?.exitStatus(record);
+    return { ...record, status: 'stopped', exitCode: exit?.code ?? record.exitCode };
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The container model shared by every plugin. A RunSpec is what the user asked for, kept raw
+ * (strings as typed) so the CLI needs no knowledge of what a plugin accepts: each plugin parses
+ * and checks its own fields in the `validate` hook. A ContainerRecord is what the state store keeps.
+ */
+
+export type ContainerStatus = 'created' | 'running' | 'stopped';
+
+export interface ResourceOptions {
+  memory?: string;
+  memorySwap?: string;
+  cpuShares?: string;
+  cpus?: string;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  pidsLimit?: string;
+}
+
+export interface RunSpec {
+  /** Image reference; the CLI fills in the default image for the seed's `run /bin/top` form. */
+  image: string;
+  /** Arguments after the image; empty means the image's default command. */
+  command: string[];
+  name?: string;
+  detach: boolean;
+  tty: boolean;
+  interactive: boolean;
+  /** --rm: remove the container when it ends. */
+  autoRemove: boolean;
+  hostname?: string;
+  /** KEY=VALUE entries, already resolved by the CLI (-e KEY copies the caller's value, --env-file). */
+  env: string[];
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+  readOnly: boolean;
+  resources: ResourceOptions;
+  /** -v specs, raw. */
+  volumes: string[];
+  /** --net/--network; undefined means the engine default (no network but loopback). */
+  network?: string;
+  /** -p specs, raw. */
+  publish: string[];
+  capAdd: string[];
+  capDrop: string[];
+  privileged: boolean;
+  securityOpt: string[];
+  /** --log-opt KEY=VALUE entries, raw. */
+  logOpts: string[];
+}
+
+export function emptyRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {
+  return {
+    image: 'busybox',
+    command: [],
+    detach: false,
+    tty: false,
+    interactive: false,
+    autoRemove: false,
+    env: [],
+    readOnly: false,
+    resources: {},
+    volumes: [],
+    publish: [],
+    capAdd: [],
+    capDrop: [],
+    privileged: false,
+    securityOpt: [],
+    logOpts: [],
+    ...overrides,
+  };
+}
+
+/** What an image says about how to run it (OCI image config, the parts we use). */
+export interface ImageConfig {
+  env: string[];
+  cmd: string[];
+  entrypoint: string[];
+  workdir: string;
+  user?: string;
+}
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  /** The image reference as the user gave it. */
+  image: string;
+  imageId?: string;
+  /** The full argv the container runs (entrypoint + command). */
+  command: string[];
+  /** ISO 8601. */
+  createdAt: string;
+  status: ContainerStatus;
+  /** Host PID of the container's PID 1 while it runs. */
+  pid?: number;
+  /** /proc/PID/stat start time of `pid`, so a recycled PID is never mistaken for the container. */
+  pidStartTime?: number;
+  /** Host PID of the monitor (the native helper that stays as the container's parent). */
+  monitorPid?: number;
+  monitorStartTime?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  oomKilled?: boolean;
+  /** Resolved environment (image + user): `exec` reuses it. */
+  env: string[];
+  hostname: string;
+  workdir: string;
+  user?: string;
+  tty: boolean;
+  detach: boolean;
+  autoRemove: boolean;
+  /** The request as given, for `inspect` and for plugins that act again at stop/remove. */
+  spec: RunSpec;
+  /** Per-plugin data, keyed by plugin name (cgroups paths, network address, storage driver, ...). */
+  ext: Record<string, unknown>;
+}
+
+/** A mount the runtime makes inside the container before pivot_root. */
+export interface MountSpec {
+  source: string;
+  /** Absolute path inside the container. */
+  destination: string;
+  type: 'bind' | 'tmpfs';
+  readOnly?: boolean;
+  /** Extra options for tmpfs (e.g. "size=64m"). */
+  data?: string;
+}
+
+export interface LogTarget {
+  /** File the monitor appends to, in the k8s-file format (see @mydocker/logs). */
+  path: string;
+  /** Bytes before rotation; 0 = never rotate. */
+  maxSize: number;
+  /** Files kept including the live one (>= 1). */
+  maxFiles: number;
+}
+
+/** Security settings the runtime applies between pivot_root and exec. */
+export interface SecuritySpec {
+  /** Capability names without the CAP_ prefix, e.g. "CHOWN". */
+  capabilities: string[];
+  noNewPrivileges: boolean;
+  /** "default" or "unconfined". */
+  seccomp: 'default' | 'unconfined';
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  privileged: boolean;
+}
+
+export interface ExitStatus {
+  /** Docker-style code: the process's exit code, or 128 + signal number. */
+  code: number;
+  signal?: number;
+}

@@ -1,0 +1,73 @@
+import type { ContainerContext } from './context';
+import type { ContainerRecord, ExitStatus, ImageConfig } from './model';
+
+/**
+ * Services that one plugin provides and others (and the CLI) use. They are looked up on the bus by key,
+ * so that nothing imports a plugin by name; a missing one becomes a MissingPluginError naming the package.
+ */
+
+export interface StateStore {
+  /** Claim the record's id and name atomically; a ConflictError if the name is taken. Writes the record. */
+  reserve(record: ContainerRecord): Promise<void>;
+  /** Replace the record atomically (write to a temp file, fsync, rename). */
+  save(record: ContainerRecord): Promise<void>;
+  /** Look up by name, full id or unique id prefix; a NotFoundError otherwise. */
+  get(ref: string): Promise<ContainerRecord>;
+  find(ref: string): Promise<ContainerRecord | undefined>;
+  list(): Promise<ContainerRecord[]>;
+  /** Delete the record, its name and its directory. */
+  delete(id: string): Promise<void>;
+  /** Run `fn` holding this container's lock, exclusive across processes. */
+  withLock<T>(id: string, fn: () => Promise<T>): Promise<T>;
+  /** The directory that holds the container's record; plugins may keep files there (logs, exit status). */
+  containerDir(id: string): string;
+}
+
+export interface ResolvedImage {
+  id: string;
+  name: string;
+  config: ImageConfig;
+  /** Layer directories in overlay format, lowest first. */
+  layers: string[];
+}
+
+export interface ImageStore {
+  /** NotFoundError with Docker's wording when the image is unknown. */
+  resolve(ref: string): Promise<ResolvedImage>;
+}
+
+/**
+ * The process side of a container (namespaces, the native helper, the monitor).
+ * The engine calls spawn → (created hooks) → start, and for a foreground container wait.
+ */
+export interface Runtime {
+  /** Create the container's process in its namespaces, stopped before exec; sets record.pid and monitorPid. */
+  spawn(ctx: ContainerContext): Promise<void>;
+  /** Let the process go on to exec; rejects with a 126/127 error if the command cannot run. */
+  start(ctx: ContainerContext): Promise<void>;
+  /** Foreground containers: wait for the end, returning the exit status. */
+  wait(ctx: ContainerContext): Promise<ExitStatus>;
+  /** Send a signal to the container's PID 1. */
+  signal(record: ContainerRecord, signal: NodeJS.Signals | number): void;
+  /** True while the container's PID 1 lives. */
+  isRunning(record: ContainerRecord): boolean;
+  /** Wait for PID 1 to end; false on time-out. */
+  waitExit(record: ContainerRecord, timeoutMs: number): Promise<boolean>;
+  /** Wait for the monitor to finish (its clean-up included); false on time-out. */
+  waitMonitor(record: ContainerRecord, timeoutMs: number): Promise<boolean>;
+  /** The exit status the monitor recorded, if it did. */
+  exitStatus(record: ContainerRecord): ExitStatus | undefined;
+}
+
+export interface ServiceMap {
+  stateStore: StateStore;
+  runtime: Runtime;
+  images: ImageStore;
+}
+
+/** Which package provides each service, for the "install X" message. */
+export const SERVICE_PACKAGES: Record<keyof ServiceMap, string> = {
+  stateStore: '@mydocker/state-store',
+  runtime: '@mydocker/namespaces',
+  images: '@mydocker/aufs-storage',
+};

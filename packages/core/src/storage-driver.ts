@@ -1,0 +1,49 @@
+import type { EngineConfig } from './config';
+
+/**
+ * The storage driver contract. A driver turns an image's layers into a container's root filesystem and
+ * back into a layer; it owns nothing else (images, volumes and `cp` belong to the storage plugin that
+ * uses it). Compare containerd's Snapshotter (prepare, mounts, commit, remove, usage).
+ *
+ * Layers on disk use the overlay format whatever the driver: a deleted path is a character device 0:0
+ * with the deleted name, a directory whose lower contents are hidden carries the xattr
+ * `trusted.overlay.opaque=y`. A driver that does not use overlay must apply those itself.
+ *
+ * Every method is idempotent: it may be called again after a crash half-way through.
+ */
+export interface StorageDriver {
+  readonly name: string;
+  /** Create the container's writable layer over `lowerDirs` (layer directories, lowest first). */
+  create(id: string, lowerDirs: string[]): Promise<void>;
+  /** Make the container's root available and return its path. Mounting twice returns the same path. */
+  mount(id: string): Promise<string>;
+  /** Undo `mount`; a no-op when not mounted. */
+  unmount(id: string): Promise<void>;
+  /** Write the container's changes relative to its lower layers into the empty directory `targetDir`, in overlay format. */
+  diff(id: string, targetDir: string): Promise<void>;
+  /** Space used by the container's own changes. */
+  usage(id: string): Promise<{ bytes: number; inodes: number }>;
+  /** Unmount if needed and delete everything the driver holds for `id`; a no-op for an unknown id. */
+  remove(id: string): Promise<void>;
+  /** The container ids this driver holds data for (used to find leftovers). */
+  list(): Promise<string[]>;
+  /** Whether the container's root is mounted now. */
+  isMounted(id: string): Promise<boolean>;
+}
+
+export interface StorageDriverOptions {
+  /** A directory that belongs to this driver alone (`<root>/storage/<name>`). */
+  home: string;
+  config: EngineConfig;
+}
+
+export interface StorageDriverRegistration {
+  name: string;
+  /** The package that registered it, for `mydocker info`. */
+  packageName: string;
+  /** Whether this host can use the driver (e.g. aufs needs the kernel module). */
+  isSupported(): boolean;
+  /** Lower number = preferred when the config names no driver. */
+  priority: number;
+  create(options: StorageDriverOptions): StorageDriver;
+}
