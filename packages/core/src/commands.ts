@@ -19,6 +19,13 @@ export interface CommandSpec {
   aliases?: string[];
   describe: string;
   builder?: (yargs: any) => any;
+  /**
+   * Options end at the first positional; everything from there on is passed untouched in `args.rest`
+   * (for `run IMAGE CMD...` and `exec CONTAINER CMD...`, where later flags belong to CMD).
+   */
+  rawArgs?: boolean;
+  /** Hidden from help (internal commands such as the monitor's clean-up). */
+  hidden?: boolean;
   run(args: Record<string, any>, ctx: CommandContext): Promise<number | void>;
 }
 

@@ -111,8 +111,13 @@ export function discoverPlugins(options: DiscoveryOptions): DiscoveredPlugin[] {
 export function loadPluginClass(plugin: DiscoveredPlugin): PluginClass {
   const pkg = readPackage(plugin.dir) ?? {};
   const entry = join(plugin.dir, plugin.manifest.plugin ?? pkg.main ?? 'index.js');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(entry) as { default?: PluginClass; plugin?: PluginClass };
+  let mod: { default?: PluginClass; plugin?: PluginClass };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(entry);
+  } catch (err) {
+    throw new UsageError(`The plugin ${plugin.packageName} could not be loaded from ${entry} (${(err as Error).message.split('\n')[0]}): reinstall or rebuild it.`);
+  }
   const cls = mod.default ?? mod.plugin;
   if (typeof cls !== 'function') {
     throw new UsageError(`The plugin ${plugin.packageName} does not export a plugin class (default export or "plugin").`);

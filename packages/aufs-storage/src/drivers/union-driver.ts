@@ -1,0 +1,103 @@
+import type { StorageDriver, StorageDriverOptions } from '@mydocker/core';
+import { mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { copyTree, diskUsage, exists } from '../util/fs';
+import { isMountPoint, unmountAll } from '../util/mounts';
+
+/**
+ * What overlay and aufs share: `<home>/containers/<id>/{diff,work,merged,lower}`, where `lower/N` are
+ * symlinks to the layer directories (lowest = 0). Mount options then name `lower/0`, `lower/1`, ...
+ * relative to the container directory, so dozens of layers fit in mount(2)'s one-page option string.
+ */
+export abstract class UnionDriver implements StorageDriver {
+  abstract readonly name: string;
+  protected readonly containersDir: string;
+
+  constructor(protected readonly options: StorageDriverOptions) {
+    this.containersDir = join(options.home, 'containers');
+  }
+
+  /** Mount `merged` (cwd = the container directory; lower dirs given relative to it, lowest first). */
+  protected abstract mountUnion(dir: string, lowers: string[]): Promise<void>;
+
+  /** Lower directory paths as the driver's mount will see them (aufs converts them to its own format). */
+  protected async prepareLowers(_id: string, lowerDirs: string[]): Promise<string[]> {
+    return lowerDirs;
+  }
+
+  dir(id: string): string {
+    if (!/^[a-zA-Z0-9_.-]+$/.test(id) || id.startsWith('.')) throw new Error(`invalid container id ${JSON.stringify(id)}`);
+    return join(this.containersDir, id);
+  }
+
+  async create(id: string, lowerDirs: string[]): Promise<void> {
+    const dir = this.dir(id);
+    for (const sub of ['diff', 'work', 'merged', 'lower']) await mkdir(join(dir, sub), { recursive: true });
+    const lowers = await this.prepareLowers(id, lowerDirs.length > 0 ? lowerDirs : [await this.emptyLayer()]);
+    const existing = await readdir(join(dir, 'lower'));
+    if (existing.length === lowers.length) return;
+    // Written into a temporary directory and renamed, so a crash never leaves half a list.
+    const tmp = join(dir, 'lower.tmp');
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp);
+    for (const [i, target] of lowers.entries()) await symlink(target, join(tmp, String(i)));
+    await rm(join(dir, 'lower'), { recursive: true, force: true });
+    const { rename } = await import('node:fs/promises');
+    await rename(tmp, join(dir, 'lower'));
+  }
+
+  private async emptyLayer(): Promise<string> {
+    const empty = join(this.options.home, 'empty');
+    await mkdir(empty, { recursive: true });
+    return empty;
+  }
+
+  async mount(id: string): Promise<string> {
+    const dir = this.dir(id);
+    const merged = join(dir, 'merged');
+    if (isMountPoint(merged)) return merged;
+    if (!(await exists(join(dir, 'lower')))) throw new Error(`no layer for container ${id}`);
+    const count = (await readdir(join(dir, 'lower'))).length;
+    const lowers = Array.from({ length: count }, (_, i) => `lower/${i}`);
+    await this.mountUnion(dir, lowers);
+    return merged;
+  }
+
+  async unmount(id: string): Promise<void> {
+    await unmountAll(join(this.dir(id), 'merged'));
+  }
+
+  async diff(id: string, targetDir: string): Promise<void> {
+    await copyTree(join(this.dir(id), 'diff'), targetDir);
+  }
+
+  async usage(id: string): Promise<{ bytes: number; inodes: number }> {
+    return diskUsage(join(this.dir(id), 'diff'));
+  }
+
+  async remove(id: string): Promise<void> {
+    const dir = this.dir(id);
+    if (!(await exists(dir))) return;
+    await this.unmount(id);
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async list(): Promise<string[]> {
+    try {
+      return (await readdir(this.containersDir)).filter((n) => !n.startsWith('.'));
+    } catch {
+      return [];
+    }
+  }
+
+  async isMounted(id: string): Promise<boolean> {
+    return isMountPoint(join(this.dir(id), 'merged'));
+  }
+
+  /** The layer directories a container was created over (lowest first). */
+  async lowerDirs(id: string): Promise<string[]> {
+    const lower = join(this.dir(id), 'lower');
+    const names = (await readdir(lower)).sort((a, b) => Number(a) - Number(b));
+    return Promise.all(names.map((n) => readlink(join(lower, n))));
+  }
+}

@@ -1,0 +1,85 @@
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exec } from './exec';
+
+export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+
+/** Copies a tree keeping owners, modes, times, devices and xattrs (overlay's whiteouts and opaque marks). */
+export async function copyTree(source: string, target: string): Promise<void> {
+  await mkdir(target, { recursive: true });
+  await exec('cp', ['-a', '--no-target-directory', source, target]);
+}
+
+/** A whiteout: the character device 0:0 that overlay reads as "deleted". Node cannot mknod, so mknod(1) does. */
+export async function makeWhiteout(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true });
+  await exec('mknod', ['-m', '000', path, 'c', '0', '0']);
+}
+
+export function isWhiteoutStat(st: { isCharacterDevice(): boolean; rdev: number }): boolean {
+  return st.isCharacterDevice() && st.rdev === 0;
+}
+
+/** Node has no xattr API: setfattr/getfattr (Debian's `attr` package) stand in. */
+export async function setOpaque(dir: string): Promise<void> {
+  await exec('setfattr', ['-n', OPAQUE_XATTR, '-v', 'y', dir]);
+}
+
+/** Directories under `root` (relative paths) that carry the opaque mark, in one getfattr run. */
+export async function findOpaqueDirs(root: string): Promise<Set<string>> {
+  let out = '';
+  try {
+    out = (await exec('getfattr', ['-R', '-P', '--absolute-names', '-n', OPAQUE_XATTR, '-e', 'text', root])).stdout;
+  } catch (err) {
+    // getfattr exits 1 when some files lack the attribute; its stdout still lists those that have it.
+    out = ((err as { stdout?: string }).stdout ?? '') || '';
+  }
+  return parseOpaqueDump(out, root);
+}
+
+/** Parses `getfattr --dump` output ("# file: PATH" then `name="value"` lines). */
+export function parseOpaqueDump(out: string, root: string): Set<string> {
+  const found = new Set<string>();
+  let current: string | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('# file: ')) current = line.slice(8);
+    else if (current && line.startsWith(`${OPAQUE_XATTR}=`) && /="y"$/.test(line)) {
+      const rel = current === root ? '' : current.startsWith(`${root}/`) ? current.slice(root.length + 1) : undefined;
+      if (rel !== undefined) found.add(rel);
+    }
+  }
+  return found;
+}
+
+/** Bytes and inodes used under a directory (lstat sizes; hard links counted once). */
+export async function diskUsage(dir: string): Promise<{ bytes: number; inodes: number }> {
+  let bytes = 0;
+  let inodes = 0;
+  const seen = new Set<number>();
+  async function walk(path: string): Promise<void> {
+    let st;
+    try {
+      st = await lstat(path);
+    } catch {
+      return;
+    }
+    if (st.nlink > 1 && !st.isDirectory()) {
+      if (seen.has(st.ino)) return;
+      seen.add(st.ino);
+    }
+    inodes++;
+    bytes += st.isFile() ? st.size : 0;
+    if (st.isDirectory()) for (const name of await readdir(path)) await walk(join(path, name));
+  }
+  await walk(dir);
+  return { bytes, inodes };
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

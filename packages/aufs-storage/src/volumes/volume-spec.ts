@@ -1,0 +1,60 @@
+import { UsageError } from '@mydocker/core';
+import { isAbsolute, normalize } from 'node:path';
+
+/** One parsed `-v` argument. */
+export type VolumeSpec =
+  | { kind: 'bind'; source: string; destination: string; readOnly: boolean }
+  | { kind: 'named'; name: string; destination: string; readOnly: boolean }
+  | { kind: 'anonymous'; destination: string; readOnly: false };
+
+export const VOLUME_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function containerPath(raw: string, spec: string): string {
+  if (!isAbsolute(raw)) {
+    throw new UsageError(`Invalid volume "${spec}": the container path "${raw}" must be absolute.`);
+  }
+  const path = normalize(raw).replace(/\/+$/, '') || '/';
+  if (path === '/') throw new UsageError(`Invalid volume "${spec}": the container path cannot be "/".`);
+  return path;
+}
+
+function mode(raw: string | undefined, spec: string): boolean {
+  if (raw === undefined || raw === 'rw') return false;
+  if (raw === 'ro') return true;
+  throw new UsageError(`Invalid volume "${spec}": the mode "${raw}" is not "ro" or "rw".`);
+}
+
+/**
+ * Docker's three forms: `/host:/ctr[:ro|rw]` (bind), `name:/ctr[:ro|rw]` (named volume) and `/ctr`
+ * (anonymous volume). Anything else is refused with one sentence.
+ */
+export function parseVolumeSpec(spec: string): VolumeSpec {
+  if (spec.trim() === '') throw new UsageError('Invalid volume "": give /host/path:/container/path, name:/container/path or /container/path.');
+  const parts = spec.split(':');
+  if (parts.some((p) => p === '')) throw new UsageError(`Invalid volume "${spec}": it has an empty field.`);
+  if (parts.length > 3) throw new UsageError(`Invalid volume "${spec}": too many ":" separated fields (expected source:destination[:ro|rw]).`);
+  if (parts.length === 1) {
+    return { kind: 'anonymous', destination: containerPath(parts[0], spec), readOnly: false };
+  }
+  const [source, dest, opts] = parts;
+  const destination = containerPath(dest, spec);
+  const readOnly = mode(opts, spec);
+  if (isAbsolute(source)) return { kind: 'bind', source: normalize(source).replace(/(.)\/+$/, '$1'), destination, readOnly };
+  if (!VOLUME_NAME_PATTERN.test(source)) {
+    throw new UsageError(
+      `Invalid volume "${spec}": "${source}" is neither an absolute host path nor a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*).`,
+    );
+  }
+  return { kind: 'named', name: source, destination, readOnly };
+}
+
+/** Parses every `-v`, refusing two volumes on the same container path. */
+export function parseVolumeSpecs(specs: string[]): VolumeSpec[] {
+  const parsed = specs.map(parseVolumeSpec);
+  const seen = new Set<string>();
+  for (const v of parsed) {
+    if (seen.has(v.destination)) throw new UsageError(`Duplicate mount point: ${v.destination} is given by more than one -v.`);
+    seen.add(v.destination);
+  }
+  return parsed;
+}

@@ -1,0 +1,144 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MydockerError, sleep } from '@mydocker/core';
+
+/** Writes one cgroup control file; a kernel refusal becomes one sentence naming the file and value. */
+export function writeControl(path: string, value: string | number): void {
+  try {
+    writeFileSync(path, String(value));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    const why =
+      code === 'ENOENT'
+        ? 'the file does not exist (is the controller enabled?)'
+        : code === 'EPERM' || code === 'EACCES'
+          ? 'permission denied (the engine may lack CAP_SYS_RESOURCE for this value)'
+          : code === 'EINVAL'
+            ? 'the kernel refused the value'
+            : (err as Error).message;
+    throw new MydockerError(`Cannot set the cgroup limit: writing "${value}" to ${path} failed: ${why}.`);
+  }
+}
+
+export function readControl(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function readNumber(path: string): number | undefined {
+  const text = readControl(path);
+  if (text === undefined || text === '' || text === 'max') return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** "key value" lines (memory.stat, memory.events, cpu.stat, memory.oom_control). */
+export function readKeyed(path: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of (readControl(path) ?? '').split('\n')) {
+    const [key, value] = line.trim().split(/\s+/);
+    if (key && value !== undefined && Number.isFinite(Number(value))) out[key] = Number(value);
+  }
+  return out;
+}
+
+export function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Makes `path` (and missing parents) inside a cgroup mount; returns the directories it made, top first. */
+export function makeDirs(path: string): string[] {
+  const missing: string[] = [];
+  for (let p = path; !existsSync(p); p = dirname(p)) missing.unshift(p);
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new MydockerError(`Cannot create the cgroup ${dir}: ${(err as Error).message}.`);
+      }
+    }
+  }
+  return missing;
+}
+
+export function readPids(procsFile: string): number[] {
+  return (readControl(procsFile) ?? '')
+    .split('\n')
+    .map((s) => Number(s))
+    .filter((n) => Number.isInteger(n) && n > 0);
+}
+
+/** SIGKILLs every process listed in the procs files until they are empty (or the time is up). */
+export async function killAll(procsFiles: string[], timeoutMs = 3000): Promise<number[]> {
+  const killed = new Set<number>();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pids = procsFiles.flatMap(readPids);
+    if (pids.length === 0 || Date.now() > deadline) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed.add(pid);
+      } catch {
+        // Already gone.
+      }
+    }
+    await sleep(20);
+  }
+  return [...killed];
+}
+
+/** rmdir that tolerates a missing directory and retries while the kernel still reports it busy. */
+/** How a cgroup directory is removed; unit tests on a plain-directory tree pass one that deletes files too. */
+export type Rmdir = (path: string) => void;
+
+export async function removeDir(path: string, rmdir: Rmdir = rmdirSync, timeoutMs = 2000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    try {
+      rmdir(path);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return false;
+      if (code !== 'EBUSY' || Date.now() > deadline) {
+        throw new MydockerError(`Cannot remove the cgroup ${path}: ${(err as Error).message}.`);
+      }
+    }
+    await sleep(delay);
+  }
+}
+
+/**
+ * Removes the empty directories from `dir` up to (not including) `stopAt`: the cgroup parent goes
+ * when its last container does. A directory still in use by another container stays.
+ */
+export function removeEmptyParents(dir: string, stopAt: string, rmdir: Rmdir = rmdirSync): void {
+  for (let p = dir; p.length > stopAt.length && p.startsWith(stopAt + '/'); p = dirname(p)) {
+    if (childDirs(p).length > 0) return;
+    try {
+      rmdir(p);
+    } catch {
+      return;
+    }
+  }
+}
+
+/** Child directories of a cgroup directory (sub-cgroups), by name. */
+export function childDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,72 @@
+import { splitRunArgs } from '../run-flags';
+import { toRunSpec } from '../commands/run';
+import { resolveEnv } from '../env';
+import { splitGlobalFlags } from '../global-flags';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+describe('splitRunArgs', () => {
+  it("rewrites the seed's single-dash long flags and stops at the command", () => {
+    expect(splitRunArgs(['-d', '-name', 'test', '/bin/top'])).toEqual({ flags: ['-d', '--name', 'test'], rest: ['/bin/top'] });
+    expect(splitRunArgs(['-ti', '-cpushare', '512', '-net', 'br0', 'busybox', 'sh'])).toEqual({
+      flags: ['-ti', '--cpu-shares', '512', '--network', 'br0'],
+      rest: ['busybox', 'sh'],
+    });
+  });
+
+  it('leaves flags after the image to the command', () => {
+    expect(splitRunArgs(['--rm', 'busybox', 'ls', '-name', '-d'])).toEqual({ flags: ['--rm'], rest: ['busybox', 'ls', '-name', '-d'] });
+  });
+
+  it('knows which flags take a value, including grouped short flags', () => {
+    expect(splitRunArgs(['-e', 'A=1', '-v', '/a:/b', '-dm', '10m', 'busybox'])).toEqual({ flags: ['-e', 'A=1', '-v', '/a:/b', '-dm', '10m'], rest: ['busybox'] });
+    expect(splitRunArgs(['--name=x', '-it', 'busybox'])).toEqual({ flags: ['--name=x', '-it'], rest: ['busybox'] });
+    expect(splitRunArgs(['--', 'busybox', '-x'])).toEqual({ flags: [], rest: ['busybox', '-x'] });
+  });
+});
+
+describe('toRunSpec', () => {
+  it("treats an absolute first argument as a command in the default image (the seed's form)", () => {
+    const spec = toRunSpec({ detach: true, name: 'test' }, ['/bin/top'], 'busybox', {});
+    expect(spec).toMatchObject({ image: 'busybox', command: ['/bin/top'], name: 'test', detach: true });
+  });
+
+  it('maps resource flags raw, for the cgroups plugin to check', () => {
+    const spec = toRunSpec({ memory: '100m', 'cpu-shares': '512', 'cpuset-cpus': '0' }, ['busybox', 'true'], 'busybox', {});
+    expect(spec.resources).toMatchObject({ memory: '100m', cpuShares: '512', cpusetCpus: '0' });
+    expect(spec.command).toEqual(['true']);
+  });
+
+  it('refuses a run without image, and empty values', () => {
+    expect(() => toRunSpec({}, [], 'busybox', {})).toThrow(/needs an image/);
+    expect(() => toRunSpec({ name: '' }, ['busybox'], 'busybox', {})).toThrow(/--name flag needs a non-empty value/);
+  });
+});
+
+describe('resolveEnv', () => {
+  it('copies KEY from the caller only when asked, and never the rest of the caller env', () => {
+    expect(resolveEnv(['A=1', 'HOME', 'MISSING'], [], { HOME: '/root', SECRET: 'x' })).toEqual(['A=1', 'HOME=/root']);
+  });
+
+  it('reads env files, skipping comments and blank lines', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mydocker-unit-'));
+    const file = join(dir, 'env');
+    writeFileSync(file, '# comment\n\nA=1\nB=two words\n');
+    expect(resolveEnv(['C=3'], [file], {})).toEqual(['A=1', 'B=two words', 'C=3']);
+  });
+
+  it('refuses malformed names', () => {
+    expect(() => resolveEnv(['=x'], [], {})).toThrow(/Invalid environment variable/);
+    expect(() => resolveEnv(['1A=x'], [], {})).toThrow(/Invalid environment variable/);
+    expect(() => resolveEnv([], ['/nonexistent/env'], {})).toThrow(/Cannot read the env file/);
+  });
+});
+
+describe('splitGlobalFlags', () => {
+  it('takes engine flags before the command only', () => {
+    expect(splitGlobalFlags(['--root', '/tmp/r', 'run', '--root', 'x'])).toMatchObject({ flags: { root: '/tmp/r' }, command: 'run', rest: ['--root', 'x'] });
+    expect(() => splitGlobalFlags(['--bogus', 'ps'])).toThrow(/Unknown flag --bogus/);
+    expect(() => splitGlobalFlags(['--root'])).toThrow(/needs a value/);
+  });
+});

@@ -1,0 +1,69 @@
+import { emptyRunSpec, UsageError, type CommandSpec, type RunSpec } from '@mydocker/core';
+import { resolveEnv } from '../env';
+import { RUN_FLAGS } from '../run-flags';
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+const str = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
+
+/** `run` flags and positionals → the RunSpec the engine and plugins work from. */
+export function toRunSpec(args: Record<string, any>, rest: string[], defaultImage: string, callerEnv: NodeJS.ProcessEnv): RunSpec {
+  if (rest.length === 0) throw new UsageError('"run" needs an image or a command: mydocker run [OPTIONS] IMAGE [COMMAND] [ARG...].');
+  // The seed's form `run /bin/top` names no image: an absolute path is a command in the default image.
+  const [image, command] = rest[0].startsWith('/') ? [defaultImage, rest] : [rest[0], rest.slice(1)];
+  if (image === '') throw new UsageError('The image name must not be empty.');
+  for (const flag of ['name', 'hostname', 'workdir', 'user', 'memory', 'network']) {
+    if (args[flag] !== undefined && String(args[flag]) === '') throw new UsageError(`The --${flag} flag needs a non-empty value.`);
+  }
+  return emptyRunSpec({
+    image,
+    command,
+    name: str(args.name),
+    detach: Boolean(args.detach),
+    tty: Boolean(args.tty),
+    interactive: Boolean(args.interactive),
+    autoRemove: Boolean(args.rm),
+    hostname: str(args.hostname),
+    env: resolveEnv(list(args.env), list(args['env-file']), callerEnv),
+    workdir: str(args.workdir),
+    user: str(args.user),
+    entrypoint: str(args.entrypoint),
+    readOnly: Boolean(args['read-only']),
+    resources: {
+      memory: str(args.memory),
+      memorySwap: str(args['memory-swap']),
+      cpuShares: str(args['cpu-shares']),
+      cpus: str(args.cpus),
+      cpusetCpus: str(args['cpuset-cpus']),
+      cpusetMems: str(args['cpuset-mems']),
+      pidsLimit: str(args['pids-limit']),
+    },
+    volumes: list(args.volume),
+    network: str(args.network),
+    publish: list(args.publish),
+    capAdd: list(args['cap-add']),
+    capDrop: list(args['cap-drop']),
+    privileged: Boolean(args.privileged),
+    securityOpt: list(args['security-opt']),
+    logOpts: list(args['log-opt']),
+  });
+}
+
+export const runCommand: CommandSpec = {
+  command: 'run [OPTIONS] IMAGE [COMMAND] [ARG...]',
+  describe: 'Run a command in a new container',
+  rawArgs: true,
+  builder: (y) => {
+    for (const f of RUN_FLAGS) y.option(f.name, { alias: f.alias, type: f.type, describe: f.describe });
+    return y;
+  },
+  async run(args, { engine, config, stdout }) {
+    const spec = toRunSpec(args, args.rest as string[], config.defaultImage, process.env);
+    if (spec.detach && spec.autoRemove === false && spec.tty && spec.interactive) {
+      // -dit is fine: output goes to the log, nobody is attached.
+    }
+    const result = await engine.run(spec, (record) => {
+      if (spec.detach) stdout.write(`${record.id}\n`);
+    });
+    return result.exit?.code ?? 0;
+  },
+};

@@ -1,0 +1,84 @@
+/**
+ * The run flags, in one table: yargs options, the seed's single-dash spellings (`-name test`,
+ * `-cpushare 512`, `-net br0`) and which ones take a value, which is what splitting
+ * "flags before the image" from "the command's own arguments" needs.
+ */
+export interface FlagDef {
+  name: string;
+  alias?: string[];
+  type: 'boolean' | 'string' | 'array';
+  describe: string;
+  /** Single-dash long spellings from the seed, rewritten to `--name` before yargs sees them. */
+  seed?: string[];
+}
+
+export const RUN_FLAGS: FlagDef[] = [
+  { name: 'detach', alias: ['d'], type: 'boolean', describe: 'Run in the background and print the container id' },
+  { name: 'tty', alias: ['t'], type: 'boolean', describe: 'Allocate a pseudo-terminal' },
+  { name: 'interactive', alias: ['i'], type: 'boolean', describe: 'Keep stdin open' },
+  { name: 'name', type: 'string', describe: 'Container name', seed: ['-name'] },
+  { name: 'env', alias: ['e'], type: 'array', describe: 'Set an environment variable (KEY=VALUE, or KEY to copy yours)' },
+  { name: 'env-file', type: 'array', describe: 'Read environment variables from a file' },
+  { name: 'rm', type: 'boolean', describe: 'Remove the container when it exits' },
+  { name: 'hostname', type: 'string', describe: 'Container host name (default: its name)' },
+  { name: 'workdir', alias: ['w'], type: 'string', describe: 'Working directory inside the container' },
+  { name: 'user', alias: ['u'], type: 'string', describe: 'UID[:GID] to run as' },
+  { name: 'entrypoint', type: 'string', describe: "Override the image's entrypoint" },
+  { name: 'read-only', type: 'boolean', describe: 'Mount the root filesystem read-only' },
+  { name: 'memory', alias: ['m'], type: 'string', describe: 'Memory limit (e.g. 100m)' },
+  { name: 'memory-swap', type: 'string', describe: 'Memory + swap limit (-1: unlimited)' },
+  { name: 'cpu-shares', alias: ['c'], type: 'string', describe: 'CPU shares (relative weight)', seed: ['-cpushare'] },
+  { name: 'cpus', type: 'string', describe: 'Number of CPUs (e.g. 1.5)' },
+  { name: 'cpuset-cpus', type: 'string', describe: 'CPUs allowed (e.g. 0-1)', seed: ['-cpuset'] },
+  { name: 'cpuset-mems', type: 'string', describe: 'Memory nodes allowed' },
+  { name: 'pids-limit', type: 'string', describe: 'Maximum number of processes' },
+  { name: 'volume', alias: ['v'], type: 'array', describe: 'Bind mount or volume (/host:/ctr[:ro], name:/ctr, /ctr)' },
+  { name: 'network', alias: ['net'], type: 'string', describe: 'Network to join (bridge network name, none, host)', seed: ['-net', '-network'] },
+  { name: 'publish', alias: ['p'], type: 'array', describe: 'Publish a port ([IP:]HOST:CTR[/tcp|udp])' },
+  { name: 'cap-add', type: 'array', describe: 'Add a capability' },
+  { name: 'cap-drop', type: 'array', describe: 'Drop a capability' },
+  { name: 'privileged', type: 'boolean', describe: 'Give all capabilities and no seccomp filter' },
+  { name: 'security-opt', type: 'array', describe: 'no-new-privileges, seccomp=unconfined' },
+  { name: 'log-opt', type: 'array', describe: 'Log options (max-size=10m, max-file=3)' },
+];
+
+const BOOLEAN_SHORTS = new Set(RUN_FLAGS.filter((f) => f.type === 'boolean').flatMap((f) => (f.alias ?? []).filter((a) => a.length === 1)));
+
+function lookup(token: string): FlagDef | undefined {
+  const bare = token.replace(/^--?/, '').split('=')[0];
+  return RUN_FLAGS.find((f) => f.name === bare || f.alias?.includes(bare));
+}
+
+/**
+ * Splits `run` arguments at the image: everything before it is ours (with the seed's single-dash long
+ * flags rewritten for yargs), everything from the image on is the container's.
+ */
+export function splitRunArgs(args: string[]): { flags: string[]; rest: string[] } {
+  const flags: string[] = [];
+  let i = 0;
+  while (i < args.length) {
+    let token = args[i];
+    if (token === '--') {
+      i++;
+      break;
+    }
+    if (!token.startsWith('-') || token === '-') break;
+    const seed = RUN_FLAGS.find((f) => f.seed?.includes(token.split('=')[0]));
+    if (seed) token = `--${seed.name}${token.includes('=') ? token.slice(token.indexOf('=')) : ''}`;
+    flags.push(token);
+    i++;
+    const def = token.startsWith('--') ? lookup(token) : undefined;
+    let takesValue = def !== undefined && def.type !== 'boolean' && !token.includes('=');
+    if (!token.startsWith('--') && token.length >= 2) {
+      // A group of short flags (-ti, -dm 10m): only the last one may take a value, the next token.
+      const letters = token.slice(1);
+      const last = letters[letters.length - 1];
+      const allBooleanBefore = [...letters.slice(0, -1)].every((l) => BOOLEAN_SHORTS.has(l));
+      const lastDef = RUN_FLAGS.find((f) => f.alias?.includes(last));
+      takesValue = allBooleanBefore && lastDef !== undefined && lastDef.type !== 'boolean';
+      if (letters.length > 1 && !allBooleanBefore && lastDef === undefined) takesValue = false;
+    }
+    if (takesValue && i < args.length) flags.push(args[i++]);
+  }
+  return { flags, rest: args.slice(i) };
+}

@@ -1,0 +1,102 @@
+/* mydocker-init: shared declarations of the native helper. */
+#ifndef MYDOCKER_HELPER_H
+#define MYDOCKER_HELPER_H
+
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CTL_FD 3
+#define MAX_LIST 256
+
+struct mount_entry {
+  char *type;   /* "bind" or "tmpfs" */
+  char *source;
+  char *dest;
+  int readonly;
+  char *data;
+};
+
+struct list {
+  char *items[MAX_LIST + 1];
+  int n;
+};
+
+struct config {
+  char *mode; /* "run" or "exec" */
+  char *rootfs;
+  struct list args, env, caps, masked, readonly_paths, exit_command, shared;
+  struct mount_entry mounts[MAX_LIST];
+  int n_mounts;
+  char *hostname, *workdir, *user;
+  int tty, interactive, detach, readonly_root, no_new_privs, seccomp, privileged;
+  char *log_path;
+  long long log_max_size;
+  int log_max_files;
+  char *exit_file;
+  pid_t target_pid; /* exec mode */
+};
+
+/* config.c */
+int read_config(int fd, struct config *cfg, char *err, size_t errlen);
+int list_has(const struct list *l, const char *s);
+
+/* util.c */
+void die_ctl(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+int write_all(int fd, const void *buf, size_t len);
+int ctl_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ctl_read_line(char *buf, size_t len);
+void report_child_error(int errfd, int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
+void reset_signals(void);
+int open_in_root(int rootfd, const char *path, int flags);
+int make_in_root(int rootfd, const char *path, int as_file, char *err, size_t errlen);
+
+/* rootfs.c */
+void setup_rootfs(struct config *cfg, int errfd);
+
+/* security.c */
+struct ids {
+  uid_t uid;
+  gid_t gid;
+  gid_t groups[64];
+  int n_groups;
+  char home[256];
+};
+void resolve_user(const char *spec, struct ids *ids, int errfd);
+void apply_security(struct config *cfg, const struct ids *ids, int errfd);
+
+/* execcmd.c */
+void exec_command(struct config *cfg, const struct ids *ids, int errfd) __attribute__((noreturn));
+
+/* logfile.c */
+struct logfile {
+  int fd;
+  char *path;
+  long long size, max_size;
+  int max_files;
+};
+void log_open(struct logfile *lf, const char *path, long long max_size, int max_files);
+void log_write(struct logfile *lf, const char *stream, const char *buf, size_t len);
+void log_close(struct logfile *lf);
+
+/* monitor.c */
+int run_mode(struct config *cfg) __attribute__((noreturn));
+
+/* nsexec.c */
+int exec_mode(struct config *cfg) __attribute__((noreturn));
+
+/* relay.c */
+struct relay {
+  int master;       /* pty master, or -1 */
+  int out_fd, err_fd; /* pipes from the container (no pty), or -1 */
+  int in_fd;        /* our stdin to relay into the pty, or -1 */
+  int tee;          /* copy output to our stdout/stderr */
+  struct logfile *log;
+};
+void relay_chunk(struct relay *r, int from, const char *stream, int to);
+void set_raw_mode(int fd);
+void restore_terminal(void);
+void copy_winsize(int from, int to);
+int open_pty(int *master, int *slave, char *err, size_t errlen);
+
+#endif

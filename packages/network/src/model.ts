@@ -1,0 +1,68 @@
+/** A user-created network, stored as <root>/networks/<name>.json. */
+export interface NetworkConfig {
+  id: string;
+  name: string;
+  driver: 'bridge';
+  subnet: string;
+  gateway: string;
+  /** The Linux bridge on the host (at most 15 characters). */
+  bridge: string;
+  createdAt: string;
+}
+
+/** One address held by one container in one network. */
+export interface Allocation {
+  containerId: string;
+  containerName: string;
+  hostVeth: string;
+}
+
+/** A host port held by one container; the key is "proto/hostIp:hostPort". */
+export interface PortHolder {
+  containerId: string;
+  containerName: string;
+}
+
+/** IPAM and port reservations of every network of one engine root, changed only under the lock. */
+export interface IpamState {
+  /** network name → ip → holder. */
+  allocations: Record<string, Record<string, Allocation>>;
+  ports: Record<string, PortHolder>;
+}
+
+export interface PortMapping {
+  protocol: 'tcp' | 'udp';
+  /** "" means every host address. */
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+}
+
+/** How a container is attached to one network. */
+export interface Endpoint {
+  network: string;
+  networkId: string;
+  bridge: string;
+  ip: string;
+  prefixLength: number;
+  gateway: string;
+  mac: string;
+  hostVeth: string;
+  /** The interface name inside the container (eth0, eth1 for `network connect`, ...). */
+  ifname: string;
+}
+
+export type NetworkMode = 'none' | 'host' | 'bridge';
+
+/** What the plugin keeps in record.ext.network (shown by `inspect`). */
+export interface NetworkExt {
+  mode: NetworkMode;
+  /** The primary endpoint's fields, for a quick look. */
+  network?: string;
+  ip?: string;
+  gateway?: string;
+  mac?: string;
+  hostVeth?: string;
+  ports: PortMapping[];
+  endpoints: Endpoint[];
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up mydocker on a fresh Debian/Ubuntu machine (as root) and runs a first container.
+#   apt packages the engine needs at run and build time, npm ci, the build, a `mydocker` link on PATH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "mydocker setup: run as root (containers need root): sudo bash scripts/setup.sh" >&2
+  exit 1
+fi
+
+# busybox-static: the default busybox image; gcc + libseccomp-dev: the native helper; iptables, iproute2:
+# bridge networks; util-linux (nsenter, script), procps (ps): e2e tests; runc: the benchmark's baseline.
+APT_PACKAGES=(busybox-static gcc make libc6-dev libseccomp-dev iptables iproute2 util-linux procps runc ca-certificates)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "mydocker setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "mydocker setup: Node.js 20 or newer is needed (apt-get install nodejs, or nodesource)." >&2
+  exit 1
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
+ln -sf "$PWD/packages/cli/bin/mydocker" /usr/local/bin/mydocker
+
+if [ "${MYDOCKER_SETUP_SKIP_DEMO:-}" != "1" ]; then
+  echo "mydocker setup: done. A first container from the default busybox image:"
+  mydocker run --rm busybox echo "hello from a mydocker container"
+fi
