@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MydockerError, sleep } from '@mydocker/core';
+import { isProcessAlive, MydockerError, sleep } from '@mydocker/core';
 
 /** Writes one cgroup control file; a kernel refusal becomes one sentence naming the file and value. */
 export function writeControl(path: string, value: string | number): void {
@@ -76,14 +76,17 @@ export function readPids(procsFile: string): number[] {
     .filter((n) => Number.isInteger(n) && n > 0);
 }
 
-/** SIGKILLs every process listed in the procs files until they are empty (or the time is up). */
+/**
+ * SIGKILLs every live process listed in the procs files until none is left (or the time is up).
+ * Zombies count as gone: they hold nothing and leave the cgroup when reaped.
+ */
 export async function killAll(procsFiles: string[], timeoutMs = 3000): Promise<number[]> {
   const killed = new Set<number>();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const pids = procsFiles.flatMap(readPids);
-    if (pids.length === 0 || Date.now() > deadline) break;
-    for (const pid of pids) {
+    const alive = procsFiles.flatMap(readPids).filter((pid) => isProcessAlive(pid));
+    if (alive.length === 0 || Date.now() > deadline) break;
+    for (const pid of alive) {
       try {
         process.kill(pid, 'SIGKILL');
         killed.add(pid);
@@ -96,7 +99,6 @@ export async function killAll(procsFiles: string[], timeoutMs = 3000): Promise<n
   return [...killed];
 }
 
-/** rmdir that tolerates a missing directory and retries while the kernel still reports it busy. */
 /** How a cgroup directory is removed; unit tests on a plain-directory tree pass one that deletes files too. */
 export type Rmdir = (path: string) => void;
 

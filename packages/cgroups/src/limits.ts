@@ -21,6 +21,8 @@ export interface CgroupsExt {
   version: 1 | 2;
   /** Controller (v1) or "unified" (v2) → absolute cgroup directory of the container. */
   paths: Record<string, string>;
+  /** The cgroup parent (relative to each hierarchy) the container was made under. */
+  parent: string;
   limits: Limits;
 }
 

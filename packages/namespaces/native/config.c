@@ -115,7 +115,7 @@ int read_config(int fd, struct config *cfg, char *err, size_t errlen) {
     char *entry = buf + start;
     size_t elen = strlen(entry);
     char copy[64];
-    snprintf(copy, sizeof copy, "%s", entry);
+    snprintf(copy, sizeof copy, "%.60s", entry);
     if (set_entry(cfg, entry) < 0) {
       snprintf(err, errlen, "bad launch config entry \"%s\"", copy);
       return -1;

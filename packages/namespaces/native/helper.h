@@ -53,6 +53,7 @@ int make_in_root(int rootfd, const char *path, int as_file, char *err, size_t er
 
 /* rootfs.c */
 void setup_rootfs(struct config *cfg, int errfd);
+void finish_rootfs(struct config *cfg, int errfd);
 
 /* security.c */
 struct ids {
@@ -85,18 +86,25 @@ int run_mode(struct config *cfg) __attribute__((noreturn));
 /* nsexec.c */
 int exec_mode(struct config *cfg) __attribute__((noreturn));
 
-/* relay.c */
-struct relay {
-  int master;       /* pty master, or -1 */
-  int out_fd, err_fd; /* pipes from the container (no pty), or -1 */
-  int in_fd;        /* our stdin to relay into the pty, or -1 */
-  int tee;          /* copy output to our stdout/stderr */
-  struct logfile *log;
-};
-void relay_chunk(struct relay *r, int from, const char *stream, int to);
+/* terminal.c */
 void set_raw_mode(int fd);
 void restore_terminal(void);
 void copy_winsize(int from, int to);
 int open_pty(int *master, int *slave, char *err, size_t errlen);
+
+/* supervise.c */
+struct supervision {
+  pid_t child;
+  int ctl_open;     /* the driver still listens on the control socket */
+  int master;       /* pty master, or -1 */
+  int out_fd, err_fd; /* the container's stdout/stderr pipes, or -1 */
+  int relay_stdin;  /* copy our stdin into the pty */
+  int tee;          /* copy output to our stdout/stderr */
+  struct logfile *log;
+  int status;       /* wait status once the child ended */
+};
+void block_signals(void);
+void supervise(struct supervision *s);
+int exit_code_of(int status);
 
 #endif

@@ -68,7 +68,7 @@ export function findPortConflict(
 
 export function reservePorts(state: IpamState, wanted: PortMapping[], holder: PortHolder): void {
   for (const m of wanted) {
-    for (const [key, h] of Object.entries(state.ports)) if (clashes(m, keyToMapping(key))) delete state.ports[key]; // stale: checked dead
+    for (const key of Object.keys(state.ports)) if (clashes(m, keyToMapping(key))) delete state.ports[key]; // stale: checked dead
     state.ports[portKey(m)] = holder;
   }
 }

@@ -24,6 +24,8 @@ type Release = () => Promise<void>;
  */
 export class FileLocks {
   private dirReady?: Promise<unknown>;
+  /** Waiters in this process queue here instead of polling the lock directory. */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
     private readonly dir: string,
@@ -35,11 +37,21 @@ export class FileLocks {
     const path = join(this.dir, `${key}.lock`);
     const current = held.getStore();
     if (current?.has(path)) return fn();
-    const release = await this.acquire(path, busyMessage);
+    const previous = this.queues.get(path) ?? Promise.resolve();
+    let done!: () => void;
+    const tail = previous.then(() => new Promise<void>((resolve) => (done = resolve)));
+    this.queues.set(path, tail);
+    await previous;
     try {
-      return await held.run(new Set([...(current ?? []), path]), fn);
+      const release = await this.acquire(path, busyMessage);
+      try {
+        return await held.run(new Set([...(current ?? []), path]), fn);
+      } finally {
+        await release().catch(() => undefined);
+      }
     } finally {
-      await release().catch(() => undefined);
+      done();
+      if (this.queues.get(path) === tail) this.queues.delete(path);
     }
   }
 

@@ -15,7 +15,7 @@ function run(cmd: string, args: string[]): { code: number; stdout: string; stder
 
 /** A whiteout: a character device 0:0 named like the path it hides. */
 export function makeWhiteout(path: string): void {
-  const r = run('mknod', [path, 'c', '0', '0']);
+  const r = run('mknod', ['-m', '0', path, 'c', '0', '0']);
   if (r.code !== 0) throw new Error(`mknod ${path} failed: ${r.stderr.trim()}`);
 }
 

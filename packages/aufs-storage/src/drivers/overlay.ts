@@ -1,5 +1,3 @@
-import type { StorageDriverRegistration } from '@mydocker/core';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mountFs } from '../util/mounts';
 import { overlayMountOptions } from './mount-options';
@@ -12,21 +10,3 @@ export class OverlayDriver extends UnionDriver {
     await mountFs('overlay', 'overlay', join(dir, 'merged'), overlayMountOptions(lowers, 'diff', 'work'), dir);
   }
 }
-
-export function filesystemSupported(fs: string): boolean {
-  try {
-    return readFileSync('/proc/filesystems', 'utf8')
-      .split('\n')
-      .some((line) => line.split('\t').pop()?.trim() === fs);
-  } catch {
-    return false;
-  }
-}
-
-export const overlayRegistration: StorageDriverRegistration = {
-  name: 'overlay',
-  packageName: '@mydocker/aufs-storage',
-  priority: 10,
-  isSupported: () => filesystemSupported('overlay'),
-  create: (options) => new OverlayDriver(options),
-};

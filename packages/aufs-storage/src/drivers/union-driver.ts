@@ -1,5 +1,5 @@
 import type { StorageDriver, StorageDriverOptions } from '@mydocker/core';
-import { mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
+import { mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyTree, diskUsage, exists } from '../util/fs';
 import { isMountPoint, unmountAll } from '../util/mounts';
@@ -42,7 +42,6 @@ export abstract class UnionDriver implements StorageDriver {
     await mkdir(tmp);
     for (const [i, target] of lowers.entries()) await symlink(target, join(tmp, String(i)));
     await rm(join(dir, 'lower'), { recursive: true, force: true });
-    const { rename } = await import('node:fs/promises');
     await rename(tmp, join(dir, 'lower'));
   }
 

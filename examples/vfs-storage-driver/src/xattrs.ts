@@ -1,0 +1,82 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+
+/** Extended attributes of every path under a directory, relative path → name → base64 value. */
+export type XattrMap = Map<string, Map<string, string>>;
+
+function getfattr(args: string[]): string {
+  const r = spawnSync('getfattr', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.error) throw new Error(`Cannot run getfattr (install the "attr" package): ${r.error.message}`);
+  // Exit 1 with output just means some file had no attribute matching; a real failure prints nothing.
+  if (r.status !== 0 && r.stdout === '') throw new Error(`getfattr failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+/**
+ * Reads the attributes of a whole tree with one getfattr call (Node has no xattr API, and one process
+ * per file would dominate the copy). `pattern` is getfattr's -m regex.
+ */
+export function readTreeXattrs(root: string, pattern = '-'): XattrMap {
+  const out: XattrMap = new Map();
+  const text = getfattr(['-R', '-P', '-h', '--absolute-names', '-d', '-m', pattern, '-e', 'base64', root]);
+  let current: Map<string, string> | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# file: ')) {
+      const path = unescapePath(line.slice(8));
+      const rel = path === root ? '' : path.slice(root.length + 1);
+      current = new Map();
+      out.set(rel, current);
+    } else if (current && line.includes('=')) {
+      const eq = line.indexOf('=');
+      current.set(line.slice(0, eq), line.slice(eq + 1));
+    }
+  }
+  return out;
+}
+
+/** getfattr escapes unusual bytes in names as \ooo octal. */
+function unescapePath(s: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '\\' && /^[0-7]{3}$/.test(s.slice(i + 1, i + 4))) {
+      bytes.push(parseInt(s.slice(i + 1, i + 4), 8));
+      i += 3;
+    } else {
+      bytes.push(...Buffer.from(s[i], 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+function escapePath(s: string): string {
+  return [...Buffer.from(s, 'utf8')].map((b) => (b < 0x21 || b === 0x5c || b > 0x7e ? `\\${b.toString(8).padStart(3, '0')}` : String.fromCharCode(b))).join('');
+}
+
+/** Sets attributes on many paths with one `setfattr --restore` call. */
+export function writeXattrs(entries: Array<{ path: string; attrs: Map<string, string> }>): void {
+  const lines: string[] = [];
+  for (const { path, attrs } of entries) {
+    if (attrs.size === 0) continue;
+    lines.push(`# file: ${escapePath(path)}`);
+    for (const [name, value] of attrs) lines.push(`${name}=${value}`);
+    lines.push('');
+  }
+  if (lines.length === 0) return;
+  const file = join(tmpdir(), `vfs-xattrs-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  writeFileSync(file, lines.join('\n'));
+  try {
+    const r = spawnSync('setfattr', ['-h', `--restore=${file}`], { encoding: 'utf8' });
+    if (r.error) throw new Error(`Cannot run setfattr (install the "attr" package): ${r.error.message}`);
+    if (r.status !== 0) throw new Error(`setfattr failed: ${r.stderr.trim()}`);
+  } finally {
+    unlinkSync(file);
+  }
+}
+
+export function setOpaque(path: string): void {
+  writeXattrs([{ path, attrs: new Map([[OPAQUE_XATTR, '0seQ==']]) }]);
+}

@@ -1,0 +1,71 @@
+import { ConflictError, NotFoundError, UsageError, type CommandContext } from '@mydocker/core';
+import { storageFor, type StorageExt } from '../storage';
+import { VOLUME_NAME_PATTERN } from '../volumes/volume-spec';
+import { table } from './table';
+
+type Args = Record<string, any>;
+
+/** Names of volumes that containers (any state) mount, with one user each. */
+async function volumeUsers(ctx: CommandContext): Promise<Map<string, string>> {
+  const users = new Map<string, string>();
+  if (!ctx.bus.has('stateStore')) return users;
+  for (const r of await ctx.bus.need('stateStore').list()) {
+    for (const v of (r.ext.storage as StorageExt | undefined)?.volumes ?? []) if (v.name) users.set(v.name, r.name);
+  }
+  return users;
+}
+
+export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise<number> {
+  const volumes = storageFor(ctx.bus).volumes;
+  const names = ((args.names as unknown[]) ?? []).map(String);
+  switch (String(args.action)) {
+    case 'create': {
+      if (names.length > 1) throw new UsageError('"volume create" takes at most one name.');
+      if (names[0] !== undefined && !VOLUME_NAME_PATTERN.test(names[0])) {
+        throw new UsageError(`Invalid volume name "${names[0]}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.`);
+      }
+      const { info } = await volumes.ensure(names[0], false);
+      ctx.stdout.write(`${info.name}\n`);
+      return 0;
+    }
+    case 'ls':
+    case 'list': {
+      const list = await volumes.list();
+      if (args.quiet) ctx.stdout.write(list.map((v) => `${v.name}\n`).join(''));
+      else ctx.stdout.write(table(['DRIVER', 'VOLUME NAME'], list.map((v) => ['local', v.name])));
+      return 0;
+    }
+    case 'rm':
+    case 'remove': {
+      if (names.length === 0) throw new UsageError('"volume rm" needs at least one volume name.');
+      const users = await volumeUsers(ctx);
+      let code = 0;
+      for (const name of names) {
+        try {
+          await volumes.get(name);
+          const user = users.get(name);
+          if (user && !args.force) throw new ConflictError(`Volume ${name} is in use by container ${user}: remove the container first, or use -f.`);
+          await volumes.remove(name);
+          ctx.stdout.write(`${name}\n`);
+        } catch (err) {
+          if (!(err instanceof NotFoundError || err instanceof ConflictError)) throw err;
+          ctx.stderr.write(`Error: ${err.message}\n`);
+          code = 1;
+        }
+      }
+      return code;
+    }
+    case 'inspect': {
+      if (names.length === 0) throw new UsageError('"volume inspect" needs at least one volume name.');
+      const out = [];
+      for (const name of names) {
+        const v = await volumes.get(name);
+        out.push({ CreatedAt: v.createdAt, Driver: 'local', Labels: v.anonymous ? { 'com.docker.volume.anonymous': '' } : {}, Mountpoint: v.mountpoint, Name: v.name, Options: null, Scope: 'local' });
+      }
+      ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown volume command "${args.action}": use create, ls, rm or inspect.`);
+  }
+}

@@ -1,0 +1,3 @@
+export { cpCommand } from './command';
+export { resolveInRoot, type Probe, type Resolved } from './resolve';
+export type { CpVolume } from './container-fs';

@@ -1,0 +1,118 @@
+import { randomBytes, createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { diskUsage, exists } from '../util/fs';
+import { packDirectory } from './tar-pack';
+import { extractLayer } from './tar-extract';
+
+export interface LayerInfo {
+  /** sha256 hex of the layer's uncompressed tar (Docker's diff id, without "sha256:"). */
+  digest: string;
+  size: number;
+  createdAt: string;
+}
+
+/**
+ * Layers under `<root>/layers/<sha256>/`: `diff/` holds the content in overlay format, `layer.json`
+ * the metadata. A layer is built in a temporary directory and renamed into place once complete, so
+ * a crash never leaves half a layer under a real digest; the same content twice is stored once.
+ */
+export class LayerStore {
+  readonly dir: string;
+
+  constructor(root: string) {
+    this.dir = join(root, 'layers');
+  }
+
+  path(digest: string): string {
+    return join(this.dir, bare(digest), 'diff');
+  }
+
+  async has(digest: string): Promise<boolean> {
+    return exists(join(this.dir, bare(digest), 'layer.json'));
+  }
+
+  async info(digest: string): Promise<LayerInfo | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.dir, bare(digest), 'layer.json'), 'utf8')) as LayerInfo;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A fresh directory for building a layer; pass it to `commitDir`. */
+  async scratch(): Promise<string> {
+    const dir = join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
+    await mkdir(join(dir, 'diff'), { recursive: true });
+    return join(dir, 'diff');
+  }
+
+  /** Adds a layer from a tar stream (plain or gzip). */
+  async addTar(input: Readable, onBytes?: (n: number) => void): Promise<LayerInfo> {
+    const diff = await this.scratch();
+    try {
+      const { digest } = await extractLayer(input, diff, onBytes);
+      return await this.place(diff, digest);
+    } catch (err) {
+      await rm(join(diff, '..'), { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Adds a layer from a directory made by `scratch()`; the digest is that of its tar form. */
+  async commitDir(diff: string): Promise<LayerInfo> {
+    try {
+      const hash = createHash('sha256');
+      for await (const chunk of packDirectory(diff, { layer: true })) hash.update(chunk as Buffer);
+      return await this.place(diff, hash.digest('hex'));
+    } catch (err) {
+      await rm(join(diff, '..'), { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  private async place(diff: string, digest: string): Promise<LayerInfo> {
+    const tmp = join(diff, '..');
+    const existing = await this.info(digest);
+    if (existing) {
+      await rm(tmp, { recursive: true, force: true });
+      return existing;
+    }
+    const info: LayerInfo = { digest, size: (await diskUsage(diff)).bytes, createdAt: new Date().toISOString() };
+    await writeFile(join(tmp, 'layer.json'), JSON.stringify(info));
+    try {
+      await rename(tmp, join(this.dir, digest));
+    } catch (err) {
+      // Another process placed the same layer meanwhile.
+      if (!(await this.has(digest))) throw err;
+      await rm(tmp, { recursive: true, force: true });
+    }
+    return info;
+  }
+
+  async list(): Promise<string[]> {
+    try {
+      return (await readdir(this.dir)).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    } catch {
+      return [];
+    }
+  }
+
+  async remove(digest: string): Promise<void> {
+    await rm(join(this.dir, bare(digest)), { recursive: true, force: true });
+  }
+
+  /** Leftover temporary directories of builds that crashed. */
+  async removeScratch(): Promise<void> {
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      if (name.startsWith('.tmp-')) await rm(join(this.dir, name), { recursive: true, force: true });
+    }
+  }
+}
+
+export function bare(digest: string): string {
+  const hex = digest.replace(/^sha256:/, '');
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`invalid layer digest ${JSON.stringify(digest)}`);
+  return hex;
+}

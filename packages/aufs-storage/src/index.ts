@@ -1,0 +1,51 @@
+import type { LifecycleBus, Plugin } from '@mydocker/core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { storageCommands } from './commands';
+import { aufsRegistration, overlayRegistration } from './drivers/registrations';
+
+type Lifecycle = typeof import('./lifecycle');
+const lifecycle = (): Lifecycle => require('./lifecycle') as Lifecycle;
+const NAME = 'storage';
+
+/**
+ * Images, layers, container root filesystems (overlay; aufs where the kernel has it) and volumes.
+ * `apply` only registers; everything heavy is required inside the taps.
+ */
+export default class StoragePlugin implements Plugin {
+  readonly name = NAME;
+
+  apply(bus: LifecycleBus): void {
+    bus.registerStorageDriver(overlayRegistration);
+    bus.registerStorageDriver(aufsRegistration);
+    bus.claim(NAME, 'volumes');
+    bus.provide('images', NAME, {
+      resolve: (ref) => (require('./storage') as typeof import('./storage')).storageFor(bus).images.resolve(ref),
+    });
+    const { hooks } = bus;
+    hooks.validate.tapPromise(NAME, (ctx) => lifecycle().validate(bus, ctx));
+    hooks.create.tapPromise(NAME, (ctx) => lifecycle().create(bus, ctx));
+    hooks.stopped.tapPromise(NAME, (ctx) => lifecycle().stopped(bus, ctx));
+    hooks.remove.tapPromise(NAME, (ctx) => lifecycle().remove(bus, ctx));
+    hooks.prune.tapPromise(NAME, (report) => lifecycle().prune(bus, report));
+    hooks.info.tapPromise(NAME, (report) => lifecycle().info(bus, report));
+    hooks.commands.tap(NAME, (registry) => {
+      for (const spec of storageCommands()) registry.add(NAME, spec);
+      // `cp` is written by another engineer in ./cp; it is registered once it exists.
+      if (existsSync(join(__dirname, 'cp', 'index.js')) || existsSync(join(__dirname, 'cp', 'index.ts'))) {
+        const { cpCommand } = require('./cp') as { cpCommand: () => import('@mydocker/core').CommandSpec };
+        registry.add(NAME, cpCommand());
+      }
+    });
+  }
+}
+
+export { StoragePlugin };
+export { OverlayDriver } from './drivers/overlay';
+export { AufsDriver, aufsToOverlay, overlayToAufs } from './drivers/aufs';
+export { UnionDriver } from './drivers/union-driver';
+export { overlayRegistration, aufsRegistration, filesystemSupported } from './drivers/registrations';
+export { overlayMountOptions, aufsMountOptions } from './drivers/mount-options';
+export { parseVolumeSpec, parseVolumeSpecs, type VolumeSpec } from './volumes/volume-spec';
+export { classifyTarPath, whiteoutTarPath, opaqueTarPath } from './images/whiteouts';
+export type { StorageExt, VolumeMount } from './storage';

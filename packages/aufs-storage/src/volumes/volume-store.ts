@@ -1,0 +1,74 @@
+import { NotFoundError, UsageError } from '@mydocker/core';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { exists } from '../util/fs';
+import { VOLUME_NAME_PATTERN } from './volume-spec';
+
+export interface VolumeInfo {
+  name: string;
+  /** Made for one container by `-v /path`; `rm -v` deletes it with the container. */
+  anonymous: boolean;
+  createdAt: string;
+  mountpoint: string;
+}
+
+/** Local volumes: `<root>/volumes/<name>/_data` plus `volume.json`. Their data outlives containers. */
+export class VolumeStore {
+  readonly dir: string;
+
+  constructor(root: string) {
+    this.dir = join(root, 'volumes');
+  }
+
+  mountpoint(name: string): string {
+    return join(this.dir, name, '_data');
+  }
+
+  /** Creates the volume unless it exists; `created` tells which, so a failed run can undo only its own. */
+  async ensure(name: string | undefined, anonymous: boolean): Promise<{ info: VolumeInfo; created: boolean }> {
+    const volumeName = name ?? randomBytes(32).toString('hex');
+    if (!VOLUME_NAME_PATTERN.test(volumeName)) {
+      throw new UsageError(`Invalid volume name "${volumeName}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.`);
+    }
+    const existing = await this.find(volumeName);
+    if (existing) return { info: existing, created: false };
+    const info: VolumeInfo = { name: volumeName, anonymous, createdAt: new Date().toISOString(), mountpoint: this.mountpoint(volumeName) };
+    await mkdir(info.mountpoint, { recursive: true });
+    await writeFile(join(this.dir, volumeName, 'volume.json'), JSON.stringify({ name: volumeName, anonymous, createdAt: info.createdAt }));
+    return { info, created: true };
+  }
+
+  async find(name: string): Promise<VolumeInfo | undefined> {
+    if (!VOLUME_NAME_PATTERN.test(name)) return undefined;
+    try {
+      const meta = JSON.parse(await readFile(join(this.dir, name, 'volume.json'), 'utf8')) as Omit<VolumeInfo, 'mountpoint'>;
+      return { ...meta, mountpoint: this.mountpoint(name) };
+    } catch {
+      // A directory without metadata (crash between mkdir and write) still counts as a volume.
+      if (await exists(this.mountpoint(name))) return { name, anonymous: false, createdAt: '', mountpoint: this.mountpoint(name) };
+      return undefined;
+    }
+  }
+
+  async get(name: string): Promise<VolumeInfo> {
+    const v = await this.find(name);
+    if (!v) throw new NotFoundError(`No such volume: ${name}.`);
+    return v;
+  }
+
+  async list(): Promise<VolumeInfo[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const out: VolumeInfo[] = [];
+    for (const n of names.sort()) {
+      const v = await this.find(n);
+      if (v) out.push(v);
+    }
+    return out;
+  }
+
+  async remove(name: string): Promise<void> {
+    if (!VOLUME_NAME_PATTERN.test(name)) return;
+    await rm(join(this.dir, name), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,47 @@
+import type { Limits } from './limits';
+
+/** One reading of a container's cgroup, for `stats`. */
+export interface CgroupStats {
+  /** Total CPU time used, in nanoseconds. */
+  cpuUsageNs?: number;
+  /** Bytes in use, page cache that can be dropped not counted (as `docker stats`). */
+  memoryUsage?: number;
+  /** Bytes; undefined when unlimited. */
+  memoryLimit?: number;
+  pids?: number;
+}
+
+/**
+ * One container's cgroup, whichever hierarchy the host mounts (youki's libcgroups shape: a manager per
+ * version, one file per controller).
+ */
+export interface CgroupManager {
+  readonly version: 1 | 2;
+  /** Controller (v1) or "unified" (v2) → the container's cgroup directory. */
+  readonly paths: Record<string, string>;
+  /** Refuses (UsageError naming the controller or file) a limit this host cannot enforce; touches nothing. */
+  check(limits: Limits): void;
+  /** Makes the cgroup directories and writes the limits. On failure, removes what it made and throws. */
+  create(limits: Limits): Promise<void>;
+  /** Moves a process (the container's PID 1, or an exec'd one) into the cgroup. */
+  addProcess(pid: number): void;
+  /** Processes still in the cgroup. */
+  processes(): number[];
+  /** True when the kernel's OOM killer killed a process of this cgroup. */
+  oomKilled(): boolean;
+  stats(): CgroupStats;
+  /** Kills what is left inside, removes the directories and the parent once empty. Idempotent. */
+  destroy(): Promise<void>;
+}
+
+/** Which flag needs which controller, for the "missing controller" sentence. */
+export function requestedControllers(limits: Limits): Array<[controller: string, flag: string]> {
+  const out: Array<[string, string]> = [];
+  if (limits.memory !== undefined) out.push(['memory', '-m/--memory']);
+  if (limits.cpuShares !== undefined) out.push(['cpu', '--cpu-shares']);
+  if (limits.cpuQuota !== undefined) out.push(['cpu', '--cpus']);
+  if (limits.cpusetCpus !== undefined) out.push(['cpuset', '--cpuset-cpus']);
+  if (limits.cpusetMems !== undefined) out.push(['cpuset', '--cpuset-mems']);
+  if (limits.pidsLimit !== undefined) out.push(['pids', '--pids-limit']);
+  return out;
+}

@@ -1,0 +1,13 @@
+import type { Limits } from '../limits';
+import type { CgroupStats } from '../manager';
+
+/** One cgroup v1 controller: how it prepares, limits and reads the container's directory. */
+export interface V1Controller {
+  readonly name: string;
+  /** Refuses limits this hierarchy cannot hold (e.g. swap without swap accounting); `mount` is its root. */
+  check?(mount: string, limits: Limits): void;
+  /** Runs on every directory from the mount point down to the container's, before any task joins. */
+  prepare?(dir: string): void;
+  apply(dir: string, limits: Limits): void;
+  stats?(dir: string, into: CgroupStats): void;
+}

@@ -1,0 +1,14 @@
+import { writeControl } from '../fs-util';
+import type { V1Controller } from './controller';
+
+export const cpuV1: V1Controller = {
+  name: 'cpu',
+  apply(dir, limits) {
+    if (limits.cpuShares !== undefined) writeControl(`${dir}/cpu.shares`, limits.cpuShares);
+    if (limits.cpuQuota !== undefined) {
+      // Period before quota: the quota is checked against the period in force.
+      writeControl(`${dir}/cpu.cfs_period_us`, limits.cpuPeriod ?? 100_000);
+      writeControl(`${dir}/cpu.cfs_quota_us`, limits.cpuQuota);
+    }
+  },
+};

@@ -1,0 +1,70 @@
+/*
+ * mydocker-init: the native half of @mydocker/namespaces. Node cannot clone into namespaces, pivot_root,
+ * setns or exec, so the TypeScript driver spawns this helper with a control socket on fd 3, sends a launch
+ * config, and talks to it in lines: helper "pid N", driver "go", helper "started" | "error CODE MSG",
+ * later helper "exit CODE".
+ */
+#include "helper.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+/*
+ * CVE-2019-5736: a process in the container must never be able to open our binary for writing through
+ * /proc/PID/exe. Like runc, run from a sealed in-memory copy: writes to it are impossible by construction.
+ */
+static void ensure_sealed_copy(char **argv) {
+  int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0) return;
+  int seals = fcntl(self, F_GET_SEALS);
+  if (seals >= 0 && (seals & SEALS) == SEALS) {
+    close(self);
+    return;
+  }
+  struct stat st;
+  int mfd = memfd_create("mydocker-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0 || fstat(self, &st) < 0) {
+    close(self);
+    return;
+  }
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
+    if (n <= 0) break;
+  }
+  close(self);
+  if (off != st.st_size || fcntl(mfd, F_ADD_SEALS, SEALS) < 0) {
+    close(mfd);
+    return;
+  }
+  fexecve(mfd, argv, environ);
+  close(mfd); /* fall back to running as we are */
+}
+
+int main(int argc, char **argv) {
+  (void)argc;
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (fcntl(CTL_FD, F_GETFD) < 0) {
+    fprintf(stderr, "mydocker-init: run by @mydocker/namespaces with a control socket on fd 3\n");
+    return 125;
+  }
+  ensure_sealed_copy(argv);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  fcntl(CTL_FD, F_SETFD, FD_CLOEXEC);
+  static struct config cfg;
+  char err[256];
+  if (read_config(CTL_FD, &cfg, err, sizeof err) < 0) die_ctl("%s", err);
+  if (strcmp(cfg.mode, "run") == 0) run_mode(&cfg);
+  if (strcmp(cfg.mode, "exec") == 0) exec_mode(&cfg);
+  die_ctl("unknown mode \"%s\"", cfg.mode);
+}

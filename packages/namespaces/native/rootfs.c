@@ -1,0 +1,174 @@
+/*
+ * The container's filesystem view, built in the child's new mount namespace before pivot_root. Every
+ * target is opened inside the root with openat2(RESOLVE_IN_ROOT) and mounted through /proc/self/fd, so a
+ * symlink planted in the image can never redirect a mount onto the host.
+ */
+#include "helper.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static int g_errfd;
+static int g_rootfd;
+
+#define FAIL(...) report_child_error(g_errfd, 125, __VA_ARGS__)
+
+static void fdpath(char *buf, size_t len, int fd) { snprintf(buf, len, "/proc/self/fd/%d", fd); }
+
+static int target_fd(const char *dest, int as_file, int create) {
+  char err[512];
+  if (create && make_in_root(g_rootfd, dest, as_file, err, sizeof err) < 0) FAIL("preparing the mount point %s: %s", dest, err);
+  return open_in_root(g_rootfd, dest, O_PATH);
+}
+
+/* Mounts at DEST inside the root; creates the target when CREATE. Returns 0, or -1 when missing and optional. */
+static int mount_at(const char *dest, const char *src, const char *type, unsigned long flags, const char *data, int as_file, int create) {
+  int fd = target_fd(dest, as_file, create);
+  if (fd < 0) {
+    if (!create && errno == ENOENT) return -1;
+    FAIL("opening the mount point %s: %s", dest, strerror(errno));
+  }
+  char p[64];
+  fdpath(p, sizeof p, fd);
+  if (mount(src, p, type, flags, data) < 0) FAIL("mounting %s on %s: %s", type ? type : src, dest, strerror(errno));
+  close(fd);
+  return 0;
+}
+
+/* Remounts the mount now at DEST read-only (re-opened: the old fd still points under the new mount). */
+static void remount_ro(const char *dest, unsigned long extra) {
+  int fd = open_in_root(g_rootfd, dest, O_PATH);
+  if (fd < 0) FAIL("opening %s to make it read-only: %s", dest, strerror(errno));
+  char p[64];
+  fdpath(p, sizeof p, fd);
+  if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | extra, NULL) < 0) FAIL("making %s read-only: %s", dest, strerror(errno));
+  close(fd);
+}
+
+static int is_dir_path(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void user_mounts(struct config *cfg) {
+  for (int i = 0; i < cfg->n_mounts; i++) {
+    struct mount_entry *m = &cfg->mounts[i];
+    if (!strcmp(m->type, "tmpfs")) {
+      mount_at(m->dest, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0), m->data && *m->data ? m->data : NULL, 0, 1);
+      continue;
+    }
+    struct stat st;
+    if (stat(m->source, &st) < 0) FAIL("bind mount source %s: %s", m->source, strerror(errno));
+    mount_at(m->dest, m->source, NULL, MS_BIND | MS_REC, NULL, !S_ISDIR(st.st_mode), 1);
+    if (m->readonly) remount_ro(m->dest, MS_REC);
+  }
+}
+
+static void mount_dev(struct config *cfg) {
+  mount_at("/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", 0, 1);
+  int dev = open_in_root(g_rootfd, "/dev", O_PATH | O_DIRECTORY);
+  if (dev < 0) FAIL("opening /dev: %s", strerror(errno));
+  static const struct {
+    const char *name;
+    unsigned maj, min;
+  } nodes[] = {{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+  for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
+    if (mknodat(dev, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0) {
+      /* Without CAP_MKNOD, bind the host's node instead. */
+      char host[64], dest[64];
+      snprintf(host, sizeof host, "/dev/%s", nodes[i].name);
+      snprintf(dest, sizeof dest, "/dev/%s", nodes[i].name);
+      mount_at(dest, host, NULL, MS_BIND, NULL, 1, 1);
+    } else {
+      fchmodat(dev, nodes[i].name, 0666, 0);
+    }
+  }
+  if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0) FAIL("creating /dev/pts and /dev/shm: %s", strerror(errno));
+  mount_at("/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5", 0, 0);
+  mount_at("/dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", 0, 0);
+  static const char *links[][2] = {{"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
+  for (size_t i = 0; i < sizeof links / sizeof *links; i++)
+    if (symlinkat(links[i][0], dev, links[i][1]) < 0) FAIL("creating /dev/%s: %s", links[i][1], strerror(errno));
+  (void)cfg;
+  close(dev);
+}
+
+/* The bind source of a readonly path is the container's own path: resolve it inside the root first. */
+static int bind_self(const char *path) {
+  int fd = open_in_root(g_rootfd, path, O_PATH);
+  if (fd < 0) return -1;
+  char p[64];
+  fdpath(p, sizeof p, fd);
+  int rc = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
+  int e = errno;
+  close(fd);
+  errno = e;
+  return rc;
+}
+
+static void mask_paths(struct config *cfg) {
+  for (int i = 0; i < cfg->masked.n; i++) {
+    const char *path = cfg->masked.items[i];
+    int fd = open_in_root(g_rootfd, path, O_PATH);
+    if (fd < 0) continue; /* absent on this kernel: nothing to hide */
+    struct stat st;
+    fstat(fd, &st);
+    close(fd);
+    if (S_ISDIR(st.st_mode)) mount_at(path, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k", 0, 0);
+    else mount_at(path, "/dev/null", NULL, MS_BIND, NULL, 1, 0);
+  }
+  for (int i = 0; i < cfg->readonly_paths.n; i++) {
+    const char *path = cfg->readonly_paths.items[i];
+    if (bind_self(path) < 0) {
+      if (errno == ENOENT) continue;
+      FAIL("binding %s: %s", path, strerror(errno));
+    }
+    remount_ro(path, MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  }
+}
+
+void setup_rootfs(struct config *cfg, int errfd) {
+  g_errfd = errfd;
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) FAIL("making the mounts private: %s", strerror(errno));
+  if (!cfg->rootfs || !is_dir_path(cfg->rootfs)) FAIL("the root filesystem %s is not a directory", cfg->rootfs ? cfg->rootfs : "(none)");
+  if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) FAIL("binding the root filesystem: %s", strerror(errno));
+  g_rootfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (g_rootfd < 0) FAIL("opening the root filesystem: %s", strerror(errno));
+
+  mount_at("/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, 0, 1);
+  mount_dev(cfg);
+  if (list_has(&cfg->shared, "net")) {
+    /* sysfs shows the namespace of its mounter: a shared network namespace reuses the host's view. */
+    mount_at("/sys", "/sys", NULL, MS_BIND | MS_REC, NULL, 0, 1);
+    if (!cfg->privileged) remount_ro("/sys", MS_REC);
+  } else {
+    mount_at("/sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (cfg->privileged ? 0 : MS_RDONLY), NULL, 0, 1);
+  }
+  user_mounts(cfg);
+  mask_paths(cfg);
+
+  if (fchdir(g_rootfd) < 0) FAIL("entering the root filesystem: %s", strerror(errno));
+  close(g_rootfd);
+  /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves only the container's. */
+  if (syscall(SYS_pivot_root, ".", ".") < 0) FAIL("pivot_root: %s", strerror(errno));
+  if (umount2(".", MNT_DETACH) < 0) FAIL("detaching the old root: %s", strerror(errno));
+  if (chdir("/") < 0) FAIL("entering /: %s", strerror(errno));
+}
+
+/* After pivot_root: the working directory exists before / may become read-only. */
+void finish_rootfs(struct config *cfg, int errfd) {
+  g_errfd = errfd;
+  const char *wd = cfg->workdir && *cfg->workdir ? cfg->workdir : "/";
+  char err[512];
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (make_in_root(root, wd, 0, err, sizeof err) < 0) FAIL("creating the working directory %s: %s", wd, err);
+  close(root);
+  if (cfg->readonly_root && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) FAIL("making / read-only: %s", strerror(errno));
+  if (chdir(wd) < 0) FAIL("entering the working directory %s: %s", wd, strerror(errno));
+}

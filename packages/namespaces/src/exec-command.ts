@@ -1,0 +1,96 @@
+import { ConflictError, ContainerContext, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { buildSecurity } from './capabilities';
+import { launchEnv, mergeEnv, resolveUser } from './command-resolution';
+import { PLUGIN_NAME, type NamespacesExt } from './ext';
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+
+export interface ExecRequest {
+  container: string;
+  command: string[];
+  env: string[];
+  workdir?: string;
+  user?: string;
+  tty: boolean;
+  interactive: boolean;
+}
+
+export function toExecRequest(args: Record<string, any>): ExecRequest {
+  const rest = list(args.rest ?? args._);
+  if (rest.length < 2) throw new UsageError('"exec" needs a container and a command: mydocker exec [OPTIONS] CONTAINER COMMAND [ARG...].');
+  const env = list(args.env);
+  for (const e of env) {
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]*=/.test(e)) throw new UsageError(`Invalid environment variable "${e}": use KEY=VALUE.`);
+  }
+  const workdir = args.workdir === undefined ? undefined : String(args.workdir);
+  if (workdir !== undefined && !workdir.startsWith('/')) throw new UsageError(`The working directory "${workdir}" is invalid: it needs to be an absolute path.`);
+  return {
+    container: rest[0],
+    command: rest.slice(1),
+    env,
+    workdir,
+    user: args.user === undefined ? undefined : resolveUser({ user: String(args.user) }),
+    tty: Boolean(args.tty),
+    interactive: Boolean(args.interactive),
+  };
+}
+
+/** Runs one more process inside a running container; resolves with its exit code. */
+export async function execInContainer(req: ExecRequest, { bus, engine }: CommandContext): Promise<number> {
+  const runtime = bus.need('runtime', 'The "exec" command');
+  const record = await engine.inspect(req.container);
+  if (record.status !== 'running' || !runtime.isRunning(record)) {
+    throw new ConflictError(`Container ${record.name} is not running: start a new one with "mydocker run".`);
+  }
+  const ext = record.ext[PLUGIN_NAME] as NamespacesExt | undefined;
+  const { execConfig } = await import('./launch-config');
+  const { HelperProcess } = await import('./helper-process');
+  const entries = execConfig({
+    pid: record.pid!,
+    command: req.command,
+    env: launchEnv(mergeEnv(record.env, req.env), record.hostname, req.tty),
+    workdir: req.workdir ?? record.workdir,
+    user: req.user ?? record.user,
+    tty: req.tty,
+    interactive: req.interactive,
+    security: ext?.security ?? buildSecurity(record.spec),
+  });
+  const helper = await HelperProcess.start(entries, false);
+  try {
+    const pid = await helper.readPid();
+    await bus.hooks.execCreated.promise(new ContainerContext(bus.config, record), pid);
+    await helper.go();
+  } catch (err) {
+    helper.kill();
+    await helper.exited;
+    throw err;
+  }
+  const ignore = () => undefined;
+  const forward = (signal: NodeJS.Signals) => helper.child.kill(signal);
+  process.on('SIGINT', ignore);
+  process.on('SIGQUIT', ignore);
+  process.on('SIGTERM', forward);
+  process.on('SIGHUP', forward);
+  try {
+    return await helper.waitExitCode();
+  } finally {
+    process.off('SIGINT', ignore);
+    process.off('SIGQUIT', ignore);
+    process.off('SIGTERM', forward);
+    process.off('SIGHUP', forward);
+  }
+}
+
+export const execCommand: CommandSpec = {
+  command: 'exec [OPTIONS] CONTAINER COMMAND [ARG...]',
+  describe: 'Run a command in a running container',
+  rawArgs: true,
+  builder: (y: any) =>
+    y
+      .option('interactive', { alias: 'i', type: 'boolean', describe: 'Keep STDIN open' })
+      .option('tty', { alias: 't', type: 'boolean', describe: 'Allocate a pseudo-TTY' })
+      .option('env', { alias: 'e', type: 'string', describe: 'Set environment variables (KEY=VALUE)' })
+      .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
+      .option('user', { alias: 'u', type: 'string', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' }),
+  run: (args, ctx) => execInContainer(toExecRequest(args), ctx),
+};

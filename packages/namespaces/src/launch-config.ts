@@ -1,0 +1,109 @@
+import { UsageError, type LogTarget, type MountSpec, type SecuritySpec } from '@mydocker/core';
+import { CAPABILITIES } from './capabilities';
+
+/** One entry of the helper's launch config; repeated keys make lists. */
+export type ConfigEntry = [key: string, value: string];
+
+const FIELD = '\x1f';
+
+/**
+ * The wire format the helper reads on fd 3: NUL-separated `key=value` entries ending with an empty one.
+ * Values may hold anything but NUL, which no path, argument or environment entry can contain anyway.
+ */
+export function serializeConfig(entries: ConfigEntry[]): Buffer {
+  const parts: string[] = [];
+  for (const [key, value] of entries) {
+    if (!/^[a-z_]+$/.test(key)) throw new Error(`bad launch config key "${key}"`);
+    if (value.includes('\0')) throw new UsageError(`The value "${value.replace(/\0/g, '\\0')}" contains a NUL byte, which a process cannot receive.`);
+    parts.push(`${key}=${value}\0`);
+  }
+  parts.push('\0');
+  return Buffer.from(parts.join(''), 'utf8');
+}
+
+export function parseConfig(buf: Buffer): ConfigEntry[] {
+  const text = buf.toString('utf8');
+  const end = text.indexOf('\0\0');
+  const body = end === -1 ? text : text.slice(0, end + 1);
+  return body
+    .split('\0')
+    .filter((e) => e.length > 0)
+    .map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as ConfigEntry);
+}
+
+export function mountEntry(m: MountSpec): ConfigEntry {
+  if (!m.destination.startsWith('/')) throw new UsageError(`The mount destination "${m.destination}" must be an absolute path.`);
+  for (const v of [m.source, m.destination, m.data ?? '']) {
+    if (v.includes(FIELD)) throw new UsageError(`The mount path "${v}" contains a control character.`);
+  }
+  return ['mount', [m.type, m.source, m.destination, m.readOnly ? '1' : '0', m.data ?? ''].join(FIELD)];
+}
+
+export function securityEntries(security: SecuritySpec): ConfigEntry[] {
+  const entries: ConfigEntry[] = security.capabilities.map((c) => ['cap', String(CAPABILITIES[c])]);
+  entries.push(['seccomp', security.seccomp], ['no_new_privs', security.noNewPrivileges ? '1' : '0'], ['privileged', security.privileged ? '1' : '0']);
+  for (const p of security.maskedPaths) entries.push(['masked', p]);
+  for (const p of security.readonlyPaths) entries.push(['readonly', p]);
+  return entries;
+}
+
+export interface RunLaunch {
+  rootfs: string;
+  command: string[];
+  env: string[];
+  hostname: string;
+  workdir: string;
+  user?: string;
+  tty: boolean;
+  interactive: boolean;
+  detach: boolean;
+  readOnly: boolean;
+  mounts: MountSpec[];
+  security: SecuritySpec;
+  shared: string[];
+  log?: LogTarget;
+  exitFile: string;
+  exitCommand: string[];
+}
+
+export function runConfig(l: RunLaunch): ConfigEntry[] {
+  const e: ConfigEntry[] = [['mode', 'run'], ['rootfs', l.rootfs]];
+  for (const a of l.command) e.push(['arg', a]);
+  for (const v of l.env) e.push(['env', v]);
+  e.push(['hostname', l.hostname], ['workdir', l.workdir]);
+  if (l.user) e.push(['user', l.user]);
+  e.push(['tty', flag(l.tty)], ['interactive', flag(l.interactive)], ['detach', flag(l.detach)], ['readonly_root', flag(l.readOnly)]);
+  for (const m of l.mounts) e.push(mountEntry(m));
+  e.push(...securityEntries(l.security));
+  for (const ns of l.shared) e.push(['share', ns]);
+  if (l.log) e.push(['log_path', l.log.path], ['log_max_size', String(l.log.maxSize)], ['log_max_files', String(Math.max(1, l.log.maxFiles))]);
+  e.push(['exit_file', l.exitFile]);
+  for (const a of l.exitCommand) e.push(['exit_command', a]);
+  return e;
+}
+
+export interface ExecLaunch {
+  pid: number;
+  command: string[];
+  env: string[];
+  workdir: string;
+  user?: string;
+  tty: boolean;
+  interactive: boolean;
+  security: SecuritySpec;
+}
+
+export function execConfig(l: ExecLaunch): ConfigEntry[] {
+  const e: ConfigEntry[] = [['mode', 'exec'], ['pid', String(l.pid)]];
+  for (const a of l.command) e.push(['arg', a]);
+  for (const v of l.env) e.push(['env', v]);
+  e.push(['workdir', l.workdir]);
+  if (l.user) e.push(['user', l.user]);
+  e.push(['tty', flag(l.tty)], ['interactive', flag(l.interactive)]);
+  e.push(...securityEntries(l.security));
+  return e;
+}
+
+function flag(b: boolean): string {
+  return b ? '1' : '0';
+}

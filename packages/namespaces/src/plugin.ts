@@ -1,0 +1,45 @@
+import type { ContainerContext, LifecycleBus, Plugin } from '@mydocker/core';
+import { PLUGIN_NAME } from './ext';
+
+/**
+ * Process isolation: provides the `runtime` service (the native helper mydocker-init and its driver),
+ * resolves what the container runs in `validate`, and contributes `exec`. Everything heavy is required
+ * inside the taps: `apply` runs on every CLI command.
+ */
+export class NamespacesPlugin implements Plugin {
+  readonly name = PLUGIN_NAME;
+
+  apply(bus: LifecycleBus): void {
+    let runtime: import('./runtime').NamespacesRuntime | undefined;
+    const lazyRuntime = () => {
+      if (!runtime) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { NamespacesRuntime } = require('./runtime') as typeof import('./runtime');
+        runtime = new NamespacesRuntime(bus);
+      }
+      return runtime;
+    };
+    bus.provide('runtime', PLUGIN_NAME, {
+      spawn: (ctx) => lazyRuntime().spawn(ctx),
+      start: (ctx) => lazyRuntime().start(ctx),
+      wait: (ctx) => lazyRuntime().wait(ctx),
+      signal: (record, signal) => lazyRuntime().signal(record, signal),
+      isRunning: (record) => lazyRuntime().isRunning(record),
+      waitExit: (record, ms) => lazyRuntime().waitExit(record, ms),
+      waitMonitor: (record, ms) => lazyRuntime().waitMonitor(record, ms),
+      exitStatus: (record) => lazyRuntime().exitStatus(record),
+    });
+    bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname');
+    // After the image store (default stage) has set ctx.image.
+    bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: 10 }, async (ctx: ContainerContext) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { resolveForRun } = require('./validate') as typeof import('./validate');
+      resolveForRun(ctx);
+    });
+    bus.hooks.commands.tap(PLUGIN_NAME, (registry) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { execCommand } = require('./exec-command') as typeof import('./exec-command');
+      registry.add(PLUGIN_NAME, execCommand);
+    });
+  }
+}

@@ -1,0 +1,17 @@
+import type { ContainerContext } from '@mydocker/core';
+import { buildSecurity } from './capabilities';
+import { checkHostname, mergeEnv, resolveCommand, resolveUser, resolveWorkdir } from './command-resolution';
+import { PLUGIN_NAME, type NamespacesExt } from './ext';
+
+/** The `validate` step: what runs, with which environment, as whom, with which privileges. */
+export function resolveForRun(ctx: ContainerContext): void {
+  const { spec, record, image } = ctx;
+  const security = buildSecurity(spec);
+  checkHostname(record.hostname);
+  record.command = resolveCommand(spec, image);
+  record.env = mergeEnv(image?.env ?? [], spec.env);
+  record.workdir = resolveWorkdir(spec, image);
+  record.user = resolveUser(spec, image);
+  ctx.security = security;
+  ctx.setExt(PLUGIN_NAME, { security } satisfies NamespacesExt);
+}

@@ -1,0 +1,42 @@
+import { Stage, type LifecycleBus, type Plugin } from '@mydocker/core';
+import type { NetworkLifecycle } from './lifecycle';
+
+export type { NetworkConfig, NetworkExt, Endpoint, PortMapping } from './model';
+
+const NAME = 'network';
+
+/**
+ * Bridge networks, IPAM and port mapping. `apply` only taps: the modules that talk to the kernel load
+ * on first use, so commands that never touch a network pay nothing.
+ */
+export default class NetworkPlugin implements Plugin {
+  readonly name = NAME;
+  private life?: NetworkLifecycle;
+
+  private lifecycle(bus: LifecycleBus): NetworkLifecycle {
+    if (!this.life) {
+      const { NetworkLifecycle: Lifecycle } = require('./lifecycle') as typeof import('./lifecycle');
+      const { NetworkEnv } = require('./context') as typeof import('./context');
+      this.life = new Lifecycle(new NetworkEnv(bus));
+    }
+    return this.life;
+  }
+
+  apply(bus: LifecycleBus): void {
+    const life = () => this.lifecycle(bus);
+    bus.claim(NAME, 'network', 'publish');
+    bus.hooks.validate.tapPromise(NAME, (ctx) => life().validate(ctx));
+    bus.hooks.create.tapPromise({ name: NAME, stage: Stage.NORMAL }, (ctx) => life().create(ctx));
+    bus.hooks.created.tapPromise(NAME, (ctx) => life().created(ctx));
+    bus.hooks.stopped.tapPromise(NAME, (ctx) => life().release(ctx.record));
+    bus.hooks.remove.tapPromise({ name: NAME, stage: Stage.NORMAL }, (ctx) => life().release(ctx.record));
+    bus.hooks.prune.tapPromise(NAME, (report) => life().prune(report));
+    bus.hooks.info.tapPromise(NAME, (report) => life().info(report));
+    bus.hooks.commands.tap(NAME, (registry) => {
+      const { networkCommand } = require('./commands') as typeof import('./commands');
+      registry.add(NAME, networkCommand(async () => life()));
+    });
+  }
+}
+
+export { NetworkPlugin };

@@ -1,0 +1,58 @@
+import { writeFileSync } from 'node:fs';
+import { exec, run } from './exec';
+import type { Endpoint, NetworkConfig } from './model';
+
+export async function linkExists(name: string): Promise<boolean> {
+  return (await exec('ip', ['link', 'show', 'dev', name])).code === 0;
+}
+
+export async function linkNames(): Promise<Set<string>> {
+  const out = await run('ip', ['-o', 'link', 'show']);
+  return new Set(out.split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => Boolean(n)));
+}
+
+/** Interfaces enslaved to a bridge. */
+export async function bridgePorts(bridge: string): Promise<string[]> {
+  const r = await exec('ip', ['-o', 'link', 'show', 'master', bridge]);
+  if (r.code !== 0) return [];
+  return r.stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => Boolean(n));
+}
+
+/**
+ * The bridge with the gateway address. route_localnet lets connections to 127.0.0.1 be DNAT'ed onto
+ * this bridge (the rule set masquerades their source); it is per-interface and goes with the bridge.
+ */
+export async function createBridge(net: NetworkConfig, prefixLength: number): Promise<void> {
+  await run('ip', ['-batch', '-'], [
+    `link add name ${net.bridge} type bridge`,
+    `addr add ${net.gateway}/${prefixLength} dev ${net.bridge}`,
+    `link set ${net.bridge} up`,
+  ].join('\n') + '\n');
+  writeFileSync(`/proc/sys/net/ipv4/conf/${net.bridge}/route_localnet`, '1');
+}
+
+/** Idempotent: a missing link is not an error. */
+export async function deleteLink(name: string): Promise<void> {
+  const r = await exec('ip', ['link', 'del', 'dev', name]);
+  if (r.code !== 0 && (await linkExists(name))) throw new Error(`ip link del ${name} failed: ${r.stderr.trim()}`);
+}
+
+/**
+ * A veth pair made in one step with its container end already inside the process's network namespace,
+ * so no temporary name is ever visible on the host; then address, MAC, route and loopback inside.
+ */
+export async function attachEndpoint(pid: number, ep: Endpoint, defaultRoute: boolean): Promise<void> {
+  await run('ip', ['-batch', '-'], [
+    `link add name ${ep.hostVeth} type veth peer name ${ep.ifname} netns ${pid}`,
+    `link set ${ep.hostVeth} master ${ep.bridge}`,
+    `link set ${ep.hostVeth} up`,
+  ].join('\n') + '\n');
+  const inside = [
+    `link set lo up`,
+    `link set ${ep.ifname} address ${ep.mac}`,
+    `addr add ${ep.ip}/${ep.prefixLength} dev ${ep.ifname}`,
+    `link set ${ep.ifname} up`,
+  ];
+  if (defaultRoute) inside.push(`route add default via ${ep.gateway} dev ${ep.ifname}`);
+  await run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], inside.join('\n') + '\n');
+}

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { assertValidName, ConflictError, UsageError } from '@mydocker/core';
+import { chooseGateway, overlaps, parseSubnet, type Subnet } from './cidr';
+import type { NetworkEnv } from './context';
+import { exec } from './exec';
+import * as iptables from './iptables';
+import { createBridge, deleteLink, linkNames } from './links';
+import type { NetworkConfig } from './model';
+import { bridgeName } from './names';
+import { baseRules, deletionsWhere, merge, networkComment, networkRules, teardownRules } from './rules';
+
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+const RESERVED = new Set(['none', 'host', 'default']);
+
+export interface CreateOptions {
+  driver?: string;
+  subnet?: string;
+  gateway?: string;
+}
+
+/** IPv4 routes on the host, "10.0.0.0/8 dev eth0" style, so a new subnet never shadows one. */
+async function hostRoutes(): Promise<Array<{ subnet: Subnet; text: string }>> {
+  const r = await exec('ip', ['-4', '-o', 'route', 'show', 'table', 'all']);
+  const out: Array<{ subnet: Subnet; text: string }> = [];
+  for (const line of r.stdout.split('\n')) {
+    const dest = line.split(' ')[0];
+    if (!dest || dest === 'default' || !/^\d/.test(dest) || line.includes('table local')) continue;
+    try {
+      out.push({ subnet: parseSubnetLoose(dest), text: line.trim().split(' ').slice(0, 3).join(' ') });
+    } catch {
+      // host routes narrower than /30 (single hosts) do not matter for overlap with a bridge subnet
+    }
+  }
+  return out;
+}
+
+function parseSubnetLoose(dest: string): Subnet {
+  return parseSubnet(dest.includes('/') ? dest : `${dest}/32`);
+}
+
+/** Docker's pools: the first /16 in 172.18-31, then /24s in 192.168, that clashes with nothing. */
+function autoSubnet(taken: Subnet[]): string {
+  const candidates: string[] = [];
+  for (let b = 18; b <= 31; b++) candidates.push(`172.${b}.0.0/16`);
+  for (let c = 0; c < 256; c += 16) candidates.push(`192.168.${c}.0/20`);
+  const free = candidates.find((c) => !taken.some((t) => overlaps(parseSubnet(c), t)));
+  if (!free) throw new UsageError('No free subnet left for a new network: give one with --subnet.');
+  return free;
+}
+
+export async function createNetwork(env: NetworkEnv, name: string, options: CreateOptions): Promise<NetworkConfig> {
+  assertValidName(name, 'network');
+  if (RESERVED.has(name)) throw new UsageError(`The network name "${name}" is reserved: choose another name.`);
+  const driver = options.driver ?? 'bridge';
+  if (driver !== 'bridge') {
+    throw new UsageError(
+      driver === 'host' || driver === 'none'
+        ? `The ${driver} network is built in (use --net ${driver}); only bridge networks can be created.`
+        : `Unknown network driver "${driver}": only bridge networks can be created.`,
+    );
+  }
+  if (options.gateway !== undefined && options.subnet === undefined) throw new UsageError('--gateway needs --subnet.');
+  if (options.subnet !== undefined) parseSubnet(options.subnet);
+  return env.store.withLock(async () => {
+    if (env.store.find(name)?.name === name) throw new ConflictError(`A network named ${name} already exists: choose another name.`);
+    const [routes, links] = await Promise.all([hostRoutes(), linkNames()]);
+    const existing = env.store.list();
+    const subnetText = options.subnet ?? autoSubnet([...existing.map((n) => parseSubnet(n.subnet)), ...routes.map((r) => r.subnet)]);
+    const subnet = parseSubnet(subnetText);
+    for (const other of existing) {
+      if (overlaps(subnet, parseSubnet(other.subnet))) {
+        throw new ConflictError(`Subnet ${subnet.cidr} overlaps ${other.subnet} of network ${other.name}: choose another subnet.`);
+      }
+    }
+    for (const route of routes) {
+      if (overlaps(subnet, route.subnet)) throw new ConflictError(`Subnet ${subnet.cidr} overlaps the host route ${route.text}: choose another subnet.`);
+    }
+    const id = randomBytes(32).toString('hex');
+    const net: NetworkConfig = {
+      id,
+      name,
+      driver: 'bridge',
+      subnet: subnet.cidr,
+      gateway: chooseGateway(subnet, options.gateway, subnetText),
+      bridge: bridgeName(name, id, links),
+      createdAt: new Date().toISOString(),
+    };
+    try {
+      await createBridge(net, subnet.prefixLength);
+      const saved = await iptables.save();
+      await iptables.apply(merge(baseRules(env.chains, saved), networkRules(env.chains, net)));
+      enableForwarding(env);
+      env.store.save(net);
+    } catch (err) {
+      await undoNetwork(env, net).catch(() => undefined);
+      throw err;
+    }
+    return net;
+  });
+}
+
+/** Containers need forwarding to leave their bridge; remember whether it was off to put it back. */
+function enableForwarding(env: NetworkEnv): void {
+  const current = readFileSync(IP_FORWARD, 'utf8').trim();
+  if (current === '1') return;
+  if (env.store.readSysctl().ipForwardWas === undefined) env.store.writeSysctl({ ipForwardWas: current });
+  writeFileSync(IP_FORWARD, '1');
+}
+
+async function undoNetwork(env: NetworkEnv, net: NetworkConfig): Promise<void> {
+  const saved = await iptables.save();
+  await iptables.apply(deletionsWhere(env.chains, saved, (c) => c === networkComment(net.name)));
+  await deleteLink(net.bridge);
+  env.store.delete(net.name);
+  if (env.store.list().length > 0) return;
+  const after = await iptables.save();
+  await iptables.apply(teardownRules(env.chains, after));
+  const { ipForwardWas } = env.store.readSysctl();
+  // Another engine root's bridges still need forwarding while their chains exist.
+  const othersLeft = Object.values(after.chains).some((chains) => [...chains].some((c) => c.startsWith('MYDOCKER-') && !c.startsWith(`MYDOCKER-${env.paths.rootHash}-`)));
+  if (ipForwardWas !== undefined && !othersLeft) writeFileSync(IP_FORWARD, ipForwardWas);
+  env.store.clearSysctl();
+}
+
+/** Refused while a live container holds an address in it; stale holders (crashed, removed) are dropped. */
+export async function removeNetwork(env: NetworkEnv, name: string): Promise<NetworkConfig> {
+  return env.store.withLock(async () => {
+    const net = env.store.get(name);
+    const state = env.store.readIpam();
+    const holders = Object.values(state.allocations[net.name] ?? {});
+    const live = await env.liveContainers(holders.map((h) => h.containerId));
+    const attached = holders.filter((h) => live.has(h.containerId)).map((h) => h.containerName);
+    if (attached.length > 0) {
+      throw new ConflictError(`Network ${net.name} has containers attached (${attached.join(', ')}): stop, remove or disconnect them first.`);
+    }
+    await Promise.all(holders.map((h) => deleteLink(h.hostVeth)));
+    delete state.allocations[net.name];
+    env.store.writeIpam(state);
+    await undoNetwork(env, net);
+    return net;
+  });
+}

@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { ContainerContext, createEngine, emptyRunSpec, loadConfig, Stage, type PruneReport } from '@mydocker/core';
+import { StateStorePlugin } from '../plugin';
+import { tempRoots } from './helpers';
+
+describe('StateStorePlugin', () => {
+  let roots: ReturnType<typeof tempRoots>;
+  beforeEach(() => (roots = tempRoots()));
+  afterEach(() => roots.cleanup());
+
+  function setup() {
+    const config = loadConfig({ env: {}, flags: { root: roots.root, runRoot: roots.runRoot } });
+    const { bus, engine } = createEngine(config, [StateStorePlugin]);
+    const ctxFor = (name: string) => new ContainerContext(config, engine.newRecord(emptyRunSpec({ name, command: ['sh'] })));
+    return { bus, engine, ctxFor, store: bus.need('stateStore') };
+  }
+
+  it('provides the stateStore service rooted in the configured root', () => {
+    const { store } = setup();
+    expect(store.containerDir('abc')).toBe(`${roots.root}/containers/abc`);
+  });
+
+  it('refuses a taken name in validate with Docker\'s sentence', async () => {
+    const { bus, ctxFor } = setup();
+    const first = ctxFor('test');
+    await bus.hooks.create.promise(first);
+    await expect(bus.hooks.validate.promise(ctxFor('test'))).rejects.toThrow(
+      `Conflict. The container name "test" is already in use by container ${first.id}. You have to remove (or rename) that container to be able to reuse that name.`,
+    );
+    await expect(bus.hooks.validate.promise(ctxFor('other'))).resolves.toBeUndefined();
+  });
+
+  it('create saves the record with other plugins\' annotations; rollback deletes record and name', async () => {
+    const { bus, ctxFor, store } = setup();
+    bus.hooks.create.tapPromise('annotator', async (ctx) => ctx.setExt('annotator', { made: true }));
+    const ctx = ctxFor('annotated');
+    await bus.hooks.create.promise(ctx);
+    expect((await store.get('annotated')).ext.annotator).toEqual({ made: true });
+    expect(await ctx.rollback()).toEqual([]);
+    expect(await store.find('annotated')).toBeUndefined();
+    expect(existsSync(store.containerDir(ctx.id))).toBe(false);
+    expect(existsSync(`${roots.root}/names/annotated`)).toBe(false);
+  });
+
+  it('a failing later create step leaves nothing behind', async () => {
+    const { bus, ctxFor, store } = setup();
+    bus.hooks.create.tapPromise({ name: 'fails', stage: Stage.NORMAL }, async () => {
+      throw new Error('no space');
+    });
+    const ctx = ctxFor('doomed');
+    await expect(bus.hooks.create.promise(ctx)).rejects.toThrow('no space');
+    await ctx.rollback();
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('started and stopped save the record; preRemove guards; remove deletes everything', async () => {
+    const { bus, ctxFor, store } = setup();
+    const ctx = ctxFor('life');
+    await bus.hooks.create.promise(ctx);
+    ctx.record.status = 'running';
+    await bus.hooks.started.promise(ctx);
+    expect((await store.get('life')).status).toBe('running');
+    await expect(bus.hooks.preRemove.promise(ctx)).resolves.toBe(
+      'You cannot remove a running container life. Stop the container before attempting removal or use -f.',
+    );
+    ctx.record.status = 'stopped';
+    ctx.record.exitCode = 3;
+    await bus.hooks.stopped.promise(ctx);
+    await bus.hooks.stopped.promise(ctx);
+    expect(await store.get('life')).toMatchObject({ status: 'stopped', exitCode: 3 });
+    await expect(bus.hooks.preRemove.promise(ctx)).resolves.toBeUndefined();
+    await bus.hooks.remove.promise(ctx);
+    await bus.hooks.remove.promise(ctx);
+    expect(await store.find('life')).toBeUndefined();
+    expect(existsSync(store.containerDir(ctx.id))).toBe(false);
+  });
+
+  it('prune reports known ids and info counts containers by status', async () => {
+    const { bus, ctxFor } = setup();
+    const a = ctxFor('a');
+    const b = ctxFor('b');
+    await bus.hooks.create.promise(a);
+    await bus.hooks.create.promise(b);
+    b.record.status = 'stopped';
+    await bus.hooks.stopped.promise(b);
+    const prune: PruneReport = { knownIds: new Set(), removed: [] };
+    await bus.hooks.prune.promise(prune);
+    expect([...prune.knownIds].sort()).toEqual([a.id, b.id].sort());
+    const info: Record<string, unknown> = {};
+    await bus.hooks.info.promise(info);
+    expect(info.containers).toEqual({ root: roots.root, total: 2, running: 0, created: 1, stopped: 1 });
+  });
+});

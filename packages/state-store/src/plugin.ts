@@ -1,0 +1,56 @@
+import { Stage, type ContainerRecord, type LifecycleBus, type Plugin } from '@mydocker/core';
+import { FileStateStore, nameConflict } from './store';
+
+const NAME = 'state-store';
+
+export function runningRefusal(record: ContainerRecord): string | undefined {
+  if (record.status === 'stopped') return undefined;
+  return `You cannot remove a running container ${record.name}. Stop the container before attempting removal or use -f.`;
+}
+
+/** Provides the `stateStore` service and keeps the record in step with the lifecycle. */
+export class StateStorePlugin implements Plugin {
+  readonly name = NAME;
+
+  apply(bus: LifecycleBus): void {
+    const store = new FileStateStore(bus.config);
+    bus.provide('stateStore', NAME, store);
+    const { hooks } = bus;
+
+    // Early and cheap, so that no other plugin makes anything for a name that is taken.
+    hooks.validate.tapPromise({ name: NAME, stage: Stage.RESERVE }, async (ctx) => {
+      const owner = await store.nameOwner(ctx.record.name);
+      if (owner && owner !== ctx.record.id) throw nameConflict(ctx.record.name, owner);
+    });
+
+    // Authoritative under the store lock: two concurrent runs with one name cannot both get here.
+    hooks.create.tapPromise({ name: NAME, stage: Stage.RESERVE }, async (ctx) => {
+      await store.reserve(ctx.record);
+      ctx.onRollback(NAME, () => store.delete(ctx.record.id));
+    });
+
+    const save = async (ctx: { record: ContainerRecord }) => store.save(ctx.record);
+    hooks.create.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
+    hooks.started.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
+    hooks.stopped.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
+
+    hooks.preRemove.tapPromise(NAME, async (ctx) => runningRefusal(ctx.record));
+
+    hooks.remove.tapPromise({ name: NAME, stage: Stage.RECORD }, async (ctx) => store.delete(ctx.record.id));
+
+    hooks.prune.tapPromise(NAME, async (report) => {
+      for (const id of await store.ids()) report.knownIds.add(id);
+    });
+
+    hooks.info.tapPromise(NAME, async (report) => {
+      const records = await store.list();
+      const runtime = bus.has('runtime') ? bus.need('runtime') : undefined;
+      const count = { total: records.length, running: 0, created: 0, stopped: 0 };
+      for (const r of records) {
+        const status = r.status === 'running' && runtime && !runtime.isRunning(r) ? 'stopped' : r.status;
+        count[status]++;
+      }
+      report.containers = { root: bus.config.root, ...count };
+    });
+  }
+}
