@@ -13,27 +13,17 @@ interface Prepared {
 }
 const prepared = new WeakMap<ContainerContext, Prepared>();
 
-/** Resolves the image and fills in what the user left to it (command, env, workdir, user); parses -v. */
+/**
+ * Resolves the image into ctx.image (the runtime turns it into the command, env, workdir and user that
+ * run) and parses -v, so a bad image or volume is refused before anything is made.
+ */
 export async function validate(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
   const volumes = parseVolumeSpecs(ctx.spec.volumes);
   bus.storageDriver();
   const image = await storageFor(bus).images.resolve(ctx.spec.image);
   ctx.image = image.config;
   ctx.record.imageId = image.id;
-  const entrypoint = ctx.spec.entrypoint !== undefined ? (ctx.spec.entrypoint ? [ctx.spec.entrypoint] : []) : image.config.entrypoint;
-  const cmd = ctx.spec.command.length > 0 ? ctx.spec.command : ctx.spec.entrypoint !== undefined ? [] : image.config.cmd;
-  ctx.record.command = [...entrypoint, ...cmd];
-  ctx.record.env = mergeEnv(image.config.env, ctx.spec.env);
-  if (!ctx.spec.workdir) ctx.record.workdir = image.config.workdir || '/';
-  if (!ctx.spec.user && image.config.user) ctx.record.user = image.config.user;
   prepared.set(ctx, { image, volumes });
-}
-
-/** Image env first, the user's entries replace those with the same key. */
-export function mergeEnv(image: string[], user: string[]): string[] {
-  const out = new Map<string, string>();
-  for (const e of [...image, ...user]) out.set(e.split('=')[0], e);
-  return [...out.values()];
 }
 
 export async function create(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {

@@ -13,6 +13,7 @@ import { infoCommand } from './commands/info';
 import { cleanupCommand, inspectCommand, killCommand, rmCommand, stopCommand } from './commands/lifecycle';
 import { psCommand } from './commands/ps';
 import { runCommand } from './commands/run';
+import { systemCommand } from './commands/system';
 import { globalFlagsArgv, splitGlobalFlags } from './global-flags';
 import { COMMAND_PACKAGES } from './hints';
 import { splitRunArgs } from './run-flags';
@@ -44,7 +45,7 @@ function parseArgs(cmd: RegisteredCommand, name: string, rest: string[]): Record
   const y = yargs(argv)
     .scriptName(`mydocker ${name}`)
     .usage(`mydocker ${cmd.command}\n\n${cmd.describe}`)
-    .parserConfiguration({ 'greedy-arrays': false, 'halt-at-non-option': Boolean(cmd.rawArgs), 'unknown-options-as-args': false })
+    .parserConfiguration({ 'greedy-arrays': false, 'parse-positional-numbers': false, 'halt-at-non-option': Boolean(cmd.rawArgs), 'unknown-options-as-args': false })
     .help('help')
     .version(false)
     .strict()
@@ -56,7 +57,12 @@ function parseArgs(cmd: RegisteredCommand, name: string, rest: string[]): Record
   y.command({
     command: cmd.rawArgs ? '$0' : `$0 ${cmd.command.split(' ').slice(1).join(' ')}`.trim(),
     describe: cmd.describe,
-    builder: (inner: any) => (cmd.builder ? cmd.builder(inner) : inner),
+    builder: (inner: any) => {
+      const built = cmd.builder ? cmd.builder(inner) : inner;
+      // Names and id prefixes such as 895049 or 1e5 must stay strings, never become numbers.
+      for (const [, name] of cmd.command.matchAll(/[<[]([\w-]+)(?:\.\.)?[>\]]/g)) built.positional(name, { type: 'string' });
+      return built;
+    },
     handler: () => undefined,
   });
   const args = y.parse(argv, {}, (_err: unknown, parsed: Record<string, any>, output: string) => {
@@ -97,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     ];
     const { bus, engine } = createEngineFromInstalled(config, { searchPaths: module.paths });
     const registry = new CommandRegistry();
-    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand]) registry.add('@mydocker/cli', c);
+    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, systemCommand]) registry.add('@mydocker/cli', c);
     bus.hooks.commands.call(registry);
     if (!command || flags.help || command === 'help') {
       stdout.write(usage(registry));

@@ -5,6 +5,7 @@ import type { EngineConfig } from './config';
 import { discoverPlugins, loadPluginClass, type DiscoveryOptions } from './discovery';
 import { Engine } from './engine';
 import type { Plugin, PluginClass } from './plugin';
+import { trace } from './trace';
 
 /** Injection tokens: strings, so that two copies of core in one process still agree. */
 export const TOKENS = {
@@ -41,6 +42,7 @@ export function createEngine(config: EngineConfig, plugins: Array<PluginClass | 
 /** Discovers installed plugins (the `mydocker` key, the config's list) and wires an engine with them. */
 export function createEngineFromInstalled(config: EngineConfig, discovery: Omit<DiscoveryOptions, 'extra'>): EngineSetup {
   const found = discoverPlugins({ ...discovery, extra: config.plugins });
+  trace('plugins discovered');
   const setup = createEngine(config, []);
   for (const entry of found) {
     const cls = loadPluginClass(entry);
@@ -48,5 +50,6 @@ export function createEngineFromInstalled(config: EngineConfig, discovery: Omit<
     plugin.apply(setup.bus);
     setup.bus.plugins.push({ name: plugin.name, packageName: entry.packageName, version: entry.version, path: entry.dir });
   }
+  trace('plugins applied');
   return setup;
 }

@@ -1,9 +1,11 @@
 import type { LifecycleBus } from './bus';
 import { ContainerContext } from './context';
 import { ConflictError, MissingPluginError, UsageError } from './errors';
+import { faultInsideHook, faultPoint } from './faults';
 import { assertValidName, generateId, generateName } from './ids';
 import type { ContainerRecord, ExitStatus, RunSpec } from './model';
 import { isProcessAlive } from './process';
+import { trace } from './trace';
 
 /** RunSpec options that belong to a plugin: [option key, the flag a user typed, the package]. */
 const PLUGIN_OPTIONS: Array<[string, (s: RunSpec) => boolean, string, string]> = [
@@ -81,17 +83,28 @@ export class Engine {
     const ctx = new ContainerContext(this.bus.config, this.newRecord(spec), spec);
     this.checkOptionOwners(spec);
     await this.hooks.validate.promise(ctx);
+    trace('validate');
     if (ctx.record.command.length === 0) {
       throw new UsageError('No command specified: give one after the image name, or use an image that has a default command.');
     }
+    faultPoint('run:after-validate');
     try {
       await this.hooks.create.promise(ctx);
+      faultPoint('run:after-create');
+      trace('create');
       await runtime.spawn(ctx);
+      faultPoint('run:after-spawn');
+      trace('spawn');
       await this.hooks.created.promise(ctx);
+      faultPoint('run:after-created');
+      trace('created');
       await runtime.start(ctx);
+      faultPoint('run:after-start');
       ctx.record.status = 'running';
       ctx.record.startedAt = new Date().toISOString();
       await this.hooks.started.promise(ctx);
+      faultPoint('run:after-started');
+      trace('start');
     } catch (err) {
       const failures = await ctx.rollback();
       if (failures.length > 0) {
@@ -103,6 +116,7 @@ export class Engine {
     onStarted?.(ctx.record);
     if (spec.detach) return { record: ctx.record };
     const exit = await runtime.wait(ctx);
+    trace('exit');
     const record = await this.finalize(ctx.record.id, exit);
     return { record: record ?? ctx.record, exit };
   }
@@ -132,7 +146,11 @@ export class Engine {
       autoRemove = record.autoRemove;
       return record;
     });
-    if (record && autoRemove) await this.remove(record.id, { force: true, volumes: true });
+    trace('stopped');
+    if (record && autoRemove) {
+      await this.remove(record.id, { force: true, volumes: true });
+      trace('remove');
+    }
     return record;
   }
 
@@ -144,6 +162,7 @@ export class Engine {
       const refusal = await this.hooks.preStop.promise(new ContainerContext(this.bus.config, record));
       if (refusal) throw new ConflictError(refusal);
       runtime.signal(record, 'SIGTERM');
+      faultPoint('stop:after-signal');
       if (!(await runtime.waitExit(record, options.timeoutSeconds * 1000))) {
         runtime.signal(record, 'SIGKILL');
         await runtime.waitExit(record, 10_000);
@@ -191,6 +210,8 @@ export class Engine {
       ctx.removeVolumes = options.volumes;
       const refusal = await this.hooks.preRemove.promise(ctx);
       if (refusal) throw new ConflictError(refusal);
+      faultPoint('rm:after-preRemove');
+      faultInsideHook('rm:mid-remove', this.hooks.remove);
       await this.hooks.remove.promise(ctx);
       return record;
     });

@@ -10,5 +10,7 @@ export * from './services';
 export * from './storage-driver';
 export * from './engine';
 export * from './process';
+export * from './faults';
 export * from './discovery';
 export * from './di';
+export * from './trace';

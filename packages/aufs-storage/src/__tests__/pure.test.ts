@@ -3,7 +3,6 @@ import { aufsMountOptions, overlayMountOptions } from '../drivers/mount-options'
 import { filesystemSupported } from '../drivers/registrations';
 import { classifyTarPath, opaqueTarPath, whiteoutTarPath } from '../images/whiteouts';
 import { checkConfig, isValidReference, makeConfig, normalizeReference, toImageConfig } from '../images/oci-config';
-import { mergeEnv } from '../lifecycle';
 import { parseOpaqueDump } from '../util/fs';
 import { humanSize, timeAgo } from '../util/progress';
 import { parseVolumeSpec, parseVolumeSpecs } from '../volumes/volume-spec';
@@ -104,9 +103,6 @@ describe('image config', () => {
     expect(child.history).toHaveLength(2);
     expect(() => checkConfig({ rootfs: { diff_ids: ['nope'] } }, 'x')).toThrow(/invalid layer digest/);
     expect(() => checkConfig({}, 'x')).toThrow(/no rootfs/);
-  });
-  it('merges env by key, user last', () => {
-    expect(mergeEnv(['PATH=/bin', 'A=1'], ['A=2', 'B=3'])).toEqual(['PATH=/bin', 'A=2', 'B=3']);
   });
   it('formats sizes and ages', () => {
     expect(humanSize(999)).toBe('999B');
