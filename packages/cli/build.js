@@ -1,25 +1,69 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Bundles the compiled CLI (dist/main.js from tsc, so decorator metadata is already emitted) with its
- * own dependencies into one file, dist/mydocker.js, that the bin loads: one file read and compile instead of
- * dozens of module resolutions at every command.
+ * Bundles the compiled CLI (dist/main.js from tsc, so decorator metadata is already emitted) with core,
+ * yargs, tapable and tsyringe into one file, dist/mydocker.js, that the bin loads: one file to read and
+ * compile instead of about a hundred module resolutions on every command.
  *
- * `@mydocker/*` stay external: plugins are separate packages found at run time and all of them must share
- * one instance of core with the CLI (tsyringe's registry and the error classes that plugins test with
- * instanceof are module state).
+ * Plugins stay separate packages found at run time, and they must share ONE instance of core with the
+ * CLI (errors tested with instanceof, tsyringe's registry of injectable classes, tapable's classes). So the
+ * bundle's first act is to put its copies of @mydocker/core, tsyringe and tapable into Node's module
+ * cache under the paths a plugin's `require('@mydocker/core')` resolves to: a plugin then gets the
+ * bundled instance and nothing is loaded twice. A plugin with its own nested copy of core would still
+ * load that copy, as it would without the bundle.
  */
-const { buildSync } = require('esbuild');
+const { build } = require('esbuild');
+const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-buildSync({
-  entryPoints: [join(__dirname, 'dist/main.js')],
+const entry = `
+const Module = require('node:module');
+const { dirname } = require('node:path');
+const shared = {
+  '@mydocker/core': () => require('@mydocker/core'),
+  tsyringe: () => require('tsyringe'),
+  tapable: () => require('tapable'),
+};
+// Resolve from core's folder, as core's own requires of tsyringe/tapable would.
+let coreFile;
+try { coreFile = require.resolve('@mydocker/core'); } catch { coreFile = undefined; }
+for (const [name, load] of Object.entries(shared)) {
+  let file;
+  try { file = require.resolve(name, coreFile ? { paths: [dirname(coreFile)] } : undefined); } catch { continue; }
+  if (require.cache[file]) continue;
+  const m = new Module(file, module);
+  m.filename = file;
+  m.paths = Module._nodeModulePaths(dirname(file));
+  m.exports = load();
+  m.loaded = true;
+  require.cache[file] = m;
+}
+// esbuild gives each bundled file a bare {exports} module; main.js scans module.paths for plugins, and
+// this file sits in the same folder as main.js, so its paths are the ones main.js would have had.
+globalThis.__mydockerModulePaths = module['paths'];
+module.exports = require('./dist/main.js');
+`;
+
+/** main.js's `module.paths` becomes the bundle's own (same folder); the build fails if it is not found. */
+const modulePathsPlugin = {
+  name: 'module-paths',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]dist[\\/]main\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('module.paths')) return { errors: [{ text: `${args.path} no longer reads module.paths: update build.js.` }] };
+      return { contents: source.replaceAll('module.paths', 'globalThis.__mydockerModulePaths'), loader: 'js' };
+    });
+  },
+};
+
+build({
+  stdin: { contents: entry, resolveDir: __dirname, sourcefile: 'bundle-entry.js', loader: 'js' },
   outfile: join(__dirname, 'dist/mydocker.js'),
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['@mydocker/*'],
-  logLevel: 'warning',
+  logLevel: 'error',
   legalComments: 'none',
-});
+  plugins: [modulePathsPlugin],
+}).catch(() => process.exit(1));

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UsageError, type ResourceOptions } from '@mydocker/core';
+import { truncate, UsageError, type ResourceOptions } from '@mydocker/core';
 import { CPU_PERIOD, MIN_MEMORY, type Limits } from './limits';
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
@@ -7,23 +7,23 @@ const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1
 /** Docker's RAMInBytes: "512", "100m", "1.5g", "64MiB", "2GB" (binary multiples). */
 export function parseBytes(raw: string, flag: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([bkmgtp])?(?:i?b)?\s*$/i.exec(raw);
-  if (!m) throw new UsageError(`Invalid value "${raw}" for ${flag}: use a number with an optional unit b, k, m or g (e.g. 100m).`);
+  if (!m) throw new UsageError(`Invalid value "${truncate(raw)}" for ${flag}: use a number with an optional unit b, k, m or g (e.g. 100m).`);
   const bytes = Math.floor(Number(m[1]) * UNITS[(m[2] ?? '').toLowerCase()]);
-  if (!Number.isSafeInteger(bytes)) throw new UsageError(`Invalid value "${raw}" for ${flag}: the size is too large.`);
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`Invalid value "${truncate(raw)}" for ${flag}: the size is too large.`);
   return bytes;
 }
 
 function parseInteger(raw: string, flag: string): number {
-  if (!/^\s*[-+]?\d+\s*$/.test(raw)) throw new UsageError(`Invalid value "${raw}" for ${flag}: expected a whole number.`);
+  if (!/^\s*[-+]?\d+\s*$/.test(raw)) throw new UsageError(`Invalid value "${truncate(raw)}" for ${flag}: expected a whole number.`);
   const n = Number(raw);
-  if (!Number.isSafeInteger(n)) throw new UsageError(`Invalid value "${raw}" for ${flag}: the number is too large.`);
+  if (!Number.isSafeInteger(n)) throw new UsageError(`Invalid value "${truncate(raw)}" for ${flag}: the number is too large.`);
   return n;
 }
 
 /** Parses a cpuset list ("0-2,4") into sorted unique numbers. */
 export function parseCpuList(raw: string, flag: string): number[] {
   const trimmed = raw.trim();
-  const bad = () => new UsageError(`Invalid value "${raw}" for ${flag}: use a list or ranges of numbers, e.g. 0-3 or 0,2.`);
+  const bad = () => new UsageError(`Invalid value "${truncate(raw)}" for ${flag}: use a list or ranges of numbers, e.g. 0-3 or 0,2.`);
   if (trimmed === '') throw bad();
   const out = new Set<number>();
   for (const part of trimmed.split(',')) {
@@ -77,7 +77,7 @@ function checkSubset(raw: string, flag: string, available: number[], what: strin
   const missing = wanted.filter((n) => !available.includes(n));
   if (missing.length > 0) {
     throw new UsageError(
-      `Invalid value "${raw}" for ${flag}: ${what} ${formatCpuList(missing)} ${missing.length > 1 ? 'are' : 'is'} not available on this host (online: ${formatCpuList(available)}).`,
+      `Invalid value "${truncate(raw)}" for ${flag}: ${what} ${formatCpuList(missing)} ${missing.length > 1 ? 'are' : 'is'} not available on this host (online: ${formatCpuList(available)}).`,
     );
   }
   return formatCpuList(wanted);

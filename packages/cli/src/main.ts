@@ -101,7 +101,9 @@ export async function main(argv: string[]): Promise<number> {
       ...globalFlagsArgv({ ...config, plugins: flags.plugins }),
       ...flags.plugins.flatMap((p) => ['--plugin', p]),
     ];
-    const { bus, engine } = createEngineFromInstalled(config, { searchPaths: module.paths });
+    // Plugins are searched from the CLI's real location (bin symlinks resolved). Not `module.paths`:
+    // in the esbuild bundle `module` is a shim without paths; `require` is the bundle file's own.
+    const { bus, engine } = createEngineFromInstalled(config, { searchPaths: require.resolve.paths('@mydocker/core') ?? [] });
     const registry = new CommandRegistry();
     for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, systemCommand]) registry.add('@mydocker/cli', c);
     bus.hooks.commands.call(registry);

@@ -104,7 +104,9 @@ export function discoverPlugins(options: DiscoveryOptions): DiscoveredPlugin[] {
     if (found.has(pkg.name)) continue;
     found.set(pkg.name, { packageName: pkg.name, version: pkg.version ?? '0.0.0', dir, manifest: pkg.mydocker ?? {}, source: 'config' });
   }
-  return [...found.values()].sort((a, b) => a.packageName.localeCompare(b.packageName));
+  // Code-unit order, not localeCompare: npm names are ASCII, and the first localeCompare loads ICU's
+  // collator (8-20 ms on every CLI start).
+  return [...found.values()].sort((a, b) => (a.packageName < b.packageName ? -1 : a.packageName > b.packageName ? 1 : 0));
 }
 
 /** Loads a discovered plugin's class (its module's default export, or a `plugin` export). */

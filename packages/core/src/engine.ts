@@ -7,13 +7,33 @@ import type { ContainerRecord, ExitStatus, RunSpec } from './model';
 import { isProcessAlive } from './process';
 import { trace } from './trace';
 
-/** RunSpec options that belong to a plugin: [option key, the flag a user typed, the package]. */
-const PLUGIN_OPTIONS: Array<[string, (s: RunSpec) => boolean, string, string]> = [
-  ['resources', (s) => Object.values(s.resources).some((v) => v !== undefined), 'The -m/--memory, --cpu-shares, --cpus, --cpuset-cpus and --pids-limit flags', '@mydocker/cgroups'],
-  ['network', (s) => s.network !== undefined && s.network !== 'none', 'The --net/--network flag', '@mydocker/network'],
-  ['publish', (s) => s.publish.length > 0, 'The -p/--publish flag', '@mydocker/network'],
-  ['volumes', (s) => s.volumes.length > 0, 'The -v/--volume flag', '@mydocker/aufs-storage'],
-  ['logOpts', (s) => s.logOpts.length > 0, 'The --log-opt flag', '@mydocker/logs'],
+const RESOURCE_FLAGS: Record<string, string> = {
+  memory: '-m/--memory',
+  memorySwap: '--memory-swap',
+  cpuShares: '--cpu-shares',
+  cpus: '--cpus',
+  cpusetCpus: '--cpuset-cpus',
+  cpusetMems: '--cpuset-mems',
+  pidsLimit: '--pids-limit',
+};
+
+/**
+ * RunSpec options that belong to a plugin: the option key a plugin claims, the flag the user typed
+ * (undefined when not used), and the package that handles it.
+ */
+const PLUGIN_OPTIONS: Array<{ option: string; usedFlag: (s: RunSpec) => string | undefined; pkg: string }> = [
+  {
+    option: 'resources',
+    usedFlag: (s) => {
+      const key = Object.keys(s.resources).find((k) => s.resources[k as keyof RunSpec['resources']] !== undefined);
+      return key && (RESOURCE_FLAGS[key] ?? `--${key}`);
+    },
+    pkg: '@mydocker/cgroups',
+  },
+  { option: 'network', usedFlag: (s) => (s.network !== undefined && s.network !== 'none' ? '--net/--network' : undefined), pkg: '@mydocker/network' },
+  { option: 'publish', usedFlag: (s) => (s.publish.length > 0 ? '-p/--publish' : undefined), pkg: '@mydocker/network' },
+  { option: 'volumes', usedFlag: (s) => (s.volumes.length > 0 ? '-v/--volume' : undefined), pkg: '@mydocker/aufs-storage' },
+  { option: 'logOpts', usedFlag: (s) => (s.logOpts.length > 0 ? '--log-opt' : undefined), pkg: '@mydocker/logs' },
 ];
 
 export interface RunResult {
@@ -67,8 +87,9 @@ export class Engine {
 
   /** Every option that needs a plugin must be claimed by an installed one. */
   checkOptionOwners(spec: RunSpec): void {
-    for (const [key, isSet, flag, pkg] of PLUGIN_OPTIONS) {
-      if (isSet(spec) && !this.bus.isClaimed(key)) throw new MissingPluginError(flag, pkg);
+    for (const { option, usedFlag, pkg } of PLUGIN_OPTIONS) {
+      const flag = usedFlag(spec);
+      if (flag && !this.bus.isClaimed(option)) throw new MissingPluginError(`The ${flag} flag`, pkg);
     }
   }
 

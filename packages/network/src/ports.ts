@@ -1,11 +1,11 @@
-import { UsageError } from '@mydocker/core';
+import { truncate, UsageError } from '@mydocker/core';
 import { isIPv4 } from './cidr';
 import type { IpamState, PortHolder, PortMapping } from './model';
 
 function port(text: string, spec: string): number {
   const n = Number(text);
   if (!/^\d{1,5}$/.test(text) || n < 1 || n > 65535) {
-    throw new UsageError(`Invalid port mapping "${spec}": ports are numbers from 1 to 65535, as in -p 8080:80.`);
+    throw new UsageError(`Invalid port mapping "${truncate(spec)}": ports are numbers from 1 to 65535, as in -p 8080:80.`);
   }
   return n;
 }
@@ -14,17 +14,17 @@ function port(text: string, spec: string): number {
 export function parsePublish(spec: string): PortMapping {
   const [body, proto = 'tcp', ...extra] = spec.split('/');
   if (extra.length > 0 || (proto !== 'tcp' && proto !== 'udp')) {
-    throw new UsageError(`Invalid port mapping "${spec}": the protocol must be tcp or udp.`);
+    throw new UsageError(`Invalid port mapping "${truncate(spec)}": the protocol must be tcp or udp.`);
   }
   const parts = body.split(':');
   let hostIp = '';
   if (parts.length === 3) {
     hostIp = parts.shift()!;
-    if (!isIPv4(hostIp)) throw new UsageError(`Invalid port mapping "${spec}": "${hostIp}" is not an IPv4 address.`);
+    if (!isIPv4(hostIp)) throw new UsageError(`Invalid port mapping "${truncate(spec)}": "${hostIp}" is not an IPv4 address.`);
     if (hostIp === '0.0.0.0') hostIp = '';
   }
   if (parts.length !== 2) {
-    throw new UsageError(`Invalid port mapping "${spec}": use HOST_PORT:CONTAINER_PORT or IP:HOST_PORT:CONTAINER_PORT.`);
+    throw new UsageError(`Invalid port mapping "${truncate(spec)}": use HOST_PORT:CONTAINER_PORT or IP:HOST_PORT:CONTAINER_PORT.`);
   }
   return { protocol: proto, hostIp, hostPort: port(parts[0], spec), containerPort: port(parts[1], spec) };
 }

@@ -46,7 +46,7 @@ export class NetworkStore {
       .filter((f) => f.endsWith('.json') && f !== 'ipam.json' && f !== 'sysctl.json')
       .map((f) => readJson<NetworkConfig>(`${this.paths.dir}/${f}`))
       .filter((n): n is NetworkConfig => n !== undefined && typeof n.name === 'string')
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   find(name: string): NetworkConfig | undefined {

@@ -20,7 +20,7 @@ export async function listImages(args: Args, ctx: CommandContext): Promise<numbe
     images = images.filter((i) => i.names.some((n) => n === checkName(wanted) || splitReference(n).repository === wanted));
   }
   const rows: string[][] = [];
-  for (const img of images.sort((a, b) => (b.config.created ?? '').localeCompare(a.config.created ?? ''))) {
+  for (const img of images.sort((a, b) => ((b.config.created ?? '') < (a.config.created ?? '') ? -1 : (b.config.created ?? '') > (a.config.created ?? '') ? 1 : 0))) {
     const names = img.names.length ? img.names : [undefined];
     for (const n of names) {
       const { repository, tag } = n ? splitReference(n) : { repository: '<none>', tag: '<none>' };

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, UsageError, type CommandContext } from '@mydocker/core';
+import { ConflictError, NotFoundError, truncate, UsageError, type CommandContext } from '@mydocker/core';
 import { storageFor, type StorageExt } from '../storage';
 import { VOLUME_NAME_PATTERN } from '../volumes/volume-spec';
 import { table } from './table';
@@ -22,7 +22,7 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
     case 'create': {
       if (names.length > 1) throw new UsageError('"volume create" takes at most one name.');
       if (names[0] !== undefined && !VOLUME_NAME_PATTERN.test(names[0])) {
-        throw new UsageError(`Invalid volume name "${names[0]}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.`);
+        throw new UsageError(`Invalid volume name "${truncate(names[0])}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.`);
       }
       const { info } = await volumes.ensure(names[0], false);
       ctx.stdout.write(`${info.name}\n`);
@@ -38,6 +38,8 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
     case 'rm':
     case 'remove': {
       if (names.length === 0) throw new UsageError('"volume rm" needs at least one volume name.');
+      const invalid = names.find((n) => !VOLUME_NAME_PATTERN.test(n));
+      if (invalid !== undefined) throw new UsageError(`Invalid volume name "${truncate(invalid)}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.`);
       const users = await volumeUsers(ctx);
       let code = 0;
       for (const name of names) {

@@ -1,4 +1,4 @@
-import { NotFoundError, UsageError, type EngineConfig, type ImageStore, type ResolvedImage } from '@mydocker/core';
+import { NotFoundError, truncate, UsageError, type EngineConfig, type ImageStore, type ResolvedImage } from '@mydocker/core';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withFileLock } from '../util/lock';
@@ -43,7 +43,7 @@ export class LocalImageStore implements ImageStore {
       await buildBusyboxImage(this);
       found = await this.find(ref);
     }
-    if (!found) throw new NotFoundError(`Unable to find image '${ref}' locally: load it with \`mydocker load\` or \`mydocker import\` first.`);
+    if (!found) throw new NotFoundError(`Unable to find image '${truncate(ref)}' locally: load it with \`mydocker load\` or \`mydocker import\` first.`);
     const layers: string[] = [];
     for (const d of found.config.rootfs.diff_ids) {
       if (!(await this.layers.has(d))) throw new NotFoundError(`Image '${ref}' is damaged: its layer ${d.slice(7, 19)} is missing; remove it and load it again.`);
@@ -78,7 +78,7 @@ export class LocalImageStore implements ImageStore {
       await buildBusyboxImage(this);
       found = await this.find(ref);
     }
-    if (!found) throw new NotFoundError(`No such image: ${ref}.`);
+    if (!found) throw new NotFoundError(`No such image: ${truncate(ref)}.`);
     return found;
   }
 
@@ -125,7 +125,7 @@ export class LocalImageStore implements ImageStore {
   private async writeRepositories(repos: Record<string, string>): Promise<void> {
     const writeFileAtomic = require('write-file-atomic') as typeof import('write-file-atomic');
     await mkdir(this.dir, { recursive: true });
-    const sorted = Object.fromEntries(Object.entries(repos).sort(([a], [b]) => a.localeCompare(b)));
+    const sorted = Object.fromEntries(Object.entries(repos).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     await writeFileAtomic(join(this.dir, 'repositories.json'), `${JSON.stringify(sorted, null, 2)}\n`);
   }
 

@@ -3,8 +3,10 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { diskUsage, exists } from '../util/fs';
-import { packDirectory } from './tar-pack';
-import { extractLayer } from './tar-extract';
+// tar-pack and tar-extract pull in `tar` (~13 ms to load): required only where a layer is packed or
+// extracted, so that `run` and `ps`, which never do, do not pay for it.
+type TarPack = typeof import('./tar-pack');
+type TarExtract = typeof import('./tar-extract');
 
 export interface LayerInfo {
   /** sha256 hex of the layer's uncompressed tar (Docker's diff id, without "sha256:"). */
@@ -52,6 +54,8 @@ export class LayerStore {
   async addTar(input: Readable, onBytes?: (n: number) => void): Promise<LayerInfo> {
     const diff = await this.scratch();
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { extractLayer } = require('./tar-extract') as TarExtract;
       const { digest } = await extractLayer(input, diff, onBytes);
       return await this.place(diff, digest);
     } catch (err) {
@@ -64,6 +68,8 @@ export class LayerStore {
   async commitDir(diff: string): Promise<LayerInfo> {
     try {
       const hash = createHash('sha256');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { packDirectory } = require('./tar-pack') as TarPack;
       for await (const chunk of packDirectory(diff, { layer: true })) hash.update(chunk as Buffer);
       return await this.place(diff, hash.digest('hex'));
     } catch (err) {

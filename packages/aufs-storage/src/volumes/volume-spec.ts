@@ -7,7 +7,7 @@ export type VolumeSpec =
   | { kind: 'named'; name: string; destination: string; readOnly: boolean }
   | { kind: 'anonymous'; destination: string; readOnly: false };
 
-export const VOLUME_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+export const VOLUME_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
 function containerPath(raw: string, spec: string): string {
   if (!isAbsolute(raw)) {

@@ -1,4 +1,4 @@
-import { NotFoundError, UsageError } from '@mydocker/core';
+import { NotFoundError, truncate, UsageError } from '@mydocker/core';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ export class VolumeStore {
   async ensure(name: string | undefined, anonymous: boolean): Promise<{ info: VolumeInfo; created: boolean }> {
     const volumeName = name ?? randomBytes(32).toString('hex');
     if (!VOLUME_NAME_PATTERN.test(volumeName)) {
-      throw new UsageError(`Invalid volume name "${volumeName}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.`);
+      throw new UsageError(`Invalid volume name "${truncate(volumeName)}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.`);
     }
     const existing = await this.find(volumeName);
     if (existing) return { info: existing, created: false };

@@ -18,7 +18,8 @@ export const psCommand: CommandSpec = {
       else if (key === 'name') records = records.filter((r) => r.name.includes(value ?? ''));
       else throw new UsageError(`Invalid filter "${filter}": use status=running|stopped|created or name=NAME.`);
     }
-    records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    // Plain comparison: ISO timestamps sort as strings, and localeCompare would load ICU (~10 ms).
+    records.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
     if (args.quiet) {
       stdout.write(records.map((r) => `${shortId(r.id)}\n`).join(''));
     } else if (args.format === 'json') {
