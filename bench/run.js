@@ -132,7 +132,8 @@ async function fillStore(target, have) {
   const worker = async () => {
     while (next < target) {
       next++;
-      await asyncRun(process.execPath, [BIN, 'run', '-d', 'busybox', 'true']);
+      // Named: generated names are drawn from a small space and collide within a thousand containers.
+      await asyncRun(process.execPath, [BIN, 'run', '-d', '--name', `bench-ps-${next}`, 'busybox', 'true']);
     }
   };
   await Promise.all(Array.from({ length: JOBS }, worker));

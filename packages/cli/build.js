@@ -13,7 +13,6 @@
  * load that copy, as it would without the bundle.
  */
 const { build } = require('esbuild');
-const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const entry = `
@@ -38,23 +37,8 @@ for (const [name, load] of Object.entries(shared)) {
   m.loaded = true;
   require.cache[file] = m;
 }
-// esbuild gives each bundled file a bare {exports} module; main.js scans module.paths for plugins, and
-// this file sits in the same folder as main.js, so its paths are the ones main.js would have had.
-globalThis.__mydockerModulePaths = module['paths'];
 module.exports = require('./dist/main.js');
 `;
-
-/** main.js's `module.paths` becomes the bundle's own (same folder); the build fails if it is not found. */
-const modulePathsPlugin = {
-  name: 'module-paths',
-  setup(build) {
-    build.onLoad({ filter: /[\\/]dist[\\/]main\.js$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      if (!source.includes('module.paths')) return { errors: [{ text: `${args.path} no longer reads module.paths: update build.js.` }] };
-      return { contents: source.replaceAll('module.paths', 'globalThis.__mydockerModulePaths'), loader: 'js' };
-    });
-  },
-};
 
 build({
   stdin: { contents: entry, resolveDir: __dirname, sourcefile: 'bundle-entry.js', loader: 'js' },
@@ -65,5 +49,4 @@ build({
   format: 'cjs',
   logLevel: 'error',
   legalComments: 'none',
-  plugins: [modulePathsPlugin],
 }).catch(() => process.exit(1));

@@ -64,10 +64,11 @@ export class Engine {
 
   /** A fresh record for a run request (not yet stored). */
   newRecord(spec: RunSpec): ContainerRecord {
-    const name = spec.name ?? generateName();
+    const id = generateId();
+    const name = spec.name ?? generateName(id);
     assertValidName(name);
     return {
-      id: generateId(),
+      id,
       name,
       image: spec.image,
       command: [...spec.command],

@@ -36,10 +36,13 @@ export function truncate(s: string, max = 64): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
-/** Docker-style generated names, for containers started without --name. */
+/**
+ * Docker-style generated names, for containers started without --name. The id's first hex digits make
+ * them unique in practice (a bare adjective_noun space collides within a few hundred containers).
+ */
 const ADJECTIVES = ['brave', 'calm', 'eager', 'fervent', 'gentle', 'happy', 'jolly', 'keen', 'lucid', 'nifty', 'quirky', 'sharp', 'tender', 'vivid', 'witty', 'zen'];
 const NOUNS = ['turing', 'hopper', 'lovelace', 'ritchie', 'thompson', 'torvalds', 'knuth', 'dijkstra', 'liskov', 'hamilton', 'kay', 'pike', 'wozniak', 'noether', 'curie', 'shannon'];
-export function generateName(): string {
-  const b = randomBytes(3);
-  return `${ADJECTIVES[b[0] % ADJECTIVES.length]}_${NOUNS[b[1] % NOUNS.length]}${b[2] % 100}`;
+export function generateName(id: string = generateId()): string {
+  const b = randomBytes(2);
+  return `${ADJECTIVES[b[0] % ADJECTIVES.length]}_${NOUNS[b[1] % NOUNS.length]}_${id.slice(0, 6)}`;
 }
