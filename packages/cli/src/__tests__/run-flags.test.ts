@@ -2,7 +2,7 @@ import { splitRunArgs } from '../run-flags';
 import { toRunSpec } from '../commands/run';
 import { resolveEnv } from '../env';
 import { splitGlobalFlags } from '../global-flags';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,8 +52,12 @@ describe('resolveEnv', () => {
   it('reads env files, skipping comments and blank lines', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mydocker-unit-'));
     const file = join(dir, 'env');
-    writeFileSync(file, '# comment\n\nA=1\nB=two words\n');
-    expect(resolveEnv(['C=3'], [file], {})).toEqual(['A=1', 'B=two words', 'C=3']);
+    try {
+      writeFileSync(file, '# comment\n\nA=1\nB=two words\n');
+      expect(resolveEnv(['C=3'], [file], {})).toEqual(['A=1', 'B=two words', 'C=3']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses malformed names', () => {
