@@ -1,7 +1,8 @@
 import { totalmem } from 'node:os';
 import { shortId, sleep, type CommandContext, type ContainerRecord } from '@mydocker/core';
 import { managerFromExt } from './factory';
-import { formatBytes, formatPercent, formatTable } from './format';
+import { formatTable } from '@mydocker/core';
+import { formatBytes, formatPercent } from './format';
 import type { CgroupsExt } from './limits';
 import type { CgroupStats } from './manager';
 

@@ -1,16 +1,5 @@
 import type { ContainerRecord } from '@mydocker/core';
-import { shortId } from '@mydocker/core';
-
-/** Columns padded to their widest cell, like Go's tabwriter in the seed and in Docker. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
-      .join('   ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
-}
+import { formatTable, shortId } from '@mydocker/core';
 
 /** The seed's CREATED format: local time, "2019-04-14 21:06:06". */
 export function localTime(iso: string): string {
@@ -20,9 +9,9 @@ export function localTime(iso: string): string {
 }
 
 export function psTable(records: ContainerRecord[]): string {
-  return table(
+  return formatTable([
     ['ID', 'NAME', 'PID', 'STATUS', 'COMMAND', 'CREATED'],
-    records.map((r) => [
+    ...records.map((r) => [
       shortId(r.id),
       r.name,
       r.status === 'running' && r.pid ? String(r.pid) : '',
@@ -30,5 +19,5 @@ export function psTable(records: ContainerRecord[]): string {
       r.command.join(' '),
       localTime(r.createdAt),
     ]),
-  );
+  ]);
 }

@@ -14,3 +14,4 @@ export * from './faults';
 export * from './discovery';
 export * from './di';
 export * from './trace';
+export * from './table';

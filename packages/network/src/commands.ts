@@ -1,4 +1,4 @@
-import { UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { formatTable, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
 import type { NetworkLifecycle } from './lifecycle';
 import type { IpamState, NetworkConfig } from './model';
 
@@ -28,10 +28,6 @@ export function formatRow(template: string, values: Record<string, string>): str
     .replace(/\\n/g, '\n');
 }
 
-export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('').trimEnd()).join('\n') + '\n';
-}
 
 export function inspectView(net: NetworkConfig, state: IpamState): unknown {
   const containers: Record<string, unknown> = {};
@@ -87,7 +83,7 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
           const nets = store.list();
           if (argv.quiet) out(nets.map((n) => `${n.name}\n`).join(''));
           else if (argv.format) out(nets.map((n) => `${formatRow(String(argv.format), row(n))}\n`).join(''));
-          else out(table([['NAME', 'SUBNET', 'DRIVER', 'GATEWAY', 'BRIDGE'], ...nets.map((n) => [n.name, n.subnet, n.driver, n.gateway, n.bridge])]));
+          else out(formatTable([['NAME', 'SUBNET', 'DRIVER', 'GATEWAY', 'BRIDGE'], ...nets.map((n) => [n.name, n.subnet, n.driver, n.gateway, n.bridge])]));
           return 0;
         }
         case 'inspect': {

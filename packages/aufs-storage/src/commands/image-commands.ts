@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, UsageError, type CommandContext, type ContainerRecord } from '@mydocker/core';
+import { ConflictError, formatTable, NotFoundError, UsageError, type CommandContext, type ContainerRecord } from '@mydocker/core';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -8,7 +8,6 @@ import { packDirectory } from '../images/tar-pack';
 import { importRootfs, loadArchive, saveImages } from '../images/transfer';
 import { storageFor, type StorageExt } from '../storage';
 import { humanSize, progress, timeAgo } from '../util/progress';
-import { table } from './table';
 
 type Args = Record<string, any>;
 
@@ -31,7 +30,7 @@ export async function listImages(args: Args, ctx: CommandContext): Promise<numbe
     ctx.stdout.write([...new Set(rows.map((r) => r[2]))].map((id) => `${id}\n`).join(''));
     return 0;
   }
-  ctx.stdout.write(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows));
+  ctx.stdout.write(formatTable([['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], ...rows]));
   return 0;
 }
 

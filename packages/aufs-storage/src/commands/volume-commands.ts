@@ -1,7 +1,6 @@
-import { ConflictError, NotFoundError, truncate, UsageError, type CommandContext } from '@mydocker/core';
+import { ConflictError, formatTable, NotFoundError, truncate, UsageError, type CommandContext } from '@mydocker/core';
 import { storageFor, type StorageExt } from '../storage';
 import { VOLUME_NAME_PATTERN } from '../volumes/volume-spec';
-import { table } from './table';
 
 type Args = Record<string, any>;
 
@@ -32,7 +31,7 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
     case 'list': {
       const list = await volumes.list();
       if (args.quiet) ctx.stdout.write(list.map((v) => `${v.name}\n`).join(''));
-      else ctx.stdout.write(table(['DRIVER', 'VOLUME NAME'], list.map((v) => ['local', v.name])));
+      else ctx.stdout.write(formatTable([['DRIVER', 'VOLUME NAME'], ...list.map((v) => ['local', v.name])]));
       return 0;
     }
     case 'rm':

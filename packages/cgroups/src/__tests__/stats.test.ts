@@ -1,5 +1,6 @@
 import { emptyRunSpec, type ContainerRecord } from '@mydocker/core';
-import { formatBytes, formatPercent, formatTable } from '../format';
+import { formatTable } from '@mydocker/core';
+import { formatBytes, formatPercent } from '../format';
 import { statsRow, type Sample } from '../stats';
 
 function record(status: ContainerRecord['status']): ContainerRecord {
