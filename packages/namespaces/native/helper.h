@@ -48,6 +48,7 @@ int ctl_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ctl_read_line(char *buf, size_t len);
 void report_child_error(int errfd, int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
 void reset_signals(void);
+void await_exec(int errfd, pid_t pid);
 int open_in_root(int rootfd, const char *path, int flags);
 int make_in_root(int rootfd, const char *path, int as_file, char *err, size_t errlen);
 

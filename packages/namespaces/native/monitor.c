@@ -173,20 +173,7 @@ int run_mode(struct config *cfg) {
     master = receive_master(console[0]); /* -1 when the child failed first: its error follows */
     close(console[0]);
   }
-  char msg[2200];
-  size_t len = 0;
-  ssize_t n;
-  while ((n = read(errp[0], msg + len, sizeof msg - 1 - len)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) len += (size_t)n;
-  close(errp[0]);
-  if (len > 0) {
-    msg[len] = 0;
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    ctl_printf("error %s\n", msg);
-    _exit(atoi(msg) ? atoi(msg) : 125);
-  }
+  await_exec(errp[0], pid);
 
   struct logfile log;
   log_open(&log, cfg->log_path, cfg->log_max_size, cfg->log_max_files);

@@ -80,19 +80,7 @@ int exec_mode(struct config *cfg) {
   }
   close(errp[1]);
   if (slave >= 0) close(slave);
-  char msg[2200];
-  size_t len = 0;
-  ssize_t n;
-  while ((n = read(errp[0], msg + len, sizeof msg - 1 - len)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) len += (size_t)n;
-  close(errp[0]);
-  if (len > 0) {
-    msg[len] = 0;
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-    }
-    ctl_printf("error %s\n", msg);
-    _exit(atoi(msg) ? atoi(msg) : 125);
-  }
+  await_exec(errp[0], pid);
   ctl_printf("started\n");
   struct supervision s = {.child = pid, .ctl_open = 1, .master = master, .out_fd = -1, .err_fd = -1,
                           .relay_stdin = cfg->interactive, .tee = 1, .log = NULL};

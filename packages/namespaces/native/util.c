@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int write_all(int fd, const void *buf, size_t len) {
@@ -149,4 +150,23 @@ int make_in_root(int rootfd, const char *path, int as_file, char *err, size_t er
     buf[i] = saved;
   }
   return 0;
+}
+
+/*
+ * The child reports "CODE message" on errfd (close-on-exec) if setup or exec fails; EOF with nothing
+ * means exec succeeded. On failure: reap the child, tell the driver, and exit with the child's code.
+ */
+void await_exec(int errfd, pid_t pid) {
+  char msg[2200];
+  size_t len = 0;
+  ssize_t n;
+  while ((n = read(errfd, msg + len, sizeof msg - 1 - len)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) len += (size_t)n;
+  close(errfd);
+  if (len == 0) return;
+  msg[len] = 0;
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+  }
+  ctl_printf("error %s\n", msg);
+  _exit(atoi(msg) ? atoi(msg) : 125);
 }

@@ -1,13 +1,5 @@
-import { readNumber, writeControl } from '../fs-util';
+import { pidsV1 } from '../v1/pids';
 import type { V2Controller } from './controller';
 
-export const pidsV2: V2Controller = {
-  name: 'pids',
-  apply(dir, limits) {
-    if (limits.pidsLimit !== undefined) writeControl(`${dir}/pids.max`, limits.pidsLimit < 0 ? 'max' : limits.pidsLimit);
-  },
-  stats(dir, into) {
-    const n = readNumber(`${dir}/pids.current`);
-    if (n !== undefined) into.pids = n;
-  },
-};
+/** The pids controller kept its file names (pids.max, pids.current) from v1 to v2: one implementation. */
+export const pidsV2: V2Controller = pidsV1;
