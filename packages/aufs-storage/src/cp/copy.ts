@@ -27,6 +27,27 @@ function pump(from: number, to: number): void {
   }
 }
 
+/**
+ * Copies one regular file's bytes, owner, mode and times. The extra open flags say which side may not be
+ * a symlink (O_NOFOLLOW on the container's side, whichever direction the copy goes).
+ */
+function copyFile(src: string, srcFlags: number, dest: string, destFlags: number, st: Stats, owner: [number, number]): void {
+  const from = openSync(src, constants.O_RDONLY | srcFlags);
+  try {
+    const to = openSync(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | destFlags, 0o600);
+    try {
+      pump(from, to);
+      fchownSync(to, ...owner);
+      fchmodSync(to, st.mode & 0o7777);
+      futimesSync(to, st.atime, st.mtime);
+    } finally {
+      closeSync(to);
+    }
+  } finally {
+    closeSync(from);
+  }
+}
+
 /** `path` ends with "/." : copy the directory's contents rather than the directory. */
 function contentsOnly(path: string): boolean {
   return path === '.' || path.endsWith('/.');
@@ -84,20 +105,7 @@ function copyOut(cfs: ContainerFs, dirFd: number, parts: string[], st: Stats, ta
     }
   } else if (st.isFile()) {
     const volume = cfs.volumeAt(parts);
-    const from = openSync(volume ? volume.source : at(dirFd, name), constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      const to = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
-      try {
-        pump(from, to);
-        fchownSync(to, ...ownerFor(st, options));
-        fchmodSync(to, st.mode & 0o7777);
-        futimesSync(to, st.atime, st.mtime);
-      } finally {
-        closeSync(to);
-      }
-    } finally {
-      closeSync(from);
-    }
+    copyFile(volume ? volume.source : at(dirFd, name), constants.O_NOFOLLOW, target, 0, st, ownerFor(st, options));
   } else if (st.isSymbolicLink()) {
     const link = readlinkSync(at(dirFd, name));
     rmSync(target, { force: true });
@@ -201,21 +209,7 @@ function copyIn(cfs: ContainerFs, dirFd: number, parts: string[], src: string, s
   if (existing?.isDirectory()) throw new UsageError(`Cannot overwrite the directory ${containerPath(parts)} with a non-directory.`);
   if (st.isFile()) {
     if (existing && !existing.isFile() && !volume) unlinkSync(path);
-    const from = openSync(src, constants.O_RDONLY);
-    try {
-      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
-      const to = openSync(volume ? volume.source : path, flags, 0o600);
-      try {
-        pump(from, to);
-        fchownSync(to, ...inOwner(st, options));
-        fchmodSync(to, st.mode & 0o7777);
-        futimesSync(to, st.atime, st.mtime);
-      } finally {
-        closeSync(to);
-      }
-    } finally {
-      closeSync(from);
-    }
+    copyFile(src, 0, volume ? volume.source : path, constants.O_NOFOLLOW, st, inOwner(st, options));
   } else if (st.isSymbolicLink()) {
     if (existing) unlinkSync(path);
     symlinkSync(readlinkSync(src), path);
