@@ -5,6 +5,7 @@ import type { ContainerContext } from './context';
 import { MissingPluginError, UsageError } from './errors';
 import { SERVICE_PACKAGES, type ServiceMap } from './services';
 import type { StorageDriver, StorageDriverRegistration } from './storage-driver';
+import { traceTap, traceTapsEnabled } from './trace';
 
 export interface InfoReport {
   [section: string]: unknown;
@@ -58,6 +59,29 @@ function createHooks() {
 
 export type LifecycleHooks = ReturnType<typeof createHooks>;
 
+/** MYDOCKER_TRACE=taps: wrap every promise tap so its time is printed (where start-up time goes). */
+function timeTaps(hooks: LifecycleHooks): void {
+  for (const [hookName, hook] of Object.entries(hooks)) {
+    (hook as { intercept(i: object): void }).intercept({
+      register(tap: { type: string; name: string; fn: (...args: unknown[]) => unknown }) {
+        if (tap.type !== 'promise') return tap;
+        const fn = tap.fn;
+        return {
+          ...tap,
+          fn: async (...args: unknown[]) => {
+            const start = performance.now();
+            try {
+              return await fn(...args);
+            } finally {
+              traceTap(hookName, tap.name, performance.now() - start);
+            }
+          },
+        };
+      },
+    });
+  }
+}
+
 /**
  * The lifecycle bus: one frozen set of hooks, plus registries for services and storage drivers.
  * Plugins `apply(bus)`; the engine and the CLI only call hooks and look services up by key.
@@ -70,7 +94,9 @@ export class LifecycleBus {
   private readonly claimedOptions = new Map<string, string>();
   private driverInstance?: StorageDriver;
 
-  constructor(readonly config: EngineConfig) {}
+  constructor(readonly config: EngineConfig) {
+    if (traceTapsEnabled()) timeTaps(this.hooks);
+  }
 
   provide<K extends keyof ServiceMap>(key: K, owner: string, impl: ServiceMap[K]): void {
     this.services.set(key, { impl, owner });

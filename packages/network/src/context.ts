@@ -1,18 +1,31 @@
 import type { LifecycleBus } from '@mydocker/core';
 import { NetworkPaths } from './paths';
-import { chainsFor, type Chains } from './rules';
-import { NetworkStore } from './store';
+import type { Chains } from './rules';
+import type { NetworkStore } from './store';
 
 /** What the drivers and commands share: built lazily, once per CLI invocation. */
 export class NetworkEnv {
   readonly paths: NetworkPaths;
-  readonly store: NetworkStore;
-  readonly chains: Chains;
+  private storeInstance?: NetworkStore;
+  private chainsInstance?: Chains;
 
   constructor(readonly bus: LifecycleBus) {
     this.paths = new NetworkPaths(bus.config);
-    this.store = new NetworkStore(this.paths);
-    this.chains = chainsFor(this.paths.rootHash);
+  }
+
+  // The store (lock files, atomic writes) and the rule generator load only when a bridge network is
+  // involved: a container with --net none or host never pays for them.
+  get store(): NetworkStore {
+    if (!this.storeInstance) {
+      const { NetworkStore: Store } = require('./store') as typeof import('./store');
+      this.storeInstance = new Store(this.paths);
+    }
+    return this.storeInstance;
+  }
+
+  get chains(): Chains {
+    if (!this.chainsInstance) this.chainsInstance = (require('./rules') as typeof import('./rules')).chainsFor(this.paths.rootHash);
+    return this.chainsInstance;
   }
 
   /** Ids of containers that still exist and have not stopped; everything else holds nothing. */

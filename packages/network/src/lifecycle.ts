@@ -2,35 +2,42 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerContext, ContainerRecord, InfoReport, PruneReport } from '@mydocker/core';
 import type { NetworkEnv } from './context';
-import { BridgeDriver } from './drivers/bridge';
+import type { BridgeDriver } from './drivers/bridge';
 import type { NetworkDriver, NetworkPlan } from './drivers/driver';
 import { HostDriver } from './drivers/host';
 import { NoneDriver } from './drivers/none';
 import { hostHosts, hostResolvConf, hostsFile, resolvConf } from './etc-files';
-import { allHolders, releaseContainer } from './ipam';
-import * as iptables from './iptables';
-import { bridgePorts, deleteLink } from './links';
 import type { NetworkExt } from './model';
 import { parsePublish } from './ports';
-import { containerIdsWithRules, deletionsWhere } from './rules';
 
 export const PLUGIN = 'network';
 
 /** The hook bodies: pick the driver for --net, and let it do the work. */
 export class NetworkLifecycle {
-  readonly bridge: BridgeDriver;
-  private readonly drivers: Record<NetworkExt['mode'], NetworkDriver>;
+  private bridgeDriver?: BridgeDriver;
+  private readonly none = new NoneDriver();
+  private readonly host = new HostDriver();
   private readonly plans = new WeakMap<ContainerContext, NetworkPlan & { driver: NetworkDriver }>();
 
-  constructor(readonly env: NetworkEnv) {
-    this.bridge = new BridgeDriver(env);
-    this.drivers = { none: new NoneDriver(), host: new HostDriver(), bridge: this.bridge };
+  constructor(readonly env: NetworkEnv) {}
+
+  /** Loaded on first use: IPAM, veths and iptables are for bridge networks only. */
+  get bridge(): BridgeDriver {
+    if (!this.bridgeDriver) {
+      const { BridgeDriver: Bridge } = require('./drivers/bridge') as typeof import('./drivers/bridge');
+      this.bridgeDriver = new Bridge(this.env);
+    }
+    return this.bridgeDriver;
+  }
+
+  private driverOf(mode: NetworkExt['mode']): NetworkDriver {
+    return mode === 'none' ? this.none : mode === 'host' ? this.host : this.bridge;
   }
 
   driverFor(network: string | undefined): NetworkDriver {
-    if (network === undefined || network === '' || network === 'none') return this.drivers.none;
-    if (network === 'host') return this.drivers.host;
-    return this.drivers.bridge;
+    if (network === undefined || network === '' || network === 'none') return this.none;
+    if (network === 'host') return this.host;
+    return this.bridge;
   }
 
   async validate(ctx: ContainerContext): Promise<void> {
@@ -66,17 +73,22 @@ export class NetworkLifecycle {
 
   async created(ctx: ContainerContext): Promise<void> {
     const ext = ctx.ext<NetworkExt>(PLUGIN);
-    if (ext) await this.drivers[ext.mode].created(ctx, ext);
+    if (ext) await this.driverOf(ext.mode).created(ctx, ext);
   }
 
   async release(record: ContainerRecord): Promise<void> {
     const ext = record.ext[PLUGIN] as NetworkExt | undefined;
-    if (ext && ext.mode === 'bridge') await this.bridge.release(record, ext);
-    else await this.bridge.releaseAddresses(record.id);
+    if (ext?.mode === 'bridge') await this.bridge.release(record, ext);
+    // No record of the network (a crash before create finished): addresses may still be held.
+    else if (!ext) await this.bridge.releaseAddresses(record.id);
   }
 
   /** Addresses, ports, veths and rules of containers that have no record any more. */
   async prune(report: PruneReport): Promise<void> {
+    const { allHolders, releaseContainer } = require('./ipam') as typeof import('./ipam');
+    const iptables = require('./iptables') as typeof import('./iptables');
+    const { bridgePorts, deleteLink } = require('./links') as typeof import('./links');
+    const { containerIdsWithRules, deletionsWhere } = require('./rules') as typeof import('./rules');
     const known = report.knownIds;
     const isKnown = (idOrPrefix: string) => [...known].some((id) => id.startsWith(idOrPrefix));
     await this.env.store.withLock(async () => {
@@ -103,7 +115,7 @@ export class NetworkLifecycle {
   async info(report: InfoReport): Promise<void> {
     const networks = this.env.store.list();
     report.network = {
-      drivers: Object.keys(this.drivers),
+      drivers: ['none', 'host', 'bridge'],
       default: 'none',
       networks: networks.map((n) => ({ name: n.name, subnet: n.subnet, bridge: n.bridge })),
       iptablesChains: Object.values(this.env.chains).filter((c) => c.startsWith('MYDOCKER-')),

@@ -1,5 +1,6 @@
 import { truncate, UsageError } from '@mydocker/core';
-import { isIPv4 } from './cidr';
+// node:net's check, not ipaddr.js: parsing -p must not load the CIDR library on every run.
+import { isIPv4 } from 'node:net';
 import type { IpamState, PortHolder, PortMapping } from './model';
 
 function port(text: string, spec: string): number {
