@@ -4,6 +4,7 @@ import {
   isMydockerError,
   loadConfig,
   MissingPluginError,
+  trace,
   UsageError,
   type CommandContext,
   type RegisteredCommand,
@@ -121,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`Unknown command "${command}": run 'mydocker --help' for the list.`);
     }
     const args = parseArgs(cmd, command, rest);
+    trace('arguments parsed');
     if (!args) return 0;
     const ctx: CommandContext = { bus, config, engine, stdout, stderr };
     const code = await cmd.run(args, ctx);
