@@ -58,9 +58,6 @@ export const runCommand: CommandSpec = {
   },
   async run(args, { engine, config, stdout }) {
     const spec = toRunSpec(args, args.rest as string[], config.defaultImage, process.env);
-    if (spec.detach && spec.autoRemove === false && spec.tty && spec.interactive) {
-      // -dit is fine: output goes to the log, nobody is attached.
-    }
     const result = await engine.run(spec, (record) => {
       if (spec.detach) stdout.write(`${record.id}\n`);
     });
