@@ -45,6 +45,13 @@ describe('cp', () => {
     expect(statSync(out).mode & 0o777).toBe(0o604);
   });
 
+  it("sees the files mounted into the container (/etc/hostname), not the empty mount targets under them", async () => {
+    const out = join(sandbox.dir, 'hostname');
+    await sandbox.ok(['cp', 'live:/etc/hostname', out]);
+    expect(readFileSync(out, 'utf8')).toBe(await sandbox.ok(['exec', 'live', 'cat', '/etc/hostname']));
+    expect(readFileSync(out, 'utf8')).toBe('live\n');
+  });
+
   it('copies directories both ways on a stopped container, and leaves it unmounted', async () => {
     await sandbox.ok(['cp', join(host, 'tree'), 'done:/data']);
     const back = join(sandbox.dir, 'back');

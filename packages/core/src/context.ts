@@ -16,8 +16,10 @@ export class ContainerContext {
   image?: ImageConfig;
   /** Set by the storage plugin in `create`: the mounted root filesystem. */
   rootfs?: string;
-  /** Extra mounts (volumes, /etc/hosts, ...), added in `create`. */
-  readonly mounts: MountSpec[] = [];
+  /** Extra mounts (volumes, /etc/hosts, ...), added in `create`; they live in the record, so they are saved with it. */
+  get mounts(): MountSpec[] {
+    return (this.record.mounts ??= []);
+  }
   /** Set by the logs plugin in `create`; without it a detached container's output is discarded. */
   log?: LogTarget;
   /** Set by the namespaces plugin in `validate` (defaults, --cap-add, ...). */

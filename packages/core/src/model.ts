@@ -112,6 +112,12 @@ export interface ContainerRecord {
   autoRemove: boolean;
   /** The request as given, for `inspect` and for plugins that act again at stop/remove. */
   spec: RunSpec;
+  /**
+   * What the runtime mounts inside the container's root (volumes, /etc/hosts, ...), as plugins added them
+   * in `create`. Kept in the record so that commands working from the host side (`cp`, `inspect`) see
+   * the container's filesystem as its processes do.
+   */
+  mounts?: MountSpec[];
   /** Per-plugin data, keyed by plugin name (cgroups paths, network address, storage driver, ...). */
   ext: Record<string, unknown>;
 }

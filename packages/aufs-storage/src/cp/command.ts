@@ -6,7 +6,16 @@ import type { CpVolume } from './container-fs';
 /** The part of `record.ext.storage` that cp reads. */
 interface StorageExtForCp {
   driver?: string;
-  volumes?: CpVolume[];
+}
+
+/**
+ * Every bind mount the container has (volumes, and /etc/hosts, /etc/hostname, /etc/resolv.conf from the
+ * network plugin): cp reads and writes their sources, as the container's processes see them.
+ */
+function bindMounts(record: ContainerRecord): CpVolume[] {
+  return (record.mounts ?? [])
+    .filter((m) => m.type === 'bind')
+    .map((m) => ({ source: m.source, destination: m.destination, readOnly: m.readOnly }));
 }
 
 function driverFor(bus: LifecycleBus, name: string | undefined): StorageDriver {
@@ -25,7 +34,7 @@ async function withRoot<T>(bus: LifecycleBus, record: ContainerRecord, fn: (root
   const wasMounted = await driver.isMounted(record.id);
   const root = await driver.mount(record.id);
   try {
-    return fn(root, ext.volumes ?? []);
+    return fn(root, bindMounts(record));
   } finally {
     if (!wasMounted) await driver.unmount(record.id);
   }

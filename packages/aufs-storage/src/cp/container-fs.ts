@@ -1,9 +1,9 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, type Stats } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '@mydocker/core';
 import { resolveInRoot, splitPath, type Probe, type Resolved } from './resolve';
 
-/** A volume as `record.ext.storage.volumes` lists it (the fields cp needs). */
+/** A bind mount of the container (`record.mounts`): a volume, or a file such as /etc/hosts. */
 export interface CpVolume {
   source: string;
   destination: string;
@@ -105,14 +105,8 @@ export class ContainerFs {
   lstatChild(fd: number, childComponents: string[]): Stats | undefined {
     const volume = this.volumeAt(childComponents);
     try {
-      if (volume) {
-        const vfd = openSync(volume.source, constants.O_RDONLY | constants.O_DIRECTORY);
-        try {
-          return fstatSync(vfd);
-        } finally {
-          closeSync(vfd);
-        }
-      }
+      // A mount source is a host path the engine chose (a volume directory, or a file like /etc/hosts).
+      if (volume) return statSync(volume.source);
       return lstatSync(at(fd, childComponents[childComponents.length - 1]));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
