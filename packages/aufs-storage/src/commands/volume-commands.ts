@@ -1,6 +1,5 @@
-import { ConflictError, formatTable, NotFoundError, truncate, UsageError, type CommandContext } from '@mydocker/core';
+import { assertValidName, ConflictError, formatTable, NotFoundError, UsageError, type CommandContext } from '@mydocker/core';
 import { storageFor, type StorageExt } from '../storage';
-import { VOLUME_NAME_PATTERN } from '../volumes/volume-spec';
 
 type Args = Record<string, any>;
 
@@ -20,9 +19,7 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
   switch (String(args.action)) {
     case 'create': {
       if (names.length > 1) throw new UsageError('"volume create" takes at most one name.');
-      if (names[0] !== undefined && !VOLUME_NAME_PATTERN.test(names[0])) {
-        throw new UsageError(`Invalid volume name "${truncate(names[0])}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.`);
-      }
+      if (names[0] !== undefined) assertValidName(names[0], 'volume');
       const { info } = await volumes.ensure(names[0], false);
       ctx.stdout.write(`${info.name}\n`);
       return 0;
@@ -37,8 +34,7 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
     case 'rm':
     case 'remove': {
       if (names.length === 0) throw new UsageError('"volume rm" needs at least one volume name.');
-      const invalid = names.find((n) => !VOLUME_NAME_PATTERN.test(n));
-      if (invalid !== undefined) throw new UsageError(`Invalid volume name "${truncate(invalid)}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.`);
+      for (const name of names) assertValidName(name, 'volume');
       const users = await volumeUsers(ctx);
       let code = 0;
       for (const name of names) {

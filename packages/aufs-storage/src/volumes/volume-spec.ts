@@ -1,4 +1,4 @@
-import { UsageError } from '@mydocker/core';
+import { isValidName, UsageError } from '@mydocker/core';
 import { isAbsolute, normalize } from 'node:path';
 
 /** One parsed `-v` argument. */
@@ -6,8 +6,6 @@ export type VolumeSpec =
   | { kind: 'bind'; source: string; destination: string; readOnly: boolean }
   | { kind: 'named'; name: string; destination: string; readOnly: boolean }
   | { kind: 'anonymous'; destination: string; readOnly: false };
-
-export const VOLUME_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
 function containerPath(raw: string, spec: string): string {
   if (!isAbsolute(raw)) {
@@ -40,7 +38,7 @@ export function parseVolumeSpec(spec: string): VolumeSpec {
   const destination = containerPath(dest, spec);
   const readOnly = mode(opts, spec);
   if (isAbsolute(source)) return { kind: 'bind', source: normalize(source).replace(/(.)\/+$/, '$1'), destination, readOnly };
-  if (!VOLUME_NAME_PATTERN.test(source)) {
+  if (!isValidName(source)) {
     throw new UsageError(
       `Invalid volume "${spec}": "${source}" is neither an absolute host path nor a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*).`,
     );

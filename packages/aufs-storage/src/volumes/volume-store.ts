@@ -1,9 +1,8 @@
-import { NotFoundError, truncate, UsageError } from '@mydocker/core';
+import { assertValidName, isValidName, NotFoundError } from '@mydocker/core';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exists } from '../util/fs';
-import { VOLUME_NAME_PATTERN } from './volume-spec';
 
 export interface VolumeInfo {
   name: string;
@@ -28,9 +27,7 @@ export class VolumeStore {
   /** Creates the volume unless it exists; `created` tells which, so a failed run can undo only its own. */
   async ensure(name: string | undefined, anonymous: boolean): Promise<{ info: VolumeInfo; created: boolean }> {
     const volumeName = name ?? randomBytes(32).toString('hex');
-    if (!VOLUME_NAME_PATTERN.test(volumeName)) {
-      throw new UsageError(`Invalid volume name "${truncate(volumeName)}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.`);
-    }
+    assertValidName(volumeName, 'volume');
     const existing = await this.find(volumeName);
     if (existing) return { info: existing, created: false };
     const info: VolumeInfo = { name: volumeName, anonymous, createdAt: new Date().toISOString(), mountpoint: this.mountpoint(volumeName) };
@@ -40,7 +37,7 @@ export class VolumeStore {
   }
 
   async find(name: string): Promise<VolumeInfo | undefined> {
-    if (!VOLUME_NAME_PATTERN.test(name)) return undefined;
+    if (!isValidName(name)) return undefined;
     try {
       const meta = JSON.parse(await readFile(join(this.dir, name, 'volume.json'), 'utf8')) as Omit<VolumeInfo, 'mountpoint'>;
       return { ...meta, mountpoint: this.mountpoint(name) };
@@ -68,7 +65,7 @@ export class VolumeStore {
   }
 
   async remove(name: string): Promise<void> {
-    if (!VOLUME_NAME_PATTERN.test(name)) return;
+    if (!isValidName(name)) return;
     await rm(join(this.dir, name), { recursive: true, force: true });
   }
 }
