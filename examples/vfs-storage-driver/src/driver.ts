@@ -1,4 +1,4 @@
-import type { StorageDriver } from '@mydocker/core';
+import { isValidName, type StorageDriver } from '@mydocker/core';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeChanges, indexLowers, type Change } from './changes';
@@ -7,7 +7,6 @@ import { flatten } from './flatten';
 import { readTreeXattrs, setOpaque, writeXattrs } from './xattrs';
 import { spawnSync } from 'node:child_process';
 
-const ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /**
  * `<home>/containers/<id>/` holds `root/` (a full copy of the lowers, then the container's writes),
@@ -23,7 +22,7 @@ export class VfsDriver implements StorageDriver {
   }
 
   private dir(id: string): string {
-    if (!ID_PATTERN.test(id)) throw new Error(`Invalid container id ${JSON.stringify(id)}.`);
+    if (!isValidName(id)) throw new Error(`Invalid container id ${JSON.stringify(id)}.`);
     return join(this.containers, id);
   }
 
