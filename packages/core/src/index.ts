@@ -15,3 +15,4 @@ export * from './discovery';
 export * from './di';
 export * from './trace';
 export * from './table';
+export * from './file-lock';

@@ -1,8 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
-import * as lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
-import { NotFoundError } from '@mydocker/core';
+import { NotFoundError, withFileLock } from '@mydocker/core';
 import { emptyIpam } from './ipam';
 import type { IpamState, NetworkConfig } from './model';
 import type { NetworkPaths } from './paths';
@@ -21,18 +19,8 @@ export class NetworkStore {
   constructor(readonly paths: NetworkPaths) {}
 
   /** Exclusive across processes: twenty concurrent `run`s queue here for their addresses. */
-  async withLock<T>(fn: () => Promise<T>): Promise<T> {
-    mkdirSync(dirname(this.paths.lock), { recursive: true });
-    const release = await lockfile.lock(this.paths.lock, {
-      realpath: false,
-      stale: 15_000,
-      retries: { retries: 600, factor: 1.2, minTimeout: 5, maxTimeout: 100 },
-    });
-    try {
-      return await fn();
-    } finally {
-      await release();
-    }
+  withLock<T>(fn: () => Promise<T>): Promise<T> {
+    return withFileLock(this.paths.lock, fn, { staleMs: 15_000, busyMessage: 'The network store is busy: another mydocker command holds its lock.' });
   }
 
   list(): NetworkConfig[] {

@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictError, sleep } from '@mydocker/core';
+import { acquireFileLock } from '@mydocker/core';
 
 export interface LockTimings {
   /** A lock whose holder has not refreshed it for this long is taken over (the holder was killed). */
@@ -18,12 +17,11 @@ const held = new AsyncLocalStorage<ReadonlySet<string>>();
 type Release = () => Promise<void>;
 
 /**
- * Cross-process locks, one directory per key under the run root (proper-lockfile: mkdir is atomic on
- * every filesystem, and the holder refreshes the directory's mtime so that a lock left by a killed
- * process goes stale after `staleMs` instead of blocking the engine for good).
+ * Cross-process locks, one per key under the run root (core's acquireFileLock), plus what a store
+ * needs on top: waiters in one process queue instead of polling, and a nested withLock on a key the
+ * call chain already holds does not deadlock.
  */
 export class FileLocks {
-  private dirReady?: Promise<unknown>;
   /** Waiters in this process queue here instead of polling the lock directory. */
   private readonly queues = new Map<string, Promise<void>>();
 
@@ -55,36 +53,7 @@ export class FileLocks {
     }
   }
 
-  private async acquire(path: string, busyMessage: string): Promise<Release> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const lockfile = require('proper-lockfile') as typeof import('proper-lockfile');
-    this.dirReady ??= mkdir(this.dir, { recursive: true });
-    await this.dirReady;
-    const deadline = Date.now() + this.timings.timeoutMs;
-    let delay = 2;
-    for (;;) {
-      try {
-        return await lockfile.lock(path, {
-          realpath: false,
-          lockfilePath: path,
-          stale: this.timings.staleMs,
-          update: Math.max(1000, Math.floor(this.timings.staleMs / 3)),
-          retries: 0,
-          // The default throws from a timer and kills the process; a warning is all that is useful here.
-          onCompromised: (err) => this.warn(`mydocker: warning: lost the lock ${path}: ${err.message}`),
-        });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') {
-          this.dirReady = mkdir(this.dir, { recursive: true });
-          await this.dirReady;
-          continue;
-        }
-        if (code !== 'ELOCKED') throw err;
-        if (Date.now() >= deadline) throw new ConflictError(busyMessage);
-        await sleep(delay);
-        delay = Math.min(delay * 2, 50);
-      }
-    }
+  private acquire(path: string, busyMessage: string): Promise<Release> {
+    return acquireFileLock(path, { ...this.timings, busyMessage, warn: this.warn });
   }
 }

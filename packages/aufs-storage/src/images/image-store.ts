@@ -1,7 +1,6 @@
-import { NotFoundError, truncate, UsageError, type EngineConfig, type ImageStore, type ResolvedImage } from '@mydocker/core';
+import { NotFoundError, truncate, UsageError, withFileLock, type EngineConfig, type ImageStore, type ResolvedImage } from '@mydocker/core';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { withFileLock } from '../util/lock';
 import { LayerStore } from './layer-store';
 import { checkConfig, isValidReference, normalizeReference, sha256, toImageConfig, type OciImageConfig } from './oci-config';
 
@@ -33,7 +32,7 @@ export class LocalImageStore implements ImageStore {
   }
 
   withLock<T>(fn: () => Promise<T>): Promise<T> {
-    return withFileLock(this.lockPath, fn);
+    return withFileLock(this.lockPath, fn, { staleMs: 30_000, busyMessage: 'The image store is busy: another mydocker command holds its lock.' });
   }
 
   async resolve(ref: string): Promise<ResolvedImage> {
