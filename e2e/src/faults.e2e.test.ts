@@ -88,19 +88,23 @@ describe('crash at any step: rm -f and system prune recover', () => {
     await expectNoAddressHeld();
   });
 
-  it('system prune leaves a container that may still be being created, and removes it once stuck', async () => {
+  it('system prune leaves a container its live creator is still making, and removes it once the creator is gone', async () => {
     const r = await sandbox.run(runArgs('stuck'), { env: { MYDOCKER_FAULT: 'run:after-created' } });
     expect(r.code).toBe(137);
     const record = JSON.parse(await sandbox.ok(['inspect', 'stuck']))[0];
     expect(record.status).toBe('created');
+    expect(record.creatorPid).toBeGreaterThan(0);
+
+    // Pretend a live process (this test's own) is still creating it: prune must leave it alone.
+    const file = join(sandbox.root, 'containers', record.id, 'config.json');
+    const stored = JSON.parse(readFileSync(file, 'utf8'));
+    const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+    writeFileSync(file, JSON.stringify({ ...stored, creatorPid: process.pid, creatorStartTime: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) }));
     const first = await sandbox.ok(['system', 'prune']);
     expect(first).toMatch(/Skipped: stuck .* is being created/);
     expect((await sandbox.run(['inspect', 'stuck'])).code).toBe(0);
 
-    // Pretend the crash happened two minutes ago (before any run could still be working on it).
-    const file = join(sandbox.root, 'containers', record.id, 'config.json');
-    const stored = JSON.parse(readFileSync(file, 'utf8'));
-    stored.createdAt = new Date(Date.now() - 120_000).toISOString();
+    // The real creator was killed: the record is a crash's leftover and goes.
     writeFileSync(file, JSON.stringify(stored));
     const second = await sandbox.ok(['system', 'prune', '-f']);
     expect(second).toContain(record.id);

@@ -4,7 +4,7 @@ import { ConflictError, MissingPluginError, UsageError } from './errors';
 import { faultInsideHook, faultPoint } from './faults';
 import { assertValidName, generateId, generateName } from './ids';
 import type { ContainerRecord, ExitStatus, RunSpec } from './model';
-import { isProcessAlive } from './process';
+import { isProcessAlive, processStartTime } from './process';
 import { trace } from './trace';
 
 const RESOURCE_FLAGS: Record<string, string> = {
@@ -74,6 +74,8 @@ export class Engine {
       command: [...spec.command],
       createdAt: new Date().toISOString(),
       status: 'created',
+      creatorPid: process.pid,
+      creatorStartTime: processStartTime(process.pid),
       env: [...spec.env],
       hostname: spec.hostname ?? name,
       workdir: spec.workdir ?? '/',

@@ -95,6 +95,12 @@ export interface ContainerRecord {
   pid?: number;
   /** /proc/PID/stat start time of `pid`, so a recycled PID is never mistaken for the container. */
   pidStartTime?: number;
+  /**
+   * The mydocker process that is creating the container (PID and start time). While the record is
+   * `created`, a live creator means "still being made"; a dead one means a crash left it behind.
+   */
+  creatorPid?: number;
+  creatorStartTime?: number;
   /** Host PID of the monitor (the native helper that stays as the container's parent). */
   monitorPid?: number;
   monitorStartTime?: number;

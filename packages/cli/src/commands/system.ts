@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  isProcessAlive,
   UsageError,
   shortId,
   type CommandContext,
@@ -10,29 +11,17 @@ import {
   type Runtime,
 } from '@mydocker/core';
 
-/**
- * A record left in `created` by a run that is still working must not be taken for a crash's leftover:
- * with no daemon, nothing says which process is creating it. One created before the host last booted, or
- * longer ago than any run takes to start, is stuck.
- */
-export const CREATING_GRACE_MS = 60_000;
-
 export type PruneVerdict = 'keep' | 'remove' | 'in-progress';
 
-/** What `system prune` does with one container, Docker's way: every container that is not running goes. */
-export function pruneVerdict(record: ContainerRecord, alive: boolean, now: number, bootTime: number, graceMs = CREATING_GRACE_MS): PruneVerdict {
+/**
+ * What `system prune` does with one container, Docker's way: every container that is not running goes.
+ * A record still `created` whose creating mydocker process lives is being made by a concurrent `run`
+ * and is left alone; once that process is gone, the record is a crash's leftover.
+ */
+export function pruneVerdict(record: ContainerRecord, alive: boolean, creatorAlive: boolean): PruneVerdict {
   if (alive) return 'keep';
-  if (record.status !== 'created') return 'remove';
-  const created = Date.parse(record.createdAt);
-  if (!Number.isFinite(created) || created < bootTime || now - created >= graceMs) return 'remove';
-  return 'in-progress';
-}
-
-/** The host's boot time in ms since the epoch (/proc/stat btime). */
-export function bootTimeMs(procStat = readFileSync('/proc/stat', 'utf8')): number {
-  const m = /^btime\s+(\d+)$/m.exec(procStat);
-  if (!m) throw new Error('/proc/stat has no btime line');
-  return Number(m[1]) * 1000;
+  if (record.status === 'created' && creatorAlive) return 'in-progress';
+  return 'remove';
 }
 
 function isAlive(runtime: Runtime, record: ContainerRecord): boolean {
@@ -56,13 +45,11 @@ function storedIds(ctx: CommandContext): string[] {
 async function prune(ctx: CommandContext): Promise<number> {
   const store = ctx.bus.need('stateStore', 'The "system prune" command');
   const runtime = ctx.bus.need('runtime', 'The "system prune" command');
-  const now = Date.now();
-  const boot = bootTimeMs();
   const deleted: string[] = [];
   const kept: string[] = [];
   let code = 0;
   for (const record of await store.list()) {
-    const verdict = pruneVerdict(record, isAlive(runtime, record), now, boot);
+    const verdict = pruneVerdict(record, isAlive(runtime, record), isProcessAlive(record.creatorPid, record.creatorStartTime));
     if (verdict === 'keep') continue;
     if (verdict === 'in-progress') {
       kept.push(`${record.name} (${shortId(record.id)}) is being created; left alone`);
