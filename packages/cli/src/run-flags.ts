@@ -39,6 +39,7 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'cap-drop', type: 'array', describe: 'Drop a capability' },
   { name: 'privileged', type: 'boolean', describe: 'Give all capabilities and no seccomp filter' },
   { name: 'security-opt', type: 'array', describe: 'no-new-privileges, seccomp=unconfined' },
+  { name: 'device', type: 'array', describe: 'Add a host device (HOST[:CONTAINER[:rwm]])' },
   { name: 'log-opt', type: 'array', describe: 'Log options (max-size=10m, max-file=3)' },
 ];
 

@@ -47,6 +47,8 @@ export interface RunSpec {
   securityOpt: string[];
   /** --log-opt KEY=VALUE entries, raw. */
   logOpts: string[];
+  /** --device HOST[:CONTAINER[:rwm]] specs, raw. */
+  devices: string[];
 }
 
 export function emptyRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {
@@ -67,6 +69,7 @@ export function emptyRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {
     privileged: false,
     securityOpt: [],
     logOpts: [],
+    devices: [],
     ...overrides,
   };
 }
@@ -124,8 +127,33 @@ export interface ContainerRecord {
    * the container's filesystem as its processes do.
    */
   mounts?: MountSpec[];
+  /**
+   * Device nodes the container gets beyond the default set (--device, or every host device with
+   * --privileged), resolved from the host in `validate`: the runtime creates them, cgroups allows them.
+   */
+  devices?: DeviceSpec[];
+  /**
+   * Set when the record file could not be read (garbage, truncated, wrong types): only `id` is known,
+   * the rest is defaults. `stopped`/`remove` taps must then find what they own from the id alone.
+   */
+  damaged?: boolean;
   /** Per-plugin data, keyed by plugin name (cgroups paths, network address, storage driver, ...). */
   ext: Record<string, unknown>;
+}
+
+/** A device node inside the container and the access the device cgroup grants to it. */
+export interface DeviceSpec {
+  /** Absolute path inside the container, e.g. /dev/fuse. */
+  path: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  /** Any of r, w, m. */
+  access: string;
+  /** Permission bits of the node (e.g. 0o666). */
+  fileMode: number;
+  uid: number;
+  gid: number;
 }
 
 /** A mount the runtime makes inside the container before pivot_root. */

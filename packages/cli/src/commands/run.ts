@@ -45,6 +45,7 @@ export function toRunSpec(args: Record<string, any>, rest: string[], defaultImag
     privileged: Boolean(args.privileged),
     securityOpt: list(args['security-opt']),
     logOpts: list(args['log-opt']),
+    devices: list(args.device),
   });
 }
 
