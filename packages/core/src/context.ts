@@ -26,6 +26,12 @@ export class ContainerContext {
   security?: SecuritySpec;
   /** Namespaces the container shares with the host instead of getting its own (e.g. "net" for --net host). */
   readonly sharedNamespaces = new Set<string>();
+  /**
+   * Open descriptors the monitor must hold for the container's whole life (e.g. bound sockets that
+   * reserve published host ports, as conmon holds Podman's): the runtime hands them to the monitor,
+   * never to the container, and this process closes its own copies once the monitor has them.
+   */
+  readonly heldFds: number[] = [];
   /** Why the container is stopping or being removed (for messages and plugins that care). */
   force = false;
   removeVolumes = false;
