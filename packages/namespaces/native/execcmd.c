@@ -37,11 +37,10 @@ static int check_runnable(const char *path) {
 
 void exec_command(struct config *cfg, const struct ids *ids, int errfd) {
   const char *cmd = cfg->args.items[0];
-  if (!env_get(&cfg->env, "HOME") && cfg->env.n < MAX_LIST) {
+  if (!env_get(&cfg->env, "HOME")) {
     static char home[300];
     snprintf(home, sizeof home, "HOME=%s", ids->home[0] ? ids->home : "/");
-    cfg->env.items[cfg->env.n++] = home;
-    cfg->env.items[cfg->env.n] = NULL;
+    if (list_push(&cfg->env, home) < 0) report_child_error(errfd, 125, "out of memory setting HOME");
   }
   char found[4096];
   if (strchr(cmd, '/')) {

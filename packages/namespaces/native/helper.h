@@ -7,7 +7,8 @@
 #include <sys/types.h>
 
 #define CTL_FD 3
-#define MAX_LIST 256
+/* Descriptors from 4 up were handed over by the driver for the monitor to hold (ContainerContext.heldFds). */
+#define FIRST_HELD_FD 4
 
 struct mount_entry {
   char *type;   /* "bind" or "tmpfs" */
@@ -17,17 +18,30 @@ struct mount_entry {
   char *data;
 };
 
+/* A NULL-terminated array that grows as entries arrive: argv and envp are limited by the kernel, not by us. */
 struct list {
-  char *items[MAX_LIST + 1];
-  int n;
+  char **items;
+  int n, cap;
+};
+
+/* A device node to create in the container (--device, or every host device with --privileged). */
+struct device_entry {
+  char *path; /* absolute, inside the container */
+  char type;  /* 'c' or 'b' */
+  unsigned major, minor;
+  unsigned mode; /* permission bits */
+  uid_t uid;
+  gid_t gid;
 };
 
 struct config {
   char *mode; /* "run" or "exec" */
   char *rootfs;
   struct list args, env, caps, masked, readonly_paths, exit_command, shared;
-  struct mount_entry mounts[MAX_LIST];
-  int n_mounts;
+  struct mount_entry *mounts;
+  int n_mounts, cap_mounts;
+  struct device_entry *devices;
+  int n_devices, cap_devices;
   char *hostname, *workdir, *user;
   int tty, interactive, detach, readonly_root, no_new_privs, seccomp, privileged;
   char *log_path;
@@ -40,6 +54,7 @@ struct config {
 /* config.c */
 int read_config(int fd, struct config *cfg, char *err, size_t errlen);
 int list_has(const struct list *l, const char *s);
+int list_push(struct list *l, char *v);
 
 /* util.c */
 void die_ctl(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

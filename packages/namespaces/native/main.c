@@ -13,6 +13,8 @@
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/close_range.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -61,6 +63,9 @@ int main(int argc, char **argv) {
   ensure_sealed_copy(argv);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   fcntl(CTL_FD, F_SETFD, FD_CLOEXEC);
+  /* Held descriptors (reserved host ports) stay open in the monitor for its whole life, but no exec'd
+     process — the container's, or the exit command — may inherit them. */
+  syscall(SYS_close_range, FIRST_HELD_FD, ~0U, CLOSE_RANGE_CLOEXEC);
   static struct config cfg;
   char err[256];
   if (read_config(CTL_FD, &cfg, err, sizeof err) < 0) die_ctl("%s", err);

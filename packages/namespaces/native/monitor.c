@@ -84,8 +84,9 @@ static void container_child(struct config *cfg, int sync_rd, int errfd, int in, 
   if (setsid() < 0) report_child_error(errfd, 125, "setsid: %s", strerror(errno));
   if (console < 0 && (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0))
     report_child_error(errfd, 125, "setting up stdio: %s", strerror(errno));
-  /* The cgroups plugin attached us before "go": a cgroup namespace now makes that cgroup the container's root. */
-  unshare(CLONE_NEWCGROUP);
+  /* The cgroups plugin attached us before "go": a cgroup namespace now makes that cgroup the container's
+     root, so /proc/self/cgroup and the cgroupfs mounted below show only the container's own subtree. */
+  if (unshare(CLONE_NEWCGROUP) < 0) report_child_error(errfd, 125, "creating the cgroup namespace: %s", strerror(errno));
   setup_rootfs(cfg, errfd);
   if (console >= 0) container_pty(console, errfd);
   if (!list_has(&cfg->shared, "net")) loopback_up(errfd);

@@ -5,8 +5,10 @@
  */
 #include "helper.h"
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -99,6 +101,29 @@ static void mount_dev(struct config *cfg) {
   close(dev);
 }
 
+/* --device and --privileged nodes, made like the defaults: owner and mode as on the host. */
+static void make_devices(struct config *cfg) {
+  for (int i = 0; i < cfg->n_devices; i++) {
+    struct device_entry *d = &cfg->devices[i];
+    char parent[4096], err[512];
+    snprintf(parent, sizeof parent, "%s", d->path);
+    char *slash = strrchr(parent, '/');
+    const char *name = d->path + (slash - parent) + 1;
+    *slash = 0;
+    if (!*name) FAIL("the device path %s names no file", d->path);
+    if (make_in_root(g_rootfd, parent[0] ? parent : "/", 0, err, sizeof err) < 0) FAIL("creating the directory of %s: %s", d->path, err);
+    int dir = open_in_root(g_rootfd, parent[0] ? parent : "/", O_PATH | O_DIRECTORY);
+    if (dir < 0) FAIL("opening the directory of %s: %s", d->path, strerror(errno));
+    /* A --device over a default node (or a file the image ships) replaces it; a directory is never removed. */
+    if (unlinkat(dir, name, 0) < 0 && errno != ENOENT) FAIL("replacing %s: %s", d->path, strerror(errno));
+    mode_t type = d->type == 'b' ? S_IFBLK : S_IFCHR;
+    if (mknodat(dir, name, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0) FAIL("creating the device %s: %s", d->path, strerror(errno));
+    if (fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(dir, name, d->mode & 07777, 0) < 0)
+      FAIL("setting the owner and mode of %s: %s", d->path, strerror(errno));
+    close(dir);
+  }
+}
+
 /* The bind source of a readonly path is the container's own path: resolve it inside the root first. */
 static int bind_self(const char *path) {
   int fd = open_in_root(g_rootfd, path, O_PATH);
@@ -133,6 +158,77 @@ static void mask_paths(struct config *cfg) {
   }
 }
 
+/* Keeps the host's hierarchy options (controllers, name=...) that select the same v1 hierarchy again. */
+static void hierarchy_options(const char *super, char *out, size_t len) {
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", super);
+  out[0] = 0;
+  for (char *save = NULL, *o = strtok_r(buf, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+    if (!strcmp(o, "rw") || !strcmp(o, "ro") || !strncmp(o, "release_agent=", 14)) continue;
+    size_t used = strlen(out);
+    snprintf(out + used, len - used, "%s%s", used ? "," : "", o);
+  }
+}
+
+/*
+ * /sys/fs/cgroup as Docker gives it: in the container's own cgroup namespace (entered after the cgroups
+ * plugin attached us), fresh cgroup mounts show only the container's subtree, and they are read-only
+ * unless privileged. On a v1 or hybrid host: a tmpfs with one mount per host hierarchy (and the host's
+ * symlinks such as cpu -> cpu,cpuacct); on a pure v2 host: one cgroup2 mount.
+ */
+static void mount_cgroups(struct config *cfg) {
+  unsigned long ro = cfg->privileged ? 0 : MS_RDONLY;
+  unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f) FAIL("reading /proc/self/mountinfo: %s", strerror(errno));
+  char line[4096];
+  int n = 0, v2_root = 0;
+  static char names[64][256], types[64][16], opts[64][1024];
+  while (fgets(line, sizeof line, f) && n < 64) {
+    char mnt[4096], fstype[64], super[1024];
+    char *dash = strstr(line, " - ");
+    if (!dash || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 || sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2) continue;
+    if (strcmp(fstype, "cgroup") && strcmp(fstype, "cgroup2")) continue;
+    if (!strcmp(mnt, "/sys/fs/cgroup")) {
+      if (!strcmp(fstype, "cgroup2")) v2_root = 1;
+      continue;
+    }
+    if (strncmp(mnt, "/sys/fs/cgroup/", 15) || strchr(mnt + 15, '/') || strchr(mnt, '\\') || !mnt[15]) continue;
+    snprintf(names[n], sizeof names[n], "%.255s", mnt + 15);
+    snprintf(types[n], sizeof types[n], "%.15s", fstype);
+    if (!strcmp(fstype, "cgroup")) hierarchy_options(super, opts[n], sizeof opts[n]);
+    else opts[n][0] = 0;
+    n++;
+  }
+  fclose(f);
+  if (v2_root) {
+    mount_at("/sys/fs/cgroup", "cgroup2", "cgroup2", flags | ro, NULL, 0, 1);
+    return;
+  }
+  if (n == 0) return; /* a host without cgroupfs mounted: nothing to show */
+  mount_at("/sys/fs/cgroup", "tmpfs", "tmpfs", flags, "mode=755,size=64k", 0, 1);
+  for (int i = 0; i < n; i++) {
+    char dest[300];
+    snprintf(dest, sizeof dest, "/sys/fs/cgroup/%.255s", names[i]);
+    mount_at(dest, types[i], types[i], flags | ro, opts[i][0] ? opts[i] : NULL, 0, 1);
+  }
+  /* The host's aliases (cpu -> cpu,cpuacct): programs look for either name. */
+  int cg = open_in_root(g_rootfd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY);
+  DIR *host = opendir("/sys/fs/cgroup");
+  struct dirent *e;
+  while (cg >= 0 && host && (e = readdir(host))) {
+    if (e->d_type != DT_LNK) continue;
+    char target[256];
+    ssize_t len = readlinkat(dirfd(host), e->d_name, target, sizeof target - 1);
+    if (len <= 0 || memchr(target, '/', (size_t)len)) continue;
+    target[len] = 0;
+    if (symlinkat(target, cg, e->d_name) < 0 && errno != EEXIST) FAIL("creating /sys/fs/cgroup/%s: %s", e->d_name, strerror(errno));
+  }
+  if (host) closedir(host);
+  if (cg >= 0) close(cg);
+  if (ro) remount_ro("/sys/fs/cgroup", flags);
+}
+
 void setup_rootfs(struct config *cfg, int errfd) {
   g_errfd = errfd;
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) FAIL("making the mounts private: %s", strerror(errno));
@@ -143,13 +239,17 @@ void setup_rootfs(struct config *cfg, int errfd) {
 
   mount_at("/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, 0, 1);
   mount_dev(cfg);
+  make_devices(cfg);
   if (list_has(&cfg->shared, "net")) {
-    /* sysfs shows the namespace of its mounter: a shared network namespace reuses the host's view. */
-    mount_at("/sys", "/sys", NULL, MS_BIND | MS_REC, NULL, 0, 1);
-    if (!cfg->privileged) remount_ro("/sys", MS_REC);
+    /* A fresh sysfs needs a network namespace of our own (it shows its mounter's); with the host's, bind
+       the host's sysfs as runc does — without its submounts, so the host's cgroupfs, securityfs and
+       debugfs stay out — and make it read-only. */
+    mount_at("/sys", "/sys", NULL, MS_BIND, NULL, 0, 1);
+    if (!cfg->privileged) remount_ro("/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC);
   } else {
     mount_at("/sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (cfg->privileged ? 0 : MS_RDONLY), NULL, 0, 1);
   }
+  mount_cgroups(cfg);
   user_mounts(cfg);
   mask_paths(cfg);
 

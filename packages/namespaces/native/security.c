@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 static int is_number(const char *s) {
@@ -105,6 +106,13 @@ static int last_cap(void) {
   return last;
 }
 
+static int kernel_at_least(int major, int minor) {
+  struct utsname u;
+  int ma = 0, mi = 0;
+  if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2) return 0;
+  return ma > major || (ma == major && mi >= minor);
+}
+
 static void add_errno(scmp_filter_ctx ctx, const char *name, int err, int errfd) {
   int nr = seccomp_syscall_resolve_name(name);
   if (nr == __NR_SCMP_ERROR) return; /* not on this architecture */
@@ -128,7 +136,10 @@ static void load_seccomp(struct config *cfg, int errfd) {
   static const char *const admin[] = {"mount", "umount", "umount2", "pivot_root", "setns", "unshare", "open_by_handle_at",
                                       "name_to_handle_at", "swapon", "swapoff", "mount_setattr", "move_mount", "open_tree", "fsopen",
                                       "fsconfig", "fsmount", "fspick", "setdomainname", "sethostname", NULL};
-  static const char *const ptrace[] = {"ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd", NULL};
+  static const char *const ptrace[] = {"kcmp", "pidfd_getfd", NULL};
+  /* Docker allows these on kernels from 4.8, where ptrace can no longer be used to skip the seccomp
+     filter (the tracer's changes are checked again); strace and gdb then work in a default container. */
+  static const char *const old_kernel_ptrace[] = {"ptrace", "process_vm_readv", "process_vm_writev", NULL};
   static const char *const module[] = {"init_module", "finit_module", "delete_module", NULL};
   static const char *const boot[] = {"reboot", NULL};
   static const char *const time[] = {"settimeofday", "stime", "clock_settime", "clock_settime64", "clock_adjtime", "clock_adjtime64", "adjtimex", NULL};
@@ -145,7 +156,10 @@ static void load_seccomp(struct config *cfg, int errfd) {
     int nr = seccomp_syscall_resolve_name("clone3");
     if (nr != __NR_SCMP_ERROR) seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
   }
-  if (!has_cap(cfg, CAP_SYS_PTRACE)) block_all(ctx, ptrace, errfd);
+  if (!has_cap(cfg, CAP_SYS_PTRACE)) {
+    block_all(ctx, ptrace, errfd);
+    if (!kernel_at_least(4, 8)) block_all(ctx, old_kernel_ptrace, errfd);
+  }
   if (!has_cap(cfg, CAP_SYS_MODULE)) block_all(ctx, module, errfd);
   if (!has_cap(cfg, CAP_SYS_BOOT)) block_all(ctx, boot, errfd);
   if (!has_cap(cfg, CAP_SYS_TIME)) block_all(ctx, time, errfd);
