@@ -20,6 +20,12 @@ static int is_number(const char *s) {
   return 1;
 }
 
+/* The driver refuses these already; a number past uid_t must never wrap around to another id here either. */
+static void check_id_range(const char *s, int errfd) {
+  if (is_number(s) && (strlen(s) > 10 || strtoull(s, NULL, 10) > 0x7fffffffULL))
+    report_child_error(errfd, 125, "invalid user %s: uids and gids must be in range 0-2147483647", s);
+}
+
 /* Splits one /etc/passwd or /etc/group line into fields in place. */
 static int split(char *line, char **f, int max) {
   int n = 0;
@@ -47,6 +53,8 @@ void resolve_user(const char *spec, struct ids *ids, int errfd) {
       snprintf(group, sizeof group, "%s", colon + 1);
     }
   }
+  check_id_range(user, errfd);
+  check_id_range(group, errfd);
   int found = 0;
   char line[1024];
   FILE *f = fopen("/etc/passwd", "re");

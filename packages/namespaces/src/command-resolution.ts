@@ -29,11 +29,18 @@ export function resolveWorkdir(spec: Pick<RunSpec, 'workdir'>, image?: ImageConf
   return dir;
 }
 
+/** runc's limit for numeric ids (libcontainer/user): the largest positive 32-bit signed number. */
+const MAX_ID = 2n ** 31n - 1n;
+
 export function resolveUser(spec: Pick<RunSpec, 'user'>, image?: ImageConfig): string | undefined {
   const user = spec.user ?? image?.user;
   if (user === undefined || user === '') return undefined;
   if (!/^[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?$/.test(user)) {
     throw new UsageError(`Invalid user "${user}": use NAME, UID, NAME:GROUP or UID:GID.`);
+  }
+  // A number past the kernel's uid_t would wrap around in the helper (99999999999 -> 1215752191).
+  if (user.split(':').some((part) => /^[0-9]+$/.test(part) && !(BigInt(part) <= MAX_ID))) {
+    throw new UsageError(`Invalid user "${user}": uids and gids must be in range 0-${MAX_ID}.`);
   }
   return user;
 }

@@ -27,13 +27,14 @@ export class HelperProcess {
     this.startTime = child.pid ? processStartTime(child.pid) : undefined;
   }
 
-  /** Starts the helper and sends the launch config; `detached` gives it its own session and no CLI stdio. */
-  static async start(entries: ConfigEntry[], detached: boolean): Promise<HelperProcess> {
+  /**
+   * Starts the helper and sends the launch config; `detached` gives it its own session and no CLI stdio.
+   * `heldFds` become the helper's fds 4, 5, ...: the monitor holds them until it exits.
+   */
+  static async start(entries: ConfigEntry[], detached: boolean, heldFds: readonly number[] = []): Promise<HelperProcess> {
     const payload = serializeConfig(entries);
-    const child = spawn(helperPath(), [], {
-      stdio: detached ? ['ignore', 'ignore', 'ignore', 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'],
-      detached,
-    });
+    const stdio: Array<'ignore' | 'inherit' | 'pipe' | number> = detached ? ['ignore', 'ignore', 'ignore', 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'];
+    const child = spawn(helperPath(), [], { stdio: [...stdio, ...heldFds], detached });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err) => reject(new MydockerError(`Cannot start the runtime helper ${helperPath()}: ${err.message}.`)));

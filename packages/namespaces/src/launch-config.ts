@@ -1,4 +1,4 @@
-import { UsageError, type LogTarget, type MountSpec, type SecuritySpec } from '@mydocker/core';
+import { UsageError, type DeviceSpec, type LogTarget, type MountSpec, type SecuritySpec } from '@mydocker/core';
 import { CAPABILITIES } from './capabilities';
 
 /** One entry of the helper's launch config; repeated keys make lists. */
@@ -39,6 +39,12 @@ export function mountEntry(m: MountSpec): ConfigEntry {
   return ['mount', [m.type, m.source, m.destination, m.readOnly ? '1' : '0', m.data ?? ''].join(FIELD)];
 }
 
+/** "path US type US major US minor US mode(octal) US uid US gid": what the helper mknods in the container. */
+export function deviceEntry(d: DeviceSpec): ConfigEntry {
+  if (!d.path.startsWith('/') || d.path.includes(FIELD)) throw new UsageError(`The device path "${d.path}" must be an absolute path without control characters.`);
+  return ['device', [d.path, d.type, d.major, d.minor, (d.fileMode & 0o7777).toString(8), d.uid, d.gid].join(FIELD)];
+}
+
 export function securityEntries(security: SecuritySpec): ConfigEntry[] {
   const entries: ConfigEntry[] = security.capabilities.map((c) => ['cap', String(CAPABILITIES[c])]);
   entries.push(['seccomp', security.seccomp], ['no_new_privs', security.noNewPrivileges ? '1' : '0'], ['privileged', security.privileged ? '1' : '0']);
@@ -59,6 +65,7 @@ export interface RunLaunch {
   detach: boolean;
   readOnly: boolean;
   mounts: MountSpec[];
+  devices?: DeviceSpec[];
   security: SecuritySpec;
   shared: string[];
   log?: LogTarget;
@@ -74,6 +81,7 @@ export function runConfig(l: RunLaunch): ConfigEntry[] {
   if (l.user) e.push(['user', l.user]);
   e.push(['tty', flag(l.tty)], ['interactive', flag(l.interactive)], ['detach', flag(l.detach)], ['readonly_root', flag(l.readOnly)]);
   for (const m of l.mounts) e.push(mountEntry(m));
+  for (const d of l.devices ?? []) e.push(deviceEntry(d));
   e.push(...securityEntries(l.security));
   for (const ns of l.shared) e.push(['share', ns]);
   if (l.log) e.push(['log_path', l.log.path], ['log_max_size', String(l.log.maxSize)], ['log_max_files', String(Math.max(1, l.log.maxFiles))]);

@@ -29,7 +29,7 @@ export class NamespacesPlugin implements Plugin {
       waitMonitor: (record, ms) => lazyRuntime().waitMonitor(record, ms),
       exitStatus: (record) => lazyRuntime().exitStatus(record),
     });
-    bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname');
+    bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname', 'devices');
     // After the image store (default stage) has set ctx.image.
     bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: 10 }, async (ctx: ContainerContext) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,6 +1,7 @@
 import type { ContainerContext } from '@mydocker/core';
 import { buildSecurity } from './capabilities';
 import { checkHostname, mergeEnv, resolveCommand, resolveUser, resolveWorkdir } from './command-resolution';
+import { resolveDevices } from './devices';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
 
 /** The `validate` step: what runs, with which environment, as whom, with which privileges. */
@@ -12,6 +13,7 @@ export function resolveForRun(ctx: ContainerContext): void {
   record.env = mergeEnv(image?.env ?? [], spec.env);
   record.workdir = resolveWorkdir(spec, image);
   record.user = resolveUser(spec, image);
+  record.devices = resolveDevices(spec.devices ?? [], spec.privileged);
   ctx.security = security;
   ctx.setExt(PLUGIN_NAME, { security } satisfies NamespacesExt);
 }
