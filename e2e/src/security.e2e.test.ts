@@ -55,7 +55,8 @@ int main(int argc, char **argv) {
   check("see a host PID", host <= 0 || (kill(host, 0) < 0 && readable(path) == 0));
   check("write /sys", open("/sys/kernel/probe-file", O_WRONLY | O_CREAT, 0600) < 0 && open("/sys/kernel/uevent_helper", O_WRONLY) < 0);
   check("sethostname", sethostname("escaped", 7) < 0);
-  check("ptrace PID 1", ptrace(PTRACE_ATTACH, 1, NULL, NULL) < 0);
+  /* ptrace itself is allowed, as in Docker on kernels >= 4.8 (isolation-runtime tests it); a host process stays out of reach. */
+  check("ptrace a host PID", host <= 0 || ptrace(PTRACE_ATTACH, host, NULL, NULL) < 0);
   check("write /proc/1/exe", open("/proc/1/exe", O_WRONLY) < 0);
   check("unshare user namespace", unshare(CLONE_NEWUSER) < 0);
   check("unshare mount namespace", unshare(CLONE_NEWNS) < 0);
