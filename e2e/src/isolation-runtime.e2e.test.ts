@@ -47,8 +47,8 @@ function compile(name: string, source: string): string {
 /** "c 1:11 644" for a node, as `stat` inside the container prints it (major and minor in hex there). */
 function hostNode(path: string): string {
   const st = lstatSync(path, { bigint: true });
-  const major = Number(((st.rdev >> 8n) & 0xfffn) | ((st.rdev >> 32n) & ~0xfffn));
-  const minor = Number((st.rdev & 0xffn) | ((st.rdev >> 12n) & ~0xffn));
+  const major = Number(((st.rdev >> 8n) & 0xfffn) | ((st.rdev >> 32n) & 0xfffff000n));
+  const minor = Number((st.rdev & 0xffn) | ((st.rdev >> 12n) & 0xffffff00n));
   return `${st.isBlockDevice() ? 'b' : 'c'} ${major}:${minor} ${(Number(st.mode) & 0o7777).toString(8)}`;
 }
 
