@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { host, Sandbox, waitFor } from './harness';
@@ -133,6 +133,32 @@ describe('the cgroup view is read-only and confined in every network mode', () =
       await noContainers();
     });
   }
+
+  it('runc with the host network namespace and its own cgroup namespace blocks the same writes', () => {
+    const bundle = join(sandbox.dir, 'runc-bundle');
+    const state = join(sandbox.dir, 'runc-state');
+    mkdirSync(join(bundle, 'rootfs', 'bin'), { recursive: true });
+    mkdirSync(state, { recursive: true });
+    copyFileSync('/usr/bin/busybox', join(bundle, 'rootfs', 'bin', 'busybox'));
+    for (const tool of ['sh', 'mkdir', 'echo', 'cat', 'ls', 'wc', 'sed']) symlinkSync('busybox', join(bundle, 'rootfs', 'bin', tool));
+    expect(spawnSync('runc', ['spec'], { cwd: bundle }).status).toBe(0);
+    const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+    spec.process.terminal = false;
+    spec.process.args = ['sh', '-c', SCRIPT];
+    spec.linux.namespaces = [...spec.linux.namespaces.filter((n: { type: string }) => n.type !== 'network'), { type: 'cgroup' }];
+    spec.linux.cgroupsPath = `/${sandbox.cgroupParent}/runc-net-host`;
+    spec.linux.resources = { ...spec.linux.resources, memory: { limit: 64 * 1024 * 1024 } };
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+    const r = spawnSync('runc', ['--root', state, 'run', '-b', bundle, `runc-${sandbox.tag}`], { encoding: 'utf8', timeout: 30_000 });
+    spawnSync('runc', ['--root', state, 'delete', '-f', `runc-${sandbox.tag}`]);
+    for (const h of readdirSync('/sys/fs/cgroup')) spawnSync('rmdir', [`/sys/fs/cgroup/${h}/${sandbox.cgroupParent}`]);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.includes('ALLOWED'))).toEqual([]);
+    expect(lines).toContain(`limit ${64 * 1024 * 1024}`);
+    // runc leaves the tmpfs at /sys/fs/cgroup itself read-write; each hierarchy is read-only, as ours.
+    for (const m of lines.filter((l) => l.startsWith('mount /sys/fs/cgroup/'))) expect(m).toMatch(/ \/ ro$/);
+  });
 });
 
 it('ptrace works as in Docker on kernels >= 4.8: PTRACE_TRACEME and PTRACE_ATTACH of a child; kcmp still needs SYS_PTRACE', async () => {
