@@ -238,6 +238,19 @@ describe('launch configs have no fixed size', () => {
     expect(out.trim().split('\n')).toEqual(['env 10000 value-9999', 'args 10000 arg0 arg9999']);
     await sandbox.ok(['rm', '-f', 'many']);
   });
+
+  it('a user in 100 groups, listed in /etc/group lines longer than 1 KiB, gets every one (by name or uid)', async () => {
+    const others = Array.from({ length: 300 }, (_, i) => `member${i}`).join(',');
+    const lines = ['root:x:0:', 'nogroup:x:65534:', ...Array.from({ length: 100 }, (_, i) => `g${i}:x:${2000 + i}:${others},nobody`)];
+    const groupFile = join(sandbox.dir, 'group');
+    writeFileSync(groupFile, `${lines.join('\n')}\n`);
+    const expected = ['65534', ...Array.from({ length: 100 }, (_, i) => String(2000 + i))].sort();
+    for (const user of ['nobody', '65534']) {
+      const out = await sandbox.ok(['run', '--rm', '-u', user, '-v', `${groupFile}:/etc/group:ro`, 'busybox', 'id', '-G']);
+      expect(out.trim().split(/\s+/).sort()).toEqual(expected);
+    }
+    await noContainers();
+  });
 });
 
 describe('descriptors the monitor holds (ContainerContext.heldFds)', () => {

@@ -75,7 +75,7 @@ void finish_rootfs(struct config *cfg, int errfd);
 struct ids {
   uid_t uid;
   gid_t gid;
-  gid_t groups[64];
+  gid_t *groups; /* supplementary groups from the container's /etc/group, up to NGROUPS_MAX */
   int n_groups;
   char home[256];
 };

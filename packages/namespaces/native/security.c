@@ -2,6 +2,7 @@
 #include "helper.h"
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -56,15 +57,20 @@ void resolve_user(const char *spec, struct ids *ids, int errfd) {
   check_id_range(user, errfd);
   check_id_range(group, errfd);
   int found = 0;
-  char line[1024];
+  char uname[256];
+  snprintf(uname, sizeof uname, "%s", user);
+  /* Whole lines however long they are: a long member list must not be split into a bogus entry. */
+  char *line = NULL;
+  size_t line_cap = 0;
   FILE *f = fopen("/etc/passwd", "re");
-  while (f && fgets(line, sizeof line, f)) {
+  while (f && getline(&line, &line_cap, f) >= 0) {
     char *fl[7];
     if (split(line, fl, 7) < 7) continue;
     if (strcmp(fl[0], user) == 0 || (is_number(user) && strtoul(fl[2], NULL, 10) == strtoul(user, NULL, 10))) {
       ids->uid = (uid_t)strtoul(fl[2], NULL, 10);
       ids->gid = (gid_t)strtoul(fl[3], NULL, 10);
       snprintf(ids->home, sizeof ids->home, "%s", fl[5]);
+      snprintf(uname, sizeof uname, "%s", fl[0]);
       found = 1;
       break;
     }
@@ -75,11 +81,9 @@ void resolve_user(const char *spec, struct ids *ids, int errfd) {
     ids->uid = (uid_t)strtoul(user, NULL, 10);
     ids->gid = 0;
   }
-  char uname[256];
-  snprintf(uname, sizeof uname, "%s", user);
   int group_found = 0;
   f = fopen("/etc/group", "re");
-  while (f && fgets(line, sizeof line, f)) {
+  while (f && getline(&line, &line_cap, f) >= 0) {
     char *fl[4];
     if (split(line, fl, 4) < 4) continue;
     gid_t gid = (gid_t)strtoul(fl[2], NULL, 10);
@@ -88,10 +92,16 @@ void resolve_user(const char *spec, struct ids *ids, int errfd) {
       group_found = 1;
     }
     /* Supplementary groups: every group that lists the user by name. */
-    for (char *m = strtok(fl[3], ","); m; m = strtok(NULL, ","))
-      if (strcmp(m, uname) == 0 && ids->n_groups < 64) ids->groups[ids->n_groups++] = gid;
+    for (char *save = NULL, *m = strtok_r(fl[3], ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+      if (strcmp(m, uname) != 0 || ids->n_groups >= NGROUPS_MAX) continue;
+      gid_t *more = realloc(ids->groups, (size_t)(ids->n_groups + 1) * sizeof *more);
+      if (!more) report_child_error(errfd, 125, "out of memory reading /etc/group");
+      ids->groups = more;
+      ids->groups[ids->n_groups++] = gid;
+    }
   }
   if (f) fclose(f);
+  free(line);
   if (*group && !group_found) {
     if (!is_number(group)) report_child_error(errfd, 125, "unable to find group %s: no matching entries in group file", group);
     ids->gid = (gid_t)strtoul(group, NULL, 10);
