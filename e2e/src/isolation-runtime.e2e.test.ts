@@ -81,11 +81,15 @@ describe('devices', () => {
     for (const p of probe) expect(plainDev).not.toContain(p.slice(5));
     expect(plain.stdout).toMatch(/ \/sys ro,/);
 
-    const priv = await sandbox.ok(['run', '--rm', '--privileged', 'busybox', 'sh', '-c', `${STAT_NODE}; ls /dev; grep -E " /sys(/fs/cgroup)? " /proc/self/mountinfo`, 'sh', ...probe]);
+    const priv = await sandbox.ok(['run', '--rm', '--privileged', 'busybox', 'sh', '-c', `${STAT_NODE}; ls /dev; grep -E " /sys(/fs/cgroup[^ ]*)? " /proc/self/mountinfo`, 'sh', ...probe]);
     const lines = priv.split('\n');
     for (const p of probe) expect(lines).toContain(`${p} ${hostNode(p)}`);
     for (const p of hostDevices) expect(lines).toContain(p.slice(5).split('/')[0]);
     expect(priv).toMatch(/ \/sys rw,/);
+    // Docker gives a privileged container a writable cgroupfs; it is still its own subtree (root "/").
+    const cgroupMounts = lines.filter((l) => / \/sys\/fs\/cgroup\/\S+ /.test(l));
+    expect(cgroupMounts.length).toBeGreaterThan(0);
+    for (const m of cgroupMounts) expect(m).toMatch(/ \/ \/sys\/fs\/cgroup\/\S+ rw,/);
     await noContainers();
   });
 
