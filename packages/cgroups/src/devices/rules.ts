@@ -21,9 +21,10 @@ const rule = (type: DeviceRule['type'], major: DeviceRule['major'], minor: Devic
 });
 
 /**
- * What every unprivileged container may use, after "deny all": Docker's set (runc's specconv AllowedDevices
- * as Debian's runc 1.1 applies it). mknod of any node is allowed because an image can bring device nodes
- * anyway; opening one is what the rules decide.
+ * What every unprivileged container may use, after "deny all": Docker's set, which is runc's specconv
+ * AllowedDevices (the same list as Debian's runc 1.1.5 writes). mknod of any node is allowed because an
+ * image can bring device nodes anyway; opening one is what the rules decide. Not /dev/console (5:1): runc
+ * dropped it long ago, it is the host's console, and a container's console is a pts (136:*).
  */
 export const DEFAULT_DEVICE_RULES: readonly DeviceRule[] = Object.freeze([
   rule('c', '*', '*', 'm'),
@@ -34,7 +35,6 @@ export const DEFAULT_DEVICE_RULES: readonly DeviceRule[] = Object.freeze([
   rule('c', 1, 8, 'rwm'), // random
   rule('c', 1, 9, 'rwm'), // urandom
   rule('c', 5, 0, 'rwm'), // tty
-  rule('c', 5, 1, 'rwm'), // console
   rule('c', 5, 2, 'rwm'), // ptmx
   rule('c', 136, '*', 'rwm'), // pts/*
   rule('c', 10, 200, 'rwm'), // net/tun: runc removed it in 1.2.0 and restored it in 1.2.4 after users relied on it
