@@ -84,17 +84,6 @@ export async function stopped(ctx: ContainerContext): Promise<void> {
 }
 
 /**
- * preRemove: a damaged record cannot say whether its container runs; its cgroup can. Refuse a plain `rm`
- * while processes are in it (they would be killed by the removal).
- */
-export function preRemove(ctx: ContainerContext): string | undefined {
-  if (!ctx.record.damaged || ctx.force) return undefined;
-  const manager = managerOf(ctx);
-  if (!manager || manager.processes().length === 0) return undefined;
-  return `You cannot remove a running container ${ctx.record.name}: its record is damaged but its cgroup still holds processes. Stop it with rm -f.`;
-}
-
-/**
  * remove: whatever `stopped` could not reach (a damaged record that claimed to be stopped) goes now. A
  * no-op when the directories are gone already.
  */
