@@ -6,6 +6,8 @@
  *   mydocker-devcg attach CGROUP_DIR < program   attach it, then detach the device programs that were
  *                                                 there before (a replacement, never a gap without one)
  *   mydocker-devcg count CGROUP_DIR              print how many device programs are attached there
+ *   mydocker-devcg loaded                        print how many programs this tool loaded are still in
+ *                                                 the kernel (named PROG_NAME), attached anywhere or not
  *
  * Errors: one line on stderr, exit 1. A program attached to a cgroup lives as long as the cgroup: removing
  * the directory releases it, so there is nothing to clean up separately.
@@ -24,6 +26,7 @@
 
 #define MAX_INSNS 4096 /* BPF_MAXINSNS: the unprivileged limit, far above any rule list we make */
 #define MAX_ATTACHED 64
+#define PROG_NAME "mydocker_dev" /* so that leftovers can be counted without bpftool */
 
 static int bpf(int cmd, union bpf_attr *attr) { return (int)syscall(SYS_bpf, cmd, attr, sizeof *attr); }
 
@@ -78,6 +81,7 @@ static int load(const struct bpf_insn *insns, size_t count) {
   attr.insns = (uint64_t)(uintptr_t)insns;
   attr.insn_cnt = (uint32_t)count;
   attr.license = (uint64_t)(uintptr_t) "MIT"; /* calls no GPL-only helper */
+  strncpy(attr.prog_name, PROG_NAME, sizeof attr.prog_name - 1);
   int fd = bpf(BPF_PROG_LOAD, &attr);
   if (fd >= 0) return fd;
   int err = errno;
@@ -125,7 +129,39 @@ static void attach(const char *dir) {
   close(cgroup);
 }
 
+/* Walks every loaded program (BPF_PROG_GET_NEXT_ID) and counts the device programs named PROG_NAME. */
+static unsigned loaded(void) {
+  unsigned count = 0;
+  uint32_t id = 0;
+  for (;;) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.start_id = id;
+    if (bpf(BPF_PROG_GET_NEXT_ID, &attr) < 0) {
+      if (errno == ENOENT) return count;
+      die("listing the loaded programs: %s", strerror(errno));
+    }
+    id = attr.next_id;
+    memset(&attr, 0, sizeof attr);
+    attr.prog_id = id;
+    int fd = bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+    if (fd < 0) continue; /* freed meanwhile */
+    struct bpf_prog_info info;
+    memset(&info, 0, sizeof info);
+    memset(&attr, 0, sizeof attr);
+    attr.info.bpf_fd = (uint32_t)fd;
+    attr.info.info_len = sizeof info;
+    attr.info.info = (uint64_t)(uintptr_t)&info;
+    if (bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) == 0 && info.type == BPF_PROG_TYPE_CGROUP_DEVICE && strcmp(info.name, PROG_NAME) == 0) count++;
+    close(fd);
+  }
+}
+
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "loaded") == 0) {
+    printf("%u\n", loaded());
+    return 0;
+  }
   if (argc == 3 && strcmp(argv[1], "attach") == 0) {
     attach(argv[2]);
     return 0;
@@ -135,6 +171,6 @@ int main(int argc, char **argv) {
     printf("%u\n", attached(open_cgroup(argv[2]), ids, MAX_ATTACHED));
     return 0;
   }
-  fprintf(stderr, "usage: mydocker-devcg attach CGROUP_DIR < program | mydocker-devcg count CGROUP_DIR\n");
+  fprintf(stderr, "usage: mydocker-devcg attach CGROUP_DIR < program | count CGROUP_DIR | loaded\n");
   return 2;
 }

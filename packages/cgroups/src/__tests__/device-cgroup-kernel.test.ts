@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { detectHostHierarchy, readV2Controllers } from '../detect';
 import { deviceRules } from '../devices/rules';
-import { countDevicePrograms } from '../devices/tool';
+import { countDevicePrograms, countLoadedDevicePrograms } from '../devices/tool';
+import { sleep } from '@mydocker/core';
 import type { CgroupManager } from '../manager';
 import { V1Manager } from '../v1/manager';
 import { V2Manager } from '../v2/manager';
@@ -87,12 +88,29 @@ describeV1Devices('cgroup v1 devices controller', () => {
   afterAll(() => expect(existsSync(`${v1Mounts.devices}/${parent}`)).toBe(false));
 });
 
+/** The kernel frees a removed cgroup's programs shortly after, from a work queue. */
+async function loadedSettles(expected: number): Promise<number> {
+  let n = countLoadedDevicePrograms();
+  for (const deadline = Date.now() + 5000; n !== expected && Date.now() < deadline; n = countLoadedDevicePrograms()) await sleep(50);
+  return n;
+}
+
 describeUnified(`cgroup v2 device program (on ${unified})`, () => {
+  let baseline = 0;
+  beforeAll(() => {
+    baseline = countLoadedDevicePrograms();
+  });
+
   it('the program denies /dev/kmsg and allows /dev/null; removing the cgroup takes the program with it', async () => {
     const m = new V2Manager(unified!, readV2Controllers(unified!), parent, newId());
     await m.create({}, deviceRules([], false));
     try {
       expect(countDevicePrograms(m.paths.unified)).toBe(1);
+      expect(countLoadedDevicePrograms()).toBe(baseline + 1);
+      // Attaching again replaces the program: still one attached, and the old one is freed.
+      await m.create({}, deviceRules([], false));
+      expect(countDevicePrograms(m.paths.unified)).toBe(1);
+      expect(await loadedSettles(baseline + 1)).toBe(baseline + 1);
       expect(await probe(m)).toBe('kmsg=denied null=ok zero=ok');
       expect(hostLogHasMark()).toBe(false);
     } finally {
@@ -100,6 +118,7 @@ describeUnified(`cgroup v2 device program (on ${unified})`, () => {
     }
     expect(existsSync(m.paths.unified)).toBe(false);
     expect(existsSync(`${unified}/${parent}`)).toBe(false);
+    expect(await loadedSettles(baseline)).toBe(baseline);
   });
 
   it('a --device rule in the program grants that node only with its access', async () => {
@@ -130,5 +149,8 @@ describeUnified(`cgroup v2 device program (on ${unified})`, () => {
     expect(new V1Manager(v1Mounts, parent, newId(), undefined, unified).paths.unified).toBeUndefined();
   });
 
-  afterAll(() => expect(existsSync(`${unified}/${parent}`)).toBe(false));
+  afterAll(async () => {
+    expect(existsSync(`${unified}/${parent}`)).toBe(false);
+    expect(await loadedSettles(baseline)).toBe(baseline);
+  });
 });

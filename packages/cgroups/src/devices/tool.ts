@@ -19,7 +19,7 @@ function runTool(args: string[], input?: Buffer): string {
   if (r.error) throw new MydockerError(`Cannot run ${toolPath()}: ${r.error.message}.`);
   if (r.status !== 0) {
     const why = r.stderr.toString().trim().replace(/^mydocker-devcg: /, '') || `exit status ${r.status ?? r.signal}`;
-    throw new MydockerError(`Cannot set the device rules of the cgroup ${args[1]}: ${why}.`);
+    throw new MydockerError(args[0] === 'attach' ? `Cannot set the device rules of the cgroup ${args[1]}: ${why}.` : `mydocker-devcg ${args.join(' ')} failed: ${why}.`);
   }
   return r.stdout.toString();
 }
@@ -32,4 +32,9 @@ export function attachDeviceProgram(dir: string, rules: readonly DeviceRule[]): 
 /** How many device programs are attached directly to `dir` (for tests and leftover checks). */
 export function countDevicePrograms(dir: string): number {
   return Number(runTool(['count', dir]).trim());
+}
+
+/** How many device programs made by this tool are still loaded in the kernel, attached or not. */
+export function countLoadedDevicePrograms(): number {
+  return Number(runTool(['loaded']).trim());
 }
