@@ -93,6 +93,14 @@ export async function remove(ctx: ContainerContext): Promise<void> {
   await manager.destroy();
 }
 
+/** Where the device rules are enforced on this host: the sentence `info` shows. */
+export function deviceEnforcement(h: ReturnType<typeof hierarchy>): string {
+  if (h.version === 1 && h.mounts.devices) return 'cgroup v1 devices controller';
+  if (h.version === 1 && h.unified) return `cgroup v2 device program (in ${h.unified})`;
+  if (h.version === 2) return 'cgroup v2 device program';
+  return 'none: this host has no devices controller and no cgroup2 mount, so device access is not restricted';
+}
+
 /** info: Docker's CgroupDriver / CgroupVersion, and what this host offers. */
 export function info(report: InfoReport, config: EngineConfig): void {
   const h = hierarchy();
@@ -102,6 +110,7 @@ export function info(report: InfoReport, config: EngineConfig): void {
     Controllers: availableControllers(h),
     Mounts: h.version === 1 ? [...new Set(Object.values(h.mounts))] : h.version === 2 ? [h.root] : [],
     Parent: config.cgroupParent,
+    Devices: deviceEnforcement(h),
   };
 }
 

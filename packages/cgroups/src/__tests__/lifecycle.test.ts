@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { CommandRegistry, ContainerContext, emptyRunSpec, Engine, LifecycleBus, loadConfig, UsageError, waitForProcessExit, type InfoReport, type ResourceOptions } from '@mydocker/core';
 import { detectHostHierarchy } from '../detect';
 import CgroupsPlugin from '../index';
+import { deviceEnforcement } from '../lifecycle';
 import type { CgroupsExt } from '../limits';
 
 const host = detectHostHierarchy();
@@ -32,6 +33,15 @@ function noCgroupLeft(): string[] {
 afterEach(() => {
   for (const c of children) c.kill('SIGKILL');
   children = [];
+});
+
+describe('deviceEnforcement', () => {
+  it('names where the device rules are enforced, and says when they cannot be', () => {
+    expect(deviceEnforcement({ version: 1, mounts: { devices: '/d' }, unified: '/u' })).toBe('cgroup v1 devices controller');
+    expect(deviceEnforcement({ version: 1, mounts: { memory: '/m' }, unified: '/u' })).toBe('cgroup v2 device program (in /u)');
+    expect(deviceEnforcement({ version: 2, root: '/r', controllers: [] })).toBe('cgroup v2 device program');
+    expect(deviceEnforcement({ version: 1, mounts: { memory: '/m' } })).toMatch(/^none: .* device access is not restricted$/);
+  });
 });
 
 describe('CgroupsPlugin.apply', () => {
@@ -131,7 +141,7 @@ describeHost('the cgroups lifecycle on this host', () => {
     const report: InfoReport = {};
     await bus.hooks.info.promise(report);
     expect(report).toMatchObject({ CgroupDriver: 'cgroupfs', CgroupVersion: '1' });
-    expect(report.Cgroups).toMatchObject({ Controllers: ['cpu', 'cpuacct', 'cpuset', 'devices', 'memory', 'pids'], Parent: parent });
+    expect(report.Cgroups).toMatchObject({ Controllers: ['cpu', 'cpuacct', 'cpuset', 'devices', 'memory', 'pids'], Parent: parent, Devices: 'cgroup v1 devices controller' });
 
     const kept = ctxFor(engine, {});
     const orphan = ctxFor(engine, {});
