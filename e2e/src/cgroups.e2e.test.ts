@@ -3,7 +3,7 @@ import { safeReaddir, Sandbox, waitFor } from './harness';
 
 /** Resource limits, driven through the real CLI against this host's cgroup v1 hierarchies. */
 const sandbox = new Sandbox('cgroups');
-const HIERARCHIES = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids'];
+const HIERARCHIES = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices'];
 // Holds ~200 MB in one process (a shell variable), then says so.
 const HOG = 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo done ${#x}';
 

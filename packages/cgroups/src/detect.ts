@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 
 /** The controllers a container's cgroup is made in, and the ones stats read. */
-export const WANTED_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids'] as const;
+export const WANTED_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices'] as const;
 
 export type Hierarchy =
-  /** Controller name → the mount point of the v1 hierarchy that holds it. */
-  | { version: 1; mounts: Record<string, string> }
+  /**
+   * Controller name → the mount point of the v1 hierarchy that holds it; `unified`: a cgroup2 mount beside
+   * them (a hybrid host), where a device program can stand in for a missing v1 devices controller.
+   */
+  | { version: 1; mounts: Record<string, string>; unified?: string }
   /** The cgroup2 mount point and the controllers its root offers. */
   | { version: 2; root: string; controllers: string[] }
   | { version: 0 };
@@ -48,8 +51,8 @@ export function detectHierarchy(mountinfo: string, readControllers: (root: strin
       if ((WANTED_CONTROLLERS as readonly string[]).includes(option) && !(option in v1)) v1[option] = m.mountPoint;
     }
   }
-  if (Object.keys(v1).length > 0) return { version: 1, mounts: v1 };
   const unified = mounts.find((m) => m.fstype === 'cgroup2');
+  if (Object.keys(v1).length > 0) return unified ? { version: 1, mounts: v1, unified: unified.mountPoint } : { version: 1, mounts: v1 };
   if (unified) return { version: 2, root: unified.mountPoint, controllers: readControllers(unified.mountPoint) };
   return { version: 0 };
 }

@@ -18,7 +18,7 @@ export function hierarchy(): Hierarchy {
  * requested limit is refused: it never runs silently without one).
  */
 export function managerFor(h: Hierarchy, parent: string, id: string, limits: Limits = {}): CgroupManager | undefined {
-  if (h.version === 1) return new V1Manager(h.mounts, parent, id);
+  if (h.version === 1) return new V1Manager(h.mounts, parent, id, undefined, h.unified);
   if (h.version === 2) return new V2Manager(h.root, h.controllers, parent, id);
   const wanted = requestedControllers(limits)[0];
   if (wanted) throw new UsageError(`The ${wanted[1]} flag needs the cgroup "${wanted[0]}" controller, but this host mounts no cgroup hierarchy.`);

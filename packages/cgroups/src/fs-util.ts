@@ -20,6 +20,32 @@ export function writeControl(path: string, value: string | number): void {
   }
 }
 
+/** The cgroup a process was to join is gone: removed by a racing `rm -f` or prune. */
+export class CgroupGoneError extends MydockerError {
+  constructor(readonly dir: string) {
+    super(`The cgroup ${dir} was removed before the process could join it.`);
+  }
+}
+
+/** The process to attach has exited already. */
+export class ProcessGoneError extends MydockerError {
+  constructor(readonly pid: number) {
+    super(`Process ${pid} exited before it could join its cgroup.`);
+  }
+}
+
+/** Moves `pid` into the cgroup `dir`; a cgroup or process that vanished meanwhile is told apart from a refusal. */
+export function joinCgroup(dir: string, pid: number): void {
+  try {
+    writeFileSync(`${dir}/cgroup.procs`, String(pid));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !isDir(dir)) throw new CgroupGoneError(dir);
+    if (code === 'ESRCH') throw new ProcessGoneError(pid);
+    writeControl(`${dir}/cgroup.procs`, pid);
+  }
+}
+
 export function readControl(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8').trim();

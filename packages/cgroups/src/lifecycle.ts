@@ -1,8 +1,10 @@
-import type { ContainerContext, EngineConfig, InfoReport, PruneReport } from '@mydocker/core';
+import { MydockerError, type ContainerContext, type EngineConfig, type InfoReport, type PruneReport } from '@mydocker/core';
 import { availableControllers, WANTED_CONTROLLERS } from './detect';
+import { deviceRules, describeRule } from './devices/rules';
 import { hierarchy, managerFor, managerFromExt } from './factory';
-import { childDirs, isDir } from './fs-util';
+import { CgroupGoneError, childDirs, isDir } from './fs-util';
 import type { CgroupsExt } from './limits';
+import type { CgroupManager } from './manager';
 import { parseResources, readHostFacts } from './parse';
 
 export const PLUGIN = 'cgroups';
@@ -17,29 +19,86 @@ export function validate(ctx: ContainerContext): void {
   ctx.setExt(PLUGIN, ext);
 }
 
-/** create: make the directories and write the limits, undone if a later step fails. */
+/**
+ * create: make the directories, write the limits and the device rules, undone if a later step fails. The
+ * rules are made here, not in validate: the runtime's validate (a later stage) resolves `--device` nodes.
+ */
 export async function create(ctx: ContainerContext): Promise<void> {
   const ext = ctx.ext<CgroupsExt>(PLUGIN);
   if (!ext) return;
+  const rules = deviceRules(ctx.record.devices, ctx.record.spec.privileged);
+  ext.devices = rules.map(describeRule);
   const manager = managerFromExt(ext, ctx.id);
   ctx.onRollback(PLUGIN, () => manager.destroy());
-  await manager.create(ext.limits);
+  await manager.create(ext.limits, rules);
 }
 
 /** created / execCreated: the process waits before exec, so the limits hold from its first instruction. */
 export function attach(ctx: ContainerContext, pid: number | undefined): void {
   const ext = ctx.ext<CgroupsExt>(PLUGIN);
   if (!ext || !pid) return;
-  managerFromExt(ext, ctx.id).addProcess(pid);
+  try {
+    managerFromExt(ext, ctx.id).addProcess(pid);
+  } catch (err) {
+    // A racing `rm -f` or prune removed the container under us: say that, not which file was missing.
+    if (err instanceof CgroupGoneError) throw new MydockerError(`Container ${ctx.record.name} was removed while it was starting.`);
+    throw err;
+  }
+}
+
+/** The ext as a healthy record keeps it; anything else (a damaged record) is not trusted. */
+function validExt(ext: unknown): ext is CgroupsExt {
+  const e = ext as Partial<CgroupsExt> | undefined;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    (e.version === 1 || e.version === 2) &&
+    typeof e.parent === 'string' &&
+    typeof e.paths === 'object' &&
+    e.paths !== null &&
+    Object.values(e.paths).every((p) => typeof p === 'string') &&
+    (e.version === 1 || typeof e.paths.unified === 'string')
+  );
+}
+
+/**
+ * The manager of the container's cgroups: from the record's ext, or, when the record is damaged or has no
+ * ext, from the id alone (the directories are named by id under the configured parent).
+ */
+function managerOf(ctx: ContainerContext): CgroupManager | undefined {
+  const ext = ctx.record.ext?.[PLUGIN];
+  if (validExt(ext)) return managerFromExt(ext, ctx.id);
+  try {
+    return managerFor(hierarchy(), ctx.config.cgroupParent, ctx.id);
+  } catch {
+    return undefined; // no cgroup hierarchy on this host: nothing was made
+  }
 }
 
 /** stopped: note an OOM kill, then kill stragglers and remove the cgroups (idempotent). */
 export async function stopped(ctx: ContainerContext): Promise<void> {
-  const ext = ctx.ext<CgroupsExt>(PLUGIN);
-  if (!ext) return;
-  const manager = managerFromExt(ext, ctx.id);
+  const manager = managerOf(ctx);
+  if (!manager) return;
   if (manager.oomKilled()) ctx.record.oomKilled = true;
   await manager.destroy();
+}
+
+/**
+ * remove: whatever `stopped` could not reach (a damaged record that claimed to be stopped) goes now. A
+ * no-op when the directories are gone already.
+ */
+export async function remove(ctx: ContainerContext): Promise<void> {
+  const manager = managerOf(ctx);
+  if (!manager || !Object.values(manager.paths).some(isDir)) return;
+  await manager.destroy();
+}
+
+/** Where the device rules are enforced on this host: the sentence `info` shows. */
+export function deviceEnforcement(h: ReturnType<typeof hierarchy>): string {
+  if (h.version === 1 && h.mounts.devices) return 'cgroup v1 devices controller';
+  if (h.version === 1 && h.unified) return `cgroup v2 device program (in ${h.unified})`;
+  if (h.version === 2) return 'cgroup v2 device program';
+  return 'none: this host has no devices controller and no cgroup2 mount, so device access is not restricted';
 }
 
 /** info: Docker's CgroupDriver / CgroupVersion, and what this host offers. */
@@ -51,13 +110,19 @@ export function info(report: InfoReport, config: EngineConfig): void {
     Controllers: availableControllers(h),
     Mounts: h.version === 1 ? [...new Set(Object.values(h.mounts))] : h.version === 2 ? [h.root] : [],
     Parent: config.cgroupParent,
+    Devices: deviceEnforcement(h),
   };
 }
 
 /** prune: cgroups under the parent whose container has no record are leftovers of a crash. */
 export async function prune(report: PruneReport, config: EngineConfig): Promise<void> {
   const h = hierarchy();
-  const mounts = h.version === 1 ? [...new Set(WANTED_CONTROLLERS.map((c) => h.mounts[c]).filter(Boolean))] : h.version === 2 ? [h.root] : [];
+  const mounts =
+    h.version === 1
+      ? [...new Set([...WANTED_CONTROLLERS.map((c) => h.mounts[c]), h.unified].filter((m): m is string => Boolean(m)))]
+      : h.version === 2
+        ? [h.root]
+        : [];
   const ids = new Set(mounts.flatMap((mount) => childDirs(`${mount}/${config.cgroupParent}`)));
   for (const id of ids) {
     if (report.knownIds.has(id)) continue;

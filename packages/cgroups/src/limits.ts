@@ -24,6 +24,8 @@ export interface CgroupsExt {
   /** The cgroup parent (relative to each hierarchy) the container was made under. */
   parent: string;
   limits: Limits;
+  /** The device cgroup rules in force, in order, e.g. "deny a", "allow c 1:3 rwm" (set at create). */
+  devices?: string[];
 }
 
 export const CPU_PERIOD = 100_000;

@@ -1,3 +1,4 @@
+import type { DeviceRule } from './devices/rules';
 import type { Limits } from './limits';
 
 /** One reading of a container's cgroup, for `stats`. */
@@ -21,8 +22,11 @@ export interface CgroupManager {
   readonly paths: Record<string, string>;
   /** Refuses (UsageError naming the controller or file) a limit this host cannot enforce; touches nothing. */
   check(limits: Limits): void;
-  /** Makes the cgroup directories and writes the limits. On failure, removes what it made and throws. */
-  create(limits: Limits): Promise<void>;
+  /**
+   * Makes the cgroup directories, writes the limits and, when given, the device rules (v1 devices.allow/deny,
+   * or a v2 device program). On failure, removes what it made and throws.
+   */
+  create(limits: Limits, devices?: readonly DeviceRule[]): Promise<void>;
   /** Moves a process (the container's PID 1, or an exec'd one) into the cgroup. */
   addProcess(pid: number): void;
   /** Processes still in the cgroup. */

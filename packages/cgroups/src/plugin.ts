@@ -16,6 +16,7 @@ export default class CgroupsPlugin implements Plugin {
     bus.hooks.created.tapPromise(name, async (ctx) => (await lifecycle()).attach(ctx, ctx.record.pid));
     bus.hooks.execCreated.tapPromise(name, async (ctx, pid) => (await lifecycle()).attach(ctx, pid));
     bus.hooks.stopped.tapPromise(name, async (ctx) => (await lifecycle()).stopped(ctx));
+    bus.hooks.remove.tapPromise(name, async (ctx) => (await lifecycle()).remove(ctx));
     bus.hooks.info.tapPromise(name, async (report) => (await lifecycle()).info(report, bus.config));
     bus.hooks.prune.tapPromise(name, async (report) => (await lifecycle()).prune(report, bus.config));
     bus.hooks.commands.tap(name, (registry) => {

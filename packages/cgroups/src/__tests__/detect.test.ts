@@ -20,7 +20,7 @@ const UNIFIED = `22 20 0:20 / /proc rw - proc proc rw
 `;
 
 describe('detectHierarchy', () => {
-  it('prefers v1 on a hybrid host and maps each controller to its mount', () => {
+  it('prefers v1 on a hybrid host, maps each controller to its mount and keeps the cgroup2 mount beside them', () => {
     const h = detectHierarchy(HYBRID, () => ['hugetlb']);
     expect(h).toEqual({
       version: 1,
@@ -30,9 +30,11 @@ describe('detectHierarchy', () => {
         cpuset: '/sys/fs/cgroup/cpuset',
         memory: '/sys/fs/cgroup/memory',
         pids: '/sys/fs/cgroup/pids',
+        devices: '/sys/fs/cgroup/devices',
       },
+      unified: '/sys/fs/cgroup/unified',
     });
-    expect(availableControllers(h)).toEqual(['cpu', 'cpuacct', 'cpuset', 'memory', 'pids']);
+    expect(availableControllers(h)).toEqual(['cpu', 'cpuacct', 'cpuset', 'devices', 'memory', 'pids']);
   });
 
   it('handles co-mounted controllers (optional fields before the separator)', () => {

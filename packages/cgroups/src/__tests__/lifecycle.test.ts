@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { CommandRegistry, ContainerContext, emptyRunSpec, Engine, LifecycleBus, loadConfig, UsageError, waitForProcessExit, type InfoReport, type ResourceOptions } from '@mydocker/core';
 import { detectHostHierarchy } from '../detect';
 import CgroupsPlugin from '../index';
+import { deviceEnforcement } from '../lifecycle';
 import type { CgroupsExt } from '../limits';
 
 const host = detectHostHierarchy();
@@ -32,6 +33,15 @@ function noCgroupLeft(): string[] {
 afterEach(() => {
   for (const c of children) c.kill('SIGKILL');
   children = [];
+});
+
+describe('deviceEnforcement', () => {
+  it('names where the device rules are enforced, and says when they cannot be', () => {
+    expect(deviceEnforcement({ version: 1, mounts: { devices: '/d' }, unified: '/u' })).toBe('cgroup v1 devices controller');
+    expect(deviceEnforcement({ version: 1, mounts: { memory: '/m' }, unified: '/u' })).toBe('cgroup v2 device program (in /u)');
+    expect(deviceEnforcement({ version: 2, root: '/r', controllers: [] })).toBe('cgroup v2 device program');
+    expect(deviceEnforcement({ version: 1, mounts: { memory: '/m' } })).toMatch(/^none: .* device access is not restricted$/);
+  });
 });
 
 describe('CgroupsPlugin.apply', () => {
@@ -131,7 +141,7 @@ describeHost('the cgroups lifecycle on this host', () => {
     const report: InfoReport = {};
     await bus.hooks.info.promise(report);
     expect(report).toMatchObject({ CgroupDriver: 'cgroupfs', CgroupVersion: '1' });
-    expect(report.Cgroups).toMatchObject({ Controllers: ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids'], Parent: parent });
+    expect(report.Cgroups).toMatchObject({ Controllers: ['cpu', 'cpuacct', 'cpuset', 'devices', 'memory', 'pids'], Parent: parent, Devices: 'cgroup v1 devices controller' });
 
     const kept = ctxFor(engine, {});
     const orphan = ctxFor(engine, {});
@@ -141,11 +151,73 @@ describeHost('the cgroups lifecycle on this host', () => {
     }
     const pruned = { knownIds: new Set([kept.id]), removed: [] as string[] };
     await bus.hooks.prune.promise(pruned);
-    expect(pruned.removed).toHaveLength(5);
+    expect(pruned.removed).toHaveLength(6);
     expect(pruned.removed.every((r) => r.includes(orphan.id))).toBe(true);
     expect(existsSync((orphan.record.ext.cgroups as CgroupsExt).paths.memory)).toBe(false);
     expect(existsSync((kept.record.ext.cgroups as CgroupsExt).paths.memory)).toBe(true);
     await bus.hooks.stopped.promise(kept);
+    expect(noCgroupLeft()).toEqual([]);
+  });
+  it('writes the device rules at create and records them', async () => {
+    const { bus, engine } = setup();
+    const ctx = ctxFor(engine, {});
+    await bus.hooks.validate.promise(ctx);
+    await bus.hooks.create.promise(ctx);
+    const ext = ctx.record.ext.cgroups as CgroupsExt;
+    expect(ext.devices?.slice(0, 3)).toEqual(['deny a', 'allow c *:* m', 'allow b *:* m']);
+    const list = readFileSync(`${ext.paths.devices}/devices.list`, 'utf8');
+    expect(list).toContain('c 1:3 rwm');
+    expect(list).not.toContain('a *:* rwm');
+    await bus.hooks.stopped.promise(ctx);
+    expect(noCgroupLeft()).toEqual([]);
+  });
+
+  /** A running container's record that could not be read: only the id is known (the state store's contract). */
+  function damagedCtx(id: string): ContainerContext {
+    const record = { ...new Engine(new LifecycleBus(config)).newRecord(emptyRunSpec({ command: [] })), id, name: id, damaged: true, ext: {} };
+    return new ContainerContext(config, record);
+  }
+
+  it('damaged record of a running container: stopped kills what is in its cgroups and removes them from the id alone', async () => {
+    const { bus, engine } = setup();
+    const ctx = ctxFor(engine, { memory: '64m' });
+    await bus.hooks.validate.promise(ctx);
+    await bus.hooks.create.promise(ctx);
+    const pid1 = spawn('sleep', ['60'], { stdio: 'ignore' });
+    children.push(pid1);
+    ctx.record.pid = pid1.pid;
+    await bus.hooks.created.promise(ctx);
+
+    await bus.hooks.stopped.promise(damagedCtx(ctx.id));
+    expect(await waitForProcessExit(pid1.pid, undefined, 2000)).toBe(true);
+    expect(noCgroupLeft()).toEqual([]);
+    // Again, and through remove: nothing left to do, nothing thrown.
+    await bus.hooks.stopped.promise(damagedCtx(ctx.id));
+    await bus.hooks.remove.promise(damagedCtx(ctx.id));
+  });
+
+  it('damaged record that claimed to be stopped: remove takes the cgroups by id', async () => {
+    const { bus, engine } = setup();
+    const ctx = ctxFor(engine, {});
+    await bus.hooks.validate.promise(ctx);
+    await bus.hooks.create.promise(ctx);
+    expect(noCgroupLeft().length).toBeGreaterThan(0);
+    const damaged = damagedCtx(ctx.id);
+    (damaged.record as { ext: unknown }).ext = { cgroups: { version: 'x', paths: 3 } };
+    await bus.hooks.remove.promise(damaged);
+    expect(noCgroupLeft()).toEqual([]);
+  });
+
+  it('attaching to a cgroup that a racing rm removed says so in one sentence', async () => {
+    const { bus, engine } = setup();
+    const ctx = ctxFor(engine, {});
+    await bus.hooks.validate.promise(ctx);
+    await bus.hooks.create.promise(ctx);
+    await bus.hooks.remove.promise(damagedCtx(ctx.id));
+    const pid1 = spawn('sleep', ['60'], { stdio: 'ignore' });
+    children.push(pid1);
+    ctx.record.pid = pid1.pid;
+    await expect(bus.hooks.created.promise(ctx)).rejects.toThrow(new RegExp(`^Container ${ctx.record.name} was removed while it was starting\\.$`));
     expect(noCgroupLeft()).toEqual([]);
   });
 });

@@ -38,7 +38,7 @@ describeV1('V1Manager on this host', () => {
   it('makes the cgroup in every hierarchy even without limits, with cpuset inherited at each level', async () => {
     const m = new V1Manager(mounts, `${parent}/nested`, newId());
     await m.create({});
-    expect(Object.keys(m.paths).sort()).toEqual(['cpu', 'cpuacct', 'cpuset', 'memory', 'pids']);
+    expect(Object.keys(m.paths).sort()).toEqual(['cpu', 'cpuacct', 'cpuset', 'devices', 'memory', 'pids']);
     for (const dir of Object.values(m.paths)) expect(existsSync(dir)).toBe(true);
     const rootCpus = read(`${mounts.cpuset}/cpuset.cpus`);
     const rootMems = read(`${mounts.cpuset}/cpuset.mems`);

@@ -1,6 +1,9 @@
 import { UsageError } from '@mydocker/core';
 import { WANTED_CONTROLLERS } from '../detect';
-import { isDir, killAll, makeDirs, readPids, removeDir, removeEmptyParents, type Rmdir, writeControl } from '../fs-util';
+import { isDir, joinCgroup, killAll, makeDirs, readPids, removeDir, removeEmptyParents, type Rmdir } from '../fs-util';
+import { attachDeviceProgram } from '../devices/tool';
+import type { DeviceRule } from '../devices/rules';
+import { writeDeviceRulesV1 } from '../devices/v1';
 import type { Limits } from '../limits';
 import { requestedControllers, type CgroupManager, type CgroupStats } from '../manager';
 import type { V1Controller } from './controller';
@@ -14,21 +17,30 @@ const CONTROLLERS: Record<string, V1Controller> = { memory: memoryV1, cpu: cpuV1
 
 /**
  * cgroup v1: one directory per hierarchy, `<mount>/<parent>/<id>`. The container gets one in memory, cpu,
- * cpuacct, cpuset and pids even without limits, so that `stats` can read them. Co-mounted controllers
- * (cpu,cpuacct) share a directory.
+ * cpuacct, cpuset, pids and devices even without limits, so that `stats` can read them and the device
+ * rules hold. Co-mounted controllers (cpu,cpuacct) share a directory.
+ *
+ * On a hybrid host without the v1 devices controller, the container also gets a directory in the cgroup2
+ * mount (`paths.unified`), to carry the device program instead: the kernel asks both.
  */
 export class V1Manager implements CgroupManager {
   readonly version = 1 as const;
   readonly paths: Record<string, string> = {};
+  /** Hierarchy name (a controller, or "unified") → its mount point. */
+  private readonly mounts: Record<string, string>;
 
   constructor(
-    private readonly mounts: Record<string, string>,
+    mounts: Record<string, string>,
     private readonly parent: string,
     readonly id: string,
     private readonly rmdir?: Rmdir,
+    unified: string | undefined = mounts.unified,
   ) {
-    for (const name of WANTED_CONTROLLERS) {
-      if (mounts[name]) this.paths[name] = `${mounts[name]}/${parent}/${id}`;
+    const { unified: _, ...controllers } = mounts;
+    this.mounts = controllers;
+    if (!controllers.devices && unified) this.mounts.unified = unified;
+    for (const name of [...WANTED_CONTROLLERS, 'unified']) {
+      if (this.mounts[name]) this.paths[name] = `${this.mounts[name]}/${parent}/${id}`;
     }
   }
 
@@ -48,7 +60,7 @@ export class V1Manager implements CgroupManager {
     for (const [name, mount] of Object.entries(this.mounts)) CONTROLLERS[name]?.check?.(mount, limits);
   }
 
-  async create(limits: Limits): Promise<void> {
+  async create(limits: Limits, devices?: readonly DeviceRule[]): Promise<void> {
     this.check(limits);
     try {
       for (const [name, dir] of Object.entries(this.paths)) {
@@ -63,12 +75,14 @@ export class V1Manager implements CgroupManager {
             if (attempt >= 3) throw err;
           }
         }
-        if (controller.prepare) {
+        if (controller?.prepare) {
           const levels = dir.slice(mount.length + 1).split('/');
           for (let i = 1; i <= levels.length; i++) controller.prepare(`${mount}/${levels.slice(0, i).join('/')}`);
         }
-        controller.apply(dir, limits);
+        controller?.apply(dir, limits);
       }
+      if (devices && this.paths.devices) writeDeviceRulesV1(this.paths.devices, devices);
+      else if (devices && this.paths.unified) attachDeviceProgram(this.paths.unified, devices);
     } catch (err) {
       await this.destroy().catch(() => undefined);
       throw err;
@@ -76,7 +90,7 @@ export class V1Manager implements CgroupManager {
   }
 
   addProcess(pid: number): void {
-    for (const { dir } of this.dirs()) writeControl(`${dir}/cgroup.procs`, pid);
+    for (const { dir } of this.dirs()) joinCgroup(dir, pid);
   }
 
   processes(): number[] {

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '@mydocker/core';
-import { isDir, killAll, makeDirs, readControl, readPids, removeDir, removeEmptyParents, type Rmdir, writeControl } from '../fs-util';
+import { attachDeviceProgram } from '../devices/tool';
+import type { DeviceRule } from '../devices/rules';
+import { isDir, joinCgroup, killAll, makeDirs, readControl, readPids, removeDir, removeEmptyParents, type Rmdir, writeControl } from '../fs-util';
 import type { Limits } from '../limits';
 import { requestedControllers, type CgroupManager, type CgroupStats } from '../manager';
 import type { V2Controller } from './controller';
@@ -76,7 +78,7 @@ export class V2Manager implements CgroupManager {
     }
   }
 
-  async create(limits: Limits): Promise<void> {
+  async create(limits: Limits, devices?: readonly DeviceRule[]): Promise<void> {
     this.check(limits);
     try {
       makeDirs(this.parentDir);
@@ -94,6 +96,8 @@ export class V2Manager implements CgroupManager {
         }
       }
       for (const c of this.usable()) c.apply(this.dir, limits);
+      // Removing the directory at destroy releases the program with it.
+      if (devices) attachDeviceProgram(this.dir, devices);
     } catch (err) {
       await this.destroy().catch(() => undefined);
       throw err;
@@ -101,7 +105,7 @@ export class V2Manager implements CgroupManager {
   }
 
   addProcess(pid: number): void {
-    writeControl(`${this.dir}/cgroup.procs`, pid);
+    joinCgroup(this.dir, pid);
   }
 
   processes(): number[] {
