@@ -43,8 +43,10 @@ function holdTcp(m: PortMapping): Promise<PortHold> {
     const server: Server = createServer();
     server.once('error', (err) => reject(refusal(m, err)));
     server.listen({ host: m.hostIp || '0.0.0.0', port: m.hostPort, exclusive: true, backlog: 1 }, () => {
-      // The reservation must never keep a detached `run` alive, nor accept anything (DNAT takes the traffic).
+      // The reservation must never keep a detached `run` alive. Once the monitor has the socket, the
+      // runtime may close this process's descriptor under the handle; a late event must not crash us.
       server.unref();
+      server.on('error', () => undefined);
       const fd = fdOf(server);
       resolve({ mapping: m, fd, inode: fstatSync(fd).ino, close: () => new Promise<void>((done) => server.close(() => done())) });
     });
@@ -57,6 +59,7 @@ function holdUdp(m: PortMapping): Promise<PortHold> {
     socket.once('error', (err) => reject(refusal(m, err)));
     socket.bind({ address: m.hostIp || '0.0.0.0', port: m.hostPort, exclusive: true }, () => {
       socket.unref();
+      socket.on('error', () => undefined);
       const fd = fdOf(socket);
       resolve({ mapping: m, fd, inode: fstatSync(fd).ino, close: () => new Promise<void>((done) => socket.close(() => done())) });
     });
