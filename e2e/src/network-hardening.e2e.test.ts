@@ -116,7 +116,7 @@ describe('network hardening', () => {
       const attempt = await sandbox.run(['exec', 'attacker', 'sh', '-c', `echo | nc -w 3 127.0.0.1 ${secretPort}`]);
       expect(attempt.stdout).not.toContain('host-secret');
       // The packets did reach the bridge with a loopback destination, and the raw rule dropped them.
-      const guard = host('iptables-save', ['-c', '-t', 'raw']).stdout.split('\n').find((l) => l.includes(`-i ${net} -d 127.0.0.0/8`));
+      const guard = host('iptables-save', ['-c', '-t', 'raw']).stdout.split('\n').find((l) => l.includes(`-i ${net} `) && l.includes('-d 127.0.0.0/8'));
       expect(guard).toBeDefined();
       expect(Number(/^\[(\d+):/.exec(guard!)![1])).toBeGreaterThan(0);
       // The route_localnet setting stays on the bridge only: never on all interfaces.
