@@ -130,6 +130,19 @@ describe('network hardening', () => {
       ]);
       expect(await waitFor(() => httpGet(`http://127.0.0.1:${publishedPort}/`), (s) => s.includes('published'), 10_000)).toBe('published\n');
     });
+
+    it('a network made before the guard existed gets it when a container joins', async () => {
+      const file = join(networksDir, `${net}.json`);
+      const { loopbackGuard, ...old } = JSON.parse(readFileSync(file, 'utf8'));
+      expect(loopbackGuard).toBe(true);
+      writeFileSync(file, JSON.stringify(old));
+      const guard = () => host('iptables-save', ['-t', 'raw']).stdout.split('\n').find((l) => l.includes(`-i ${net} `) && l.includes('-d 127.0.0.0/8'));
+      expect(host('iptables', ['-t', 'raw', ...guard()!.replace(/^-A /, '-D ').split(' ')]).code).toBe(0);
+      expect(guard()).toBeUndefined();
+      await sandbox.ok(['run', '--rm', '--net', net, 'busybox', 'true']);
+      expect(guard()).toBeDefined();
+      expect(JSON.parse(readFileSync(file, 'utf8')).loopbackGuard).toBe(true);
+    });
   });
 
   describe('published host ports are reserved by bound sockets', () => {

@@ -14,6 +14,8 @@ export interface NetworkConfig {
    * `system prune` can find (under the network lock, a "creating" record is always such a leftover).
    */
   state?: 'creating';
+  /** The raw-table drop of loopback destinations is in place (networks made before it get it on next use). */
+  loopbackGuard?: boolean;
 }
 
 /** One address held by one container in one network. */

@@ -106,6 +106,7 @@ export async function createNetwork(env: NetworkEnv, name: string, options: Crea
       await iptables.apply(merge(baseRules(env.chains, saved), networkRules(env.chains, net)));
       enableForwarding(env);
       delete net.state;
+      net.loopbackGuard = true;
       env.store.save(net);
     } catch (err) {
       await undoNetwork(env, net).catch(() => undefined);
@@ -190,4 +191,22 @@ export async function removeNetwork(env: NetworkEnv, name: string): Promise<{ na
 /** For `system prune`, which holds the lock: a damaged or half-made network's bridge, rules and record. */
 export async function removeLeftoverNetwork(env: NetworkEnv, net: DamagedNetwork | NetworkConfig): Promise<void> {
   await undoNetwork(env, { name: net.name, bridge: 'bridge' in net ? net.bridge : undefined });
+}
+
+/**
+ * A network made before the CVE-2020-8558 guard existed gets it the first time a container joins it
+ * (then the record says so, and this costs nothing again).
+ */
+export async function ensureLoopbackGuard(env: NetworkEnv, net: NetworkConfig): Promise<void> {
+  if (net.loopbackGuard) return;
+  await env.store.withLock(async () => {
+    const current = env.store.find(net.name);
+    if (!current || current.loopbackGuard || current.id !== net.id) return;
+    const saved = await iptables.save();
+    const present = (saved.rules.raw ?? []).some((l) => l.startsWith(`-A ${env.chains.raw} `) && l.includes(networkComment(net.name)));
+    const base = baseRules(env.chains, saved);
+    await iptables.apply({ raw: [...(base.raw ?? []), ...(present ? [] : networkRules(env.chains, current).raw ?? [])] });
+    current.loopbackGuard = true;
+    env.store.save(current);
+  });
 }

@@ -86,6 +86,7 @@ export class BridgeDriver implements NetworkDriver {
 
   async create(ctx: ContainerContext, plan: NetworkPlan): Promise<NetworkExt> {
     const net = this.network(plan.network!);
+    if (!net.loopbackGuard) await (await import('../networks')).ensureLoopbackGuard(this.env, net);
     const ep = await this.reserve(ctx.record, net, plan.ports, 'eth0');
     ctx.onRollback('network', () => this.releaseAddresses(ctx.id));
     ctx.onRollback('network', () => this.dropHolds(ctx.id));
