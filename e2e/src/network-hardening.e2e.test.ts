@@ -137,7 +137,7 @@ describe('network hardening', () => {
       expect(loopbackGuard).toBe(true);
       writeFileSync(file, JSON.stringify(old));
       const guard = () => host('iptables-save', ['-t', 'raw']).stdout.split('\n').find((l) => l.includes(`-i ${net} `) && l.includes('-d 127.0.0.0/8'));
-      expect(host('iptables', ['-t', 'raw', ...guard()!.replace(/^-A /, '-D ').split(' ')]).code).toBe(0);
+      expect(host('iptables', ['-t', 'raw', ...guard()!.replace(/^-A /, '-D ').replace(/"/g, '').split(' ')]).code).toBe(0);
       expect(guard()).toBeUndefined();
       await sandbox.ok(['run', '--rm', '--net', net, 'busybox', 'true']);
       expect(guard()).toBeDefined();
