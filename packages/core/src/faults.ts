@@ -19,6 +19,7 @@ export const FAULT_STEPS = [
   'stop:after-signal',
   'rm:after-preRemove',
   'rm:mid-remove',
+  'network:after-bridge',
 ] as const;
 
 export type FaultStep = (typeof FAULT_STEPS)[number];

@@ -1,6 +1,7 @@
 import { formatTable, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
 import type { NetworkLifecycle } from './lifecycle';
 import type { IpamState, NetworkConfig } from './model';
+import type { DamagedNetwork } from './store';
 
 const ACTIONS: Record<string, string> = {
   create: 'create',
@@ -15,6 +16,10 @@ const ACTIONS: Record<string, string> = {
 
 function row(net: NetworkConfig): Record<string, string> {
   return { Name: net.name, ID: net.id.slice(0, 12), Driver: net.driver, Subnet: net.subnet, IpRange: net.subnet, Gateway: net.gateway, Bridge: net.bridge };
+}
+
+function damagedRow(d: DamagedNetwork): Record<string, string> {
+  return { Name: d.name, ID: '', Driver: '', Subnet: '(damaged)', IpRange: '', Gateway: '', Bridge: '' };
 }
 
 /** Go-template placeholders such as {{.Name}}, as in `docker network ls --format`. */
@@ -80,10 +85,14 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
           return 0;
         }
         case 'ls': {
-          const nets = store.list();
-          if (argv.quiet) out(nets.map((n) => `${n.name}\n`).join(''));
-          else if (argv.format) out(nets.map((n) => `${formatRow(String(argv.format), row(n))}\n`).join(''));
-          else out(formatTable([['NAME', 'SUBNET', 'DRIVER', 'GATEWAY', 'BRIDGE'], ...nets.map((n) => [n.name, n.subnet, n.driver, n.gateway, n.bridge])]));
+          // Damaged records are listed too (their fields unknown), so that `network rm NAME` can be found.
+          const { networks, damaged } = store.scan();
+          const rows = [...networks.map(row), ...damaged.map(damagedRow)].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+          if (argv.quiet) out(rows.map((r) => `${r.Name}\n`).join(''));
+          else if (argv.format) out(rows.map((r) => `${formatRow(String(argv.format), r)}\n`).join(''));
+          else out(formatTable([['NAME', 'SUBNET', 'DRIVER', 'GATEWAY', 'BRIDGE'], ...rows.map((r) => [r.Name, r.Subnet, r.Driver, r.Gateway, r.Bridge])]));
+          const { damagedNetworkError } = await import('./store');
+          for (const d of damaged) ctx.stderr.write(`Warning: ${damagedNetworkError(d).message}\n`);
           return 0;
         }
         case 'inspect': {

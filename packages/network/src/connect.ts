@@ -3,13 +3,14 @@ import type { NetworkLifecycle } from './lifecycle';
 import { PLUGIN } from './lifecycle';
 import { attachEndpoint, deleteLink } from './links';
 import type { NetworkExt } from './model';
+import { vethAlias } from './names';
 
 /** `network connect NET CONTAINER`: one more veth and address for a running bridged container. */
 export async function connect(life: NetworkLifecycle, netName: string, ref: string): Promise<string> {
-  const { bus, store } = life.env;
+  const { bus } = life.env;
   const states = bus.need('stateStore', 'network connect');
   const runtime = bus.need('runtime', 'network connect');
-  const net = store.get(netName);
+  const net = life.bridge.network(netName);
   const found = await states.get(ref);
   return states.withLock(found.id, async () => {
     const record = await states.get(found.id);
@@ -24,7 +25,7 @@ export async function connect(life: NetworkLifecycle, netName: string, ref: stri
     while (used.has(`eth${n}`)) n++;
     const ep = await life.bridge.reserve(record, net, [], `eth${n}`);
     try {
-      await attachEndpoint(record.pid!, ep, false);
+      await attachEndpoint(record.pid!, ep, false, vethAlias(life.env.paths.rootHash, record.id));
       ext.endpoints.push(ep);
       await states.save(record);
     } catch (err) {

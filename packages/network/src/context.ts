@@ -28,6 +28,11 @@ export class NetworkEnv {
     return this.chainsInstance;
   }
 
+  /** The start of every interface alias of this root (see names.ts). */
+  get aliasPrefix(): string {
+    return `mydocker:${this.paths.rootHash}:`;
+  }
+
   /** Ids of containers that still exist and have not stopped; everything else holds nothing. */
   async liveContainers(ids: Iterable<string>): Promise<Set<string>> {
     const live = new Set<string>();

@@ -76,40 +76,25 @@ export class NetworkLifecycle {
     if (ext) await this.driverOf(ext.mode).created(ctx, ext);
   }
 
+  /**
+   * `stopped` and `remove`: gives back what the container held. Never throws: a removal must go on with
+   * what it can release (a damaged IPAM file, a link that would not go), and says what it could not.
+   */
   async release(record: ContainerRecord): Promise<void> {
-    const ext = record.ext[PLUGIN] as NetworkExt | undefined;
-    if (ext?.mode === 'bridge') await this.bridge.release(record, ext);
-    // No record of the network (a crash before create finished): addresses may still be held.
-    else if (!ext) await this.bridge.releaseAddresses(record.id);
+    try {
+      const ext = networkExtOf(record.ext?.[PLUGIN]);
+      if (ext?.mode === 'bridge') await this.bridge.release(record, ext);
+      // A damaged record, or a crash before create finished: find what the id names.
+      else if (!ext) await this.bridge.releaseById(record.id);
+    } catch (err) {
+      process.stderr.write(`Warning: the network of container ${record.id.slice(0, 12)} was not fully released: ${(err as Error).message}\n`);
+    }
   }
 
-  /** Addresses, ports, veths and rules of containers that have no record any more. */
+  /** `system prune`: everything of this root's networks that no container or network record owns. */
   async prune(report: PruneReport): Promise<void> {
-    const { allHolders, releaseContainer } = require('./ipam') as typeof import('./ipam');
-    const iptables = require('./iptables') as typeof import('./iptables');
-    const { bridgePorts, deleteLink } = require('./links') as typeof import('./links');
-    const { containerIdsWithRules, deletionsWhere } = require('./rules') as typeof import('./rules');
-    const known = report.knownIds;
-    const isKnown = (idOrPrefix: string) => [...known].some((id) => id.startsWith(idOrPrefix));
-    await this.env.store.withLock(async () => {
-      const state = this.env.store.readIpam();
-      const veths = new Set<string>();
-      for (const held of Object.values(state.allocations)) for (const a of Object.values(held)) if (known.has(a.containerId)) veths.add(a.hostVeth);
-      for (const id of allHolders(state)) {
-        if (known.has(id)) continue;
-        for (const what of releaseContainer(state, id)) report.removed.push(`network: ${id.slice(0, 12)} ${what}`);
-      }
-      this.env.store.writeIpam(state);
-      const orphans = (await Promise.all(this.env.store.list().map((n) => bridgePorts(n.bridge)))).flat().filter((v) => !veths.has(v));
-      await Promise.all(orphans.map((v) => deleteLink(v)));
-      for (const v of orphans) report.removed.push(`network: veth ${v}`);
-      const saved = await iptables.save();
-      const stale = [...containerIdsWithRules(this.env.chains, saved)].filter((p) => !isKnown(p));
-      if (stale.length > 0) {
-        await iptables.apply(deletionsWhere(this.env.chains, saved, (c) => stale.some((p) => c.startsWith(`mydocker:${p}:`))));
-        for (const p of stale) report.removed.push(`network: iptables rules of ${p}`);
-      }
-    });
+    const { pruneNetworks } = require('./prune') as typeof import('./prune');
+    await pruneNetworks(this.env, report);
   }
 
   async info(report: InfoReport): Promise<void> {
@@ -121,4 +106,14 @@ export class NetworkLifecycle {
       iptablesChains: Object.values(this.env.chains).filter((c) => c.startsWith('MYDOCKER-')),
     };
   }
+}
+
+/** The network part of a record when it has the expected shape; undefined when missing or damaged. */
+export function networkExtOf(value: unknown): NetworkExt | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const ext = value as Partial<NetworkExt>;
+  if (ext.mode !== 'none' && ext.mode !== 'host' && ext.mode !== 'bridge') return undefined;
+  if (!Array.isArray(ext.endpoints) || !Array.isArray(ext.ports)) return undefined;
+  if (!ext.endpoints.every((e) => typeof e === 'object' && e !== null && typeof e.hostVeth === 'string' && typeof e.network === 'string')) return undefined;
+  return ext as NetworkExt;
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { exec, run } from './exec';
 import type { Endpoint, NetworkConfig } from './model';
 
@@ -22,9 +22,10 @@ export async function bridgePorts(bridge: string): Promise<string[]> {
  * The bridge with the gateway address. route_localnet lets connections to 127.0.0.1 be DNAT'ed onto
  * this bridge (the rule set masquerades their source); it is per-interface and goes with the bridge.
  */
-export async function createBridge(net: NetworkConfig, prefixLength: number): Promise<void> {
+export async function createBridge(net: NetworkConfig, prefixLength: number, alias: string): Promise<void> {
   await run('ip', ['-batch', '-'], [
     `link add name ${net.bridge} type bridge`,
+    `link set dev ${net.bridge} alias ${alias}`,
     `addr add ${net.gateway}/${prefixLength} dev ${net.bridge}`,
     `link set ${net.bridge} up`,
   ].join('\n') + '\n');
@@ -41,9 +42,10 @@ export async function deleteLink(name: string): Promise<void> {
  * A veth pair made in one step with its container end already inside the process's network namespace,
  * so no temporary name is ever visible on the host; then address, MAC, route and loopback inside.
  */
-export async function attachEndpoint(pid: number, ep: Endpoint, defaultRoute: boolean): Promise<void> {
+export async function attachEndpoint(pid: number, ep: Endpoint, defaultRoute: boolean, alias: string): Promise<void> {
   await run('ip', ['-batch', '-'], [
     `link add name ${ep.hostVeth} type veth peer name ${ep.ifname} netns ${pid}`,
+    `link set dev ${ep.hostVeth} alias ${alias}`,
     `link set ${ep.hostVeth} master ${ep.bridge}`,
     `link set ${ep.hostVeth} up`,
   ].join('\n') + '\n');
@@ -55,4 +57,24 @@ export async function attachEndpoint(pid: number, ep: Endpoint, defaultRoute: bo
   ];
   if (defaultRoute) inside.push(`route add default via ${ep.gateway} dev ${ep.ifname}`);
   await run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], inside.join('\n') + '\n');
+}
+
+/** Host interfaces whose alias starts with `prefix`, read from sysfs (no process to spawn): name → alias. */
+export function linksWithAlias(prefix: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let names: string[];
+  try {
+    names = readdirSync('/sys/class/net');
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    try {
+      const alias = readFileSync(`/sys/class/net/${name}/ifalias`, 'utf8').trim();
+      if (alias.startsWith(prefix)) out.set(name, alias);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }

@@ -8,6 +8,14 @@ export interface NetworkConfig {
   /** The Linux bridge on the host (at most 15 characters). */
   bridge: string;
   createdAt: string;
+  /**
+   * Set while `network create` makes the bridge and rules, and cleared when it is done: the record is
+   * written first, so a create killed half-way leaves a record that `network rm`, a re-create and
+   * `system prune` can find (under the network lock, a "creating" record is always such a leftover).
+   */
+  state?: 'creating';
+  /** The raw-table drop of loopback destinations is in place (networks made before it get it on next use). */
+  loopbackGuard?: boolean;
 }
 
 /** One address held by one container in one network. */

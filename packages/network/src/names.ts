@@ -23,3 +23,28 @@ export function vethName(containerId: string, taken: Set<string>): string {
   }
   throw new Error('no free veth name');
 }
+
+/**
+ * Interface aliases (IFLA_IFALIAS) that tie a bridge or host veth to this engine root and its owner, so
+ * that `system prune` and the removal of damaged records find them from the kernel alone:
+ * `mydocker:<root hash>:net:<network>` and `mydocker:<root hash>:ctr:<container id>`.
+ */
+export function bridgeAlias(rootHash: string, network: string): string {
+  return `mydocker:${rootHash}:net:${network}`;
+}
+
+export function vethAlias(rootHash: string, containerId: string): string {
+  return `mydocker:${rootHash}:ctr:${containerId}`;
+}
+
+export type AliasOwner = { kind: 'net'; network: string } | { kind: 'ctr'; id: string };
+
+/** The owner an alias names, when it belongs to this root. */
+export function parseAlias(rootHash: string, alias: string): AliasOwner | undefined {
+  const prefix = `mydocker:${rootHash}:`;
+  if (!alias.startsWith(prefix)) return undefined;
+  const rest = alias.slice(prefix.length);
+  if (rest.startsWith('net:') && rest.length > 4) return { kind: 'net', network: rest.slice(4) };
+  const m = /^ctr:([0-9a-f]{64})$/.exec(rest);
+  return m ? { kind: 'ctr', id: m[1] } : undefined;
+}

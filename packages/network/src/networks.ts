@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { assertValidName, ConflictError, UsageError } from '@mydocker/core';
+import { existsSync } from 'node:fs';
+import { assertValidName, ConflictError, faultPoint, UsageError } from '@mydocker/core';
 import { chooseGateway, overlaps, parseSubnet, type Subnet } from './cidr';
 import type { NetworkEnv } from './context';
 import { exec } from './exec';
 import * as iptables from './iptables';
-import { createBridge, deleteLink, linkNames } from './links';
+import { createBridge, deleteLink, linkNames, linksWithAlias } from './links';
 import type { NetworkConfig } from './model';
-import { bridgeName } from './names';
+import { bridgeAlias, bridgeName, parseAlias } from './names';
 import { baseRules, deletionsWhere, merge, networkComment, networkRules, teardownRules } from './rules';
+import type { DamagedNetwork } from './store';
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 const RESERVED = new Set(['none', 'host', 'default']);
@@ -20,14 +22,14 @@ export interface CreateOptions {
 }
 
 /** IPv4 routes on the host, "10.0.0.0/8 dev eth0" style, so a new subnet never shadows one. */
-async function hostRoutes(): Promise<Array<{ subnet: Subnet; text: string }>> {
+async function hostRoutes(): Promise<Array<{ subnet: Subnet; text: string; dev?: string }>> {
   const r = await exec('ip', ['-4', '-o', 'route', 'show', 'table', 'all']);
-  const out: Array<{ subnet: Subnet; text: string }> = [];
+  const out: Array<{ subnet: Subnet; text: string; dev?: string }> = [];
   for (const line of r.stdout.split('\n')) {
     const dest = line.split(' ')[0];
     if (!dest || dest === 'default' || !/^\d/.test(dest) || line.includes('table local')) continue;
     try {
-      out.push({ subnet: parseSubnetLoose(dest), text: line.trim().split(' ').slice(0, 3).join(' ') });
+      out.push({ subnet: parseSubnetLoose(dest), text: line.trim().split(' ').slice(0, 3).join(' '), dev: / dev (\S+)/.exec(line)?.[1] });
     } catch {
       // host routes narrower than /30 (single hosts) do not matter for overlap with a bridge subnet
     }
@@ -63,7 +65,10 @@ export async function createNetwork(env: NetworkEnv, name: string, options: Crea
   if (options.gateway !== undefined && options.subnet === undefined) throw new UsageError('--gateway needs --subnet.');
   if (options.subnet !== undefined) parseSubnet(options.subnet);
   return env.store.withLock(async () => {
-    if (env.store.find(name)?.name === name) throw new ConflictError(`A network named ${name} already exists: choose another name.`);
+    // Under the lock no other create is running, so a "creating" record is what a killed create left.
+    const before = env.store.find(name);
+    if (before?.name === name && before.state === 'creating') await undoNetwork(env, before);
+    else if (before?.name === name) throw new ConflictError(`A network named ${name} already exists: choose another name.`);
     const [routes, links] = await Promise.all([hostRoutes(), linkNames()]);
     const existing = env.store.list();
     const subnetText = options.subnet ?? autoSubnet([...existing.map((n) => parseSubnet(n.subnet)), ...routes.map((r) => r.subnet)]);
@@ -73,8 +78,13 @@ export async function createNetwork(env: NetworkEnv, name: string, options: Crea
         throw new ConflictError(`Subnet ${subnet.cidr} overlaps ${other.subnet} of network ${other.name}: choose another subnet.`);
       }
     }
+    const orphans = linksWithAlias(env.aliasPrefix);
     for (const route of routes) {
-      if (overlaps(subnet, route.subnet)) throw new ConflictError(`Subnet ${subnet.cidr} overlaps the host route ${route.text}: choose another subnet.`);
+      if (!overlaps(subnet, route.subnet)) continue;
+      if (route.dev && orphans.has(route.dev)) {
+        throw new ConflictError(`Subnet ${subnet.cidr} overlaps bridge ${route.dev}, which an interrupted mydocker command left behind: run \`mydocker system prune\` to remove it.`);
+      }
+      throw new ConflictError(`Subnet ${subnet.cidr} overlaps the host route ${route.text}: choose another subnet.`);
     }
     const id = randomBytes(32).toString('hex');
     const net: NetworkConfig = {
@@ -85,12 +95,18 @@ export async function createNetwork(env: NetworkEnv, name: string, options: Crea
       gateway: chooseGateway(subnet, options.gateway, subnetText),
       bridge: bridgeName(name, id, links),
       createdAt: new Date().toISOString(),
+      state: 'creating',
     };
+    // The record comes first: whatever a kill leaves from here on, the record names it.
+    env.store.save(net);
     try {
-      await createBridge(net, subnet.prefixLength);
+      await createBridge(net, subnet.prefixLength, bridgeAlias(env.paths.rootHash, name));
+      faultPoint('network:after-bridge');
       const saved = await iptables.save();
       await iptables.apply(merge(baseRules(env.chains, saved), networkRules(env.chains, net)));
       enableForwarding(env);
+      delete net.state;
+      net.loopbackGuard = true;
       env.store.save(net);
     } catch (err) {
       await undoNetwork(env, net).catch(() => undefined);
@@ -108,12 +124,34 @@ function enableForwarding(env: NetworkEnv): void {
   writeFileSync(IP_FORWARD, '1');
 }
 
-async function undoNetwork(env: NetworkEnv, net: NetworkConfig): Promise<void> {
+/** Rules, bridge and record of one network; then the root's chains if it was the last. Idempotent. */
+async function undoNetwork(env: NetworkEnv, net: Pick<NetworkConfig, 'name'> & { bridge?: string }): Promise<void> {
   const saved = await iptables.save();
   await iptables.apply(deletionsWhere(env.chains, saved, (c) => c === networkComment(net.name)));
-  await deleteLink(net.bridge);
+  for (const bridge of bridgesOf(env, net)) await deleteLink(bridge);
   env.store.delete(net.name);
-  if (env.store.list().length > 0) return;
+  await teardownIfLast(env);
+}
+
+/** The network's bridge as recorded, and any bridge whose alias names the network (a damaged record). */
+function bridgesOf(env: NetworkEnv, net: Pick<NetworkConfig, 'name'> & { bridge?: string }): string[] {
+  const found = new Set<string>();
+  if (net.bridge && existsSync(`/sys/class/net/${net.bridge}`)) {
+    // Only a bridge this root made: a user's own bridge that happens to carry the name stays.
+    const alias = linksWithAlias(env.aliasPrefix).get(net.bridge);
+    if (alias === undefined || alias === bridgeAlias(env.paths.rootHash, net.name)) found.add(net.bridge);
+  }
+  for (const [link, alias] of linksWithAlias(env.aliasPrefix)) {
+    const owner = parseAlias(env.paths.rootHash, alias);
+    if (owner?.kind === 'net' && owner.network === net.name) found.add(link);
+  }
+  return [...found];
+}
+
+/** When the root has no network left (usable, damaged or half-made): its chains go, ip_forward is put back. */
+export async function teardownIfLast(env: NetworkEnv): Promise<void> {
+  const { networks, damaged } = env.store.scan();
+  if (networks.length > 0 || damaged.length > 0) return;
   const after = await iptables.save();
   await iptables.apply(teardownRules(env.chains, after));
   const { ipForwardWas } = env.store.readSysctl();
@@ -124,20 +162,51 @@ async function undoNetwork(env: NetworkEnv, net: NetworkConfig): Promise<void> {
 }
 
 /** Refused while a live container holds an address in it; stale holders (crashed, removed) are dropped. */
-export async function removeNetwork(env: NetworkEnv, name: string): Promise<NetworkConfig> {
+export async function removeNetwork(env: NetworkEnv, name: string): Promise<{ name: string }> {
   return env.store.withLock(async () => {
-    const net = env.store.get(name);
-    const state = env.store.readIpam();
-    const holders = Object.values(state.allocations[net.name] ?? {});
-    const live = await env.liveContainers(holders.map((h) => h.containerId));
-    const attached = holders.filter((h) => live.has(h.containerId)).map((h) => h.containerName);
-    if (attached.length > 0) {
-      throw new ConflictError(`Network ${net.name} has containers attached (${attached.join(', ')}): stop, remove or disconnect them first.`);
+    const broken = env.store.damaged().find((d) => d.name === name);
+    const net: Pick<NetworkConfig, 'name'> & { bridge?: string } = broken ? { name } : env.store.get(name);
+    const state = env.store.tryReadIpam();
+    if (state instanceof Error) {
+      // Without the address table the attached containers are unknown: the veths on the bridge tell.
+      const { bridgePorts } = await import('./links');
+      const ports = (await Promise.all(bridgesOf(env, net).map(bridgePorts))).flat();
+      if (ports.length > 0) throw state;
+    } else {
+      const holders = Object.values(state.allocations[net.name] ?? {});
+      const live = await env.liveContainers(holders.map((h) => h.containerId));
+      const attached = holders.filter((h) => live.has(h.containerId)).map((h) => h.containerName);
+      if (attached.length > 0) {
+        throw new ConflictError(`Network ${net.name} has containers attached (${attached.join(', ')}): stop, remove or disconnect them first.`);
+      }
+      await Promise.all(holders.map((h) => deleteLink(h.hostVeth)));
+      delete state.allocations[net.name];
+      env.store.writeIpam(state);
     }
-    await Promise.all(holders.map((h) => deleteLink(h.hostVeth)));
-    delete state.allocations[net.name];
-    env.store.writeIpam(state);
     await undoNetwork(env, net);
     return net;
+  });
+}
+
+/** For `system prune`, which holds the lock: a damaged or half-made network's bridge, rules and record. */
+export async function removeLeftoverNetwork(env: NetworkEnv, net: DamagedNetwork | NetworkConfig): Promise<void> {
+  await undoNetwork(env, { name: net.name, bridge: 'bridge' in net ? net.bridge : undefined });
+}
+
+/**
+ * A network made before the CVE-2020-8558 guard existed gets it the first time a container joins it
+ * (then the record says so, and this costs nothing again).
+ */
+export async function ensureLoopbackGuard(env: NetworkEnv, net: NetworkConfig): Promise<void> {
+  if (net.loopbackGuard) return;
+  await env.store.withLock(async () => {
+    const current = env.store.find(net.name);
+    if (!current || current.loopbackGuard || current.id !== net.id) return;
+    const saved = await iptables.save();
+    const present = (saved.rules.raw ?? []).some((l) => l.startsWith(`-A ${env.chains.raw} `) && l.includes(networkComment(net.name)));
+    const base = baseRules(env.chains, saved);
+    await iptables.apply({ raw: [...(base.raw ?? []), ...(present ? [] : networkRules(env.chains, current).raw ?? [])] });
+    current.loopbackGuard = true;
+    env.store.save(current);
   });
 }

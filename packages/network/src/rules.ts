@@ -11,6 +11,8 @@ export interface Chains {
   dnat: string;
   post: string;
   forward: string;
+  /** raw PREROUTING: packets dropped before conntrack and routing. */
+  raw: string;
 }
 
 export function chainsFor(rootHash: string): Chains {
@@ -19,6 +21,7 @@ export function chainsFor(rootHash: string): Chains {
     dnat: `MYDOCKER-${rootHash}-DNAT`,
     post: `MYDOCKER-${rootHash}-POST`,
     forward: `MYDOCKER-${rootHash}-FWD`,
+    raw: `MYDOCKER-${rootHash}-RAW`,
   };
 }
 
@@ -30,12 +33,13 @@ export function networkComment(network: string): string {
   return `mydocker:net:${network}`;
 }
 
-type Table = 'nat' | 'filter';
+type Table = 'raw' | 'nat' | 'filter';
+const TABLES = ['raw', 'nat', 'filter'] as const;
 export type RuleSet = Partial<Record<Table, string[]>>;
 
 export function render(rules: RuleSet): string {
   let out = '';
-  for (const table of ['nat', 'filter'] as const) {
+  for (const table of TABLES) {
     const lines = rules[table];
     if (lines && lines.length > 0) out += `*${table}\n${lines.join('\n')}\nCOMMIT\n`;
   }
@@ -44,7 +48,7 @@ export function render(rules: RuleSet): string {
 
 function merge(...sets: RuleSet[]): RuleSet {
   const out: RuleSet = {};
-  for (const s of sets) for (const t of ['nat', 'filter'] as const) if (s[t]?.length) (out[t] ??= []).push(...s[t]!);
+  for (const s of sets) for (const t of TABLES) if (s[t]?.length) (out[t] ??= []).push(...s[t]!);
   return out;
 }
 
@@ -75,12 +79,13 @@ export function parseSave(text: string): Saved {
 
 /** The chains and jump rules, for whatever of them is missing. */
 export function baseRules(chains: Chains, saved: Saved): RuleSet {
-  const out: RuleSet = { nat: [], filter: [] };
+  const out: RuleSet = { raw: [], nat: [], filter: [] };
   const want: Array<[Table, string, string[]]> = [
     ['nat', chains.dnat, [`-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment ${chains.tag} -j ${chains.dnat}`, `-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment ${chains.tag} -j ${chains.dnat}`]],
     ['nat', chains.post, [`-A POSTROUTING -m comment --comment ${chains.tag} -j ${chains.post}`]],
     // Inserted first so that a host firewall's DROP policy or rules do not cut the bridges off.
     ['filter', chains.forward, [`-I FORWARD -m comment --comment ${chains.tag} -j ${chains.forward}`]],
+    ['raw', chains.raw, [`-I PREROUTING -m comment --comment ${chains.tag} -j ${chains.raw}`]],
   ];
   for (const [table, chain, jumps] of want) {
     if (!saved.chains[table]?.has(chain)) out[table]!.push(`:${chain} - [0:0]`);
@@ -93,10 +98,18 @@ export function baseRules(chains: Chains, saved: Saved): RuleSet {
   return out;
 }
 
-/** Masquerade for the subnet, source NAT for connections from the host's 127.0.0.1, forwarding. */
+/**
+ * Masquerade for the subnet, source NAT for connections from the host's 127.0.0.1, forwarding, and the
+ * CVE-2020-8558 guard. The bridge has route_localnet=1 so that the host's own 127.0.0.1 connections can
+ * be DNAT'ed onto it; the same sysctl would let a container reach the host's 127.0.0.1 services by
+ * sending to 127.0.0.1 through the gateway's MAC. No legitimate packet enters from a bridge with a
+ * loopback destination (replies to localhost-published ports come back to the masqueraded gateway
+ * address), so every such packet is dropped in raw PREROUTING, before conntrack, NAT and routing.
+ */
 export function networkRules(chains: Chains, net: NetworkConfig): RuleSet {
   const c = `-m comment --comment ${networkComment(net.name)}`;
   return {
+    raw: [`-A ${chains.raw} -i ${net.bridge} -d 127.0.0.0/8 ${c} -j DROP`],
     nat: [
       `-A ${chains.post} -s ${net.subnet} ! -o ${net.bridge} ${c} -j MASQUERADE`,
       `-A ${chains.post} -s 127.0.0.0/8 -o ${net.bridge} ${c} -j MASQUERADE`,
@@ -122,9 +135,9 @@ function commentOf(line: string): string | undefined {
 
 /** Delete lines for every saved rule whose comment `match`es (only in this root's chains). */
 export function deletionsWhere(chains: Chains, saved: Saved, match: (comment: string) => boolean): RuleSet {
-  const ours = [chains.dnat, chains.post, chains.forward];
+  const ours = [chains.dnat, chains.post, chains.forward, chains.raw];
   const out: RuleSet = {};
-  for (const table of ['nat', 'filter'] as const) {
+  for (const table of TABLES) {
     for (const line of saved.rules[table] ?? []) {
       const chain = line.split(' ')[1];
       const comment = commentOf(line);
@@ -146,11 +159,24 @@ export function containerIdsWithRules(chains: Chains, saved: Saved): Set<string>
   return ids;
 }
 
+/** Networks that own rules in this root's chains (`mydocker:net:NAME` comments). */
+export function networksWithRules(chains: Chains, saved: Saved): Set<string> {
+  const ours = [chains.dnat, chains.post, chains.forward, chains.raw];
+  const names = new Set<string>();
+  for (const table of TABLES) {
+    for (const line of saved.rules[table] ?? []) {
+      const m = /^mydocker:net:(.+)$/.exec(commentOf(line) ?? '');
+      if (m && ours.includes(line.split(' ')[1])) names.add(m[1]);
+    }
+  }
+  return names;
+}
+
 /** Jump rules out, chains flushed and deleted: used when the root's last network goes. */
 export function teardownRules(chains: Chains, saved: Saved): RuleSet {
-  const out: RuleSet = { nat: [], filter: [] };
-  const ours = [chains.dnat, chains.post, chains.forward];
-  for (const table of ['nat', 'filter'] as const) {
+  const out: RuleSet = { raw: [], nat: [], filter: [] };
+  const ours = [chains.dnat, chains.post, chains.forward, chains.raw];
+  for (const table of TABLES) {
     for (const line of saved.rules[table] ?? []) {
       const [, chain] = line.split(' ');
       if (!ours.includes(chain) && ours.some((c) => line.endsWith(`-j ${c}`))) out[table]!.push(`-D${line.slice(2)}`);

@@ -1,17 +1,44 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
 import { NotFoundError, withFileLock } from '@mydocker/core';
+import { DamagedFileError, ipamProblem, networkProblem } from './file-checks';
 import { emptyIpam } from './ipam';
 import type { IpamState, NetworkConfig } from './model';
 import type { NetworkPaths } from './paths';
 
-function readJson<T>(path: string): T | undefined {
+/** The file's text, undefined when it does not exist; a file that cannot be read is damaged. */
+function readText(path: string): string | { problem: string } | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    return readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    return { problem: `it cannot be read (${code ?? (err as Error).message})` };
   }
+}
+
+function readJson<T>(path: string): T | undefined {
+  const text = readText(path);
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A network whose record cannot be used: `network ls` shows it, `network rm` and prune remove it. */
+export interface DamagedNetwork {
+  name: string;
+  path: string;
+  reason: string;
+}
+
+export function damagedNetworkError(d: DamagedNetwork): DamagedFileError {
+  return new DamagedFileError(
+    `The network file ${d.path} is damaged (${d.reason}): remove the network with \`mydocker network rm ${d.name}\` or \`mydocker system prune\`, then create it again.`,
+    d.path,
+  );
 }
 
 /** Networks and IPAM state on disk. Writers hold `withLock`; files are replaced atomically. */
@@ -23,23 +50,47 @@ export class NetworkStore {
     return withFileLock(this.paths.lock, fn, { staleMs: 15_000, busyMessage: 'The network store is busy: another mydocker command holds its lock.' });
   }
 
-  list(): NetworkConfig[] {
+  /** Every network file, sorted by name: the usable ones and the damaged ones. */
+  scan(): { networks: NetworkConfig[]; damaged: DamagedNetwork[] } {
     let files: string[];
     try {
       files = readdirSync(this.paths.dir);
     } catch {
-      return [];
+      return { networks: [], damaged: [] };
     }
-    return files
-      .filter((f) => f.endsWith('.json') && f !== 'ipam.json' && f !== 'sysctl.json')
-      .map((f) => readJson<NetworkConfig>(`${this.paths.dir}/${f}`))
-      .filter((n): n is NetworkConfig => n !== undefined && typeof n.name === 'string')
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const networks: NetworkConfig[] = [];
+    const damaged: DamagedNetwork[] = [];
+    for (const f of files.sort()) {
+      // write-file-atomic's temporary files end in .json.<hash>; only <name>.json is a record.
+      if (!f.endsWith('.json') || f === 'ipam.json' || f === 'sysctl.json') continue;
+      const name = f.slice(0, -'.json'.length);
+      const path = this.paths.network(name);
+      const text = readText(path);
+      if (text === undefined) continue; // removed meanwhile
+      const reason = typeof text === 'string' ? networkProblem(text, name) : text.problem;
+      if (reason === undefined) networks.push(JSON.parse(text as string) as NetworkConfig);
+      else damaged.push({ name, path, reason });
+    }
+    return { networks, damaged };
   }
 
+  list(): NetworkConfig[] {
+    return this.scan().networks;
+  }
+
+  damaged(): DamagedNetwork[] {
+    return this.scan().damaged;
+  }
+
+  /** A damaged record of that exact name is an error that says what to do, never "not found". */
   find(name: string): NetworkConfig | undefined {
     if (name === 'ipam' || name === 'sysctl') return undefined;
-    return this.list().find((n) => n.name === name || (name.length >= 6 && n.id.startsWith(name)));
+    const { networks, damaged } = this.scan();
+    const exact = networks.find((n) => n.name === name);
+    if (exact) return exact;
+    const broken = damaged.find((d) => d.name === name);
+    if (broken) throw damagedNetworkError(broken);
+    return networks.find((n) => name.length >= 6 && n.id.startsWith(name));
   }
 
   get(name: string): NetworkConfig {
@@ -57,11 +108,31 @@ export class NetworkStore {
     rmSync(this.paths.network(name), { force: true });
   }
 
+  /** The IPAM state; a DamagedFileError (pointing at `system prune`, which rebuilds it) when unusable. */
   readIpam(): IpamState {
-    const state = readJson<IpamState>(this.paths.ipam) ?? emptyIpam();
+    const text = readText(this.paths.ipam);
+    if (text === undefined) return emptyIpam();
+    const reason = typeof text === 'string' ? ipamProblem(text) : text.problem;
+    if (reason !== undefined) {
+      throw new DamagedFileError(
+        `The network address file ${this.paths.ipam} is damaged (${reason}): run \`mydocker system prune\` to rebuild it from the container records.`,
+        this.paths.ipam,
+      );
+    }
+    const state = JSON.parse(text as string) as IpamState;
     state.allocations ??= {};
     state.ports ??= {};
     return state;
+  }
+
+  /** The IPAM state, or the error that says it is damaged (for paths that must go on without it). */
+  tryReadIpam(): IpamState | DamagedFileError {
+    try {
+      return this.readIpam();
+    } catch (err) {
+      if (err instanceof DamagedFileError) return err;
+      throw err;
+    }
   }
 
   writeIpam(state: IpamState): void {

@@ -1,6 +1,6 @@
 import type { NetworkConfig } from '../model';
 import { parsePublish } from '../ports';
-import { baseRules, chainsFor, containerIdsWithRules, deletionsWhere, networkRules, parseSave, portRules, render, teardownRules } from '../rules';
+import { baseRules, chainsFor, containerIdsWithRules, deletionsWhere, networkRules, networksWithRules, parseSave, portRules, render, teardownRules } from '../rules';
 import { bridgeName, vethName } from '../names';
 
 const chains = chainsFor('abcd1234');
@@ -31,12 +31,23 @@ COMMIT
 -A MYDOCKER-abcd1234-POST -s 10.231.1.0/24 ! -o testbr -m comment --comment mydocker:net:testbr -j MASQUERADE
 -A MYDOCKER-99999999-DNAT -p tcp -m tcp --dport 9 -m comment --comment mydocker:0123456789ab:web -j DNAT --to-destination 10.1.1.2:80
 COMMIT
+*raw
+:PREROUTING ACCEPT [0:0]
+:MYDOCKER-abcd1234-RAW - [0:0]
+-A PREROUTING -m comment --comment mydocker:abcd1234 -j MYDOCKER-abcd1234-RAW
+-A MYDOCKER-abcd1234-RAW -i testbr -d 127.0.0.0/8 -m comment --comment mydocker:net:testbr -j DROP
+-A MYDOCKER-abcd1234-RAW -i gonebr -d 127.0.0.0/8 -m comment --comment mydocker:net:gone -j DROP
+COMMIT
 `;
 
 describe('rule generation', () => {
   it('creates the chains and jumps on an empty host, and nothing when they exist', () => {
     const empty = baseRules(chains, parseSave('*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n*filter\nCOMMIT\n'));
-    expect(render(empty)).toBe(`*nat
+    expect(render(empty)).toBe(`*raw
+:MYDOCKER-abcd1234-RAW - [0:0]
+-I PREROUTING -m comment --comment mydocker:abcd1234 -j MYDOCKER-abcd1234-RAW
+COMMIT
+*nat
 :MYDOCKER-abcd1234-DNAT - [0:0]
 -A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment mydocker:abcd1234 -j MYDOCKER-abcd1234-DNAT
 -A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment mydocker:abcd1234 -j MYDOCKER-abcd1234-DNAT
@@ -51,8 +62,9 @@ COMMIT
     expect(render(baseRules(chains, parseSave(SAVED)))).toBe('');
   });
 
-  it('masquerades the subnet and localhost connections, forwards the bridge', () => {
+  it('masquerades the subnet and localhost connections, forwards the bridge, drops loopback destinations from it', () => {
     expect(networkRules(chains, net)).toEqual({
+      raw: ['-A MYDOCKER-abcd1234-RAW -i testbr -d 127.0.0.0/8 -m comment --comment mydocker:net:testbr -j DROP'],
       nat: [
         '-A MYDOCKER-abcd1234-POST -s 10.231.1.0/24 ! -o testbr -m comment --comment mydocker:net:testbr -j MASQUERADE',
         '-A MYDOCKER-abcd1234-POST -s 127.0.0.0/8 -o testbr -m comment --comment mydocker:net:testbr -j MASQUERADE',
@@ -74,10 +86,12 @@ COMMIT
       nat: ['-D MYDOCKER-abcd1234-DNAT -p tcp -m tcp --dport 8080 -m comment --comment "mydocker:0123456789ab:web" -j DNAT --to-destination 10.231.1.2:80'],
     });
     expect(deletionsWhere(chains, saved, (c) => c === 'mydocker:net:testbr')).toEqual({
+      raw: ['-D MYDOCKER-abcd1234-RAW -i testbr -d 127.0.0.0/8 -m comment --comment mydocker:net:testbr -j DROP'],
       filter: ['-D MYDOCKER-abcd1234-FWD -i testbr -m comment --comment mydocker:net:testbr -j ACCEPT'],
       nat: ['-D MYDOCKER-abcd1234-POST -s 10.231.1.0/24 ! -o testbr -m comment --comment mydocker:net:testbr -j MASQUERADE'],
     });
     expect([...containerIdsWithRules(chains, saved)].sort()).toEqual(['0123456789ab', 'ffffffffffff']);
+    expect([...networksWithRules(chains, saved)].sort()).toEqual(['gone', 'testbr']);
   });
 
   it('tears down jumps and chains of this root only', () => {
@@ -85,6 +99,8 @@ COMMIT
     expect(text).toContain('-D PREROUTING -m addrtype --dst-type LOCAL -m comment --comment mydocker:abcd1234 -j MYDOCKER-abcd1234-DNAT');
     expect(text).toContain('-D FORWARD -m comment --comment mydocker:abcd1234 -j MYDOCKER-abcd1234-FWD');
     expect(text).toContain('-F MYDOCKER-abcd1234-POST\n-X MYDOCKER-abcd1234-POST');
+    expect(text).toContain('-D PREROUTING -m comment --comment mydocker:abcd1234 -j MYDOCKER-abcd1234-RAW');
+    expect(text).toContain('-F MYDOCKER-abcd1234-RAW\n-X MYDOCKER-abcd1234-RAW');
     expect(text).not.toContain('99999999');
   });
 });
