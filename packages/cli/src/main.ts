@@ -96,8 +96,10 @@ export async function main(argv: string[]): Promise<number> {
       flags: { root: flags.root, runRoot: flags.runRoot, cgroupParent: flags.cgroupParent, storageDriver: flags.storageDriver, config: flags.config, plugins: flags.plugins },
     });
     const self = resolve(process.argv[1] ?? 'mydocker');
+    // `--` before the script: Node must not read the arguments that follow as its own (see bin/mydocker).
     config.selfCommand = [
       process.execPath,
+      '--',
       self,
       ...globalFlagsArgv({ ...config, plugins: flags.plugins }),
       ...flags.plugins.flatMap((p) => ['--plugin', p]),
