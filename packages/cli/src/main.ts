@@ -1,7 +1,6 @@
 import {
   CommandRegistry,
   createEngineFromInstalled,
-  isMydockerError,
   loadConfig,
   MissingPluginError,
   trace,
@@ -11,6 +10,7 @@ import {
 } from '@mydocker/core';
 import { resolve } from 'node:path';
 import { infoCommand } from './commands/info';
+import { writeError } from './error-output';
 import { cleanupCommand, inspectCommand, killCommand, rmCommand, stopCommand } from './commands/lifecycle';
 import { psCommand } from './commands/ps';
 import { runCommand } from './commands/run';
@@ -130,11 +130,6 @@ export async function main(argv: string[]): Promise<number> {
     const code = await cmd.run(args, ctx);
     return typeof code === 'number' ? code : 0;
   } catch (err) {
-    if (isMydockerError(err)) {
-      stderr.write(`Error: ${err.message}\n`);
-      return err.exitCode;
-    }
-    stderr.write(`Error: ${(err as Error)?.stack ?? String(err)}\n`);
-    return 125;
+    return writeError(stderr, err);
   }
 }
