@@ -1,6 +1,8 @@
 import {
   CommandRegistry,
+  confineModuleLookup,
   createEngineFromInstalled,
+  findInstall,
   loadConfig,
   MissingPluginError,
   trace,
@@ -104,9 +106,11 @@ export async function main(argv: string[]): Promise<number> {
       ...globalFlagsArgv({ ...config, plugins: flags.plugins }),
       ...flags.plugins.flatMap((p) => ['--plugin', p]),
     ];
-    // Plugins are searched from the CLI's real location (bin symlinks resolved). Not `module.paths`:
-    // in the esbuild bundle `module` is a shim without paths; `require` is the bundle file's own.
-    const { bus, engine } = createEngineFromInstalled(config, { searchPaths: require.resolve.paths('@mydocker/core') ?? [] });
+    // Plugins come from the install holding this CLI (dist/ is one level down, bundled or not), and
+    // nothing loaded from here on may find a module above that install.
+    const cliDir = resolve(__dirname, '..');
+    confineModuleLookup(findInstall(cliDir).bound);
+    const { bus, engine } = createEngineFromInstalled(config, { cliDir });
     const registry = new CommandRegistry();
     for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, systemCommand]) registry.add('@mydocker/cli', c);
     bus.hooks.commands.call(registry);
