@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { UsageError } from './errors';
-import { untrustedReason, type TrustOptions } from './path-trust';
+import { cachedTrustFs, untrustedReason, type TrustOptions } from './path-trust';
 import type { PluginClass } from './plugin';
 
 export { untrustedReason, type TrustOptions } from './path-trust';
@@ -168,6 +168,7 @@ function dependencyNames(pkg: PackageJson): string[] {
 
 export function discoverPlugins(options: DiscoveryOptions): DiscoveredPlugin[] {
   const layout = findInstall(options.cliDir);
+  const trust: TrustOptions = { ...options.trust, fs: options.trust?.fs ?? cachedTrustFs() };
   const found = new Map<string, DiscoveredPlugin>();
   const seen = new Set<string>();
   // Breadth first from the install's own package.json: its dependencies, and theirs when they are
@@ -182,7 +183,7 @@ export function discoverPlugins(options: DiscoveryOptions): DiscoveredPlugin[] {
     if (!pkg) continue;
     if (!root && !(pkg.name && isCandidateName(pkg.name))) continue;
     // The package.json decides what else is read and loaded: it must be as safe as the code.
-    assertTrusted(root ? `the plugins of the install at ${dir}` : `the plugin ${pkg.name} from ${dir}`, [join(dir, 'package.json')], options.trust);
+    assertTrusted(root ? `the plugins of the install at ${dir}` : `the plugin ${pkg.name} from ${dir}`, [join(dir, 'package.json')], trust);
     if (!root && pkg.name && pkg.mydocker && !found.has(pkg.name)) {
       found.set(pkg.name, { packageName: pkg.name, version: pkg.version ?? '0.0.0', dir, manifest: pkg.mydocker, source: 'dependency' });
     }
@@ -196,7 +197,7 @@ export function discoverPlugins(options: DiscoveryOptions): DiscoveredPlugin[] {
     const pkg = readPackage(dir);
     if (!pkg?.name) throw new UsageError(`The plugin "${spec}" has no name in its package.json.`);
     if (found.has(pkg.name)) continue;
-    assertTrusted(`the plugin ${pkg.name} named in the config from ${dir}`, [join(dir, 'package.json')], options.trust);
+    assertTrusted(`the plugin ${pkg.name} named in the config from ${dir}`, [join(dir, 'package.json')], trust);
     found.set(pkg.name, { packageName: pkg.name, version: pkg.version ?? '0.0.0', dir, manifest: pkg.mydocker ?? {}, source: 'config' });
   }
   // Code-unit order, not localeCompare: npm names are ASCII, and the first localeCompare loads ICU's
@@ -209,12 +210,15 @@ export function discoverPlugins(options: DiscoveryOptions): DiscoveredPlugin[] {
  * folders of directories above `bound` are dropped from every search list, so a plugin's missing (or
  * optional) dependency is never taken from /tmp/node_modules or /node_modules.
  */
-export function confineModuleLookup(bound: string): void {
+export function confineModuleLookup(bound: string): () => void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Module = require('node:module') as { _nodeModulePaths(from: string): string[] };
   const original = Module._nodeModulePaths;
   const above = (dir: string) => dir !== bound && inside(bound, dir);
   Module._nodeModulePaths = (from: string) => original.call(Module, from).filter((p) => !above(dirname(p)));
+  return () => {
+    Module._nodeModulePaths = original;
+  };
 }
 
 /** Loads a discovered plugin's class (its module's default export, or a `plugin` export). */

@@ -13,16 +13,21 @@ export interface TrustOptions {
   fs?: TrustFs;
 }
 
-// One CLI run checks a dozen paths that share most of their directories: each is read once.
-const seen = new Map<string, ReturnType<TrustFs['lstat']>>();
-const realFs: TrustFs = {
-  lstat: (p) => {
-    let st = seen.get(p);
-    if (!st) seen.set(p, (st = lstatSync(p)));
-    return st;
-  },
-  readlink: (p) => readlinkSync(p),
-};
+const realFs: TrustFs = { lstat: (p) => lstatSync(p), readlink: (p) => readlinkSync(p) };
+
+/** The real file system, each path read once: one discovery checks a dozen paths sharing most directories. */
+export function cachedTrustFs(): TrustFs {
+  const seen = new Map<string, ReturnType<TrustFs['lstat']>>();
+  return {
+    lstat: (p) => {
+      let st = seen.get(p);
+      if (!st) seen.set(p, (st = lstatSync(p)));
+      return st;
+    },
+    readlink: (p) => readlinkSync(p),
+  };
+}
+
 const STICKY = 0o1000;
 
 /**
