@@ -115,7 +115,7 @@ export interface DescribedError {
   /** One sentence, without the "Error: " the CLI puts first. */
   message: string;
   exitCode: number;
-  /** True for an error nobody expected (a bug): the caller may offer its stack trace. */
+  /** True for a JavaScript TypeError, RangeError and the like (a bug): the caller may offer its stack trace. */
   internal: boolean;
 }
 
@@ -175,5 +175,7 @@ export function describeError(err: unknown, options: DescribeOptions = {}): Desc
     const what = errno.syscall ? `${errno.syscall}${path ? ` ${path}` : ''}` : path;
     return sentence(`${what ? `${what} failed: ` : ''}${reason} (${errno.code}).`);
   }
-  return sentence(end(text), true);
+  // JavaScript's own error types mean a bug, not a refusal: the CLI offers their stack trace.
+  const bug = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError || (err as Error)?.name === 'AssertionError';
+  return sentence(end(text), bug);
 }

@@ -86,6 +86,8 @@ describe('describeError', () => {
       exitCode: 125,
       internal: true,
     });
-    expect(describeError('a string').message).toBe('a string.');
+    expect(describeError('a string')).toEqual({ message: 'a string.', exitCode: 125, internal: false });
+    // A plain Error is some layer's refusal that is not (yet) a MydockerError: its text, no hint of a bug.
+    expect(describeError(new Error('no free bridge name'))).toEqual({ message: 'no free bridge name.', exitCode: 125, internal: false });
   });
 });
