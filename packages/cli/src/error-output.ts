@@ -5,8 +5,8 @@ import { describeError } from '@mydocker/core';
  * error no layer expected) says so; its stack trace is printed only with MYDOCKER_DEBUG=1, so users see
  * one line and a developer can still get the trace.
  */
-export function writeError(stderr: NodeJS.WritableStream, err: unknown, env: NodeJS.ProcessEnv = process.env): number {
-  const { message, exitCode, internal } = describeError(err);
+export function writeError(stderr: NodeJS.WritableStream, err: unknown, env: NodeJS.ProcessEnv = process.env, roots: string[] = []): number {
+  const { message, exitCode, internal } = describeError(err, { roots });
   if (!internal) {
     stderr.write(`Error: ${message}\n`);
     return exitCode;

@@ -88,6 +88,8 @@ function runArgv(rest: string[]): string[] {
 
 export async function main(argv: string[]): Promise<number> {
   const { stdout, stderr } = process;
+  // The roots, once known, let a full disk be named even when the failed write names no file.
+  const roots: string[] = [];
   try {
     const { flags, command, rest } = splitGlobalFlags(argv);
     if (flags.version && !command) {
@@ -97,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     const config = loadConfig({
       flags: { root: flags.root, runRoot: flags.runRoot, cgroupParent: flags.cgroupParent, storageDriver: flags.storageDriver, config: flags.config, plugins: flags.plugins },
     });
+    roots.push(config.root, config.runRoot);
     const self = resolve(process.argv[1] ?? 'mydocker');
     // `--` before the script: Node must not read the arguments that follow as its own (see bin/mydocker).
     config.selfCommand = [
@@ -134,6 +137,6 @@ export async function main(argv: string[]): Promise<number> {
     const code = await cmd.run(args, ctx);
     return typeof code === 'number' ? code : 0;
   } catch (err) {
-    return writeError(stderr, err);
+    return writeError(stderr, err, process.env, roots);
   }
 }

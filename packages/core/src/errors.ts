@@ -109,6 +109,13 @@ export function stripErrorPrefixes(message: string): string {
 export interface DescribeOptions {
   /** Mount point holding a path, to name the file system that is full. Defaults to /proc/self/mountinfo. */
   mountOf?: (path: string) => string | undefined;
+  /**
+   * Directories the command writes under (the roots). When an ENOSPC names no path (a write on an open
+   * file), the first of these whose file system is full is named instead of "the device".
+   */
+  roots?: string[];
+  /** Whether the file system holding a path is full; defaults to statfs. */
+  isFull?: (path: string) => boolean;
 }
 
 export interface DescribedError {
@@ -136,6 +143,17 @@ function mountOfFromProc(path: string): string | undefined {
   return best;
 }
 
+/** Less than 1 MiB left for unprivileged writes, or no inode: what made the write fail. */
+function isFullFromStatfs(path: string): boolean {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const st = (require('node:fs') as typeof import('node:fs')).statfsSync(path);
+    return st.bavail * st.bsize < 1024 * 1024 || st.ffree === 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * What the CLI prints for any error: one sentence, one "Error: " (added by the caller), control bytes
  * escaped, and for the errnos an operator meets (a full disk, a read-only or forbidden path) the same
@@ -158,8 +176,11 @@ export function describeError(err: unknown, options: DescribeOptions = {}): Desc
   // A full disk is named the same way wherever it was hit: mydocker's own messages too.
   if (exitCode === 125 && (matches('ENOSPC') || errno.code === 'EDQUOT')) {
     const path = where();
-    const mount = path ? (options.mountOf ?? mountOfFromProc)(path) : undefined;
-    const on = !path ? 'the device' : mount && mount !== path ? `${mount} (writing ${path})` : path;
+    const mountOf = options.mountOf ?? mountOfFromProc;
+    const mount = path ? mountOf(path) : undefined;
+    const fullRoot = path ? undefined : options.roots?.find(options.isFull ?? isFullFromStatfs);
+    const fullMount = fullRoot ? escapeControl(mountOf(fullRoot) ?? fullRoot) : undefined;
+    const on = fullMount ?? (!path ? 'the device' : mount && mount !== path ? `${mount} (writing ${path})` : path);
     return sentence(`no space left on ${on}: free space and retry.`);
   }
   if (mydocker) return sentence(end(text));

@@ -11,7 +11,7 @@ async function each(names: string[], ctx: CommandContext, fn: (name: string) => 
       ctx.stdout.write(`${name}\n`);
     } catch (err) {
       if (!isReportable(err)) throw err;
-      code = writeError(ctx.stderr, err);
+      code = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
     }
   }
   return code;
@@ -73,7 +73,7 @@ export const inspectCommand: CommandSpec = {
         out.push(await ctx.engine.inspect(name));
       } catch (err) {
         if (!isReportable(err)) throw err;
-        code = writeError(ctx.stderr, err);
+        code = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
       }
     }
     ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -61,7 +61,7 @@ async function prune(ctx: CommandContext): Promise<number> {
       deleted.push(record.id);
     } catch (err) {
       if (!isReportable(err)) throw err;
-      code = writeError(ctx.stderr, err);
+      code = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
     }
   }
 

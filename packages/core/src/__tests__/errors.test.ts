@@ -57,6 +57,13 @@ describe('describeError', () => {
     expect(describeError(errno('EDQUOT', 'EDQUOT: disk quota exceeded, write'), noMounts).message).toBe('no space left on the device: free space and retry.');
   });
 
+  it('names the full root when the ENOSPC names no path', () => {
+    const write = errno('ENOSPC', 'ENOSPC: no space left on device, write', { syscall: 'write' });
+    const options = { roots: ['/var/lib/mydocker', '/run/mydocker'], isFull: (p: string) => p === '/run/mydocker', mountOf: () => '/run' };
+    expect(describeError(write, options).message).toBe('no space left on /run: free space and retry.');
+    expect(describeError(write, { ...options, isFull: () => false }).message).toBe('no space left on the device: free space and retry.');
+  });
+
   it('says the mount point once when the full path is the mount itself', () => {
     expect(describeError(errno('ENOSPC', 'ENOSPC', { path: '/mnt/small' }), { mountOf: () => '/mnt/small' }).message).toBe('no space left on /mnt/small: free space and retry.');
   });
