@@ -13,6 +13,8 @@ import {
 import { resolve } from 'node:path';
 import { infoCommand } from './commands/info';
 import { writeError } from './error-output';
+
+export { writeError };
 import { cleanupCommand, inspectCommand, killCommand, rmCommand, stopCommand } from './commands/lifecycle';
 import { psCommand } from './commands/ps';
 import { runCommand } from './commands/run';
