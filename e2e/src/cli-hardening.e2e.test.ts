@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { oneClearSentence } from './hardening-util';
-import { host, runProcess, Sandbox, waitFor, type Result } from './harness';
+import { host, MYDOCKER_BIN, runProcess, Sandbox, waitFor, type Result } from './harness';
 
 /**
  * Issue 12 and 13, the CLI's part: plugin discovery loads nothing from directories other users can
@@ -169,6 +169,12 @@ describe("the launcher: Node reads none of mydocker's arguments", () => {
       expectOneSentence(r);
       expect(r.stderr).not.toMatch(/^node:/m);
     }
+  });
+
+  it('stops quietly with 141 when its reader goes away, as a Unix tool killed by SIGPIPE does', () => {
+    // The reader exits before mydocker writes: the write fails with EPIPE.
+    const r = spawnSync('bash', ['-c', `${MYDOCKER_BIN} --help | (exec 0<&-; sleep 0.5); echo "status=\${PIPESTATUS[0]}"`], { env: sandbox.env, encoding: 'utf8' });
+    expect({ stdout: r.stdout, stderr: r.stderr }).toEqual({ stdout: 'status=141\n', stderr: '' });
   });
 
   it('refuses a missing, directory, device or binary env file in one sentence, exit 125', async () => {
