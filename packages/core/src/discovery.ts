@@ -121,7 +121,8 @@ export function findInstall(cliDir: string): InstallLayout {
   }
   for (let dir = dirname(cli); dir !== dirname(dir); dir = dirname(dir)) {
     const pkg = readPackage(dir);
-    if (!pkg?.workspaces) continue;
+    // A package.json that another user could have written (say /tmp/package.json) names no workspace.
+    if (!pkg?.workspaces || untrustedReason(join(dir, 'package.json'))) continue;
     const members = workspaceDirs(dir, pkg);
     if (members.includes(cli)) return { bound: dir, roots: [dir], workspaces: members };
   }

@@ -64,6 +64,15 @@ describe('discoverPlugins', () => {
     expect(names(discoverPlugins({ cliDir: cli, extra: [] }))).toEqual(['@mydocker/a', 'mydocker-x']);
   });
 
+  it('takes no workspace list from a package.json that others can write', () => {
+    pkg(top, { name: 'planted', workspaces: ['checkout/cli', 'evil'] });
+    chmodSync(join(top, 'package.json'), 0o666);
+    const cli = pkg(join(top, 'checkout/cli'), { name: '@mydocker/cli' });
+    plugin(join(top, 'evil'), 'mydocker-evil');
+    expect(findInstall(cli)).toEqual({ bound: cli, roots: [cli], workspaces: [] });
+    expect(discoverPlugins({ cliDir: cli, extra: [] })).toEqual([]);
+  });
+
   it('finds config plugins inside the install by name or path, never above it', () => {
     const project = join(top, 'inst');
     pkg(project, { name: 'app', dependencies: { '@mydocker/cli': '1' } });
