@@ -139,8 +139,19 @@ describe("the launcher: Node reads none of mydocker's arguments", () => {
   });
 
   it('passes every form of --env-file after the image to the command, as Docker does', async () => {
-    // Node 20 takes any argument starting with --env-file, anywhere in its argv, unless `--` came first.
-    const args = ['--env-file', '/nonexistent/x', '--env-file=/nonexistent/y', '--env-filez', '/nonexistent/z', '--env-file-if-exists=/nonexistent/w'];
+    // Node 20 takes any argument starting with --env-file, anywhere in its argv, unless `--` came first;
+    // newer Node scans for --experimental-config-file the same way.
+    const args = [
+      '--env-file',
+      '/nonexistent/x',
+      '--env-file=/nonexistent/y',
+      '--env-filez',
+      '/nonexistent/z',
+      '--env-file-if-exists=/nonexistent/w',
+      '--experimental-config-file=/nonexistent/v',
+      '--require',
+      '/nonexistent/u',
+    ];
     const r = await sandbox.run(['run', '--rm', 'busybox', 'echo', ...args]);
     expect(r).toEqual({ code: 0, stdout: `${args.join(' ')}\n`, stderr: '' });
   });
