@@ -163,8 +163,9 @@ export function describeError(err: unknown, options: DescribeOptions = {}): Desc
   const mydocker = isMydockerError(err);
   const exitCode = mydocker ? (err as MydockerError).exitCode : 125;
   const raw = err instanceof Error ? err.message : typeof err === 'object' && err && typeof (err as ErrnoLike).message === 'string' ? String((err as ErrnoLike).message) : String(err);
-  const text = stripErrorPrefixes(raw.trim()).replace(/\.$/, '');
-  const end = (t: string) => (/[.?!]$/.test(t) ? t : `${t}.`);
+  // The text stays as its layer wrote it (Docker's "No such container: x" has no full stop, and scripts
+  // match it); only the sentences made here are shaped here.
+  const text = stripErrorPrefixes(raw.trim());
   const errno = errnoOf(err);
   const matches = (code: string) => errno.code === code || STRERROR[code].test(text);
   const where = () => {
@@ -183,7 +184,7 @@ export function describeError(err: unknown, options: DescribeOptions = {}): Desc
     const on = fullMount ?? (!path ? 'the device' : mount && mount !== path ? `${mount} (writing ${path})` : path);
     return sentence(`no space left on ${on}: free space and retry.`);
   }
-  if (mydocker) return sentence(end(text));
+  if (mydocker) return sentence(text);
   if (matches('EROFS')) return sentence(`read-only file system at ${where() ?? 'the target'}: remount it read-write, or point --root/--run-root at a writable file system.`);
   if (matches('EACCES')) return sentence(`permission denied on ${where() ?? 'a file mydocker needs'}: check its owner and mode, and run mydocker as root.`);
   if (matches('EPERM')) {
@@ -191,12 +192,12 @@ export function describeError(err: unknown, options: DescribeOptions = {}): Desc
   }
   if (errno.code) {
     // Node's errno text is "ENOENT: no such file or directory, open '/x'": keep the strerror part.
-    const reason = /^E[A-Z0-9]+: ([^,]+)/.exec(text)?.[1] ?? text;
+    const reason = /^E[A-Z0-9]+: ([^,]+)/.exec(text)?.[1] ?? text.replace(/\.$/, '');
     const path = where();
     const what = errno.syscall ? `${errno.syscall}${path ? ` ${path}` : ''}` : path;
     return sentence(`${what ? `${what} failed: ` : ''}${reason} (${errno.code}).`);
   }
   // JavaScript's own error types mean a bug, not a refusal: the CLI offers their stack trace.
   const bug = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError || (err as Error)?.name === 'AssertionError';
-  return sentence(end(text), bug);
+  return sentence(text, bug);
 }

@@ -32,13 +32,15 @@ describe('describeError', () => {
       exitCode: 125,
       internal: false,
     });
-    expect(describeError(new CannotExecuteError('exec /bin/x: permission denied'))).toEqual({ message: 'exec /bin/x: permission denied.', exitCode: 126, internal: false });
+    expect(describeError(new CannotExecuteError('exec /bin/x: permission denied'))).toEqual({ message: 'exec /bin/x: permission denied', exitCode: 126, internal: false });
+    // Docker's wording, without a full stop, as scripts match it.
+    expect(describeError(new UsageError('No such container: nosuch')).message).toBe('No such container: nosuch');
   });
 
   it('never nests "Error: ", whatever the layers did', () => {
     const wrapped = new MydockerError('Error: Cannot commit web: Error: cp failed.');
     expect(describeError(wrapped).message).toBe('Cannot commit web: cp failed.');
-    expect(describeError(new Error('Error: boom')).message).toBe('boom.');
+    expect(describeError(new Error('Error: boom')).message).toBe('boom');
   });
 
   it('turns ENOSPC from Node, from a tool and from a wrapped cause into one sentence, exit 125', () => {
@@ -89,12 +91,12 @@ describe('describeError', () => {
 
   it('marks an error nobody expected as internal', () => {
     expect(describeError(new TypeError("Cannot read properties of undefined (reading 'x')"))).toEqual({
-      message: "Cannot read properties of undefined (reading 'x').",
+      message: "Cannot read properties of undefined (reading 'x')",
       exitCode: 125,
       internal: true,
     });
-    expect(describeError('a string')).toEqual({ message: 'a string.', exitCode: 125, internal: false });
+    expect(describeError('a string')).toEqual({ message: 'a string', exitCode: 125, internal: false });
     // A plain Error is some layer's refusal that is not (yet) a MydockerError: its text, no hint of a bug.
-    expect(describeError(new Error('no free bridge name'))).toEqual({ message: 'no free bridge name.', exitCode: 125, internal: false });
+    expect(describeError(new Error('no free bridge name'))).toEqual({ message: 'no free bridge name', exitCode: 125, internal: false });
   });
 });
