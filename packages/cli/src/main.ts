@@ -13,8 +13,6 @@ import {
 import { resolve } from 'node:path';
 import { infoCommand } from './commands/info';
 import { writeError } from './error-output';
-
-export { writeError };
 import { cleanupCommand, inspectCommand, killCommand, rmCommand, stopCommand } from './commands/lifecycle';
 import { psCommand } from './commands/ps';
 import { runCommand } from './commands/run';
@@ -22,6 +20,9 @@ import { systemCommand } from './commands/system';
 import { globalFlagsArgv, splitGlobalFlags } from './global-flags';
 import { COMMAND_PACKAGES } from './hints';
 import { splitRunArgs } from './run-flags';
+
+/** The bin's handler for errors that escape main prints them the same way. */
+export { writeError };
 
 const VERSION: string = require('../package.json').version;
 
