@@ -12,11 +12,11 @@ import {
 } from '@mydocker/core';
 import { resolve } from 'node:path';
 import { infoCommand } from './commands/info';
-import { writeError } from './error-output';
 import { cleanupCommand, inspectCommand, killCommand, rmCommand, stopCommand } from './commands/lifecycle';
 import { psCommand } from './commands/ps';
 import { runCommand } from './commands/run';
 import { systemCommand } from './commands/system';
+import { writeError } from './error-output';
 import { globalFlagsArgv, splitGlobalFlags } from './global-flags';
 import { COMMAND_PACKAGES } from './hints';
 import { splitRunArgs } from './run-flags';
