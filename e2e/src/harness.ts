@@ -3,7 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** The built CLI, exactly as a user runs it. */
+/**
+ * The built CLI, exactly as a user runs it: executed through its shebang (not `node BIN`), so the tests
+ * go through the launcher that keeps Node from reading mydocker's arguments as its own.
+ */
 export const MYDOCKER_BIN = resolve(__dirname, '../../packages/cli/bin/mydocker');
 
 export interface Result {
@@ -53,12 +56,12 @@ export class Sandbox {
 
   /** Runs `mydocker ARGS...` to completion. */
   run(args: string[], options: RunOptions = {}): Promise<Result> {
-    return runProcess(process.execPath, [MYDOCKER_BIN, ...args], { env: { ...this.env, ...options.env }, cwd: options.cwd }, options);
+    return runProcess(MYDOCKER_BIN, args, { env: { ...this.env, ...options.env }, cwd: options.cwd }, options);
   }
 
   /** Synchronous form, handy in afterAll. */
   runSync(args: string[], options: RunOptions = {}): Result {
-    const r = spawnSync(process.execPath, [MYDOCKER_BIN, ...args], {
+    const r = spawnSync(MYDOCKER_BIN, args, {
       env: { ...this.env, ...options.env },
       input: options.input,
       encoding: 'utf8',

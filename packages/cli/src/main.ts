@@ -1,7 +1,8 @@
 import {
   CommandRegistry,
+  confineModuleLookup,
   createEngineFromInstalled,
-  isMydockerError,
+  findInstall,
   loadConfig,
   MissingPluginError,
   trace,
@@ -15,9 +16,13 @@ import { cleanupCommand, inspectCommand, killCommand, rmCommand, stopCommand } f
 import { psCommand } from './commands/ps';
 import { runCommand } from './commands/run';
 import { systemCommand } from './commands/system';
+import { writeError } from './error-output';
 import { globalFlagsArgv, splitGlobalFlags } from './global-flags';
 import { COMMAND_PACKAGES } from './hints';
 import { splitRunArgs } from './run-flags';
+
+/** The bin's handler for errors that escape main prints them the same way. */
+export { writeError };
 
 const VERSION: string = require('../package.json').version;
 
@@ -86,6 +91,8 @@ function runArgv(rest: string[]): string[] {
 
 export async function main(argv: string[]): Promise<number> {
   const { stdout, stderr } = process;
+  // The roots, once known, let a full disk be named even when the failed write names no file.
+  const roots: string[] = [];
   try {
     const { flags, command, rest } = splitGlobalFlags(argv);
     if (flags.version && !command) {
@@ -95,16 +102,21 @@ export async function main(argv: string[]): Promise<number> {
     const config = loadConfig({
       flags: { root: flags.root, runRoot: flags.runRoot, cgroupParent: flags.cgroupParent, storageDriver: flags.storageDriver, config: flags.config, plugins: flags.plugins },
     });
+    roots.push(config.root, config.runRoot);
     const self = resolve(process.argv[1] ?? 'mydocker');
+    // `--` before the script: Node must not read the arguments that follow as its own (see bin/mydocker).
     config.selfCommand = [
       process.execPath,
+      '--',
       self,
       ...globalFlagsArgv({ ...config, plugins: flags.plugins }),
       ...flags.plugins.flatMap((p) => ['--plugin', p]),
     ];
-    // Plugins are searched from the CLI's real location (bin symlinks resolved). Not `module.paths`:
-    // in the esbuild bundle `module` is a shim without paths; `require` is the bundle file's own.
-    const { bus, engine } = createEngineFromInstalled(config, { searchPaths: require.resolve.paths('@mydocker/core') ?? [] });
+    // Plugins come from the install holding this CLI (dist/ is one level down, bundled or not), and
+    // nothing loaded from here on may find a module above that install.
+    const cliDir = resolve(__dirname, '..');
+    confineModuleLookup(findInstall(cliDir).bound);
+    const { bus, engine } = createEngineFromInstalled(config, { cliDir });
     const registry = new CommandRegistry();
     for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, systemCommand]) registry.add('@mydocker/cli', c);
     bus.hooks.commands.call(registry);
@@ -128,11 +140,6 @@ export async function main(argv: string[]): Promise<number> {
     const code = await cmd.run(args, ctx);
     return typeof code === 'number' ? code : 0;
   } catch (err) {
-    if (isMydockerError(err)) {
-      stderr.write(`Error: ${err.message}\n`);
-      return err.exitCode;
-    }
-    stderr.write(`Error: ${(err as Error)?.stack ?? String(err)}\n`);
-    return 125;
+    return writeError(stderr, err, process.env, roots);
   }
 }

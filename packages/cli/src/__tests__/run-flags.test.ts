@@ -63,7 +63,7 @@ describe('resolveEnv', () => {
   it('refuses malformed names', () => {
     expect(() => resolveEnv(['=x'], [], {})).toThrow(/Invalid environment variable/);
     expect(() => resolveEnv(['1A=x'], [], {})).toThrow(/Invalid environment variable/);
-    expect(() => resolveEnv([], ['/nonexistent/env'], {})).toThrow(/Cannot read the env file/);
+    expect(() => resolveEnv([], ['/nonexistent/env'], {})).toThrow(/^The env file "\/nonexistent\/env" does not exist\.$/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
 import { constants } from 'node:os';
+import { isReportable, writeError } from '../error-output';
 
 /** Runs `fn` for each container, reporting failures one line each, as Docker does for several names. */
 async function each(names: string[], ctx: CommandContext, fn: (name: string) => Promise<void>): Promise<number> {
@@ -9,10 +10,8 @@ async function each(names: string[], ctx: CommandContext, fn: (name: string) => 
       await fn(name);
       ctx.stdout.write(`${name}\n`);
     } catch (err) {
-      const e = err as Error & { exitCode?: number };
-      if (typeof e.exitCode !== 'number') throw err;
-      ctx.stderr.write(`Error: ${e.message}\n`);
-      code = e.exitCode;
+      if (!isReportable(err)) throw err;
+      code = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
     }
   }
   return code;
@@ -73,10 +72,8 @@ export const inspectCommand: CommandSpec = {
       try {
         out.push(await ctx.engine.inspect(name));
       } catch (err) {
-        const e = err as Error & { exitCode?: number };
-        if (typeof e.exitCode !== 'number') throw err;
-        ctx.stderr.write(`Error: ${e.message}\n`);
-        code = e.exitCode;
+        if (!isReportable(err)) throw err;
+        code = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
       }
     }
     ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

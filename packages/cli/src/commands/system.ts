@@ -10,6 +10,7 @@ import {
   type PruneReport,
   type Runtime,
 } from '@mydocker/core';
+import { isReportable, writeError } from '../error-output';
 
 export type PruneVerdict = 'keep' | 'remove' | 'in-progress';
 
@@ -59,10 +60,8 @@ async function prune(ctx: CommandContext): Promise<number> {
       await ctx.engine.remove(record.id, { force: true, volumes: false });
       deleted.push(record.id);
     } catch (err) {
-      const e = err as Error & { exitCode?: number };
-      if (typeof e.exitCode !== 'number') throw err;
-      ctx.stderr.write(`Error: ${e.message}\n`);
-      code = e.exitCode;
+      if (!isReportable(err)) throw err;
+      code = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
     }
   }
 
