@@ -6,6 +6,7 @@ import type { CpVolume } from './container-fs';
 /** The part of `record.ext.storage` that cp reads. */
 interface StorageExtForCp {
   driver?: string;
+  volumes?: Array<{ destination: string }>;
 }
 
 /**
@@ -64,7 +65,8 @@ export function cpCommand(): CommandSpec {
       };
       await store.withLock(record.id, () =>
         withRoot(ctx.bus, record, (root, volumes) => {
-          const cfs = new ContainerFs(root, volumes);
+          const ext = record.ext.storage as StorageExtForCp | undefined;
+          const cfs = new ContainerFs(root, volumes, record.spec?.readOnly === true, (ext?.volumes ?? []).map((v) => v.destination));
           if (plan.direction === 'out') copyFromContainer(cfs, plan.src, absoluteHostPath(plan.dest), options, record.name);
           else copyToContainer(cfs, absoluteHostPath(plan.src), plan.dest, options, record.name);
         }),
