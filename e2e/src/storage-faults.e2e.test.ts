@@ -62,6 +62,27 @@ describe('malformed archives: one sentence, exit 125, nothing left', () => {
     await refused(tar([{ path: 'manifest.json', body: '[{"Config": ' }]), /is not an image archive/);
   });
 
+  it('a layer that is a symlink to a host file is looked up inside the archive, never on the host', async () => {
+    // The host file is a valid layer with the right digest: on the old code it was loaded as the image.
+    const hostLayer = uniqueLayer('host-secret');
+    const hostFile = join(sandbox.dir, 'host-layer.tar');
+    writeFileSync(hostFile, hostLayer);
+    const archive = dockerSave([hostLayer], ['hostfile:latest'], { omitLayer: 0 });
+    const withLink = Buffer.concat([archive.subarray(0, archive.length - 1024), tar([{ path: 'l0/layer.tar', type: 'SymbolicLink', linkpath: hostFile }])]);
+    await refused(withLink, /layer 1 .*is missing from the archive/);
+  });
+
+  it("docker's legacy format: a layer that links to another one inside the archive loads", async () => {
+    const layer = busyboxLayer([{ path: 'etc/legacy', body: 'linked\n' }]);
+    const archive = dockerSave([layer], ['legacy:latest'], { omitLayer: 0 });
+    const shared = tar([{ path: 'shared/', type: 'Directory' }, { path: 'shared/layer.tar', body: layer }, { path: 'l0/layer.tar', type: 'SymbolicLink', linkpath: '../shared/layer.tar' }]);
+    const file = join(sandbox.dir, 'legacy.tar');
+    writeFileSync(file, Buffer.concat([archive.subarray(0, archive.length - 1024), shared]));
+    expect(await sandbox.ok(['load', '-i', file])).toBe('Loaded image: legacy:latest\n');
+    expect(await sandbox.ok(['run', '--rm', 'legacy', 'cat', '/etc/legacy'])).toBe('linked\n');
+    await sandbox.ok(['rmi', 'legacy']);
+  });
+
   it('a layer whose bytes do not match its diff id', async () => {
     const archive = dockerSave([uniqueLayer('honest')], ['mismatch:latest']);
     // Same length, other bytes: the config still names the honest layer's digest.
