@@ -177,6 +177,18 @@ describe('a full disk (a 16 MB tmpfs root)', () => {
       // dd stops with ENOSPC: that is the point.
     }
     expect(execFileSync('df', ['--output=avail', disk.root], { encoding: 'utf8' }).split('\n')[1].trim()).toBe('0');
+    // Whatever else needs space says so in one sentence and leaves nothing half made.
+    const payload = join(disk.dir, 'payload');
+    writeFileSync(payload, 'x'.repeat(64 * 1024));
+    for (const args of [['cp', payload, 'filler:/payload'], ['volume', 'create', 'v1'], ['save', '-o', join(disk.dir, 'saved.tar'), 'busybox']]) {
+      const full = await disk.run(args);
+      expect({ args, code: full.code }).toEqual({ args, code: 125 });
+      oneSentence(full.stderr);
+      expect(full.stderr).toMatch(/^Error: No space left on .*: free space and retry\.\n$/);
+    }
+    expect(readdirSync(join(disk.root, 'volumes'))).toEqual([]);
+    expect(storageScratch(disk.root)).toEqual({ ...storageScratch(disk.root), scratch: [], tmp: [] });
+    expect(existsSync(join(disk.dir, 'saved.tar'))).toBe(false);
     const rm = await disk.run(['rm', '-f', 'filler']);
     expect(rm).toEqual({ code: 0, stdout: 'filler\n', stderr: '' });
     expect(await disk.ok(['ps', '-a', '-q'])).toBe('');

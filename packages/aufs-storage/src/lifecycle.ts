@@ -2,6 +2,7 @@ import type { ContainerContext, LifecycleBus, PruneReport, InfoReport, ResolvedI
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { removeOrphanScratch } from './util/scratch';
+import { isNoSpace, noSpace } from './util/no-space';
 import { exists } from './util/fs';
 import { storageFor, type StorageExt, type VolumeMount } from './storage';
 import { forbiddenDestination, parseVolumeSpecs, type VolumeSpec } from './volumes/volume-spec';
@@ -31,6 +32,16 @@ export async function validate(bus: LifecycleBus, ctx: ContainerContext): Promis
 }
 
 export async function create(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
+  try {
+    await createLayer(bus, ctx);
+  } catch (err) {
+    // The engine rolls back what was made; the user gets one sentence instead of a stack.
+    if (isNoSpace(err)) throw noSpace(bus.config.root);
+    throw err;
+  }
+}
+
+async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
   const storage = storageFor(bus);
   let p = prepared.get(ctx);
   if (!p) {

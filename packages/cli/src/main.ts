@@ -132,6 +132,13 @@ export async function main(argv: string[]): Promise<number> {
       stderr.write(`Error: ${err.message}\n`);
       return err.exitCode;
     }
+    // A full disk is the operator's to fix, not a bug: one sentence, wherever it struck.
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      const where = (err as NodeJS.ErrnoException).path;
+      stderr.write(`Error: No space left on ${where ? `the device holding ${where}` : 'the device'}: free space and retry.\n`);
+      return 125;
+    }
     stderr.write(`Error: ${(err as Error)?.stack ?? String(err)}\n`);
     return 125;
   }

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { LocalImageStore, StoredImage } from './image-store';
 import { checkName } from './image-store';
@@ -35,7 +35,8 @@ async function readSize(file: string, what: string): Promise<number> {
 
 /** An error's message as the middle of a sentence (no trailing period, one line). */
 function reason(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0].replace(/[.\s]+$/, '');
+  const text = String((err as Error)?.message ?? err).split('\n')[0].replace(/^TAR_[A-Z_]+: /, '').replace(/[.\s]+$/, '');
+  return text === 'Unrecognized archive format' ? 'it is not a tar archive' : text;
 }
 
 /** `import FILE NAME`: a root filesystem tar (plain or gzip) becomes a one-layer image. */
@@ -260,8 +261,10 @@ export async function saveImages(store: LocalImageStore, refs: string[], output:
     if (existing) existing.names.push(...wanted.filter((n) => !existing.names.includes(n)));
     else images.push({ image, names: [...wanted] });
   }
-  const dir = await tempDir(store, 'save');
+  let scratch: string | undefined;
   try {
+    const dir = await tempDir(store, 'save');
+    scratch = dir;
     await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
     const writeBlob = async (data: string) => {
       const digest = sha256(data);
@@ -327,9 +330,12 @@ export async function saveImages(store: LocalImageStore, refs: string[], output:
       await rename(tmpOut, output);
     } catch (err) {
       await rm(tmpOut, { force: true });
-      throw new UsageError(`Cannot write ${output}: ${(err as Error).message}.`);
+      if (isNoSpace(err)) throw noSpace(dirname(output));
+      throw new UsageError(`Cannot write ${output}: ${reason(err)}.`);
     }
+  } catch (err) {
+    throw isNoSpace(err) ? noSpace(store.config.root) : err;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (scratch) await rm(scratch, { recursive: true, force: true });
   }
 }
