@@ -187,6 +187,7 @@ describe('a full disk (a 16 MB tmpfs root)', () => {
       expect(full.stderr).toMatch(/^Error: No space left on .*: free space and retry\.\n$/);
     }
     expect(readdirSync(join(disk.root, 'volumes'))).toEqual([]);
+    expect((await disk.run(['exec', 'filler', 'test', '-e', '/payload'])).code).toBe(1);
     expect(storageScratch(disk.root)).toEqual({ ...storageScratch(disk.root), scratch: [], tmp: [] });
     expect(existsSync(join(disk.dir, 'saved.tar'))).toBe(false);
     const rm = await disk.run(['rm', '-f', 'filler']);

@@ -211,7 +211,13 @@ function copyIn(cfs: ContainerFs, dirFd: number, parts: string[], src: string, s
   if (existing?.isDirectory()) throw new UsageError(`Cannot overwrite the directory ${containerPath(parts)} with a non-directory.`);
   if (st.isFile()) {
     if (existing && !existing.isFile() && !volume) unlinkSync(path);
-    copyFile(src, 0, volume ? volume.source : path, constants.O_NOFOLLOW, st, inOwner(st, options));
+    try {
+      copyFile(src, 0, volume ? volume.source : path, constants.O_NOFOLLOW, st, inOwner(st, options));
+    } catch (err) {
+      // A file this copy created and could not finish (a full disk) is not left half written.
+      if (!existing && !volume) rmSync(path, { force: true });
+      throw err;
+    }
   } else if (st.isSymbolicLink()) {
     if (existing) unlinkSync(path);
     symlinkSync(readlinkSync(src), path);
