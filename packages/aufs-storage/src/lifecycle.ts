@@ -1,9 +1,14 @@
-import type { ContainerContext, LifecycleBus, PruneReport, InfoReport, ResolvedImage } from '@mydocker/core';
+import type { ContainerContext, LifecycleBus, PruneReport, InfoReport, ResolvedImage, StorageDriver } from '@mydocker/core';
 import { mkdir, rm } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { removeOrphanScratch } from './util/scratch';
+import { isNoSpace, noSpace } from './util/no-space';
 import { exists } from './util/fs';
 import { storageFor, type StorageExt, type VolumeMount } from './storage';
-import { parseVolumeSpecs, type VolumeSpec } from './volumes/volume-spec';
+import { forbiddenDestination, parseVolumeSpecs, type VolumeSpec } from './volumes/volume-spec';
+import { resolveInRoot, type Probe } from './cp/resolve';
+import { UsageError } from '@mydocker/core';
+import { lstatSync, readlinkSync } from 'node:fs';
 
 export const PLUGIN = 'storage';
 
@@ -27,6 +32,16 @@ export async function validate(bus: LifecycleBus, ctx: ContainerContext): Promis
 }
 
 export async function create(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
+  try {
+    await createLayer(bus, ctx);
+  } catch (err) {
+    // The engine rolls back what was made; the user gets one sentence instead of a stack.
+    if (isNoSpace(err)) throw noSpace(bus.config.root);
+    throw err;
+  }
+}
+
+async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
   const storage = storageFor(bus);
   let p = prepared.get(ctx);
   if (!p) {
@@ -36,6 +51,7 @@ export async function create(bus: LifecycleBus, ctx: ContainerContext): Promise<
   ctx.onRollback(PLUGIN, () => driver.remove(ctx.id));
   await driver.create(ctx.id, p.image.layers);
   ctx.rootfs = await driver.mount(ctx.id);
+  for (const v of p.volumes) checkResolvedDestination(ctx.rootfs, v.destination);
   const mounts: VolumeMount[] = [];
   for (const v of p.volumes) {
     if (v.kind === 'bind') {
@@ -57,6 +73,26 @@ export async function create(bus: LifecycleBus, ctx: ContainerContext): Promise<
   ctx.setExt(PLUGIN, ext);
 }
 
+/**
+ * The image's own symlinks could turn an innocent destination (`/data -> /proc/sys`) into one validate
+ * refuses; resolved inside the root (as the runtime will mount it), it is checked again.
+ */
+function checkResolvedDestination(rootfs: string, destination: string): void {
+  const probe = (components: string[]): Probe => {
+    const path = join(rootfs, ...components);
+    try {
+      const st = lstatSync(path);
+      return st.isSymbolicLink() ? { kind: 'symlink', target: readlinkSync(path) } : { kind: 'other' };
+    } catch {
+      return { kind: 'missing' };
+    }
+  };
+  const resolved = `/${resolveInRoot(destination, probe, true).components.join('/')}`;
+  if (resolved === destination) return;
+  const refusal = resolved === '/' ? 'a volume cannot replace the root' : forbiddenDestination(resolved);
+  if (refusal) throw new UsageError(`Invalid volume destination "${destination}": it resolves to "${resolved}" through the image's symbolic links, and ${refusal}.`);
+}
+
 /** The top-most directory of `path` that does not exist yet: what mkdir -p will create. */
 async function firstMissing(path: string): Promise<string> {
   let top = path;
@@ -64,16 +100,38 @@ async function firstMissing(path: string): Promise<string> {
   return top;
 }
 
+/**
+ * The drivers that may hold this container's layer: the one its record names, or, for a damaged
+ * record (no ext), every installed driver, so its mounts and layer are found from the id alone.
+ */
+function driversFor(bus: LifecycleBus, ctx: ContainerContext): StorageDriver[] {
+  const storage = storageFor(bus);
+  const ext = ctx.record.ext?.[PLUGIN] as StorageExt | undefined;
+  if (ext?.driver) return [storage.driver(ext.driver)];
+  const drivers: StorageDriver[] = [bus.storageDriver()];
+  for (const name of bus.storageDriverNames()) {
+    if (name === drivers[0].name) continue;
+    try {
+      drivers.push(storage.driver(name));
+    } catch {
+      // Registered but not usable here (its kernel support is missing): it made no container.
+    }
+  }
+  return drivers;
+}
+
 export async function stopped(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
-  const ext = ctx.ext<StorageExt>(PLUGIN);
-  if (!ext) return;
-  await storageFor(bus).driver(ext.driver).unmount(ctx.id);
+  const damaged = !ctx.record.ext?.[PLUGIN];
+  for (const driver of driversFor(bus, ctx)) {
+    if (damaged && !(await driver.list()).includes(ctx.id)) continue;
+    await driver.unmount(ctx.id);
+  }
 }
 
 export async function remove(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
-  const ext = ctx.ext<StorageExt>(PLUGIN);
+  const ext = ctx.record.ext?.[PLUGIN] as StorageExt | undefined;
   const storage = storageFor(bus);
-  await storage.driver(ext?.driver).remove(ctx.id);
+  for (const driver of driversFor(bus, ctx)) await driver.remove(ctx.id);
   if (ctx.removeVolumes) {
     for (const v of ext?.volumes ?? []) if (v.type === 'volume' && v.anonymous && v.name) await storage.volumes.remove(v.name);
   }
@@ -87,7 +145,11 @@ export async function prune(bus: LifecycleBus, report: PruneReport): Promise<voi
     await driver.remove(id);
     report.removed.push(`container layer ${id.slice(0, 12)}`);
   }
-  await storage.images.withLock(() => storage.images.layers.removeScratch());
+  // Only the scratch of commands that are gone (killed mid-import/load/commit); a running one keeps its own.
+  const layers = await storage.images.layers.removeScratch();
+  if (layers > 0) report.removed.push(`${layers} unfinished layer${layers === 1 ? '' : 's'}`);
+  const archives = await removeOrphanScratch(join(bus.config.root, 'tmp'), '');
+  if (archives.length > 0) report.removed.push(`${archives.length} unfinished load or save scratch director${archives.length === 1 ? 'y' : 'ies'}`);
 }
 
 export async function info(bus: LifecycleBus, report: InfoReport): Promise<void> {

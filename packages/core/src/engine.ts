@@ -228,7 +228,8 @@ export class Engine {
     return store.withLock(record.id, async () => {
       const current = await store.find(record.id);
       if (!current) return record; // removed meanwhile (--rm)
-      record = current;
+      // -f has killed it: a record still saying "running" (its stopped state did not fit on a full disk) is read as what it is.
+      record = options.force ? this.view(current) : current;
       const ctx = new ContainerContext(this.bus.config, record);
       ctx.force = options.force;
       ctx.removeVolumes = options.volumes;

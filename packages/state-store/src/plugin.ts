@@ -32,7 +32,13 @@ export class StateStorePlugin implements Plugin {
     const save = async (ctx: { record: ContainerRecord }) => store.save(ctx.record);
     hooks.create.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
     hooks.started.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
-    hooks.stopped.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
+    // On a full disk the stopped state may not fit: the record keeps saying "running" with a dead pid,
+    // which every reader already shows as stopped, so `rm -f` (which frees space) still goes through.
+    hooks.stopped.tapPromise({ name: NAME, stage: Stage.RECORD }, (ctx) =>
+      save(ctx).catch((err: NodeJS.ErrnoException) => {
+        if (err?.code !== 'ENOSPC' && err?.code !== 'EDQUOT') throw err;
+      }),
+    );
 
     hooks.preRemove.tapPromise(NAME, async (ctx) => runningRefusal(ctx.record));
 

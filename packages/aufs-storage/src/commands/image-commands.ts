@@ -1,4 +1,4 @@
-import { ConflictError, formatTable, NotFoundError, UsageError, type CommandContext, type ContainerRecord } from '@mydocker/core';
+import { ConflictError, formatTable, isMydockerError, NotFoundError, UsageError, type CommandContext, type ContainerRecord } from '@mydocker/core';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +8,7 @@ import { packDirectory } from '../images/tar-pack';
 import { importRootfs, loadArchive, saveImages } from '../images/transfer';
 import { storageFor, type StorageExt } from '../storage';
 import { humanSize, progress, timeAgo } from '../util/progress';
+import { isNoSpace, noSpace } from '../util/no-space';
 
 type Args = Record<string, any>;
 
@@ -140,21 +141,30 @@ export async function commitContainer(args: Args, ctx: CommandContext): Promise<
   const base = await store.find(ext.imageId);
   if (!base) throw new NotFoundError(`Cannot commit ${record.name}: its image ${ext.imageId.slice(0, 12)} was removed.`);
   const driver = storage.driver(ext.driver);
-  const diff = await store.layers.scratch();
-  await driver.diff(record.id, diff).catch(async (err) => {
-    const { rm } = await import('node:fs/promises');
-    await rm(diff, { recursive: true, force: true });
-    throw err;
-  });
-  const layer = await store.layers.commitDir(diff);
-  const config = makeConfig({
-    base: base.config,
-    diffIds: [...base.config.rootfs.diff_ids, `sha256:${layer.digest}`],
-    created: new Date().toISOString(),
-    createdBy: `mydocker commit ${record.name}`,
-    comment: args.message ? String(args.message) : undefined,
-  });
-  const id = await store.withLock(() => store.addImage(config, names));
+  let id: string;
+  let diff: string | undefined;
+  try {
+    diff = await store.layers.scratch();
+    await driver.diff(record.id, diff);
+    const digest = await store.layers.digestDir(diff);
+    const config = makeConfig({
+      base: base.config,
+      diffIds: [...base.config.rootfs.diff_ids, `sha256:${digest}`],
+      created: new Date().toISOString(),
+      createdBy: `mydocker commit ${record.name}`,
+      comment: args.message ? String(args.message) : undefined,
+    });
+    // As Docker: an existing name moves to the new image; the old one keeps its id (untagged when it had no other name).
+    const layers = new Map([[digest, diff]]);
+    id = await store.withLock(() => store.placeAndAdd(layers, [{ config, names }]));
+  } catch (err) {
+    if (isNoSpace(err)) throw noSpace(ctx.config.root);
+    if (isMydockerError(err)) throw err;
+    throw new UsageError(`Cannot commit ${record.name}: ${String((err as Error).message).split('\n')[0].replace(/[.\s]+$/, '')}.`);
+  } finally {
+    // Removed at once, not left for a prune: on a full disk this is the space the user needs back.
+    if (diff) await store.layers.discard(diff);
+  }
   ctx.stdout.write(`sha256:${id}\n`);
   return 0;
 }

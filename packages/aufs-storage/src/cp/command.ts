@@ -2,10 +2,12 @@ import type { CommandContext, CommandSpec, ContainerRecord, LifecycleBus, Storag
 import { UsageError } from '@mydocker/core';
 import { absoluteHostPath, planCopy } from './args';
 import type { CpVolume } from './container-fs';
+import { isNoSpace, noSpace } from '../util/no-space';
 
 /** The part of `record.ext.storage` that cp reads. */
 interface StorageExtForCp {
   driver?: string;
+  volumes?: Array<{ destination: string }>;
 }
 
 /**
@@ -62,13 +64,19 @@ export function cpCommand(): CommandSpec {
         followLink: Boolean(args.followLink ?? args['follow-link'] ?? args.L),
         warn: (message: string) => ctx.stderr.write(`${message}\n`),
       };
-      await store.withLock(record.id, () =>
-        withRoot(ctx.bus, record, (root, volumes) => {
-          const cfs = new ContainerFs(root, volumes);
-          if (plan.direction === 'out') copyFromContainer(cfs, plan.src, absoluteHostPath(plan.dest), options, record.name);
-          else copyToContainer(cfs, absoluteHostPath(plan.src), plan.dest, options, record.name);
-        }),
-      );
+      try {
+        await store.withLock(record.id, async () =>
+          withRoot(ctx.bus, record, (root, volumes) => {
+            const ext = record.ext.storage as StorageExtForCp | undefined;
+            const cfs = new ContainerFs(root, volumes, record.spec?.readOnly === true, (ext?.volumes ?? []).map((v) => v.destination));
+            if (plan.direction === 'out') copyFromContainer(cfs, plan.src, absoluteHostPath(plan.dest), options, record.name);
+            else copyToContainer(cfs, absoluteHostPath(plan.src), plan.dest, options, record.name);
+          }),
+        );
+      } catch (err) {
+        if (isNoSpace(err)) throw noSpace(plan.direction === 'out' ? absoluteHostPath(plan.dest) : ctx.config.root);
+        throw err;
+      }
       return 0;
     },
   };

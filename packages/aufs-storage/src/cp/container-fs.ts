@@ -33,7 +33,11 @@ export function openDirAt(fd: number, name: string): number {
 export class ContainerFs {
   private readonly volumes: CpVolume[];
 
-  constructor(readonly root: string, volumes: CpVolume[] = []) {
+  /**
+   * `rootReadOnly`: the container runs with --read-only, so only its volumes (`volumeDestinations`,
+   * the -v mounts, not the engine's own files such as /etc/hosts) may be written, as Docker allows.
+   */
+  constructor(readonly root: string, volumes: CpVolume[] = [], private readonly rootReadOnly = false, private readonly volumeDestinations: string[] = []) {
     this.volumes = volumes
       .map((v) => ({ ...v, destination: `/${splitPath(v.destination).join('/')}` }))
       .sort((a, b) => b.destination.length - a.destination.length);
@@ -116,6 +120,15 @@ export class ContainerFs {
   }
 
   isReadOnly(components: string[]): boolean {
-    return this.volumeOf(components)?.readOnly === true;
+    return this.readOnlyReason(components) !== undefined;
+  }
+
+  /** Why a write at `components` is refused: 'volume' (a read-only volume), 'root' (--read-only), or undefined. */
+  readOnlyReason(components: string[]): 'volume' | 'root' | undefined {
+    const v = this.volumeOf(components);
+    if (v?.readOnly) return 'volume';
+    const isVolume = v !== undefined && this.volumeDestinations.some((d) => `/${splitPath(d).join('/')}` === v.destination);
+    if (this.rootReadOnly && !isVolume) return 'root';
+    return undefined;
   }
 }

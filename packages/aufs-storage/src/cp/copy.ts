@@ -164,7 +164,9 @@ export function copyToContainer(cfs: ContainerFs, src: string, dest: string, opt
     const parent = cfs.resolve(containerPath(target.slice(0, -1)), true);
     if (!parent.exists) throw new UsageError(`The destination's parent directory ${containerPath(target.slice(0, -1))} does not exist in container ${label}.`);
   }
-  if (cfs.isReadOnly(target)) throw new UsageError(`Cannot copy into ${containerPath(target)}: it is on a read-only volume of container ${label}.`);
+  const readOnly = cfs.readOnlyReason(target);
+  if (readOnly === 'volume') throw new UsageError(`Cannot copy into ${containerPath(target)}: it is on a read-only volume of container ${label}.`);
+  if (readOnly === 'root') throw new UsageError(`Cannot copy into ${containerPath(target)}: container ${label} has a read-only root file system (--read-only); copy into one of its volumes instead.`);
   if (target.length === 0 && !intoDir) throw new UsageError(`Cannot replace the root directory of container ${label}.`);
   if (intoDir) {
     const fd = cfs.openDir(target);
@@ -209,7 +211,13 @@ function copyIn(cfs: ContainerFs, dirFd: number, parts: string[], src: string, s
   if (existing?.isDirectory()) throw new UsageError(`Cannot overwrite the directory ${containerPath(parts)} with a non-directory.`);
   if (st.isFile()) {
     if (existing && !existing.isFile() && !volume) unlinkSync(path);
-    copyFile(src, 0, volume ? volume.source : path, constants.O_NOFOLLOW, st, inOwner(st, options));
+    try {
+      copyFile(src, 0, volume ? volume.source : path, constants.O_NOFOLLOW, st, inOwner(st, options));
+    } catch (err) {
+      // A file this copy created and could not finish (a full disk) is not left half written.
+      if (!existing && !volume) rmSync(path, { force: true });
+      throw err;
+    }
   } else if (st.isSymbolicLink()) {
     if (existing) unlinkSync(path);
     symlinkSync(readlinkSync(src), path);

@@ -26,6 +26,16 @@ export async function buildBusyboxImage(store: LocalImageStore, binary = BUSYBOX
     }
     const applets = execFileSync(binary, ['--list-full'], { encoding: 'utf8' }).split('\n').map((l) => l.trim()).filter(Boolean);
     const diff = await store.layers.scratch();
+    try {
+      return await fillBusybox(store, diff, binary, applets, st.mtime);
+    } finally {
+      await store.layers.discard(diff);
+    }
+  });
+}
+
+async function fillBusybox(store: LocalImageStore, diff: string, binary: string, applets: string[], mtime: Date): Promise<string> {
+  {
     for (const dir of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'proc', 'sys', 'dev', 'home', 'var', 'tmp', 'root']) {
       await mkdir(join(diff, dir), { recursive: true });
     }
@@ -51,16 +61,16 @@ export async function buildBusyboxImage(store: LocalImageStore, binary = BUSYBOX
     await writeFile(join(diff, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n');
     await writeFile(join(diff, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
     // Fixed times make the layer's tar, and so its digest and the image id, the same on every build.
-    await touchTree(diff, st.mtime);
+    await touchTree(diff, mtime);
     const layer = await store.layers.commitDir(diff);
     const config = makeConfig({
       diffIds: [layer.digest],
-      created: st.mtime.toISOString(),
+      created: mtime.toISOString(),
       createdBy: `mydocker: busybox from ${binary}`,
       config: { Env: [PATH], Cmd: ['sh'], WorkingDir: '/' },
     });
     return store.addImage(config, [DEFAULT_IMAGE]);
-  });
+  }
 }
 
 async function touchTree(root: string, time: Date): Promise<void> {

@@ -147,6 +147,29 @@ export class LocalImageStore implements ImageStore {
     return id;
   }
 
+  /**
+   * Places extracted layer scratches (digest → scratch) and adds the images that use them, as one
+   * step under the lock (call holding it). A failure removes the layers this call placed, so the store
+   * never keeps a layer that no image names. Returns the id of the last image.
+   */
+  async placeAndAdd(scratches: Map<string, string>, images: Array<{ config: OciImageConfig; names: string[]; raw?: string }>): Promise<string> {
+    const placed: string[] = [];
+    try {
+      for (const [digest, diff] of scratches) {
+        if (!(await this.layers.has(digest))) placed.push(digest);
+        await this.layers.place(diff, digest);
+      }
+      let id = '';
+      for (const image of images) id = await this.addImage(image.config, image.names, image.raw);
+      return id;
+    } catch (err) {
+      const used = new Set<string>();
+      for (const img of await this.list().catch(() => [])) for (const d of img.config.rootfs.diff_ids) used.add(d.slice(7));
+      for (const digest of placed) if (!used.has(digest)) await this.layers.remove(digest);
+      throw err;
+    }
+  }
+
   /** Removes one name; returns whether it existed. Call holding the lock. */
   async untag(name: string): Promise<boolean> {
     const repos = await this.repositories();

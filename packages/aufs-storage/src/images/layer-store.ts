@@ -1,8 +1,11 @@
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { diskUsage, exists } from '../util/fs';
+import { removeOrphanScratch, scratchName } from '../util/scratch';
+
+const SCRATCH = '.tmp-';
 // tar-pack and tar-extract pull in `tar` (~13 ms to load): required only where a layer is packed or
 // extracted, so that `run` and `ps`, which never do, do not pay for it.
 type TarPack = typeof import('./tar-pack');
@@ -43,42 +46,57 @@ export class LayerStore {
     }
   }
 
-  /** A fresh directory for building a layer; pass it to `commitDir`. */
+  /** A fresh directory for building a layer; give it to `place` (under the image lock) or `discard`. */
   async scratch(): Promise<string> {
-    const dir = join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
+    const dir = join(this.dir, scratchName(SCRATCH));
     await mkdir(join(dir, 'diff'), { recursive: true });
     return join(dir, 'diff');
   }
 
-  /** Adds a layer from a tar stream (plain or gzip). */
-  async addTar(input: Readable, onBytes?: (n: number) => void): Promise<LayerInfo> {
+  /** Removes a scratch made by `scratch()`, whole. */
+  async discard(diff: string): Promise<void> {
+    await rm(join(diff, '..'), { recursive: true, force: true });
+  }
+
+  /**
+   * Extracts a layer tar (plain or gzip) into a scratch, not yet in the store: the caller places it
+   * under the image lock together with the image that uses it, so a killed import or load leaves only
+   * a scratch (which prune removes), never a layer no image names.
+   */
+  async extract(input: Readable, onBytes?: (n: number) => void): Promise<{ diff: string; digest: string }> {
     const diff = await this.scratch();
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { extractLayer } = require('./tar-extract') as TarExtract;
-      const { digest } = await extractLayer(input, diff, onBytes);
-      return await this.place(diff, digest);
+      const { digest } = await extractLayer(input, diff, { onBytes });
+      return { diff, digest };
     } catch (err) {
-      await rm(join(diff, '..'), { recursive: true, force: true });
+      await this.discard(diff);
       throw err;
     }
   }
 
-  /** Adds a layer from a directory made by `scratch()`; the digest is that of its tar form. */
+  /** The digest of a scratch's tar form (Docker's diff id). */
+  async digestDir(diff: string): Promise<string> {
+    const hash = createHash('sha256');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { packDirectory } = require('./tar-pack') as TarPack;
+    for await (const chunk of packDirectory(diff, { layer: true })) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  }
+
+  /** Adds a layer from a directory made by `scratch()`; the digest is that of its tar form. Call holding the image lock. */
   async commitDir(diff: string): Promise<LayerInfo> {
     try {
-      const hash = createHash('sha256');
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { packDirectory } = require('./tar-pack') as TarPack;
-      for await (const chunk of packDirectory(diff, { layer: true })) hash.update(chunk as Buffer);
-      return await this.place(diff, hash.digest('hex'));
+      return await this.place(diff, await this.digestDir(diff));
     } catch (err) {
-      await rm(join(diff, '..'), { recursive: true, force: true });
+      await this.discard(diff);
       throw err;
     }
   }
 
-  private async place(diff: string, digest: string): Promise<LayerInfo> {
+  /** Moves a complete scratch into the store under its digest (or drops it when the store has it). Call holding the image lock. */
+  async place(diff: string, digest: string): Promise<LayerInfo> {
     const tmp = join(diff, '..');
     const existing = await this.info(digest);
     if (existing) {
@@ -109,11 +127,9 @@ export class LayerStore {
     await rm(join(this.dir, bare(digest)), { recursive: true, force: true });
   }
 
-  /** Leftover temporary directories of builds that crashed. */
-  async removeScratch(): Promise<void> {
-    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
-      if (name.startsWith('.tmp-')) await rm(join(this.dir, name), { recursive: true, force: true });
-    }
+  /** Scratch directories of builds whose process is gone (killed mid-import); returns how many. */
+  async removeScratch(): Promise<number> {
+    return (await removeOrphanScratch(this.dir, SCRATCH)).length;
   }
 }
 

@@ -1,18 +1,24 @@
 import { UsageError } from '@mydocker/core';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join, normalize } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { LocalImageStore, StoredImage } from './image-store';
 import { checkName } from './image-store';
 import { checkConfig, makeConfig, normalizeReference, sha256, type OciImageConfig } from './oci-config';
 import { packDirectory } from './tar-pack';
+import { extractLayer } from './tar-extract';
+import { printable } from './layer-root';
+import { resolveInRoot, type Probe } from '../cp/resolve';
+import { isNoSpace, noSpace } from '../util/no-space';
+import { scratchName } from '../util/scratch';
 
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 async function tempDir(store: LocalImageStore, kind: string): Promise<string> {
-  const dir = join(store.config.root, 'tmp', `${kind}-${randomBytes(6).toString('hex')}`);
+  const dir = join(store.config.root, 'tmp', scratchName(`${kind}-`));
   await mkdir(dir, { recursive: true });
   return dir;
 }
@@ -27,21 +33,33 @@ async function readSize(file: string, what: string): Promise<number> {
   }
 }
 
+/** An error's message as the middle of a sentence (no trailing period, one line). */
+function reason(err: unknown): string {
+  const text = String((err as Error)?.message ?? err).split('\n')[0].replace(/^TAR_[A-Z_]+: /, '').replace(/[.\s]+$/, '');
+  return text === 'Unrecognized archive format' ? 'it is not a tar archive' : text;
+}
+
 /** `import FILE NAME`: a root filesystem tar (plain or gzip) becomes a one-layer image. */
 export async function importRootfs(store: LocalImageStore, file: string, name: string | undefined, onBytes?: (n: number) => void): Promise<string> {
   await readSize(file, 'the archive');
   const names = name ? [checkName(name)] : [];
-  const layer = await store.layers.addTar(createReadStream(file), onBytes).catch((err: Error) => {
-    throw new UsageError(`Cannot import ${file}: ${err.message}.`);
+  const { diff, digest } = await store.layers.extract(createReadStream(file), onBytes).catch((err: Error) => {
+    throw isNoSpace(err) ? noSpace(store.config.root) : new UsageError(`Cannot import ${file}: ${reason(err)}.`);
   });
-  const config = makeConfig({
-    diffIds: [layer.digest],
-    created: new Date().toISOString(),
-    createdBy: `mydocker import ${file}`,
-    // Like docker import there is no default command; a PATH lets `run IMAGE sh` find its shell.
-    config: { Env: [PATH_ENV] },
-  });
-  return store.withLock(() => store.addImage(config, names));
+  try {
+    const config = makeConfig({
+      diffIds: [digest],
+      created: new Date().toISOString(),
+      createdBy: `mydocker import ${file}`,
+      // Like docker import there is no default command; a PATH lets `run IMAGE sh` find its shell.
+      config: { Env: [PATH_ENV] },
+    });
+    return await store.withLock(() => store.placeAndAdd(new Map([[digest, diff]]), [{ config, names }]));
+  } catch (err) {
+    throw isNoSpace(err) ? noSpace(store.config.root) : err;
+  } finally {
+    await store.layers.discard(diff);
+  }
 }
 
 interface LoadEntry {
@@ -50,35 +68,88 @@ interface LoadEntry {
   names: string[];
 }
 
-/** Reads docker-save's manifest.json or, failing that, an OCI layout's index.json. */
-async function readArchiveLayout(dir: string): Promise<LoadEntry[]> {
-  const inside = (p: string) => {
-    const clean = normalize(p).replace(/^\/+/, '');
-    if (clean.startsWith('..')) throw new Error(`the archive names a path outside itself: ${p}`);
-    return join(dir, clean);
+/**
+ * A file of the extracted archive, opened read-only. Symlinks the archive holds (docker's legacy
+ * format links repeated layers) are resolved with the archive's directory as "/", so no name in it can
+ * make us read a host file; the final open is O_NOFOLLOW.
+ */
+function openInside(dir: string, rel: string): number {
+  const probe = (components: string[]): Probe => {
+    try {
+      const path = join(dir, ...components);
+      const st = lstatSync(path);
+      return st.isSymbolicLink() ? { kind: 'symlink', target: readlinkSync(path) } : { kind: 'other' };
+    } catch {
+      return { kind: 'missing' };
+    }
   };
-  const manifest = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => undefined);
-  if (manifest) {
-    const entries = JSON.parse(manifest) as Array<{ Config: string; RepoTags?: string[] | null; Layers: string[] }>;
-    if (!Array.isArray(entries)) throw new Error('manifest.json is not a list');
-    return entries.map((e) => ({ configPath: inside(e.Config), layerPaths: e.Layers.map(inside), names: e.RepoTags ?? [] }));
+  const resolved = resolveInRoot(rel, probe, true);
+  if (!resolved.exists) throw new Error(`${rel} is missing`);
+  const fd = openSync(join(dir, ...resolved.components), constants.O_RDONLY | constants.O_NOFOLLOW);
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new Error(`${rel} is not a file`);
   }
-  const indexText = await readFile(join(dir, 'index.json'), 'utf8').catch(() => undefined);
+  return fd;
+}
+
+function readInside(dir: string, rel: string): string {
+  const fd = openInside(dir, rel);
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function insidePath(p: unknown): string {
+  if (typeof p !== 'string' || p === '') throw new Error('the manifest names a file with an empty or non-text path');
+  const clean = posix.normalize(`/${p}`).slice(1);
+  if (p.split('/').includes('..')) throw new Error(`the archive names a path outside itself: ${JSON.stringify(p)}`);
+  return clean;
+}
+
+/** Reads docker-save's manifest.json or, failing that, an OCI layout's index.json. Paths are relative to `dir`. */
+function readArchiveLayout(dir: string): LoadEntry[] {
+  const tryRead = (rel: string) => {
+    try {
+      return readInside(dir, rel);
+    } catch {
+      return undefined;
+    }
+  };
+  const manifest = tryRead('manifest.json');
+  if (manifest) {
+    const entries = JSON.parse(manifest) as unknown;
+    if (!Array.isArray(entries)) throw new Error('manifest.json is not a list');
+    return entries.map((e: { Config?: unknown; RepoTags?: unknown; Layers?: unknown }) => {
+      if (!e || typeof e !== 'object' || !Array.isArray(e.Layers)) throw new Error('manifest.json has an entry without a list of Layers');
+      if (e.RepoTags != null && !(Array.isArray(e.RepoTags) && e.RepoTags.every((t) => typeof t === 'string'))) throw new Error('manifest.json has RepoTags that are not a list of names');
+      return { configPath: insidePath(e.Config), layerPaths: e.Layers.map(insidePath), names: (e.RepoTags as string[] | null) ?? [] };
+    });
+  }
+  const indexText = tryRead('index.json');
   if (!indexText) throw new Error('it has neither manifest.json (docker save) nor index.json (OCI layout)');
-  const blob = (digest: string) => inside(join('blobs', ...digest.split(':')));
+  const blob = (digest: unknown) => {
+    if (typeof digest !== 'string' || !/^[a-z0-9]+:[a-f0-9]+$/.test(digest)) throw new Error(`it names a blob by the invalid digest ${JSON.stringify(digest)}`);
+    return insidePath(posix.join('blobs', ...digest.split(':')));
+  };
   const out: LoadEntry[] = [];
   type Descriptor = { mediaType?: string; digest: string; annotations?: Record<string, string> };
-  const visit = async (descs: Descriptor[], inherited?: string): Promise<void> => {
+  const visit = (descs: Descriptor[], depth: number, inherited?: string): void => {
+    if (!Array.isArray(descs) || depth > 8) throw new Error('its index.json is not a list of manifests');
     for (const d of descs) {
-      const body = JSON.parse(await readFile(blob(d.digest), 'utf8')) as { manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[]; mediaType?: string };
+      const text = tryRead(blob(d?.digest));
+      if (text === undefined) throw new Error(`the blob ${d.digest} it names is missing`);
+      const body = JSON.parse(text) as { manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[]; mediaType?: string };
       const name = d.annotations?.['io.containerd.image.name'] ?? inherited ?? refName(d.annotations?.['org.opencontainers.image.ref.name']);
-      if (body.manifests) await visit(body.manifests, name);
-      else if (body.config && body.layers) {
-        out.push({ configPath: blob(body.config.digest), layerPaths: body.layers.map((l) => blob(l.digest)), names: name ? [name] : [] });
+      if (body.manifests) visit(body.manifests, depth + 1, name);
+      else if (body.config && Array.isArray(body.layers)) {
+        out.push({ configPath: blob(body.config.digest), layerPaths: body.layers.map((l) => blob(l?.digest)), names: name ? [name] : [] });
       }
     }
   };
-  await visit((JSON.parse(indexText) as { manifests: Descriptor[] }).manifests ?? []);
+  visit((JSON.parse(indexText) as { manifests: Descriptor[] }).manifests ?? [], 0);
   return out;
 }
 
@@ -87,57 +158,92 @@ function refName(ref: string | undefined): string | undefined {
   return ref && ref.includes(':') ? ref : undefined;
 }
 
+interface LoadPlan {
+  config: OciImageConfig;
+  raw: string;
+  names: string[];
+  layerPaths: string[];
+}
+
 /**
  * `load -i FILE`: a `docker save` archive or an OCI image layout, each layer checked against the
- * config's diff ids. Returns what was loaded (names, or ids for untagged images).
+ * config's diff ids. Everything the archive says (names, configs, that each layer is there) is checked
+ * before any layer is extracted; layers are extracted into scratch and placed, with the images, under
+ * the image lock at the end, so a failure or a kill leaves no layer and no half image (a killed
+ * load's scratch is removed by `system prune`). Returns what was loaded.
  */
 export async function loadArchive(store: LocalImageStore, file: string, onBytes?: (n: number) => void): Promise<string[]> {
   await readSize(file, 'the archive');
   const dir = await tempDir(store, 'load');
+  const extracted = new Map<string, string>();
   try {
-    const tar = require('tar') as typeof import('tar');
-    const input = createReadStream(file);
-    if (onBytes) input.on('data', (c) => onBytes((c as Buffer).length));
-    await pipeline(input, tar.x({ cwd: dir, preserveOwner: false }) as unknown as NodeJS.WritableStream).catch((err: Error) => {
-      throw new UsageError(`Cannot read ${file} as a tar archive: ${err.message}.`);
-    });
+    try {
+      await extractLayer(createReadStream(file), dir, { layer: false, onBytes });
+    } catch (err) {
+      if (isNoSpace(err)) throw noSpace(store.config.root);
+      throw new UsageError(`Cannot read ${file} as an image archive: ${reason(err)}.`);
+    }
     let entries: LoadEntry[];
     try {
-      entries = await readArchiveLayout(dir);
+      entries = readArchiveLayout(dir);
     } catch (err) {
-      throw new UsageError(`${file} is not an image archive: ${(err as Error).message}.`);
+      throw new UsageError(`${file} is not an image archive: ${reason(err)}.`);
     }
-    const loaded: string[] = [];
+    const plans: LoadPlan[] = [];
     for (const entry of entries) {
-      const raw = await readFile(entry.configPath, 'utf8').catch(() => {
-        throw new UsageError(`${file} is damaged: the image config ${entry.configPath.slice(dir.length + 1)} is missing.`);
-      });
+      let raw: string;
+      try {
+        raw = readInside(dir, entry.configPath);
+      } catch {
+        throw new UsageError(`${file} is damaged: the image config ${entry.configPath} is missing.`);
+      }
       let config: OciImageConfig;
       try {
         config = checkConfig(JSON.parse(raw), 'the image config');
       } catch (err) {
-        throw new UsageError(`${file} is damaged: ${(err as Error).message}.`);
+        throw new UsageError(`${file} is damaged: ${reason(err)}.`);
       }
       if (config.rootfs.diff_ids.length !== entry.layerPaths.length) {
         throw new UsageError(`${file} is damaged: its manifest lists ${entry.layerPaths.length} layers but the config ${config.rootfs.diff_ids.length}.`);
       }
+      const names = entry.names.map((n) => {
+        try {
+          return checkName(n);
+        } catch {
+          throw new UsageError(`${file} names its image with the invalid repository tag "${printable(n)}": nothing was loaded.`);
+        }
+      });
       for (const [i, path] of entry.layerPaths.entries()) {
-        const want = config.rootfs.diff_ids[i].slice(7);
-        if (await store.layers.has(want)) continue;
-        const layer = await store.layers.addTar(createReadStream(path)).catch((err: Error) => {
-          throw new UsageError(`${file} is damaged: layer ${i + 1} cannot be read (${err.message}).`);
-        });
-        if (layer.digest !== want) {
-          await store.withLock(() => store.gcLayers([]));
-          throw new UsageError(`${file} is damaged: layer ${i + 1} does not match the digest its config gives.`);
+        try {
+          closeSync(openInside(dir, path));
+        } catch {
+          throw new UsageError(`${file} is damaged: layer ${i + 1} (${printable(path)}) is missing from the archive.`);
         }
       }
-      const names = entry.names.map(checkName);
-      const id = await store.withLock(() => store.addImage(config, names, raw));
-      loaded.push(...(names.length ? names.map((n) => `Loaded image: ${n}`) : [`Loaded image ID: sha256:${id}`]));
+      plans.push({ config, raw, names, layerPaths: entry.layerPaths });
+    }
+    for (const plan of plans) {
+      for (const [i, path] of plan.layerPaths.entries()) {
+        const want = plan.config.rootfs.diff_ids[i].slice(7);
+        if (extracted.has(want) || (await store.layers.has(want))) continue;
+        const { diff, digest } = await store.layers.extract(createReadStream('', { fd: openInside(dir, path) })).catch((err: Error) => {
+          throw isNoSpace(err) ? noSpace(store.config.root) : new UsageError(`${file} is damaged: layer ${i + 1} cannot be extracted (${reason(err)}).`);
+        });
+        extracted.set(want, diff);
+        if (digest !== want) throw new UsageError(`${file} is damaged: layer ${i + 1} does not match the digest its config gives.`);
+      }
+    }
+    await store.withLock(() => store.placeAndAdd(extracted, plans.map((p) => ({ config: p.config, names: p.names, raw: p.raw }))));
+    const loaded: string[] = [];
+    for (const plan of plans) {
+      const id = sha256(plan.raw);
+      loaded.push(...(plan.names.length ? plan.names.map((n) => `Loaded image: ${n}`) : [`Loaded image ID: sha256:${id}`]));
     }
     return loaded;
+  } catch (err) {
+    throw isNoSpace(err) ? noSpace(store.config.root) : err;
   } finally {
+    for (const diff of extracted.values()) await store.layers.discard(diff);
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -155,8 +261,10 @@ export async function saveImages(store: LocalImageStore, refs: string[], output:
     if (existing) existing.names.push(...wanted.filter((n) => !existing.names.includes(n)));
     else images.push({ image, names: [...wanted] });
   }
-  const dir = await tempDir(store, 'save');
+  let scratch: string | undefined;
   try {
+    const dir = await tempDir(store, 'save');
+    scratch = dir;
     await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
     const writeBlob = async (data: string) => {
       const digest = sha256(data);
@@ -222,9 +330,12 @@ export async function saveImages(store: LocalImageStore, refs: string[], output:
       await rename(tmpOut, output);
     } catch (err) {
       await rm(tmpOut, { force: true });
-      throw new UsageError(`Cannot write ${output}: ${(err as Error).message}.`);
+      if (isNoSpace(err)) throw noSpace(dirname(output));
+      throw new UsageError(`Cannot write ${output}: ${reason(err)}.`);
     }
+  } catch (err) {
+    throw isNoSpace(err) ? noSpace(store.config.root) : err;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (scratch) await rm(scratch, { recursive: true, force: true });
   }
 }

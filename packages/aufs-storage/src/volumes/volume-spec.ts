@@ -13,7 +13,30 @@ function containerPath(raw: string, spec: string): string {
   }
   const path = normalize(raw).replace(/\/+$/, '') || '/';
   if (path === '/') throw new UsageError(`Invalid volume "${spec}": the container path cannot be "/".`);
+  const refusal = forbiddenDestination(path);
+  if (refusal) throw new UsageError(`Invalid volume "${spec}": ${refusal}.`);
   return path;
+}
+
+/**
+ * runc's proc-safety rule (checkProcMount): nothing may be mounted on /proc or inside it, where a host
+ * directory would hide or replace the kernel's view the container is confined by, except the files
+ * lxcfs emulates. Docker's masked paths outside /proc are refused too: a volume there would unmask them.
+ */
+export const LXCFS_PROC_FILES = [
+  '/proc/cpuinfo', '/proc/diskstats', '/proc/meminfo', '/proc/stat', '/proc/swaps', '/proc/uptime', '/proc/loadavg',
+  '/proc/slabinfo', '/proc/net/dev', '/proc/sys/kernel/ns_last_pid', '/proc/sys/crypto/fips_enabled',
+];
+export const MASKED_SYS_PATHS = ['/sys/firmware', '/sys/devices/virtual/powercap'];
+
+const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
+
+export function forbiddenDestination(path: string): string | undefined {
+  if (path === '/proc') return '"/proc" cannot be mounted over: the container needs its own proc file system';
+  if (under(path, '/proc') && !LXCFS_PROC_FILES.includes(path)) return `"${path}" cannot be mounted because it is inside /proc`;
+  const masked = MASKED_SYS_PATHS.find((m) => under(path, m));
+  if (masked) return `"${path}" cannot be mounted because ${masked} is masked in every container`;
+  return undefined;
 }
 
 function mode(raw: string | undefined, spec: string): boolean {

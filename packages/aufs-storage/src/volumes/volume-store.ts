@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exists } from '../util/fs';
+import { isNoSpace, noSpace } from '../util/no-space';
 
 export interface VolumeInfo {
   name: string;
@@ -31,8 +32,15 @@ export class VolumeStore {
     const existing = await this.find(volumeName);
     if (existing) return { info: existing, created: false };
     const info: VolumeInfo = { name: volumeName, anonymous, createdAt: new Date().toISOString(), mountpoint: this.mountpoint(volumeName) };
-    await mkdir(info.mountpoint, { recursive: true });
-    await writeFile(join(this.dir, volumeName, 'volume.json'), JSON.stringify({ name: volumeName, anonymous, createdAt: info.createdAt }));
+    try {
+      await mkdir(info.mountpoint, { recursive: true });
+      await writeFile(join(this.dir, volumeName, 'volume.json'), JSON.stringify({ name: volumeName, anonymous, createdAt: info.createdAt }));
+    } catch (err) {
+      // Half a volume (a directory without its metadata) would be taken for a real one later.
+      await rm(join(this.dir, volumeName), { recursive: true, force: true });
+      if (isNoSpace(err)) throw noSpace(this.dir);
+      throw err;
+    }
     return { info, created: true };
   }
 

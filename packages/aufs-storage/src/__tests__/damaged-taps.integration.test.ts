@@ -1,0 +1,70 @@
+/**
+ * A record the state store could not read reaches the taps as `{ id, damaged: true, ext: {} }`: the
+ * storage taps must still unmount and remove the container's layer, from the id alone, and not throw.
+ */
+import { ContainerContext, emptyRunSpec, Engine, LifecycleBus, loadConfig, type ContainerRecord, type PruneReport } from '@mydocker/core';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import StoragePlugin from '../index';
+import { isMountPoint } from '../util/mounts';
+
+const dir = mkdtempSync(join(tmpdir(), 'storage-damaged-'));
+const config = loadConfig({ env: {}, flags: { root: join(dir, 'root'), runRoot: join(dir, 'run'), cgroupParent: 'mydocker-unit-none' } });
+
+function setup() {
+  const bus = new LifecycleBus(config);
+  new StoragePlugin().apply(bus);
+  return { bus, engine: new Engine(bus) };
+}
+
+function damaged(id: string): ContainerRecord {
+  return { ...setup().engine.newRecord(emptyRunSpec()), id, name: id, damaged: true, ext: {} } as ContainerRecord;
+}
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('storage taps on a damaged record', () => {
+  it('unmount and remove the layer from the id alone', async () => {
+    const { bus, engine } = setup();
+    const ctx = new ContainerContext(config, engine.newRecord(emptyRunSpec({ command: ['true'] })));
+    await bus.hooks.validate.promise(ctx);
+    await bus.hooks.create.promise(ctx);
+    const layer = join(config.root, 'storage', bus.storageDriver().name, 'containers', ctx.id);
+    expect(isMountPoint(join(layer, 'merged'))).toBe(true);
+
+    const broken = new ContainerContext(config, damaged(ctx.id));
+    await bus.hooks.stopped.promise(broken);
+    expect(isMountPoint(join(layer, 'merged'))).toBe(false);
+    expect(existsSync(layer)).toBe(true);
+    await bus.hooks.remove.promise(broken);
+    expect(existsSync(layer)).toBe(false);
+  });
+
+  it('do not throw when the record has no ext at all, or nothing of it exists', async () => {
+    const { bus } = setup();
+    const record = damaged('f'.repeat(64));
+    const bare = new ContainerContext(config, { ...record, ext: undefined } as unknown as ContainerRecord);
+    await expect(bus.hooks.stopped.promise(bare)).resolves.toBeUndefined();
+    await expect(bus.hooks.remove.promise(bare)).resolves.toBeUndefined();
+  });
+
+  it('prune removes a layer no record owns, still mounted, and a dead process\'s scratch', async () => {
+    const { bus, engine } = setup();
+    const ctx = new ContainerContext(config, engine.newRecord(emptyRunSpec({ command: ['true'] })));
+    await bus.hooks.validate.promise(ctx);
+    await bus.hooks.create.promise(ctx);
+    // Scratch left by a killed import: pid 1's start time never matches this made-up one.
+    mkdirSync(join(config.root, 'layers', '.tmp-1-1-0123456789ab', 'diff'), { recursive: true });
+    mkdirSync(join(config.root, 'tmp', 'load-1-1-0123456789ab'), { recursive: true });
+    // And one of this live process: kept.
+    const live = join(config.root, 'tmp', `load-${process.pid}-0-0123456789ab`);
+    mkdirSync(live, { recursive: true });
+    const report: PruneReport = { knownIds: new Set(), removed: [] } as unknown as PruneReport;
+    await bus.hooks.prune.promise(report);
+    expect(existsSync(join(config.root, 'storage', bus.storageDriver().name, 'containers', ctx.id))).toBe(false);
+    expect(existsSync(join(config.root, 'layers', '.tmp-1-1-0123456789ab'))).toBe(false);
+    expect(existsSync(join(config.root, 'tmp', 'load-1-1-0123456789ab'))).toBe(false);
+    expect(existsSync(live)).toBe(true);
+  });
+});

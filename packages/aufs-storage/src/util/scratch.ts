@@ -1,0 +1,35 @@
+import { isProcessAlive, processStartTime } from '@mydocker/core';
+import { randomBytes } from 'node:crypto';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * Scratch directories (a layer being extracted, an archive being loaded) carry their maker's pid and
+ * start time in their name: `system prune` removes those whose maker is gone (killed mid-import) and
+ * leaves alone the one a running `load` is still filling.
+ */
+export function scratchName(prefix: string): string {
+  return `${prefix}${process.pid}-${processStartTime(process.pid) ?? 0}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Whether the scratch named `name` (made by scratchName with `prefix`) belongs to a process that is gone. */
+export function isOrphanScratch(name: string, prefix: string): boolean {
+  if (!name.startsWith(prefix)) return false;
+  // "[kind-]PID-START-RANDOM" (scratchName), whatever kind the caller put before the owner.
+  const m = /^(?:[a-z]+-)?(\d+)-(\d+)-[0-9a-f]{12}$/.exec(name.slice(prefix.length));
+  // Older names had no owner: nobody can be filling them any more after an upgrade.
+  if (!m) return true;
+  const start = Number(m[2]);
+  return !isProcessAlive(Number(m[1]), start === 0 ? undefined : start);
+}
+
+/** Removes the orphaned scratch directories under `dir`; returns their names. */
+export async function removeOrphanScratch(dir: string, prefix: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!isOrphanScratch(name, prefix)) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
