@@ -1,10 +1,14 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  EXIT_CODE_UNKNOWN,
   isProcessAlive,
   MydockerError,
+  pidNamespaceOf,
   processStartTime,
+  proveContainerProcess,
   waitForProcessExit,
+  type ProcessProof,
   type ContainerContext,
   type ContainerRecord,
   type ExitStatus,
@@ -15,6 +19,7 @@ import { buildSecurity } from './capabilities';
 import { launchEnv } from './command-resolution';
 import { readExitFile } from './exit-file';
 import { HelperProcess } from './helper-process';
+import { helperPath } from './helper-path';
 import { runConfig } from './launch-config';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
 
@@ -61,7 +66,7 @@ export class NamespacesRuntime implements Runtime {
       const pid = record.pid;
       const start = record.pidStartTime;
       helper.kill();
-      if (isProcessAlive(pid, start)) process.kill(pid!, 'SIGKILL');
+      if (proveContainerProcess(pid, start, record.pidNamespace).ours) process.kill(pid!, 'SIGKILL');
       await Promise.race([helper.exited, waitForProcessExit(helper.pid, helper.startTime, 5000)]);
       await waitForProcessExit(pid, start, 5000);
       this.helpers.delete(record.id);
@@ -70,6 +75,7 @@ export class NamespacesRuntime implements Runtime {
     const pid = await helper.readPid();
     record.pid = pid;
     record.pidStartTime = processStartTime(pid);
+    record.pidNamespace = pidNamespaceOf(pid);
     record.monitorPid = helper.pid;
     record.monitorStartTime = helper.startTime;
   }
@@ -83,38 +89,31 @@ export class NamespacesRuntime implements Runtime {
     }
   }
 
+  /**
+   * Foreground containers. Signals are the caller's business (the engine forwards them); this waits for
+   * the monitor's "exit N". A monitor killed before it could say it leaves PID 1 re-parented to the
+   * host's init: wait for that PID to end (polling its start time, as Node has no pidfd), and since no
+   * parent of ours can read its status, the exit code is unknown unless the exit file has it.
+   */
   async wait(ctx: ContainerContext): Promise<ExitStatus> {
     const helper = this.helpers.get(ctx.record.id);
     if (!helper) {
       await this.waitMonitor(ctx.record, 2 ** 31 - 1);
-      return this.exitStatus(ctx.record) ?? { code: 125 };
+      return this.exitStatus(ctx.record) ?? { code: EXIT_CODE_UNKNOWN };
     }
-    // Ctrl-C and Ctrl-\ reach the monitor too (same process group); it forwards them to the container.
-    const ignore = () => undefined;
-    const forward = (signal: NodeJS.Signals) => {
-      try {
-        helper.child.kill(signal);
-      } catch {
-        /* gone */
-      }
-    };
-    process.on('SIGINT', ignore);
-    process.on('SIGQUIT', ignore);
-    process.on('SIGTERM', forward);
-    process.on('SIGHUP', forward);
     try {
       const code = await helper.waitExitCode();
       const recorded = this.exitStatus(ctx.record);
-      return recorded && recorded.code === code ? recorded : { code };
+      if (recorded) return recorded;
+      if (helper.child.signalCode === null) return { code };
+      await this.waitExit(ctx.record, 2 ** 31 - 1);
+      return this.exitStatus(ctx.record) ?? { code: EXIT_CODE_UNKNOWN };
     } finally {
-      process.off('SIGINT', ignore);
-      process.off('SIGQUIT', ignore);
-      process.off('SIGTERM', forward);
-      process.off('SIGHUP', forward);
       this.helpers.delete(ctx.record.id);
     }
   }
 
+  /** Only a PID proven to be the container's PID 1 is ever signalled; anything else is left alone. */
   signal(record: ContainerRecord, signal: NodeJS.Signals | number): void {
     if (!this.isRunning(record)) return;
     try {
@@ -124,16 +123,27 @@ export class NamespacesRuntime implements Runtime {
     }
   }
 
+  prove(record: ContainerRecord): ProcessProof {
+    return proveContainerProcess(record.pid, record.pidStartTime, record.pidNamespace);
+  }
+
   isRunning(record: ContainerRecord): boolean {
-    return isProcessAlive(record.pid, record.pidStartTime);
+    return this.prove(record).ours;
   }
 
   waitExit(record: ContainerRecord, timeoutMs: number): Promise<boolean> {
+    if (!this.isRunning(record)) return Promise.resolve(true);
     return waitForProcessExit(record.pid, record.pidStartTime, timeoutMs);
   }
 
+  /** A monitor without a recorded start time cannot be told from a recycled PID: it is not waited for. */
   waitMonitor(record: ContainerRecord, timeoutMs: number): Promise<boolean> {
+    if (!this.monitorAlive(record)) return Promise.resolve(true);
     return waitForProcessExit(record.monitorPid, record.monitorStartTime, timeoutMs);
+  }
+
+  monitorAlive(record: ContainerRecord): boolean {
+    return record.monitorStartTime !== undefined && isProcessAlive(record.monitorPid, record.monitorStartTime);
   }
 
   exitStatus(record: ContainerRecord): ExitStatus | undefined {
@@ -141,10 +151,81 @@ export class NamespacesRuntime implements Runtime {
     return readExitFile(this.exitFile(record.id));
   }
 
+  /**
+   * For a damaged record: the container's PID 1 is the process that is first in its own pid namespace
+   * and sits in a cgroup named after the id (as the cgroups plugin names them); its parent is the monitor
+   * if that runs our helper binary. Found this way, the PID is proven by construction.
+   */
+  adopt(record: ContainerRecord): boolean {
+    const self = pidNamespaceOf('self');
+    let entries: string[];
+    try {
+      entries = readdirSync('/proc');
+    } catch {
+      return false;
+    }
+    for (const entry of entries) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      if (!inCgroupNamed(pid, record.id) || nsPidInside(pid) !== 1) continue;
+      const ns = pidNamespaceOf(pid);
+      const start = processStartTime(pid);
+      if (!ns || ns === self || start === undefined) continue;
+      record.pid = pid;
+      record.pidStartTime = start;
+      record.pidNamespace = ns;
+      const ppid = parentPid(pid);
+      if (ppid && isHelperBinary(ppid)) {
+        record.monitorPid = ppid;
+        record.monitorStartTime = processStartTime(ppid);
+      }
+      return true;
+    }
+    return false;
+  }
+
   private helper(id: string): HelperProcess {
     const helper = this.helpers.get(id);
     if (!helper) throw new MydockerError(`The container ${id} was not spawned by this process.`);
     return helper;
+  }
+}
+
+function readProc(pid: number, file: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a line of /proc/PID/cgroup has `id` as a whole path component. */
+function inCgroupNamed(pid: number, id: string): boolean {
+  const text = readProc(pid, 'cgroup');
+  if (!text) return false;
+  return text.split('\n').some((line) => line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1).split('/').includes(id));
+}
+
+/** The PID as seen inside the process's own (innermost) pid namespace: 1 for a namespace's init. */
+function nsPidInside(pid: number): number | undefined {
+  const m = /^NSpid:\s+(.*)$/m.exec(readProc(pid, 'status') ?? '');
+  if (!m) return undefined;
+  const ids = m[1].trim().split(/\s+/);
+  return Number(ids[ids.length - 1]);
+}
+
+function parentPid(pid: number): number | undefined {
+  const stat = readProc(pid, 'stat');
+  if (!stat) return undefined;
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  return ppid > 0 ? ppid : undefined;
+}
+
+function isHelperBinary(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`) === realpathSync(helperPath());
+  } catch {
+    return false;
   }
 }
 

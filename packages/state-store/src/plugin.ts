@@ -5,6 +5,9 @@ const NAME = 'state-store';
 
 export function runningRefusal(record: ContainerRecord): string | undefined {
   if (record.status === 'stopped') return undefined;
+  if (record.damaged) {
+    return `The record of container ${record.name} is damaged (${record.damage ?? 'unreadable'}), so nothing proves the container stopped: use -f to kill and remove whatever is left of it.`;
+  }
   return `You cannot remove a running container ${record.name}. Stop the container before attempting removal or use -f.`;
 }
 
@@ -32,7 +35,10 @@ export class StateStorePlugin implements Plugin {
     const save = async (ctx: { record: ContainerRecord }) => store.save(ctx.record);
     hooks.create.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
     hooks.started.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
-    hooks.stopped.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
+    // The first half of a removal writes nothing: the record is deleted next, and the disk may be full.
+    hooks.stopped.tapPromise({ name: NAME, stage: Stage.RECORD }, async (ctx) => {
+      if (!ctx.removing) await save(ctx);
+    });
 
     hooks.preRemove.tapPromise(NAME, async (ctx) => runningRefusal(ctx.record));
 
@@ -40,12 +46,13 @@ export class StateStorePlugin implements Plugin {
 
     hooks.prune.tapPromise(NAME, async (report) => {
       for (const id of await store.ids()) report.knownIds.add(id);
+      report.removed.push(...(await store.removeLeftovers()));
     });
 
     hooks.info.tapPromise(NAME, async (report) => {
       const records = await store.list();
       const runtime = bus.has('runtime') ? bus.need('runtime') : undefined;
-      const count = { total: records.length, running: 0, created: 0, stopped: 0 };
+      const count = { total: records.length, running: 0, created: 0, stopped: 0, unknown: 0 };
       for (const r of records) {
         const status = r.status === 'running' && runtime && !runtime.isRunning(r) ? 'stopped' : r.status;
         count[status]++;
