@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { host, MYDOCKER_BIN, Sandbox, waitFor } from './harness';
 
@@ -215,6 +215,11 @@ describe('faults: the engine tells the truth and touches only what is its own', 
         for (const id of ids) expect(mountsOf(id)).toEqual([]);
         expect(list(join(mnt, 'root', 'containers'))).toEqual([]);
       } finally {
+        // Whatever happened above, give the space back so that every container can be removed before the unmount.
+        rmSync(join(mnt, 'filler'), { force: true });
+        const env = { MYDOCKER_ROOT: join(mnt, 'root'), MYDOCKER_RUNROOT: join(mnt, 'run') };
+        const left = lines((await sandbox.run(['ps', '-q'], { env })).stdout);
+        if (left.length > 0) await sandbox.run(['rm', '-f', ...left], { env });
         host('umount', [mnt]);
       }
     });

@@ -19,7 +19,11 @@ export function parseRecord(text: string, expectedId: string): ContainerRecord {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new CorruptRecordError(text.trim() === '' ? 'it is empty' : `it is not valid JSON (${(err as Error).message})`);
+    // Node's message quotes the bad input, which may hold newlines or terminal escapes: say what kind it is instead.
+    const message = (err as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    const truncated = /end of JSON input/.test(message) || (at !== null && Number(at[1]) >= text.trimEnd().length);
+    throw new CorruptRecordError(text.trim() === '' ? 'it is empty' : truncated ? 'it is truncated JSON' : 'it is not valid JSON');
   }
   if (!object(value)) throw new CorruptRecordError('it is not a JSON object');
   const r = value as Partial<ContainerRecord> & Record<string, unknown>;

@@ -123,14 +123,14 @@ describe('FileStateStore', () => {
       expect(listed.filter((r) => r.damaged).map((r) => r.status)).toEqual(['unknown', 'unknown', 'unknown']);
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).not.toContain('\n');
-      expect(warnings[0]).toContain(`${bad.id.slice(0, 12)}: it is not valid JSON`);
+      expect(warnings[0]).toContain(`${bad.id.slice(0, 12)}: it is truncated JSON`);
       expect(warnings[0]).toContain(`${empty.id.slice(0, 12)}: it is empty`);
       expect(warnings[0]).toContain('its record file is missing');
     });
 
     it.each([
-      ['garbage', 'garbage', /not valid JSON/],
-      ['truncated JSON', '{"id": "x", "na', /not valid JSON/],
+      ['garbage', 'garbage\n\u001b[2J', /^it is not valid JSON$/],
+      ['truncated JSON', '{"id": "x", "na', /^it is truncated JSON$/],
       ['an empty object', '{}', /id does not match/],
       ['an array', '[]', /not a JSON object/],
       ['wrong types', null, /wrong types/],
