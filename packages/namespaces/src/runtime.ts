@@ -1,14 +1,10 @@
-import { readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  EXIT_CODE_UNKNOWN,
   isProcessAlive,
   MydockerError,
-  pidNamespaceOf,
   processStartTime,
-  proveContainerProcess,
   waitForProcessExit,
-  type ProcessProof,
   type ContainerContext,
   type ContainerRecord,
   type ExitStatus,
@@ -19,9 +15,10 @@ import { buildSecurity } from './capabilities';
 import { launchEnv } from './command-resolution';
 import { readExitFile } from './exit-file';
 import { HelperProcess } from './helper-process';
-import { helperPath } from './helper-path';
 import { runConfig } from './launch-config';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
+import { EXIT_CODE_UNKNOWN, pidNamespaceOf, proveContainerProcess, type ProcessProof } from '@mydocker/core';
+import { findContainerInit } from './proc-scan';
 
 /**
  * The Runtime service: every container is one mydocker-init process (the monitor) with the container's
@@ -157,75 +154,16 @@ export class NamespacesRuntime implements Runtime {
    * if that runs our helper binary. Found this way, the PID is proven by construction.
    */
   adopt(record: ContainerRecord): boolean {
-    const self = pidNamespaceOf('self');
-    let entries: string[];
-    try {
-      entries = readdirSync('/proc');
-    } catch {
-      return false;
-    }
-    for (const entry of entries) {
-      if (!/^\d+$/.test(entry)) continue;
-      const pid = Number(entry);
-      if (!inCgroupNamed(pid, record.id) || nsPidInside(pid) !== 1) continue;
-      const ns = pidNamespaceOf(pid);
-      const start = processStartTime(pid);
-      if (!ns || ns === self || start === undefined) continue;
-      record.pid = pid;
-      record.pidStartTime = start;
-      record.pidNamespace = ns;
-      const ppid = parentPid(pid);
-      if (ppid && isHelperBinary(ppid)) {
-        record.monitorPid = ppid;
-        record.monitorStartTime = processStartTime(ppid);
-      }
-      return true;
-    }
-    return false;
+    const found = findContainerInit(record.id);
+    if (!found) return false;
+    Object.assign(record, found);
+    return true;
   }
 
   private helper(id: string): HelperProcess {
     const helper = this.helpers.get(id);
     if (!helper) throw new MydockerError(`The container ${id} was not spawned by this process.`);
     return helper;
-  }
-}
-
-function readProc(pid: number, file: string): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** True when a line of /proc/PID/cgroup has `id` as a whole path component. */
-function inCgroupNamed(pid: number, id: string): boolean {
-  const text = readProc(pid, 'cgroup');
-  if (!text) return false;
-  return text.split('\n').some((line) => line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1).split('/').includes(id));
-}
-
-/** The PID as seen inside the process's own (innermost) pid namespace: 1 for a namespace's init. */
-function nsPidInside(pid: number): number | undefined {
-  const m = /^NSpid:\s+(.*)$/m.exec(readProc(pid, 'status') ?? '');
-  if (!m) return undefined;
-  const ids = m[1].trim().split(/\s+/);
-  return Number(ids[ids.length - 1]);
-}
-
-function parentPid(pid: number): number | undefined {
-  const stat = readProc(pid, 'stat');
-  if (!stat) return undefined;
-  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  return ppid > 0 ? ppid : undefined;
-}
-
-function isHelperBinary(pid: number): boolean {
-  try {
-    return readlinkSync(`/proc/${pid}/exe`) === realpathSync(helperPath());
-  } catch {
-    return false;
   }
 }
 
