@@ -24,6 +24,8 @@ const startTime = (pid: number) => {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
 };
 const lines = (text: string) => text.split('\n').filter(Boolean);
+/** The reason in `ps`'s one damaged-record warning: "… damaged (ID: REASON); …". */
+const damageOf = (warning: string) => /\([0-9a-f]{12}: (.*)\); `rm -f`/.exec(warning)?.[1];
 
 interface Inspected {
   id: string;
@@ -168,7 +170,7 @@ describe('faults: the engine tells the truth and touches only what is its own', 
 
       const rm = await sandbox.run(['rm', name]);
       expect(rm.code).toBe(125);
-      expect(lines(rm.stderr)).toEqual([expect.stringMatching(/^Error: The record of container \S+ is damaged \(.*\), so nothing proves the container stopped: use -f/)]);
+      expect(lines(rm.stderr)).toEqual([`Error: Cannot remove container ${name}: its record is damaged (${damageOf(ps.stderr)}), so nothing proves the container stopped; remove it with \`mydocker rm -f ${before.id.slice(0, 12)}\`.`]);
       expect(alive(before.pid!)).toBe(true);
 
       const rmf = await sandbox.run(['rm', '-f', name]);

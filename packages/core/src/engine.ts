@@ -272,17 +272,16 @@ export class Engine {
       ctx.removeVolumes = options.volumes;
       ctx.removing = true;
       const damaged = record.damaged === true;
-      if (damaged && options.force) runtime.adopt?.(record);
+      if (damaged && !options.force) this.refuseDamaged(record, 'remove');
+      if (damaged) runtime.adopt?.(record);
       if (!damaged) this.warnStranger(runtime, record);
-      if (!damaged || options.force) {
-        const running = record.status !== 'stopped' && runtime.isRunning(record);
-        if (options.force && running) {
-          runtime.signal(record, 'SIGKILL');
-          await runtime.waitExit(record, 10_000);
-        }
-        // A record left "running" or "created" by a process that is gone (or was just killed) is settled first.
-        if (record.status !== 'stopped' && (options.force || !running)) await this.settleLocked(record, undefined, true);
+      const running = record.status !== 'stopped' && runtime.isRunning(record);
+      if (options.force && running) {
+        runtime.signal(record, 'SIGKILL');
+        await runtime.waitExit(record, 10_000);
       }
+      // A record left "running" or "created" by a process that is gone (or was just killed) is settled first.
+      if (record.status !== 'stopped' && (options.force || !running)) await this.settleLocked(record, undefined, true);
       const refusal = await this.hooks.preRemove.promise(ctx);
       if (refusal) throw new ConflictError(refusal);
       faultPoint('rm:after-preRemove');
@@ -298,10 +297,12 @@ export class Engine {
     this.warn(`mydocker: warning: container ${record.id.slice(0, 12)} had a damaged record (${record.damage ?? 'unreadable'}); removed from its id: ${what.join(', ')}.`);
   }
 
-  private refuseDamaged(record: ContainerRecord, action: string): void {
+  /** A damaged record proves nothing about its container: only `rm -f` may act on it. */
+  private refuseDamaged(record: ContainerRecord, action: 'stop' | 'kill' | 'remove'): void {
     if (!record.damaged) return;
+    const why = action === 'remove' ? ', so nothing proves the container stopped' : '';
     throw new ConflictError(
-      `Cannot ${action} container ${record.name}: its record is damaged (${record.damage ?? 'unreadable'}); remove it with \`mydocker rm -f ${record.id.slice(0, 12)}\`.`,
+      `Cannot ${action} container ${record.name}: its record is damaged (${record.damage ?? 'unreadable'})${why}; remove it with \`mydocker rm -f ${record.id.slice(0, 12)}\`.`,
     );
   }
 
