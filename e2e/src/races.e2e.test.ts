@@ -127,11 +127,13 @@ describe('races: signals to a foreground run, and run against rm -f', () => {
       const delay = 200 + ((i * 37) % 20) * 60; // spread over start-up, create, spawn, start and running
       return runAndSignal(sandbox, ['run', '--rm', '--name', `any${i}`, ...TRAPPING], 'SIGTERM', delay, {}, 'first');
     });
-    for (const r of results) {
-      const outcome = r.signal === 'SIGTERM' ? 'killed before the handler' : r.code === 143 ? 'cancelled' : r.code === 7 ? 'forwarded' : `unexpected ${r.code}/${r.signal}: ${r.stderr}`;
-      expect(outcome).toMatch(/^(killed before the handler|cancelled|forwarded)$/);
-      if (r.code === 7) expect(r.stderr).toBe('');
-    }
+    const outcomes = results.map((r) =>
+      r.signal === 'SIGTERM' ? 'killed before the handler' : r.code === 143 ? 'cancelled' : r.code === 7 ? 'forwarded' : `unexpected ${r.code}/${r.signal}: ${r.stderr}`,
+    );
+    for (const outcome of outcomes) expect(outcome).toMatch(/^(killed before the handler|cancelled|forwarded)$/);
+    for (const r of results.filter((x) => x.code === 7)) expect(r.stderr).toBe('');
+    // The later signals reach a run that has made something: the handler, not the default action, decides.
+    expect(outcomes.filter((o) => o !== 'killed before the handler').length).toBeGreaterThan(0);
     await expectNothingLeft();
   }, 240_000);
 
