@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { host, MYDOCKER_BIN, Sandbox, waitFor } from './harness';
 
@@ -84,6 +84,61 @@ describe('faults: the engine tells the truth and touches only what is its own', 
         bystander.kill('SIGKILL');
       }
     });
+  });
+
+  /**
+   * runc on the same forgery, for comparison: it checks only the start time, so a state naming a host
+   * process with that process's own start time makes `runc kill` kill it; mydocker also checks the pid
+   * namespace (test above). Both leave alone a PID whose start time is missing.
+   */
+  it('runc, for comparison: refuses a state without the start time, but kills a host process whose start time was copied', async () => {
+    const bundle = join(sandbox.dir, 'runc-bundle');
+    const state = join(sandbox.dir, 'runc-state');
+    const cgroup = `${sandbox.cgroupParent}-runc`;
+    mkdirSync(join(bundle, 'rootfs', 'bin'), { recursive: true });
+    const busybox = spawnSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).stdout.trim();
+    copyFileSync(busybox, join(bundle, 'rootfs', 'bin', 'busybox'));
+    chmodSync(join(bundle, 'rootfs', 'bin', 'busybox'), 0o755);
+    symlinkSync('busybox', join(bundle, 'rootfs', 'bin', 'sleep'));
+    expect(spawnSync('runc', ['spec'], { cwd: bundle }).status).toBe(0);
+    const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+    spec.process.args = ['sleep', '600'];
+    spec.process.terminal = false;
+    spec.linux.cgroupsPath = `/${cgroup}`;
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+    const runc = (...args: string[]) => spawnSync('runc', ['--root', state, ...args], { encoding: 'utf8', cwd: bundle, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Like crun, runc wants this machine's hybrid cgroup layout without the cgroup2 mount (DESIGN.md).
+    const started = spawnSync('unshare', ['-m', 'sh', '-c', `umount /sys/fs/cgroup/unified 2>/dev/null; runc --root ${state} run -d cmp`], { cwd: bundle, stdio: 'ignore' });
+    expect(started.status).toBe(0);
+    const stateFile = join(state, 'cmp', 'state.json');
+    const original = JSON.parse(readFileSync(stateFile, 'utf8'));
+    const bystander = spawn('sleep', ['600'], { stdio: 'ignore' });
+    const victim = bystander.pid!;
+    try {
+      writeFileSync(stateFile, JSON.stringify({ ...original, init_process_pid: victim, init_process_start: 0 }));
+      expect(runc('kill', 'cmp', 'KILL').stderr).toMatch(/container not running/);
+      expect(alive(victim)).toBe(true);
+      writeFileSync(stateFile, JSON.stringify({ ...original, init_process_pid: victim, init_process_start: startTime(victim) }));
+      expect(runc('kill', 'cmp', 'KILL').status).toBe(0);
+      expect(await waitFor(() => alive(victim), (a) => !a, 5000)).toBe(false); // runc killed a process that was not its own
+    } finally {
+      bystander.kill('SIGKILL');
+      try {
+        process.kill(original.init_process_pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      if (existsSync(stateFile)) {
+        writeFileSync(stateFile, JSON.stringify(original));
+        runc('delete', '-f', 'cmp');
+      }
+      await waitFor(() => alive(original.init_process_pid), (a) => !a, 5000);
+      for (const h of list('/sys/fs/cgroup')) {
+        const dir = join('/sys/fs/cgroup', h, cgroup);
+        if (existsSync(dir)) await waitFor(() => spawnSync('rmdir', [dir]).status, (code) => code === 0 || !existsSync(dir), 5000);
+      }
+    }
+    expect(list('/sys/fs/cgroup').filter((h) => existsSync(join('/sys/fs/cgroup', h, cgroup)))).toEqual([]);
   });
 
   describe('after the monitor is killed', () => {
