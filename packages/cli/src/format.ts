@@ -1,5 +1,5 @@
 import type { ContainerRecord } from '@mydocker/core';
-import { formatTable, shortId } from '@mydocker/core';
+import { EXIT_CODE_UNKNOWN, formatTable, shortId } from '@mydocker/core';
 
 /** The seed's CREATED format: local time, "2019-04-14 21:06:06". */
 export function localTime(iso: string): string {
@@ -15,9 +15,17 @@ export function psTable(records: ContainerRecord[]): string {
       shortId(r.id),
       r.name,
       r.status === 'running' && r.pid ? String(r.pid) : '',
-      r.status === 'stopped' && r.exitCode !== undefined ? `stopped (${r.exitCode})` : r.status,
+      statusText(r),
       r.command.join(' '),
       localTime(r.createdAt),
     ]),
   ]);
+}
+
+/** `stopped (143)`, `stopped (exit code unknown)`, `running (unmonitored)`, `damaged`. */
+export function statusText(r: ContainerRecord): string {
+  if (r.damaged) return 'damaged';
+  if (r.status === 'running' && r.unmonitored) return 'running (unmonitored)';
+  if (r.status !== 'stopped' || r.exitCode === undefined) return r.status;
+  return r.exitCode === EXIT_CODE_UNKNOWN ? 'stopped (exit code unknown)' : `stopped (${r.exitCode})`;
 }

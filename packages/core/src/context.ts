@@ -35,6 +35,16 @@ export class ContainerContext {
   /** Why the container is stopping or being removed (for messages and plugins that care). */
   force = false;
   removeVolumes = false;
+  /**
+   * The `stopped` hooks run as the first half of a removal: the record is about to be deleted, so the
+   * state store does not rewrite it (a removal must work on a full disk).
+   */
+  removing = false;
+  /**
+   * What the `stopped`/`remove` taps released for a damaged record, one short phrase each (e.g. "cgroup
+   * memory/mydocker/ID"): the engine reports it, since the record no longer says what there was.
+   */
+  readonly cleaned: string[] = [];
   private readonly undos: Undo[] = [];
 
   constructor(

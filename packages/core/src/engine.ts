@@ -3,8 +3,10 @@ import { ContainerContext } from './context';
 import { ConflictError, MissingPluginError, UsageError } from './errors';
 import { faultInsideHook, faultPoint } from './faults';
 import { assertValidName, generateId, generateName } from './ids';
-import type { ContainerRecord, ExitStatus, RunSpec } from './model';
-import { isProcessAlive, processStartTime } from './process';
+import { EXIT_CODE_UNKNOWN, type ContainerRecord, type ExitStatus, type RunSpec } from './model';
+import { isProcessAlive, processStartTime, proveContainerProcess, type ProcessProof } from './process';
+import type { RunCancellation } from './run-signals';
+import type { Runtime } from './services';
 import { trace } from './trace';
 
 const RESOURCE_FLAGS: Record<string, string> = {
@@ -51,12 +53,23 @@ export interface RemoveOptions {
   volumes: boolean;
 }
 
+export interface RunOptions {
+  /** Signals the caller receives: before the start they cancel the run, after it they go to the container. */
+  signals?: RunCancellation;
+}
+
+const stderrWarn = (message: string) => process.stderr.write(`${message}\n`);
+
 /**
  * The container lifecycle, written once in terms of hooks and services. It knows no plugin: the state
  * store, the runtime and the image store are looked up on the bus.
  */
 export class Engine {
-  constructor(readonly bus: LifecycleBus) {}
+  constructor(
+    readonly bus: LifecycleBus,
+    /** One-line warnings (a PID that is not the container's, a damaged record removed). */
+    readonly warn: (message: string) => void = stderrWarn,
+  ) {}
 
   get hooks() {
     return this.bus.hooks;
@@ -98,12 +111,15 @@ export class Engine {
 
   /**
    * validate → create → spawn → created → start → started. A failure anywhere undoes what was made
-   * (in reverse order) before the error reaches the user.
+   * (in reverse order) before the error reaches the user. From `create` to `started` the container's
+   * lock is held, so a racing `rm -f` waits for a whole container instead of pulling its cgroups or
+   * layer from under the run; a signal before the start cancels the run the same way as a failure.
    */
-  async run(spec: RunSpec, onStarted?: (record: ContainerRecord) => void): Promise<RunResult> {
+  async run(spec: RunSpec, onStarted?: (record: ContainerRecord) => void, options: RunOptions = {}): Promise<RunResult> {
     const store = this.bus.need('stateStore', 'Running a container');
     const runtime = this.bus.need('runtime', 'Running a container');
     this.bus.need('images', 'Running a container');
+    const { signals } = options;
     const ctx = new ContainerContext(this.bus.config, this.newRecord(spec), spec);
     this.checkOptionOwners(spec);
     await this.hooks.validate.promise(ctx);
@@ -112,30 +128,37 @@ export class Engine {
       throw new UsageError('No command specified: give one after the image name, or use an image that has a default command.');
     }
     faultPoint('run:after-validate');
-    try {
-      await this.hooks.create.promise(ctx);
-      faultPoint('run:after-create');
-      trace('create');
-      await runtime.spawn(ctx);
-      faultPoint('run:after-spawn');
-      trace('spawn');
-      await this.hooks.created.promise(ctx);
-      faultPoint('run:after-created');
-      trace('created');
-      await runtime.start(ctx);
-      faultPoint('run:after-start');
-      ctx.record.status = 'running';
-      ctx.record.startedAt = new Date().toISOString();
-      await this.hooks.started.promise(ctx);
-      faultPoint('run:after-started');
-      trace('start');
-    } catch (err) {
-      const failures = await ctx.rollback();
-      if (failures.length > 0) {
-        process.emitWarning(`clean-up after a failed run left problems: ${failures.map((f) => f.message).join('; ')}`);
+    signals?.throwIfCancelled();
+    await store.withLock(ctx.record.id, async () => {
+      try {
+        await this.hooks.create.promise(ctx);
+        faultPoint('run:after-create');
+        trace('create');
+        signals?.throwIfCancelled();
+        await runtime.spawn(ctx);
+        faultPoint('run:after-spawn');
+        trace('spawn');
+        signals?.throwIfCancelled();
+        await this.hooks.created.promise(ctx);
+        faultPoint('run:after-created');
+        trace('created');
+        signals?.throwIfCancelled();
+        await runtime.start(ctx);
+        signals?.started(spec.detach ? undefined : (signal) => runtime.signal(ctx.record, signal));
+        faultPoint('run:after-start');
+        ctx.record.status = 'running';
+        ctx.record.startedAt = new Date().toISOString();
+        await this.hooks.started.promise(ctx);
+        faultPoint('run:after-started');
+        trace('start');
+      } catch (err) {
+        const failures = await ctx.rollback();
+        if (failures.length > 0) {
+          this.warn(`mydocker: warning: clean-up after a failed run left problems: ${failures.map((f) => f.message).join('; ')}`);
+        }
+        throw err;
       }
-      throw err;
-    }
+    });
     ctx.commit();
     onStarted?.(ctx.record);
     if (spec.detach) return { record: ctx.record };
@@ -148,26 +171,19 @@ export class Engine {
   /**
    * Brings the record in line with a container whose process has ended: the `stopped` hooks release
    * what it held, then --rm removes it. Idempotent and safe to race: the monitor's clean-up command,
-   * `stop`, `rm -f` and a foreground `run` may all call it; the first does the work.
+   * `stop`, `rm -f` and a foreground `run` may all call it; the first does the work. A damaged record is
+   * left to `rm -f`, which knows to clean from the id alone.
    */
   async finalize(ref: string, known?: ExitStatus): Promise<ContainerRecord | undefined> {
     const store = this.bus.need('stateStore');
-    const runtime = this.bus.need('runtime');
     const found = await store.find(ref);
     if (!found) return undefined;
     let autoRemove = false;
     const record = await store.withLock(found.id, async () => {
       const record = await store.find(found.id);
-      if (!record) return undefined;
-      if (record.status === 'stopped') return record;
-      if (record.status === 'running' && runtime.isRunning(record)) return record;
-      const exit = known ?? runtime.exitStatus(record);
-      const ctx = new ContainerContext(this.bus.config, record);
-      record.status = 'stopped';
-      record.finishedAt = new Date().toISOString();
-      if (exit) record.exitCode = exit.code;
-      await this.hooks.stopped.promise(ctx);
-      autoRemove = record.autoRemove;
+      if (!record || record.damaged) return record;
+      await this.settleLocked(record, known, false);
+      autoRemove = record.status === 'stopped' && record.autoRemove;
       return record;
     });
     trace('stopped');
@@ -178,10 +194,33 @@ export class Engine {
     return record;
   }
 
+  /**
+   * Under the container's lock: a record whose process has ended becomes `stopped` with the best exit
+   * code there is (the caller's, the monitor's exit file, or unknown when no monitor saw the end), and
+   * the `stopped` hooks run. A live PID 1, or a record another live process is still creating, is left.
+   */
+  private async settleLocked(record: ContainerRecord, known: ExitStatus | undefined, removing: boolean): Promise<void> {
+    const runtime = this.bus.need('runtime');
+    if (record.status === 'stopped') return;
+    if (runtime.isRunning(record)) return;
+    if (record.status === 'created' && record.creatorPid !== process.pid && isProcessAlive(record.creatorPid, record.creatorStartTime) && !removing) return;
+    const exit = known ?? runtime.exitStatus(record);
+    const wasRunning = record.status === 'running' || record.damaged === true;
+    record.status = 'stopped';
+    record.finishedAt = new Date().toISOString();
+    if (exit) record.exitCode = exit.code;
+    else if (wasRunning) record.exitCode = EXIT_CODE_UNKNOWN;
+    const ctx = new ContainerContext(this.bus.config, record);
+    ctx.removing = removing;
+    await this.hooks.stopped.promise(ctx);
+  }
+
   async stop(ref: string, options: StopOptions): Promise<ContainerRecord> {
     const store = this.bus.need('stateStore');
     const runtime = this.bus.need('runtime');
     const record = await store.get(ref);
+    this.refuseDamaged(record, 'stop');
+    this.warnStranger(runtime, record);
     if (record.status === 'running' && runtime.isRunning(record)) {
       const refusal = await this.hooks.preStop.promise(new ContainerContext(this.bus.config, record));
       if (refusal) throw new ConflictError(refusal);
@@ -200,6 +239,8 @@ export class Engine {
     const store = this.bus.need('stateStore');
     const runtime = this.bus.need('runtime');
     const record = await store.get(ref);
+    this.refuseDamaged(record, 'kill');
+    this.warnStranger(runtime, record);
     if (!(record.status === 'running' && runtime.isRunning(record))) {
       throw new ConflictError(`Container ${record.name} is not running.`);
     }
@@ -214,32 +255,67 @@ export class Engine {
     await this.finalize(record.id);
   }
 
+  /**
+   * The whole removal holds the container's lock: a racing run, stop, rm or monitor clean-up waits,
+   * and a container another command removed meanwhile is simply done. Nothing here writes before it
+   * deletes, so that `rm -f` works on a full disk.
+   */
   async remove(ref: string, options: RemoveOptions): Promise<ContainerRecord> {
     const store = this.bus.need('stateStore');
     const runtime = this.bus.need('runtime');
-    let record = await store.get(ref);
-    const running = record.status !== 'stopped' && runtime.isRunning(record);
-    if (options.force && running) {
-      runtime.signal(record, 'SIGKILL');
-      await runtime.waitExit(record, 10_000);
-    }
-    // A record left "running" or "created" by a process that is gone (or was just killed) is settled first.
-    if (record.status !== 'stopped' && (options.force || !running)) await this.settle(record);
-    return store.withLock(record.id, async () => {
-      const current = await store.find(record.id);
-      if (!current) return record; // removed meanwhile (--rm)
-      // -f has killed it: a record still saying "running" (its stopped state did not fit on a full disk) is read as what it is.
-      record = options.force ? this.view(current) : current;
+    const found = await store.get(ref);
+    return store.withLock(found.id, async () => {
+      const record = await store.find(found.id);
+      if (!record) return found; // removed by another command meanwhile: what was asked is done
       const ctx = new ContainerContext(this.bus.config, record);
       ctx.force = options.force;
       ctx.removeVolumes = options.volumes;
+      ctx.removing = true;
+      const damaged = record.damaged === true;
+      if (damaged && !options.force) this.refuseDamaged(record, 'remove');
+      if (damaged) runtime.adopt?.(record);
+      if (!damaged) this.warnStranger(runtime, record);
+      const running = record.status !== 'stopped' && runtime.isRunning(record);
+      if (options.force && running) {
+        runtime.signal(record, 'SIGKILL');
+        await runtime.waitExit(record, 10_000);
+      }
+      // A record left "running" or "created" by a process that is gone (or was just killed) is settled first.
+      if (record.status !== 'stopped' && (options.force || !running)) await this.settleLocked(record, undefined, true);
       const refusal = await this.hooks.preRemove.promise(ctx);
       if (refusal) throw new ConflictError(refusal);
       faultPoint('rm:after-preRemove');
       faultInsideHook('rm:mid-remove', this.hooks.remove);
       await this.hooks.remove.promise(ctx);
+      if (damaged) this.reportDamagedRemoval(record, ctx.cleaned);
       return record;
     });
+  }
+
+  private reportDamagedRemoval(record: ContainerRecord, cleaned: string[]): void {
+    const what = [record.pid ? `killed its PID 1 (${record.pid})` : 'found no process of it', ...cleaned];
+    this.warn(`mydocker: warning: container ${record.id.slice(0, 12)} had a damaged record (${record.damage ?? 'unreadable'}); removed from its id: ${what.join(', ')}.`);
+  }
+
+  /** A damaged record proves nothing about its container: only `rm -f` may act on it. */
+  private refuseDamaged(record: ContainerRecord, action: 'stop' | 'kill' | 'remove'): void {
+    if (!record.damaged) return;
+    const why = action === 'remove' ? ', so nothing proves the container stopped' : '';
+    throw new ConflictError(
+      `Cannot ${action} container ${record.name}: its record is damaged (${record.damage ?? 'unreadable'})${why}; remove it with \`mydocker rm -f ${record.id.slice(0, 12)}\`.`,
+    );
+  }
+
+  private proof(runtime: Runtime | undefined, record: ContainerRecord): ProcessProof {
+    if (runtime?.prove) return runtime.prove(record);
+    return proveContainerProcess(record.pid, record.pidStartTime, record.pidNamespace);
+  }
+
+  /** A record naming a live PID that is not provably the container's: say once that it is left alone. */
+  private warnStranger(runtime: Runtime, record: ContainerRecord): void {
+    if (record.status === 'stopped') return;
+    const { stranger } = this.proof(runtime, record);
+    if (stranger) this.warn(`mydocker: warning: container ${record.name}: ${stranger}; treating the container as stopped and leaving that process alone.`);
   }
 
   /** Records as stored, with the status corrected for processes that are gone (read-only). */
@@ -252,13 +328,17 @@ export class Engine {
     return this.view(await this.bus.need('stateStore').get(ref));
   }
 
-  /** A running record whose process died without clean-up reads as stopped, with its code where known. */
+  /**
+   * The truth about a record without changing it: a running record whose PID 1 is gone (or is not
+   * provably the container's) reads as stopped, with its exit code where known and EXIT_CODE_UNKNOWN
+   * when its monitor died before it; a live PID 1 whose monitor is gone reads as running, unmonitored.
+   */
   view(record: ContainerRecord): ContainerRecord {
-    if (record.status !== 'running') return record;
+    if (record.status !== 'running' || record.damaged) return record;
     const runtime = this.bus.has('runtime') ? this.bus.need('runtime') : undefined;
-    const alive = runtime ? runtime.isRunning(record) : isProcessAlive(record.pid, record.pidStartTime);
-    if (alive) return record;
+    const monitorAlive = runtime?.monitorAlive ? runtime.monitorAlive(record) : true;
+    if (this.proof(runtime, record).ours) return monitorAlive ? record : { ...record, unmonitored: true };
     const exit = runtime?.exitStatus(record);
-    return { ...record, status: 'stopped', exitCode: exit?.code ?? record.exitCode };
+    return { ...record, status: 'stopped', exitCode: exit?.code ?? (monitorAlive ? record.exitCode : EXIT_CODE_UNKNOWN) };
   }
 }

@@ -16,3 +16,4 @@ export * from './di';
 export * from './trace';
 export * from './table';
 export * from './file-lock';
+export * from './run-signals';

@@ -4,7 +4,19 @@
  * and checks its own fields in the `validate` hook. A ContainerRecord is what the state store keeps.
  */
 
-export type ContainerStatus = 'created' | 'running' | 'stopped';
+/**
+ * `unknown` is only ever the status of a damaged record (its file could not be read): nothing proves
+ * whether the container still runs, so guards treat it as possibly running.
+ */
+export type ContainerStatus = 'created' | 'running' | 'stopped' | 'unknown';
+
+/**
+ * The exit code recorded when a container ended while no monitor watched it (its monitor was killed):
+ * only a process's parent can read its exit status, and the re-parented PID 1 belongs to the host's init.
+ * Docker's inspect shows -1 for a container whose exit status it does not know; so do we, and `ps`
+ * says "exit code unknown".
+ */
+export const EXIT_CODE_UNKNOWN = -1;
 
 export interface ResourceOptions {
   memory?: string;
@@ -99,6 +111,11 @@ export interface ContainerRecord {
   /** /proc/PID/stat start time of `pid`, so a recycled PID is never mistaken for the container. */
   pidStartTime?: number;
   /**
+   * `/proc/PID/ns/pid` of PID 1 as seen at spawn (e.g. "pid:[4026532253]"): with the start time it proves
+   * that a PID is still the container's before anything signals it.
+   */
+  pidNamespace?: string;
+  /**
    * The mydocker process that is creating the container (PID and start time). While the record is
    * `created`, a live creator means "still being made"; a dead one means a crash left it behind.
    */
@@ -137,6 +154,13 @@ export interface ContainerRecord {
    * the rest is defaults. `stopped`/`remove` taps must then find what they own from the id alone.
    */
   damaged?: boolean;
+  /** Why a damaged record could not be read (for the one warning line). */
+  damage?: string;
+  /**
+   * Not stored: set by the engine's view when PID 1 lives but its monitor is gone (killed): nothing
+   * captures its output, and its exit code will be unknown.
+   */
+  unmonitored?: boolean;
   /** Per-plugin data, keyed by plugin name (cgroups paths, network address, storage driver, ...). */
   ext: Record<string, unknown>;
 }
@@ -189,7 +213,7 @@ export interface SecuritySpec {
 }
 
 export interface ExitStatus {
-  /** Docker-style code: the process's exit code, or 128 + signal number. */
+  /** Docker-style code: the process's exit code, or 128 + signal number; EXIT_CODE_UNKNOWN when it cannot be had. */
   code: number;
   signal?: number;
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 
 /**
  * Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. Together with the
@@ -41,4 +41,41 @@ export async function waitForProcessExit(pid: number | undefined, startTime: num
     delay = Math.min(delay * 2, 50);
   }
   return true;
+}
+
+/** `/proc/PID/ns/pid` ("pid:[4026531836]"), or undefined when the process is gone or unreadable. */
+export function pidNamespaceOf(pid: number | 'self'): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the engine knows of the process a record names. */
+export interface ProcessProof {
+  /** A live process with that PID is the container's: it may be signalled. */
+  ours: boolean;
+  /** A live process has that PID but cannot be proven to be the container's: it must be left alone. */
+  stranger?: string;
+}
+
+/**
+ * Proves that `pid` is still the container's PID 1 before anything signals it: the start time must be
+ * the recorded one (a recycled PID starts later), and the process must live in the pid namespace
+ * recorded at spawn, or (for records made before that was kept) at least not in ours, since every
+ * container's PID 1 has its own. A record without a start time proves nothing.
+ */
+export function proveContainerProcess(pid: number | undefined, startTime: number | undefined, pidNamespace: string | undefined): ProcessProof {
+  if (!pid || !Number.isInteger(pid) || pid <= 0) return { ours: false };
+  const actual = processStartTime(pid);
+  if (actual === undefined) return { ours: false };
+  if (startTime === undefined) return { ours: false, stranger: `PID ${pid} has no start time in the record` };
+  if (actual !== startTime) return { ours: false, stranger: `PID ${pid} started at another time than the record says (it was reused)` };
+  const ns = pidNamespaceOf(pid);
+  if (ns === undefined) return { ours: false };
+  if (pidNamespace !== undefined ? ns !== pidNamespace : ns === pidNamespaceOf('self')) {
+    return { ours: false, stranger: `PID ${pid} is not in the container's pid namespace` };
+  }
+  return { ours: true };
 }

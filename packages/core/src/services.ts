@@ -1,5 +1,6 @@
 import type { ContainerContext } from './context';
 import type { ContainerRecord, ExitStatus, ImageConfig } from './model';
+import type { ProcessProof } from './process';
 
 /**
  * Services that one plugin provides and others (and the CLI) use. They are looked up on the bus by key,
@@ -47,10 +48,19 @@ export interface Runtime {
   start(ctx: ContainerContext): Promise<void>;
   /** Foreground containers: wait for the end, returning the exit status. */
   wait(ctx: ContainerContext): Promise<ExitStatus>;
-  /** Send a signal to the container's PID 1. */
+  /** Send a signal to the container's PID 1, only if it is proven to be the container's (else nothing). */
   signal(record: ContainerRecord, signal: NodeJS.Signals | number): void;
-  /** True while the container's PID 1 lives. */
+  /** True while the container's PID 1 lives and is proven to be the container's. */
   isRunning(record: ContainerRecord): boolean;
+  /** Whether the record's PID is the container's, or a live process that must be left alone (and why). */
+  prove?(record: ContainerRecord): ProcessProof;
+  /** True while the monitor lives; false once it is gone (killed: nothing will record the exit). */
+  monitorAlive?(record: ContainerRecord): boolean;
+  /**
+   * A damaged record knows only its id: find the container's PID 1 and monitor from what is named after
+   * the id (its cgroups, its files) and fill them into the record. True when a live PID 1 was found.
+   */
+  adopt?(record: ContainerRecord): boolean;
   /** Wait for PID 1 to end; false on time-out. */
   waitExit(record: ContainerRecord, timeoutMs: number): Promise<boolean>;
   /** Wait for the monitor to finish (its clean-up included); false on time-out. */

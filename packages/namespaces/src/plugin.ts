@@ -28,6 +28,9 @@ export class NamespacesPlugin implements Plugin {
       waitExit: (record, ms) => lazyRuntime().waitExit(record, ms),
       waitMonitor: (record, ms) => lazyRuntime().waitMonitor(record, ms),
       exitStatus: (record) => lazyRuntime().exitStatus(record),
+      prove: (record) => lazyRuntime().prove(record),
+      monitorAlive: (record) => lazyRuntime().monitorAlive(record),
+      adopt: (record) => lazyRuntime().adopt(record),
     });
     bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname', 'devices');
     // After the image store (default stage) has set ctx.image.

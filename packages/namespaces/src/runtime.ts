@@ -17,6 +17,8 @@ import { readExitFile } from './exit-file';
 import { HelperProcess } from './helper-process';
 import { runConfig } from './launch-config';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
+import { EXIT_CODE_UNKNOWN, pidNamespaceOf, proveContainerProcess, type ProcessProof } from '@mydocker/core';
+import { findContainerInit } from './proc-scan';
 
 /**
  * The Runtime service: every container is one mydocker-init process (the monitor) with the container's
@@ -63,7 +65,7 @@ export class NamespacesRuntime implements Runtime {
       const pid = record.pid;
       const start = record.pidStartTime;
       helper.kill();
-      if (isProcessAlive(pid, start)) process.kill(pid!, 'SIGKILL');
+      if (proveContainerProcess(pid, start, record.pidNamespace).ours) process.kill(pid!, 'SIGKILL');
       await Promise.race([helper.exited, waitForProcessExit(helper.pid, helper.startTime, 5000)]);
       await waitForProcessExit(pid, start, 5000);
       this.helpers.delete(record.id);
@@ -72,6 +74,7 @@ export class NamespacesRuntime implements Runtime {
     const pid = await helper.readPid();
     record.pid = pid;
     record.pidStartTime = processStartTime(pid);
+    record.pidNamespace = pidNamespaceOf(pid);
     record.monitorPid = helper.pid;
     record.monitorStartTime = helper.startTime;
   }
@@ -85,38 +88,31 @@ export class NamespacesRuntime implements Runtime {
     }
   }
 
+  /**
+   * Foreground containers. Signals are the caller's business (the engine forwards them); this waits for
+   * the monitor's "exit N". A monitor killed before it could say it leaves PID 1 re-parented to the
+   * host's init: wait for that PID to end (polling its start time, as Node has no pidfd), and since no
+   * parent of ours can read its status, the exit code is unknown unless the exit file has it.
+   */
   async wait(ctx: ContainerContext): Promise<ExitStatus> {
     const helper = this.helpers.get(ctx.record.id);
     if (!helper) {
       await this.waitMonitor(ctx.record, 2 ** 31 - 1);
-      return this.exitStatus(ctx.record) ?? { code: 125 };
+      return this.exitStatus(ctx.record) ?? { code: EXIT_CODE_UNKNOWN };
     }
-    // Ctrl-C and Ctrl-\ reach the monitor too (same process group); it forwards them to the container.
-    const ignore = () => undefined;
-    const forward = (signal: NodeJS.Signals) => {
-      try {
-        helper.child.kill(signal);
-      } catch {
-        /* gone */
-      }
-    };
-    process.on('SIGINT', ignore);
-    process.on('SIGQUIT', ignore);
-    process.on('SIGTERM', forward);
-    process.on('SIGHUP', forward);
     try {
       const code = await helper.waitExitCode();
       const recorded = this.exitStatus(ctx.record);
-      return recorded && recorded.code === code ? recorded : { code };
+      if (recorded) return recorded;
+      if (helper.child.signalCode === null) return { code };
+      await this.waitExit(ctx.record, 2 ** 31 - 1);
+      return this.exitStatus(ctx.record) ?? { code: EXIT_CODE_UNKNOWN };
     } finally {
-      process.off('SIGINT', ignore);
-      process.off('SIGQUIT', ignore);
-      process.off('SIGTERM', forward);
-      process.off('SIGHUP', forward);
       this.helpers.delete(ctx.record.id);
     }
   }
 
+  /** Only a PID proven to be the container's PID 1 is ever signalled; anything else is left alone. */
   signal(record: ContainerRecord, signal: NodeJS.Signals | number): void {
     if (!this.isRunning(record)) return;
     try {
@@ -126,21 +122,44 @@ export class NamespacesRuntime implements Runtime {
     }
   }
 
+  prove(record: ContainerRecord): ProcessProof {
+    return proveContainerProcess(record.pid, record.pidStartTime, record.pidNamespace);
+  }
+
   isRunning(record: ContainerRecord): boolean {
-    return isProcessAlive(record.pid, record.pidStartTime);
+    return this.prove(record).ours;
   }
 
   waitExit(record: ContainerRecord, timeoutMs: number): Promise<boolean> {
+    if (!this.isRunning(record)) return Promise.resolve(true);
     return waitForProcessExit(record.pid, record.pidStartTime, timeoutMs);
   }
 
+  /** A monitor without a recorded start time cannot be told from a recycled PID: it is not waited for. */
   waitMonitor(record: ContainerRecord, timeoutMs: number): Promise<boolean> {
+    if (!this.monitorAlive(record)) return Promise.resolve(true);
     return waitForProcessExit(record.monitorPid, record.monitorStartTime, timeoutMs);
+  }
+
+  monitorAlive(record: ContainerRecord): boolean {
+    return record.monitorStartTime !== undefined && isProcessAlive(record.monitorPid, record.monitorStartTime);
   }
 
   exitStatus(record: ContainerRecord): ExitStatus | undefined {
     if (!this.bus.has('stateStore')) return undefined;
     return readExitFile(this.exitFile(record.id));
+  }
+
+  /**
+   * For a damaged record: the container's PID 1 is the process that is first in its own pid namespace
+   * and sits in a cgroup named after the id (as the cgroups plugin names them); its parent is the monitor
+   * if that runs our helper binary. Found this way, the PID is proven by construction.
+   */
+  adopt(record: ContainerRecord): boolean {
+    const found = findContainerInit(record.id);
+    if (!found) return false;
+    Object.assign(record, found);
+    return true;
   }
 
   private helper(id: string): HelperProcess {

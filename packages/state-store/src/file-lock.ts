@@ -9,7 +9,13 @@ export interface LockTimings {
   timeoutMs: number;
 }
 
-export const DEFAULT_LOCK_TIMINGS: LockTimings = { staleMs: 5_000, timeoutMs: 60_000 };
+/**
+ * A run holds its container's lock from create to started, through mounts and iptables calls that can
+ * stall its event loop for seconds when dozens of commands race on two cores: the age at which a lock counts
+ * as abandoned is long, because a lock whose holder died is taken over at once anyway (core's lock
+ * records its owner) and age only matters when the owner could not be written (a full disk).
+ */
+export const DEFAULT_LOCK_TIMINGS: LockTimings = { staleMs: 30_000, timeoutMs: 60_000 };
 
 /** Locks the current async call chain holds, so a nested withLock on the same key does not deadlock. */
 const held = new AsyncLocalStorage<ReadonlySet<string>>();

@@ -29,9 +29,18 @@ export class StoreLayout {
   stagingDir(id: string): string {
     return join(this.containers, `.new-${id}`);
   }
+
+  /** A removal renames the directory here first, so that it disappears at once and whole. */
+  removingDir(id: string): string {
+    return join(this.containers, `.removing-${id}`);
+  }
 }
 
 /** Entries of the containers directory that are containers (not staging directories). */
 export function isContainerEntry(name: string): boolean {
   return !name.startsWith('.');
+}
+
+export function isRemovingEntry(name: string): boolean {
+  return name.startsWith('.removing-');
 }

@@ -5,6 +5,9 @@ const NAME = 'state-store';
 
 export function runningRefusal(record: ContainerRecord): string | undefined {
   if (record.status === 'stopped') return undefined;
+  if (record.damaged) {
+    return `The record of container ${record.name} is damaged (${record.damage ?? 'unreadable'}), so nothing proves the container stopped: use -f to kill and remove whatever is left of it.`;
+  }
   return `You cannot remove a running container ${record.name}. Stop the container before attempting removal or use -f.`;
 }
 
@@ -32,13 +35,14 @@ export class StateStorePlugin implements Plugin {
     const save = async (ctx: { record: ContainerRecord }) => store.save(ctx.record);
     hooks.create.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
     hooks.started.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
-    // On a full disk the stopped state may not fit: the record keeps saying "running" with a dead pid,
-    // which every reader already shows as stopped, so `rm -f` (which frees space) still goes through.
-    hooks.stopped.tapPromise({ name: NAME, stage: Stage.RECORD }, (ctx) =>
-      save(ctx).catch((err: NodeJS.ErrnoException) => {
+    // The first half of a removal writes nothing: the record is deleted next, and the disk may be full.
+    // A plain stop on a full disk keeps the old state on disk: a dead pid already reads as stopped.
+    hooks.stopped.tapPromise({ name: NAME, stage: Stage.RECORD }, async (ctx) => {
+      if (ctx.removing) return;
+      await save(ctx).catch((err: NodeJS.ErrnoException) => {
         if (err?.code !== 'ENOSPC' && err?.code !== 'EDQUOT') throw err;
-      }),
-    );
+      });
+    });
 
     hooks.preRemove.tapPromise(NAME, async (ctx) => runningRefusal(ctx.record));
 
@@ -46,12 +50,13 @@ export class StateStorePlugin implements Plugin {
 
     hooks.prune.tapPromise(NAME, async (report) => {
       for (const id of await store.ids()) report.knownIds.add(id);
+      report.removed.push(...(await store.removeLeftovers()));
     });
 
     hooks.info.tapPromise(NAME, async (report) => {
       const records = await store.list();
       const runtime = bus.has('runtime') ? bus.need('runtime') : undefined;
-      const count = { total: records.length, running: 0, created: 0, stopped: 0 };
+      const count = { total: records.length, running: 0, created: 0, stopped: 0, unknown: 0 };
       for (const r of records) {
         const status = r.status === 'running' && runtime && !runtime.isRunning(r) ? 'stopped' : r.status;
         count[status]++;

@@ -5,40 +5,63 @@ const STATUSES: ReadonlySet<ContainerStatus> = new Set(['created', 'running', 's
 
 export class CorruptRecordError extends Error {}
 
-/** Parses a stored record; a CorruptRecordError says why it cannot be used. */
+const optionalNumber = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+const stringArray = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const object = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Parses a stored record; a CorruptRecordError says why it cannot be used. Every field the engine acts
+ * on is checked for its type: a record that would make it signal a wrong PID or crash on a string where
+ * a list belongs is damaged, not half-trusted.
+ */
 export function parseRecord(text: string, expectedId: string): ContainerRecord {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new CorruptRecordError(`not valid JSON (${(err as Error).message})`);
+    // Node's message quotes the bad input, which may hold newlines or terminal escapes: say what kind it is instead.
+    const message = (err as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    const truncated = /end of JSON input/.test(message) || (at !== null && Number(at[1]) >= text.trimEnd().length);
+    throw new CorruptRecordError(text.trim() === '' ? 'it is empty' : truncated ? 'it is truncated JSON' : 'it is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CorruptRecordError('not a JSON object');
-  const r = value as Partial<ContainerRecord>;
-  if (r.id !== expectedId) throw new CorruptRecordError(`its id does not match its directory`);
+  if (!object(value)) throw new CorruptRecordError('it is not a JSON object');
+  const r = value as Partial<ContainerRecord> & Record<string, unknown>;
+  if (r.id !== expectedId) throw new CorruptRecordError('its id does not match its directory');
   if (typeof r.name !== 'string' || r.name.length === 0) throw new CorruptRecordError('it has no name');
   if (typeof r.status !== 'string' || !STATUSES.has(r.status as ContainerStatus)) throw new CorruptRecordError('it has no valid status');
-  if (typeof r.ext !== 'object' || r.ext === null) r.ext = {};
-  if (typeof r.spec !== 'object' || r.spec === null) r.spec = emptyRunSpec({ image: r.image ?? '' });
+  if (typeof r.createdAt !== 'string' || !stringArray(r.command) || !stringArray(r.env ?? [])) {
+    throw new CorruptRecordError('its fields have the wrong types');
+  }
+  for (const key of ['pid', 'pidStartTime', 'monitorPid', 'monitorStartTime', 'creatorPid', 'creatorStartTime', 'exitCode'] as const) {
+    if (!optionalNumber(r[key])) throw new CorruptRecordError(`its ${key} is not a number`);
+  }
+  if (r.ext !== undefined && !object(r.ext)) throw new CorruptRecordError('its ext is not an object');
+  if (r.spec !== undefined && !object(r.spec)) throw new CorruptRecordError('its spec is not an object');
+  r.ext ??= {};
+  r.env ??= [];
+  r.spec ??= emptyRunSpec({ image: typeof r.image === 'string' ? r.image : '' });
   return r as ContainerRecord;
 }
 
 export function serializeRecord(record: ContainerRecord): string {
-  return `${JSON.stringify(record, null, 2)}\n`;
+  const { unmonitored: _view, ...stored } = record;
+  return `${JSON.stringify(stored, null, 2)}\n`;
 }
 
 /**
- * Stands in for a record that cannot be read, so that `rm -f` still works: it reads as stopped and
- * carries no plugin data, so every plugin's remove step has nothing to undo but its idempotent clean-up.
+ * Stands in for a record that cannot be read (core's damaged-record contract): only the id (and the name,
+ * from the name index) is known. Its status is `unknown`, so that nothing but `rm -f` treats the
+ * container as stopped, and every plugin's stopped/remove tap cleans what it owns from the id alone.
  */
-export function placeholderRecord(id: string, name: string | undefined, reason: string, createdAt: Date): ContainerRecord {
+export function damagedRecord(id: string, name: string | undefined, reason: string, createdAt: Date): ContainerRecord {
   return {
     id,
     name: name ?? id,
     image: '',
     command: [],
     createdAt: createdAt.toISOString(),
-    status: 'stopped',
+    status: 'unknown',
     env: [],
     hostname: '',
     workdir: '/',
@@ -46,6 +69,8 @@ export function placeholderRecord(id: string, name: string | undefined, reason: 
     detach: false,
     autoRemove: false,
     spec: emptyRunSpec({ image: '' }),
-    ext: { 'state-store': { unreadable: reason } },
+    damaged: true,
+    damage: reason,
+    ext: {},
   };
 }

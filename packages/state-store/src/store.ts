@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat, unlink, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   assertValidName,
   assertValidReference,
   ConflictError,
+  MydockerError,
   NotFoundError,
   shortId,
   UsageError,
@@ -12,9 +14,9 @@ import {
   type StateStore,
 } from '@mydocker/core';
 import { DEFAULT_LOCK_TIMINGS, FileLocks, type LockTimings } from './file-lock';
-import { isContainerEntry, StoreLayout } from './layout';
+import { isContainerEntry, isRemovingEntry, StoreLayout } from './layout';
 import { mountsUnder } from './mounts';
-import { CorruptRecordError, parseRecord, placeholderRecord, serializeRecord } from './record-file';
+import { CorruptRecordError, damagedRecord, parseRecord, serializeRecord } from './record-file';
 
 export interface StoreOptions {
   locks?: Partial<LockTimings>;
@@ -141,8 +143,17 @@ export class FileStateStore implements StateStore {
 
   async save(record: ContainerRecord): Promise<void> {
     assertValidReference(record.id);
+    // A damaged record's stub is not the truth: writing it would replace what is left of the real one.
+    if (record.damaged) return;
     if (!(await this.containerExists(record.id))) throw new NotFoundError(`No such container: ${record.id}`);
-    await this.writeAtomic(this.layout.recordFile(record.id), serializeRecord(record));
+    try {
+      await this.writeAtomic(this.layout.recordFile(record.id), serializeRecord(record));
+    } catch (err) {
+      if (isErrno(err, 'ENOSPC', 'EDQUOT')) {
+        throw new MydockerError(`No space left on the device of ${this.layout.containers} to save the record of container ${record.name}: free space and retry.`);
+      }
+      throw err;
+    }
   }
 
   async get(ref: string): Promise<ContainerRecord> {
@@ -191,23 +202,27 @@ export class FileStateStore implements StateStore {
     return entries.filter((e) => e.isDirectory() && isContainerEntry(e.name)).map((e) => e.name);
   }
 
-  /** The record, a placeholder if it cannot be read, or undefined if the container is gone. */
+  /** The record, a damaged stub if it cannot be read, or undefined if the container is gone. */
   private async load(id: string): Promise<ContainerRecord | undefined> {
     try {
       return parseRecord(await readFile(this.layout.recordFile(id), 'utf8'), id);
     } catch (err) {
-      if (!(err instanceof CorruptRecordError) && !isErrno(err, 'ENOENT')) throw err;
-      let created: Date;
-      try {
-        created = (await stat(this.layout.containerDir(id))).mtime;
-      } catch (e) {
-        if (isErrno(e, 'ENOENT')) return undefined;
-        throw e;
-      }
-      const reason = err instanceof CorruptRecordError ? err.message : 'it is missing';
-      this.warn(`mydocker: warning: the record of container ${shortId(id)} cannot be read (${reason}); treating it as stopped.`);
-      return placeholderRecord(id, await this.nameOf(id), reason, created);
+      return this.damaged(id, err);
     }
+  }
+
+  /** Why a record could not be read, as a stub: undefined when the container's directory is gone (removed meanwhile). */
+  private async damaged(id: string, err: unknown): Promise<ContainerRecord | undefined> {
+    if (!(err instanceof CorruptRecordError) && !isErrno(err, 'ENOENT', 'EISDIR', 'EACCES', 'EIO')) throw err;
+    let created: Date;
+    try {
+      created = (await stat(this.layout.containerDir(id))).mtime;
+    } catch (e) {
+      if (isErrno(e, 'ENOENT', 'ENOTDIR')) return undefined;
+      throw e;
+    }
+    const reason = err instanceof CorruptRecordError ? err.message : isErrno(err, 'ENOENT') ? 'its record file is missing' : (err as Error).message;
+    return damagedRecord(id, await this.nameOf(id), reason, created);
   }
 
   /** Reverse lookup in the name index, for records that cannot be read. */
@@ -229,25 +244,34 @@ export class FileStateStore implements StateStore {
   }
 
   /**
-   * Every readable record, without locks: records are only ever replaced by rename, so a read sees a
-   * whole old or a whole new one. Unreadable ones are skipped with a warning. The reads are synchronous
+   * Every record, without locks: records are only ever replaced by rename and removed by renaming their
+   * directory away, so a read sees a whole old record, a whole new one, or none. Damaged ones are listed
+   * as stubs (status `unknown`) with one warning line for all of them. The reads are synchronous
    * on purpose: a small file from the page cache takes ~10 µs that way, while fs.promises.readFile
    * makes several thread-pool round trips per file (1,000 records: ~12 ms against ~100 ms).
    */
   async list(): Promise<ContainerRecord[]> {
     const records: ContainerRecord[] = [];
+    const damaged: ContainerRecord[] = [];
     for (const id of await this.ids()) {
       try {
         records.push(parseRecord(readFileSync(this.layout.recordFile(id), 'utf8'), id));
       } catch (err) {
-        if (isErrno(err, 'ENOENT') && !(await this.containerExists(id))) continue; // removed meanwhile
-        const reason = err instanceof CorruptRecordError ? err.message : isErrno(err, 'ENOENT') ? 'it is missing' : (err as Error).message;
-        this.warn(`mydocker: warning: skipping container ${shortId(id)}: its record cannot be read (${reason}); \`rm -f ${shortId(id)}\` removes it.`);
+        const stub = await this.damaged(id, err);
+        if (stub) damaged.push(stub);
       }
     }
-    return records;
+    if (damaged.length > 0) {
+      const which = damaged.map((r) => `${shortId(r.id)}: ${r.damage}`).join('; ');
+      this.warn(`mydocker: warning: ${damaged.length === 1 ? 'a container record is' : `${damaged.length} container records are`} damaged (${which}); \`rm -f\` removes them.`);
+    }
+    return [...records, ...damaged];
   }
 
+  /**
+   * Renames the directory away first (no space needed, atomic): every other reader sees the container
+   * whole or gone, never a directory without its record. Then the name is released and the files go.
+   */
   async delete(id: string): Promise<void> {
     assertValidReference(id);
     const dir = this.layout.containerDir(id);
@@ -259,15 +283,39 @@ export class FileStateStore implements StateStore {
     try {
       name = parseRecord(await readFile(this.layout.recordFile(id), 'utf8'), id).name;
     } catch (err) {
-      if (!(err instanceof CorruptRecordError) && !isErrno(err, 'ENOENT')) throw err;
+      if (!(err instanceof CorruptRecordError) && !isErrno(err, 'ENOENT', 'ENOTDIR')) throw err;
     }
     name ??= await this.nameOf(id);
-    await rm(this.layout.recordFile(id), { force: true });
+    const grave = this.layout.removingDir(id);
+    await rm(grave, { recursive: true, force: true });
+    try {
+      await rename(dir, grave);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
     if (name) {
       const known = name;
       await this.locks.withLock(STORE_LOCK, 'The container store is busy: another mydocker command holds its lock.', () => this.releaseName(known, id));
     }
-    await rm(dir, { recursive: true, force: true });
+    await rm(grave, { recursive: true, force: true });
+  }
+
+  /** Directories a removal killed half-way left behind (renamed away, not yet deleted). */
+  async removeLeftovers(): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.layout.containers);
+    } catch {
+      return [];
+    }
+    const removed: string[] = [];
+    for (const entry of entries.filter(isRemovingEntry)) {
+      const path = join(this.layout.containers, entry);
+      if ((await mountsUnder(path)).length > 0) continue;
+      await rm(path, { recursive: true, force: true });
+      removed.push(path);
+    }
+    return removed;
   }
 
   withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import { emptyRunSpec, UsageError, type CommandSpec, type RunSpec } from '@mydocker/core';
+import { emptyRunSpec, EXIT_CODE_UNKNOWN, MydockerError, ProcessRunSignals, UsageError, type CommandSpec, type RunSpec } from '@mydocker/core';
 import { resolveEnv } from '../env';
 import { RUN_FLAGS } from '../run-flags';
 
@@ -58,10 +58,23 @@ export const runCommand: CommandSpec = {
     return y;
   },
   async run(args, { engine, config, stdout }) {
-    const spec = toRunSpec(args, args.rest as string[], config.defaultImage, process.env);
-    const result = await engine.run(spec, (record) => {
-      if (spec.detach) stdout.write(`${record.id}\n`);
-    });
-    return result.exit?.code ?? 0;
+    // Before anything exists: a signal from here on cancels the run (rolled back) or goes to the container.
+    const signals = new ProcessRunSignals();
+    try {
+      const spec = toRunSpec(args, args.rest as string[], config.defaultImage, process.env);
+      const result = await engine.run(
+        spec,
+        (record) => {
+          if (spec.detach) stdout.write(`${record.id}\n`);
+        },
+        { signals },
+      );
+      if (result.exit?.code === EXIT_CODE_UNKNOWN) {
+        throw new MydockerError(`The monitor of container ${result.record.name} was killed, so how the container ended is unknown.`);
+      }
+      return result.exit?.code ?? 0;
+    } finally {
+      signals.dispose();
+    }
   },
 };

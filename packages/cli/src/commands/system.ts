@@ -25,7 +25,9 @@ export function pruneVerdict(record: ContainerRecord, alive: boolean, creatorAli
   return 'remove';
 }
 
+/** A damaged record proves nothing: its container counts as alive while a PID 1 can be found from its id. */
 function isAlive(runtime: Runtime, record: ContainerRecord): boolean {
+  if (record.damaged) return runtime.adopt ? runtime.adopt({ ...record }) : true;
   return record.status !== 'stopped' && runtime.isRunning(record);
 }
 
@@ -51,7 +53,10 @@ async function prune(ctx: CommandContext): Promise<number> {
   let code = 0;
   for (const record of await store.list()) {
     const verdict = pruneVerdict(record, isAlive(runtime, record), isProcessAlive(record.creatorPid, record.creatorStartTime));
-    if (verdict === 'keep') continue;
+    if (verdict === 'keep') {
+      if (record.damaged) kept.push(`${shortId(record.id)} has a damaged record and its container still runs; \`rm -f ${shortId(record.id)}\` removes it`);
+      continue;
+    }
     if (verdict === 'in-progress') {
       kept.push(`${record.name} (${shortId(record.id)}) is being created; left alone`);
       continue;

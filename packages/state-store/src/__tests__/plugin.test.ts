@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ContainerContext, createEngine, emptyRunSpec, loadConfig, Stage, type PruneReport } from '@mydocker/core';
 import { StateStorePlugin } from '../plugin';
 import { tempRoots } from './helpers';
@@ -75,6 +75,22 @@ describe('StateStorePlugin', () => {
     expect(existsSync(store.containerDir(ctx.id))).toBe(false);
   });
 
+  it('the stopped hooks of a removal write nothing; a damaged record cannot be removed without force', async () => {
+    const { bus, ctxFor, store } = setup();
+    const ctx = ctxFor('gone');
+    await bus.hooks.create.promise(ctx);
+    ctx.record.status = 'stopped';
+    ctx.removing = true;
+    await bus.hooks.stopped.promise(ctx);
+    expect((await store.get('gone')).status).toBe('created');
+    writeFileSync(`${store.containerDir(ctx.id)}/config.json`, '{}');
+    const damaged = new ContainerContext(ctx.config, await store.get('gone'));
+    expect(damaged.record).toMatchObject({ id: ctx.id, name: 'gone', damaged: true, status: 'unknown' });
+    await expect(bus.hooks.preRemove.promise(damaged)).resolves.toMatch(/^The record of container gone is damaged \(its id does not match its directory\), so nothing proves the container stopped: use -f/);
+    await bus.hooks.stopped.promise(damaged);
+    expect(readFileSync(`${store.containerDir(ctx.id)}/config.json`, 'utf8')).toBe('{}');
+  });
+
   it('prune reports known ids and info counts containers by status', async () => {
     const { bus, ctxFor } = setup();
     const a = ctxFor('a');
@@ -88,6 +104,6 @@ describe('StateStorePlugin', () => {
     expect([...prune.knownIds].sort()).toEqual([a.id, b.id].sort());
     const info: Record<string, unknown> = {};
     await bus.hooks.info.promise(info);
-    expect(info.containers).toEqual({ root: roots.root, total: 2, running: 0, created: 1, stopped: 1 });
+    expect(info.containers).toEqual({ root: roots.root, total: 2, running: 0, created: 1, stopped: 1, unknown: 0 });
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ConflictError, NotFoundError, UsageError } from '@mydocker/core';
 import { FileStateStore } from '../store';
 import { makeRecord, tempRoots } from './helpers';
@@ -109,8 +109,8 @@ describe('FileStateStore', () => {
     expect(existsSync(store.containerDir(record.id))).toBe(false);
   });
 
-  describe('unreadable records', () => {
-    it('list skips a corrupt or missing record with one warning line each', async () => {
+  describe('damaged records', () => {
+    it('list shows each damaged record as a stub, with one warning line for all of them', async () => {
       const good = makeRecord('good');
       const bad = makeRecord('bad');
       const empty = makeRecord('empty');
@@ -119,33 +119,66 @@ describe('FileStateStore', () => {
       writeFileSync(`${store.containerDir(empty.id)}/config.json`, '');
       mkdirSync(store.containerDir('9'.repeat(64)));
       const listed = await store.list();
-      expect(listed.map((r) => r.name)).toEqual(['good']);
-      expect(warnings).toHaveLength(3);
-      for (const w of warnings) expect(w).not.toContain('\n');
-      expect(warnings.join('|')).toContain(bad.id.slice(0, 12));
+      expect(listed.map((r) => r.name).sort()).toEqual(['9'.repeat(64), 'bad', 'empty', 'good']);
+      expect(listed.filter((r) => r.damaged).map((r) => r.status)).toEqual(['unknown', 'unknown', 'unknown']);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).not.toContain('\n');
+      expect(warnings[0]).toContain(`${bad.id.slice(0, 12)}: it is truncated JSON`);
+      expect(warnings[0]).toContain(`${empty.id.slice(0, 12)}: it is empty`);
+      expect(warnings[0]).toContain('its record file is missing');
     });
 
-    it('a record whose id does not match its directory is refused', async () => {
-      const a = makeRecord('a1');
-      await store.reserve(a);
-      writeFileSync(`${store.containerDir(a.id)}/config.json`, JSON.stringify({ ...a, id: 'f'.repeat(64) }));
-      expect(await store.list()).toEqual([]);
-      expect(warnings[0]).toContain('its id does not match its directory');
+    it.each([
+      ['garbage', 'garbage\n\u001b[2J', /^it is not valid JSON$/],
+      ['truncated JSON', '{"id": "x", "na', /^it is truncated JSON$/],
+      ['an empty object', '{}', /id does not match/],
+      ['an array', '[]', /not a JSON object/],
+      ['wrong types', null, /wrong types/],
+      ['a PID that is a string', 'pid', /pid is not a number/],
+      ['an unknown status', 'status', /no valid status/],
+    ])('%s reads as a damaged stub that names only the id', async (_label, text, reason) => {
+      const record = makeRecord('broken');
+      await store.reserve(record);
+      const body =
+        text === null
+          ? JSON.stringify({ ...record, command: 'sh' })
+          : text === 'pid'
+            ? JSON.stringify({ ...record, pid: '1' })
+            : text === 'status'
+              ? JSON.stringify({ ...record, status: 'sleeping' })
+              : text;
+      writeFileSync(`${store.containerDir(record.id)}/config.json`, body);
+      const stub = await store.get('broken');
+      expect(stub).toMatchObject({ id: record.id, name: 'broken', damaged: true, status: 'unknown', ext: {}, command: [] });
+      expect(stub.damage).toMatch(reason);
+      expect((await store.get(record.id.slice(0, 8))).id).toBe(record.id);
+      expect(warnings).toEqual([]);
     });
 
-    it('get returns a stopped placeholder (by name or id) so that rm -f can delete it', async () => {
+    it('a damaged record is never saved over, and delete removes it with its name', async () => {
       const bad = makeRecord('broken');
       await store.reserve(bad);
       writeFileSync(`${store.containerDir(bad.id)}/config.json`, 'garbage');
-      const byName = await store.get('broken');
-      expect(byName).toMatchObject({ id: bad.id, name: 'broken', status: 'stopped' });
-      const byPrefix = await store.get(bad.id.slice(0, 8));
-      expect(byPrefix.id).toBe(bad.id);
+      const stub = await store.get('broken');
+      await store.save({ ...stub, status: 'stopped' });
+      expect(readFileSync(`${store.containerDir(bad.id)}/config.json`, 'utf8')).toBe('garbage');
       await store.delete(bad.id);
       expect(existsSync(store.containerDir(bad.id))).toBe(false);
       expect(existsSync(`${roots.root}/names/broken`)).toBe(false);
       expect(await store.list()).toEqual([]);
     });
+  });
+
+  it('delete renames the directory away first and removeLeftovers finishes a removal killed half-way', async () => {
+    const record = makeRecord('half');
+    await store.reserve(record);
+    mkdirSync(`${roots.root}/containers/.removing-${record.id}`);
+    writeFileSync(`${roots.root}/containers/.removing-${record.id}/config.json`, 'old');
+    await store.delete(record.id);
+    expect(readdirSync(`${roots.root}/containers`)).toEqual([]);
+    mkdirSync(`${roots.root}/containers/.removing-${'a'.repeat(64)}`);
+    expect(await store.removeLeftovers()).toEqual([`${roots.root}/containers/.removing-${'a'.repeat(64)}`]);
+    expect(readdirSync(`${roots.root}/containers`)).toEqual([]);
   });
 
   it('list returns every record of an empty or missing root without error', async () => {

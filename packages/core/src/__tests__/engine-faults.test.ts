@@ -1,0 +1,177 @@
+import {
+  createEngine,
+  emptyRunSpec,
+  EXIT_CODE_UNKNOWN,
+  loadConfig,
+  ProcessRunSignals,
+  type ContainerContext,
+  type ContainerRecord,
+  type Runtime,
+  type StateStore,
+} from '..';
+import { EventEmitter } from 'node:events';
+
+const config = loadConfig({ env: {}, flags: { root: '/tmp/mydocker-unit-none' } });
+
+/** An in-memory store and a runtime whose processes are flags: the engine's decisions, without a kernel. */
+function setup() {
+  const records = new Map<string, ContainerRecord>();
+  const events: string[] = [];
+  const alive = new Set<string>();
+  const warnings: string[] = [];
+  let duringSpawn = () => {};
+  const store: StateStore = {
+    reserve: async (r) => void records.set(r.id, structuredClone(r)),
+    save: async (r) => {
+      if (!r.damaged) records.set(r.id, structuredClone(r));
+    },
+    get: async (ref) => {
+      const r = [...records.values()].find((x) => x.id === ref || x.name === ref);
+      if (!r) throw new Error(`No such container: ${ref}`);
+      return structuredClone(r);
+    },
+    find: async (ref) => {
+      const r = [...records.values()].find((x) => x.id === ref || x.name === ref);
+      return r && structuredClone(r);
+    },
+    list: async () => [...records.values()].map((r) => structuredClone(r)),
+    delete: async (id) => void records.delete(id),
+    withLock: async (_id, fn) => fn(),
+    containerDir: (id) => `/nowhere/${id}`,
+  };
+  const runtime: Runtime = {
+    spawn: async (ctx) => {
+      events.push('spawn');
+      duringSpawn();
+      ctx.record.pid = 4242;
+      alive.add(ctx.record.id);
+      ctx.onRollback('runtime', () => void (events.push('kill-spawned'), alive.delete(ctx.record.id)));
+    },
+    start: async () => void events.push('start'),
+    wait: async () => ({ code: 0 }),
+    signal: (record, signal) => {
+      events.push(`signal ${String(signal)}`);
+      if (signal === 'SIGKILL') alive.delete(record.id);
+    },
+    isRunning: (record) => alive.has(record.id),
+    prove: (record) => ({ ours: alive.has(record.id) }),
+    waitExit: async () => true,
+    waitMonitor: async () => true,
+    exitStatus: () => undefined,
+    monitorAlive: () => false,
+    adopt: (record) => {
+      events.push('adopt');
+      record.pid = 999;
+      return alive.has(record.id);
+    },
+  };
+  const { bus, engine } = createEngine(config, [
+    {
+      name: 'fakes',
+      apply(b) {
+        b.provide('stateStore', 'fakes', store);
+        b.provide('runtime', 'fakes', runtime);
+        b.provide('images', 'fakes', { resolve: async () => ({ id: 'i', name: 'i', config: { env: [], cmd: [], entrypoint: [], workdir: '/' }, layers: [] }) });
+        b.hooks.create.tapPromise('fakes', async (ctx: ContainerContext) => {
+          await store.reserve(ctx.record);
+          ctx.onRollback('fakes', () => void (events.push('unreserve'), records.delete(ctx.record.id)));
+        });
+        b.hooks.stopped.tapPromise('fakes', async (ctx: ContainerContext) => void events.push(`stopped removing=${ctx.removing}`));
+        b.hooks.remove.tapPromise('fakes', async (ctx: ContainerContext) => {
+          events.push('remove');
+          ctx.cleaned.push('its cgroups');
+          await store.delete(ctx.record.id);
+        });
+      },
+    },
+  ]);
+  (engine as { warn: (m: string) => void }).warn = (m) => warnings.push(m);
+  const damaged = (id: string): ContainerRecord => ({
+    id,
+    name: id,
+    image: '',
+    command: [],
+    createdAt: new Date(0).toISOString(),
+    status: 'unknown',
+    env: [],
+    hostname: '',
+    workdir: '/',
+    tty: false,
+    detach: false,
+    autoRemove: false,
+    spec: emptyRunSpec(),
+    damaged: true,
+    damage: 'it is empty',
+    ext: {},
+  });
+  return { engine, records, events, alive, warnings, damaged, onSpawn: (fn: () => void) => (duringSpawn = fn) };
+}
+
+function fakeSignals() {
+  const emitter = new EventEmitter();
+  return { signals: new ProcessRunSignals(emitter as unknown as NodeJS.Process), send: (s: NodeJS.Signals) => emitter.emit(s, s) };
+}
+
+describe('Engine under faults', () => {
+  it('a signal before the start cancels the run: rolled back, never started', async () => {
+    const { engine, records, events, onSpawn } = setup();
+    const { signals, send } = fakeSignals();
+    onSpawn(() => send('SIGTERM'));
+    const spec = emptyRunSpec({ name: 'c', command: ['sh'], detach: true });
+    await expect(engine.run(spec, undefined, { signals })).rejects.toMatchObject({ exitCode: 143 });
+    expect(events).toEqual(['spawn', 'kill-spawned', 'unreserve']);
+    expect(records.size).toBe(0);
+  });
+
+  it('a signal after the start is forwarded to the container of a foreground run', async () => {
+    const { engine, events } = setup();
+    const { signals, send } = fakeSignals();
+    const spec = emptyRunSpec({ name: 'fg', command: ['sh'] });
+    (engine.bus.need('runtime') as Runtime).wait = async () => {
+      send('SIGTERM');
+      send('SIGINT');
+      return { code: 143 };
+    };
+    await expect(engine.run(spec, undefined, { signals })).resolves.toMatchObject({ exit: { code: 143 } });
+    expect(events.filter((e) => e.startsWith('signal'))).toEqual(['signal SIGTERM']);
+  });
+
+  it('a damaged record is refused by rm without -f and nothing is touched', async () => {
+    const { engine, records, events, damaged } = setup();
+    records.set('d1', damaged('d1'));
+    await expect(engine.remove('d1', { force: false, volumes: false })).rejects.toThrow(
+      'Cannot remove container d1: its record is damaged (it is empty), so nothing proves the container stopped; remove it with `mydocker rm -f d1`.',
+    );
+    expect(events).toEqual([]);
+    expect(records.has('d1')).toBe(true);
+    await expect(engine.stop('d1', { timeoutSeconds: 1 })).rejects.toThrow(/its record is damaged \(it is empty\); remove it with `mydocker rm -f d1`/);
+  });
+
+  it('rm -f of a damaged record finds and kills its PID 1, runs stopped (writing nothing) and remove, and says what went', async () => {
+    const { engine, records, events, alive, warnings, damaged } = setup();
+    records.set('d2', damaged('d2'));
+    alive.add('d2');
+    await engine.remove('d2', { force: true, volumes: false });
+    expect(events).toEqual(['adopt', 'signal SIGKILL', 'stopped removing=true', 'remove']);
+    expect(records.has('d2')).toBe(false);
+    expect(warnings).toEqual(['mydocker: warning: container d2 had a damaged record (it is empty); removed from its id: killed its PID 1 (999), its cgroups.']);
+  });
+
+  it('a container another command removed meanwhile is removed: success, nothing run', async () => {
+    const { engine, records, events } = setup();
+    const record = engine.newRecord(emptyRunSpec({ name: 'gone', command: ['sh'] }));
+    records.set(record.id, { ...record, status: 'stopped' });
+    const store = (engine.bus.need('stateStore') as StateStore);
+    // `get` (before the lock) finds it; `find` under the lock no longer does.
+    store.find = async () => undefined;
+    await expect(engine.remove('gone', { force: true, volumes: false })).resolves.toMatchObject({ name: 'gone' });
+    expect(events).toEqual([]);
+  });
+
+  it('a running record whose PID 1 ended after its monitor reads as stopped with the exit code unknown', async () => {
+    const { engine, records } = setup();
+    const record = { ...engine.newRecord(emptyRunSpec({ name: 'orphan', command: ['sh'] })), status: 'running' as const, pid: 1234 };
+    records.set(record.id, record);
+    expect(await engine.inspect('orphan')).toMatchObject({ status: 'stopped', exitCode: EXIT_CODE_UNKNOWN });
+  });
+});

@@ -1,0 +1,49 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acquireFileLock } from '../file-lock';
+import { processStartTime } from '../process';
+
+describe('acquireFileLock', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'mydocker-lock-unit-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const fakeLock = (owner: string, ageMs = 0) => {
+    const path = join(dir, 'k.lock');
+    mkdirSync(path);
+    writeFileSync(join(path, 'owner'), owner);
+    const t = (Date.now() - ageMs) / 1000;
+    utimesSync(path, t, t);
+    return path;
+  };
+
+  it('records its owner while held and leaves nothing once released', async () => {
+    const release = await acquireFileLock(join(dir, 'k.lock'));
+    expect(readdirSync(join(dir, 'k.lock'))).toEqual(['owner']);
+    await release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('takes over at once a fresh lock whose owner is dead (a killed run), long before it goes stale', async () => {
+    const path = fakeLock('999999 12345\n');
+    const started = Date.now();
+    const release = await acquireFileLock(path, { staleMs: 60_000, timeoutMs: 2000 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    await release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('waits for a lock whose owner lives', async () => {
+    const path = fakeLock(`${process.pid} ${processStartTime(process.pid)}\n`);
+    await expect(acquireFileLock(path, { staleMs: 60_000, timeoutMs: 300, busyMessage: 'busy.' })).rejects.toThrow('busy.');
+    expect(existsSync(join(path, 'owner'))).toBe(true);
+  });
+
+  it('still takes over a lock gone stale by age although it holds an owner file', async () => {
+    const path = fakeLock(`${process.pid} ${processStartTime(process.pid)}\n`, 10_000);
+    const release = await acquireFileLock(path, { staleMs: 2000, timeoutMs: 2000 });
+    await release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
