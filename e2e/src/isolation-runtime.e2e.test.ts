@@ -268,6 +268,7 @@ describe('descriptors the monitor holds (ContainerContext.heldFds)', () => {
     writeFileSync(
       join(pluginDir, 'index.js'),
       `const net = require('node:net');
+let held;
 class HoldPort {
   constructor() { this.name = 'hold-port'; }
   apply(bus) {
@@ -278,6 +279,12 @@ class HoldPort {
       await new Promise((resolve, reject) => { server.once('error', reject); server.listen(port, '127.0.0.1', resolve); });
       server.unref();
       ctx.heldFds.push(server._handle.fd);
+      held = server;
+    });
+    // The monitor has its copy now: the owner closes its own, as core's heldFds contract says.
+    bus.hooks.created.tapPromise('hold-port', async () => {
+      if (held) await new Promise((resolve) => held.close(resolve));
+      held = undefined;
     });
   }
 }

@@ -29,7 +29,8 @@ export class ContainerContext {
   /**
    * Open descriptors the monitor must hold for the container's whole life (e.g. bound sockets that
    * reserve published host ports, as conmon holds Podman's): the runtime hands them to the monitor,
-   * never to the container, and this process closes its own copies once the monitor has them.
+   * never to the container. The plugin that opened them closes its own copies (through the handle that
+   * owns them, so no descriptor number is closed twice) once the monitor has them, in `created`.
    */
   readonly heldFds: number[] = [];
   /** Why the container is stopping or being removed (for messages and plugins that care). */

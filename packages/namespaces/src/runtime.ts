@@ -1,4 +1,4 @@
-import { closeSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   isProcessAlive,
@@ -60,7 +60,6 @@ export class NamespacesRuntime implements Runtime {
       exitCommand: [...this.bus.config.selfCommand, 'container-cleanup', record.id],
     });
     const helper = await HelperProcess.start(entries, spec.detach, ctx.heldFds);
-    releaseHeldFds(ctx.heldFds);
     ctx.onRollback(PLUGIN_NAME, async () => {
       const pid = record.pid;
       const start = record.pidStartTime;
@@ -166,17 +165,6 @@ export class NamespacesRuntime implements Runtime {
     const helper = this.helpers.get(id);
     if (!helper) throw new MydockerError(`The container ${id} was not spawned by this process.`);
     return helper;
-  }
-}
-
-/** The monitor has its own copies now; emptying the list tells their owner there is nothing left to close. */
-function releaseHeldFds(fds: number[]): void {
-  for (const fd of fds.splice(0)) {
-    try {
-      closeSync(fd);
-    } catch {
-      /* already closed by its owner */
-    }
   }
 }
 
