@@ -36,12 +36,8 @@ export class StateStorePlugin implements Plugin {
     hooks.create.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
     hooks.started.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
     // The first half of a removal writes nothing: the record is deleted next, and the disk may be full.
-    // A plain stop on a full disk keeps the old state on disk: a dead pid already reads as stopped.
     hooks.stopped.tapPromise({ name: NAME, stage: Stage.RECORD }, async (ctx) => {
-      if (ctx.removing) return;
-      await save(ctx).catch((err: NodeJS.ErrnoException) => {
-        if (err?.code !== 'ENOSPC' && err?.code !== 'EDQUOT') throw err;
-      });
+      if (!ctx.removing) await save(ctx);
     });
 
     hooks.preRemove.tapPromise(NAME, async (ctx) => runningRefusal(ctx.record));
