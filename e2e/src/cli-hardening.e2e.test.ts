@@ -264,7 +264,7 @@ describe('errors on a full and on a read-only disk', () => {
       const r = await sandbox.run(['commit', 'big', 'big-snapshot']);
       expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 125, stdout: '' });
       expectOneSentence(r);
-      expect(r.stderr).toMatch(new RegExp(`^Error: no space left on ${sandbox.root}( \\(writing [^)]+\\))?: free space and retry\\.\\n$`));
+      expect(r.stderr).toMatch(new RegExp(`^Error: No space left on ${sandbox.root}( \\(writing [^)]+\\))?: free space and retry\\.\\n$`));
     } finally {
       // A container left running would hold the file system busy for the tests after this one.
       await sandbox.run(['rm', '-f', 'big']);
@@ -278,7 +278,7 @@ describe('errors on a full and on a read-only disk', () => {
     expect(r.code).toBe(125);
     expectOneSentence(r);
     // Whether or not the failed call named a file, the full file system is named (not "the device").
-    expect(r.stderr).toMatch(new RegExp(`^Error: no space left on ${sandbox.root}( \\(writing [^)]+\\))?: free space and retry\\.\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^Error: No space left on ${sandbox.root}( \\(writing [^)]+\\))?: free space and retry\\.\\n$`));
     rmSync(join(sandbox.root, 'filler'));
   });
 

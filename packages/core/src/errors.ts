@@ -182,7 +182,7 @@ export function describeError(err: unknown, options: DescribeOptions = {}): Desc
     const fullRoot = path ? undefined : options.roots?.find(options.isFull ?? isFullFromStatfs);
     const fullMount = fullRoot ? escapeControl(mountOf(fullRoot) ?? fullRoot) : undefined;
     const on = fullMount ?? (!path ? 'the device' : mount && mount !== path ? `${mount} (writing ${path})` : path);
-    return sentence(`no space left on ${on}: free space and retry.`);
+    return sentence(`No space left on ${on}: free space and retry.`);
   }
   if (mydocker) return sentence(text);
   if (matches('EROFS')) return sentence(`read-only file system at ${where() ?? 'the target'}: remount it read-write, or point --root/--run-root at a writable file system.`);

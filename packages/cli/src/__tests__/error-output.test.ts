@@ -12,7 +12,7 @@ describe('writeError', () => {
   it('prints one line with one "Error: " for mydocker errors and errnos', () => {
     expect(capture(new UsageError('Error: No such container: x.'))).toEqual({ text: 'Error: No such container: x.\n', code: 125 });
     const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    expect(capture(enospc)).toEqual({ text: 'Error: no space left on the device: free space and retry.\n', code: 125 });
+    expect(capture(enospc)).toEqual({ text: 'Error: No space left on the device: free space and retry.\n', code: 125 });
   });
 
   it('names a bug as internal and keeps its stack trace for MYDOCKER_DEBUG=1', () => {

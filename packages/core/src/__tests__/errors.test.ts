@@ -46,28 +46,28 @@ describe('describeError', () => {
   it('turns ENOSPC from Node, from a tool and from a wrapped cause into one sentence, exit 125', () => {
     const node = errno('ENOSPC', "ENOSPC: no space left on device, write '/mnt/small/root/x'", { syscall: 'write', path: '/mnt/small/root/x' });
     expect(describeError(node, { mountOf: () => '/mnt/small' })).toEqual({
-      message: 'no space left on /mnt/small (writing /mnt/small/root/x): free space and retry.',
+      message: 'No space left on /mnt/small (writing /mnt/small/root/x): free space and retry.',
       exitCode: 125,
       internal: false,
     });
     // aufs-storage's exec wraps cp's stderr; the exit status, not an errno, is its code.
     const tool = Object.assign(new Error("cp -a /a /b: cp: error writing '/b/f': No space left on device"), { code: 1 });
-    expect(describeError(tool, noMounts).message).toBe('no space left on /b/f: free space and retry.');
+    expect(describeError(tool, noMounts).message).toBe('No space left on /b/f: free space and retry.');
     const cause = new MydockerError('Cannot create the layer.');
     (cause as Error & { cause?: unknown }).cause = errno('ENOSPC', 'ENOSPC: no space left on device, write');
-    expect(describeError(cause, noMounts).message).toBe('no space left on the device: free space and retry.');
-    expect(describeError(errno('EDQUOT', 'EDQUOT: disk quota exceeded, write'), noMounts).message).toBe('no space left on the device: free space and retry.');
+    expect(describeError(cause, noMounts).message).toBe('No space left on the device: free space and retry.');
+    expect(describeError(errno('EDQUOT', 'EDQUOT: disk quota exceeded, write'), noMounts).message).toBe('No space left on the device: free space and retry.');
   });
 
   it('names the full root when the ENOSPC names no path', () => {
     const write = errno('ENOSPC', 'ENOSPC: no space left on device, write', { syscall: 'write' });
     const options = { roots: ['/var/lib/mydocker', '/run/mydocker'], isFull: (p: string) => p === '/run/mydocker', mountOf: () => '/run' };
-    expect(describeError(write, options).message).toBe('no space left on /run: free space and retry.');
-    expect(describeError(write, { ...options, isFull: () => false }).message).toBe('no space left on the device: free space and retry.');
+    expect(describeError(write, options).message).toBe('No space left on /run: free space and retry.');
+    expect(describeError(write, { ...options, isFull: () => false }).message).toBe('No space left on the device: free space and retry.');
   });
 
   it('says the mount point once when the full path is the mount itself', () => {
-    expect(describeError(errno('ENOSPC', 'ENOSPC', { path: '/mnt/small' }), { mountOf: () => '/mnt/small' }).message).toBe('no space left on /mnt/small: free space and retry.');
+    expect(describeError(errno('ENOSPC', 'ENOSPC', { path: '/mnt/small' }), { mountOf: () => '/mnt/small' }).message).toBe('No space left on /mnt/small: free space and retry.');
   });
 
   it('turns EROFS, EACCES and EPERM into one sentence naming the path', () => {
