@@ -1,4 +1,4 @@
-import { formatTable, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { describeError, formatTable, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
 import type { NetworkLifecycle } from './lifecycle';
 import type { IpamState, NetworkConfig } from './model';
 import type { DamagedNetwork } from './store';
@@ -112,7 +112,7 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
               out(`${(await removeNetwork(l.env, name)).name}\n`);
             } catch (err) {
               if (args.length === 1) throw err;
-              ctx.stderr.write(`Error: ${(err as Error).message}\n`);
+              ctx.stderr.write(`Error: ${describeError(err).message}\n`);
               code = 125;
             }
           }

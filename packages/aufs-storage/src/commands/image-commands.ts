@@ -1,4 +1,4 @@
-import { ConflictError, formatTable, isMydockerError, NotFoundError, UsageError, type CommandContext, type ContainerRecord } from '@mydocker/core';
+import { ConflictError, describeError, formatTable, isMydockerError, NotFoundError, UsageError, type CommandContext, type ContainerRecord } from '@mydocker/core';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -67,7 +67,7 @@ export async function removeImages(args: Args, ctx: CommandContext): Promise<num
       });
     } catch (err) {
       if (!(err instanceof NotFoundError || err instanceof ConflictError || err instanceof UsageError)) throw err;
-      ctx.stderr.write(`Error: ${err.message}\n`);
+      ctx.stderr.write(`Error: ${describeError(err).message}\n`);
       code = 1;
     }
   }

@@ -1,4 +1,4 @@
-import { assertValidName, ConflictError, formatTable, NotFoundError, UsageError, type CommandContext } from '@mydocker/core';
+import { assertValidName, ConflictError, describeError, formatTable, NotFoundError, UsageError, type CommandContext } from '@mydocker/core';
 import { storageFor, type StorageExt } from '../storage';
 
 type Args = Record<string, any>;
@@ -46,7 +46,7 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
           ctx.stdout.write(`${name}\n`);
         } catch (err) {
           if (!(err instanceof NotFoundError || err instanceof ConflictError)) throw err;
-          ctx.stderr.write(`Error: ${err.message}\n`);
+          ctx.stderr.write(`Error: ${describeError(err).message}\n`);
           code = 1;
         }
       }
