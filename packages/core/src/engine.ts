@@ -264,7 +264,7 @@ export class Engine {
     const store = this.bus.need('stateStore');
     const runtime = this.bus.need('runtime');
     const found = await store.get(ref);
-    return store.withLock(found.id, async () => {
+    const removed = await store.withLock(found.id, async () => {
       const record = await store.find(found.id);
       if (!record) return found; // removed by another command meanwhile: what was asked is done
       const ctx = new ContainerContext(this.bus.config, record);
@@ -290,6 +290,11 @@ export class Engine {
       if (damaged) this.reportDamagedRemoval(record, ctx.cleaned);
       return record;
     });
+    // The monitor of a killed container still runs its clean-up command, which waits for the lock we held:
+    // once it has seen the record gone and exited, nothing of the container is left (its held ports too).
+    // (Not when this process is that clean-up command, removing a --rm container: its monitor waits for us.)
+    if (removed.monitorPid && removed.monitorPid !== process.ppid) await runtime.waitMonitor(removed, 10_000);
+    return removed;
   }
 
   private reportDamagedRemoval(record: ContainerRecord, cleaned: string[]): void {
