@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { get } from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -147,4 +148,16 @@ export function runProcess(file: string, args: string[], spawnOptions: SpawnOpti
 export function host(cmd: string, args: string[]): Result {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** GET over the loopback with Node (the host's static busybox wget crashes resolving names); '' on any failure. */
+export function httpGet(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = get(url, { timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(''));
+  });
 }

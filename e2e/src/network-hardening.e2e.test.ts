@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { host, Sandbox, waitFor } from './harness';
+import { host, httpGet, Sandbox, waitFor } from './harness';
 
 /**
  * Issue 12 (networking) and issue 13 (damaged network files, interrupted `network create`, damaged
@@ -21,16 +20,6 @@ function freeSubnets(count: number): string[] {
   return out;
 }
 
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve) => {
-    const req = get(url, { timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(''));
-  });
-}
 
 /** A host service on 127.0.0.1 that answers every connection with `reply`. */
 function loopbackServer(port: number, reply: string, hostIp = '127.0.0.1'): Promise<Server> {

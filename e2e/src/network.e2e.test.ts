@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { get } from 'node:http';
-import { host, Sandbox, waitFor } from './harness';
+import { host, httpGet, Sandbox, waitFor } from './harness';
 
 /** A 10.231.x.0/24 (or smaller) that no host route touches, so these tests never shadow one. */
 function freeSubnets(count: number, prefix = 24): string[] {
@@ -12,17 +11,6 @@ function freeSubnets(count: number, prefix = 24): string[] {
   return out;
 }
 
-/** GET over the loopback with Node (the host's static busybox wget crashes resolving names). */
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve) => {
-    const req = get(url, { timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(''));
-  });
-}
 
 const iptablesSave = () => host('iptables-save', []).stdout;
 const linkExists = (name: string) => host('ip', ['link', 'show', 'dev', name]).code === 0;

@@ -13,8 +13,8 @@ export class DamagedFileError extends MydockerError {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
-/** Why `text` is not a usable network record for `name`, or undefined when it is. */
-export function networkProblem(text: string, name: string): string | undefined {
+/** The JSON object in `text`, or why there is none. */
+function parseObject(text: string, notObject: string): Record<string, unknown> | string {
   if (text.trim() === '') return 'it is empty';
   let v: unknown;
   try {
@@ -22,8 +22,14 @@ export function networkProblem(text: string, name: string): string | undefined {
   } catch {
     return 'it is not valid JSON';
   }
-  if (!isObject(v)) return 'it holds no network record';
-  const n = v as Partial<Record<keyof NetworkConfig, unknown>>;
+  return isObject(v) ? v : notObject;
+}
+
+/** Why `text` is not a usable network record for `name`, or undefined when it is. */
+export function networkProblem(text: string, name: string): string | undefined {
+  const parsed = parseObject(text, 'it holds no network record');
+  if (typeof parsed === 'string') return parsed;
+  const n = parsed as Partial<Record<keyof NetworkConfig, unknown>>;
   if (n.name !== name) return `its name is ${JSON.stringify(n.name)}, not "${name}"`;
   if (!isString(n.id) || !/^[0-9a-f]{64}$/.test(n.id)) return 'its id is missing or malformed';
   if (n.driver !== 'bridge') return 'its driver is not "bridge"';
@@ -37,15 +43,9 @@ export function networkProblem(text: string, name: string): string | undefined {
 
 /** Why `v` (parsed JSON) is not a usable IPAM state, or undefined when it is. */
 export function ipamProblem(text: string): string | undefined {
-  if (text.trim() === '') return 'it is empty';
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return 'it is not valid JSON';
-  }
-  if (!isObject(v)) return 'it holds no address table';
-  const s = v as Partial<Record<keyof IpamState, unknown>>;
+  const parsed = parseObject(text, 'it holds no address table');
+  if (typeof parsed === 'string') return parsed;
+  const s = parsed as Partial<Record<keyof IpamState, unknown>>;
   if (s.allocations !== undefined) {
     if (!isObject(s.allocations)) return 'its allocations have the wrong type';
     for (const held of Object.values(s.allocations)) {
