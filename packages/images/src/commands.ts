@@ -1,0 +1,51 @@
+import { type CommandContext, type CommandSpec } from '@mydocker/core';
+
+type Args = Record<string, any>;
+
+// Handlers require their implementation on first use: every CLI invocation builds this list.
+const pullImpl = () => require('./pull') as typeof import('./pull');
+
+function parsePlatform(text: string): import('./platform').Platform {
+  const { UsageError } = require('@mydocker/core') as typeof import('@mydocker/core');
+  const parts = text.split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_]+$/.test(p))) {
+    throw new UsageError(`Invalid platform "${text}": use OS/ARCH[/VARIANT], such as linux/amd64.`);
+  }
+  return { os: parts[0], architecture: parts[1], ...(parts[2] ? { variant: parts[2] } : {}) };
+}
+
+export const pullCommand: CommandSpec = {
+  command: 'pull <reference>',
+  describe: 'Download an image from a registry',
+  builder: (y) =>
+    y
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'Print only the image reference' })
+      .option('platform', { type: 'string', describe: 'OS/ARCH[/VARIANT] to pull from a multi-platform image' }),
+  run: async (args: Args, ctx: CommandContext) => {
+    await pullImpl().pull(ctx.bus.need('images', 'Pulling an image'), ctx.config, String(args.reference), {
+      quiet: !!args.quiet,
+      platform: args.platform ? parsePlatform(String(args.platform)) : undefined,
+      out: ctx.stdout,
+    });
+    return 0;
+  },
+};
+
+export const tagCommand: CommandSpec = {
+  command: 'tag <source> <target>',
+  describe: 'Give an image another name (SOURCE to TARGET)',
+  run: async (args: Args, ctx: CommandContext) => {
+    const { UsageError } = require('@mydocker/core') as typeof import('@mydocker/core');
+    const { parseReference, storeName } = require('./reference') as typeof import('./reference');
+    const images = ctx.bus.need('images', 'Tagging an image');
+    if (!images.tag) throw new UsageError('The installed image store cannot tag images: update @mydocker/aufs-storage.');
+    const target = parseReference(String(args.target));
+    if (target.digest) throw new UsageError(`Cannot tag with a digest ("${String(args.target)}"): a tag names an image, a digest is its content.`);
+    await images.tag(String(args.source), storeName({ ...target, tag: target.tag ?? 'latest' })!);
+    return 0;
+  },
+};
+
+export function imageCommands(): CommandSpec[] {
+  return [pullCommand, tagCommand];
+}
