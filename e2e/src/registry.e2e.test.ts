@@ -1,0 +1,282 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as netServer } from 'node:net';
+import { join } from 'node:path';
+import { Header } from 'tar';
+import { Sandbox, waitFor } from './harness';
+
+/**
+ * Pull against a real registry (Debian's docker-registry, distribution 2.8) on 127.0.0.1, filled by an
+ * independent client (skopeo) from images mydocker saved; and the faults a registry can throw at a pull,
+ * served by a tiny HTTP server in this process. Nothing here contacts any host but 127.0.0.1.
+ */
+const sandbox = new Sandbox('registry');
+const env = { DOCKER_CONFIG: join(sandbox.dir, 'docker-config') };
+const md = (args: string[]) => sandbox.run(args, { env });
+const ok = (args: string[]) => sandbox.ok(args, { env });
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+let registry: ChildProcess | undefined;
+let registryPort = 0;
+let fake: Server | undefined;
+let fakePort = 0;
+let closedPort = 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = netServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function sh(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const skopeo = (...args: string[]) => sh('skopeo', ['--insecure-policy', ...args]);
+
+/** A tar stream of plain files, with node-tar's header encoder. */
+function tar(files: Array<{ path: string; body: string; mode?: number }>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const f of files) {
+    const body = Buffer.from(f.body);
+    const h = Buffer.alloc(512);
+    new Header({ path: f.path, type: 'File', size: body.length, mode: f.mode ?? 0o644, uid: 0, gid: 0, mtime: new Date(1_700_000_000_000) }).encode(h, 0);
+    blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+/** What the store holds: a failed pull must leave all of it as it was. */
+function storeState(): string {
+  const list = (dir: string) => {
+    try {
+      return readdirSync(dir).sort().join(',');
+    } catch {
+      return '';
+    }
+  };
+  return [list(join(sandbox.root, 'images')), list(join(sandbox.root, 'layers')), list(join(sandbox.root, 'tmp'))].join(' | ');
+}
+
+/**
+ * An OCI layout (from `mydocker save`) turned into a two-platform index: the host's image and an
+ * "arm64" one that differs only in its config's architecture.
+ */
+function makeMultiPlatform(layout: string): void {
+  const blob = (digest: string) => join(layout, 'blobs', 'sha256', digest.slice(7));
+  const put = (data: string) => {
+    const digest = `sha256:${sha(data)}`;
+    writeFileSync(blob(digest), data);
+    return { digest, size: Buffer.byteLength(data) };
+  };
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
+  const manifestDesc = index.manifests[0];
+  const manifest = JSON.parse(readFileSync(blob(manifestDesc.digest), 'utf8'));
+  const config = JSON.parse(readFileSync(blob(manifest.config.digest), 'utf8'));
+  const armConfig = put(JSON.stringify({ ...config, architecture: 'arm64', variant: 'v8' }));
+  const armManifest = put(JSON.stringify({ ...manifest, config: { ...manifest.config, ...armConfig } }));
+  const host = process.arch === 'x64' ? 'amd64' : process.arch;
+  const list = put(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...armManifest, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDesc.digest, size: manifestDesc.size, platform: { os: 'linux', architecture: host } },
+      ],
+    }),
+  );
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...list, annotations: { 'org.opencontainers.image.ref.name': 'multi' } }] }),
+  );
+}
+
+/** The fake registry's images: a good uncompressed one, and the broken ones. */
+const appLayer = tar([{ path: 'hello.txt', body: 'hello from an uncompressed layer\n' }]);
+function fakeImage(layer: Buffer, served: Buffer) {
+  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'] }, rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] } });
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: { mediaType: 'application/vnd.docker.container.image.v1+json', digest: `sha256:${sha(config)}`, size: config.length },
+    layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest: `sha256:${sha(layer)}`, size: layer.length }],
+  });
+  return { config, manifest, layer, served };
+}
+
+function startFake(): Promise<void> {
+  // Its own layer: one the store already has from good/app would not be downloaded at all.
+  const badLayer = tar([{ path: 'bad.txt', body: 'these bytes are changed on the wire\n' }]);
+  const corrupt = Buffer.from(badLayer);
+  corrupt[600] ^= 0xff;
+  const images: Record<string, ReturnType<typeof fakeImage>> = {
+    'good/app': fakeImage(appLayer, appLayer),
+    'bad/digest': fakeImage(badLayer, corrupt),
+  };
+  fake = createServer((req, res) => {
+    const url = req.url ?? '';
+    if (url.startsWith('/v2/locked/')) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="fake"' }).end();
+      return;
+    }
+    if (url === '/v2/') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+      return;
+    }
+    if (url === '/v2/old/schema1/manifests/v1') {
+      res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' }).end(JSON.stringify({ schemaVersion: 1, name: 'old/schema1', tag: 'v1', fsLayers: [] }));
+      return;
+    }
+    const m = /^\/v2\/([a-z]+\/[a-z]+)\/(manifests|blobs)\/(.+)$/.exec(url);
+    const image = m && images[m[1]];
+    if (!m || !image) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (m[2] === 'manifests') {
+      res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }).end(image.manifest);
+    } else if (m[3] === `sha256:${sha(image.config)}`) {
+      res.writeHead(200).end(image.config);
+    } else if (m[3] === `sha256:${sha(image.layer)}`) {
+      res.writeHead(200).end(image.served);
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve) => fake!.listen(0, '127.0.0.1', () => resolve()));
+}
+
+beforeAll(async () => {
+  registryPort = await freePort();
+  closedPort = await freePort();
+  const data = join(sandbox.dir, 'registry-data');
+  mkdirSync(data, { recursive: true });
+  const config = join(sandbox.dir, 'registry.yml');
+  writeFileSync(config, ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: 127.0.0.1:${registryPort}`, ''].join('\n'));
+  registry = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const up = await waitFor(
+    () => fetch(`http://127.0.0.1:${registryPort}/v2/`).then((r) => r.status, () => 0),
+    (s) => s === 200,
+    15_000,
+  );
+  if (up !== 200) throw new Error('docker-registry did not start');
+  await startFake();
+  fakePort = (fake!.address() as { port: number }).port;
+
+  // Fixtures: the default busybox image saved by mydocker, put into the registry by skopeo.
+  const archive = join(sandbox.dir, 'busybox.tar');
+  await ok(['save', '-o', archive, 'busybox']);
+  skopeo('copy', '--dest-tls-verify=false', `oci-archive:${archive}`, `docker://127.0.0.1:${registryPort}/test/busybox:oci`);
+  skopeo('copy', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://127.0.0.1:${registryPort}/test/busybox:docker`);
+  const layout = join(sandbox.dir, 'layout');
+  mkdirSync(layout);
+  sh('tar', ['-xf', archive, '-C', layout]);
+  makeMultiPlatform(layout);
+  skopeo('copy', '--all', '--dest-tls-verify=false', `oci:${layout}:multi`, `docker://127.0.0.1:${registryPort}/test/multi:v1`);
+  // A fresh store for the pulls: the busybox the fixtures were made from goes.
+  await ok(['rmi', 'busybox']);
+}, 180_000);
+
+afterAll(async () => {
+  if (registry && registry.exitCode === null) {
+    const exited = new Promise((r) => registry!.once('exit', r));
+    registry.kill('SIGTERM');
+    await exited;
+  }
+  await new Promise((r) => (fake ? fake.close(r) : r(undefined)));
+  expect(await sandbox.destroy()).toEqual([]);
+});
+
+describe('pull from a real registry', () => {
+  it('pulls an OCI image that skopeo pushed, keeps its digests, and runs it', async () => {
+    const ref = `127.0.0.1:${registryPort}/test/busybox:oci`;
+    const out = await ok(['pull', ref]);
+    expect(out).toMatch(/^oci: Pulling from test\/busybox$/m);
+    expect(out).toMatch(/: Pull complete$/m);
+    expect(out.trim().split('\n').pop()).toBe(ref);
+    const remote = JSON.parse(skopeo('inspect', '--tls-verify=false', `docker://${ref}`)) as { Digest: string };
+    expect(out).toContain(`Digest: ${remote.Digest}`);
+    const configDigest = JSON.parse(skopeo('inspect', '--tls-verify=false', '--raw', `docker://${ref}`)).config.digest as string;
+    const [info] = JSON.parse(await ok(['image', 'inspect', ref]));
+    expect(info.Id).toBe(configDigest);
+    expect(info.RepoDigests).toEqual([`127.0.0.1:${registryPort}/test/busybox@${remote.Digest}`]);
+    expect(await ok(['images', '--digests'])).toContain(remote.Digest);
+    expect(await ok(['run', '--rm', ref, 'echo', 'pulled and running'])).toBe('pulled and running\n');
+  });
+
+  it('pulls a Docker schema 2 image by digest; a second pull of shared layers downloads nothing', async () => {
+    const ref = `127.0.0.1:${registryPort}/test/busybox:docker`;
+    const digest = (JSON.parse(skopeo('inspect', '--tls-verify=false', `docker://${ref}`)) as { Digest: string }).Digest;
+    const byDigest = `127.0.0.1:${registryPort}/test/busybox@${digest}`;
+    const out = await ok(['pull', byDigest]);
+    expect(out).toMatch(/: Already exists$/m);
+    expect(out).not.toMatch(/Pulling fs layer/);
+    expect(await ok(['run', '--rm', byDigest, 'echo', 'by digest'])).toBe('by digest\n');
+    expect(await ok(['pull', '-q', ref])).toBe(`${ref}\n`);
+  });
+
+  it('chooses the host platform from an index, or the one --platform names', async () => {
+    const ref = `127.0.0.1:${registryPort}/test/multi:v1`;
+    await ok(['pull', '-q', ref]);
+    const host = process.arch === 'x64' ? 'amd64' : process.arch;
+    expect(JSON.parse(await ok(['image', 'inspect', ref]))[0].architecture).toBe(host);
+    expect(await ok(['run', '--rm', ref, 'echo', 'multi'])).toBe('multi\n');
+    await ok(['pull', '-q', '--platform', 'linux/arm64', ref]);
+    expect(JSON.parse(await ok(['image', 'inspect', ref]))[0].architecture).toBe('arm64');
+    const r = await md(['pull', '--platform', 'linux/s390x', ref]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/^Error: The image .* has no variant for linux\/s390x \(it has linux\/arm64\/v8, linux\/amd64\)\.\n$/);
+  });
+
+  it('run of a missing registry image pulls it first; tag names it again', async () => {
+    const ref = `127.0.0.1:${fakePort}/good/app:v1`;
+    // The fake registry's image is one uncompressed layer with no shell: read back through `image inspect`.
+    const r = await md(['run', '--rm', ref, '/nothing']);
+    expect(r.stderr).toMatch(/^Unable to find image '.*good\/app:v1' locally$/m);
+    expect(r.stderr).toMatch(/Download complete/);
+    expect(r.code).toBe(127);
+    await ok(['tag', ref, 'renamed/app:v2']);
+    const [info] = JSON.parse(await ok(['image', 'inspect', 'renamed/app:v2']));
+    expect(info.RepoTags).toEqual(expect.arrayContaining([ref, 'renamed/app:v2']));
+    const layer = join(sandbox.root, 'layers', info.rootfs.diff_ids[0].slice(7), 'diff', 'hello.txt');
+    expect(readFileSync(layer, 'utf8')).toBe('hello from an uncompressed layer\n');
+  });
+});
+
+describe('a failed pull is one sentence, exit 125, and stores nothing', () => {
+  const cases: Array<[string, () => string, RegExp]> = [
+    ['a blob whose bytes do not match its digest', () => `127.0.0.1:${fakePort}/bad/digest:v1`, /^Error: The registry sent a blob whose bytes do not match its digest sha256:[0-9a-f]{64}: nothing was stored\.\n$/],
+    ['401 without credentials', () => `127.0.0.1:${fakePort}/locked/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ requires authentication for locked\/app: log in with `mydocker login 127\.0\.0\.1:\d+`\.\n$/],
+    ['404 from the real registry', () => `127.0.0.1:${registryPort}/test/missing:v1`, /^Error: The manifest test\/missing:v1 was not found in the registry 127\.0\.0\.1:\d+ \(404\)\.\n$/],
+    ['an unreachable registry', () => `127.0.0.1:${closedPort}/test/busybox:oci`, /^Error: Cannot reach the registry 127\.0\.0\.1:\d+: the connection was refused\.\n$/],
+    ['a schema 1 manifest', () => `127.0.0.1:${fakePort}/old/schema1:v1`, /^Error: The image uses the Docker schema 1 manifest format, which is deprecated and not supported: push it again with a current client\.\n$/],
+    ['an invalid reference', () => `127.0.0.1:${fakePort}/Bad/Name`, /^Error: Invalid reference format ".*": the repository name must be lowercase\.\n$/],
+  ];
+  it.each(cases)('%s', async (_label, ref, message) => {
+    const before = storeState();
+    const r = await md(['pull', ref()]);
+    expect(r.stderr.replace(/^Using default tag: latest\n/, '')).toMatch(message);
+    expect(r.code).toBe(125);
+    expect(storeState()).toBe(before);
+  });
+
+  it('run of an image whose blob is corrupt fails the same way and creates no container', async () => {
+    const before = storeState();
+    const r = await md(['run', '--rm', `127.0.0.1:${fakePort}/bad/digest:v1`, 'true']);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/^Error: The registry sent a blob whose bytes do not match its digest/m);
+    expect(storeState()).toBe(before);
+    expect(await ok(['ps', '-a', '-q'])).toBe('');
+  });
+});
