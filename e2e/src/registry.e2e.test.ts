@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
@@ -18,8 +18,9 @@ const md = (args: string[]) => sandbox.run(args, { env });
 const ok = (args: string[]) => sandbox.ok(args, { env });
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-let registry: ChildProcess | undefined;
+const registries: ChildProcess[] = [];
 let registryPort = 0;
+let authPort = 0;
 let fake: Server | undefined;
 let fakePort = 0;
 let closedPort = 0;
@@ -157,20 +158,40 @@ function startFake(): Promise<void> {
   return new Promise((resolve) => fake!.listen(0, '127.0.0.1', () => resolve()));
 }
 
-beforeAll(async () => {
-  registryPort = await freePort();
-  closedPort = await freePort();
-  const data = join(sandbox.dir, 'registry-data');
+/** A docker-registry on 127.0.0.1 with its storage and config in the sandbox; `htpasswd` turns on Basic auth. */
+async function startRegistry(name: string, htpasswd?: string): Promise<number> {
+  const port = await freePort();
+  const data = join(sandbox.dir, `${name}-data`);
   mkdirSync(data, { recursive: true });
-  const config = join(sandbox.dir, 'registry.yml');
-  writeFileSync(config, ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: 127.0.0.1:${registryPort}`, ''].join('\n'));
-  registry = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const config = join(sandbox.dir, `${name}.yml`);
+  const lines = ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: 127.0.0.1:${port}`];
+  if (htpasswd) {
+    const file = join(sandbox.dir, `${name}.htpasswd`);
+    writeFileSync(file, htpasswd);
+    lines.push('auth:', '  htpasswd:', '    realm: test-realm', `    path: ${file}`);
+  }
+  writeFileSync(config, `${lines.join('\n')}\n`);
+  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  registries.push(child);
   const up = await waitFor(
-    () => fetch(`http://127.0.0.1:${registryPort}/v2/`).then((r) => r.status, () => 0),
-    (s) => s === 200,
+    () => fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status, () => 0),
+    (s) => s === (htpasswd ? 401 : 200),
     15_000,
   );
-  if (up !== 200) throw new Error('docker-registry did not start');
+  if (up !== (htpasswd ? 401 : 200)) throw new Error(`docker-registry (${name}) did not start`);
+  return port;
+}
+
+/** An htpasswd line (bcrypt, as the registry wants), made by the system's crypt(3) through Python. */
+function htpasswdLine(user: string, password: string): string {
+  const hash = sh('python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))', password]).trim();
+  return `${user}:${hash}\n`;
+}
+
+beforeAll(async () => {
+  closedPort = await freePort();
+  registryPort = await startRegistry('registry');
+  authPort = await startRegistry('auth-registry', htpasswdLine('alice', 's3cret'));
   await startFake();
   fakePort = (fake!.address() as { port: number }).port;
 
@@ -184,13 +205,15 @@ beforeAll(async () => {
   sh('tar', ['-xf', archive, '-C', layout]);
   makeMultiPlatform(layout);
   skopeo('copy', '--all', '--dest-tls-verify=false', `oci:${layout}:multi`, `docker://127.0.0.1:${registryPort}/test/multi:v1`);
+  skopeo('copy', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `docker-archive:${archive}`, `docker://127.0.0.1:${authPort}/private/busybox:v1`);
   // A fresh store for the pulls: the busybox the fixtures were made from goes.
   await ok(['rmi', 'busybox']);
 }, 180_000);
 
 afterAll(async () => {
-  if (registry && registry.exitCode === null) {
-    const exited = new Promise((r) => registry!.once('exit', r));
+  for (const registry of registries) {
+    if (registry.exitCode !== null || registry.signalCode !== null) continue;
+    const exited = new Promise((r) => registry.once('exit', r));
     registry.kill('SIGTERM');
     await exited;
   }
@@ -251,6 +274,34 @@ describe('pull from a real registry', () => {
     expect(info.RepoTags).toEqual(expect.arrayContaining([ref, 'renamed/app:v2']));
     const layer = join(sandbox.root, 'layers', info.rootfs.diff_ids[0].slice(7), 'diff', 'hello.txt');
     expect(readFileSync(layer, 'utf8')).toBe('hello from an uncompressed layer\n');
+  });
+});
+
+describe('login and logout against a registry with Basic auth', () => {
+  const file = () => join(env.DOCKER_CONFIG, 'config.json');
+
+  it('refuses a pull without credentials, refuses wrong ones, stores right ones 0600 and pulls with them', async () => {
+    const host = `127.0.0.1:${authPort}`;
+    const ref = `${host}/private/busybox:v1`;
+    const anonymous = await md(['pull', ref]);
+    expect(anonymous.code).toBe(125);
+    expect(anonymous.stderr).toBe(`Error: The registry ${host} requires authentication for private/busybox: log in with \`mydocker login ${host}\`.\n`);
+
+    const wrong = await sandbox.run(['login', '-u', 'alice', '--password-stdin', host], { env, input: 'wrong\n' });
+    expect(wrong.code).toBe(125);
+    expect(wrong.stderr).toBe(`Error: The registry ${host} refused the credentials (401 Unauthorized).\n`);
+    expect(() => statSync(file())).toThrow();
+
+    expect(await sandbox.ok(['login', '-u', 'alice', '--password-stdin', host], { env, input: 's3cret\n' })).toBe('Login Succeeded\n');
+    expect(statSync(file()).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file(), 'utf8')).auths[host].auth).toBe(Buffer.from('alice:s3cret').toString('base64'));
+
+    await ok(['pull', '-q', ref]);
+    expect(await ok(['run', '--rm', ref, 'echo', 'private'])).toBe('private\n');
+
+    expect(await ok(['logout', host])).toBe(`Removing login credentials for ${host}\n`);
+    expect(JSON.parse(readFileSync(file(), 'utf8')).auths).toEqual({});
+    expect(await ok(['logout', host])).toBe(`Not logged in to ${host}\n`);
   });
 });
 

@@ -46,6 +46,25 @@ export const tagCommand: CommandSpec = {
   },
 };
 
+const loginImpl = () => require('./login') as typeof import('./login');
+
+export const loginCommand: CommandSpec = {
+  command: 'login [server]',
+  describe: 'Log in to a registry (credentials kept in $DOCKER_CONFIG/config.json, mode 0600)',
+  builder: (y) =>
+    y
+      .option('username', { alias: 'u', type: 'string', describe: 'User name' })
+      .option('password', { alias: 'p', type: 'string', describe: 'Password (prefer --password-stdin)' })
+      .option('password-stdin', { type: 'boolean', describe: 'Read the password from stdin' }),
+  run: (args: Args, ctx: CommandContext) => loginImpl().login(args, ctx),
+};
+
+export const logoutCommand: CommandSpec = {
+  command: 'logout [server]',
+  describe: 'Log out from a registry',
+  run: (args: Args, ctx: CommandContext) => loginImpl().logout(args, ctx),
+};
+
 export function imageCommands(): CommandSpec[] {
-  return [pullCommand, tagCommand];
+  return [pullCommand, tagCommand, loginCommand, logoutCommand];
 }

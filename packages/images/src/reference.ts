@@ -58,6 +58,13 @@ function splitDomain(name: string): { domain: string; path: string } {
   return { domain, path };
 }
 
+/** A registry as `login`/`logout` take it: `host[:port]`, or a URL of one; Docker Hub by any of its names. */
+export function parseRegistryHost(input: string): string {
+  const host = input.trim().replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  if (!new RegExp(`^${DOMAIN}$`).test(host)) throw new UsageError(`Invalid registry "${printable(input)}": give HOST or HOST:PORT.`);
+  return ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(host.toLowerCase()) ? DOCKER_HUB : host;
+}
+
 /** Parses a user's reference (`busybox`, `host:5000/ns/app:1.0`, `app@sha256:…`); one sentence when invalid. */
 export function parseReference(input: string): Reference {
   const ref = input.trim();

@@ -115,11 +115,15 @@ export class RegistryClient {
       await res.body?.cancel();
       throw new RegistryError(
         this.options.credentials
-          ? `The registry ${printable(this.host)} refused the credentials for ${printable(this.ref.path)} (401 Unauthorized).`
-          : `The registry ${printable(this.host)} requires authentication for ${printable(this.ref.path)}: log in with \`mydocker login ${printable(this.host)}\`.`,
+          ? `The registry ${printable(this.host)} refused the credentials${this.forWhat()} (401 Unauthorized).`
+          : `The registry ${printable(this.host)} requires authentication${this.forWhat()}: log in with \`mydocker login ${printable(this.host)}\`.`,
       );
     }
     return res;
+  }
+
+  private forWhat(): string {
+    return this.ref.path ? ` for ${printable(this.ref.path)}` : '';
   }
 
   private basic(): string | undefined {
@@ -134,7 +138,8 @@ export class RegistryClient {
       const basic = this.basic();
       if (basic) return basic;
     }
-    throw new RegistryError(`The registry ${printable(this.host)} requires authentication for ${printable(this.ref.path)}: log in with \`mydocker login ${printable(this.host)}\`.`);
+    if (this.options.credentials) throw new RegistryError(`The registry ${printable(this.host)} asks for an authentication scheme this client does not speak.`);
+    throw new RegistryError(`The registry ${printable(this.host)} requires authentication${this.forWhat()}: log in with \`mydocker login ${printable(this.host)}\`.`);
   }
 
   private async token(challenge: Challenge, scope: string): Promise<string> {
@@ -147,7 +152,7 @@ export class RegistryClient {
       throw new RegistryError(`The registry ${printable(this.host)} names an unusable token service ${JSON.stringify(printable(realm ?? ''))}.`);
     }
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-    url.searchParams.set('scope', scope);
+    if (scope) url.searchParams.set('scope', scope);
     const basic = this.basic();
     let res: Response;
     try {
@@ -159,7 +164,7 @@ export class RegistryClient {
       await res.body?.cancel();
       throw new RegistryError(
         res.status === 401 || res.status === 403
-          ? `The registry ${printable(this.host)} refused ${basic ? 'the credentials' : 'anonymous access'} for ${printable(this.ref.path)} (${res.status}).`
+          ? `The registry ${printable(this.host)} refused ${basic ? 'the credentials' : 'anonymous access'}${this.forWhat()} (${res.status}).`
           : `The token service of ${printable(this.host)} answered ${res.status} ${printable(res.statusText)}.`,
       );
     }
@@ -170,8 +175,8 @@ export class RegistryClient {
   }
 
   /** `GET /v2/`: that this is a registry and that we may talk to it. */
-  async ping(): Promise<void> {
-    const res = await this.request('/v2/', {}, `repository:${this.ref.path}:pull`);
+  async ping(scope = `repository:${this.ref.path}:pull`): Promise<void> {
+    const res = await this.request('/v2/', {}, scope);
     await res.body?.cancel();
     if (!res.ok) throw new RegistryError(`${printable(this.host)} is not a registry: GET /v2/ answered ${res.status} ${printable(res.statusText)}.`);
   }
