@@ -277,6 +277,43 @@ describe('pull from a real registry', () => {
   });
 });
 
+describe('push', () => {
+  it('pushes an image that skopeo then reads back digest for digest; pulled back, it runs', async () => {
+    const ref = `127.0.0.1:${registryPort}/pushed/busybox:v1`;
+    await ok(['tag', 'busybox', ref]);
+    const [local] = JSON.parse(await ok(['image', 'inspect', ref]));
+    const out = await ok(['push', ref]);
+    expect(out).toMatch(new RegExp(`^The push refers to repository \\[127\\.0\\.0\\.1:${registryPort}/pushed/busybox\\]$`, 'm'));
+    expect(out).toMatch(/: Pushed$/m);
+    const digest = /^v1: digest: (sha256:[0-9a-f]{64}) size: \d+$/m.exec(out)?.[1];
+    const remote = JSON.parse(skopeo('inspect', '--tls-verify=false', `docker://${ref}`)) as { Digest: string };
+    expect(remote.Digest).toBe(digest);
+    // The layer packed again is the same tar, so the config (and the image id) is the local one.
+    const raw = JSON.parse(skopeo('inspect', '--tls-verify=false', '--raw', `docker://${ref}`));
+    expect(raw.config.digest).toBe(local.Id);
+    // skopeo verifies every blob against its digest as it copies.
+    skopeo('copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${join(sandbox.dir, 'pushed-layout')}:v1`);
+    // A second push finds every blob there and uploads nothing.
+    expect(await ok(['push', ref])).not.toMatch(/Pushed/);
+
+    await ok(['rmi', ref]);
+    expect((await md(['image', 'inspect', ref])).code).not.toBe(0);
+    await ok(['pull', '-q', ref]);
+    expect(await ok(['run', '--rm', ref, 'echo', 'round trip'])).toBe('round trip\n');
+  });
+
+  it('a push the registry refuses is one sentence, exit 125', async () => {
+    const host = `127.0.0.1:${authPort}`;
+    await ok(['tag', 'busybox', `${host}/mine/busybox:v1`]);
+    const r = await md(['push', `${host}/mine/busybox:v1`]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toBe(`Error: The registry ${host} requires authentication for mine/busybox: log in with \`mydocker login ${host}\`.\n`);
+    const missing = await md(['push', `${host}/mine/nothing:v1`]);
+    expect(missing.code).toBe(125);
+    expect(missing.stderr).toMatch(/^Error: No such image: .*mine\/nothing:v1\.\n$/);
+  });
+});
+
 describe('login and logout against a registry with Basic auth', () => {
   const file = () => join(env.DOCKER_CONFIG, 'config.json');
 
@@ -298,6 +335,8 @@ describe('login and logout against a registry with Basic auth', () => {
 
     await ok(['pull', '-q', ref]);
     expect(await ok(['run', '--rm', ref, 'echo', 'private'])).toBe('private\n');
+    await ok(['tag', ref, `${host}/private/again:v2`]);
+    expect(await ok(['push', '-q', `${host}/private/again:v2`])).toBe(`${host}/private/again:v2\n`);
 
     expect(await ok(['logout', host])).toBe(`Removing login credentials for ${host}\n`);
     expect(JSON.parse(readFileSync(file(), 'utf8')).auths).toEqual({});

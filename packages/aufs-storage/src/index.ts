@@ -25,6 +25,7 @@ export default class StoragePlugin implements Plugin {
       addFetched: (image) => images().addFetched(image),
       hasLayer: (diffId) => images().hasLayer(diffId),
       tag: (source, target) => images().tag(source, target),
+      exportImage: (ref) => images().exportImage(ref),
     });
     const { hooks } = bus;
     hooks.validate.tapPromise(NAME, (ctx) => lifecycle().validate(bus, ctx));

@@ -58,6 +58,12 @@ export interface ImageStore {
   addFetched?(image: FetchedImage): Promise<string>;
   /** Whether a layer (by diff id, `sha256:…`) is already stored, so a pull can skip its download. */
   hasLayer?(diffId: string): Promise<boolean>;
+  /**
+   * An image's config bytes and its layers as uncompressed layer tars (lowest first), for `push`.
+   * NotFoundError if unknown. A layer tar is packed from the stored files, so its digest may differ
+   * from the config's diff id; the caller then writes a config that follows the tars.
+   */
+  exportImage?(ref: string): Promise<{ id: string; config: Buffer; layers: Array<() => NodeJS.ReadableStream> }>;
   /** Points the name `target` at the image `source` names (Docker's `tag`); NotFoundError if unknown. */
   tag?(source: string, target: string): Promise<void>;
 }

@@ -65,6 +65,17 @@ export const logoutCommand: CommandSpec = {
   run: (args: Args, ctx: CommandContext) => loginImpl().logout(args, ctx),
 };
 
+export const pushCommand: CommandSpec = {
+  command: 'push <reference>',
+  describe: 'Upload an image to a registry',
+  builder: (y) => y.option('quiet', { alias: 'q', type: 'boolean', describe: 'Print only the image reference' }),
+  run: async (args: Args, ctx: CommandContext) => {
+    const { push } = require('./push') as typeof import('./push');
+    await push(ctx.bus.need('images', 'Pushing an image'), ctx.config, String(args.reference), ctx.stdout, !!args.quiet);
+    return 0;
+  },
+};
+
 export function imageCommands(): CommandSpec[] {
-  return [pullCommand, tagCommand, loginCommand, logoutCommand];
+  return [pullCommand, pushCommand, tagCommand, loginCommand, logoutCommand];
 }

@@ -35,6 +35,9 @@ export const MEDIA = {
 
 const ACCEPT = [MEDIA.ociIndex, MEDIA.ociManifest, MEDIA.dockerList, MEDIA.dockerManifest].join(', ');
 
+/** What fetch takes as a body (the DOM's BodyInit, which this project's lib does not name). */
+export type RequestBody = NonNullable<RequestInit['body']>;
+
 /** The registry failed us: one sentence for the user, exit 125. */
 export class RegistryError extends UsageError {}
 
@@ -80,6 +83,8 @@ export interface FetchedManifest {
 export class RegistryClient {
   readonly base: string;
   private authorization?: string;
+  /** The token scope asked for: pull, or pull and push for `push`. */
+  scope: string;
   private readonly fetch: typeof fetch;
 
   constructor(
@@ -88,6 +93,7 @@ export class RegistryClient {
   ) {
     this.base = `${schemeFor(ref.domain, options.insecure)}://${registryHost(ref.domain)}`;
     this.fetch = options.fetch ?? fetch;
+    this.scope = `repository:${ref.path}:pull`;
   }
 
   get host(): string {
@@ -102,15 +108,24 @@ export class RegistryClient {
     }
   }
 
-  /** A request with auth; one 401 leads to a new token (or Basic) and a retry. */
-  async request(path: string, init: RequestInit = {}, scope = `repository:${this.ref.path}:pull`): Promise<Response> {
-    const url = `${this.base}${path}`;
-    const headers = (extra?: string): Record<string, string> => ({ ...(init.headers as Record<string, string>), ...(extra ? { Authorization: extra } : {}) });
-    let res = await this.send(url, { ...init, headers: headers(this.authorization) });
+  /**
+   * A request with auth; one 401 leads to a new token (or Basic) and a retry. A body that is a stream
+   * is given as a function, so the retry sends it again from the start. `path` may be a full URL (an
+   * upload's Location).
+   */
+  async request(path: string, init: RequestInit & { makeBody?: () => RequestBody } = {}, scope = this.scope): Promise<Response> {
+    const url = /^https?:\/\//.test(path) ? path : `${this.base}${path}`;
+    const { makeBody, ...rest } = init;
+    const build = (auth?: string): RequestInit => ({
+      ...rest,
+      headers: { ...(init.headers as Record<string, string>), ...(auth ? { Authorization: auth } : {}) },
+      ...(makeBody ? { body: makeBody(), duplex: 'half' } : {}),
+    });
+    let res = await this.send(url, build(this.authorization));
     if (res.status !== 401) return res;
     await res.body?.cancel();
     this.authorization = await this.authenticate(parseChallenges(res.headers.get('www-authenticate')), scope);
-    res = await this.send(url, { ...init, headers: headers(this.authorization) });
+    res = await this.send(url, build(this.authorization));
     if (res.status === 401) {
       await res.body?.cancel();
       throw new RegistryError(
@@ -175,7 +190,7 @@ export class RegistryClient {
   }
 
   /** `GET /v2/`: that this is a registry and that we may talk to it. */
-  async ping(scope = `repository:${this.ref.path}:pull`): Promise<void> {
+  async ping(scope = this.scope): Promise<void> {
     const res = await this.request('/v2/', {}, scope);
     await res.body?.cancel();
     if (!res.ok) throw new RegistryError(`${printable(this.host)} is not a registry: GET /v2/ answered ${res.status} ${printable(res.statusText)}.`);
@@ -279,4 +294,58 @@ export class RegistryClient {
 function checkBlob(digest: string, size: number, got: number, hashed: string): void {
   if (got !== size) throw new RegistryError(`The registry sent ${got} bytes for the blob ${digest.slice(0, 19)} of ${size} bytes: nothing was stored.`);
   if (hashed !== digest) throw new RegistryError(`The registry sent a blob whose bytes do not match its digest ${digest}: nothing was stored.`);
+}
+
+/** The push side: blobs checked with HEAD, uploaded whole (POST then PUT), the manifest last. */
+export class PushClient extends RegistryClient {
+  constructor(ref: Reference, options: ClientOptions = {}) {
+    super(ref, options);
+    this.scope = `repository:${ref.path}:pull,push`;
+  }
+
+  async hasBlob(digest: string): Promise<boolean> {
+    const res = await this.request(`/v2/${this.ref.path}/blobs/${digest}`, { method: 'HEAD' });
+    await res.body?.cancel();
+    if (res.status === 200) return true;
+    if (res.status === 404) return false;
+    throw this.pushFailure(res, `checking the blob ${digest.slice(0, 19)}`);
+  }
+
+  /** A monolithic upload: POST opens a session, one PUT with `?digest=` sends the bytes and closes it. */
+  async uploadBlob(digest: string, size: number, makeBody: () => RequestBody): Promise<void> {
+    const start = await this.request(`/v2/${this.ref.path}/blobs/uploads/`, { method: 'POST', headers: { 'Content-Length': '0' } });
+    await start.body?.cancel();
+    if (start.status !== 202) throw this.pushFailure(start, `starting the upload of ${digest.slice(0, 19)}`);
+    const location = start.headers.get('location');
+    if (!location) throw new RegistryError(`The registry ${printable(this.host)} opened an upload without a Location.`);
+    const url = new URL(location, this.base);
+    if (url.origin !== new URL(this.base).origin) throw new RegistryError(`The registry ${printable(this.host)} sent an upload Location on another host (${printable(url.host)}): refused.`);
+    url.searchParams.set('digest', digest);
+    const put = await this.request(url.toString(), {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
+      makeBody,
+    });
+    await put.body?.cancel();
+    if (put.status !== 201) throw this.pushFailure(put, `uploading the blob ${digest.slice(0, 19)}`);
+  }
+
+  async putManifest(tag: string, mediaType: string, body: Buffer): Promise<void> {
+    const res = await this.request(`/v2/${this.ref.path}/manifests/${encodeURIComponent(tag)}`, {
+      method: 'PUT',
+      headers: { 'Content-Type': mediaType },
+      body,
+    });
+    const text = await res.text().catch(() => '');
+    if (res.status !== 201) {
+      const code = /"code"\s*:\s*"([A-Z_]+)"/.exec(text)?.[1];
+      throw new RegistryError(`The registry ${printable(this.host)} refused the manifest (${res.status}${code ? ` ${code}` : ''}).`);
+    }
+  }
+
+  private pushFailure(res: Response, what: string): RegistryError {
+    if (res.status === 403) return new RegistryError(`The registry ${printable(this.host)} denied pushing to ${printable(this.ref.path)} (403 Forbidden).`);
+    if (res.status === 404 || res.status === 405) return new RegistryError(`The registry ${printable(this.host)} does not accept pushes to ${printable(this.ref.path)} (${res.status}).`);
+    return new RegistryError(`The registry ${printable(this.host)} answered ${res.status} ${printable(res.statusText)} when ${what}.`);
+  }
 }

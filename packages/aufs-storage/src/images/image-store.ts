@@ -165,6 +165,17 @@ export class LocalImageStore implements ImageStore {
     }
   }
 
+  async exportImage(ref: string): Promise<{ id: string; config: Buffer; layers: Array<() => NodeJS.ReadableStream> }> {
+    const image = await this.get(ref);
+    const config = await readFile(join(this.dir, image.id, 'config.json'));
+    const { packDirectory } = require('./tar-pack') as typeof import('./tar-pack');
+    const layers = image.config.rootfs.diff_ids.map((d) => {
+      const dir = this.layers.path(d);
+      return () => packDirectory(dir, { layer: true }) as NodeJS.ReadableStream;
+    });
+    return { id: image.id, config, layers };
+  }
+
   /** Docker's `tag SOURCE TARGET`: `target` now names the image `source` names (moved if it named another). */
   async tag(source: string, target: string): Promise<void> {
     const name = checkName(target);
