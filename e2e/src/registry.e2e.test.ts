@@ -24,6 +24,7 @@ let authPort = 0;
 let fake: Server | undefined;
 let fakePort = 0;
 let closedPort = 0;
+const tokenRequests: string[] = [];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -117,6 +118,7 @@ function fakeImage(layer: Buffer, served: Buffer) {
 }
 
 function startFake(): Promise<void> {
+  const tokenLayer = tar([{ path: 'token.txt', body: 'served only with a bearer token\n' }]);
   // Its own layer: one the store already has from good/app would not be downloaded at all.
   const badLayer = tar([{ path: 'bad.txt', body: 'these bytes are changed on the wire\n' }]);
   const corrupt = Buffer.from(badLayer);
@@ -124,9 +126,22 @@ function startFake(): Promise<void> {
   const images: Record<string, ReturnType<typeof fakeImage>> = {
     'good/app': fakeImage(appLayer, appLayer),
     'bad/digest': fakeImage(badLayer, corrupt),
+    'tokened/app': fakeImage(tokenLayer, tokenLayer),
   };
   fake = createServer((req, res) => {
     const url = req.url ?? '';
+    // A token service as Docker Hub's: anonymous tokens for the repository's pull scope only.
+    if (url.startsWith('/token?')) {
+      const q = new URL(url, 'http://x').searchParams;
+      tokenRequests.push(`${q.get('service')} ${q.get('scope')}`);
+      const good = q.get('service') === 'fake' && q.get('scope') === 'repository:tokened/app:pull';
+      res.writeHead(good ? 200 : 403, { 'Content-Type': 'application/json' }).end(good ? JSON.stringify({ token: 'the-token', expires_in: 300 }) : '{}');
+      return;
+    }
+    if (url.startsWith('/v2/tokened/') && req.headers.authorization !== 'Bearer the-token') {
+      res.writeHead(401, { 'WWW-Authenticate': `Bearer realm="http://127.0.0.1:${fakePort}/token",service="fake",scope="repository:tokened/app:pull"` }).end();
+      return;
+    }
     if (url.startsWith('/v2/locked/')) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="fake"' }).end();
       return;
@@ -274,6 +289,17 @@ describe('pull from a real registry', () => {
     expect(info.RepoTags).toEqual(expect.arrayContaining([ref, 'renamed/app:v2']));
     const layer = join(sandbox.root, 'layers', info.rootfs.diff_ids[0].slice(7), 'diff', 'hello.txt');
     expect(readFileSync(layer, 'utf8')).toBe('hello from an uncompressed layer\n');
+  });
+});
+
+describe('Bearer token auth', () => {
+  it('answers the challenge with an anonymous token for the repository scope, asked once', async () => {
+    const ref = `127.0.0.1:${fakePort}/tokened/app:v1`;
+    await ok(['pull', ref]);
+    expect(tokenRequests).toEqual(['fake repository:tokened/app:pull']);
+    const [info] = JSON.parse(await ok(['image', 'inspect', ref]));
+    const file = join(sandbox.root, 'layers', info.rootfs.diff_ids[0].slice(7), 'diff', 'token.txt');
+    expect(readFileSync(file, 'utf8')).toBe('served only with a bearer token\n');
   });
 });
 
