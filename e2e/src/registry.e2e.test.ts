@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
 import { Header } from 'tar';
-import { Sandbox, waitFor } from './harness';
+import { MYDOCKER_BIN, Sandbox, waitFor } from './harness';
 
 /**
  * Pull against a real registry (Debian's docker-registry, distribution 2.8) on 127.0.0.1, filled by an
@@ -104,6 +104,13 @@ function makeMultiPlatform(layout: string): void {
   );
 }
 
+/** A layer of 512 KiB, so that half of it reaches the puller's file before the fault. */
+function bigLayer(name: string): Buffer {
+  let body = '';
+  for (let i = 0; body.length < 512 * 1024; i++) body += `${name} line ${i}\n`;
+  return tar([{ path: `${name}.txt`, body }]);
+}
+
 /** The fake registry's images: a good uncompressed one, and the broken ones. */
 const appLayer = tar([{ path: 'hello.txt', body: 'hello from an uncompressed layer\n' }]);
 function fakeImage(layer: Buffer, served: Buffer) {
@@ -127,6 +134,8 @@ function startFake(): Promise<void> {
     'good/app': fakeImage(appLayer, appLayer),
     'bad/digest': fakeImage(badLayer, corrupt),
     'tokened/app': fakeImage(tokenLayer, tokenLayer),
+    'cut/app': fakeImage(bigLayer('cut'), bigLayer('cut')),
+    'stalled/app': fakeImage(bigLayer('stalled'), bigLayer('stalled')),
   };
   fake = createServer((req, res) => {
     const url = req.url ?? '';
@@ -164,6 +173,14 @@ function startFake(): Promise<void> {
       res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }).end(image.manifest);
     } else if (m[3] === `sha256:${sha(image.config)}`) {
       res.writeHead(200).end(image.config);
+    } else if (m[3] === `sha256:${sha(image.layer)}` && m[1] === 'cut/app') {
+      // The registry goes away mid-blob: half the bytes, then the connection is cut.
+      res.writeHead(200, { 'Content-Length': String(image.served.length) });
+      res.write(image.served.subarray(0, image.served.length >> 1), () => setTimeout(() => res.socket?.destroy(), 200));
+    } else if (m[3] === `sha256:${sha(image.layer)}` && m[1] === 'stalled/app') {
+      // Half the bytes, then nothing: the pull waits until it is killed.
+      res.writeHead(200, { 'Content-Length': String(image.served.length) });
+      res.write(image.served.subarray(0, image.served.length >> 1));
     } else if (m[3] === `sha256:${sha(image.layer)}`) {
       res.writeHead(200).end(image.served);
     } else {
@@ -232,6 +249,7 @@ afterAll(async () => {
     registry.kill('SIGTERM');
     await exited;
   }
+  fake?.closeAllConnections();
   await new Promise((r) => (fake ? fake.close(r) : r(undefined)));
   expect(await sandbox.destroy()).toEqual([]);
 });
@@ -384,6 +402,41 @@ describe('a failed pull is one sentence, exit 125, and stores nothing', () => {
     const r = await md(['pull', ref()]);
     expect(r.stderr.replace(/^Using default tag: latest\n/, '')).toMatch(message);
     expect(r.code).toBe(125);
+    expect(storeState()).toBe(before);
+  });
+
+  it('the registry cut off mid-blob', async () => {
+    const before = storeState();
+    const r = await md(['pull', `127.0.0.1:${fakePort}/cut/app:v1`]);
+    expect(r.stderr).toMatch(/^Error: The download of the blob sha256:[0-9a-f]{12} from 127\.0\.0\.1:\d+ failed: [^\n]+; nothing was stored\.\n$/);
+    expect(r.code).toBe(125);
+    expect(storeState()).toBe(before);
+  });
+
+  it('a pull killed mid-blob leaves only its scratch, which system prune removes once the pull is gone', async () => {
+    const before = storeState();
+    const tmp = join(sandbox.root, 'tmp');
+    const child = spawn(MYDOCKER_BIN, ['pull', `127.0.0.1:${fakePort}/stalled/app:v1`], { env: { ...sandbox.env, ...env }, stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    const partial = () => {
+      for (const d of readdirSync(tmp).filter((n) => n.startsWith('pull-'))) {
+        try {
+          if (statSync(join(tmp, d, 'layer-0')).size > 0) return join(tmp, d);
+        } catch {
+          // not there yet
+        }
+      }
+      return '';
+    };
+    const scratch = await waitFor(() => (existsSync(tmp) ? partial() : ''), (d) => d !== '', 20_000);
+    expect(scratch).not.toBe('');
+    // A running pull keeps its scratch through a prune.
+    await ok(['system', 'prune']);
+    expect(existsSync(scratch)).toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+    expect(await ok(['system', 'prune'])).toMatch(/1 unfinished load or save scratch directory/);
+    expect(existsSync(scratch)).toBe(false);
     expect(storeState()).toBe(before);
   });
 

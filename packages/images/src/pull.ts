@@ -1,8 +1,9 @@
 import { UsageError, type EngineConfig, type ImageStore } from '@mydocker/core';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentialsFor } from './credentials';
+import { scratchName } from './scratch';
 import { isIndex, pickFromIndex, readImageManifest, type Descriptor } from './manifest';
 import { hostPlatform, type Platform } from './platform';
 import { familiarName, fullString, parseReference, storeName, withDefaultTag } from './reference';
@@ -79,7 +80,7 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
     () => true,
     () => false,
   );
-  const dir = join(config.root, 'tmp', `pull-${randomBytes(8).toString('hex')}`);
+  const dir = join(config.root, 'tmp', scratchName('pull-'));
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const files = layers.map((_, i) => join(dir, `layer-${i}`));

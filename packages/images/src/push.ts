@@ -1,5 +1,5 @@
 import { UsageError, type EngineConfig, type ImageStore } from '@mydocker/core';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { credentialsFor } from './credentials';
+import { scratchName } from './scratch';
 import { insecureRegistries } from './pull';
 import { familiarName, parseReference, storeName, withDefaultTag } from './reference';
 import { MEDIA, PushClient, type RequestBody } from './registry-client';
@@ -48,7 +49,7 @@ export async function push(images: ImageStore, config: EngineConfig, input: stri
   const client = new PushClient(ref, { insecure: insecureRegistries(config), credentials: await credentialsFor(ref.domain) });
   say(`The push refers to repository [${ref.domain === 'docker.io' ? 'docker.io/' : ''}${familiarName(ref)}]`);
   await client.ping();
-  const dir = join(config.root, 'tmp', `push-${randomBytes(8).toString('hex')}`);
+  const dir = join(config.root, 'tmp', scratchName('push-'));
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const layers: Blob[] = [];
