@@ -159,6 +159,28 @@ function startFake(): Promise<void> {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
       return;
     }
+    if (url.startsWith('/v2/forbidden/')) {
+      res.writeHead(403, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"DENIED"}]}');
+      return;
+    }
+    if (url.startsWith('/v2/broken/')) {
+      res.writeHead(500, 'Internal Server Error').end();
+      return;
+    }
+    if (url === '/v2/huge/app/manifests/v1') {
+      // Over the 4 MiB cap, and without a Content-Length, so the cap must hold while reading.
+      res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json', 'Transfer-Encoding': 'chunked' });
+      const chunk = Buffer.alloc(1 << 20, 0x20);
+      let sent = 0;
+      const more = () => {
+        while (sent < 6 && res.write(chunk)) sent++;
+        if (sent >= 6) res.end();
+        else res.once('drain', () => (sent++, more()));
+      };
+      res.on('error', () => undefined);
+      more();
+      return;
+    }
     if (url === '/v2/old/schema1/manifests/v1') {
       res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' }).end(JSON.stringify({ schemaVersion: 1, name: 'old/schema1', tag: 'v1', fsLayers: [] }));
       return;
@@ -394,6 +416,9 @@ describe('a failed pull is one sentence, exit 125, and stores nothing', () => {
     ['401 without credentials', () => `127.0.0.1:${fakePort}/locked/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ requires authentication for locked\/app: log in with `mydocker login 127\.0\.0\.1:\d+`\.\n$/],
     ['404 from the real registry', () => `127.0.0.1:${registryPort}/test/missing:v1`, /^Error: The manifest test\/missing:v1 was not found in the registry 127\.0\.0\.1:\d+ \(404\)\.\n$/],
     ['an unreachable registry', () => `127.0.0.1:${closedPort}/test/busybox:oci`, /^Error: Cannot reach the registry 127\.0\.0\.1:\d+: the connection was refused\.\n$/],
+    ['403 from the registry', () => `127.0.0.1:${fakePort}/forbidden/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ denied access to forbidden\/app \(403 Forbidden\)\.\n$/],
+    ['500 from the registry', () => `127.0.0.1:${fakePort}/broken/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ answered 500 Internal Server Error for the manifest broken\/app:v1\.\n$/],
+    ['a manifest over the size cap', () => `127.0.0.1:${fakePort}/huge/app:v1`, /^Error: The registry sent a manifest larger than the limit of 4 MiB: refused\.\n$/],
     ['a schema 1 manifest', () => `127.0.0.1:${fakePort}/old/schema1:v1`, /^Error: The image uses the Docker schema 1 manifest format, which is deprecated and not supported: push it again with a current client\.\n$/],
     ['an invalid reference', () => `127.0.0.1:${fakePort}/Bad/Name`, /^Error: Invalid reference format ".*": the repository name must be lowercase\.\n$/],
   ];

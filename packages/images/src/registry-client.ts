@@ -200,7 +200,7 @@ export class RegistryClient {
     if (res.status === 404) return new RegistryError(`${what} was not found in the registry ${printable(this.host)} (404).`);
     if (res.status === 403) return new RegistryError(`The registry ${printable(this.host)} denied access to ${printable(this.ref.path)} (403 Forbidden).`);
     if (res.status === 429) return new RegistryError(`The registry ${printable(this.host)} is limiting requests (429 Too Many Requests): try again later.`);
-    return new RegistryError(`The registry ${printable(this.host)} answered ${res.status} ${printable(res.statusText)} for ${what}.`);
+    return new RegistryError(`The registry ${printable(this.host)} answered ${res.status} ${printable(res.statusText)} for ${what.charAt(0).toLowerCase()}${what.slice(1)}.`);
   }
 
   /** Reads a body of at most `cap` bytes, refusing a longer one before it is read whole. */
