@@ -25,6 +25,7 @@ let fake: Server | undefined;
 let fakePort = 0;
 let closedPort = 0;
 const tokenRequests: string[] = [];
+let busyHits = 0;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -125,6 +126,12 @@ function fakeImage(layer: Buffer, served: Buffer) {
 }
 
 function startFake(): Promise<void> {
+  // Registry images are untrusted: a layer that writes above its root must be refused whole.
+  const evilLayer = tar([
+    { path: 'fine.txt', body: 'fine\n' },
+    { path: `../../../../../../../..${sandbox.dir}/escaped.txt`, body: 'escaped\n' },
+  ]);
+  const busyLayer = tar([{ path: 'busy.txt', body: 'served after a 429\n' }]);
   const tokenLayer = tar([{ path: 'token.txt', body: 'served only with a bearer token\n' }]);
   // Its own layer: one the store already has from good/app would not be downloaded at all.
   const badLayer = tar([{ path: 'bad.txt', body: 'these bytes are changed on the wire\n' }]);
@@ -135,6 +142,8 @@ function startFake(): Promise<void> {
     'bad/digest': fakeImage(badLayer, corrupt),
     'tokened/app': fakeImage(tokenLayer, tokenLayer),
     'cut/app': fakeImage(bigLayer('cut'), bigLayer('cut')),
+    'evil/app': fakeImage(evilLayer, evilLayer),
+    'busy/app': fakeImage(busyLayer, busyLayer),
     'stalled/app': fakeImage(bigLayer('stalled'), bigLayer('stalled')),
   };
   fake = createServer((req, res) => {
@@ -157,6 +166,11 @@ function startFake(): Promise<void> {
     }
     if (url === '/v2/') {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+      return;
+    }
+    // Too many requests: busy/app once per manifest request in two, always-busy/app always.
+    if (url.startsWith('/v2/always-busy/') || (url === '/v2/busy/app/manifests/v1' && busyHits++ % 2 === 0)) {
+      res.writeHead(429, { 'Retry-After': '1' }).end();
       return;
     }
     if (url.startsWith('/v2/forbidden/')) {
@@ -343,6 +357,16 @@ describe('Bearer token auth', () => {
   });
 });
 
+describe('retries', () => {
+  it('waits out a 429 with Retry-After and goes on', async () => {
+    const ref = `127.0.0.1:${fakePort}/busy/app:v1`;
+    const started = Date.now();
+    await ok(['pull', '-q', ref]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(busyHits).toBe(2);
+  });
+});
+
 describe('push', () => {
   it('pushes an image that skopeo then reads back digest for digest; pulled back, it runs', async () => {
     const ref = `127.0.0.1:${registryPort}/pushed/busybox:v1`;
@@ -420,6 +444,8 @@ describe('a failed pull is one sentence, exit 125, and stores nothing', () => {
     ['500 from the registry', () => `127.0.0.1:${fakePort}/broken/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ answered 500 Internal Server Error for the manifest broken\/app:v1\.\n$/],
     ['a manifest over the size cap', () => `127.0.0.1:${fakePort}/huge/app:v1`, /^Error: The registry sent a manifest larger than the limit of 4 MiB: refused\.\n$/],
     ['a schema 1 manifest', () => `127.0.0.1:${fakePort}/old/schema1:v1`, /^Error: The image uses the Docker schema 1 manifest format, which is deprecated and not supported: push it again with a current client\.\n$/],
+    ['429 that does not end', () => `127.0.0.1:${fakePort}/always-busy/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ is limiting requests \(429 Too Many Requests\): try again later\.\n$/],
+    ['a layer with a ../ path', () => `127.0.0.1:${fakePort}/evil/app:v1`, /^Error: The image's layer 1 cannot be extracted: [^\n]+\.\n$/],
     ['an invalid reference', () => `127.0.0.1:${fakePort}/Bad/Name`, /^Error: Invalid reference format ".*": the repository name must be lowercase\.\n$/],
   ];
   it.each(cases)('%s', async (_label, ref, message) => {
@@ -428,6 +454,7 @@ describe('a failed pull is one sentence, exit 125, and stores nothing', () => {
     expect(r.stderr.replace(/^Using default tag: latest\n/, '')).toMatch(message);
     expect(r.code).toBe(125);
     expect(storeState()).toBe(before);
+    expect(existsSync(join(sandbox.dir, 'escaped.txt'))).toBe(false);
   });
 
   it('the registry cut off mid-blob', async () => {

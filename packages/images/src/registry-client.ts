@@ -69,6 +69,18 @@ function networkReason(err: unknown): string {
   }
 }
 
+const RETRY_STATUS = new Set([429, 502, 503, 504]);
+const RETRIES = 3;
+const MAX_RETRY_WAIT_MS = 10_000;
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 export interface FetchedManifest {
   raw: Buffer;
   digest: string;
@@ -109,6 +121,23 @@ export class RegistryClient {
   }
 
   /**
+   * A GET or HEAD that meets 429 or a 502/503/504 is tried again, up to three times, after the
+   * Retry-After the registry gives (seconds or a date; one over 10 s is not waited for) or a back-off
+   * of 0.5, 1, 2 s. Other methods carry bodies and upload state, so they are not repeated here.
+   */
+  private async sendRetrying(url: string, init: RequestInit): Promise<Response> {
+    const method = (init.method ?? 'GET').toUpperCase();
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.send(url, init);
+      if (!RETRY_STATUS.has(res.status) || attempt >= RETRIES || (method !== 'GET' && method !== 'HEAD')) return res;
+      const wait = retryAfterMs(res.headers.get('retry-after')) ?? 500 * 2 ** attempt;
+      if (wait > MAX_RETRY_WAIT_MS) return res;
+      await res.body?.cancel();
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  /**
    * A request with auth; one 401 leads to a new token (or Basic) and a retry. A body that is a stream
    * is given as a function, so the retry sends it again from the start. `path` may be a full URL (an
    * upload's Location).
@@ -121,11 +150,11 @@ export class RegistryClient {
       headers: { ...(init.headers as Record<string, string>), ...(auth ? { Authorization: auth } : {}) },
       ...(makeBody ? { body: makeBody(), duplex: 'half' } : {}),
     });
-    let res = await this.send(url, build(this.authorization));
+    let res = await this.sendRetrying(url, build(this.authorization));
     if (res.status !== 401) return res;
     await res.body?.cancel();
     this.authorization = await this.authenticate(parseChallenges(res.headers.get('www-authenticate')), scope);
-    res = await this.send(url, build(this.authorization));
+    res = await this.sendRetrying(url, build(this.authorization));
     if (res.status === 401) {
       await res.body?.cancel();
       throw new RegistryError(

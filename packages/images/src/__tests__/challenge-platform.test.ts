@@ -45,3 +45,14 @@ describe('choosePlatform', () => {
     expect(choosePlatform(idx, { os: 'linux', architecture: 'arm', variant: 'v5' })).toBeUndefined();
   });
 });
+
+describe('retryAfterMs', () => {
+  const { retryAfterMs } = require('../registry-client') as typeof import('../registry-client');
+  it('reads seconds and HTTP dates', () => {
+    expect(retryAfterMs('3')).toBe(3000);
+    expect(retryAfterMs('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(10_000);
+    expect(retryAfterMs('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('Wed, 21 Oct 2015 07:28:10 GMT'))).toBe(0);
+    expect(retryAfterMs(null)).toBeUndefined();
+    expect(retryAfterMs('soon')).toBeUndefined();
+  });
+});
