@@ -27,4 +27,6 @@ export { parseReference, familiarName, fullString, storeName, withDefaultTag, ty
 export { parseChallenges, type Challenge } from './challenge';
 export { choosePlatform, hostPlatform, formatPlatform, type Platform } from './platform';
 export { RegistryClient, RegistryError, type Credentials } from './registry-client';
+export { PushClient } from './push-client';
+export { push } from './push';
 export { pull, type PullOptions } from './pull';

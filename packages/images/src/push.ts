@@ -10,7 +10,8 @@ import { credentialsFor } from './credentials';
 import { scratchName } from './scratch';
 import { insecureRegistries } from './pull';
 import { familiarName, parseReference, storeName, withDefaultTag } from './reference';
-import { MEDIA, PushClient, type RequestBody } from './registry-client';
+import { PushClient } from './push-client';
+import { MEDIA, type RequestBody } from './registry-client';
 
 interface Blob {
   digest: string;
