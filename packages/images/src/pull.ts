@@ -1,4 +1,4 @@
-import { UsageError, type EngineConfig, type ImageStore } from '@mydocker/core';
+import { trace, UsageError, type EngineConfig, type ImageStore } from '@mydocker/core';
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -57,6 +57,7 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
   if (given.tag === undefined && given.digest === undefined) say('Using default tag: latest');
   const client = new RegistryClient(ref, { insecure: insecureRegistries(config), credentials: await credentialsFor(ref.domain) });
   await client.ping();
+  trace('pull: ping');
   const top = await client.manifest(ref.digest ?? ref.tag!);
   say(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
   let manifest = top;
@@ -67,6 +68,7 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
   }
   const { config: configDesc, layers } = readImageManifest(manifest);
   const configBytes = await client.blobBytes(configDesc.digest, configDesc.size);
+  trace('pull: manifest and config');
   let diffIds: string[];
   try {
     diffIds = (JSON.parse(configBytes.toString('utf8')) as { rootfs: { diff_ids: string[] } }).rootfs.diff_ids;
@@ -97,6 +99,7 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
       await client.blobToFile(layers[i].digest, layers[i].size, files[i]);
       say(`${short(layers[i])}: Download complete`);
     });
+    trace('pull: layers downloaded');
     const name = storeName(ref);
     const stored = await images.addFetched({
       manifestDigest: top.digest,
@@ -106,6 +109,7 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
       names: name ? [name] : [],
       repository: familiarName(ref),
     });
+    trace('pull: stored');
     for (const i of needed) say(`${short(layers[i])}: Pull complete`);
     say(`Digest: ${top.digest}`);
     say(`Status: ${existed ? 'Image is up to date' : 'Downloaded newer image'} for ${name ?? `${familiarName(ref)}@${top.digest}`}`);
