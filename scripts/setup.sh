@@ -11,7 +11,7 @@ fi
 
 # busybox-static: the default busybox image; gcc + libseccomp-dev: the native helper; iptables, iproute2:
 # bridge networks; util-linux (nsenter, script), procps (ps): e2e tests; runc: the benchmark's baseline.
-APT_PACKAGES=(busybox-static gcc make libc6-dev libseccomp-dev iptables iproute2 util-linux procps attr runc ca-certificates)
+APT_PACKAGES=(busybox-static gcc make libc6-dev libseccomp-dev iptables iproute2 util-linux procps attr runc ca-certificates docker-registry skopeo)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

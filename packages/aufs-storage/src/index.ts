@@ -19,8 +19,13 @@ export default class StoragePlugin implements Plugin {
     bus.registerStorageDriver(overlayRegistration);
     bus.registerStorageDriver(aufsRegistration);
     bus.claim(NAME, 'volumes');
+    const images = () => (require('./storage') as typeof import('./storage')).storageFor(bus).images;
     bus.provide('images', NAME, {
-      resolve: (ref) => (require('./storage') as typeof import('./storage')).storageFor(bus).images.resolve(ref),
+      resolve: (ref) => images().resolve(ref),
+      addFetched: (image) => images().addFetched(image),
+      hasLayer: (diffId) => images().hasLayer(diffId),
+      tag: (source, target) => images().tag(source, target),
+      exportImage: (ref) => images().exportImage(ref),
     });
     const { hooks } = bus;
     hooks.validate.tapPromise(NAME, (ctx) => lifecycle().validate(bus, ctx));

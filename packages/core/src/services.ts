@@ -32,9 +32,40 @@ export interface ResolvedImage {
   layers: string[];
 }
 
+/** An image fetched from a registry, its blobs verified against their digests, ready to be stored. */
+export interface FetchedImage {
+  /** The manifest's digest (`sha256:…`), kept so the image shows it as its repository digest. */
+  manifestDigest: string;
+  /** The manifest's exact bytes. */
+  manifest: Buffer;
+  /** The config's exact bytes: its sha256 is the image id. */
+  config: Buffer;
+  /** Layer tarballs (gzip or plain) as downloaded, lowest first, in the order of the config's diff_ids. */
+  layers: string[];
+  /** Normalized `repository:tag` names to point at it (none for a pull by digest). */
+  names: string[];
+  /** The normalized repository, for `repository@digest`. */
+  repository: string;
+}
+
 export interface ImageStore {
   /** NotFoundError with Docker's wording when the image is unknown. */
   resolve(ref: string): Promise<ResolvedImage>;
+  /**
+   * Stores a fetched image, all or nothing: a layer that does not match its diff id, or any failure,
+   * leaves the store as it was. Layers already stored are not extracted again. Returns the image id.
+   */
+  addFetched?(image: FetchedImage): Promise<string>;
+  /** Whether a layer (by diff id, `sha256:…`) is already stored, so a pull can skip its download. */
+  hasLayer?(diffId: string): Promise<boolean>;
+  /**
+   * An image's config bytes and its layers as uncompressed layer tars (lowest first), for `push`.
+   * NotFoundError if unknown. A layer tar is packed from the stored files, so its digest may differ
+   * from the config's diff id; the caller then writes a config that follows the tars.
+   */
+  exportImage?(ref: string): Promise<{ id: string; config: Buffer; layers: Array<() => NodeJS.ReadableStream> }>;
+  /** Points the name `target` at the image `source` names (Docker's `tag`); NotFoundError if unknown. */
+  tag?(source: string, target: string): Promise<void>;
 }
 
 /**

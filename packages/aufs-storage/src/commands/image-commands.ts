@@ -24,14 +24,15 @@ export async function listImages(args: Args, ctx: CommandContext): Promise<numbe
     const names = img.names.length ? img.names : [undefined];
     for (const n of names) {
       const { repository, tag } = n ? splitReference(n) : { repository: '<none>', tag: '<none>' };
-      rows.push([repository, tag, img.id.slice(0, 12), timeAgo(img.config.created), humanSize(img.size)]);
+      const digest = img.digests.find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1) ?? '<none>';
+      rows.push([repository, tag, ...(args.digests ? [digest] : []), img.id.slice(0, 12), timeAgo(img.config.created), humanSize(img.size)]);
     }
   }
   if (args.quiet) {
-    ctx.stdout.write([...new Set(rows.map((r) => r[2]))].map((id) => `${id}\n`).join(''));
+    ctx.stdout.write([...new Set(rows.map((r) => r[args.digests ? 3 : 2]))].map((id) => `${id}\n`).join(''));
     return 0;
   }
-  ctx.stdout.write(formatTable([['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], ...rows]));
+  ctx.stdout.write(formatTable([['REPOSITORY', 'TAG', ...(args.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'], ...rows]));
   return 0;
 }
 
@@ -194,7 +195,7 @@ export async function imageSubcommand(args: Args, ctx: CommandContext): Promise<
       const out = [];
       for (const ref of rest) {
         const img = await store.get(ref);
-        out.push({ Id: `sha256:${img.id}`, RepoTags: img.names, Size: img.size, ...img.config });
+        out.push({ Id: `sha256:${img.id}`, RepoTags: img.names, RepoDigests: img.digests, Size: img.size, ...img.config });
       }
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;

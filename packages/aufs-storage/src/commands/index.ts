@@ -17,7 +17,8 @@ const lazy =
 export const imagesCommand: CommandSpec = {
   command: 'images [reference]',
   describe: 'List images',
-  builder: (y) => y.option('quiet', { alias: 'q', type: 'boolean', describe: 'Only show image ids' }),
+  builder: (y) =>
+    y.option('quiet', { alias: 'q', type: 'boolean', describe: 'Only show image ids' }).option('digests', { type: 'boolean', describe: 'Show the manifest digests of pulled images' }),
   run: lazy('listImages'),
 };
 

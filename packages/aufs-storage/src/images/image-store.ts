@@ -1,8 +1,10 @@
-import { NotFoundError, truncate, UsageError, withFileLock, type EngineConfig, type ImageStore, type ResolvedImage } from '@mydocker/core';
+import { NotFoundError, truncate, UsageError, withFileLock, type EngineConfig, type FetchedImage, type ImageStore, type ResolvedImage } from '@mydocker/core';
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LayerStore } from './layer-store';
-import { checkConfig, isValidReference, normalizeReference, sha256, toImageConfig, type OciImageConfig } from './oci-config';
+import { checkConfig, isValidReference, normalizeReference, sha256, splitReference, toImageConfig, type OciImageConfig } from './oci-config';
+import { isNoSpace } from '../util/no-space';
 
 export interface StoredImage {
   id: string;
@@ -11,6 +13,8 @@ export interface StoredImage {
   config: OciImageConfig;
   /** Bytes of all its layers. */
   size: number;
+  /** `repository@sha256:…` of the manifests it was pulled by. */
+  digests: string[];
 }
 
 export const DEFAULT_IMAGE = 'busybox:latest';
@@ -62,6 +66,7 @@ export class LocalImageStore implements ImageStore {
     const name = normalizeReference(ref);
     const byName = repos[name];
     if (byName) return this.load(byName, repos);
+    if (ref.includes('@')) return this.findByDigest(ref, repos);
     const hex = ref.replace(/^sha256:/, '');
     if (!/^[0-9a-f]{1,64}$/.test(hex)) return undefined;
     const ids = (await this.ids()).filter((id) => id.startsWith(hex));
@@ -91,7 +96,96 @@ export class LocalImageStore implements ImageStore {
     const config = checkConfig(JSON.parse(text), `image ${id.slice(0, 12)}`);
     let size = 0;
     for (const d of config.rootfs.diff_ids) size += (await this.layers.info(d))?.size ?? 0;
-    return { id, names: Object.keys(repos).filter((n) => repos[n] === id).sort(), config, size };
+    return { id, names: Object.keys(repos).filter((n) => repos[n] === id).sort(), config, size, digests: await this.repoDigests(id) };
+  }
+
+  private async repoDigests(id: string): Promise<string[]> {
+    try {
+      const list = JSON.parse(await readFile(join(this.dir, id, 'repo-digests.json'), 'utf8')) as unknown;
+      return Array.isArray(list) ? list.filter((d): d is string => typeof d === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** `name@sha256:…`: the image pulled by that manifest digest (Docker Hub's implicit prefixes dropped). */
+  private async findByDigest(ref: string, repos: Record<string, string>): Promise<StoredImage | undefined> {
+    const at = ref.lastIndexOf('@');
+    const wanted = `${splitReference(normalizeReference(ref.slice(0, at))).repository}${ref.slice(at)}`;
+    for (const id of await this.ids()) if ((await this.repoDigests(id)).includes(wanted)) return this.load(id, repos);
+    return undefined;
+  }
+
+  async hasLayer(diffId: string): Promise<boolean> {
+    return this.layers.has(diffId);
+  }
+
+  /**
+   * A registry image: its layers (verified blobs) extracted into scratch and checked against the
+   * config's diff ids before anything is placed; the config's bytes are kept (so the id is the
+   * registry's) and the manifest digest is recorded. All or nothing, as `load`.
+   */
+  async addFetched(image: FetchedImage): Promise<string> {
+    const raw = image.config.toString('utf8');
+    if (!Buffer.from(raw, 'utf8').equals(image.config)) throw new UsageError('The image config is not UTF-8 text.');
+    let config: OciImageConfig;
+    try {
+      config = checkConfig(JSON.parse(raw), 'the image config');
+    } catch (err) {
+      throw new UsageError(`The image is damaged: ${String((err as Error).message).replace(/[.\s]+$/, '')}.`);
+    }
+    if (config.rootfs.diff_ids.length !== image.layers.length) {
+      throw new UsageError(`The image is damaged: its manifest lists ${image.layers.length} layers but its config ${config.rootfs.diff_ids.length}.`);
+    }
+    const names = image.names.map(checkName);
+    if (!/^sha256:[0-9a-f]{64}$/.test(image.manifestDigest)) throw new UsageError(`Invalid manifest digest "${truncate(image.manifestDigest)}".`);
+    const repoDigest = `${splitReference(normalizeReference(image.repository)).repository}@${image.manifestDigest}`;
+    const extracted = new Map<string, string>();
+    try {
+      for (const [i, file] of image.layers.entries()) {
+        const want = config.rootfs.diff_ids[i].slice(7);
+        if (extracted.has(want) || (await this.layers.has(want))) continue;
+        const { diff, digest } = await this.layers.extract(createReadStream(file)).catch((err: Error) => {
+          throw isNoSpace(err) ? err : new UsageError(`The image's layer ${i + 1} cannot be extracted: ${String(err.message).split('\n')[0].replace(/^TAR_[A-Z_]+: /, '').replace(/[.\s]+$/, '')}.`);
+        });
+        extracted.set(want, diff);
+        if (digest !== want) throw new UsageError(`The image is damaged: its layer ${i + 1} does not match the diff id its config gives.`);
+      }
+      return await this.withLock(async () => {
+        const id = await this.placeAndAdd(extracted, [{ config, names, raw }]);
+        const digests = await this.repoDigests(id);
+        if (!digests.includes(repoDigest)) {
+          const writeFileAtomic = require('write-file-atomic') as typeof import('write-file-atomic');
+          await writeFileAtomic(join(this.dir, id, 'repo-digests.json'), JSON.stringify([...digests, repoDigest]));
+        }
+        return id;
+      });
+    } finally {
+      for (const diff of extracted.values()) await this.layers.discard(diff);
+    }
+  }
+
+  async exportImage(ref: string): Promise<{ id: string; config: Buffer; layers: Array<() => NodeJS.ReadableStream> }> {
+    const image = await this.get(ref);
+    const config = await readFile(join(this.dir, image.id, 'config.json'));
+    const { packDirectory } = require('./tar-pack') as typeof import('./tar-pack');
+    const layers = image.config.rootfs.diff_ids.map((d) => {
+      const dir = this.layers.path(d);
+      return () => packDirectory(dir, { layer: true }) as NodeJS.ReadableStream;
+    });
+    return { id: image.id, config, layers };
+  }
+
+  /** Docker's `tag SOURCE TARGET`: `target` now names the image `source` names (moved if it named another). */
+  async tag(source: string, target: string): Promise<void> {
+    const name = checkName(target);
+    const image = await this.get(source);
+    await this.withLock(async () => {
+      if (!(await this.find(image.id))) throw new NotFoundError(`No such image: ${truncate(source)}.`);
+      const repos = await this.repositories();
+      repos[name] = image.id;
+      await this.writeRepositories(repos);
+    });
   }
 
   async ids(): Promise<string[]> {

@@ -1,0 +1,96 @@
+import { UsageError, type EngineConfig, type ImageStore } from '@mydocker/core';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { credentialsFor } from './credentials';
+import { scratchName } from './scratch';
+import { insecureRegistries } from './pull';
+import { familiarName, parseReference, storeName, withDefaultTag } from './reference';
+import { PushClient } from './push-client';
+import { MEDIA, type RequestBody } from './registry-client';
+
+interface Blob {
+  digest: string;
+  size: number;
+  file?: string;
+  bytes?: Buffer;
+}
+
+/** Hashes what passes through. */
+function hasher(): { stream: Transform; digest: () => string; size: () => number } {
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { stream, digest: () => `sha256:${hash.digest('hex')}`, size: () => size };
+}
+
+/**
+ * `push REF`: each layer packed from the store and gzipped into a scratch file (its digests taken as it
+ * is written), then for each blob a HEAD, and an upload only when the registry lacks it; the config and
+ * the manifest last, so a failed push never leaves a tag pointing at missing blobs.
+ */
+export async function push(images: ImageStore, config: EngineConfig, input: string, out: NodeJS.WritableStream, quiet = false): Promise<string> {
+  if (!images.exportImage) throw new UsageError('The installed image store cannot export images: update @mydocker/aufs-storage.');
+  const ref = withDefaultTag(parseReference(input));
+  if (ref.digest) throw new UsageError(`Cannot push "${input}": push a tag, not a digest.`);
+  const say = (line: string) => {
+    if (!quiet) out.write(`${line}\n`);
+  };
+  const image = await images.exportImage(storeName(ref)!);
+  const client = new PushClient(ref, { insecure: insecureRegistries(config), credentials: await credentialsFor(ref.domain) });
+  say(`The push refers to repository [${ref.domain === 'docker.io' ? 'docker.io/' : ''}${familiarName(ref)}]`);
+  await client.ping();
+  const dir = join(config.root, 'tmp', scratchName('push-'));
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const layers: Blob[] = [];
+    const diffIds: string[] = [];
+    for (const [i, tar] of image.layers.entries()) {
+      const file = join(dir, `layer-${i}.tar.gz`);
+      const plain = hasher();
+      const packed = hasher();
+      await pipeline(tar() as Readable, plain.stream, createGzip(), packed.stream, createWriteStream(file, { mode: 0o600 }));
+      diffIds.push(plain.digest());
+      layers.push({ digest: packed.digest(), size: packed.size(), file });
+    }
+    const parsed = JSON.parse(image.config.toString('utf8')) as { rootfs: { diff_ids: string[] } };
+    // The layers packed again may differ in bytes from the tars the image came from: the config must name what is pushed.
+    const same = diffIds.length === parsed.rootfs.diff_ids.length && diffIds.every((d, i) => d === parsed.rootfs.diff_ids[i]);
+    const configBytes = same ? image.config : Buffer.from(JSON.stringify({ ...parsed, rootfs: { type: 'layers', diff_ids: diffIds } }));
+    const configBlob: Blob = { digest: `sha256:${createHash('sha256').update(configBytes).digest('hex')}`, size: configBytes.length, bytes: configBytes };
+    for (const blob of [...layers, configBlob]) {
+      const short = blob.digest.slice(7, 19);
+      if (await client.hasBlob(blob.digest)) {
+        say(`${short}: Layer already exists`);
+        continue;
+      }
+      await client.uploadBlob(blob.digest, blob.size, () => (blob.bytes ? blob.bytes : (Readable.toWeb(createReadStream(blob.file!)) as unknown as RequestBody)));
+      say(`${short}: Pushed`);
+    }
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA.ociManifest,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configBlob.digest, size: configBlob.size },
+        layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
+      }),
+    );
+    await client.putManifest(ref.tag!, MEDIA.ociManifest, manifest);
+    const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+    say(`${ref.tag}: digest: ${digest} size: ${manifest.length}`);
+    if (quiet) out.write(`${familiarName(ref)}:${ref.tag}\n`);
+    return digest;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
