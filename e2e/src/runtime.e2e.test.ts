@@ -35,7 +35,7 @@ it('gives the container its own PID namespace, hostname and only its own environ
 it('runs the seed’s detached top, visible on the host and as PID 1 inside', async () => {
   const id = (await sandbox.ok(['run', '-d', '-name', 'test', 'busybox', 'top'])).trim();
   expect(id).toMatch(/^[0-9a-f]{64}$/);
-  const record = JSON.parse(await sandbox.ok(['inspect', 'test']))[0] ?? JSON.parse(await sandbox.ok(['inspect', 'test']));
+  const record = JSON.parse(await sandbox.ok(['container-record', 'test']))[0] ?? JSON.parse(await sandbox.ok(['container-record', 'test']));
   const pid: number = record.pid ?? record.Pid ?? record.State?.Pid;
   expect(pid).toBeGreaterThan(1);
   const ps = spawnSync('ps', ['-ef'], { encoding: 'utf8' }).stdout;

@@ -12,7 +12,8 @@ import {
 } from '@mydocker/core';
 import { resolve } from 'node:path';
 import { infoCommand } from './commands/info';
-import { cleanupCommand, inspectCommand, killCommand, rmCommand, stopCommand } from './commands/lifecycle';
+import { inspectCommand, recordCommand } from './commands/inspect';
+import { cleanupCommand, killCommand, rmCommand, stopCommand } from './commands/lifecycle';
 import { psCommand } from './commands/ps';
 import { runCommand } from './commands/run';
 import { systemCommand } from './commands/system';
@@ -118,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     confineModuleLookup(findInstall(cliDir).bound);
     const { bus, engine } = createEngineFromInstalled(config, { cliDir });
     const registry = new CommandRegistry();
-    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, systemCommand]) registry.add('@mydocker/cli', c);
+    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand]) registry.add('@mydocker/cli', c);
     bus.hooks.commands.call(registry);
     if (!command || flags.help || command === 'help') {
       stdout.write(usage(registry));
