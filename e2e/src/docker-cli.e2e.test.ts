@@ -98,3 +98,81 @@ describe('docker inspect', () => {
     await waitFor(() => sandbox.ok(['inspect', '-f', '{{.State.Status}}', 'web']), (s) => s === 'exited\n');
   });
 });
+
+describe('docker ps', () => {
+  const sandbox = new Sandbox('dcps');
+  const ids: Record<string, string> = {};
+  const lines = (s: string) => s.split('\n').filter(Boolean);
+
+  beforeAll(async () => {
+    // Created in this order, so newest first is: ex3, ex0, up.
+    ids.up = (await sandbox.ok(['run', '-d', '--name', 'up', 'busybox', 'sh', '-c', 'while true; do sleep 1; done'])).trim();
+    await sandbox.run(['run', '--name', 'ex0', 'busybox', 'true']);
+    await sandbox.run(['run', '--name', 'ex3', 'busybox', 'sh', '-c', 'exit 3']);
+    for (const n of ['ex0', 'ex3']) ids[n] = (await sandbox.ok(['inspect', '-f', '{{.Id}}', n])).trim();
+  });
+
+  afterAll(async () => {
+    await sandbox.run(['rm', '-f', 'up', 'ex0', 'ex3']);
+    expect(await sandbox.destroy()).toEqual([]);
+  });
+
+  it("plain ps keeps the seed's columns and lists every container", async () => {
+    const out = lines(await sandbox.ok(['ps']));
+    expect(out[0]).toMatch(/^ID\s+NAME\s+PID\s+STATUS\s+COMMAND\s+CREATED$/);
+    expect(out.slice(1).map((l) => l.split(/\s{2,}/)[1])).toEqual(['ex3', 'ex0', 'up']);
+  });
+
+  it("ps -a: Docker's columns and status words", async () => {
+    const out = lines(await sandbox.ok(['ps', '-a']));
+    expect(out[0]).toMatch(/^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
+    expect(out[1]).toMatch(new RegExp(`^${ids.ex3.slice(0, 12)}\\s+busybox\\s+"sh -c exit 3"\\s+\\d+ seconds ago\\s+Exited \\(3\\) \\d+ seconds ago\\s+ex3$`));
+    expect(out[2]).toMatch(/^[0-9a-f]{12}\s+busybox\s+"true"\s+.* ago\s+Exited \(0\) .* ago\s+ex0$/);
+    expect(out[3]).toMatch(/^[0-9a-f]{12}\s+busybox\s+"sh -c while true; d…"\s+.* ago\s+Up (\d+ seconds|Less than a second)\s+up$/);
+  });
+
+  it('ps shows running containers only once a Docker flag is given; -q prints ids', async () => {
+    expect(await sandbox.ok(['ps', '-q'])).toBe(`${ids.up.slice(0, 12)}\n`);
+    expect(await sandbox.ok(['ps', '-a', '-q'])).toBe([ids.ex3, ids.ex0, ids.up].map((i) => `${i.slice(0, 12)}\n`).join(''));
+    expect(await sandbox.ok(['ps', '-aq', '--no-trunc'])).toBe([ids.ex3, ids.ex0, ids.up].map((i) => `${i}\n`).join(''));
+    expect(lines(await sandbox.ok(['ps', '--format', '{{.Names}}']))).toEqual(['up']);
+  });
+
+  it('-l, -n, --no-trunc', async () => {
+    expect(await sandbox.ok(['ps', '-l', '--format', '{{.Names}}'])).toBe('ex3\n');
+    expect(await sandbox.ok(['ps', '-n', '2', '--format', '{{.Names}}'])).toBe('ex3\nex0\n');
+    const full = await sandbox.ok(['ps', '--no-trunc']);
+    expect(full).toContain(ids.up);
+    expect(full).toContain('"sh -c while true; do sleep 1; done"');
+  });
+
+  it('--filter name=, id=, status=, exited= as Docker', async () => {
+    const names = async (...args: string[]) => lines(await sandbox.ok(['ps', ...args, '--format', '{{.Names}}']));
+    expect(await names('--filter', 'status=exited')).toEqual(['ex3', 'ex0']);
+    expect(await names('--filter', 'status=running')).toEqual(['up']);
+    expect(await names('-a', '--filter', 'exited=3')).toEqual(['ex3']);
+    expect(await names('-a', '--filter', 'name=ex')).toEqual(['ex3', 'ex0']);
+    expect(await names('-a', '--filter', 'name=^up$')).toEqual(['up']);
+    expect(await names('-a', '--filter', `id=${ids.ex0.slice(0, 6)}`)).toEqual(['ex0']);
+    expect(await names('-a', '--filter', 'name=ex', '--filter', 'exited=0')).toEqual(['ex0']);
+    expect(await names('-a', '--filter', 'status=exited', '--filter', 'status=running')).toEqual(['ex3', 'ex0', 'up']);
+    const bad = await sandbox.run(['ps', '--filter', 'color=red']);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr).toMatch(/^Error: Invalid filter "color=red"[^\n]*\n$/);
+  });
+
+  it('--format: table with headers, json, {{json .}}, State and Status', async () => {
+    expect(await sandbox.ok(['ps', '-a', '--format', 'table {{.Names}}\\t{{.State}}'])).toBe('NAMES   STATE\nex3     exited\nex0     exited\nup      running\n');
+    expect(await sandbox.ok(['ps', '-a', '--format', '{{.Names}}: {{.Status}}', '--filter', 'name=ex0'])).toMatch(/^ex0: Exited \(0\) (\d+ seconds|Less than a second) ago\n$/);
+    const [row] = lines(await sandbox.ok(['ps', '--format', 'json'])).map((l) => JSON.parse(l));
+    expect(row).toMatchObject({ ID: ids.up.slice(0, 12), Image: 'busybox', Names: 'up', State: 'running', Command: '"sh -c while true; d…"', Networks: 'none', Ports: '' });
+    expect(row.Status).toMatch(/^Up /);
+    // The same row; only the clock-driven fields may have moved on by a second.
+    const again = lines(await sandbox.ok(['ps', '--format', '{{json .}}'])).map((l) => JSON.parse(l));
+    expect(again).toEqual([{ ...row, Status: expect.stringMatching(/^Up /), RunningFor: expect.stringMatching(/ ago$/) }]);
+    expect(await sandbox.ok(['ps', '--filter', 'name=nomatch'])).toBe('CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   PORTS   NAMES\n');
+    const bad = await sandbox.run(['ps', '--format', '{{.Names']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^Error: template parsing error: [^\n]*\n$/);
+  });
+});

@@ -240,7 +240,7 @@ describe('faults: the engine tells the truth and touches only what is its own', 
       expect(mountsOf(before.id)).toEqual([]);
       expect(list(join(sandbox.root, 'containers'))).toEqual([]);
       expect(list(join(sandbox.root, 'names'))).toEqual([]);
-      expect((await sandbox.ok(['ps', '-q'])).trim()).toBe('');
+      expect((await sandbox.ok(['ps', '-a', '-q'])).trim()).toBe('');
       // The cgroups plugin removes the cgroups named by the id (issue 13, its own branch).
       expect(cgroupsOf(before.id)).toEqual([]);
     });
@@ -256,7 +256,7 @@ describe('faults: the engine tells the truth and touches only what is its own', 
         const run = (args: string[]) => sandbox.run(args, { env });
         expect((await run(['run', '-d', '--name', 'full1', '-m', '32m', 'busybox', 'sleep', '600'])).code).toBe(0);
         expect((await run(['run', '-d', '--name', 'full2', 'busybox', 'sleep', '600'])).code).toBe(0);
-        const ids = lines((await run(['ps', '-q'])).stdout);
+        const ids = lines((await run(['ps', '-a', '-q'])).stdout);
         const pids = await Promise.all(['full1', 'full2'].map(async (n) => JSON.parse((await run(['container-record', n])).stdout)[0].pid as number));
         spawnSync('dd', ['if=/dev/zero', `of=${join(mnt, 'filler')}`, 'bs=1M'], { stdio: 'ignore' });
         expect(spawnSync('sh', ['-c', `echo x > ${join(mnt, 'probe')}`]).status).not.toBe(0); // really full
@@ -267,7 +267,7 @@ describe('faults: the engine tells the truth and touches only what is its own', 
 
         const rm = await run(['rm', '-f', 'full1', 'full2']);
         expect(rm).toMatchObject({ code: 0, stdout: 'full1\nfull2\n', stderr: '' });
-        expect((await run(['ps', '-q'])).stdout).toBe('');
+        expect((await run(['ps', '-a', '-q'])).stdout).toBe('');
         for (const pid of pids) expect(alive(pid)).toBe(false);
         for (const id of ids) expect(mountsOf(id)).toEqual([]);
         expect(list(join(mnt, 'root', 'containers'))).toEqual([]);
@@ -275,7 +275,7 @@ describe('faults: the engine tells the truth and touches only what is its own', 
         // Whatever happened above, give the space back so that every container can be removed before the unmount.
         rmSync(join(mnt, 'filler'), { force: true });
         const env = { MYDOCKER_ROOT: join(mnt, 'root'), MYDOCKER_RUNROOT: join(mnt, 'run') };
-        const left = lines((await sandbox.run(['ps', '-q'], { env })).stdout);
+        const left = lines((await sandbox.run(['ps', '-a', '-q'], { env })).stdout);
         if (left.length > 0) await sandbox.run(['rm', '-f', ...left], { env });
         host('umount', [mnt]);
       }

@@ -8,8 +8,9 @@ import { compileTemplate, formatTable } from '@mydocker/core';
 export function formatItems(format: string, items: unknown[], headers: Record<string, string> = {}): string {
   if (format === 'json') return items.map((i) => `${JSON.stringify(i)}\n`).join('');
   const table = /^table(\s|$)/.test(format);
-  const body = table ? format.replace(/^table\s*/, '') : format;
-  const template = compileTemplate(body.replace(/\\t/g, '\t').replace(/\\n/g, '\n'));
+  // Docker reads the two characters \t and \n typed in a shell's single quotes as a tab and a newline.
+  const body = (table ? format.replace(/^table\s*/, '') : format).replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  const template = compileTemplate(body);
   if (!table) return items.map((i) => `${template.execute(i)}\n`).join('');
   if (body === '') return '';
   // Docker's header names each column after its field: {{.ID}} is "CONTAINER ID", {{.Names}} is "NAMES".
