@@ -176,3 +176,34 @@ describe('docker ps', () => {
     expect(bad.stderr).toMatch(/^Error: template parsing error: [^\n]*\n$/);
   });
 });
+
+describe('mydocker --help', () => {
+  const sandbox = new Sandbox('dchelp');
+
+  afterAll(async () => {
+    expect(await sandbox.destroy()).toEqual([]);
+  });
+
+  it('lists every command the installed plugins add, grouped by package, and each one has its own --help', async () => {
+    const out = await sandbox.ok(['--help']);
+    const groups: Record<string, string[]> = {
+      '@mydocker/cli': ['run', 'ps', 'stop', 'kill', 'rm', 'inspect', 'info', 'system', 'version'],
+      '@mydocker/aufs-storage': ['images', 'rmi', 'import', 'load', 'save', 'export', 'commit', 'image', 'volume', 'cp'],
+      '@mydocker/cgroups': ['stats'],
+      '@mydocker/logs': ['logs'],
+      '@mydocker/namespaces': ['exec'],
+      '@mydocker/network': ['network'],
+    };
+    for (const [pkg, commands] of Object.entries(groups)) {
+      const section = out.split(`Commands from ${pkg}:\n`)[1]?.split('\n\n')[0];
+      expect({ pkg, section: section !== undefined }).toEqual({ pkg, section: true });
+      expect(section!.split('\n').map((l) => l.trim().split(/\s+/)[0])).toEqual(expect.arrayContaining(commands));
+    }
+    // Internal commands stay out of sight.
+    expect(out).not.toMatch(/container-cleanup|container-record/);
+    for (const command of Object.values(groups).flat().filter((c) => c !== 'version')) {
+      const help = await sandbox.run([command, '--help']);
+      expect({ command, code: help.code, options: /Options:/.test(help.stdout) }).toEqual({ command, code: 0, options: true });
+    }
+  });
+});

@@ -27,17 +27,24 @@ export { writeError };
 
 const VERSION: string = require('../package.json').version;
 
-function usage(registry: CommandRegistry): string {
-  const visible = registry.list().filter((c) => !c.hidden);
+/**
+ * Every command the installed plugins contribute, grouped by the package that brings it (the CLI's own
+ * first), so a user sees what an install can do and where each command comes from.
+ */
+export function usage(registry: CommandRegistry, packages: Map<string, string> = new Map()): string {
+  const visible = [...registry.list().filter((c) => !c.hidden), { command: 'version', describe: 'Show the mydocker version', owner: '@mydocker/cli' }];
   const width = Math.max(...visible.map((c) => c.command.split(' ')[0].length));
+  const groups = new Map<string, string[]>();
+  for (const c of visible) {
+    const group = c.owner.startsWith('@') || c.owner.includes('/') ? c.owner : packages.get(c.owner) ?? c.owner;
+    groups.set(group, [...(groups.get(group) ?? []), `  ${c.command.split(' ')[0].padEnd(width)}  ${c.describe}`]);
+  }
   return [
     'Usage: mydocker [ENGINE FLAGS] COMMAND [ARGS]',
     '',
     'A daemonless, Docker-compatible container engine.',
     '',
-    'Commands:',
-    ...visible.map((c) => `  ${c.command.split(' ')[0].padEnd(width)}  ${c.describe}`),
-    '',
+    ...[...groups].flatMap(([group, lines]) => [`Commands from ${group}:`, ...lines, '']),
     'Engine flags: --root DIR, --run-root DIR, --cgroup-parent NAME, --config FILE, --storage-driver NAME, --plugin PKG',
     "Run 'mydocker COMMAND --help' for a command's flags.",
     '',
@@ -122,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand]) registry.add('@mydocker/cli', c);
     bus.hooks.commands.call(registry);
     if (!command || flags.help || command === 'help') {
-      stdout.write(usage(registry));
+      stdout.write(usage(registry, new Map(bus.plugins.map((p) => [p.name, p.packageName ?? p.name]))));
       return command || flags.help ? 0 : 125;
     }
     if (command === 'version') {
