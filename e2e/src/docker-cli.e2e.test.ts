@@ -207,3 +207,23 @@ describe('mydocker --help', () => {
     }
   });
 });
+
+describe('info and version --format', () => {
+  const sandbox = new Sandbox('dcver');
+
+  afterAll(async () => {
+    expect(await sandbox.destroy()).toEqual([]);
+  });
+
+  it('evaluate the template instead of ignoring it', async () => {
+    const version = (await sandbox.ok(['version'])).trim();
+    expect(version).toMatch(/^mydocker \d+\.\d+\.\d+/);
+    expect(await sandbox.ok(['version', '--format', '{{.Client.Version}}'])).toBe(`${version.split(' ')[1]}\n`);
+    expect(await sandbox.ok(['version', '-f', '{{.Server.Os}}/{{.Server.ApiVersion}}'])).toBe('linux/1.43\n');
+    expect(await sandbox.ok(['info', '--format', '{{.CgroupParent}}'])).toBe(`${sandbox.cgroupParent}\n`);
+    expect(await sandbox.ok(['info', '-f', '{{.Root}}'])).toBe(`${sandbox.root}\n`);
+    const bad = await sandbox.run(['version', '--format', '{{.Client.Version']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^Error: template parsing error: [^\n]*\n$/);
+  });
+});

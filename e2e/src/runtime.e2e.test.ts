@@ -56,8 +56,8 @@ it('runs the seed’s detached top, visible on the host and as PID 1 inside', as
 
 it('a detached container that ends on its own is cleaned up by its monitor', async () => {
   await sandbox.ok(['run', '-d', '--name', 'short', 'busybox', 'sh', '-c', 'echo bye; exit 6']);
-  const ps = await waitFor(() => sandbox.ok(['ps', '-a']), (out) => /short\s+stopped \(6\)/.test(out), 10_000);
-  expect(ps).toMatch(/short\s+stopped \(6\)/);
+  const ps = await waitFor(() => sandbox.ok(['ps', '-a']), (out) => /Exited \(6\) .* ago\s+short\n/.test(out), 10_000);
+  expect(ps).toMatch(/Exited \(6\) .* ago\s+short\n/);
   await sandbox.ok(['rm', 'short']);
 });
 

@@ -17,6 +17,7 @@ import { cleanupCommand, killCommand, rmCommand, stopCommand } from './commands/
 import { psCommand } from './commands/ps';
 import { runCommand } from './commands/run';
 import { systemCommand } from './commands/system';
+import { versionCommand } from './commands/version';
 import { writeError } from './error-output';
 import { globalFlagsArgv, splitGlobalFlags } from './global-flags';
 import { COMMAND_PACKAGES } from './hints';
@@ -32,7 +33,7 @@ const VERSION: string = require('../package.json').version;
  * first), so a user sees what an install can do and where each command comes from.
  */
 export function usage(registry: CommandRegistry, packages: Map<string, string> = new Map()): string {
-  const visible = [...registry.list().filter((c) => !c.hidden), { command: 'version', describe: 'Show the mydocker version', owner: '@mydocker/cli' }];
+  const visible = registry.list().filter((c) => !c.hidden);
   const width = Math.max(...visible.map((c) => c.command.split(' ')[0].length));
   const groups = new Map<string, string[]>();
   for (const c of visible) {
@@ -126,15 +127,11 @@ export async function main(argv: string[]): Promise<number> {
     confineModuleLookup(findInstall(cliDir).bound);
     const { bus, engine } = createEngineFromInstalled(config, { cliDir });
     const registry = new CommandRegistry();
-    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand]) registry.add('@mydocker/cli', c);
+    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand, versionCommand]) registry.add('@mydocker/cli', c);
     bus.hooks.commands.call(registry);
     if (!command || flags.help || command === 'help') {
       stdout.write(usage(registry, new Map(bus.plugins.map((p) => [p.name, p.packageName ?? p.name]))));
       return command || flags.help ? 0 : 125;
-    }
-    if (command === 'version') {
-      stdout.write(`mydocker ${VERSION}\n`);
-      return 0;
     }
     const cmd = registry.get(command);
     if (!cmd) {
