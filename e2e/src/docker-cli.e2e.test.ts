@@ -44,6 +44,8 @@ describe('docker inspect', () => {
     // The PID is the container's top, seen from the host.
     expect(host('ps', ['-o', 'args=', '-p', String(c.State.Pid)]).stdout.trim()).toBe('top');
     expect(c.HostConfig).toMatchObject({ Memory: 67108864, NanoCpus: 500000000, CpuShares: 0, Privileged: false, ReadonlyRootfs: false, NetworkMode: net, AutoRemove: false, Binds: [`${sandbox.dir}:/hostdir:ro`] });
+    expect(c.LogPath).toMatch(/\/container\.log$/);
+    expect(c.HostConfig.LogConfig).toMatchObject({ Type: 'k8s-file' });
     expect(c.Mounts).toEqual([{ Type: 'bind', Source: sandbox.dir, Destination: '/hostdir', Mode: 'ro', RW: false, Propagation: 'rprivate' }]);
     expect(c.Config).toMatchObject({ Image: 'busybox', Cmd: ['top'], Entrypoint: null, WorkingDir: '/', Tty: false, OpenStdin: false });
     expect(c.Config.Env).toContain('GREETING=hello world');

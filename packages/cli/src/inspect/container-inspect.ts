@@ -103,7 +103,8 @@ export function baseInspect(r: ContainerRecord): DockerContainerInspect {
     HostConfig: {
       Binds: spec.volumes.length ? [...spec.volumes] : null,
       ContainerIDFile: '',
-      LogConfig: { Type: 'json-file', Config: {} },
+      // No log plugin, no log: the logs plugin fills its driver in the inspect hook.
+      LogConfig: { Type: 'none', Config: {} },
       NetworkMode: spec.network ?? 'none',
       PortBindings: {},
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
