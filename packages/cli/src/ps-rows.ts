@@ -92,8 +92,10 @@ export function psRow(r: ContainerRecord, view: DockerContainerInspect, now: num
     Networks: Object.keys(view.NetworkSettings.Networks ?? {}).join(','),
     LocalVolumes: String(view.Mounts.filter((m) => m.Type === 'volume').length),
   };
-  Object.defineProperty(row, 'Label', { enumerable: false, value: (key: string) => labels[key] ?? '' });
-  return row;
+  // Docker marshals the row as a Go map, so `{{json .}}` prints the keys in alphabetical order.
+  const sorted = Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : 1))) as unknown as PsRow;
+  Object.defineProperty(sorted, 'Label', { enumerable: false, value: (key: string) => labels[key] ?? '' });
+  return sorted;
 }
 
 /** Header of each field in a `table` format, as Docker names its columns. */

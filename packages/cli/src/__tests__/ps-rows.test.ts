@@ -92,6 +92,7 @@ describe("ps in Docker's words", () => {
       LocalVolumes: '0',
     });
     expect(formatItems('json', [row])).toBe(formatItems('{{json .}}', [row]));
+    expect(Object.keys(JSON.parse(formatItems('json', [row])))).toEqual(['Command', 'CreatedAt', 'ID', 'Image', 'Labels', 'LocalVolumes', 'Mounts', 'Names', 'Networks', 'Ports', 'RunningFor', 'Size', 'State', 'Status']);
     expect(formatItems('{{.Label "none"}}|{{.Names}}', [row])).toBe('|test\n');
   });
 
