@@ -284,6 +284,8 @@ export function goString(v: unknown): string {
 }
 
 function field(value: unknown, name: string, args: unknown[] | undefined): unknown {
+  // Go: a field of a missing map entry is missing too; a field of an explicit nil is an error.
+  if (value === NO_VALUE && !args?.length) return NO_VALUE;
   if (value === null || value === undefined || value === NO_VALUE) throw new TemplateError(`template: nil pointer evaluating .${name}`);
   if (typeof value !== 'object') throw new TemplateError(`template: can't evaluate field ${name} in type ${typeof value}`);
   const v = Object.prototype.hasOwnProperty.call(value, name) ? (value as Record<string, unknown>)[name] : NO_VALUE;
@@ -304,6 +306,9 @@ function sprintf(format: string, args: unknown[]): string {
         break;
       case 'f':
         s = Number(arg).toFixed(prec === undefined ? 6 : Number(prec));
+        break;
+      case 'c':
+        s = String.fromCodePoint(Number(arg));
         break;
       case 'q':
         s = JSON.stringify(goString(arg));
@@ -327,6 +332,8 @@ function num(v: unknown, fn: string): number | string {
   if (typeof v === 'number' || typeof v === 'string') return v;
   throw new TemplateError(`template: ${fn}: incompatible types for comparison`);
 }
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&#39;', '"': '&#34;', '\0': '\uFFFD' };
 
 /** Docker's `json`: no HTML escaping (JSON.stringify never does), no trailing newline. */
 const FUNCS: Record<string, (...args: any[]) => unknown> = {
@@ -365,7 +372,17 @@ const FUNCS: Record<string, (...args: any[]) => unknown> = {
   title: (s: unknown) => goString(s).replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, p: string, c: string) => p + c.toUpperCase()),
   // Docker's truncate: the first N runes; pad: N spaces before and M after.
   truncate: (s: unknown, n: unknown) => [...goString(s)].slice(0, Number(n)).join(''),
-  pad: (s: unknown, before: unknown, after: unknown) => `${' '.repeat(Number(before))}${goString(s)}${' '.repeat(Number(after))}`,
+  pad: (s: unknown, before: unknown, after: unknown) => (goString(s) === '' ? '' : `${' '.repeat(Number(before))}${goString(s)}${' '.repeat(Number(after))}`),
+  // Go's own escapers and slice.
+  html: (...a: unknown[]) => (FUNCS.print(...a) as string).replace(/[&<>'"\0]/g, (c) => HTML_ESCAPES[c]),
+  js: (...a: unknown[]) => (FUNCS.print(...a) as string).replace(/[\\'"<>&=]|[\x00-\x1f]/g, (c) => (c === '\\' || c === "'" || c === '"' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`)),
+  urlquery: (...a: unknown[]) => encodeURIComponent(FUNCS.print(...a) as string).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+  slice: (v: unknown, ...idx: unknown[]) => {
+    if (typeof v !== 'string' && !Array.isArray(v)) throw new TemplateError(`template: can't slice item of type ${typeof v}`);
+    const [i = 0, j = v.length] = idx.map(Number);
+    if (i < 0 || j < i || j > v.length) throw new TemplateError(`template: slice: index out of range: ${i}:${j}`);
+    return v.slice(i, j);
+  },
   not: (v: unknown) => !isTrue(v),
   and: (...a: unknown[]) => a.find((x) => !isTrue(x)) ?? a[a.length - 1],
   or: (...a: unknown[]) => a.find((x) => isTrue(x)) ?? a[a.length - 1],
@@ -462,6 +479,7 @@ class Evaluator {
       });
       return v;
     }
+    if (head.kind === 'lit' && head.value === null) throw new TemplateError('template: nil is not a command');
     if (rest.length || extra.length) throw new TemplateError("template: can't give argument to non-function");
     return this.arg(head, dot, vars);
   }

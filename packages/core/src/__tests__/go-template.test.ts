@@ -127,9 +127,21 @@ describe('Go templates as Docker evaluates them', () => {
     expect(() => compileTemplate('{{.Name')).toThrow(/^template parsing error: /);
   });
 
-  test('execution errors: a field of a non-object, index out of range', () => {
+  test('execution errors: a field of a non-object or of nil, index out of range, nil as a command', () => {
     expect(() => render('{{.Name.X}}', { Name: 'a' })).toThrow(TemplateError);
     expect(() => render('{{index .L 5}}', { L: [] })).toThrow(/index out of range/);
-    expect(() => render('{{.A.B}}', {})).toThrow(/nil pointer/);
+    expect(() => render('{{.A.B}}', { A: null })).toThrow(/nil pointer/);
+    expect(() => render('{{nil}}', {})).toThrow(/nil is not a command/);
+  });
+
+  // Outputs checked against Go 1.19's text/template with Docker's function map (tools/go-template-parity).
+  test("Go's builtins: a field of a missing key, html, js, urlquery, slice, %c, pad of an empty string", () => {
+    expect(render('{{.A.B}}', {})).toBe('<no value>');
+    expect(render('{{html "<a href=\'x\'>&"}}', {})).toBe('&lt;a href=&#39;x&#39;&gt;&amp;');
+    expect(render('{{js "a\'b<"}}', {})).toBe("a\\'b\\u003C");
+    expect(render('{{urlquery "a b&c"}}', {})).toBe('a+b%26c');
+    expect(render('{{slice .S 1 3}}|{{slice .L 1}}', { S: 'a:b:c', L: ['x', 'y', 'z'] })).toBe(':b|[y z]');
+    expect(render("{{printf \"%c\" 'a'}}", {})).toBe('a');
+    expect(render('[{{pad "" 2 1}}]', {})).toBe('[]');
   });
 });
