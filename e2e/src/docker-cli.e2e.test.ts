@@ -200,7 +200,7 @@ describe('mydocker --help', () => {
   it('lists every command the installed plugins add, grouped by package, and each one has its own --help', async () => {
     const out = await sandbox.ok(['--help']);
     const groups: Record<string, string[]> = {
-      '@mydocker/cli': ['run', 'ps', 'stop', 'kill', 'rm', 'inspect', 'info', 'system', 'version'],
+      '@mydocker/cli': ['run', 'ps', 'stop', 'kill', 'rm', 'inspect', 'info', 'system', 'version', 'container'],
       '@mydocker/aufs-storage': ['images', 'rmi', 'import', 'load', 'save', 'export', 'commit', 'image', 'volume', 'cp'],
       '@mydocker/cgroups': ['stats'],
       '@mydocker/logs': ['logs'],
@@ -214,7 +214,7 @@ describe('mydocker --help', () => {
     }
     // Internal commands stay out of sight.
     expect(out).not.toMatch(/container-cleanup|container-record/);
-    for (const command of Object.values(groups).flat().filter((c) => c !== 'version')) {
+    for (const command of Object.values(groups).flat().filter((c) => c !== 'version' && c !== 'container')) {
       const help = await sandbox.run([command, '--help']);
       expect({ command, code: help.code, options: /Options:/.test(help.stdout) }).toEqual({ command, code: 0, options: true });
     }
@@ -238,5 +238,27 @@ describe('info and version --format', () => {
     const bad = await sandbox.run(['version', '--format', '{{.Client.Version']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^Error: template parsing error: [^\n]*\n$/);
+  });
+});
+
+describe('the container group', () => {
+  const sandbox = new Sandbox('dcgrp');
+
+  afterAll(async () => {
+    await sandbox.run(['rm', '-f', 'g1']);
+    expect(await sandbox.destroy()).toEqual([]);
+  });
+
+  it("runs Docker's container VERB names as the top-level commands", async () => {
+    expect(await sandbox.ok(['container', 'ls', '-a'])).toBe('CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   PORTS   NAMES\n');
+    await sandbox.ok(['container', 'run', '--name', 'g1', 'busybox', 'true']);
+    expect(await sandbox.ok(['container', 'list', '-a', '--format', '{{.Names}}'])).toBe('g1\n');
+    expect(await sandbox.ok(['container', 'inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'g1'])).toBe('exited 0\n');
+    expect(await sandbox.ok(['container', 'rm', 'g1'])).toBe('g1\n');
+    expect(await sandbox.ok(['container', 'ps', '-aq'])).toBe('');
+    const help = await sandbox.ok(['container', '--help']);
+    expect(help.split('Commands:\n')[1].split('\n').map((l) => l.trim()).filter(Boolean)).toEqual(expect.arrayContaining(['ls', 'run', 'rm', 'inspect', 'logs', 'exec']));
+    const unknown = await sandbox.run(['container', 'bogus']);
+    expect(unknown).toMatchObject({ code: 125, stdout: '', stderr: `Error: Unknown command "container bogus": run 'mydocker container --help' for the list.\n` });
   });
 });

@@ -17,6 +17,7 @@ import { cleanupCommand, killCommand, rmCommand, stopCommand } from './commands/
 import { psCommand } from './commands/ps';
 import { runCommand } from './commands/run';
 import { systemCommand } from './commands/system';
+import { containerCommand, resolveContainerGroup } from './container-group';
 import { versionCommand } from './commands/version';
 import { writeError } from './error-output';
 import { globalFlagsArgv, splitGlobalFlags } from './global-flags';
@@ -127,18 +128,30 @@ export async function main(argv: string[]): Promise<number> {
     confineModuleLookup(findInstall(cliDir).bound);
     const { bus, engine } = createEngineFromInstalled(config, { cliDir });
     const registry = new CommandRegistry();
-    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand, versionCommand]) registry.add('@mydocker/cli', c);
+    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand, versionCommand, containerCommand]) registry.add('@mydocker/cli', c);
     bus.hooks.commands.call(registry);
     if (!command || flags.help || command === 'help') {
       stdout.write(usage(registry, new Map(bus.plugins.map((p) => [p.name, p.packageName ?? p.name]))));
       return command || flags.help ? 0 : 125;
     }
-    const cmd = registry.get(command);
-    if (!cmd) {
-      if (COMMAND_PACKAGES[command]) throw new MissingPluginError(`The "${command}" command`, COMMAND_PACKAGES[command]);
-      throw new UsageError(`Unknown command "${command}": run 'mydocker --help' for the list.`);
+    let name = command;
+    let args0 = rest;
+    // `container VERB` is Docker's other name for the top-level VERB.
+    if (command === 'container') {
+      const resolved = resolveContainerGroup(registry, rest);
+      if ('help' in resolved) {
+        stdout.write(resolved.help);
+        return 0;
+      }
+      ({ command: name, rest: args0 } = resolved);
     }
-    const args = parseArgs(cmd, command, rest);
+    const cmd = registry.get(name);
+    if (!cmd) {
+      if (COMMAND_PACKAGES[name]) throw new MissingPluginError(`The "${name}" command`, COMMAND_PACKAGES[name]);
+      const typed = command === 'container' ? `container ${rest[0]}` : command;
+      throw new UsageError(`Unknown command "${typed}": run 'mydocker ${command === 'container' ? 'container ' : ''}--help' for the list.`);
+    }
+    const args = parseArgs(cmd, name, args0);
     trace('arguments parsed');
     if (!args) return 0;
     const ctx: CommandContext = { bus, config, engine, stdout, stderr };
