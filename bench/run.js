@@ -256,7 +256,7 @@ async function main() {
   const idle = [];
   for (let i = 0; i < RSS_CONTAINERS; i++) idle.push(mydocker('run', '-d', 'busybox', 'top').stdout.trim());
   await new Promise((r) => setTimeout(r, 500));
-  const rss = idle.map((id) => vmRss(JSON.parse(mydocker('inspect', id).stdout)[0].monitorPid));
+  const rss = idle.map((id) => vmRss(JSON.parse(mydocker('container-record', id).stdout)[0].monitorPid));
   m.monitorRssKiB = stats(rss);
   mydocker('rm', '-f', ...idle);
 

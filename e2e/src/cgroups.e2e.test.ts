@@ -21,7 +21,7 @@ function cgroupsUnderParent(): string[] {
 }
 
 async function inspect(name: string): Promise<Record<string, any>> {
-  const [record] = JSON.parse(await sandbox.ok(['inspect', name]));
+  const [record] = JSON.parse(await sandbox.ok(['container-record', name]));
   return record;
 }
 

@@ -168,7 +168,7 @@ describe("the launcher: Node reads none of mydocker's arguments", () => {
     expect(before).toEqual({ code: 0, stdout: `--require ${hook}\n`, stderr: '' });
     const detached = (await sandbox.ok(['run', '-d', '--env-file', envFile, 'busybox', 'true'])).trim();
     // The monitor's clean-up command (a second CLI process) goes through the same `--`.
-    await waitFor(() => sandbox.run(['inspect', detached]), (r) => /"Status": "stopped"/.test(r.stdout) || /"status": "stopped"/.test(r.stdout));
+    await waitFor(() => sandbox.run(['container-record', detached]), (r) => /"Status": "stopped"/.test(r.stdout) || /"status": "stopped"/.test(r.stdout));
     await sandbox.ok(['rm', detached]);
     expect(existsSync(marker)).toBe(false);
   });

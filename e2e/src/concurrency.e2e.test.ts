@@ -29,7 +29,7 @@ describe('concurrency: racing commands serialize and leak nothing', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
 
-    const ps = JSON.parse(await sandbox.ok(['inspect', ...distinct, 'shared']));
+    const ps = JSON.parse(await sandbox.ok(['container-record', ...distinct, 'shared']));
     expect(ps.map((r: { name: string }) => r.name).sort()).toEqual([...distinct, 'shared'].sort());
     expect(ps.every((r: { status: string }) => r.status === 'running')).toBe(true);
     expect(new Set(ps.map((r: { id: string }) => r.id)).size).toBe(31);
@@ -60,7 +60,7 @@ describe('concurrency: racing commands serialize and leak nothing', () => {
     const names = Array.from({ length: 10 }, (_, i) => `n${i}`);
     const results = await Promise.all(names.map((n) => sandbox.run(['run', '-d', '--name', n, '--net', `race${sandbox.tag}`, 'busybox', 'sleep', '600'], { timeoutMs: 110_000 })));
     expect(results.filter((r) => r.code !== 0)).toEqual([]);
-    const records = JSON.parse(await sandbox.ok(['inspect', ...names]));
+    const records = JSON.parse(await sandbox.ok(['container-record', ...names]));
     const addresses = records.map((r: { ext: Record<string, any> }) => JSON.stringify(r.ext.network));
     const ips = addresses.map((a: string) => /"(10\.\d+\.7\.\d+)/.exec(a)?.[1]);
     expect(ips.every(Boolean)).toBe(true);

@@ -24,7 +24,7 @@ describe('cp', () => {
     const setup = `mkdir -p /data/dir && echo inside > /data/dir/f && ln -s / /data/rootlink && ln -s ../../../../../.. /data/up && ln -s ${host} /data/hostlink`;
     await sandbox.ok(['run', '--name', 'done', 'busybox', 'sh', '-c', setup]);
     await sandbox.ok(['exec', 'live', 'sh', '-c', setup]);
-    stoppedId = (await sandbox.ok(['inspect', 'done'])).match(/"id":\s*"([0-9a-f]{64})"/)![1];
+    stoppedId = (await sandbox.ok(['container-record', 'done'])).match(/"id":\s*"([0-9a-f]{64})"/)![1];
   });
 
   afterAll(async () => {

@@ -14,7 +14,7 @@ const sandbox = new Sandbox('devices');
 const DEVICES = '/sys/fs/cgroup/devices';
 
 async function idOf(name: string): Promise<string> {
-  const [record] = JSON.parse(await sandbox.ok(['inspect', name]));
+  const [record] = JSON.parse(await sandbox.ok(['container-record', name]));
   return record.id;
 }
 

@@ -48,7 +48,7 @@ describe('faults: the engine tells the truth and touches only what is its own', 
     expect(await sandbox.destroy()).toEqual([]);
   });
 
-  const inspect = async (name: string): Promise<Inspected> => JSON.parse(await sandbox.ok(['inspect', name]))[0];
+  const inspect = async (name: string): Promise<Inspected> => JSON.parse(await sandbox.ok(['container-record', name]))[0];
   const recordFile = (id: string) => join(sandbox.root, 'containers', id, 'config.json');
   const rewrite = (id: string, change: (r: Record<string, unknown>) => Record<string, unknown>) =>
     writeFileSync(recordFile(id), JSON.stringify(change(JSON.parse(readFileSync(recordFile(id), 'utf8')))));
@@ -77,7 +77,7 @@ describe('faults: the engine tells the truth and touches only what is its own', 
         expect(rm.code).toBe(0);
         expect(lines(rm.stderr)).toEqual([expect.stringMatching(new RegExp(`^mydocker: warning: container \\S+: ${warning.source}; treating the container as stopped and leaving that process alone\\.$`))]);
         expect(alive(victim)).toBe(true);
-        expect((await sandbox.run(['inspect', id])).code).toBe(125);
+        expect((await sandbox.run(['container-record', id])).code).toBe(125);
         expect(cgroupsOf(id)).toEqual([]);
         expect(mountsOf(id)).toEqual([]);
       } finally {
@@ -240,7 +240,7 @@ describe('faults: the engine tells the truth and touches only what is its own', 
       expect(mountsOf(before.id)).toEqual([]);
       expect(list(join(sandbox.root, 'containers'))).toEqual([]);
       expect(list(join(sandbox.root, 'names'))).toEqual([]);
-      expect((await sandbox.ok(['ps', '-q'])).trim()).toBe('');
+      expect((await sandbox.ok(['ps', '-a', '-q'])).trim()).toBe('');
       // The cgroups plugin removes the cgroups named by the id (issue 13, its own branch).
       expect(cgroupsOf(before.id)).toEqual([]);
     });
@@ -256,8 +256,8 @@ describe('faults: the engine tells the truth and touches only what is its own', 
         const run = (args: string[]) => sandbox.run(args, { env });
         expect((await run(['run', '-d', '--name', 'full1', '-m', '32m', 'busybox', 'sleep', '600'])).code).toBe(0);
         expect((await run(['run', '-d', '--name', 'full2', 'busybox', 'sleep', '600'])).code).toBe(0);
-        const ids = lines((await run(['ps', '-q'])).stdout);
-        const pids = await Promise.all(['full1', 'full2'].map(async (n) => JSON.parse((await run(['inspect', n])).stdout)[0].pid as number));
+        const ids = lines((await run(['ps', '-a', '-q'])).stdout);
+        const pids = await Promise.all(['full1', 'full2'].map(async (n) => JSON.parse((await run(['container-record', n])).stdout)[0].pid as number));
         spawnSync('dd', ['if=/dev/zero', `of=${join(mnt, 'filler')}`, 'bs=1M'], { stdio: 'ignore' });
         expect(spawnSync('sh', ['-c', `echo x > ${join(mnt, 'probe')}`]).status).not.toBe(0); // really full
 
@@ -267,7 +267,7 @@ describe('faults: the engine tells the truth and touches only what is its own', 
 
         const rm = await run(['rm', '-f', 'full1', 'full2']);
         expect(rm).toMatchObject({ code: 0, stdout: 'full1\nfull2\n', stderr: '' });
-        expect((await run(['ps', '-q'])).stdout).toBe('');
+        expect((await run(['ps', '-a', '-q'])).stdout).toBe('');
         for (const pid of pids) expect(alive(pid)).toBe(false);
         for (const id of ids) expect(mountsOf(id)).toEqual([]);
         expect(list(join(mnt, 'root', 'containers'))).toEqual([]);
@@ -275,7 +275,7 @@ describe('faults: the engine tells the truth and touches only what is its own', 
         // Whatever happened above, give the space back so that every container can be removed before the unmount.
         rmSync(join(mnt, 'filler'), { force: true });
         const env = { MYDOCKER_ROOT: join(mnt, 'root'), MYDOCKER_RUNROOT: join(mnt, 'run') };
-        const left = lines((await sandbox.run(['ps', '-q'], { env })).stdout);
+        const left = lines((await sandbox.run(['ps', '-a', '-q'], { env })).stdout);
         if (left.length > 0) await sandbox.run(['rm', '-f', ...left], { env });
         host('umount', [mnt]);
       }

@@ -51,15 +51,15 @@ describe('crash at any step: rm -f and system prune recover', () => {
       const name = step.replace(/[^a-z]/g, '');
       const r = await sandbox.run(runArgs(name), { env: { MYDOCKER_FAULT: step } });
       expect(r.code).toBe(137);
-      const existed = (await sandbox.run(['inspect', name])).code === 0;
+      const existed = (await sandbox.run(['container-record', name])).code === 0;
       expect(existed).toBe(step !== 'run:after-validate');
       if (existed) {
-        const record = JSON.parse(await sandbox.ok(['inspect', name]))[0];
+        const record = JSON.parse(await sandbox.ok(['container-record', name]))[0];
         expect(record.name).toBe(name); // never half-written: the record parses and is whole
         expect(await sandbox.ok(['ps'])).toContain(name);
         await sandbox.ok(['rm', '-f', name]);
       }
-      expect((await sandbox.run(['inspect', name])).code).toBe(125);
+      expect((await sandbox.run(['container-record', name])).code).toBe(125);
       await expectClean();
       await expectNoAddressHeld();
     },
@@ -70,7 +70,7 @@ describe('crash at any step: rm -f and system prune recover', () => {
     const r = await sandbox.run(['stop', '-t', '1', 'stopper'], { env: { MYDOCKER_FAULT: 'stop:after-signal' } });
     expect(r.code).toBe(137);
     await sandbox.ok(['stop', '-t', '1', 'stopper']);
-    expect(JSON.parse(await sandbox.ok(['inspect', 'stopper']))[0].status).toBe('stopped');
+    expect(JSON.parse(await sandbox.ok(['container-record', 'stopper']))[0].status).toBe('stopped');
     await sandbox.ok(['rm', 'stopper']);
     await expectClean();
     await expectNoAddressHeld();
@@ -81,7 +81,7 @@ describe('crash at any step: rm -f and system prune recover', () => {
     await sandbox.ok(runArgs(name));
     const r = await sandbox.run(['rm', '-f', name], { env: { MYDOCKER_FAULT: step } });
     expect(r.code).toBe(137);
-    const record = JSON.parse(await sandbox.ok(['inspect', name]))[0];
+    const record = JSON.parse(await sandbox.ok(['container-record', name]))[0];
     expect(record.status).toBe('stopped');
     await sandbox.ok(['rm', '-f', name]);
     await expectClean();
@@ -91,7 +91,7 @@ describe('crash at any step: rm -f and system prune recover', () => {
   it('system prune leaves a container its live creator is still making, and removes it once the creator is gone', async () => {
     const r = await sandbox.run(runArgs('stuck'), { env: { MYDOCKER_FAULT: 'run:after-created' } });
     expect(r.code).toBe(137);
-    const record = JSON.parse(await sandbox.ok(['inspect', 'stuck']))[0];
+    const record = JSON.parse(await sandbox.ok(['container-record', 'stuck']))[0];
     expect(record.status).toBe('created');
     expect(record.creatorPid).toBeGreaterThan(0);
 
@@ -102,13 +102,13 @@ describe('crash at any step: rm -f and system prune recover', () => {
     writeFileSync(file, JSON.stringify({ ...stored, creatorPid: process.pid, creatorStartTime: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) }));
     const first = await sandbox.ok(['system', 'prune']);
     expect(first).toMatch(/Skipped: stuck .* is being created/);
-    expect((await sandbox.run(['inspect', 'stuck'])).code).toBe(0);
+    expect((await sandbox.run(['container-record', 'stuck'])).code).toBe(0);
 
     // The real creator was killed: the record is a crash's leftover and goes.
     writeFileSync(file, JSON.stringify(stored));
     const second = await sandbox.ok(['system', 'prune', '-f']);
     expect(second).toContain(record.id);
-    expect((await sandbox.run(['inspect', 'stuck'])).code).toBe(125);
+    expect((await sandbox.run(['container-record', 'stuck'])).code).toBe(125);
     await expectClean();
     await expectNoAddressHeld();
   });

@@ -18,7 +18,7 @@ describe('system prune', () => {
     expect(await sandbox.destroy()).toEqual([]);
   });
 
-  const inspect = async (name: string) => JSON.parse(await sandbox.ok(['inspect', name]))[0];
+  const inspect = async (name: string) => JSON.parse(await sandbox.ok(['container-record', name]))[0];
 
   it('removes stopped containers, as Docker does, and keeps running ones', async () => {
     await sandbox.ok(['run', '-d', '--name', 'keep', 'busybox', 'sleep', '600']);
@@ -28,7 +28,7 @@ describe('system prune', () => {
     const out = await sandbox.ok(['system', 'prune', '-f']);
     expect(out).toContain(`Deleted Containers:\n${done.id}`);
     expect(out).toMatch(/Total: 1 container\(s\)/);
-    expect((await sandbox.run(['inspect', 'done'])).code).toBe(125);
+    expect((await sandbox.run(['container-record', 'done'])).code).toBe(125);
     expect((await inspect('keep')).status).toBe('running');
     await sandbox.ok(['rm', '-f', 'keep']);
   });

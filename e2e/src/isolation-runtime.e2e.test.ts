@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 async function inspect(name: string): Promise<Record<string, any>> {
-  const parsed = JSON.parse(await sandbox.ok(['inspect', name]));
+  const parsed = JSON.parse(await sandbox.ok(['container-record', name]));
   return Array.isArray(parsed) ? parsed[0] : parsed;
 }
 

@@ -9,7 +9,7 @@ describe('container lifecycle', () => {
     expect(await sandbox.destroy()).toEqual([]);
   });
 
-  const inspect = async (name: string) => JSON.parse(await sandbox.ok(['inspect', name]))[0];
+  const inspect = async (name: string) => JSON.parse(await sandbox.ok(['container-record', name]))[0];
   const alive = (pid: number) => host('kill', ['-0', String(pid)]).code === 0;
 
   it('refuses to rm a running container and changes nothing; rm -f removes it', async () => {
@@ -27,7 +27,7 @@ describe('container lifecycle', () => {
 
     await sandbox.ok(['rm', '-f', 'busy']);
     expect(alive(before.pid)).toBe(false);
-    expect((await sandbox.run(['inspect', 'busy'])).code).toBe(125);
+    expect((await sandbox.run(['container-record', 'busy'])).code).toBe(125);
     expect(existsSync(join(sandbox.root, 'containers', before.id))).toBe(false);
   });
 
@@ -42,7 +42,7 @@ describe('container lifecycle', () => {
   });
 
   it('says so for an unknown container', async () => {
-    for (const cmd of [['stop', 'nope'], ['rm', 'nope'], ['inspect', 'nope']]) {
+    for (const cmd of [['stop', 'nope'], ['rm', 'nope'], ['container-record', 'nope']]) {
       const r = await sandbox.run(cmd);
       expect(r.code).toBe(125);
       expect(r.stderr).toMatch(/No such container: nope/);
@@ -54,7 +54,7 @@ describe('container lifecycle', () => {
       const r = await sandbox.run(args);
       expect(r.code).toBe(127);
       expect(r.stderr).toMatch(/not found|no such file/i);
-      expect((await sandbox.run(['inspect', 'missing'])).code).toBe(125);
+      expect((await sandbox.run(['container-record', 'missing'])).code).toBe(125);
     }
     expect(sandbox.leftovers()).toEqual([]);
   });
@@ -68,7 +68,7 @@ describe('container lifecycle', () => {
     const r = await sandbox.run(['run', '--rm', '--name', 'three', 'busybox', 'sh', '-c', 'echo out; exit 3']);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('out\n');
-    expect((await sandbox.run(['inspect', 'three'])).code).toBe(125);
+    expect((await sandbox.run(['container-record', 'three'])).code).toBe(125);
   });
 
   it('-it with a command that exits 3 makes mydocker exit 3', async () => {

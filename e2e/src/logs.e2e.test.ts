@@ -13,7 +13,7 @@ async function runDetached(args: string[]): Promise<string> {
 }
 
 async function status(ref: string): Promise<string> {
-  const r = await sandbox.run(['inspect', ref]);
+  const r = await sandbox.run(['container-record', ref]);
   if (r.code !== 0) return 'gone';
   const parsed = JSON.parse(r.stdout);
   return (Array.isArray(parsed) ? parsed[0] : parsed).status;

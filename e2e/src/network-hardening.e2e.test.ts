@@ -66,7 +66,7 @@ describe('network hardening', () => {
   const subnets = freeSubnets(8);
   const prefix = `nh${sandbox.tag}`.toLowerCase();
   const networksDir = join(sandbox.root, 'networks');
-  const inspect = async (name: string) => JSON.parse(await sandbox.ok(['inspect', name]))[0];
+  const inspect = async (name: string) => JSON.parse(await sandbox.ok(['container-record', name]))[0];
 
   afterAll(async () => {
     expect(await sandbox.destroy()).toEqual([]);

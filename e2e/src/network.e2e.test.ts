@@ -23,7 +23,7 @@ describe('bridge networks', () => {
   const net = `nt${sandbox.tag}`.toLowerCase();
   const port = 20000 + Math.floor(Math.random() * 20000);
 
-  const inspect = async (name: string) => JSON.parse(await sandbox.ok(['inspect', name]))[0];
+  const inspect = async (name: string) => JSON.parse(await sandbox.ok(['container-record', name]))[0];
   const networkInspect = async (name: string) => JSON.parse(await sandbox.ok(['network', 'inspect', name]))[0];
 
   afterAll(async () => {
@@ -138,7 +138,7 @@ describe('bridge networks', () => {
     const full = await sandbox.run(['run', '-d', '--name', 'extra', '--net', name, 'busybox', 'sleep', '1000']);
     expect(full.code).toBe(125);
     expect(full.stderr).toContain(`No free address in ${small}`);
-    expect((await sandbox.run(['inspect', 'extra'])).code).toBe(125);
+    expect((await sandbox.run(['container-record', 'extra'])).code).toBe(125);
     await sandbox.ok(['rm', '-f', 'only']);
     await sandbox.ok(['run', '-d', '--name', 'extra', '--net', name, 'busybox', 'sleep', '1000']);
     expect((await inspect('extra')).ext.network.ip).toBe(small.replace('.4/30', '.6'));

@@ -161,7 +161,8 @@ describe('races: signals to a foreground run, and run against rm -f', () => {
     expect(results.filter((r) => r.cmd === 'run' && r.code === 0).length).toBeGreaterThan(0);
     expect(results.filter((r) => r.cmd === 'rm' && r.code === 0).length).toBeGreaterThan(0);
 
-    const left = JSON.parse(`[${lines(await sandbox.ok(['ps', '--format', 'json'])).join(',')}]`) as Array<{ name: string; status: string; pid?: number }>;
+    const ids = lines(await sandbox.ok(['ps', '-a', '-q']));
+    const left = (ids.length ? JSON.parse(await sandbox.ok(['container-record', ...ids])) : []) as Array<{ name: string; status: string; pid?: number }>;
     expect(left.length).toBeLessThanOrEqual(1);
     for (const c of left) {
       expect(c).toMatchObject({ name: 'X', status: 'running' });

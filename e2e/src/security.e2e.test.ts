@@ -123,7 +123,7 @@ it('the same attempts fail in a process added with exec', async () => {
 
 it('the monitor runs from a sealed in-memory copy, not a writable file (CVE-2019-5736)', async () => {
   await sandbox.ok(['run', '-d', '--name', 'sealed', 'busybox', 'sleep', '300']);
-  const pid = JSON.parse(await sandbox.ok(['inspect', 'sealed']))[0]?.pid ?? JSON.parse(await sandbox.ok(['inspect', 'sealed'])).pid;
+  const pid = JSON.parse(await sandbox.ok(['container-record', 'sealed']))[0]?.pid ?? JSON.parse(await sandbox.ok(['container-record', 'sealed'])).pid;
   const monitor = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1];
   expect(readlinkSync(`/proc/${monitor}/exe`)).toMatch(/^\/memfd:mydocker-init/);
   expect(() => openSync(`/proc/${monitor}/exe`, 'r+')).toThrow(/EPERM|ETXTBSY|EACCES/);

@@ -46,12 +46,12 @@ describe('state store', () => {
 
   it('finds containers by unique id prefix and refuses unsafe references', async () => {
     const id = (await sandbox.ok(['run', '-d', '--name', 'prefixed', 'busybox', 'true'])).trim();
-    const inspected = JSON.parse(await sandbox.ok(['inspect', id.slice(0, 6)]));
+    const inspected = JSON.parse(await sandbox.ok(['container-record', id.slice(0, 6)]));
     expect((Array.isArray(inspected) ? inspected[0] : inspected).name).toBe('prefixed');
-    const unsafe = await sandbox.run(['inspect', '../../etc']);
+    const unsafe = await sandbox.run(['container-record', '../../etc']);
     expect(unsafe.code).toBe(125);
     expect(unsafe.stderr).toContain('Invalid container reference "../../etc"');
-    const missing = await sandbox.run(['inspect', 'nosuch']);
+    const missing = await sandbox.run(['container-record', 'nosuch']);
     expect(missing.code).toBe(125);
     expect(missing.stderr.trim()).toMatch(/No such container: nosuch$/);
     await sandbox.ok(['rm', '-f', id]);

@@ -34,6 +34,7 @@ export default class StoragePlugin implements Plugin {
     hooks.remove.tapPromise(NAME, (ctx) => lifecycle().remove(bus, ctx));
     hooks.prune.tapPromise(NAME, (report) => lifecycle().prune(bus, report));
     hooks.info.tapPromise(NAME, (report) => lifecycle().info(bus, report));
+    hooks.inspect.tapPromise(NAME, async (record, view) => (require('./inspect') as typeof import('./inspect')).fillInspect(record, view));
     hooks.commands.tap(NAME, (registry) => {
       for (const spec of storageCommands()) registry.add(NAME, spec);
       // `cp` is written by another engineer in ./cp; it is registered once it exists.

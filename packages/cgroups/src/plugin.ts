@@ -18,6 +18,7 @@ export default class CgroupsPlugin implements Plugin {
     bus.hooks.stopped.tapPromise(name, async (ctx) => (await lifecycle()).stopped(ctx));
     bus.hooks.remove.tapPromise(name, async (ctx) => (await lifecycle()).remove(ctx));
     bus.hooks.info.tapPromise(name, async (report) => (await lifecycle()).info(report, bus.config));
+    bus.hooks.inspect.tapPromise(name, async (record, view) => (await import('./inspect')).fillInspect(record, view));
     bus.hooks.prune.tapPromise(name, async (report) => (await lifecycle()).prune(report, bus.config));
     bus.hooks.commands.tap(name, (registry) => {
       registry.add(name, {

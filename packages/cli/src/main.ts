@@ -12,10 +12,13 @@ import {
 } from '@mydocker/core';
 import { resolve } from 'node:path';
 import { infoCommand } from './commands/info';
-import { cleanupCommand, inspectCommand, killCommand, rmCommand, stopCommand } from './commands/lifecycle';
+import { inspectCommand, recordCommand } from './commands/inspect';
+import { cleanupCommand, killCommand, rmCommand, stopCommand } from './commands/lifecycle';
 import { psCommand } from './commands/ps';
 import { runCommand } from './commands/run';
 import { systemCommand } from './commands/system';
+import { containerCommand, resolveContainerGroup } from './container-group';
+import { versionCommand } from './commands/version';
 import { writeError } from './error-output';
 import { globalFlagsArgv, splitGlobalFlags } from './global-flags';
 import { COMMAND_PACKAGES } from './hints';
@@ -26,17 +29,24 @@ export { writeError };
 
 const VERSION: string = require('../package.json').version;
 
-function usage(registry: CommandRegistry): string {
+/**
+ * Every command the installed plugins contribute, grouped by the package that brings it (the CLI's own
+ * first), so a user sees what an install can do and where each command comes from.
+ */
+export function usage(registry: CommandRegistry, packages: Map<string, string> = new Map()): string {
   const visible = registry.list().filter((c) => !c.hidden);
   const width = Math.max(...visible.map((c) => c.command.split(' ')[0].length));
+  const groups = new Map<string, string[]>();
+  for (const c of visible) {
+    const group = c.owner.startsWith('@') || c.owner.includes('/') ? c.owner : packages.get(c.owner) ?? c.owner;
+    groups.set(group, [...(groups.get(group) ?? []), `  ${c.command.split(' ')[0].padEnd(width)}  ${c.describe}`]);
+  }
   return [
     'Usage: mydocker [ENGINE FLAGS] COMMAND [ARGS]',
     '',
     'A daemonless, Docker-compatible container engine.',
     '',
-    'Commands:',
-    ...visible.map((c) => `  ${c.command.split(' ')[0].padEnd(width)}  ${c.describe}`),
-    '',
+    ...[...groups].flatMap(([group, lines]) => [`Commands from ${group}:`, ...lines, '']),
     'Engine flags: --root DIR, --run-root DIR, --cgroup-parent NAME, --config FILE, --storage-driver NAME, --plugin PKG',
     "Run 'mydocker COMMAND --help' for a command's flags.",
     '',
@@ -118,22 +128,30 @@ export async function main(argv: string[]): Promise<number> {
     confineModuleLookup(findInstall(cliDir).bound);
     const { bus, engine } = createEngineFromInstalled(config, { cliDir });
     const registry = new CommandRegistry();
-    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, systemCommand]) registry.add('@mydocker/cli', c);
+    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand, versionCommand, containerCommand]) registry.add('@mydocker/cli', c);
     bus.hooks.commands.call(registry);
     if (!command || flags.help || command === 'help') {
-      stdout.write(usage(registry));
+      stdout.write(usage(registry, new Map(bus.plugins.map((p) => [p.name, p.packageName ?? p.name]))));
       return command || flags.help ? 0 : 125;
     }
-    if (command === 'version') {
-      stdout.write(`mydocker ${VERSION}\n`);
-      return 0;
+    let name = command;
+    let args0 = rest;
+    // `container VERB` is Docker's other name for the top-level VERB.
+    if (command === 'container') {
+      const resolved = resolveContainerGroup(registry, rest);
+      if ('help' in resolved) {
+        stdout.write(resolved.help);
+        return 0;
+      }
+      ({ command: name, rest: args0 } = resolved);
     }
-    const cmd = registry.get(command);
+    const cmd = registry.get(name);
     if (!cmd) {
-      if (COMMAND_PACKAGES[command]) throw new MissingPluginError(`The "${command}" command`, COMMAND_PACKAGES[command]);
-      throw new UsageError(`Unknown command "${command}": run 'mydocker --help' for the list.`);
+      if (COMMAND_PACKAGES[name]) throw new MissingPluginError(`The "${name}" command`, COMMAND_PACKAGES[name]);
+      const typed = command === 'container' ? `container ${rest[0]}` : command;
+      throw new UsageError(`Unknown command "${typed}": run 'mydocker ${command === 'container' ? 'container ' : ''}--help' for the list.`);
     }
-    const args = parseArgs(cmd, command, rest);
+    const args = parseArgs(cmd, name, args0);
     trace('arguments parsed');
     if (!args) return 0;
     const ctx: CommandContext = { bus, config, engine, stdout, stderr };

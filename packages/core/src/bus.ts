@@ -2,6 +2,7 @@ import { AsyncSeriesBailHook, AsyncSeriesHook, SyncHook } from 'tapable';
 import { CommandRegistry } from './commands';
 import type { EngineConfig } from './config';
 import type { ContainerContext } from './context';
+import type { ContainerRecord } from './model';
 import { MissingPluginError, UsageError } from './errors';
 import { SERVICE_PACKAGES, type ServiceMap } from './services';
 import type { StorageDriver, StorageDriverRegistration } from './storage-driver';
@@ -16,6 +17,20 @@ export interface PruneReport {
   /** Container ids that have a record. */
   knownIds: Set<string>;
   removed: string[];
+}
+
+/**
+ * Docker's inspect JSON of one container, as the CLI builds it from the record. Plugins that own part of
+ * the data (addresses and ports, cgroup limits) fill their part in the `inspect` hook, so nothing outside
+ * a plugin reads its `ext`. The full typed shape lives in the CLI (Engine API types); here only the
+ * sections a plugin writes into are named.
+ */
+export interface ContainerInspectView {
+  HostConfig: Record<string, unknown>;
+  NetworkSettings: Record<string, unknown>;
+  Config: Record<string, unknown>;
+  Mounts: Array<Record<string, unknown>>;
+  [field: string]: unknown;
 }
 
 export interface PluginInfo {
@@ -52,6 +67,8 @@ function createHooks() {
     commands: new SyncHook<[CommandRegistry]>(['registry']),
     /** Contribute sections to `mydocker info`. */
     info: new AsyncSeriesHook<[InfoReport]>(['report']),
+    /** Fill the parts of Docker's inspect view that a plugin owns, from the record's `ext` (read-only). */
+    inspect: new AsyncSeriesHook<[ContainerRecord, ContainerInspectView]>(['record', 'view']),
     /** Find and remove leftovers of containers that have no record (after a crash). */
     prune: new AsyncSeriesHook<[PruneReport]>(['report']),
   });

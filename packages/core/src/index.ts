@@ -17,3 +17,4 @@ export * from './trace';
 export * from './table';
 export * from './file-lock';
 export * from './run-signals';
+export * from './go-template';

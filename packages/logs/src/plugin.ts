@@ -34,6 +34,7 @@ export class LogsPlugin implements Plugin {
       await removeLogFiles(join(bus.need('stateStore').containerDir(ctx.id), LOG_FILE));
     });
 
+    hooks.inspect.tapPromise(NAME, async (record, view) => (await import('./inspect')).fillInspect(record, view));
     hooks.commands.tap(NAME, (registry) => registry.add(NAME, logsCommand));
   }
 }

@@ -32,6 +32,7 @@ export default class NetworkPlugin implements Plugin {
     bus.hooks.remove.tapPromise({ name: NAME, stage: Stage.NORMAL }, (ctx) => life().release(ctx.record));
     bus.hooks.prune.tapPromise(NAME, (report) => life().prune(report));
     bus.hooks.info.tapPromise(NAME, (report) => life().info(report));
+    bus.hooks.inspect.tapPromise(NAME, async (record, view) => (require('./inspect') as typeof import('./inspect')).fillInspect(record, view));
     bus.hooks.commands.tap(NAME, (registry) => {
       const { networkCommand } = require('./commands') as typeof import('./commands');
       registry.add(NAME, networkCommand(async () => life()));

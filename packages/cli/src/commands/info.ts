@@ -1,9 +1,10 @@
 import type { CommandSpec, InfoReport } from '@mydocker/core';
+import { formatItems } from '../output-format';
 
 export const infoCommand: CommandSpec = {
   command: 'info',
   describe: 'Show the plugins found, the storage driver, cgroup version and the roots in use',
-  builder: (y) => y.option('format', { type: 'string', describe: 'json' }),
+  builder: (y) => y.option('format', { alias: 'f', type: 'string', describe: 'json, or a Go template' }),
   async run(args, { bus, config, stdout }) {
     let driver: string;
     try {
@@ -23,6 +24,10 @@ export const infoCommand: CommandSpec = {
     await bus.hooks.info.promise(report);
     if (args.format === 'json') {
       stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return;
+    }
+    if (args.format !== undefined) {
+      stdout.write(formatItems(String(args.format), [report]));
       return;
     }
     const lines: string[] = [];

@@ -62,25 +62,6 @@ export const rmCommand: CommandSpec = {
   },
 };
 
-export const inspectCommand: CommandSpec = {
-  command: 'inspect <containers..>',
-  describe: 'Show containers as JSON',
-  async run(args, ctx) {
-    const out = [];
-    let code = 0;
-    for (const name of args.containers as string[]) {
-      try {
-        out.push(await ctx.engine.inspect(name));
-      } catch (err) {
-        if (!isReportable(err)) throw err;
-        code = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
-      }
-    }
-    ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-    return code;
-  },
-};
-
 /** Run by the monitor when a detached container ends on its own: release what it held. */
 export const cleanupCommand: CommandSpec = {
   command: 'container-cleanup <container>',

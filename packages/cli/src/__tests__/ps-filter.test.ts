@@ -1,0 +1,88 @@
+import { emptyRunSpec, UsageError, type ContainerRecord } from '@mydocker/core';
+import { baseInspect } from '../inspect/container-inspect';
+import { psFilter } from '../ps-filter';
+
+let n = 0;
+function record(name: string, overrides: Partial<ContainerRecord> = {}): ContainerRecord {
+  n++;
+  return {
+    id: `${n}`.padStart(4, '0') + 'a'.repeat(60),
+    name,
+    image: 'busybox',
+    imageId: 'f00d'.padEnd(64, '0'),
+    command: ['true'],
+    createdAt: `2026-11-30T10:00:0${n}.000Z`,
+    status: 'running',
+    env: [],
+    hostname: '',
+    workdir: '/',
+    tty: false,
+    detach: true,
+    autoRemove: false,
+    spec: emptyRunSpec(),
+    ext: {},
+    ...overrides,
+  };
+}
+
+const a = record('alpha');
+const b = record('beta', { status: 'stopped', exitCode: 3, image: 'mybox:1.0' });
+const c = record('gamma', { status: 'created' });
+const all = [a, b, c];
+const names = (filters: string[]) => {
+  const f = psFilter(filters, all);
+  return all.filter((r) => f.test(r, baseInspect(r))).map((r) => r.name);
+};
+
+describe('ps --filter', () => {
+  test('name is a regular expression, id a prefix', () => {
+    expect(names(['name=a$'])).toEqual(['alpha', 'beta', 'gamma']);
+    expect(names(['name=^al'])).toEqual(['alpha']);
+    expect(names([`id=${b.id.slice(0, 5)}`])).toEqual(['beta']);
+  });
+
+  test("status in Docker's words (stopped is exited), exited by code; status implies all states", () => {
+    expect(names(['status=exited'])).toEqual(['beta']);
+    expect(names(['status=stopped'])).toEqual(['beta']);
+    expect(names(['status=created', 'status=running'])).toEqual(['alpha', 'gamma']);
+    expect(names(['exited=3'])).toEqual(['beta']);
+    expect(names(['exited=0'])).toEqual([]);
+    expect(psFilter(['status=exited'], all).impliesAll).toBe(true);
+    expect(psFilter(['name=x'], all).impliesAll).toBe(false);
+  });
+
+  test('different keys must all match', () => {
+    expect(names(['name=a', 'status=running'])).toEqual(['alpha']);
+  });
+
+  test('ancestor by reference, repository or image id; before/since by name or id', () => {
+    expect(names(['ancestor=mybox'])).toEqual(['beta']);
+    expect(names(['ancestor=busybox'])).toEqual(['alpha', 'gamma']);
+    expect(names(['ancestor=sha256:f00d'])).toEqual(['alpha', 'beta', 'gamma']);
+    expect(names(['before=beta'])).toEqual(['alpha']);
+    expect(names([`since=${a.id.slice(0, 6)}`])).toEqual(['beta', 'gamma']);
+  });
+
+  test('network, volume and label read the inspect view', () => {
+    const f = psFilter(['network=mynet'], all);
+    expect(f.needsView).toBe(true);
+    const view = baseInspect(a);
+    view.NetworkSettings.Networks = { mynet: { NetworkID: 'abc' } };
+    view.Mounts = [{ Type: 'volume', Name: 'data', Destination: '/data' }];
+    view.Config.Labels = { tier: 'web' };
+    expect(f.test(a, view)).toBe(true);
+    expect(f.test(a, baseInspect(a))).toBe(false);
+    expect(psFilter(['volume=data'], all).test(a, view)).toBe(true);
+    expect(psFilter(['volume=/data'], all).test(a, view)).toBe(true);
+    expect(psFilter(['label=tier'], all).test(a, view)).toBe(true);
+    expect(psFilter(['label=tier=web'], all).test(a, view)).toBe(true);
+    expect(psFilter(['label=tier=db'], all).test(a, view)).toBe(false);
+    expect(psFilter(['name=x'], all).needsView).toBe(false);
+  });
+
+  test('bad filters are refused with one sentence before anything is listed', () => {
+    for (const bad of ['color=red', 'status=sleeping', 'exited=x', 'name=(', 'before=nosuch']) {
+      expect(() => psFilter([bad], all)).toThrow(UsageError);
+    }
+  });
+});

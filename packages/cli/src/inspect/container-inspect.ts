@@ -1,0 +1,174 @@
+/**
+ * Docker's `inspect` shape of a container (Engine API 1.43, typed with the `docker-types` package).
+ * The CLI fills what the core record knows; each plugin fills what it owns (addresses and ports, cgroup
+ * limits, volumes and the storage driver) in the bus's `inspect` hook. Scripts read this shape, so the
+ * record's own layout never shows.
+ */
+import type { ContainerInspectView, ContainerRecord, LifecycleBus } from '@mydocker/core';
+import type { ContainerConfig, ContainerState, DeviceMapping, HostConfig, MountPoint, NetworkSettings } from 'docker-types/generated/1.42';
+
+/**
+ * The generated types make every field optional and miss the nulls the Engine really sends
+ * (`"Entrypoint": null`, `"Binds": null`): these say what `docker inspect` prints.
+ */
+export interface DockerContainerInspect {
+  Id: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  State: Required<Omit<ContainerState, 'Health'>>;
+  Image: string;
+  ResolvConfPath: string;
+  HostnamePath: string;
+  HostsPath: string;
+  LogPath: string;
+  Name: string;
+  RestartCount: number;
+  Driver: string;
+  Platform: string;
+  MountLabel: string;
+  ProcessLabel: string;
+  AppArmorProfile: string;
+  HostConfig: Omit<HostConfig, 'Binds' | 'Devices' | 'CapAdd' | 'CapDrop'> & {
+    Binds: string[] | null;
+    Devices: DeviceMapping[];
+    CapAdd: string[] | null;
+    CapDrop: string[] | null;
+  };
+  Mounts: MountPoint[];
+  Config: Omit<ContainerConfig, 'Entrypoint' | 'Cmd' | 'Labels' | 'Volumes'> & {
+    Entrypoint: string[] | null;
+    Cmd: string[] | null;
+    Labels: Record<string, string>;
+    Volumes: Record<string, object> | null;
+  };
+  NetworkSettings: NetworkSettings;
+}
+
+/** Docker's zero time, printed for a start or finish that has not happened. */
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** Docker's state words: a stopped container has "exited"; a record nobody can read is "dead". */
+export function dockerStatus(r: ContainerRecord): NonNullable<ContainerState['Status']> {
+  if (r.damaged || r.status === 'unknown') return 'dead';
+  if (r.status === 'stopped') return 'exited';
+  return r.status;
+}
+
+/** `--device HOST[:CONTAINER[:PERMS]]` as Docker reports it (the raw flag, kept in the spec). */
+export function deviceMapping(raw: string): DeviceMapping {
+  const [host, second, third] = raw.split(':');
+  const perms = (s: string | undefined) => s !== undefined && /^[rwm]+$/.test(s);
+  if (second !== undefined && third === undefined && perms(second)) return { PathOnHost: host, PathInContainer: host, CgroupPermissions: second };
+  return { PathOnHost: host, PathInContainer: second || host, CgroupPermissions: third || 'rwm' };
+}
+
+/** Everything the core record knows, in Docker's shape, with the zero values Docker shows. */
+export function baseInspect(r: ContainerRecord): DockerContainerInspect {
+  const spec = r.spec;
+  const running = r.status === 'running' && !r.damaged;
+  const entrypoint = spec.entrypoint ? [spec.entrypoint] : null;
+  const cmd = entrypoint ? r.command.slice(1) : r.command;
+  const status = dockerStatus(r);
+  return {
+    Id: r.id,
+    Created: r.createdAt,
+    Path: r.command[0] ?? '',
+    Args: r.command.slice(1),
+    State: {
+      Status: status,
+      Running: running,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: Boolean(r.oomKilled),
+      Dead: status === 'dead',
+      Pid: running ? r.pid ?? 0 : 0,
+      ExitCode: r.status === 'stopped' ? r.exitCode ?? 0 : 0,
+      Error: r.damaged ? r.damage ?? 'the record could not be read' : '',
+      StartedAt: r.startedAt ?? ZERO_TIME,
+      FinishedAt: r.finishedAt ?? ZERO_TIME,
+    },
+    Image: r.imageId ? `sha256:${r.imageId}` : '',
+    ResolvConfPath: mountSource(r, '/etc/resolv.conf'),
+    HostnamePath: mountSource(r, '/etc/hostname'),
+    HostsPath: mountSource(r, '/etc/hosts'),
+    LogPath: '',
+    Name: `/${r.name}`,
+    RestartCount: 0,
+    Driver: '',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    HostConfig: {
+      Binds: spec.volumes.length ? [...spec.volumes] : null,
+      ContainerIDFile: '',
+      // No log plugin, no log: the logs plugin fills its driver in the inspect hook.
+      LogConfig: { Type: 'none', Config: {} },
+      NetworkMode: spec.network ?? 'none',
+      PortBindings: {},
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      AutoRemove: r.autoRemove,
+      CapAdd: spec.capAdd.length ? [...spec.capAdd] : null,
+      CapDrop: spec.capDrop.length ? [...spec.capDrop] : null,
+      Privileged: spec.privileged,
+      ReadonlyRootfs: spec.readOnly,
+      SecurityOpt: spec.securityOpt.length ? [...spec.securityOpt] : undefined,
+      Devices: spec.privileged ? [] : spec.devices.map(deviceMapping),
+      Memory: 0,
+      MemorySwap: 0,
+      NanoCpus: 0,
+      CpuShares: 0,
+      CpuPeriod: 0,
+      CpuQuota: 0,
+      CpusetCpus: '',
+      CpusetMems: '',
+      PidsLimit: null,
+    },
+    Mounts: [],
+    Config: {
+      Hostname: r.hostname,
+      Domainname: '',
+      User: r.user ?? '',
+      AttachStdin: spec.interactive && !spec.detach,
+      AttachStdout: !spec.detach,
+      AttachStderr: !spec.detach,
+      Tty: r.tty,
+      OpenStdin: spec.interactive,
+      StdinOnce: spec.interactive && !spec.detach,
+      Env: [...r.env],
+      Cmd: cmd.length ? [...cmd] : null,
+      Image: r.image,
+      Volumes: null,
+      WorkingDir: r.workdir,
+      Entrypoint: entrypoint,
+      OnBuild: null,
+      Labels: {},
+    },
+    NetworkSettings: {
+      Bridge: '',
+      SandboxID: '',
+      HairpinMode: false,
+      Ports: {},
+      SandboxKey: running && r.pid ? `/proc/${r.pid}/ns/net` : '',
+      SecondaryIPAddresses: null,
+      EndpointID: '',
+      Gateway: '',
+      IPAddress: '',
+      IPPrefixLen: 0,
+      MacAddress: '',
+      Networks: {},
+    },
+  };
+}
+
+function mountSource(r: ContainerRecord, destination: string): string {
+  return r.mounts?.find((m) => m.destination === destination)?.source ?? '';
+}
+
+/** The full view: the record's part, then each plugin's part through the bus. */
+export async function containerInspect(bus: LifecycleBus, r: ContainerRecord): Promise<DockerContainerInspect> {
+  const view = baseInspect(r);
+  if (!r.damaged) await bus.hooks.inspect.promise(r, view as unknown as ContainerInspectView);
+  return view;
+}

@@ -1,0 +1,31 @@
+const c = {
+  Id: 'abc123', Name: '/web',
+  State: { Status: 'running', Running: true, Pid: 42, ExitCode: 0, Error: '' },
+  Config: { Env: ['PATH=/bin', 'A=1'], Labels: { 'com.example.vendor': 'ACME', version: '1.0' }, Cmd: ['top'], Entrypoint: null },
+  NetworkSettings: { IPAddress: '', Networks: { mynet: { IPAddress: '10.1.0.2', Gateway: '10.1.0.1' }, other: { IPAddress: '10.2.0.2' } }, Ports: {} },
+  HostConfig: { Memory: 0, Binds: null, CapAdd: [] },
+  L: ['a', 'b', 'c'], S: 'a:b:c', E: '', T: true, F: false, M: {},
+};
+const tpls = [
+  '{{.State.Status}}', 'name={{.Name}} pid={{.State.Pid}}', '{{.State.Running}}', '{{.State.Pid}}',
+  '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', '{{json .Config}}', '{{json .}}', '{{json .Missing}}', '{{json .HostConfig.Binds}}',
+  '{{range .Config.Env}}{{println .}}{{end}}', '{{(index .NetworkSettings.Networks "mynet").IPAddress}}', '{{index .Config.Labels "com.example.vendor"}}',
+  '{{range $k, $v := .Config.Labels}}{{$k}}={{$v}};{{end}}', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.IPAddress}}|{{end}}',
+  '{{if .State.Running}}up{{else}}down{{end}}', '{{if .T}}a{{else if .F}}b{{else}}c{{end}}', '{{if .F}}a{{else if .T}}b{{else}}c{{end}}',
+  '{{if .HostConfig.Binds}}b{{else}}none{{end}}', '{{if .HostConfig.CapAdd}}x{{else}}empty{{end}}', '{{if .E}}x{{end}}{{if .M}}y{{end}}{{if .Nope}}z{{end}}',
+  '{{with .State}}{{.Status}}{{end}}', '{{with .Nope}}x{{else}}empty{{end}}', '{{range .M}}{{.}}{{else}}none{{end}}',
+  '{{.Name | upper}}', '{{.Name | printf "%s!"}}', '{{.Config.Env | len | printf "%d vars"}}',
+  '{{join .L ", "}}', '{{split .S ":"}}', '{{index (split .S ":") 1}}', '{{lower "ABC"}} {{upper "abc"}} {{title "hello world"}}',
+  '{{truncate .Id 3}}', '[{{pad "x" 2 1}}]', '[{{pad .E 2 1}}]', '{{len .Config.Env}} {{len .Name}} {{len .Config.Labels}}',
+  '{{printf "%s-%d-%v-%q" "a" 3 true "q"}}', '{{printf "%-5s|%5s|%.2f|%%" "ab" "cd" 1.5}}', '{{println "a" "b"}}', '{{print "a" "b"}}{{print 1 2}}', '{{print "a" 1 2 "b"}}',
+  '{{if and .T .F}}y{{else}}n{{end}}', '{{if or .F .T}}y{{else}}n{{end}}', '{{and 1 0 2}}|{{or 0 "" "x"}}|{{and 1 2}}|{{or 0 ""}}', '{{if not .F}}y{{end}}', '{{if eq .State.Status "x" "running"}}y{{end}}',
+  '{{if ne .State.Status "b"}}y{{end}}{{if lt 1 2}}l{{end}}{{if ge 2 2}}g{{end}}', '{{eq 1 1}} {{ne "a" "b"}} {{lt "a" "b"}}',
+  'a  {{- .Name -}}  b', '{{range .L -}}\n  {{.}}\n{{- end}}', 'a{{/* a comment */}}b', '{{- /* trimmed */ -}}  x', '{{-3}}', '{{ -3 }}',
+  '{{$n := .Name}}{{range .Config.Env}}{{$n}}:{{.}} {{end}}', '{{range .Config.Env}}{{$.Name}}{{end}}', '{{$x := 1}}{{$x = 2}}{{$x}}', '{{range $i, $e := .L}}{{$i}}{{$e}}{{end}}',
+  '{{.Config.Env}}', '{{.Config.Labels}}', '{{.Missing}}', '{{.HostConfig.Binds}}', '{{index .M "x"}}', '{{.Config.Entrypoint}}', '{{.NetworkSettings.Networks}}',
+  '{{"}}"}}', '{{"a\\tb"}}|{{`raw\\t`}}', '{{.Name.X}}', '{{index .L 5}}', '{{.A.B}}', '{{.Name', '{{if .A}}x', '{{end}}', '{{nosuch .A}}', '{{else}}', '{{(.A}}',
+  '{{range .L}}{{if eq . "b"}}B{{else}}{{.}}{{end}}{{end}}', '{{range $i, $e := .L}}{{if $i}}, {{end}}{{$e}}{{end}}', '{{with $x := .State}}{{$x.Status}}{{end}}',
+  '{{.State.ExitCode}} {{.HostConfig.Memory}}', '{{printf "%v" .L}}', '{{printf "%q" .Name}}', '{{len .E}}', '{{index .L 0}}{{index .L 2}}', "{{printf \"%c\" 'a'}}",
+  '{{true}} {{false}} {{nil}}', '{{html "<a>"}}', '{{js "a\'b"}}', '{{urlquery "a b"}}', '{{slice .S 1 3}}', '{{range 3}}x{{end}}', '{{break}}',
+];
+process.stdout.write(JSON.stringify(tpls.map((tpl) => ({ tpl, data: c }))));

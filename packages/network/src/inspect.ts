@@ -1,0 +1,48 @@
+import type { ContainerInspectView, ContainerRecord } from '@mydocker/core';
+import { networkExtOf } from './lifecycle';
+import type { NetworkExt } from './model';
+
+/**
+ * Docker's NetworkSettings and the network parts of HostConfig, from this plugin's ext. The primary
+ * endpoint's address is also shown at the top level (Docker's legacy fields), which is what scripts
+ * reading `.NetworkSettings.IPAddress` expect.
+ */
+export function fillInspect(record: ContainerRecord, view: ContainerInspectView): void {
+  const ext: NetworkExt | undefined = networkExtOf(record.ext?.network);
+  if (!ext) return;
+  const running = record.status === 'running';
+  const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const p of ext.ports) {
+    (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  }
+  view.HostConfig.NetworkMode = ext.mode === 'bridge' ? ext.endpoints[0]?.network ?? record.spec.network ?? 'none' : ext.mode;
+  view.HostConfig.PortBindings = ports;
+  const networks: Record<string, unknown> = {};
+  if (ext.mode !== 'bridge') {
+    networks[ext.mode] = endpointView({ NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, MacAddress: '' });
+  }
+  for (const ep of ext.endpoints) {
+    // Addresses are released when the container stops, as Docker's are.
+    networks[ep.network] = endpointView(
+      running
+        ? { NetworkID: ep.networkId, EndpointID: ep.hostVeth, Gateway: ep.gateway, IPAddress: ep.ip, IPPrefixLen: ep.prefixLength, MacAddress: ep.mac }
+        : { NetworkID: ep.networkId, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, MacAddress: '' },
+      [record.name, record.id.slice(0, 12)],
+    );
+  }
+  const primary = running ? ext.endpoints[0] : undefined;
+  Object.assign(view.NetworkSettings, {
+    Bridge: primary?.bridge ?? '',
+    Ports: running ? ports : {},
+    EndpointID: primary?.hostVeth ?? '',
+    Gateway: primary?.gateway ?? '',
+    IPAddress: primary?.ip ?? '',
+    IPPrefixLen: primary?.prefixLength ?? 0,
+    MacAddress: primary?.mac ?? '',
+    Networks: networks,
+  });
+}
+
+function endpointView(fields: Record<string, unknown>, aliases: string[] | null = null): Record<string, unknown> {
+  return { IPAMConfig: null, Links: null, Aliases: aliases, ...fields, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null };
+}
