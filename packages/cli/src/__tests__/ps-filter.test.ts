@@ -1,28 +1,20 @@
-import { emptyRunSpec, UsageError, type ContainerRecord } from '@mydocker/core';
+import { UsageError, type ContainerRecord } from '@mydocker/core';
 import { baseInspect } from '../inspect/container-inspect';
 import { psFilter } from '../ps-filter';
+import { recordFixture } from './record-fixture';
 
 let n = 0;
 function record(name: string, overrides: Partial<ContainerRecord> = {}): ContainerRecord {
   n++;
-  return {
+  return recordFixture({
     id: `${n}`.padStart(4, '0') + 'a'.repeat(60),
     name,
-    image: 'busybox',
     imageId: 'f00d'.padEnd(64, '0'),
     command: ['true'],
     createdAt: `2026-11-30T10:00:0${n}.000Z`,
-    status: 'running',
-    env: [],
     hostname: '',
-    workdir: '/',
-    tty: false,
-    detach: true,
-    autoRemove: false,
-    spec: emptyRunSpec(),
-    ext: {},
     ...overrides,
-  };
+  });
 }
 
 const a = record('alpha');

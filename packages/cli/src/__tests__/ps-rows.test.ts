@@ -1,29 +1,13 @@
-import { emptyRunSpec, type ContainerRecord } from '@mydocker/core';
+import { type ContainerRecord } from '@mydocker/core';
 import { baseInspect } from '../inspect/container-inspect';
 import { formatItems } from '../output-format';
 import { dockerStatusText, ellipsis, humanDuration, PS_DEFAULT_TABLE, PS_HEADERS, portsText, psRow } from '../ps-rows';
+import { recordFixture } from './record-fixture';
 
 const NOW = Date.parse('2026-11-30T12:00:00.000Z');
 
 function record(overrides: Partial<ContainerRecord> = {}): ContainerRecord {
-  return {
-    id: '83a4c96c8392f91b49f9ffe449ba04934e9ae3f52e7342dc3cb5c46efade8f74',
-    name: 'test',
-    image: 'busybox',
-    command: ['/bin/top'],
-    createdAt: '2026-11-30T11:59:57.000Z',
-    startedAt: '2026-11-30T11:59:57.000Z',
-    status: 'running',
-    env: [],
-    hostname: 'h',
-    workdir: '/',
-    tty: false,
-    detach: true,
-    autoRemove: false,
-    spec: emptyRunSpec(),
-    ext: {},
-    ...overrides,
-  };
+  return recordFixture({ startedAt: '2026-11-30T11:59:57.000Z', ...overrides });
 }
 
 describe("ps in Docker's words", () => {
