@@ -2,6 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { lookup } from 'node:dns/promises';
+import { hostname } from 'node:os';
 import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
 import { Header } from 'tar';
@@ -227,7 +230,7 @@ function startFake(): Promise<void> {
 }
 
 /** A docker-registry on 127.0.0.1 with its storage and config in the sandbox; `htpasswd` turns on Basic auth. */
-async function startRegistry(name: string, htpasswd?: string): Promise<number> {
+async function startRegistry(name: string, htpasswd?: string, tls?: { cert: string; key: string }): Promise<number> {
   const port = await freePort();
   const data = join(sandbox.dir, `${name}-data`);
   mkdirSync(data, { recursive: true });
@@ -238,16 +241,28 @@ async function startRegistry(name: string, htpasswd?: string): Promise<number> {
     writeFileSync(file, htpasswd);
     lines.push('auth:', '  htpasswd:', '    realm: test-realm', `    path: ${file}`);
   }
+  if (tls) lines.push('  tls:', `    certificate: ${tls.cert}`, `    key: ${tls.key}`);
   writeFileSync(config, `${lines.join('\n')}\n`);
   const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
   registries.push(child);
   const up = await waitFor(
-    () => fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status, () => 0),
+    () => (tls ? httpsStatus(port) : fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status, () => 0)),
     (s) => s === (htpasswd ? 401 : 200),
     15_000,
   );
   if (up !== (htpasswd ? 401 : 200)) throw new Error(`docker-registry (${name}) did not start`);
   return port;
+}
+
+/** The status of `GET /v2/` over TLS, the certificate unchecked: only whether the registry is up. */
+function httpsStatus(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpsGet({ host: '127.0.0.1', port, path: '/v2/', rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+  });
 }
 
 /** An htpasswd line (bcrypt, as the registry wants), made by the system's crypt(3) through Python. */
@@ -499,5 +514,45 @@ describe('a failed pull is one sentence, exit 125, and stores nothing', () => {
     expect(r.stderr).toMatch(/^Error: The registry sent a blob whose bytes do not match its digest/m);
     expect(storeState()).toBe(before);
     expect(await ok(['ps', '-a', '-q'])).toBe('');
+  });
+});
+
+describe('HTTPS registries: the system CAs plus certs.d', () => {
+  const certsDir = join(sandbox.dir, 'certs.d');
+  const tlsEnv = { ...env, MYDOCKER_CERTS_DIR: certsDir };
+  let host = '';
+
+  beforeAll(async () => {
+    // A name that is not a loopback literal, so mydocker speaks HTTPS to it, yet reaches 127.0.0.1.
+    const name = hostname();
+    const addr = await lookup(name, { family: 4 }).catch(() => ({ address: '' }));
+    if (addr.address !== '127.0.0.1') throw new Error(`this test needs the host name ${name} to resolve to 127.0.0.1 (/etc/hosts)`);
+    const pki = join(sandbox.dir, 'pki');
+    mkdirSync(pki);
+    const f = (n: string) => join(pki, n);
+    sh('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=mydocker test CA', '-keyout', f('ca.key'), '-out', f('ca.crt')]);
+    sh('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', f('server.key'), '-out', f('server.csr')]);
+    writeFileSync(f('ext.cnf'), `subjectAltName=DNS:${name}\n`);
+    sh('openssl', ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('ext.cnf'), '-out', f('server.crt')]);
+    const port = await startRegistry('tls-registry', undefined, { cert: f('server.crt'), key: f('server.key') });
+    host = `${name}:${port}`;
+    skopeo('copy', '--dest-tls-verify=false', `docker-archive:${join(sandbox.dir, 'busybox.tar')}`, `docker://${host}/secure/busybox:v1`);
+  }, 120_000);
+
+  it('refuses a registry whose CA it does not know, in one sentence, storing nothing', async () => {
+    const before = storeState();
+    const r = await sandbox.run(['pull', `${host}/secure/busybox:v1`], { env: tlsEnv });
+    expect(r.stderr).toMatch(new RegExp(`^Error: The certificate of the registry ${host} is not trusted \\([^\n]+\\): put its CA in ${certsDir}/${host}/ca\\.crt\\.\n$`));
+    expect(r.code).toBe(125);
+    expect(storeState()).toBe(before);
+  });
+
+  it('trusts the CA put in certs.d/HOST:PORT/ca.crt, pulls over TLS and runs the image', async () => {
+    mkdirSync(join(certsDir, host), { recursive: true });
+    writeFileSync(join(certsDir, host, 'ca.crt'), readFileSync(join(sandbox.dir, 'pki', 'ca.crt')));
+    const out = await sandbox.ok(['pull', `${host}/secure/busybox:v1`], { env: tlsEnv });
+    expect(out.trim().split('\n').pop()).toBe(`${host}/secure/busybox:v1`);
+    expect(await sandbox.ok(['run', '--rm', `${host}/secure/busybox:v1`, 'echo', 'over tls'], { env: tlsEnv })).toBe('over tls\n');
+    await sandbox.ok(['rmi', `${host}/secure/busybox:v1`], { env: tlsEnv });
   });
 });

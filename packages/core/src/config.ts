@@ -21,6 +21,8 @@ export interface EngineConfig {
   plugins: string[];
   /** Per-plugin options from the config file, keyed by plugin name. */
   pluginOptions: Record<string, unknown>;
+  /** Registry CAs in Docker's `certs.d` layout: `<certsDir>/HOST:PORT/ca.crt`. */
+  certsDir?: string;
   /** The config file that was read, if any. */
   configFile?: string;
   /**
@@ -37,6 +39,7 @@ export interface ConfigSources {
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/mydocker/config.json';
+export const DEFAULT_CERTS_DIR = '/etc/mydocker/certs.d';
 
 interface ConfigFile {
   root?: string;
@@ -46,6 +49,7 @@ interface ConfigFile {
   defaultImage?: string;
   plugins?: string[];
   pluginOptions?: Record<string, unknown>;
+  certsDir?: string;
 }
 
 function readConfigFile(path: string, required: boolean): ConfigFile {
@@ -93,6 +97,7 @@ export function loadConfig(sources: ConfigSources = {}): EngineConfig {
     defaultImage: file.defaultImage ?? 'busybox',
     plugins,
     pluginOptions: file.pluginOptions ?? {},
+    certsDir: absolute(env.MYDOCKER_CERTS_DIR ?? file.certsDir ?? DEFAULT_CERTS_DIR, 'certs directory'),
     configFile: Object.keys(file).length > 0 || explicitFile ? configFile : undefined,
     selfCommand: sources.selfCommand ?? [process.execPath, process.argv[1] ?? 'mydocker'],
   };

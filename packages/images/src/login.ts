@@ -26,7 +26,7 @@ export async function login(args: Args, ctx: CommandContext): Promise<number> {
   if (username.includes(':')) throw new UsageError('The user name cannot contain ":".');
   if (password === '') throw new UsageError('The password is empty.');
   if (args.password !== undefined) ctx.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
-  const client = new RegistryClient({ domain: host, path: '' }, { insecure: insecureRegistries(ctx.config), credentials: { username, password } });
+  const client = new RegistryClient({ domain: host, path: '' }, { insecure: insecureRegistries(ctx.config), certsDir: ctx.config.certsDir, credentials: { username, password } });
   // Docker asks for a token with no scope: it proves the credentials without naming a repository.
   await client.ping('');
   await saveCredentials(host, { username, password });

@@ -55,7 +55,7 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
     if (!options.quiet) options.out.write(`${line}\n`);
   };
   if (given.tag === undefined && given.digest === undefined) say('Using default tag: latest');
-  const client = new RegistryClient(ref, { insecure: insecureRegistries(config), credentials: await credentialsFor(ref.domain) });
+  const client = new RegistryClient(ref, { insecure: insecureRegistries(config), certsDir: config.certsDir, credentials: await credentialsFor(ref.domain) });
   await client.ping();
   trace('pull: ping');
   const top = await client.manifest(ref.digest ?? ref.tag!);

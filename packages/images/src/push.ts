@@ -47,7 +47,7 @@ export async function push(images: ImageStore, config: EngineConfig, input: stri
     if (!quiet) out.write(`${line}\n`);
   };
   const image = await images.exportImage(storeName(ref)!);
-  const client = new PushClient(ref, { insecure: insecureRegistries(config), credentials: await credentialsFor(ref.domain) });
+  const client = new PushClient(ref, { insecure: insecureRegistries(config), certsDir: config.certsDir, credentials: await credentialsFor(ref.domain) });
   say(`The push refers to repository [${ref.domain === 'docker.io' ? 'docker.io/' : ''}${familiarName(ref)}]`);
   await client.ping();
   const dir = join(config.root, 'tmp', scratchName('push-'));

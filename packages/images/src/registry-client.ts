@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseChallenges, type Challenge } from './challenge';
 import { printable, registryHost, type Reference } from './reference';
+import { fetchWithCAs, isCertificateError, registryCAs } from './tls';
 
 export interface Credentials {
   username: string;
@@ -16,6 +17,8 @@ export interface ClientOptions {
   /** Registries (`host[:port]`) reached over plain HTTP; localhost and 127.0.0.1 always are. */
   insecure?: string[];
   credentials?: Credentials;
+  /** Docker's `certs.d` layout: `<certsDir>/HOST:PORT/*.crt` are CAs trusted for that registry. */
+  certsDir?: string;
   /** For tests: another fetch. */
   fetch?: typeof fetch;
 }
@@ -104,7 +107,7 @@ export class RegistryClient {
     private readonly options: ClientOptions = {},
   ) {
     this.base = `${schemeFor(ref.domain, options.insecure)}://${registryHost(ref.domain)}`;
-    this.fetch = options.fetch ?? fetch;
+    this.fetch = options.fetch ?? (this.base.startsWith('https:') ? fetchWithCAs(registryCAs(options.certsDir, ref.domain).ca) : fetch);
     this.scope = `repository:${ref.path}:pull`;
   }
 
@@ -116,8 +119,18 @@ export class RegistryClient {
     try {
       return await this.fetch(url, { redirect: 'follow', ...init });
     } catch (err) {
-      throw new RegistryError(`Cannot reach the registry ${printable(this.host)}: ${networkReason(err)}.`);
+      throw this.certificateFailure(err) ?? new RegistryError(`Cannot reach the registry ${printable(this.host)}: ${networkReason(err)}.`);
     }
+  }
+
+  /** A certificate the CAs do not vouch for, with where its CA would go; undefined for other failures. */
+  private certificateFailure(err: unknown): RegistryError | undefined {
+    const cause = (err as { cause?: NodeJS.ErrnoException }).cause ?? (err as NodeJS.ErrnoException);
+    if (!isCertificateError(cause?.code)) return undefined;
+    const dir = `${this.options.certsDir ?? '/etc/mydocker/certs.d'}/${this.host}`;
+    return new RegistryError(
+      `The certificate of the registry ${printable(this.host)} is not trusted (${printable(String(cause.message).split('\n')[0].replace(/[.\s]+$/, ''))}): put its CA in ${printable(dir)}/ca.crt.`,
+    );
   }
 
   /**
@@ -202,7 +215,7 @@ export class RegistryClient {
     try {
       res = await this.fetch(url, { headers: basic ? { Authorization: basic } : {}, redirect: 'follow' });
     } catch (err) {
-      throw new RegistryError(`Cannot reach the token service of ${printable(this.host)} (${printable(url.host)}): ${networkReason(err)}.`);
+      throw this.certificateFailure(err) ?? new RegistryError(`Cannot reach the token service of ${printable(this.host)} (${printable(url.host)}): ${networkReason(err)}.`);
     }
     if (!res.ok) {
       await res.body?.cancel();
