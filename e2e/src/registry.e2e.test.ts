@@ -556,3 +556,56 @@ describe('HTTPS registries: the system CAs plus certs.d', () => {
     await sandbox.ok(['rmi', `${host}/secure/busybox:v1`], { env: tlsEnv });
   });
 });
+
+describe('run --pull missing|always|never', () => {
+  let ref = '';
+  let offline = '';
+  beforeAll(() => {
+    ref = `127.0.0.1:${registryPort}/test/pullflag:v1`;
+    offline = `127.0.0.1:${closedPort}/test/pullflag:v1`;
+    skopeo('copy', '--dest-tls-verify=false', `docker-archive:${join(sandbox.dir, 'busybox.tar')}`, `docker://${ref}`);
+  }, 60_000);
+
+  it('never: a missing image is "No such image", exit 125, nothing pulled or created', async () => {
+    const before = storeState();
+    const r = await md(['run', '--rm', '--pull', 'never', ref, 'true']);
+    expect(r.stderr).toBe(`Error: No such image: ${ref}.\n`);
+    expect(r.code).toBe(125);
+    expect(storeState()).toBe(before);
+    expect(await ok(['ps', '-a', '-q'])).toBe('');
+  });
+
+  it('an unknown policy is refused in one sentence before anything is pulled', async () => {
+    const before = storeState();
+    const r = await md(['run', '--rm', '--pull', 'sometimes', ref, 'true']);
+    expect(r.stderr).toBe('Error: Invalid pull option "sometimes": must be one of "always", "missing" or "never".\n');
+    expect(r.code).toBe(125);
+    expect(storeState()).toBe(before);
+  });
+
+  it('missing pulls once; then missing and never run the stored image without asking the registry', async () => {
+    const first = await md(['run', '--rm', '--pull', 'missing', ref, 'echo', 'pulled']);
+    expect(first.stderr).toMatch(/^Unable to find image '.*test\/pullflag:v1' locally$/m);
+    expect(first.stdout).toBe('pulled\n');
+    expect(first.code).toBe(0);
+    await ok(['tag', ref, offline]);
+    // The offline name's registry is a closed port: these runs would fail if they reached for it.
+    for (const policy of ['missing', 'never']) {
+      const r = await md(['run', '--rm', '--pull', policy, offline, 'echo', policy]);
+      expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: `${policy}\n`, stderr: '' });
+    }
+  });
+
+  it('always asks the registry even for a stored image: up to date when it answers, exit 125 when it cannot', async () => {
+    const r = await md(['run', '--rm', '--pull', 'always', ref, 'echo', 'fresh']);
+    expect(r.stderr).toMatch(new RegExp(`^Status: Image is up to date for ${ref.replace(/[.]/g, '\\.')}$`, 'm'));
+    expect(r.stdout).toBe('fresh\n');
+    expect(r.code).toBe(0);
+    const down = await md(['run', '--rm', '--pull', 'always', offline, 'echo', 'never printed']);
+    expect(down.stderr).toMatch(/^Error: Cannot reach the registry 127\.0\.0\.1:\d+: the connection was refused\.\n$/);
+    expect(down.code).toBe(125);
+    expect(down.stdout).toBe('');
+    expect(await ok(['ps', '-a', '-q'])).toBe('');
+    await ok(['rmi', ref, offline]);
+  });
+});

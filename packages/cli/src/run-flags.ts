@@ -41,6 +41,7 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'security-opt', type: 'array', describe: 'no-new-privileges, seccomp=unconfined' },
   { name: 'device', type: 'array', describe: 'Add a host device (HOST[:CONTAINER[:rwm]])' },
   { name: 'log-opt', type: 'array', describe: 'Log options (max-size=10m, max-file=3)' },
+  { name: 'pull', type: 'string', describe: 'Pull the image before running: missing (default), always, never' },
 ];
 
 const BOOLEAN_SHORTS = new Set(RUN_FLAGS.filter((f) => f.type === 'boolean').flatMap((f) => (f.alias ?? []).filter((a) => a.length === 1)));

@@ -61,6 +61,8 @@ export interface RunSpec {
   logOpts: string[];
   /** --device HOST[:CONTAINER[:rwm]] specs, raw. */
   devices: string[];
+  /** --pull missing|always|never, raw; undefined is Docker's default, missing. */
+  pull?: string;
 }
 
 export function emptyRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {

@@ -11,13 +11,14 @@ export default class ImagesPlugin implements Plugin {
   readonly name = NAME;
 
   apply(bus: LifecycleBus): void {
+    bus.claim(NAME, 'pull');
     bus.hooks.commands.tap(NAME, (registry) => {
       for (const spec of imageCommands()) registry.add(NAME, spec);
     });
     // Before every other validate tap: they resolve the image, which must be there by then.
     bus.hooks.validate.tapPromise({ name: NAME, stage: -100 }, async (ctx) => {
       const { pullIfMissing } = require('./auto-pull') as typeof import('./auto-pull');
-      await pullIfMissing(bus, ctx.spec.image);
+      await pullIfMissing(bus, ctx.spec.image, ctx.spec.pull);
     });
   }
 }

@@ -46,6 +46,7 @@ export function toRunSpec(args: Record<string, any>, rest: string[], defaultImag
     securityOpt: list(args['security-opt']),
     logOpts: list(args['log-opt']),
     devices: list(args.device),
+    pull: str(args.pull),
   });
 }
 
