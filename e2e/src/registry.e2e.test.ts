@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
@@ -607,5 +607,70 @@ describe('run --pull missing|always|never', () => {
     expect(down.stdout).toBe('');
     expect(await ok(['ps', '-a', '-q'])).toBe('');
     await ok(['rmi', ref, offline]);
+  });
+});
+
+describe('concurrent pulls of one image', () => {
+  const blobGets = new Map<string, number>();
+  let proxy: Server | undefined;
+  let proxyPort = 0;
+
+  beforeAll(async () => {
+    // Two layers of their own (so that no earlier test has stored them), put in the registry by skopeo.
+    const layout = join(sandbox.dir, 'concurrent-layout');
+    mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
+    const put = (data: Buffer | string) => {
+      const digest = `sha256:${sha(data)}`;
+      writeFileSync(join(layout, 'blobs', 'sha256', digest.slice(7)), data);
+      return { digest, size: Buffer.byteLength(data) };
+    };
+    const layerBytes = [bigLayer('concurrent-one'), bigLayer('concurrent-two')];
+    const layerDescs = layerBytes.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...put(l) }));
+    const config = put(JSON.stringify({ architecture: process.arch === 'x64' ? 'amd64' : process.arch, os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: layerDescs.map((d) => d.digest) } }));
+    const manifest = put(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers: layerDescs }));
+    writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+    skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://127.0.0.1:${registryPort}/test/concurrent:v1`);
+    // A proxy in front of the real registry that counts blob GETs and holds each one for 1 s, so that
+    // the two pulls' downloads would overlap if nothing kept them apart.
+    proxy = createServer((req, res) => {
+      const blob = /^\/v2\/.+\/blobs\/(sha256:[0-9a-f]{64})$/.exec(req.url ?? '');
+      const forward = () => {
+        const up = httpRequest({ host: '127.0.0.1', port: registryPort, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          upRes.pipe(res);
+        });
+        up.on('error', () => res.destroy());
+        req.pipe(up);
+      };
+      if (blob && req.method === 'GET') {
+        blobGets.set(blob[1], (blobGets.get(blob[1]) ?? 0) + 1);
+        setTimeout(forward, 1000);
+      } else forward();
+    });
+    await new Promise<void>((r) => proxy!.listen(0, '127.0.0.1', () => r()));
+    proxyPort = (proxy.address() as { port: number }).port;
+  }, 60_000);
+
+  afterAll(async () => {
+    proxy?.closeAllConnections();
+    await new Promise((r) => (proxy ? proxy.close(r) : r(undefined)));
+  });
+
+  it('both succeed and each layer blob is downloaded once', async () => {
+    const ref = `127.0.0.1:${proxyPort}/test/concurrent:v1`;
+    const [a, b] = await Promise.all([md(['pull', ref]), md(['pull', ref])]);
+    expect([a.code, b.code, a.stderr, b.stderr]).toEqual([0, 0, '', '']);
+    expect(a.stdout.trim().split('\n').pop()).toBe(ref);
+    expect(b.stdout.trim().split('\n').pop()).toBe(ref);
+    const [info] = JSON.parse(await ok(['image', 'inspect', ref]));
+    expect(info.RepoTags).toContain(ref);
+    // skopeo compressed the layers on the way in: the manifest it wrote names the blobs.
+    const manifest = await fetch(`http://127.0.0.1:${registryPort}/v2/test/concurrent/manifests/v1`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } }).then((r) => r.json());
+    const layerGets = (manifest.layers as Array<{ digest: string }>).map((l) => blobGets.get(l.digest));
+    expect(layerGets).toEqual([1, 1]);
+    // One of them found both layers in the store once the other had stored them.
+    expect([a.stdout, b.stdout].filter((o) => (o.match(/: Already exists$/gm) ?? []).length === 2)).toHaveLength(1);
+    await ok(['rmi', ref]);
   });
 });

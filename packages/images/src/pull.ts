@@ -2,6 +2,7 @@ import { trace, UsageError, type EngineConfig, type ImageStore } from '@mydocker
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { lockBlobs } from './blob-locks';
 import { credentialsFor } from './credentials';
 import { scratchName } from './scratch';
 import { isIndex, pickFromIndex, readImageManifest, type Descriptor } from './manifest';
@@ -83,18 +84,21 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
     () => false,
   );
   const dir = join(config.root, 'tmp', scratchName('pull-'));
+  let releaseBlobs: (() => Promise<void>) | undefined;
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const files = layers.map((_, i) => join(dir, `layer-${i}`));
     const short = (l: Descriptor) => l.digest.slice(7, 19);
-    const needed: number[] = [];
-    for (const [i, l] of layers.entries()) {
-      if (images.hasLayer && (await images.hasLayer(diffIds[i]))) say(`${short(l)}: Already exists`);
-      else {
-        needed.push(i);
-        say(`${short(l)}: Pulling fs layer`);
-      }
-    }
+    const missing = async () => {
+      const out: number[] = [];
+      for (const i of layers.keys()) if (!(images.hasLayer && (await images.hasLayer(diffIds[i])))) out.push(i);
+      return out;
+    };
+    // Another pull may be fetching some of them: wait for it, then ask the store again.
+    releaseBlobs = await lockBlobs(config.runRoot, (await missing()).map((i) => layers[i].digest));
+    trace('pull: blob locks');
+    const needed = await missing();
+    for (const [i, l] of layers.entries()) say(`${short(l)}: ${needed.includes(i) ? 'Pulling fs layer' : 'Already exists'}`);
     await eachLimited(needed, CONCURRENT_DOWNLOADS, async (i) => {
       await client.blobToFile(layers[i].digest, layers[i].size, files[i]);
       say(`${short(layers[i])}: Download complete`);
@@ -116,6 +120,7 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
     options.out.write(`${fullString(ref)}\n`);
     return stored;
   } finally {
+    await releaseBlobs?.();
     await rm(dir, { recursive: true, force: true });
   }
 }
