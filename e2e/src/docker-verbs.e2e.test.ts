@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox, waitFor } from './harness';
 
@@ -84,4 +84,52 @@ describe('docker verbs', () => {
     });
   });
 
+  describe('rename', () => {
+    it('renames a running container: the new name finds it, the old one is free, the hostname stays', async () => {
+      await sandbox.ok(['run', '-d', '--name', 'r1', 'busybox', 'sleep', '600']);
+      const before = await record('r1');
+      const hostname = (await sandbox.ok(['exec', 'r1', 'hostname'])).trim();
+      expect(await sandbox.run(['rename', 'r1', 'r1new'])).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(await sandbox.ok(['inspect', '-f', '{{.Name}} {{.State.Status}} {{.Id}}', 'r1new'])).toBe(`/r1new running ${before.id}\n`);
+      expect(await sandbox.run(['inspect', '--type', 'container', 'r1'])).toMatchObject({ code: 1, stderr: 'Error: No such container: r1\n' });
+      expect((await sandbox.ok(['exec', 'r1new', 'hostname'])).trim()).toBe(hostname);
+      expect(await sandbox.ok(['ps', '--format', '{{.Names}}'])).toBe('r1new\n');
+      // The old name is free for a new container; stop and rm work by the new name.
+      await sandbox.ok(['run', '--name', 'r1', 'busybox', 'true']);
+      await sandbox.ok(['stop', '-t', '0', 'r1new']);
+      await sandbox.ok(['rm', 'r1new', 'r1']);
+    });
+
+    it('refuses a name in use, an invalid name, the same name and a missing container: one sentence, 125, nothing changed', async () => {
+      await sandbox.ok(['run', '--name', 'r2', 'busybox', 'true']);
+      await sandbox.ok(['run', '--name', 'r3', 'busybox', 'true']);
+      const r3 = await record('r3');
+      const taken = await sandbox.run(['rename', 'r2', 'r3']);
+      expect(taken).toEqual({
+        code: 125,
+        stdout: '',
+        stderr: `Error: Conflict. The container name "r3" is already in use by container ${r3.id}. You have to remove (or rename) that container to be able to reuse that name.\n`,
+      });
+      const invalid = await sandbox.run(['rename', 'r2', 'bad/name']);
+      expect(invalid.code).toBe(125);
+      expect(invalid.stderr).toMatch(/^Error: Invalid container name "bad\/name": [^\n]*\n$/);
+      expect(await sandbox.run(['rename', 'r2', 'r2'])).toMatchObject({ code: 125, stderr: 'Error: Renaming a container with the same name as its current name: r2.\n' });
+      expect(await sandbox.run(['rename', 'nosuch', 'r9'])).toMatchObject({ code: 125, stderr: 'Error: No such container: nosuch\n' });
+      expect((await sandbox.ok(['ps', '-a', '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort()).toEqual(['r2', 'r3']);
+      expect(readdirSync(join(sandbox.root, 'names')).sort()).toEqual(['r2', 'r3']);
+      await sandbox.ok(['rm', 'r2', 'r3']);
+    });
+
+    it('two renames racing for one name: exactly one wins, and the index names each container once', async () => {
+      await sandbox.ok(['run', '--name', 'r4', 'busybox', 'true']);
+      await sandbox.ok(['run', '--name', 'r5', 'busybox', 'true']);
+      const results = await Promise.all([sandbox.run(['rename', 'r4', 'prize']), sandbox.run(['rename', 'r5', 'prize'])]);
+      expect(results.map((r) => r.code).sort()).toEqual([0, 125]);
+      const names = (await sandbox.ok(['ps', '-a', '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort();
+      expect(names.length).toBe(2);
+      expect(names).toContain('prize');
+      expect(readdirSync(join(sandbox.root, 'names')).sort()).toEqual(names);
+      await sandbox.ok(['rm', ...names]);
+    });
+  });
 });
