@@ -1,6 +1,23 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Sandbox, waitFor } from './harness';
+import { createServer } from 'node:net';
+import { host, Sandbox, waitFor } from './harness';
+
+/** A 10.233.x.0/24 that no host route touches. */
+function freeSubnet(): string {
+  const routes = host('ip', ['-4', '-o', 'route', 'show', 'table', 'all']).stdout;
+  for (let x = 100 + Math.floor(Math.random() * 100); x < 255; x++) if (!routes.includes(`10.233.${x}.`)) return `10.233.${x}.0/24`;
+  throw new Error('no free subnet');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 /**
  * Docker's container verbs beyond run/ps/stop/kill/rm/inspect, as Docker's CLI reference documents them
@@ -130,6 +147,27 @@ describe('docker verbs', () => {
       expect(names).toContain('prize');
       expect(readdirSync(join(sandbox.root, 'names')).sort()).toEqual(names);
       await sandbox.ok(['rm', ...names]);
+    });
+  });
+
+  describe('port', () => {
+    it("lists the published ports as Docker does, and looks up one private port; a stopped container has none", async () => {
+      const net = `vp${sandbox.tag}`.toLowerCase();
+      await sandbox.ok(['network', 'create', '--subnet', freeSubnet(), net]);
+      const [p1, p2] = [await freePort(), await freePort()];
+      await sandbox.ok(['run', '-d', '--name', 'p1', '--net', net, '-p', `${p1}:80`, '-p', `127.0.0.1:${p2}:53/udp`, 'busybox', 'sleep', '600']);
+      expect(await sandbox.run(['port', 'p1'])).toEqual({ code: 0, stdout: `53/udp -> 127.0.0.1:${p2}\n80/tcp -> 0.0.0.0:${p1}\n`, stderr: '' });
+      expect(await sandbox.run(['port', 'p1', '80'])).toEqual({ code: 0, stdout: `0.0.0.0:${p1}\n`, stderr: '' });
+      expect(await sandbox.run(['port', 'p1', '80/tcp'])).toEqual({ code: 0, stdout: `0.0.0.0:${p1}\n`, stderr: '' });
+      expect(await sandbox.run(['port', 'p1', '53/udp'])).toEqual({ code: 0, stdout: `127.0.0.1:${p2}\n`, stderr: '' });
+      expect(await sandbox.run(['port', 'p1', '53'])).toEqual({ code: 1, stdout: '', stderr: "Error: No public port '53/tcp' published for p1\n" });
+      expect(await sandbox.run(['port', 'p1', '81/udp'])).toEqual({ code: 1, stdout: '', stderr: "Error: No public port '81/udp' published for p1\n" });
+      expect(await sandbox.run(['port', 'p1', 'http'])).toMatchObject({ code: 125, stdout: '', stderr: expect.stringMatching(/^Error: Invalid port "http": [^\n]*\n$/) });
+      expect(await sandbox.run(['port', 'nosuch'])).toMatchObject({ code: 125, stderr: 'Error: No such container: nosuch\n' });
+      await sandbox.ok(['stop', '-t', '0', 'p1']);
+      expect(await sandbox.run(['port', 'p1'])).toEqual({ code: 0, stdout: '', stderr: '' });
+      await sandbox.ok(['rm', 'p1']);
+      await sandbox.ok(['network', 'rm', net]);
     });
   });
 });
