@@ -170,4 +170,29 @@ describe('docker verbs', () => {
       await sandbox.ok(['network', 'rm', net]);
     });
   });
+
+  describe('top', () => {
+    it("runs the host's ps -ef on the container's processes only, in Docker's columns; ps options pass through", async () => {
+      await sandbox.ok(['run', '-d', '--name', 't1', 'busybox', 'sh', '-c', 'sleep 600 & exec sleep 700']);
+      const pid1 = (await record('t1')).pid as number;
+      const child = await waitFor(() => host('pgrep', ['-P', String(pid1)]).stdout.trim(), (c) => c !== '');
+      const top = await sandbox.ok(['top', 't1']);
+      const [header, ...rows] = top.trimEnd().split('\n');
+      expect(header).toBe(['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME'].map((t) => t.padEnd(20)).join('') + 'CMD');
+      const byPid = new Map(rows.map((r) => [r.split(/\s+/)[1], r]));
+      expect(byPid.get(String(pid1))).toMatch(/^root\s+\d+\s+\d+\s+\d+\s+\S+\s+\?\s+\d\d:\d\d:\d\d\s+sleep 700$/);
+      expect(byPid.get(child)).toMatch(/\ssleep 600$/);
+      // Nothing of the host: this test's own process and the container's monitor are not members.
+      expect(byPid.has(String(process.pid))).toBe(false);
+      expect(byPid.has(String((await record('t1')).monitorPid))).toBe(false);
+      expect(await sandbox.ok(['top', 't1', '-o', 'pid,comm'])).toMatch(new RegExp(`^PID {17}COMMAND\n(\\d+ +sleep\n)+$`));
+      expect(await sandbox.ok(['top', 't1', '-o', 'pid,comm'])).toContain(`${String(pid1).padEnd(20)}sleep\n`);
+      const noPid = await sandbox.run(['top', 't1', '-o', 'comm']);
+      expect(noPid).toMatchObject({ code: 125, stdout: '', stderr: "Error: Couldn't find PID field in ps output.\n" });
+      await sandbox.ok(['stop', '-t', '0', 't1']);
+      expect(await sandbox.run(['top', 't1'])).toEqual({ code: 125, stdout: '', stderr: 'Error: Container t1 is not running.\n' });
+      expect(await sandbox.run(['top', 'nosuch'])).toMatchObject({ code: 125, stderr: 'Error: No such container: nosuch\n' });
+      await sandbox.ok(['rm', 't1']);
+    });
+  });
 });
