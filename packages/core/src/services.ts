@@ -18,6 +18,8 @@ export interface StateStore {
   list(): Promise<ContainerRecord[]>;
   /** Delete the record, its name and its directory. */
   delete(id: string): Promise<void>;
+  /** Give the container a new name atomically (the caller holds its lock); a ConflictError if the name is taken. */
+  rename?(id: string, newName: string): Promise<ContainerRecord>;
   /** Run `fn` holding this container's lock, exclusive across processes. */
   withLock<T>(id: string, fn: () => Promise<T>): Promise<T>;
   /** The directory that holds the container's record; plugins may keep files there (logs, exit status). */

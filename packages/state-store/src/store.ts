@@ -85,6 +85,30 @@ export class FileStateStore implements StateStore {
     });
   }
 
+  /**
+   * Gives a container a new name: the new name is claimed (exclusive create, under the store lock, as
+   * `reserve` does), the record saved with it, and only then the old name released, so that at no moment
+   * has the container no name and never do two containers hold one. The caller holds the container's lock.
+   */
+  async rename(id: string, newName: string): Promise<ContainerRecord> {
+    assertValidName(newName);
+    return this.locks.withLock(STORE_LOCK, 'The container store is busy: another mydocker command holds its lock.', async () => {
+      const record = await this.find(id);
+      if (!record) throw new NotFoundError(`No such container: ${id}`);
+      const oldName = record.name;
+      if (oldName === newName) throw new ConflictError(`Renaming a container with the same name as its current name: ${newName}.`);
+      await this.claimName(newName, record.id);
+      try {
+        await this.save({ ...record, name: newName });
+      } catch (err) {
+        await this.releaseName(newName, record.id);
+        throw err;
+      }
+      await this.releaseName(oldName, record.id);
+      return { ...record, name: newName };
+    });
+  }
+
   /** Exclusive create, so that even a lock taken over as stale cannot let two containers share a name. */
   private async claimName(name: string, id: string): Promise<void> {
     const path = this.layout.nameFile(name);
