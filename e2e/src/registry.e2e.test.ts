@@ -230,12 +230,13 @@ function startFake(): Promise<void> {
 }
 
 /** A docker-registry on 127.0.0.1 with its storage and config in the sandbox; `htpasswd` turns on Basic auth. */
-async function startRegistry(name: string, htpasswd?: string, tls?: { cert: string; key: string }): Promise<number> {
+async function startRegistry(name: string, htpasswd?: string, tls?: { cert: string; key: string; address: string }): Promise<number> {
+  const address = tls?.address ?? '127.0.0.1';
   const port = await freePort();
   const data = join(sandbox.dir, `${name}-data`);
   mkdirSync(data, { recursive: true });
   const config = join(sandbox.dir, `${name}.yml`);
-  const lines = ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: 127.0.0.1:${port}`];
+  const lines = ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: ${address}:${port}`];
   if (htpasswd) {
     const file = join(sandbox.dir, `${name}.htpasswd`);
     writeFileSync(file, htpasswd);
@@ -246,7 +247,7 @@ async function startRegistry(name: string, htpasswd?: string, tls?: { cert: stri
   const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
   registries.push(child);
   const up = await waitFor(
-    () => (tls ? httpsStatus(port) : fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status, () => 0)),
+    () => (tls ? httpsStatus(address, port) : fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status, () => 0)),
     (s) => s === (htpasswd ? 401 : 200),
     15_000,
   );
@@ -255,9 +256,9 @@ async function startRegistry(name: string, htpasswd?: string, tls?: { cert: stri
 }
 
 /** The status of `GET /v2/` over TLS, the certificate unchecked: only whether the registry is up. */
-function httpsStatus(port: number): Promise<number> {
+function httpsStatus(address: string, port: number): Promise<number> {
   return new Promise((resolve) => {
-    const req = httpsGet({ host: '127.0.0.1', port, path: '/v2/', rejectUnauthorized: false }, (res) => {
+    const req = httpsGet({ host: address, port, path: '/v2/', rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -523,10 +524,11 @@ describe('HTTPS registries: the system CAs plus certs.d', () => {
   let host = '';
 
   beforeAll(async () => {
-    // A name that is not a loopback literal, so mydocker speaks HTTPS to it, yet reaches 127.0.0.1.
+    // A name that is not a loopback literal, so mydocker speaks HTTPS to it, yet stays on this machine: the
+    // host name, which /etc/hosts maps to a loopback address (127.0.0.1, or Debian's 127.0.1.1).
     const name = hostname();
     const addr = await lookup(name, { family: 4 }).catch(() => ({ address: '' }));
-    if (addr.address !== '127.0.0.1') throw new Error(`this test needs the host name ${name} to resolve to 127.0.0.1 (/etc/hosts)`);
+    if (!addr.address.startsWith('127.')) throw new Error(`this test needs the host name ${name} to resolve to a loopback address (/etc/hosts)`);
     const pki = join(sandbox.dir, 'pki');
     mkdirSync(pki);
     const f = (n: string) => join(pki, n);
@@ -534,7 +536,7 @@ describe('HTTPS registries: the system CAs plus certs.d', () => {
     sh('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', f('server.key'), '-out', f('server.csr')]);
     writeFileSync(f('ext.cnf'), `subjectAltName=DNS:${name}\n`);
     sh('openssl', ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('ext.cnf'), '-out', f('server.crt')]);
-    const port = await startRegistry('tls-registry', undefined, { cert: f('server.crt'), key: f('server.key') });
+    const port = await startRegistry('tls-registry', undefined, { cert: f('server.crt'), key: f('server.key'), address: addr.address });
     host = `${name}:${port}`;
     skopeo('copy', '--dest-tls-verify=false', `docker-archive:${join(sandbox.dir, 'busybox.tar')}`, `docker://${host}/secure/busybox:v1`);
   }, 120_000);
