@@ -49,28 +49,3 @@ export function serializeRecord(record: ContainerRecord): string {
   return `${JSON.stringify(stored, null, 2)}\n`;
 }
 
-/**
- * Stands in for a record that cannot be read (core's damaged-record contract): only the id (and the name,
- * from the name index) is known. Its status is `unknown`, so that nothing but `rm -f` treats the
- * container as stopped, and every plugin's stopped/remove tap cleans what it owns from the id alone.
- */
-export function damagedRecord(id: string, name: string | undefined, reason: string, createdAt: Date): ContainerRecord {
-  return {
-    id,
-    name: name ?? id,
-    image: '',
-    command: [],
-    createdAt: createdAt.toISOString(),
-    status: 'unknown',
-    env: [],
-    hostname: '',
-    workdir: '/',
-    tty: false,
-    detach: false,
-    autoRemove: false,
-    spec: emptyRunSpec({ image: '' }),
-    damaged: true,
-    damage: reason,
-    ext: {},
-  };
-}

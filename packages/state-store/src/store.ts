@@ -5,6 +5,7 @@ import {
   assertValidName,
   assertValidReference,
   ConflictError,
+  damagedRecord,
   MydockerError,
   NotFoundError,
   shortId,
@@ -16,7 +17,7 @@ import {
 import { DEFAULT_LOCK_TIMINGS, FileLocks, type LockTimings } from './file-lock';
 import { isContainerEntry, isRemovingEntry, StoreLayout } from './layout';
 import { mountsUnder } from './mounts';
-import { CorruptRecordError, damagedRecord, parseRecord, serializeRecord } from './record-file';
+import { CorruptRecordError, parseRecord, serializeRecord } from './record-file';
 
 export interface StoreOptions {
   locks?: Partial<LockTimings>;

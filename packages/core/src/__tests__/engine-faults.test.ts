@@ -1,5 +1,6 @@
 import {
   createEngine,
+  damagedRecord,
   emptyRunSpec,
   EXIT_CODE_UNKNOWN,
   loadConfig,
@@ -86,24 +87,7 @@ function setup() {
     },
   ]);
   (engine as { warn: (m: string) => void }).warn = (m) => warnings.push(m);
-  const damaged = (id: string): ContainerRecord => ({
-    id,
-    name: id,
-    image: '',
-    command: [],
-    createdAt: new Date(0).toISOString(),
-    status: 'unknown',
-    env: [],
-    hostname: '',
-    workdir: '/',
-    tty: false,
-    detach: false,
-    autoRemove: false,
-    spec: emptyRunSpec(),
-    damaged: true,
-    damage: 'it is empty',
-    ext: {},
-  });
+  const damaged = (id: string): ContainerRecord => damagedRecord(id, undefined, 'it is empty');
   return { engine, records, events, alive, warnings, damaged, onSpawn: (fn: () => void) => (duringSpawn = fn) };
 }
 
