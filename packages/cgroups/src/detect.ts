@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 
 /** The controllers a container's cgroup is made in, and the ones stats read. */
-export const WANTED_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices'] as const;
+export const WANTED_CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices', 'freezer', 'blkio'] as const;
+/** The ones whose v1 mount makes a host "v1": freezer and blkio alone (left in v1 by a v2 host) do not. */
+const DECIDING_CONTROLLERS: readonly string[] = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices'];
 
 export type Hierarchy =
   /**
@@ -52,7 +54,7 @@ export function detectHierarchy(mountinfo: string, readControllers: (root: strin
     }
   }
   const unified = mounts.find((m) => m.fstype === 'cgroup2');
-  if (Object.keys(v1).length > 0) return unified ? { version: 1, mounts: v1, unified: unified.mountPoint } : { version: 1, mounts: v1 };
+  if (Object.keys(v1).some((c) => DECIDING_CONTROLLERS.includes(c))) return unified ? { version: 1, mounts: v1, unified: unified.mountPoint } : { version: 1, mounts: v1 };
   if (unified) return { version: 2, root: unified.mountPoint, controllers: readControllers(unified.mountPoint) };
   return { version: 0 };
 }

@@ -16,7 +16,41 @@ export function writeControl(path: string, value: string | number): void {
           : code === 'EINVAL'
             ? 'the kernel refused the value'
             : (err as Error).message;
-    throw new MydockerError(`Cannot set the cgroup limit: writing "${value}" to ${path} failed: ${why}.`);
+    throw new ControlWriteError(`Cannot set the cgroup limit: writing "${value}" to ${path} failed: ${why}.`, code);
+  }
+}
+
+/** A refused write to a control file; `code` is the errno (EBUSY: a memory limit below what is in use). */
+export class ControlWriteError extends MydockerError {
+  constructor(message: string, readonly code: string) {
+    super(message);
+  }
+}
+
+/** The current values of the control files that exist, so that a failed update can put them back. */
+export function snapshotControls(paths: string[]): Map<string, string> {
+  const saved = new Map<string, string>();
+  for (const path of paths) {
+    const value = readControl(path);
+    if (value !== undefined) saved.set(path, value);
+  }
+  return saved;
+}
+
+/**
+ * Writes back what `snapshotControls` saved, where it changed. Twice: some values are only accepted once
+ * another is back (v1 memory must stay at or below memory+swap), so a refusal in the first pass is retried.
+ */
+export function restoreControls(saved: Map<string, string>): void {
+  for (let pass = 0; pass < 2; pass++) {
+    for (const [path, value] of saved) {
+      if (readControl(path) === value) continue;
+      try {
+        writeFileSync(path, value);
+      } catch {
+        // The second pass may succeed once the other files are back.
+      }
+    }
   }
 }
 

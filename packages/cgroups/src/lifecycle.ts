@@ -3,6 +3,7 @@ import { availableControllers, WANTED_CONTROLLERS } from './detect';
 import { deviceRules, describeRule } from './devices/rules';
 import { hierarchy, managerFor, managerFromExt } from './factory';
 import { CgroupGoneError, childDirs, isDir } from './fs-util';
+import { validExt } from './ext';
 import type { CgroupsExt } from './limits';
 import type { CgroupManager } from './manager';
 import { parseResources, readHostFacts } from './parse';
@@ -44,21 +45,6 @@ export function attach(ctx: ContainerContext, pid: number | undefined): void {
     if (err instanceof CgroupGoneError) throw new MydockerError(`Container ${ctx.record.name} was removed while it was starting.`);
     throw err;
   }
-}
-
-/** The ext as a healthy record keeps it; anything else (a damaged record) is not trusted. */
-function validExt(ext: unknown): ext is CgroupsExt {
-  const e = ext as Partial<CgroupsExt> | undefined;
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    (e.version === 1 || e.version === 2) &&
-    typeof e.parent === 'string' &&
-    typeof e.paths === 'object' &&
-    e.paths !== null &&
-    Object.values(e.paths).every((p) => typeof p === 'string') &&
-    (e.version === 1 || typeof e.paths.unified === 'string')
-  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DeviceRule } from './devices/rules';
+import type { Freezer } from './freezer';
 import type { Limits } from './limits';
 
 /** One reading of a container's cgroup, for `stats`. */
@@ -10,6 +11,9 @@ export interface CgroupStats {
   /** Bytes; undefined when unlimited. */
   memoryLimit?: number;
   pids?: number;
+  /** Bytes read and written by block devices (v1 blkio, v2 io.stat). */
+  blockRead?: number;
+  blockWrite?: number;
 }
 
 /**
@@ -34,6 +38,13 @@ export interface CgroupManager {
   /** True when the kernel's OOM killer killed a process of this cgroup. */
   oomKilled(): boolean;
   stats(): CgroupStats;
+  /** The freezer (`pause`/`unpause`), or undefined when the host mounts none for this cgroup. */
+  freezer(): Freezer | undefined;
+  /**
+   * Writes `changes` (only the limits that change; memory and memorySwap together) to the live cgroup.
+   * All or nothing: on a refusal every file written is put back before the error is thrown.
+   */
+  update(changes: Limits): void;
   /** Kills what is left inside, removes the directories and the parent once empty. Idempotent. */
   destroy(): Promise<void>;
 }

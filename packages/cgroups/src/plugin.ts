@@ -10,15 +10,25 @@ export default class CgroupsPlugin implements Plugin {
   apply(bus: LifecycleBus): void {
     const name = this.name;
     const lifecycle = () => import('./lifecycle');
+    const pause = () => import('./pause');
     bus.claim(name, 'resources');
     bus.hooks.validate.tapPromise(name, async (ctx) => (await lifecycle()).validate(ctx));
     bus.hooks.create.tapPromise(name, async (ctx) => (await lifecycle()).create(ctx));
     bus.hooks.created.tapPromise(name, async (ctx) => (await lifecycle()).attach(ctx, ctx.record.pid));
-    bus.hooks.execCreated.tapPromise(name, async (ctx, pid) => (await lifecycle()).attach(ctx, pid));
+    bus.hooks.execCreated.tapPromise(name, async (ctx, pid) => {
+      (await pause()).refuseExecIfPaused(ctx);
+      (await lifecycle()).attach(ctx, pid);
+    });
+    // A paused container is thawed so that it can act on the signal that ends it, as Docker unpauses.
+    bus.hooks.preStop.tapPromise(name, async (ctx) => void (await (await pause()).thawForSignal(ctx)));
+    bus.hooks.signalled.tapPromise(name, async (ctx, signal) => (await pause()).thawForSignal(ctx, signal));
     bus.hooks.stopped.tapPromise(name, async (ctx) => (await lifecycle()).stopped(ctx));
     bus.hooks.remove.tapPromise(name, async (ctx) => (await lifecycle()).remove(ctx));
     bus.hooks.info.tapPromise(name, async (report) => (await lifecycle()).info(report, bus.config));
-    bus.hooks.inspect.tapPromise(name, async (record, view) => (await import('./inspect')).fillInspect(record, view));
+    bus.hooks.inspect.tapPromise(name, async (record, view) => {
+      (await import('./inspect')).fillInspect(record, view);
+      (await pause()).fillPausedState(record, view);
+    });
     bus.hooks.prune.tapPromise(name, async (report) => (await lifecycle()).prune(report, bus.config));
     bus.hooks.commands.tap(name, (registry) => {
       registry.add(name, {
@@ -30,6 +40,17 @@ export default class CgroupsPlugin implements Plugin {
             .option('stream', { type: 'boolean', default: true, describe: 'Refresh every second; --no-stream prints once' }),
         run: async (args, ctx) => (await import('./stats')).runStats(args, ctx),
       });
+      for (const verb of ['pause', 'unpause'] as const) {
+        registry.add(name, {
+          command: `${verb} [containers..]`,
+          describe: verb === 'pause' ? 'Pause all processes within containers (the cgroup freezer)' : 'Unpause all processes within containers',
+          builder: (yargs) =>
+            yargs
+              .positional('containers', { type: 'string', array: true, describe: `Containers to ${verb}` })
+              .option('all', { alias: 'a', type: 'boolean', describe: `Podman's: ${verb} every ${verb === 'pause' ? 'running' : 'paused'} container` }),
+          run: async (args, ctx) => (await pause()).runToggle(verb, args, ctx),
+        });
+      }
     });
   }
 }

@@ -45,7 +45,8 @@ export function psFilter(filters: string[], all: ContainerRecord[]): PsFilter {
     // Docker matches names as a regular expression, so a plain word matches as a substring.
     name: (r, v) => regExp(v).test(r.name),
     id: (r, v) => r.id.startsWith(v),
-    status: (r, v) => dockerStatus(r) === v,
+    // A paused container is "paused", not "running": only the inspect view (the cgroups plugin) knows.
+    status: (r, v, view) => (view?.State.Status ?? dockerStatus(r)) === v,
     exited: (r, v) => r.status === 'stopped' && r.exitCode === Number(v),
     ancestor: (r, v) => r.image === v || r.image.startsWith(`${v}:`) || (r.imageId !== undefined && v.replace(/^sha256:/, '').length >= 4 && r.imageId.startsWith(v.replace(/^sha256:/, ''))),
     before: (r, v) => r.createdAt < times.get(`before=${v}`)!,
@@ -60,7 +61,7 @@ export function psFilter(filters: string[], all: ContainerRecord[]): PsFilter {
   };
   return {
     impliesAll: byKey.has('status'),
-    needsView: [...byKey.keys()].some((k) => VIEW_KEYS.has(k)),
+    needsView: [...byKey.keys()].some((k) => VIEW_KEYS.has(k)) || (byKey.get('status') ?? []).some((v) => v === 'running' || v === 'paused'),
     test: (r, view) => [...byKey].every(([key, values]) => values.some((v) => matchers[key](r, v, view))),
   };
 }

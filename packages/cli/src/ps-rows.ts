@@ -84,7 +84,8 @@ export function psRow(r: ContainerRecord, view: DockerContainerInspect, now: num
     RunningFor: `${humanDuration(now - Date.parse(r.createdAt))} ago`,
     Ports: portsText(view.NetworkSettings.Ports ?? undefined),
     State: view.State.Status,
-    Status: dockerStatusText(r, now),
+    // Docker's State.String(): "Up 3 seconds (Paused)"; paused is what the cgroups plugin's inspect part says.
+    Status: dockerStatusText(r, now) + (view.State.Paused ? ' (Paused)' : ''),
     Size: '',
     Names: r.name,
     Labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),

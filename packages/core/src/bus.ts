@@ -57,6 +57,11 @@ function createHooks() {
     started: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
     /** Return a reason to refuse a stop. */
     preStop: new AsyncSeriesBailHook<[ContainerContext], string | undefined>(['ctx']),
+    /**
+     * The engine sent a signal to the container's PID 1 (`kill`, `rm -f`): a plugin that holds the
+     * container's processes back (the freezer of a paused container) lets a signal that ends it through.
+     */
+    signalled: new AsyncSeriesHook<[ContainerContext, NodeJS.Signals | number]>(['ctx', 'signal']),
     /** The process is gone: release cgroups, addresses, rules, mounts; record the exit. */
     stopped: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
     /** Guards: return a reason to refuse the removal. The first refusal wins and nothing is touched. */

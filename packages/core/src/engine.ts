@@ -246,6 +246,7 @@ export class Engine {
       throw new ConflictError(`Container ${record.name} is not running.`);
     }
     runtime.signal(record, signal);
+    await this.hooks.signalled.promise(new ContainerContext(this.bus.config, record), signal);
     return record;
   }
 
@@ -279,6 +280,7 @@ export class Engine {
       const running = record.status !== 'stopped' && runtime.isRunning(record);
       if (options.force && running) {
         runtime.signal(record, 'SIGKILL');
+        await this.hooks.signalled.promise(ctx, 'SIGKILL');
         await runtime.waitExit(record, 10_000);
       }
       // A record left "running" or "created" by a process that is gone (or was just killed) is settled first.

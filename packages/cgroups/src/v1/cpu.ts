@@ -3,6 +3,7 @@ import type { V1Controller } from './controller';
 
 export const cpuV1: V1Controller = {
   name: 'cpu',
+  controls: ['cpu.shares', 'cpu.cfs_period_us', 'cpu.cfs_quota_us'],
   apply(dir, limits) {
     if (limits.cpuShares !== undefined) writeControl(`${dir}/cpu.shares`, limits.cpuShares);
     if (limits.cpuQuota !== undefined) {

@@ -15,6 +15,7 @@ function inherit(dir: string, file: 'cpuset.cpus' | 'cpuset.mems'): void {
 
 export const cpusetV1: V1Controller = {
   name: 'cpuset',
+  controls: ['cpuset.cpus', 'cpuset.mems'],
   prepare(dir) {
     inherit(dir, 'cpuset.cpus');
     inherit(dir, 'cpuset.mems');

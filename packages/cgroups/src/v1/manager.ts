@@ -1,6 +1,10 @@
 import { UsageError } from '@mydocker/core';
 import { WANTED_CONTROLLERS } from '../detect';
-import { isDir, joinCgroup, killAll, makeDirs, readPids, removeDir, removeEmptyParents, type Rmdir } from '../fs-util';
+import { isDir, joinCgroup, killAll, makeDirs, readPids, removeDir, removeEmptyParents, restoreControls, snapshotControls, type Rmdir } from '../fs-util';
+import type { Freezer } from '../freezer';
+import { freezerV2 } from '../v2/freezer';
+import { blkioV1 } from './blkio';
+import { freezerV1 } from './freezer';
 import { attachDeviceProgram } from '../devices/tool';
 import type { DeviceRule } from '../devices/rules';
 import { writeDeviceRulesV1 } from '../devices/v1';
@@ -13,7 +17,7 @@ import { cpusetV1 } from './cpuset';
 import { memoryV1, oomKilledV1 } from './memory';
 import { pidsV1 } from './pids';
 
-const CONTROLLERS: Record<string, V1Controller> = { memory: memoryV1, cpu: cpuV1, cpuacct: cpuacctV1, cpuset: cpusetV1, pids: pidsV1 };
+const CONTROLLERS: Record<string, V1Controller> = { memory: memoryV1, cpu: cpuV1, cpuacct: cpuacctV1, cpuset: cpusetV1, pids: pidsV1, blkio: blkioV1 };
 
 /**
  * cgroup v1: one directory per hierarchy, `<mount>/<parent>/<id>`. The container gets one in memory, cpu,
@@ -107,7 +111,32 @@ export class V1Manager implements CgroupManager {
     return out;
   }
 
+  freezer(): Freezer | undefined {
+    if (this.paths.freezer) return freezerV1(this.paths.freezer);
+    // A hybrid host without the v1 freezer: the cgroup2 directory (made for the device program) has one.
+    if (this.paths.unified) return freezerV2(this.paths.unified);
+    return undefined;
+  }
+
+  update(changes: Limits): void {
+    this.check(changes);
+    const controllers = Object.entries(this.paths).filter(([name]) => CONTROLLERS[name]);
+    const saved = snapshotControls(controllers.flatMap(([name, dir]) => (CONTROLLERS[name].controls ?? []).map((f) => `${dir}/${f}`)));
+    try {
+      for (const [name, dir] of controllers) {
+        const c = CONTROLLERS[name];
+        if (c.update) c.update(dir, changes);
+        else c.apply(dir, changes);
+      }
+    } catch (err) {
+      restoreControls(saved);
+      throw err;
+    }
+  }
+
   async destroy(): Promise<void> {
+    // Frozen (paused) tasks do not die of SIGKILL under the v1 freezer until thawed.
+    await this.freezer()?.thaw().catch(() => undefined);
     const dirs = this.dirs().filter(({ dir }) => isDir(dir));
     await killAll(dirs.map(({ dir }) => `${dir}/cgroup.procs`));
     for (const { dir, mount } of this.dirs()) {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '@mydocker/core';
-import { readKeyed, readNumber, writeControl } from '../fs-util';
+import { ControlWriteError, readKeyed, readNumber, writeControl } from '../fs-util';
 import type { V1Controller } from './controller';
 
 const MEMSW = 'memory.memsw.limit_in_bytes';
@@ -9,6 +9,7 @@ const UNLIMITED_ABOVE = 2 ** 60;
 
 export const memoryV1: V1Controller = {
   name: 'memory',
+  controls: ['memory.limit_in_bytes', MEMSW],
 
   check(mount, limits) {
     if (limits.memorySwap !== undefined && limits.memorySwap !== -1 && !existsSync(`${mount}/${MEMSW}`)) {
@@ -28,6 +29,21 @@ export const memoryV1: V1Controller = {
     writeControl(`${dir}/${MEMSW}`, memsw);
   },
 
+  /**
+   * The kernel keeps memory <= memory+swap at every write, so the order depends on the values in force
+   * (runc's order): a larger memory+swap goes first, a smaller one last.
+   */
+  update(dir, changes) {
+    if (changes.memory === undefined) return;
+    const hasMemsw = existsSync(`${dir}/${MEMSW}`);
+    const memsw = changes.memorySwap ?? changes.memory * 2;
+    const current = readNumber(`${dir}/${MEMSW}`);
+    const swapFirst = hasMemsw && (memsw === -1 || current === undefined || memsw > current);
+    if (swapFirst) writeControl(`${dir}/${MEMSW}`, memsw);
+    writeMemoryLimit(dir, changes.memory);
+    if (hasMemsw && !swapFirst) writeControl(`${dir}/${MEMSW}`, memsw);
+  },
+
   stats(dir, into) {
     const usage = readNumber(`${dir}/memory.usage_in_bytes`);
     if (usage !== undefined) {
@@ -44,3 +60,15 @@ export function oomKilledV1(dir: string): boolean {
   return (readKeyed(`${dir}/memory.oom_control`).oom_kill ?? 0) > 0;
 }
 
+
+/** A limit below what the cgroup uses and cannot reclaim is EBUSY: said as runc (and so Docker) say it. */
+function writeMemoryLimit(dir: string, limit: number): void {
+  try {
+    writeControl(`${dir}/memory.limit_in_bytes`, limit);
+  } catch (err) {
+    if (!(err instanceof ControlWriteError) || err.code !== 'EBUSY') throw err;
+    const usage = readNumber(`${dir}/memory.usage_in_bytes`) ?? 0;
+    const peak = readNumber(`${dir}/memory.max_usage_in_bytes`) ?? 0;
+    throw new UsageError(`unable to set memory limit to ${limit} (current usage: ${usage}, peak usage: ${peak})`);
+  }
+}

@@ -3,6 +3,7 @@ import type { V1Controller } from './controller';
 
 export const pidsV1: V1Controller = {
   name: 'pids',
+  controls: ['pids.max'],
   apply(dir, limits) {
     if (limits.pidsLimit !== undefined) writeControl(`${dir}/pids.max`, limits.pidsLimit < 0 ? 'max' : limits.pidsLimit);
   },

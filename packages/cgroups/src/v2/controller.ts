@@ -5,5 +5,7 @@ import type { CgroupStats } from '../manager';
 export interface V2Controller {
   readonly name: string;
   apply(dir: string, limits: Limits): void;
+  /** The control files `apply` may write, saved before an `update` so a refusal can put them back. */
+  readonly controls?: readonly string[];
   stats?(dir: string, into: CgroupStats): void;
 }

@@ -4,6 +4,7 @@ import type { V2Controller } from './controller';
 
 export const cpuV2: V2Controller = {
   name: 'cpu',
+  controls: ['cpu.weight', 'cpu.max'],
   apply(dir, limits) {
     if (limits.cpuShares !== undefined) writeControl(`${dir}/cpu.weight`, sharesToWeight(limits.cpuShares));
     if (limits.cpuQuota !== undefined) writeControl(`${dir}/cpu.max`, `${limits.cpuQuota} ${limits.cpuPeriod ?? 100_000}`);

@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs';
 import { UsageError } from '@mydocker/core';
 import { attachDeviceProgram } from '../devices/tool';
 import type { DeviceRule } from '../devices/rules';
-import { isDir, joinCgroup, killAll, makeDirs, readControl, readPids, removeDir, removeEmptyParents, type Rmdir, writeControl } from '../fs-util';
+import { isDir, joinCgroup, killAll, makeDirs, readControl, readPids, removeDir, removeEmptyParents, restoreControls, snapshotControls, type Rmdir, writeControl } from '../fs-util';
+import type { Freezer } from '../freezer';
+import { freezerV2 } from './freezer';
+import { ioV2 } from './io';
 import type { Limits } from '../limits';
 import { requestedControllers, type CgroupManager, type CgroupStats } from '../manager';
 import type { V2Controller } from './controller';
@@ -11,7 +14,7 @@ import { cpusetV2 } from './cpuset';
 import { memoryV2, oomKilledV2, SWAP_FILE } from './memory';
 import { pidsV2 } from './pids';
 
-const CONTROLLERS: V2Controller[] = [cpusetV2, cpuV2, memoryV2, pidsV2];
+const CONTROLLERS: V2Controller[] = [cpusetV2, cpuV2, memoryV2, pidsV2, ioV2];
 
 /**
  * cgroup v2: one directory `<root>/<parent>/<id>`. Controllers must be switched on in the
@@ -120,6 +123,22 @@ export class V2Manager implements CgroupManager {
     const out: CgroupStats = {};
     for (const c of this.usable()) c.stats?.(this.dir, out);
     return out;
+  }
+
+  freezer(): Freezer {
+    return freezerV2(this.dir);
+  }
+
+  update(changes: Limits): void {
+    this.check(changes);
+    const usable = this.usable();
+    const saved = snapshotControls(usable.flatMap((c) => (c.controls ?? []).map((f) => `${this.dir}/${f}`)));
+    try {
+      for (const c of usable) c.apply(this.dir, changes);
+    } catch (err) {
+      restoreControls(saved);
+      throw err;
+    }
   }
 
   async destroy(): Promise<void> {

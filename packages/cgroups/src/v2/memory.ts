@@ -6,6 +6,7 @@ export const SWAP_FILE = 'memory.swap.max';
 
 export const memoryV2: V2Controller = {
   name: 'memory',
+  controls: ['memory.max', SWAP_FILE],
   apply(dir, limits) {
     if (limits.memory === undefined) return;
     writeControl(`${dir}/memory.max`, limits.memory);

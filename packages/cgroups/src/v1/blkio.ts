@@ -1,0 +1,27 @@
+import { readControl } from '../fs-util';
+import type { CgroupStats } from '../manager';
+import type { V1Controller } from './controller';
+
+/**
+ * No limits: made for every container so that `stats` can show BLOCK I/O. The throttle files count every
+ * request (the CFQ ones only under that scheduler), as Docker reads them: "MAJ:MIN Read|Write BYTES".
+ */
+export const blkioV1: V1Controller = {
+  name: 'blkio',
+  apply() {},
+  stats(dir, into) {
+    const text = readControl(`${dir}/blkio.throttle.io_service_bytes_recursive`) ?? readControl(`${dir}/blkio.throttle.io_service_bytes`);
+    if (text !== undefined) Object.assign(into, sumBlkio(text));
+  },
+};
+
+export function sumBlkio(text: string): Pick<CgroupStats, 'blockRead' | 'blockWrite'> {
+  let blockRead = 0;
+  let blockWrite = 0;
+  for (const line of text.split('\n')) {
+    const [, op, value] = line.trim().split(/\s+/);
+    if (op === 'Read') blockRead += Number(value) || 0;
+    else if (op === 'Write') blockWrite += Number(value) || 0;
+  }
+  return { blockRead, blockWrite };
+}
