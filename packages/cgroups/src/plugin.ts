@@ -40,6 +40,21 @@ export default class CgroupsPlugin implements Plugin {
             .option('stream', { type: 'boolean', default: true, describe: 'Refresh every second; --no-stream prints once' }),
         run: async (args, ctx) => (await import('./stats')).runStats(args, ctx),
       });
+      registry.add(name, {
+        command: 'update [containers..]',
+        describe: 'Update the resource limits of containers (running ones at once, stopped ones from their next start)',
+        builder: (yargs) =>
+          yargs
+            .positional('containers', { type: 'string', array: true, describe: 'Containers to update' })
+            .option('cpus', { type: 'string', describe: 'Number of CPUs (e.g. 0.5)' })
+            .option('cpu-shares', { alias: 'c', type: 'string', describe: 'CPU shares (relative weight, 2-262144)' })
+            .option('cpuset-cpus', { type: 'string', describe: 'CPUs in which to allow execution (0-3, 0,1)' })
+            .option('cpuset-mems', { type: 'string', describe: 'Memory nodes in which to allow execution (0-3, 0,1)' })
+            .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 100m)' })
+            .option('memory-swap', { type: 'string', describe: 'Memory plus swap limit; -1 for unlimited swap' })
+            .option('pids-limit', { type: 'string', describe: 'Tune container pids limit (-1 for unlimited)' }),
+        run: async (args, ctx) => (await import('./update')).runUpdate(args, ctx),
+      });
       for (const verb of ['pause', 'unpause'] as const) {
         registry.add(name, {
           command: `${verb} [containers..]`,
