@@ -37,7 +37,9 @@ export default class CgroupsPlugin implements Plugin {
         builder: (yargs) =>
           yargs
             .positional('containers', { type: 'string', array: true, describe: 'Containers to show (default: all running)' })
-            .option('stream', { type: 'boolean', default: true, describe: 'Refresh every second; --no-stream prints once' }),
+            .option('stream', { type: 'boolean', default: true, describe: 'Refresh every second; --no-stream prints once' })
+            .option('trunc', { type: 'boolean', default: true, describe: 'Truncate IDs; --no-trunc shows them whole' })
+            .option('format', { type: 'string', describe: 'Format output using a Go template ({{.Name}} {{.CPUPerc}} ...), "table TEMPLATE" or json' }),
         run: async (args, ctx) => (await import('./stats')).runStats(args, ctx),
       });
       registry.add(name, {

@@ -1,28 +1,69 @@
+import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { shortId, sleep, type CommandContext, type ContainerRecord } from '@mydocker/core';
+import { compileTemplate, formatTable, shortId, sleep, type CommandContext, type ContainerRecord } from '@mydocker/core';
+import { validExt } from './ext';
 import { managerFromExt } from './factory';
-import { formatTable } from '@mydocker/core';
-import { formatBytes, formatPercent } from './format';
-import type { CgroupsExt } from './limits';
+import { formatBytes, formatPercent, humanSize } from './format';
 import type { CgroupStats } from './manager';
 
 export interface Sample {
   at: number;
   stats: CgroupStats;
+  /** Bytes received and sent by the container's own interfaces (not loopback). */
+  net?: { rx: number; tx: number };
+}
+
+/** RX/TX bytes of every interface but `lo` in /proc/PID/net/dev (the container's network namespace). */
+export function parseNetDev(text: string): { rx: number; tx: number } {
+  let rx = 0;
+  let tx = 0;
+  for (const line of text.split('\n').slice(2)) {
+    const colon = line.indexOf(':');
+    if (colon < 0 || line.slice(0, colon).trim() === 'lo') continue;
+    const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    rx += fields[0] || 0;
+    tx += fields[8] || 0;
+  }
+  return { rx, tx };
+}
+
+function readNet(record: ContainerRecord): Sample['net'] {
+  // With --net host the interfaces are the host's: Docker shows none for such a container.
+  if (record.status !== 'running' || !record.pid || record.spec.network === 'host') return undefined;
+  try {
+    return parseNetDev(readFileSync(`/proc/${record.pid}/net/dev`, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 export function sample(record: ContainerRecord): Sample {
-  const ext = record.ext.cgroups as CgroupsExt | undefined;
-  const stats = record.status === 'running' && ext ? managerFromExt(ext, record.id).stats() : {};
-  return { at: Number(process.hrtime.bigint()), stats };
+  const ext = record.ext.cgroups;
+  const stats = record.status === 'running' && validExt(ext) ? managerFromExt(ext, record.id).stats() : {};
+  return { at: Number(process.hrtime.bigint()), stats, net: readNet(record) };
+}
+
+/** One container as `docker stats --format` sees it; keys in the order Docker's `{{json .}}` prints them. */
+export interface StatsEntry {
+  BlockIO: string;
+  CPUPerc: string;
+  /** The name or id as the user typed it (the short id when all running containers are shown). */
+  Container: string;
+  ID: string;
+  MemPerc: string;
+  MemUsage: string;
+  Name: string;
+  NetIO: string;
+  PIDs: string;
 }
 
 /**
  * One row as `docker stats` shows it. CPU % is CPU time over wall time between two samples (Docker's
  * cpuDelta / systemDelta * onlineCPUs comes to the same), so 100% is one full CPU.
  */
-export function statsRow(record: ContainerRecord, before: Sample | undefined, after: Sample, hostMemory = totalmem()): string[] {
+export function statsEntry(record: ContainerRecord, before: Sample | undefined, after: Sample, options: { container?: string; noTrunc?: boolean; hostMemory?: number } = {}): StatsEntry {
   const s = after.stats;
+  const hostMemory = options.hostMemory ?? totalmem();
   let cpu = 0;
   if (before && before.stats.cpuUsageNs !== undefined && s.cpuUsageNs !== undefined && after.at > before.at) {
     cpu = ((s.cpuUsageNs - before.stats.cpuUsageNs) / (after.at - before.at)) * 100;
@@ -30,27 +71,73 @@ export function statsRow(record: ContainerRecord, before: Sample | undefined, af
   const running = record.status === 'running';
   const usage = s.memoryUsage ?? 0;
   const limit = running ? Math.min(s.memoryLimit ?? hostMemory, hostMemory) : 0;
-  return [
-    shortId(record.id),
-    record.name,
-    formatPercent(Math.max(0, cpu)),
-    `${formatBytes(usage)} / ${formatBytes(limit)}`,
-    formatPercent(limit > 0 ? (usage / limit) * 100 : 0),
-    String(s.pids ?? 0),
-  ];
+  const id = options.noTrunc ? record.id : shortId(record.id);
+  return {
+    BlockIO: `${humanSize(s.blockRead ?? 0)} / ${humanSize(s.blockWrite ?? 0)}`,
+    CPUPerc: formatPercent(Math.max(0, cpu)),
+    Container: options.container ?? id,
+    ID: id,
+    MemPerc: formatPercent(limit > 0 ? (usage / limit) * 100 : 0),
+    MemUsage: `${formatBytes(usage)} / ${formatBytes(limit)}`,
+    Name: record.name,
+    NetIO: `${humanSize(after.net?.rx ?? 0)} / ${humanSize(after.net?.tx ?? 0)}`,
+    PIDs: String(s.pids ?? 0),
+  };
 }
 
-const HEADER = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'PIDS'];
+/** Docker's column names for each placeholder. */
+export const STATS_HEADERS: Record<string, string> = {
+  Container: 'CONTAINER',
+  ID: 'CONTAINER ID',
+  Name: 'NAME',
+  CPUPerc: 'CPU %',
+  MemUsage: 'MEM USAGE / LIMIT',
+  MemPerc: 'MEM %',
+  NetIO: 'NET I/O',
+  BlockIO: 'BLOCK I/O',
+  PIDs: 'PIDS',
+};
 
-async function records(ctx: CommandContext, names: string[]): Promise<ContainerRecord[]> {
-  if (names.length === 0) return (await ctx.engine.list()).filter((r) => r.status === 'running');
-  return Promise.all(names.map((n) => ctx.engine.inspect(n)));
+export const STATS_DEFAULT_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
+
+/**
+ * `--format` as Docker reads it: `json` prints each entry as a JSON line, `table TEMPLATE` a header row
+ * named after the placeholders and aligned columns, anything else the Go template once per entry.
+ */
+export function formatStats(format: string | undefined, entries: StatsEntry[]): string {
+  const f = format === undefined || format === '' || format === 'table' ? STATS_DEFAULT_TABLE : format;
+  if (f === 'json') return entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+  const table = /^table(\s|$)/.test(f);
+  // Docker reads the two characters \t and \n typed in a shell's single quotes as a tab and a newline.
+  const body = (table ? f.replace(/^table\s*/, '') : f).replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  const template = compileTemplate(body);
+  if (!table) return entries.map((e) => `${template.execute(e)}\n`).join('');
+  const header = body.split('\t').map((cell) => cell.replace(/\{\{-?\s*\.(\w+)[^}]*\}\}/g, (_m, field: string) => STATS_HEADERS[field] ?? field.toUpperCase()));
+  return formatTable([header, ...entries.map((e) => template.execute(e).split('\t'))]);
 }
 
-/** `stats [--no-stream] [NAME...]`: --no-stream prints once; otherwise refreshes every second until Ctrl-C. */
+interface Target {
+  record: ContainerRecord;
+  /** What the user typed, for `{{.Container}}`. */
+  input?: string;
+}
+
+async function targets(ctx: CommandContext, names: string[]): Promise<Target[]> {
+  if (names.length === 0) return (await ctx.engine.list()).filter((r) => r.status === 'running').map((record) => ({ record }));
+  return Promise.all(names.map(async (n) => ({ record: await ctx.engine.inspect(n), input: n })));
+}
+
+/**
+ * `stats [--no-stream] [--no-trunc] [--format F] [NAME...]`: --no-stream prints once; otherwise refreshes
+ * every second until Ctrl-C.
+ */
 export async function runStats(args: Record<string, any>, ctx: CommandContext): Promise<number> {
   const names: string[] = (args.containers ?? []).map(String);
   const once = args.stream === false || args['no-stream'] === true || args.noStream === true;
+  const noTrunc = args.trunc === false;
+  const format = args.format === undefined ? undefined : String(args.format);
+  // A template that does not compile is refused before anything is sampled.
+  if (format !== undefined) formatStats(format, []);
   let stopped = false;
   const stop = () => {
     stopped = true;
@@ -62,20 +149,19 @@ export async function runStats(args: Record<string, any>, ctx: CommandContext): 
   const previous = new Map<string, Sample>();
   try {
     for (let first = true; !stopped; first = false) {
-      const list = await records(ctx, names);
       if (first) {
-        for (const r of list) previous.set(r.id, sample(r));
+        for (const { record } of await targets(ctx, names)) previous.set(record.id, sample(record));
         // Two samples are needed for a CPU %: a short first interval keeps --no-stream quick.
         await sleep(once ? 500 : 1000);
       }
-      const rows = [HEADER];
-      for (const r of await records(ctx, names)) {
-        const now = sample(r);
-        rows.push(statsRow(r, previous.get(r.id), now));
-        previous.set(r.id, now);
+      const entries: StatsEntry[] = [];
+      for (const { record, input } of await targets(ctx, names)) {
+        const now = sample(record);
+        entries.push(statsEntry(record, previous.get(record.id), now, { container: input, noTrunc }));
+        previous.set(record.id, now);
       }
       const isTty = (ctx.stdout as NodeJS.WriteStream).isTTY === true;
-      ctx.stdout.write((!once && isTty ? '\x1b[2J\x1b[H' : '') + formatTable(rows));
+      ctx.stdout.write((!once && isTty ? '\x1b[2J\x1b[H' : '') + formatStats(format, entries));
       if (once) break;
       await sleep(1000);
     }
