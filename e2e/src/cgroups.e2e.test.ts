@@ -3,7 +3,7 @@ import { safeReaddir, Sandbox, waitFor } from './harness';
 
 /** Resource limits, driven through the real CLI against this host's cgroup v1 hierarchies. */
 const sandbox = new Sandbox('cgroups');
-const HIERARCHIES = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices'];
+const HIERARCHIES = ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'devices', 'freezer', 'blkio'];
 // Holds ~200 MB in one process (a shell variable), then says so.
 const HOG = 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo done ${#x}';
 
@@ -107,9 +107,9 @@ describe('cgroups', () => {
     const id = (await sandbox.ok(['run', '-d', '--name', 'watched', '-m', '50m', 'busybox', 'sleep', '300'])).trim();
     const out = await sandbox.ok(['stats', '--no-stream', 'watched']);
     const [header, row, ...rest] = out.trim().split('\n');
-    expect(header.split(/\s{2,}/)).toEqual(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'PIDS']);
+    expect(header.split(/\s{2,}/)).toEqual(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS']);
     expect(rest).toEqual([]);
-    expect(row).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+watched\\s+\\d+\\.\\d\\d%\\s+[\\d.]+[KMG]?i?B / 50MiB\\s+\\d+\\.\\d\\d%\\s+1$`));
+    expect(row).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+watched\\s+\\d+\\.\\d\\d%\\s+[\\d.]+[KMG]?i?B / 50MiB\\s+\\d+\\.\\d\\d%\\s+0B / 0B\\s+[\\d.]+[kMG]?B / [\\d.]+[kMG]?B\\s+1$`));
     await sandbox.ok(['rm', '-f', 'watched']);
     expect(cgroupDirsOf(id)).toEqual([]);
   });

@@ -49,6 +49,15 @@ describe('detectHierarchy', () => {
     expect(h).toEqual({ version: 2, root: '/sys/fs/cgroup', controllers: ['cpuset', 'cpu', 'memory', 'pids'] });
   });
 
+  it('takes the v1 freezer and blkio of a v1 host, but they alone do not make a v2 host v1', () => {
+    const withFreezer = `${HYBRID}42 31 0:39 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer\n43 31 0:40 / /sys/fs/cgroup/blkio rw - cgroup cgroup rw,blkio\n`;
+    const h = detectHierarchy(withFreezer, () => []);
+    expect(h.version === 1 && h.mounts.freezer).toBe('/sys/fs/cgroup/freezer');
+    expect(h.version === 1 && h.mounts.blkio).toBe('/sys/fs/cgroup/blkio');
+    const v2WithV1Freezer = `${UNIFIED}42 31 0:39 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer\n`;
+    expect(detectHierarchy(v2WithV1Freezer, () => ['memory'])).toEqual({ version: 2, root: '/sys/fs/cgroup', controllers: ['memory'] });
+  });
+
   it('reports no hierarchy when nothing is mounted', () => {
     expect(detectHierarchy('22 20 0:20 / /proc rw - proc proc rw\n')).toEqual({ version: 0 });
   });

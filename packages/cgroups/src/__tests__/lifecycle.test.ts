@@ -141,7 +141,7 @@ describeHost('the cgroups lifecycle on this host', () => {
     const report: InfoReport = {};
     await bus.hooks.info.promise(report);
     expect(report).toMatchObject({ CgroupDriver: 'cgroupfs', CgroupVersion: '1' });
-    expect(report.Cgroups).toMatchObject({ Controllers: ['cpu', 'cpuacct', 'cpuset', 'devices', 'memory', 'pids'], Parent: parent, Devices: 'cgroup v1 devices controller' });
+    expect(report.Cgroups).toMatchObject({ Controllers: ['blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids'], Parent: parent, Devices: 'cgroup v1 devices controller' });
 
     const kept = ctxFor(engine, {});
     const orphan = ctxFor(engine, {});
@@ -151,7 +151,7 @@ describeHost('the cgroups lifecycle on this host', () => {
     }
     const pruned = { knownIds: new Set([kept.id]), removed: [] as string[] };
     await bus.hooks.prune.promise(pruned);
-    expect(pruned.removed).toHaveLength(6);
+    expect(pruned.removed).toHaveLength(8);
     expect(pruned.removed.every((r) => r.includes(orphan.id))).toBe(true);
     expect(existsSync((orphan.record.ext.cgroups as CgroupsExt).paths.memory)).toBe(false);
     expect(existsSync((kept.record.ext.cgroups as CgroupsExt).paths.memory)).toBe(true);

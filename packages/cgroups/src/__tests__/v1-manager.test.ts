@@ -38,7 +38,7 @@ describeV1('V1Manager on this host', () => {
   it('makes the cgroup in every hierarchy even without limits, with cpuset inherited at each level', async () => {
     const m = new V1Manager(mounts, `${parent}/nested`, newId());
     await m.create({});
-    expect(Object.keys(m.paths).sort()).toEqual(['cpu', 'cpuacct', 'cpuset', 'devices', 'memory', 'pids']);
+    expect(Object.keys(m.paths).sort()).toEqual(['blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids']);
     for (const dir of Object.values(m.paths)) expect(existsSync(dir)).toBe(true);
     const rootCpus = read(`${mounts.cpuset}/cpuset.cpus`);
     const rootMems = read(`${mounts.cpuset}/cpuset.mems`);
@@ -80,6 +80,46 @@ describeV1('V1Manager on this host', () => {
       expect(typeof stats.cpuUsageNs).toBe('number');
       expect(typeof stats.memoryUsage).toBe('number');
       expect(m.oomKilled()).toBe(false);
+    } finally {
+      await m.destroy();
+    }
+  });
+
+  it('freezes and thaws every process through freezer.state, and destroy kills a frozen cgroup', async () => {
+    const m = new V1Manager(mounts, parent, newId());
+    await m.create({});
+    const child = sleeper();
+    m.addProcess(child.pid!);
+    const freezer = m.freezer()!;
+    expect(freezer.state()).toBe('thawed');
+    await freezer.freeze();
+    expect(read(`${m.paths.freezer}/freezer.state`)).toBe('FROZEN');
+    expect(freezer.state()).toBe('frozen');
+    // A frozen task sits in the refrigerator: the kernel shows it in uninterruptible sleep.
+    expect(read(`/proc/${child.pid}/status`)).toMatch(/^State:\s+D/m);
+    await freezer.thaw();
+    expect(read(`${m.paths.freezer}/freezer.state`)).toBe('THAWED');
+    expect(read(`/proc/${child.pid}/status`)).toMatch(/^State:\s+S/m);
+    // Frozen again: SIGKILL alone would wait for a thaw, so destroy thaws first.
+    await freezer.freeze();
+    await m.destroy();
+    expect(await waitForProcessExit(child.pid, undefined, 2000)).toBe(true);
+    for (const dir of Object.values(m.paths)) expect(existsSync(dir)).toBe(false);
+  });
+
+  it('updates live limits all or nothing: a refused value puts back what was written before it', async () => {
+    const m = new V1Manager(mounts, parent, newId());
+    await m.create({ memory: 100 * 1024 ** 2, cpuShares: 256, pidsLimit: 20 });
+    try {
+      m.update({ memory: 300 * 1024 ** 2, memorySwap: 600 * 1024 ** 2, cpuShares: 512, pidsLimit: -1 });
+      expect(read(`${m.paths.memory}/memory.limit_in_bytes`)).toBe(String(300 * 1024 ** 2));
+      if (existsSync(`${m.paths.memory}/memory.memsw.limit_in_bytes`)) expect(read(`${m.paths.memory}/memory.memsw.limit_in_bytes`)).toBe(String(600 * 1024 ** 2));
+      expect(read(`${m.paths.cpu}/cpu.shares`)).toBe('512');
+      expect(read(`${m.paths.pids}/pids.max`)).toBe('max');
+      // cpuset is written after memory and cpu: its refusal must undo them.
+      expect(() => m.update({ memory: 50 * 1024 ** 2, cpuShares: 1024, cpusetCpus: '4095' })).toThrow(/cpuset\.cpus/);
+      expect(read(`${m.paths.memory}/memory.limit_in_bytes`)).toBe(String(300 * 1024 ** 2));
+      expect(read(`${m.paths.cpu}/cpu.shares`)).toBe('512');
     } finally {
       await m.destroy();
     }

@@ -35,7 +35,7 @@ describe('V2Manager on a cgroup2-shaped tree', () => {
     const m = new V2Manager(root, ALL, 'outer/inner', ID, fakeRmdir);
     expect(m.paths).toEqual({ unified: `${root}/outer/inner/${ID}` });
     await m.create({ memory: 50 * 1024 ** 2, cpuShares: 512, cpuQuota: 150000, cpuPeriod: 100000, cpusetCpus: '0', cpusetMems: '0', pidsLimit: 20 });
-    for (const level of ['', 'outer/', 'outer/inner/']) expect(read(`${level}cgroup.subtree_control`)).toBe('+cpuset +cpu +memory +pids');
+    for (const level of ['', 'outer/', 'outer/inner/']) expect(read(`${level}cgroup.subtree_control`)).toBe('+cpuset +cpu +memory +pids +io');
     const dir = `outer/inner/${ID}`;
     expect(read(`${dir}/memory.max`)).toBe(String(50 * 1024 ** 2));
     expect(read(`${dir}/cpu.weight`)).toBe('20');
