@@ -77,4 +77,18 @@ describe('ps --filter', () => {
       expect(() => psFilter([bad], all)).toThrow(UsageError);
     }
   });
+  test('status=paused and status=running follow the inspect view, where the cgroups plugin says paused', () => {
+    const pausedView = baseInspect(a);
+    pausedView.State.Status = 'paused';
+    pausedView.State.Paused = true;
+    const paused = psFilter(['status=paused'], all);
+    expect(paused.needsView).toBe(true);
+    expect(paused.test(a, pausedView)).toBe(true);
+    expect(paused.test(a, baseInspect(a))).toBe(false);
+    const running = psFilter(['status=running'], all);
+    expect(running.test(a, pausedView)).toBe(false);
+    expect(running.test(a, baseInspect(a))).toBe(true);
+    // Statuses a record alone answers need no view.
+    expect(psFilter(['status=exited'], all).needsView).toBe(false);
+  });
 });

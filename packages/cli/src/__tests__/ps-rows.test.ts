@@ -40,6 +40,14 @@ describe("ps in Docker's words", () => {
     expect(psRow(record({ command: ['sh', '-c', 'while true; do sleep 1; done'] }), baseInspect(record()), NOW, true).Command).toBe('"sh -c while true; do sleep 1; done"');
   });
 
+  test('a container the cgroups plugin reports paused is "Up ... (Paused)" in state paused', () => {
+    const view = baseInspect(record());
+    view.State.Status = 'paused';
+    view.State.Paused = true;
+    const row = psRow(record(), view, NOW, false);
+    expect([row.State, row.Status]).toEqual(['paused', 'Up 3 seconds (Paused)']);
+  });
+
   test('PORTS as Docker prints them', () => {
     expect(portsText({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '53/udp': [{ HostIp: '', HostPort: '5353' }] })).toBe('127.0.0.1:8080->80/tcp, 0.0.0.0:5353->53/udp');
     expect(portsText({})).toBe('');
