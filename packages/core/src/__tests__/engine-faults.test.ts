@@ -158,4 +158,16 @@ describe('Engine under faults', () => {
     records.set(record.id, record);
     expect(await engine.inspect('orphan')).toMatchObject({ status: 'stopped', exitCode: EXIT_CODE_UNKNOWN });
   });
+
+  it('kill and rm -f tell the signalled hook which signal they sent (a paused container is thawed there)', async () => {
+    const { engine, records, events, alive } = setup();
+    engine.bus.hooks.signalled.tap('test', (ctx, signal) => void events.push(`signalled ${ctx.record.name} ${String(signal)}`));
+    for (const name of ['k', 'f']) {
+      records.set(name, { ...damagedRecord(name, name, ''), damaged: false, damage: undefined, status: 'running', pid: 4242 });
+      alive.add(name);
+    }
+    await engine.kill('k', 'SIGHUP');
+    await engine.remove('f', { force: true, volumes: false });
+    expect(events.filter((e) => e.startsWith('signal'))).toEqual(['signal SIGHUP', 'signalled k SIGHUP', 'signal SIGKILL', 'signalled f SIGKILL']);
+  });
 });
