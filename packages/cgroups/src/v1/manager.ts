@@ -136,7 +136,8 @@ export class V1Manager implements CgroupManager {
 
   async destroy(): Promise<void> {
     // Frozen (paused) tasks do not die of SIGKILL under the v1 freezer until thawed.
-    await this.freezer()?.thaw().catch(() => undefined);
+    const freezer = this.freezer();
+    if (freezer?.state() === 'frozen') await freezer.thaw().catch(() => undefined);
     const dirs = this.dirs().filter(({ dir }) => isDir(dir));
     await killAll(dirs.map(({ dir }) => `${dir}/cgroup.procs`));
     for (const { dir, mount } of this.dirs()) {
