@@ -65,6 +65,13 @@ function runAsync(cmd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {})
 
 const skopeo = (...args: string[]) => sh('skopeo', ['--insecure-policy', ...args]);
 
+/** skopeo against the token registry: its issuer answers from this process, which must not block meanwhile. */
+async function skopeoAsync(...args: string[]): Promise<string> {
+  const r = await runAsync('skopeo', ['--insecure-policy', ...args]);
+  if (r.code !== 0) throw new Error(`skopeo ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
 function tar(files: Array<{ path: string; body: Buffer | string }>): Buffer {
   const blocks: Buffer[] = [];
   for (const f of files) {
@@ -99,8 +106,8 @@ function layerOf(name: string, bytes = 4096, random = false): Buffer {
 }
 
 /** The layer descriptors of a manifest in a registry, as skopeo reads them. */
-function remoteManifest(ref: string, creds?: string): { config: { digest: string }; layers: Array<{ digest: string; mediaType: string; size: number }> } {
-  return JSON.parse(skopeo('inspect', '--tls-verify=false', ...(creds ? ['--creds', creds] : []), '--raw', `docker://${ref}`));
+function remoteManifest(ref: string): { config: { digest: string }; layers: Array<{ digest: string; mediaType: string; size: number }> } {
+  return JSON.parse(skopeo('inspect', '--tls-verify=false', '--raw', `docker://${ref}`));
 }
 
 /** What the store holds, and mounts: a failed pull must leave all of it as it was. */
@@ -331,6 +338,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // No pull or push left a scratch directory.
+  expect(existsSync(join(sandbox.root, 'tmp')) ? readdirSync(join(sandbox.root, 'tmp')) : []).toEqual([]);
   for (const child of children) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     const exited = new Promise((r) => child.once('exit', r));
@@ -358,12 +367,14 @@ describe('layer compressions', () => {
     const file = join(sandbox.root, 'layers', info.rootfs.diff_ids[1].slice(7), 'diff', 'etc', 'zstd.txt');
     expect(readFileSync(file, 'utf8')).toBe('from a zstd layer\n');
 
+    // Other layers for gzip: skopeo's blob cache would otherwise send the zstd blobs it knows again.
+    const gsrc = layout('gzip', [layerOf('gzip-one', 100_000, true), tar([{ path: 'etc/gzip.txt', body: 'from a gzip layer\n' }])]);
     const gref = `127.0.0.1:${plainPort}/test/gzip:v1`;
-    skopeo('copy', '--dest-tls-verify=false', '--dest-compress-format', 'gzip', `oci:${src}:v1`, `docker://${gref}`);
+    skopeo('copy', '--dest-tls-verify=false', '--dest-compress-format', 'gzip', `oci:${gsrc}:v1`, `docker://${gref}`);
     expect(remoteManifest(gref).layers.map((l) => l.mediaType)).toEqual(['application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.oci.image.layer.v1.tar+gzip']);
-    // The same diff ids: the layers are in the store already, whatever compression carried them.
-    const again = await ok(['pull', gref]);
-    expect(again.match(/: Already exists$/gm)).toHaveLength(2);
+    await ok(['pull', '-q', gref]);
+    const [ginfo] = JSON.parse(await ok(['image', 'inspect', gref]));
+    expect(readFileSync(join(sandbox.root, 'layers', ginfo.rootfs.diff_ids[1].slice(7), 'diff', 'etc', 'gzip.txt'), 'utf8')).toBe('from a gzip layer\n');
     await ok(['rmi', zref, gref]);
   });
 });
@@ -425,10 +436,10 @@ describe('blobs', () => {
 });
 
 describe('token auth (auth.token with an issuer in the harness)', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     const src = layout('tokened', [1, 2, 3].map((i) => layerOf(`tokened-${i}`, 20_000, true)));
-    skopeo('copy', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `oci:${src}:v1`, `docker://127.0.0.1:${tokenRegistryPort}/public/app:v1`);
-    skopeo('copy', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `oci:${src}:v1`, `docker://127.0.0.1:${tokenRegistryPort}/private/app:v1`);
+    await skopeoAsync('copy', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `oci:${src}:v1`, `docker://127.0.0.1:${tokenRegistryPort}/public/app:v1`);
+    await skopeoAsync('copy', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `oci:${src}:v1`, `docker://127.0.0.1:${tokenRegistryPort}/private/app:v1`);
   }, 60_000);
 
   it('pulls anonymously with one token for the repository scope, kept for the whole pull', async () => {
@@ -455,7 +466,7 @@ describe('token auth (auth.token with an issuer in the harness)', () => {
     expect(await ok(['push', '-q', `${host}/private/copy:v2`])).toBe(`${host}/private/copy:v2\n`);
     expect(tokenLog.every((t) => t.user === 'alice' && t.scopes.every((s) => s.startsWith('repository:private/copy:') || s === 'repository:private/app:pull'))).toBe(true);
     expect(tokenLog.some((t) => t.scopes.includes('repository:private/copy:pull,push'))).toBe(true);
-    const read = remoteManifest(`${host}/private/copy:v2`, 'alice:s3cret');
+    const read = JSON.parse(await skopeoAsync('inspect', '--tls-verify=false', '--creds', 'alice:s3cret', '--raw', `docker://${host}/private/copy:v2`));
     expect(read.layers).toHaveLength(3);
     await ok(['logout', host]);
     await ok(['rmi', ref, `${host}/private/copy:v2`]);
@@ -558,9 +569,8 @@ describe('pull -a, -q and progress', () => {
     expect(out).toMatch(/^one: Pulling from test\/tags$/m);
     expect(out).toMatch(/^two: Pulling from test\/tags$/m);
     expect(out.trim().split('\n').pop()).toBe(repo);
-    const listed = await ok(['images', '--format', '{{.Repository}}:{{.Tag}}']);
-    expect(listed).toContain(`${repo}:one`);
-    expect(listed).toContain(`${repo}:two`);
+    const listed = await ok(['images']);
+    for (const tag of ['one', 'two']) expect(listed).toMatch(new RegExp(`^${repo.replace(/[.]/g, '\\.')} +${tag} `, 'm'));
     const r = await md(['pull', '-a', `${repo}:one`]);
     expect(r.stderr).toBe(`Error: Cannot pull "${repo}:one" with --all-tags: give a repository without a tag or digest.\n`);
     expect(r.code).toBe(125);
@@ -586,13 +596,10 @@ describe('pull -a, -q and progress', () => {
     expect(r.code).toBe(0);
     const screen = r.stdout;
     expect(screen).toContain('\x1b[');
-    expect(screen).toMatch(/[0-9a-f]{12}: Downloading {3}\[=*> *\] +[\d.]+[kM]?B\/2(\.\d+)?MB/);
+    // A frame mid-download, as Docker draws it: a bar with its head, then bytes so far of the total.
+    expect(screen).toMatch(/[0-9a-f]{12}: Downloading \[=+> +\] +[\d.]+[kM]B\/2(\.\d+)?MB/);
     expect(screen).toMatch(/[0-9a-f]{12}: Pull complete/);
     expect(screen.trim().split(/\r?\n/).pop()).toBe(ref);
     await ok(['rmi', ref]);
   });
-});
-
-it('leaves no pull scratch behind', () => {
-  expect(existsSync(join(sandbox.root, 'tmp')) ? readdirSync(join(sandbox.root, 'tmp')) : []).toEqual([]);
 });

@@ -55,7 +55,8 @@ export function ttyProgress(out: NodeJS.WritableStream): PullProgress {
   const lines: string[] = [];
   const format = (_o: unknown, params: { value: number; total: number }, payload: { id: string; state: LayerState }) => {
     const { id, state } = payload;
-    if (state === 'Downloading' || state === 'Extracting') return `${id}: ${state.padEnd(12)}${bar(params.value, params.total)}  ${humanSize(params.value)}/${humanSize(params.total)}`;
+    // The store unpacks the layers in one call and tells no bytes: Extracting is a state without a bar.
+    if (state === 'Downloading') return `${id}: ${state} ${bar(params.value, params.total)}  ${humanSize(params.value)}/${humanSize(params.total)}`;
     return `${id}: ${state}`;
   };
   const ensure = () =>
@@ -83,8 +84,6 @@ export function ttyProgress(out: NodeJS.WritableStream): PullProgress {
       }
       entry.state = state;
       if (total !== undefined) entry.total = total;
-      // Extracting runs its bar from zero again, over the same size.
-      if (state === 'Extracting') entry.done = 0;
       entry.bar.setTotal(entry.total);
       entry.bar.update(entry.done, { id, state });
     },
