@@ -142,4 +142,4 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
   }
 }
 
-module.exports = { benchPull };
+module.exports = { benchPull, makeLayout };
