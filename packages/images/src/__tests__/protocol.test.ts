@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mountSource, readBlobSources, recordBlobSources } from '../blob-sources';
@@ -10,7 +10,7 @@ import { RegistryClient } from '../registry-client';
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** A response whose body sends `first` bytes and then fails, as a connection cut mid-blob. */
-function cutResponse(bytes: Buffer, status = 200, headers: Record<string, string> = {}): Response {
+function cutResponse(bytes: Buffer, status = 200, headers: Record<string, string> = {}, landed: () => boolean = () => true): Response {
   let sent = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -19,8 +19,10 @@ function cutResponse(bytes: Buffer, status = 200, headers: Record<string, string
         controller.enqueue(new Uint8Array(bytes));
         return;
       }
-      // Later, once the reader has taken the bytes (an error drops what is still queued).
+      // Later, once the reader has taken the bytes (an error drops what is still queued) and, where the
+      // test says, once they are in the file (a write stream not yet open drops what it holds).
       await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 500 && !landed(); i++) await new Promise((r) => setTimeout(r, 10));
       controller.error(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
     },
   });
@@ -34,16 +36,16 @@ describe('blob download: resume after a cut', () => {
   const blob = Buffer.from('0123456789'.repeat(1000));
 
   it('asks with Range for the bytes it lacks and verifies the whole', async () => {
+    const file = join(dir, 'blob');
     const asked: Array<string | undefined> = [];
     const fake = (async (_url: string, init: RequestInit) => {
       const range = (init.headers as Record<string, string>).Range;
       asked.push(range);
-      if (!range) return cutResponse(blob.subarray(0, 4000));
+      if (!range) return cutResponse(blob.subarray(0, 4000), 200, {}, () => existsSync(file) && statSync(file).size === 4000);
       const from = Number(/bytes=(\d+)-/.exec(range)![1]);
       return new Response(blob.subarray(from), { status: 206, headers: { 'Content-Range': `bytes ${from}-${blob.length - 1}/${blob.length}` } });
     }) as unknown as typeof fetch;
     const client = new RegistryClient({ domain: '127.0.0.1:1', path: 'a/b' }, { fetch: fake });
-    const file = join(dir, 'blob');
     await client.blobToFile(digestOf(blob), blob.length, file);
     expect(asked).toEqual([undefined, 'bytes=4000-']);
     expect(readFileSync(file).equals(blob)).toBe(true);
@@ -89,6 +91,21 @@ describe('token cache', () => {
     expect(tokens).toBe(1);
     expect((await client.request('/v2/w')).status).toBe(200);
     expect(tokens).toBe(1);
+  });
+
+  it('asks again once the token has outlived its expires_in (less a 5 s margin)', async () => {
+    let tokens = 0;
+    const fake = (async (url: URL | string, init: RequestInit = {}) => {
+      const u = new URL(String(url));
+      if (u.pathname === '/token') return Response.json({ token: `t${++tokens}`, expires_in: 5 });
+      const auth = (init.headers as Record<string, string> | undefined)?.Authorization;
+      if (auth !== `Bearer t${tokens}`) return new Response(null, { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="http://127.0.0.1:1/token"' } });
+      return new Response('{}', { status: 200 });
+    }) as unknown as typeof fetch;
+    const client = new RegistryClient({ domain: '127.0.0.1:1', path: 'a/b' }, { fetch: fake });
+    expect((await client.request('/v2/x')).status).toBe(200);
+    expect((await client.request('/v2/y')).status).toBe(200);
+    expect(tokens).toBe(2);
   });
 });
 
