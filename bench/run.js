@@ -24,6 +24,8 @@ const PS_SIZES = (process.env.BENCH_PS_SIZES ?? '10,100,1000').split(',').map(Nu
 const JOBS = Math.max(1, Number(process.env.BENCH_JOBS ?? os.cpus().length));
 const PARALLEL = 20;
 const RSS_CONTAINERS = 5;
+const PULL_RUNS = Math.max(1, Number(process.env.BENCH_PULL_RUNS ?? 3));
+const { benchPull } = require('./pull');
 
 if (process.getuid?.() !== 0) {
   console.error('The benchmark runs containers: run it as root.');
@@ -221,6 +223,15 @@ async function main() {
   const m = results.measurements;
   const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
+  // BENCH_ONLY=pull: the registry pull comparison alone.
+  if (process.env.BENCH_ONLY !== 'pull') await benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun });
+  log(`pull of a big image from a local registry: mydocker vs skopeo${hasPodman ? ' vs podman' : ''} (${PULL_RUNS} runs after a warm-up)`);
+  m.pull = await benchPull({ dir, env, bin: BIN, runs: PULL_RUNS, stats, which, log });
+  return results;
+}
+
+async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
+
   log('preparing the busybox image and an OCI bundle of the same root filesystem');
   mydocker('run', '--rm', 'busybox', '/bin/true'); // builds the busybox image on first use
   makeBundle();
@@ -280,7 +291,6 @@ async function main() {
     if (count !== size) throw new Error(`expected ${size} containers, ps -a lists ${count}`);
     m.ps[size] = measure(() => mydocker('ps', '-a').ms);
   }
-  return results;
 }
 
 function ratio(a, b) {
@@ -298,6 +308,12 @@ function table(results) {
   row('podman run --rm --network none', m.podmanTrue, results.tools.podman === 'not installed' ? 'not installed' : '');
   row('run -d top + stop + rm', m.detachedCycle);
   for (const [size, s] of Object.entries(m.ps ?? {})) row(`ps -a, ${size} containers`, s);
+  if (m.pull?.mydocker) {
+    const what = `${m.pull.layers} layers, ${m.pull.imageMB} MB`;
+    row(`mydocker pull from a local registry (${what}; extracted)`, m.pull.mydocker, `${ratio(m.pull.mydocker, m.pull.skopeo)} skopeo${m.pull.podman ? `, ${ratio(m.pull.mydocker, m.pull.podman)} podman` : ''}`);
+    row('skopeo copy of the same image to an OCI layout (not extracted)', m.pull.skopeo);
+    row('podman pull of the same image', m.pull.podman, results.tools.podman === 'not installed' ? 'not installed' : '');
+  } else if (m.pull?.skipped) row('registry pull', undefined, m.pull.skipped);
   row(`${PARALLEL} × run -d in parallel (total wall)`, m.parallel20);
   row('monitor VmRSS per idle container (KiB)', m.monitorRssKiB);
   const head = ['measurement (ms)', 'median', 'min', 'max', 'runs', 'note'];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ConflictError } from './errors';
 import { isProcessAlive, processStartTime, sleep } from './process';
@@ -93,7 +93,11 @@ const ownerFile = (lockPath: string) => join(lockPath, 'owner');
 async function writeOwner(lockPath: string): Promise<void> {
   const start = processStartTime(process.pid);
   if (start === undefined) return;
+  // The file changes the lock directory's mtime, which proper-lockfile checks as its own at every
+  // refresh: put back the mtime it set, or a lock held past the first refresh is reported as lost.
+  const before = await stat(lockPath).catch(() => undefined);
   await writeFile(ownerFile(lockPath), `${process.pid} ${start}\n`).catch(() => undefined);
+  if (before) await utimes(lockPath, before.atime, before.mtime).catch(() => undefined);
 }
 
 async function readOwner(lockPath: string): Promise<LockOwner | undefined> {

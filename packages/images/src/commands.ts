@@ -20,10 +20,12 @@ export const pullCommand: CommandSpec = {
   builder: (y) =>
     y
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'Print only the image reference' })
+      .option('all-tags', { alias: 'a', type: 'boolean', describe: 'Download every tagged image in the repository' })
       .option('platform', { type: 'string', describe: 'OS/ARCH[/VARIANT] to pull from a multi-platform image' }),
   run: async (args: Args, ctx: CommandContext) => {
     await pullImpl().pull(ctx.bus.need('images', 'Pulling an image'), ctx.config, String(args.reference), {
       quiet: !!args.quiet,
+      allTags: !!args.allTags,
       platform: args.platform ? parsePlatform(String(args.platform)) : undefined,
       out: ctx.stdout,
     });

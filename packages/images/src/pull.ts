@@ -5,14 +5,19 @@ import { join } from 'node:path';
 import { lockBlobs } from './blob-locks';
 import { credentialsFor } from './credentials';
 import { scratchName } from './scratch';
+import { recordBlobSources } from './blob-sources';
+import { isZstd, unzstd } from './decompress';
 import { isIndex, pickFromIndex, readImageManifest, type Descriptor } from './manifest';
 import { hostPlatform, type Platform } from './platform';
-import { familiarName, fullString, parseReference, storeName, withDefaultTag } from './reference';
-import { RegistryClient, RegistryError } from './registry-client';
+import { progressFor, type PullProgress } from './progress';
+import { DOCKER_HUB, familiarName, fullString, parseReference, printable, storeName, withDefaultTag, type Reference } from './reference';
+import { RegistryClient, RegistryError, type FetchedManifest } from './registry-client';
 
 export interface PullOptions {
   quiet?: boolean;
   platform?: Platform;
+  /** `-a`: every tag of the repository. */
+  allTags?: boolean;
   /** Where the progress lines go (stdout for `pull`, stderr when `run` pulls). */
   out: NodeJS.WritableStream;
 }
@@ -20,10 +25,37 @@ export interface PullOptions {
 /** Up to three layers at once, as Docker's default. */
 const CONCURRENT_DOWNLOADS = 3;
 
+function pluginOptions(config: EngineConfig): Record<string, unknown> {
+  return (config.pluginOptions?.images ?? {}) as Record<string, unknown>;
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((r): r is string => typeof r === 'string') : [];
+}
+
 /** The images plugin's options in the config file: `pluginOptions.images.insecureRegistries`. */
 export function insecureRegistries(config: EngineConfig): string[] {
-  const opts = (config.pluginOptions?.images ?? {}) as { insecureRegistries?: unknown };
-  return Array.isArray(opts.insecureRegistries) ? opts.insecureRegistries.filter((r): r is string => typeof r === 'string') : [];
+  return strings(pluginOptions(config).insecureRegistries);
+}
+
+/**
+ * `pluginOptions.images.registryMirrors`, as Docker's daemon.json `registry-mirrors`: URLs
+ * (`https://mirror.example`, `http://127.0.0.1:5000`) of Docker Hub mirrors, tried in order before
+ * Docker Hub itself. One that is not an http(s) URL is refused with a sentence.
+ */
+export function registryMirrors(config: EngineConfig): string[] {
+  return strings(pluginOptions(config).registryMirrors).map((m) => {
+    let url: URL;
+    try {
+      url = new URL(m);
+    } catch {
+      throw new UsageError(`Invalid registry mirror "${printable(m)}" in the config: use a URL such as https://mirror.example.`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' && url.pathname !== '')) {
+      throw new UsageError(`Invalid registry mirror "${printable(m)}" in the config: use a URL such as https://mirror.example, without a path.`);
+    }
+    return url.origin;
+  });
 }
 
 async function eachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
@@ -44,23 +76,77 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T, index: nu
 }
 
 /**
+ * The registry to fetch `ref` from, with its top manifest: for Docker Hub, each configured mirror in
+ * turn (one that cannot be reached or lacks the image is passed over), then Docker Hub itself.
+ */
+async function connect(config: EngineConfig, ref: Reference, reference: string): Promise<{ client: RegistryClient; top: FetchedManifest }> {
+  const insecure = insecureRegistries(config);
+  const endpoints: Array<string | undefined> = [...(ref.domain === DOCKER_HUB ? registryMirrors(config) : []), undefined];
+  for (const endpoint of endpoints) {
+    const host = endpoint ? new URL(endpoint).host : ref.domain;
+    const client = new RegistryClient(ref, { insecure, certsDir: config.certsDir, credentials: await credentialsFor(host), endpoint });
+    try {
+      await client.ping();
+      const top = await client.manifest(reference);
+      return { client, top };
+    } catch (err) {
+      if (!endpoint) throw err;
+      trace(`pull: mirror ${endpoint} passed over`);
+    }
+  }
+  throw new Error('unreachable');
+}
+
+/**
  * `pull REF`: manifest (the host's platform chosen from an index), config, then the layers the store
  * lacks, each verified while it streams into a scratch directory; the store adds the image at the
  * end, all or nothing. The scratch directory goes whatever happens. Returns the image id.
+ * `-a` pulls every tag the registry lists, one after the other.
  */
 export async function pull(images: ImageStore, config: EngineConfig, input: string, options: PullOptions): Promise<string> {
   if (!images.addFetched) throw new UsageError('The installed image store cannot store pulled images: update @mydocker/aufs-storage.');
   const given = parseReference(input);
-  const ref = withDefaultTag(given);
-  const say = (line: string) => {
-    if (!options.quiet) options.out.write(`${line}\n`);
-  };
-  if (given.tag === undefined && given.digest === undefined) say('Using default tag: latest');
-  const client = new RegistryClient(ref, { insecure: insecureRegistries(config), certsDir: config.certsDir, credentials: await credentialsFor(ref.domain) });
-  await client.ping();
-  trace('pull: ping');
-  const top = await client.manifest(ref.digest ?? ref.tag!);
-  say(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
+  const progress = progressFor(options.out, !!options.quiet);
+  if (!options.allTags) {
+    if (given.tag === undefined && given.digest === undefined) progress.line('Using default tag: latest');
+    const ref = withDefaultTag(given);
+    const { client, top } = await connect(config, ref, ref.digest ?? ref.tag!);
+    const { id, existed, name } = await pullOne(images, config, ref, client, top, options, progress);
+    progress.line(`Status: ${existed ? 'Image is up to date' : 'Downloaded newer image'} for ${name}`);
+    options.out.write(`${fullString(ref)}\n`);
+    return id;
+  }
+  if (given.tag !== undefined || given.digest !== undefined) throw new UsageError(`Cannot pull "${input}" with --all-tags: give a repository without a tag or digest.`);
+  const first = { ...given, tag: 'latest' };
+  const probe = new RegistryClient(first, { insecure: insecureRegistries(config), certsDir: config.certsDir, credentials: await credentialsFor(given.domain) });
+  const tags = await probe.tags();
+  if (tags.length === 0) throw new RegistryError(`The repository ${printable(given.path)} has no tags in the registry ${printable(probe.host)}.`);
+  let id = '';
+  let newer = false;
+  for (const tag of tags) {
+    const ref = { ...given, tag };
+    const { client, top } = await connect(config, ref, tag);
+    const one = await pullOne(images, config, ref, client, top, options, progress);
+    id = one.id;
+    newer ||= !one.existed;
+  }
+  const repo = fullString(given);
+  progress.line(`Status: ${newer ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarName(given)}`);
+  options.out.write(`${repo}\n`);
+  return id;
+}
+
+async function pullOne(
+  images: ImageStore,
+  config: EngineConfig,
+  ref: Reference,
+  client: RegistryClient,
+  top: FetchedManifest,
+  options: PullOptions,
+  progress: PullProgress,
+): Promise<{ id: string; existed: boolean; name: string }> {
+  trace('pull: manifest');
+  progress.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
   let manifest = top;
   if (isIndex(top)) {
     const chosen = pickFromIndex(top, options.platform ?? hostPlatform(), fullString(ref));
@@ -98,14 +184,24 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
     releaseBlobs = await lockBlobs(config.runRoot, (await missing()).map((i) => layers[i].digest));
     trace('pull: blob locks');
     const needed = await missing();
-    for (const [i, l] of layers.entries()) say(`${short(l)}: ${needed.includes(i) ? 'Pulling fs layer' : 'Already exists'}`);
+    for (const [i, l] of layers.entries()) progress.layer(short(l), needed.includes(i) ? 'Pulling fs layer' : 'Already exists', l.size);
+    for (const i of needed.slice(CONCURRENT_DOWNLOADS)) progress.layer(short(layers[i]), 'Waiting');
     await eachLimited(needed, CONCURRENT_DOWNLOADS, async (i) => {
-      await client.blobToFile(layers[i].digest, layers[i].size, files[i]);
-      say(`${short(layers[i])}: Download complete`);
+      const l = layers[i];
+      progress.layer(short(l), 'Downloading');
+      const blob = isZstd(l.mediaType) ? `${files[i]}.zst` : files[i];
+      await client.blobToFile(l.digest, l.size, blob, (n) => progress.bytes(short(l), n));
+      progress.layer(short(l), 'Verifying Checksum');
+      if (blob !== files[i]) {
+        await unzstd(blob, files[i], i + 1);
+        await rm(blob, { force: true });
+      }
+      progress.layer(short(l), 'Download complete');
     });
     trace('pull: layers downloaded');
     const name = storeName(ref);
-    const stored = await images.addFetched({
+    for (const i of needed) progress.layer(short(layers[i]), 'Extracting');
+    const stored = await images.addFetched!({
       manifestDigest: top.digest,
       manifest: top.raw,
       config: configBytes,
@@ -114,12 +210,14 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
       repository: familiarName(ref),
     });
     trace('pull: stored');
-    for (const i of needed) say(`${short(layers[i])}: Pull complete`);
-    say(`Digest: ${top.digest}`);
-    say(`Status: ${existed ? 'Image is up to date' : 'Downloaded newer image'} for ${name ?? `${familiarName(ref)}@${top.digest}`}`);
-    options.out.write(`${fullString(ref)}\n`);
-    return stored;
+    for (const i of needed) progress.layer(short(layers[i]), 'Pull complete');
+    progress.stop();
+    progress.line(`Digest: ${top.digest}`);
+    // A hint for push's cross-repository mounts; the image is stored whether or not it is written.
+    await recordBlobSources(config.root, `${ref.domain}/${ref.path}`, needed.map((i) => layers[i].digest)).catch(() => undefined);
+    return { id: stored, existed, name: name ?? `${familiarName(ref)}@${top.digest}` };
   } finally {
+    progress.stop();
     await releaseBlobs?.();
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,17 +1,28 @@
 import { UsageError, type EngineConfig, type ImageStore } from '@mydocker/core';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { mountSource, readBlobSources, recordBlobSources } from './blob-sources';
 import { credentialsFor } from './credentials';
 import { scratchName } from './scratch';
 import { insecureRegistries } from './pull';
 import { familiarName, parseReference, storeName, withDefaultTag } from './reference';
 import { PushClient } from './push-client';
-import { MEDIA, type RequestBody } from './registry-client';
+import { MEDIA } from './registry-client';
+
+/**
+ * Blobs over this size go up in chunks of it (PATCH with Content-Range), smaller ones in one PUT:
+ * `pluginOptions.images.pushChunkSize` in bytes, 16 MiB by default (a registry behind a proxy that
+ * caps request bodies needs it smaller).
+ */
+export function pushChunkSize(config: EngineConfig): number {
+  const v = (config.pluginOptions?.images as { pushChunkSize?: unknown } | undefined)?.pushChunkSize;
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 64 * 1024 ? v : 16 << 20;
+}
 
 interface Blob {
   digest: string;
@@ -68,13 +79,25 @@ export async function push(images: ImageStore, config: EngineConfig, input: stri
     const same = diffIds.length === parsed.rootfs.diff_ids.length && diffIds.every((d, i) => d === parsed.rootfs.diff_ids[i]);
     const configBytes = same ? image.config : Buffer.from(JSON.stringify({ ...parsed, rootfs: { type: 'layers', diff_ids: diffIds } }));
     const configBlob: Blob = { digest: `sha256:${createHash('sha256').update(configBytes).digest('hex')}`, size: configBytes.length, bytes: configBytes };
+    const sources = await readBlobSources(config.root);
+    const chunkSize = pushChunkSize(config);
     for (const blob of [...layers, configBlob]) {
       const short = blob.digest.slice(7, 19);
       if (await client.hasBlob(blob.digest)) {
         say(`${short}: Layer already exists`);
         continue;
       }
-      await client.uploadBlob(blob.digest, blob.size, () => (blob.bytes ? blob.bytes : (Readable.toWeb(createReadStream(blob.file!)) as unknown as RequestBody)));
+      const from = mountSource(sources, blob.digest, ref.domain, ref.path);
+      let location: URL | undefined;
+      if (from) {
+        const mount = await client.mountBlob(blob.digest, from);
+        if (mount.mounted) {
+          say(`${short}: Mounted from ${from}`);
+          continue;
+        }
+        location = mount.location;
+      }
+      await client.uploadBlob(blob, chunkSize, location);
       say(`${short}: Pushed`);
     }
     const manifest = Buffer.from(
@@ -86,6 +109,8 @@ export async function push(images: ImageStore, config: EngineConfig, input: stri
       }),
     );
     await client.putManifest(ref.tag!, MEDIA.ociManifest, manifest);
+    // A later push to another repository of this registry can mount these blobs instead of sending them.
+    await recordBlobSources(config.root, `${ref.domain}/${ref.path}`, [...layers, configBlob].map((b) => b.digest)).catch(() => undefined);
     const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
     say(`${ref.tag}: digest: ${digest} size: ${manifest.length}`);
     if (quiet) out.write(`${familiarName(ref)}:${ref.tag}\n`);

@@ -1,7 +1,8 @@
 import { UsageError } from '@mydocker/core';
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseChallenges, type Challenge } from './challenge';
@@ -21,6 +22,11 @@ export interface ClientOptions {
   certsDir?: string;
   /** For tests: another fetch. */
   fetch?: typeof fetch;
+  /**
+   * Where to send the requests instead of the reference's registry (`http://host:port`): a mirror of
+   * Docker Hub. The repository path stays the reference's.
+   */
+  endpoint?: string;
 }
 
 /** Docker's caps: a manifest over 4 MiB or a config over 8 MiB is refused before it is read whole. */
@@ -43,6 +49,12 @@ export type RequestBody = NonNullable<RequestInit['body']>;
 
 /** The registry failed us: one sentence for the user, exit 125. */
 export class RegistryError extends UsageError {}
+
+/** The connection failed (refused, reset, cut mid-body): worth trying again, unlike an answer. */
+export class TransientError extends RegistryError {}
+
+/** Back-off before the n-th retry of a failed connection: 0.5, 1, 2 s. */
+export const backoffMs = (attempt: number) => 500 * 2 ** attempt;
 
 function isLoopback(host: string): boolean {
   const name = host.replace(/:[0-9]+$/, '');
@@ -97,29 +109,37 @@ export interface FetchedManifest {
  */
 export class RegistryClient {
   readonly base: string;
-  private authorization?: string;
+  /**
+   * Authorization per token scope, kept for the token's lifetime (`expires_in`, 60 s when the token
+   * service does not say, as the spec has it); Basic under the scope ''. A promise, so that three layers
+   * that meet a 401 at once ask the token service once.
+   */
+  private readonly auth = new Map<string, { value: Promise<string>; until: number }>();
   /** The token scope asked for: pull, or pull and push for `push`. */
   scope: string;
   private readonly fetch: typeof fetch;
+  private readonly hostName: string;
 
   constructor(
     readonly ref: Reference,
     private readonly options: ClientOptions = {},
   ) {
-    this.base = `${schemeFor(ref.domain, options.insecure)}://${registryHost(ref.domain)}`;
-    this.fetch = options.fetch ?? (this.base.startsWith('https:') ? fetchWithCAs(registryCAs(options.certsDir, ref.domain).ca) : fetch);
+    const endpoint = options.endpoint ? new URL(options.endpoint) : undefined;
+    this.hostName = endpoint ? endpoint.host : ref.domain;
+    this.base = endpoint ? endpoint.origin : `${schemeFor(ref.domain, options.insecure)}://${registryHost(ref.domain)}`;
+    this.fetch = options.fetch ?? (this.base.startsWith('https:') ? fetchWithCAs(registryCAs(options.certsDir, this.hostName).ca) : fetch);
     this.scope = `repository:${ref.path}:pull`;
   }
 
   get host(): string {
-    return this.ref.domain;
+    return this.hostName;
   }
 
   private async send(url: string, init: RequestInit): Promise<Response> {
     try {
       return await this.fetch(url, { redirect: 'follow', ...init });
     } catch (err) {
-      throw this.certificateFailure(err) ?? new RegistryError(`Cannot reach the registry ${printable(this.host)}: ${networkReason(err)}.`);
+      throw this.certificateFailure(err) ?? new TransientError(`Cannot reach the registry ${printable(this.host)}: ${networkReason(err)}.`);
     }
   }
 
@@ -163,13 +183,19 @@ export class RegistryClient {
       headers: { ...(init.headers as Record<string, string>), ...(auth ? { Authorization: auth } : {}) },
       ...(makeBody ? { body: makeBody(), duplex: 'half' } : {}),
     });
-    let res = await this.sendRetrying(url, build(this.authorization));
+    const held = this.cachedAuth(scope);
+    const used = held ? await held : undefined;
+    let res = await this.sendRetrying(url, build(used));
     if (res.status !== 401) return res;
     await res.body?.cancel();
-    this.authorization = await this.authenticate(parseChallenges(res.headers.get('www-authenticate')), scope);
-    res = await this.sendRetrying(url, build(this.authorization));
+    const challenges = parseChallenges(res.headers.get('www-authenticate'));
+    // Another request may have fetched a new token since this one set out: use it rather than ask again.
+    const again = this.cachedAuth(scope);
+    const fresh = again && again !== held ? again : this.remember(scope, this.authenticate(challenges, scope));
+    res = await this.sendRetrying(url, build(await fresh));
     if (res.status === 401) {
       await res.body?.cancel();
+      this.auth.delete(scope);
       throw new RegistryError(
         this.options.credentials
           ? `The registry ${printable(this.host)} refused the credentials${this.forWhat()} (401 Unauthorized).`
@@ -177,6 +203,31 @@ export class RegistryClient {
       );
     }
     return res;
+  }
+
+  private cachedAuth(scope: string): Promise<string> | undefined {
+    const entry = this.auth.get(scope) ?? this.auth.get('');
+    if (!entry) return undefined;
+    if (Date.now() < entry.until) return entry.value;
+    this.auth.delete(scope);
+    return undefined;
+  }
+
+  private remember(scope: string, auth: Promise<{ value: string; lifetimeS?: number }>): Promise<string> {
+    const value = auth.then((a) => a.value);
+    const entry = { value, until: Number.POSITIVE_INFINITY };
+    this.auth.set(scope, entry);
+    auth.then(
+      (a) => {
+        // Basic is good for every scope; a token for its own, until shortly before it expires.
+        if (a.lifetimeS === undefined) {
+          this.auth.delete(scope);
+          this.auth.set('', entry);
+        } else entry.until = Date.now() + Math.max(0, a.lifetimeS - 5) * 1000;
+      },
+      () => this.auth.delete(scope),
+    );
+    return value;
   }
 
   private forWhat(): string {
@@ -188,18 +239,21 @@ export class RegistryClient {
     return c ? `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` : undefined;
   }
 
-  private async authenticate(challenges: Challenge[], scope: string): Promise<string> {
+  private async authenticate(challenges: Challenge[], scope: string): Promise<{ value: string; lifetimeS?: number }> {
     const bearer = challenges.find((c) => c.scheme === 'bearer');
-    if (bearer) return `Bearer ${await this.token(bearer, scope)}`;
+    if (bearer) {
+      const { token, lifetimeS } = await this.token(bearer, scope);
+      return { value: `Bearer ${token}`, lifetimeS };
+    }
     if (challenges.some((c) => c.scheme === 'basic')) {
       const basic = this.basic();
-      if (basic) return basic;
+      if (basic) return { value: basic };
     }
     if (this.options.credentials) throw new RegistryError(`The registry ${printable(this.host)} asks for an authentication scheme this client does not speak.`);
     throw new RegistryError(`The registry ${printable(this.host)} requires authentication${this.forWhat()}: log in with \`mydocker login ${printable(this.host)}\`.`);
   }
 
-  private async token(challenge: Challenge, scope: string): Promise<string> {
+  private async token(challenge: Challenge, scope: string): Promise<{ token: string; lifetimeS: number }> {
     const realm = challenge.params.realm;
     let url: URL;
     try {
@@ -209,7 +263,8 @@ export class RegistryClient {
       throw new RegistryError(`The registry ${printable(this.host)} names an unusable token service ${JSON.stringify(printable(realm ?? ''))}.`);
     }
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-    if (scope) url.searchParams.set('scope', scope);
+    // Several scopes (a push that mounts from another repository) are several `scope` parameters.
+    for (const one of scope.split(' ').filter(Boolean)) url.searchParams.append('scope', one);
     const basic = this.basic();
     let res: Response;
     try {
@@ -225,10 +280,11 @@ export class RegistryClient {
           : `The token service of ${printable(this.host)} answered ${res.status} ${printable(res.statusText)}.`,
       );
     }
-    const body = (await res.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
+    const body = (await res.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown; expires_in?: unknown };
     const token = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;
     if (!token) throw new RegistryError(`The token service of ${printable(this.host)} sent no token.`);
-    return token;
+    const lifetimeS = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
+    return { token, lifetimeS };
   }
 
   /** `GET /v2/`: that this is a registry and that we may talk to it. */
@@ -282,6 +338,25 @@ export class RegistryClient {
     return { raw, digest, mediaType };
   }
 
+  /** Every tag of the repository (`GET /v2/NAME/tags/list`), following the `Link` header's pages. */
+  async tags(): Promise<string[]> {
+    const out: string[] = [];
+    let next: string | undefined = `/v2/${this.ref.path}/tags/list?n=1000`;
+    for (let page = 0; next && page < 100; page++) {
+      const res = await this.request(next);
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw this.failure(res, `The repository ${printable(this.ref.path)}`);
+      }
+      const body = JSON.parse((await this.capped(res, MANIFEST_CAP, 'a tag list')).toString('utf8') || '{}') as { tags?: unknown };
+      if (Array.isArray(body.tags)) out.push(...body.tags.filter((t): t is string => typeof t === 'string' && /^[\w][\w.-]{0,127}$/.test(t)));
+      const link = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.get('link') ?? '')?.[1];
+      next = link ? new URL(link, this.base).toString() : undefined;
+      if (next && new URL(next).origin !== new URL(this.base).origin) next = undefined;
+    }
+    return out;
+  }
+
   /** A small blob (a config) into memory, verified. */
   async blobBytes(digest: string, size: number, cap = CONFIG_CAP): Promise<Buffer> {
     if (size > cap) throw new RegistryError(`The image config is larger than the limit of ${cap >> 20} MiB: refused.`);
@@ -291,8 +366,8 @@ export class RegistryClient {
     return bytes;
   }
 
-  private async blobResponse(digest: string): Promise<Response> {
-    const res = await this.request(`/v2/${this.ref.path}/blobs/${digest}`);
+  private async blobResponse(digest: string, headers: Record<string, string> = {}): Promise<Response> {
+    const res = await this.request(`/v2/${this.ref.path}/blobs/${digest}`, { headers });
     if (!res.ok) {
       await res.body?.cancel();
       throw this.failure(res, `The blob ${digest.slice(0, 19)}`);
@@ -302,35 +377,79 @@ export class RegistryClient {
 
   /**
    * A blob streamed into `file`, hashed and counted as it passes: more bytes than the descriptor
-   * says stop the download, and a size or digest mismatch removes the file.
+   * says stop the download, and a size or digest mismatch removes the file. A connection that fails
+   * (refused, reset, cut mid-body) is tried again after a back-off, up to three times, asking with
+   * `Range` for the bytes not yet received; a registry that answers the whole blob again (200, not
+   * 206) is read from the start.
    */
   async blobToFile(digest: string, size: number, file: string, onBytes?: (n: number) => void): Promise<void> {
-    const res = await this.blobResponse(digest);
-    const hash = createHash('sha256');
+    let hash = createHash('sha256');
     let total = 0;
+    const short = digest.slice(0, 19);
     try {
-      if (!res.body) throw new RegistryError(`The registry sent an empty answer for the blob ${digest.slice(0, 19)}.`);
-      const source = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
-      await pipeline(
-        source,
-        async function* (chunks: AsyncIterable<Buffer>) {
-          for await (const chunk of chunks) {
-            total += chunk.length;
-            if (total > size) throw new RegistryError(`The registry sent more bytes than the ${size} of the blob ${digest.slice(0, 19)}: nothing was stored.`);
-            hash.update(chunk);
-            onBytes?.(chunk.length);
-            yield chunk;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const res = await this.blobResponse(digest, total > 0 ? { Range: `bytes=${total}-` } : {});
+          if (total > 0 && !(res.status === 206 && new RegExp(`^bytes ${total}-`).test(res.headers.get('content-range') ?? ''))) {
+            // The registry sends the whole blob again: start over.
+            onBytes?.(-total);
+            hash = createHash('sha256');
+            total = 0;
           }
-        },
-        createWriteStream(file, { mode: 0o600 }),
-      );
+          if (!res.body) throw new RegistryError(`The registry sent an empty answer for the blob ${short}.`);
+          // A buffered write stream, so that the network and the disk overlap (an awaited write per
+          // chunk was four times slower); after a failure the file's size says what reached the disk.
+          const out = createWriteStream(file, { flags: total > 0 ? 'r+' : 'w', start: total, mode: 0o600 });
+          try {
+            await pipeline(
+              Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
+              async function* (chunks: AsyncIterable<Buffer>) {
+                for await (const chunk of chunks) {
+                  if (total + chunk.length > size) throw new RegistryError(`The registry sent more bytes than the ${size} of the blob ${short}: nothing was stored.`);
+                  hash.update(chunk);
+                  total += chunk.length;
+                  onBytes?.(chunk.length);
+                  yield chunk;
+                }
+              },
+              out,
+            );
+          } catch (err) {
+            if (!out.closed) await once(out, 'close').catch(() => undefined);
+            if (err instanceof RegistryError) throw err;
+            // Bytes hashed but not yet written are lost with the stream: hash again what the file holds.
+            const onDisk = (await stat(file).catch(() => ({ size: 0 }))).size;
+            if (onDisk !== total) {
+              onBytes?.(onDisk - total);
+              hash = await hashPrefix(file, onDisk);
+              total = onDisk;
+            }
+            throw new TransientError(`The download of the blob ${short} from ${printable(this.host)} failed: ${networkReason(err)}; nothing was stored.`);
+          }
+          // A body that ends early without an error (a proxy that closed cleanly) is a cut connection too.
+          if (total < size) throw new TransientError(`The download of the blob ${short} from ${printable(this.host)} failed: the connection closed after ${total} of ${size} bytes; nothing was stored.`);
+          break;
+        } catch (err) {
+          if (!(err instanceof TransientError) || attempt >= RETRIES) throw err;
+          await new Promise((r) => setTimeout(r, backoffMs(attempt)));
+        }
+      }
       checkBlob(digest, size, total, `sha256:${hash.digest('hex')}`);
     } catch (err) {
       await rm(file, { force: true });
-      if (err instanceof RegistryError) throw err;
-      throw new RegistryError(`The download of the blob ${digest.slice(0, 19)} from ${printable(this.host)} failed: ${networkReason(err)}; nothing was stored.`);
+      if (err instanceof TransientError && /^Cannot reach/.test(err.message)) {
+        throw new RegistryError(`The download of the blob ${short} from ${printable(this.host)} failed: ${err.message.replace(/^Cannot reach the registry [^:]+: /, '').replace(/\.$/, '')}; nothing was stored.`);
+      }
+      throw err;
     }
   }
+}
+
+/** A sha256 of the first `length` bytes of a file, to carry on from after a resume. */
+async function hashPrefix(file: string, length: number): Promise<Hash> {
+  const hash = createHash('sha256');
+  if (length > 0) for await (const chunk of createReadStream(file, { start: 0, end: length - 1 })) hash.update(chunk as Buffer);
+  return hash;
 }
 
 function checkBlob(digest: string, size: number, got: number, hashed: string): void {

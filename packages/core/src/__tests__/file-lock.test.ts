@@ -25,6 +25,15 @@ describe('acquireFileLock', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('is not reported lost when held past its first refresh (the owner file keeps the mtime the library set)', async () => {
+    const warnings: string[] = [];
+    const release = await acquireFileLock(join(dir, 'k.lock'), { staleMs: 3000, warn: (m) => warnings.push(m) });
+    // The refresh runs every second: wait for two of them to have looked at the directory.
+    await new Promise((r) => setTimeout(r, 2500));
+    await release();
+    expect(warnings).toEqual([]);
+  });
+
   it('takes over at once a fresh lock whose owner is dead (a killed run), long before it goes stale', async () => {
     const path = fakeLock('999999 12345\n');
     const started = Date.now();
