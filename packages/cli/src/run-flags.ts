@@ -20,7 +20,7 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'env', alias: ['e'], type: 'array', describe: 'Set an environment variable (KEY=VALUE, or KEY to copy yours)' },
   { name: 'env-file', type: 'array', describe: 'Read environment variables from a file' },
   { name: 'rm', type: 'boolean', describe: 'Remove the container when it exits' },
-  { name: 'hostname', type: 'string', describe: 'Container host name (default: its name)' },
+  { name: 'hostname', type: 'string', describe: 'Container host name (default: the short container id)' },
   { name: 'workdir', alias: ['w'], type: 'string', describe: 'Working directory inside the container' },
   { name: 'user', alias: ['u'], type: 'string', describe: 'UID[:GID] to run as' },
   { name: 'entrypoint', type: 'string', describe: "Override the image's entrypoint" },

@@ -91,7 +91,7 @@ export class Engine {
       creatorPid: process.pid,
       creatorStartTime: processStartTime(process.pid),
       env: [...spec.env],
-      hostname: spec.hostname ?? name,
+      hostname: spec.hostname ?? id.slice(0, 12),
       workdir: spec.workdir ?? '/',
       user: spec.user,
       tty: spec.tty,
