@@ -40,7 +40,12 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'privileged', type: 'boolean', describe: 'Give all capabilities and no seccomp filter' },
   { name: 'security-opt', type: 'array', describe: 'no-new-privileges, seccomp=unconfined' },
   { name: 'device', type: 'array', describe: 'Add a host device (HOST[:CONTAINER[:rwm]])' },
-  { name: 'log-opt', type: 'array', describe: 'Log options (max-size=10m, max-file=3)' },
+  { name: 'log-opt', type: 'array', describe: 'Log options (max-size=10m, max-file=3, path=FILE for k8s-file)' },
+  { name: 'log-driver', type: 'string', describe: 'Logging driver: k8s-file (default), json-file, none' },
+  { name: 'label', alias: ['l'], type: 'array', describe: 'Set a label on the container (KEY=VALUE)' },
+  { name: 'label-file', type: 'array', describe: 'Read labels from a file of KEY=VALUE lines' },
+  { name: 'mount', type: 'array', describe: 'Attach a mount: type=bind|volume|tmpfs,source=,target=[,readonly][,...]' },
+  { name: 'tmpfs', type: 'array', describe: 'Mount a tmpfs (/path[:mount options, e.g. size=64m,mode=1777])' },
   { name: 'pull', type: 'string', describe: 'Pull the image before running: missing (default), always, never' },
 ];
 

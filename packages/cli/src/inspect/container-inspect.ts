@@ -5,6 +5,7 @@
  * record's own layout never shows.
  */
 import type { ContainerInspectView, ContainerRecord, LifecycleBus } from '@mydocker/core';
+import { labelMap } from '../labels';
 import type { ContainerConfig, ContainerState, DeviceMapping, HostConfig, MountPoint, NetworkSettings } from 'docker-types/generated/1.42';
 
 /**
@@ -143,7 +144,7 @@ export function baseInspect(r: ContainerRecord): DockerContainerInspect {
       WorkingDir: r.workdir,
       Entrypoint: entrypoint,
       OnBuild: null,
-      Labels: {},
+      Labels: labelMap(spec.labels),
     },
     NetworkSettings: {
       Bridge: '',
