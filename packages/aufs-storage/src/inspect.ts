@@ -1,5 +1,5 @@
-import type { ContainerInspectView, ContainerRecord } from '@mydocker/core';
-import type { StorageExt, VolumeMount } from './storage';
+import type { ContainerInspectView, ContainerRecord, StorageDriver } from '@mydocker/core';
+import type { Storage, StorageExt, VolumeMount } from './storage';
 import { parseMountFlag } from './volumes/mount-spec';
 
 /** One entry of Docker's top-level Mounts. */
@@ -54,4 +54,19 @@ export function fillInspect(record: ContainerRecord, view: ContainerInspectView)
   view.Mounts = ext.volumes.filter((v) => !(v.type === 'tmpfs' && v.origin === 'tmpfs')).map(mountPoint);
   const anonymous = ext.volumes.filter((v) => v.type === 'volume' && v.anonymous);
   if (anonymous.length) view.Config.Volumes = Object.fromEntries(anonymous.map((v) => [v.destination, {}]));
+}
+
+/**
+ * Docker's `SizeRw` (the container layer's bytes) and `SizeRootFs` (that plus the image's layers), filled
+ * only when the view asks for them by holding the fields (`ps -s`): walking a layer is not free.
+ */
+export async function fillSize(storage: Storage, driver: StorageDriver, record: ContainerRecord, view: ContainerInspectView): Promise<void> {
+  if (!('SizeRw' in view)) return;
+  const ext = record.ext?.storage as StorageExt | undefined;
+  if (!ext || !Array.isArray(ext.layers)) return;
+  const rw = (await driver.usage(record.id)).bytes;
+  let image = 0;
+  for (const digest of ext.layers) image += (await storage.images.layers.info(digest))?.size ?? 0;
+  view.SizeRw = rw;
+  view.SizeRootFs = rw + image;
 }

@@ -44,6 +44,9 @@ export interface DockerContainerInspect {
     Volumes: Record<string, object> | null;
   };
   NetworkSettings: NetworkSettings;
+  /** Only with `ps -s` (Docker: `inspect --size`). */
+  SizeRw?: number;
+  SizeRootFs?: number;
 }
 
 /** Docker's zero time, printed for a start or finish that has not happened. */
@@ -168,8 +171,10 @@ function mountSource(r: ContainerRecord, destination: string): string {
 }
 
 /** The full view: the record's part, then each plugin's part through the bus. */
-export async function containerInspect(bus: LifecycleBus, r: ContainerRecord): Promise<DockerContainerInspect> {
+export async function containerInspect(bus: LifecycleBus, r: ContainerRecord, options: { size?: boolean } = {}): Promise<DockerContainerInspect> {
   const view = baseInspect(r);
+  // Sizes cost a walk of the layer: the storage plugin fills them only when the view holds the fields.
+  if (options.size) Object.assign(view, { SizeRw: 0, SizeRootFs: 0 });
   if (!r.damaged) await bus.hooks.inspect.promise(r, view as unknown as ContainerInspectView);
   return view;
 }
