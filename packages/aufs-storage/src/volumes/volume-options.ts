@@ -44,8 +44,7 @@ export function volumeSource(opts: Record<string, string> | undefined, name: str
   if (type === 'none' && words.includes('bind') && device && isAbsolute(device)) {
     return { kind: 'bind', source: normalize(device).replace(/(.)\/+$/, '$1') };
   }
-  if (type === undefined && device === undefined) throw new UsageError(`The options of volume ${name} need type= and device=.`);
   throw new UsageError(
-    `Volume ${name}: only -o type=tmpfs,device=tmpfs and -o type=none,o=bind,device=/absolute/host/dir are supported by this local driver.`,
+    `The options of ${name} (type=${type ?? ''}) are not supported: this local driver mounts -o type=tmpfs -o device=tmpfs [-o o=size=…] or -o type=none -o o=bind -o device=/absolute/host/dir.`,
   );
 }
