@@ -101,6 +101,11 @@ describe('container lifecycle', () => {
     expect(env).toMatch(/^GREETING=hello$/m);
     expect(env).not.toMatch(/HOST_SECRET|MYDOCKER_ROOT/);
     expect(env).toMatch(/^PATH=/m);
-    expect((await sandbox.ok(['run', '--rm', '--name', 'named', 'busybox', 'hostname'])).trim()).toBe('named');
+    // Docker's default host name is the short id; --hostname sets another.
+    const named = await sandbox.run(['run', '--name', 'named', 'busybox', 'sh', '-c', 'hostname']);
+    const namedId = (await sandbox.ok(['inspect', '-f', '{{.Id}}', 'named'])).trim();
+    expect(named.stdout.trim()).toBe(namedId.slice(0, 12));
+    await sandbox.ok(['rm', 'named']);
+    expect((await sandbox.ok(['run', '--rm', '--name', 'named', '--hostname', 'web1', 'busybox', 'hostname'])).trim()).toBe('web1');
   });
 });

@@ -76,9 +76,10 @@ describe('bridge networks', () => {
     expect(ping.code).toBe(0);
     // the host to the containers
     for (const ip of [a.ip, web.ip]) expect(host('busybox', ['ping', '-c', '1', '-W', '3', ip]).code).toBe(0);
-    // /etc/hosts names the container
-    const hosts = await sandbox.ok(['run', '--rm', '--net', net, '--name', 'peek', 'busybox', 'cat', '/etc/hosts']);
-    expect(hosts).toMatch(new RegExp(`${subnetA.replace('.0/24', '').replace(/\./g, '\\.')}\\.\\d+\\s+peek`));
+    // /etc/hosts names the container by its host name (Docker's default: the short id)
+    const [hostname, ...hostsLines] = (await sandbox.ok(['run', '--rm', '--net', net, '--name', 'peek', 'busybox', 'sh', '-c', 'hostname; cat /etc/hosts'])).split('\n');
+    expect(hostname).toMatch(/^[0-9a-f]{12}$/);
+    expect(hostsLines.join('\n')).toMatch(new RegExp(`${subnetA.replace('.0/24', '').replace(/\./g, '\\.')}\\.\\d+\\s+${hostname}`));
 
     // the published port from the host's 127.0.0.1
     const got = await waitFor(() => httpGet(`http://127.0.0.1:${port}/`), (s) => s.includes('hello'), 10_000);

@@ -21,12 +21,12 @@ it('passes the exit code and the output of a foreground container', async () => 
 });
 
 it('gives the container its own PID namespace, hostname and only its own environment', async () => {
-  const r = await sandbox.run(['run', '--rm', '--name', 'envbox', '-e', 'GREETING=hi', 'busybox', 'sh', '-c', 'echo pid=$$; hostname; env'], {
+  const r = await sandbox.run(['run', '--rm', '--name', 'envbox', '--hostname', 'envhost', '-e', 'GREETING=hi', 'busybox', 'sh', '-c', 'echo pid=$$; hostname; env'], {
     env: { SECRET_HOST_VAR: 'leak' },
   });
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('pid=1\n');
-  expect(r.stdout).toContain('envbox\n');
+  expect(r.stdout).toContain('envhost\n');
   expect(r.stdout).toContain('GREETING=hi\n');
   expect(r.stdout).not.toContain('SECRET_HOST_VAR');
   expect(r.stdout).not.toContain('MYDOCKER_ROOT');

@@ -34,7 +34,15 @@ export default class StoragePlugin implements Plugin {
     hooks.remove.tapPromise(NAME, (ctx) => lifecycle().remove(bus, ctx));
     hooks.prune.tapPromise(NAME, (report) => lifecycle().prune(bus, report));
     hooks.info.tapPromise(NAME, (report) => lifecycle().info(bus, report));
-    hooks.inspect.tapPromise(NAME, async (record, view) => (require('./inspect') as typeof import('./inspect')).fillInspect(record, view));
+    hooks.inspect.tapPromise(NAME, async (record, view) => {
+      const inspect = require('./inspect') as typeof import('./inspect');
+      inspect.fillInspect(record, view);
+      if ('SizeRw' in view) {
+        const storage = (require('./storage') as typeof import('./storage')).storageFor(bus);
+        const ext = record.ext?.storage as { driver?: string } | undefined;
+        await inspect.fillSize(storage, storage.driver(ext?.driver), record, view);
+      }
+    });
     hooks.commands.tap(NAME, (registry) => {
       for (const spec of storageCommands()) registry.add(NAME, spec);
       // `cp` is written by another engineer in ./cp; it is registered once it exists.

@@ -1,11 +1,13 @@
-import type { ContainerContext, LifecycleBus, PruneReport, InfoReport, ResolvedImage, StorageDriver } from '@mydocker/core';
+import type { ContainerContext, LifecycleBus, MountSpec, PruneReport, InfoReport, ResolvedImage, StorageDriver } from '@mydocker/core';
+import { volumeSource } from './volumes/volume-options';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { removeOrphanScratch } from './util/scratch';
 import { isNoSpace, noSpace } from './util/no-space';
 import { exists } from './util/fs';
 import { storageFor, type StorageExt, type VolumeMount } from './storage';
-import { forbiddenDestination, parseVolumeSpecs, type VolumeSpec } from './volumes/volume-spec';
+import { forbiddenDestination, type VolumeSpec } from './volumes/volume-spec';
+import { parseRunMounts } from './volumes/mount-spec';
 import { resolveInRoot, type Probe } from './cp/resolve';
 import { UsageError } from '@mydocker/core';
 import { lstatSync, readlinkSync } from 'node:fs';
@@ -23,7 +25,13 @@ const prepared = new WeakMap<ContainerContext, Prepared>();
  * run) and parses -v, so a bad image or volume is refused before anything is made.
  */
 export async function validate(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
-  const volumes = parseVolumeSpecs(ctx.spec.volumes);
+  const volumes = parseRunMounts(ctx.spec);
+  for (const v of volumes) {
+    // Docker: -v makes a missing host directory, --mount refuses it (before anything is made).
+    if (v.kind === 'bind' && v.origin === 'mount' && !(await exists(v.source))) {
+      throw new UsageError(`Invalid mount config for type "bind": bind source path does not exist: ${v.source}.`);
+    }
+  }
   bus.storageDriver();
   const image = await storageFor(bus).images.resolve(ctx.spec.image);
   ctx.image = image.config;
@@ -45,7 +53,7 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
   const storage = storageFor(bus);
   let p = prepared.get(ctx);
   if (!p) {
-    p = { image: await storage.images.resolve(ctx.spec.image), volumes: parseVolumeSpecs(ctx.spec.volumes) };
+    p = { image: await storage.images.resolve(ctx.spec.image), volumes: parseRunMounts(ctx.spec) };
   }
   const driver = bus.storageDriver();
   ctx.onRollback(PLUGIN, () => driver.remove(ctx.id));
@@ -53,21 +61,38 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
   ctx.rootfs = await driver.mount(ctx.id);
   for (const v of p.volumes) checkResolvedDestination(ctx.rootfs, v.destination);
   const mounts: VolumeMount[] = [];
+  const runtimeMounts: MountSpec[] = [];
   for (const v of p.volumes) {
+    const origin = 'origin' in v && v.origin ? { origin: v.origin } : {};
+    const mode = 'mode' in v && v.mode ? { mode: v.mode } : {};
+    const { destination, readOnly } = v;
+    if (v.kind === 'tmpfs') {
+      mounts.push({ type: 'tmpfs', anonymous: false, source: '', destination, readOnly, ...origin });
+      runtimeMounts.push({ type: 'tmpfs', source: 'tmpfs', destination, readOnly, data: v.options });
+      continue;
+    }
     if (v.kind === 'bind') {
       if (!(await exists(v.source))) {
         const top = await firstMissing(v.source);
         await mkdir(v.source, { recursive: true });
         ctx.onRollback(PLUGIN, () => rm(top, { recursive: true, force: true }));
       }
-      mounts.push({ type: 'bind', anonymous: false, source: v.source, destination: v.destination, readOnly: v.readOnly });
-    } else {
-      const { info, created } = await storage.volumes.ensure(v.kind === 'named' ? v.name : undefined, v.kind === 'anonymous');
-      if (created) ctx.onRollback(PLUGIN, () => storage.volumes.remove(info.name));
-      mounts.push({ type: 'volume', name: info.name, anonymous: info.anonymous, source: info.mountpoint, destination: v.destination, readOnly: v.readOnly });
+      const propagation = v.propagation ? { propagation: v.propagation } : {};
+      mounts.push({ type: 'bind', anonymous: false, source: v.source, destination, readOnly, ...propagation, ...mode, ...origin });
+      runtimeMounts.push({ type: 'bind', source: v.source, destination, readOnly, ...propagation });
+      continue;
     }
+    const labels = v.labels;
+    const { info, created } = await storage.volumes.ensure(v.kind === 'named' ? v.name : undefined, v.kind === 'anonymous', labels ? { labels } : {});
+    if (created) ctx.onRollback(PLUGIN, () => storage.volumes.remove(info.name));
+    const source = volumeSource(info.options, info.name);
+    mounts.push({ type: 'volume', name: info.name, anonymous: info.anonymous, source: info.mountpoint, destination, readOnly, ...mode, ...origin });
+    if (source.kind === 'tmpfs') runtimeMounts.push({ type: 'tmpfs', source: 'tmpfs', destination, readOnly, data: source.data });
+    else runtimeMounts.push({ type: 'bind', source: source.kind === 'bind' ? source.source : info.mountpoint, destination, readOnly });
   }
-  for (const m of mounts) ctx.mounts.push({ type: 'bind', source: m.source, destination: m.destination, readOnly: m.readOnly });
+  // Parents before children, as Docker sorts them: a tmpfs on /data must not hide a bind on /data/x.
+  const depth = (path: string) => path.split('/').length;
+  ctx.mounts.push(...runtimeMounts.sort((a, b) => depth(a.destination) - depth(b.destination)));
   const layers = p.image.layers.map((l) => basename(dirname(l)));
   const ext: StorageExt = { driver: driver.name, imageId: p.image.id, layers, volumes: mounts };
   ctx.setExt(PLUGIN, ext);

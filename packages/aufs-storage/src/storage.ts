@@ -12,13 +12,20 @@ export interface StorageExt {
 }
 
 export interface VolumeMount {
-  type: 'bind' | 'volume';
+  type: 'bind' | 'volume' | 'tmpfs';
   /** Volume name (type "volume"). */
   name?: string;
   anonymous: boolean;
+  /** The host path (bind, volume's _data); "" for a tmpfs. */
   source: string;
   destination: string;
   readOnly: boolean;
+  /** A bind's propagation when given (rprivate otherwise). */
+  propagation?: string;
+  /** The raw option field of `-v` (inspect's Mode). */
+  mode?: string;
+  /** Given by --mount or --tmpfs rather than -v. */
+  origin?: 'mount' | 'tmpfs';
 }
 
 /** The storage plugin's parts for one bus, made on first use. */

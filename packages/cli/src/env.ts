@@ -7,20 +7,20 @@ const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
  * An env file's text, or one sentence saying why it cannot be one. Device files are refused before
  * reading (`/dev/zero` would never end); pipes are read, so `--env-file <(cmd)` works as in Docker.
  */
-function readEnvFile(file: string): string {
+export function readEnvFile(file: string, what = 'env file'): string {
   const name = quoteInput(file);
   let buf: Buffer;
   try {
     const st = statSync(file);
-    if (st.isDirectory()) throw new UsageError(`The env file ${name} is a directory: give a file of KEY=VALUE lines.`);
-    if (st.isCharacterDevice() || st.isBlockDevice()) throw new UsageError(`The env file ${name} is a device, not a file of KEY=VALUE lines.`);
+    if (st.isDirectory()) throw new UsageError(`The ${what} ${name} is a directory: give a file of KEY=VALUE lines.`);
+    if (st.isCharacterDevice() || st.isBlockDevice()) throw new UsageError(`The ${what} ${name} is a device, not a file of KEY=VALUE lines.`);
     buf = readFileSync(file);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`The env file ${name} does not exist.`);
-    if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`The env file ${name} cannot be read: permission denied.`);
-    throw new UsageError(`The env file ${name} cannot be read (${code ?? (err as Error).message}).`);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`The ${what} ${name} does not exist.`);
+    if (code === 'EACCES' || code === 'EPERM') throw new UsageError(`The ${what} ${name} cannot be read: permission denied.`);
+    throw new UsageError(`The ${what} ${name} cannot be read (${code ?? (err as Error).message}).`);
   }
   // Docker refuses invalid UTF-8; a NUL byte is no text either (and could never reach execve intact).
   // Checked a line at a time: byte 0x0a never occurs inside a UTF-8 sequence, so lines split cleanly.
@@ -38,7 +38,7 @@ function readEnvFile(file: string): string {
         bad = 'bytes that are not UTF-8';
       }
     }
-    if (bad) throw new UsageError(`The env file ${name} is not a text file (line ${line} holds ${bad}): give a file of KEY=VALUE lines.`);
+    if (bad) throw new UsageError(`The ${what} ${name} is not a text file (line ${line} holds ${bad}): give a file of KEY=VALUE lines.`);
     if (nl === -1) break;
     start = nl + 1;
   }

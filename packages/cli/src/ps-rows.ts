@@ -86,7 +86,7 @@ export function psRow(r: ContainerRecord, view: DockerContainerInspect, now: num
     State: view.State.Status,
     // Docker's State.String(): "Up 3 seconds (Paused)"; paused is what the cgroups plugin's inspect part says.
     Status: dockerStatusText(r, now) + (view.State.Paused ? ' (Paused)' : ''),
-    Size: '',
+    Size: view.SizeRw === undefined ? '' : `${humanSize(view.SizeRw)} (virtual ${humanSize(view.SizeRootFs ?? 0)})`,
     Names: r.name,
     Labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
     Mounts: view.Mounts.map((m) => (m.Type === 'volume' ? m.Name : m.Source) ?? '').join(','),
@@ -119,3 +119,15 @@ export const PS_HEADERS: Record<string, string> = {
 };
 
 export const PS_DEFAULT_TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+
+/** go-units' HumanSizeWithPrecision(n, 3), as Docker's SIZE column: powers of 1000, three significant digits. */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let n = bytes;
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${Number(n.toPrecision(3))}${units[i]}`;
+}

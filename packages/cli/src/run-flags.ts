@@ -20,7 +20,7 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'env', alias: ['e'], type: 'array', describe: 'Set an environment variable (KEY=VALUE, or KEY to copy yours)' },
   { name: 'env-file', type: 'array', describe: 'Read environment variables from a file' },
   { name: 'rm', type: 'boolean', describe: 'Remove the container when it exits' },
-  { name: 'hostname', type: 'string', describe: 'Container host name (default: its name)' },
+  { name: 'hostname', type: 'string', describe: 'Container host name (default: the short container id)' },
   { name: 'workdir', alias: ['w'], type: 'string', describe: 'Working directory inside the container' },
   { name: 'user', alias: ['u'], type: 'string', describe: 'UID[:GID] to run as' },
   { name: 'entrypoint', type: 'string', describe: "Override the image's entrypoint" },
@@ -40,7 +40,12 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'privileged', type: 'boolean', describe: 'Give all capabilities and no seccomp filter' },
   { name: 'security-opt', type: 'array', describe: 'no-new-privileges, seccomp=unconfined' },
   { name: 'device', type: 'array', describe: 'Add a host device (HOST[:CONTAINER[:rwm]])' },
-  { name: 'log-opt', type: 'array', describe: 'Log options (max-size=10m, max-file=3)' },
+  { name: 'log-opt', type: 'array', describe: 'Log options (max-size=10m, max-file=3, path=FILE for k8s-file)' },
+  { name: 'log-driver', type: 'string', describe: 'Logging driver: k8s-file (default), json-file, none' },
+  { name: 'label', alias: ['l'], type: 'array', describe: 'Set a label on the container (KEY=VALUE)' },
+  { name: 'label-file', type: 'array', describe: 'Read labels from a file of KEY=VALUE lines' },
+  { name: 'mount', type: 'array', describe: 'Attach a mount: type=bind|volume|tmpfs,source=,target=[,readonly][,...]' },
+  { name: 'tmpfs', type: 'array', describe: 'Mount a tmpfs (/path[:mount options, e.g. size=64m,mode=1777])' },
   { name: 'pull', type: 'string', describe: 'Pull the image before running: missing (default), always, never' },
 ];
 

@@ -35,7 +35,7 @@ const PLUGIN_OPTIONS: Array<{ option: string; usedFlag: (s: RunSpec) => string |
   { option: 'network', usedFlag: (s) => (s.network !== undefined && s.network !== 'none' ? '--net/--network' : undefined), pkg: '@mydocker/network' },
   { option: 'publish', usedFlag: (s) => (s.publish.length > 0 ? '-p/--publish' : undefined), pkg: '@mydocker/network' },
   { option: 'volumes', usedFlag: (s) => (s.volumes.length > 0 ? '-v/--volume' : undefined), pkg: '@mydocker/aufs-storage' },
-  { option: 'logOpts', usedFlag: (s) => (s.logOpts.length > 0 ? '--log-opt' : undefined), pkg: '@mydocker/logs' },
+  { option: 'logOpts', usedFlag: (s) => (s.logOpts.length > 0 ? '--log-opt' : s.logDriver && s.logDriver !== 'none' ? '--log-driver' : undefined), pkg: '@mydocker/logs' },
   { option: 'pull', usedFlag: (s) => (s.pull !== undefined ? '--pull' : undefined), pkg: '@mydocker/images' },
 ];
 
@@ -91,7 +91,7 @@ export class Engine {
       creatorPid: process.pid,
       creatorStartTime: processStartTime(process.pid),
       env: [...spec.env],
-      hostname: spec.hostname ?? name,
+      hostname: spec.hostname ?? id.slice(0, 12),
       workdir: spec.workdir ?? '/',
       user: spec.user,
       tty: spec.tty,

@@ -63,6 +63,14 @@ export interface RunSpec {
   devices: string[];
   /** --pull missing|always|never, raw; undefined is Docker's default, missing. */
   pull?: string;
+  /** --label / --label-file entries as KEY=VALUE (a bare KEY is KEY=), resolved by the CLI. */
+  labels?: string[];
+  /** --mount specs, raw (Docker's CSV: type=bind|volume|tmpfs,source=,target=,...). */
+  mounts?: string[];
+  /** --tmpfs PATH[:OPTIONS] specs, raw. */
+  tmpfs?: string[];
+  /** --log-driver, raw; undefined is the logs plugin's default (k8s-file). */
+  logDriver?: string;
 }
 
 export function emptyRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {
@@ -189,8 +197,10 @@ export interface MountSpec {
   destination: string;
   type: 'bind' | 'tmpfs';
   readOnly?: boolean;
-  /** Extra options for tmpfs (e.g. "size=64m"). */
+  /** Extra options for tmpfs (e.g. "size=64m", or mount(8) flag words such as "noexec"). */
   data?: string;
+  /** A bind's propagation (shared, rshared, slave, rslave, private, rprivate); unset is rprivate. */
+  propagation?: string;
 }
 
 export interface LogTarget {

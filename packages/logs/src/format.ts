@@ -17,8 +17,29 @@ export interface LogEntry {
 
 const SPACE = 0x20;
 
-/** Parses one line (without its newline); undefined for anything malformed. */
+/**
+ * One line of Docker's json-file format, `{"log":"text\n","stream":"stdout","time":"<RFC 3339 nano>"}`: the
+ * log ends with a newline unless it is part of a longer line (Docker's 16 KiB split), like k8s-file's P.
+ */
+function parseJsonEntry(line: Buffer): LogEntry | undefined {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof obj !== 'object' || obj === null) return undefined;
+  const { log, stream, time } = obj as Record<string, unknown>;
+  if (typeof log !== 'string' || (stream !== 'stdout' && stream !== 'stderr') || typeof time !== 'string') return undefined;
+  const parsed = parseRfc3339(time);
+  if (parsed === undefined) return undefined;
+  const partial = !log.endsWith('\n');
+  return { time: parsed, stream, partial, data: Buffer.from(partial ? log : log.slice(0, -1), 'utf8') };
+}
+
+/** Parses one line (without its newline), k8s-file or json-file; undefined for anything malformed. */
 export function parseEntry(line: Buffer): LogEntry | undefined {
+  if (line[0] === 0x7b /* { */) return parseJsonEntry(line);
   const s1 = line.indexOf(SPACE);
   if (s1 <= 0) return undefined;
   const s2 = line.indexOf(SPACE, s1 + 1);

@@ -1,7 +1,7 @@
 import { LogsPlugin } from './plugin';
 
 export { LogsPlugin, LOG_FILE } from './plugin';
-export { parseLogOpts, parseSize, DEFAULT_LOG_SETTINGS, type LogSettings } from './log-options';
+export { parseLogOpts, parseLogConfig, parseSize, DEFAULT_LOG_SETTINGS, LOG_DRIVERS, type LogSettings, type LogDriver } from './log-options';
 export { parseTimeSpec, parseRfc3339, formatTimestamp } from './time-spec';
 export { parseEntry, formatEntry, type LogEntry, type StreamName } from './format';
 export { LogDecoder, type LogLine } from './decoder';

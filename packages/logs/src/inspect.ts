@@ -6,5 +6,11 @@ export function fillInspect(record: ContainerRecord, view: ContainerInspectView)
   const ext = record.ext?.logs as LogsExt | undefined;
   if (!ext || typeof ext.path !== 'string') return;
   view.LogPath = ext.path;
-  view.HostConfig.LogConfig = { Type: ext.driver, Config: { 'max-size': String(ext.maxSize), 'max-file': String(ext.maxFiles) } };
+  if (ext.driver === 'none') {
+    view.HostConfig.LogConfig = { Type: 'none', Config: {} };
+    return;
+  }
+  const config: Record<string, string> = { 'max-size': String(ext.maxSize), 'max-file': String(ext.maxFiles) };
+  if (ext.customPath) config.path = ext.path;
+  view.HostConfig.LogConfig = { Type: ext.driver, Config: config };
 }

@@ -1,8 +1,11 @@
-import { isProcessAlive, NotFoundError, UsageError, type CommandContext, type CommandSpec, type ContainerRecord } from '@mydocker/core';
+import { isProcessAlive, MydockerError, NotFoundError, UsageError, type CommandContext, type CommandSpec, type ContainerRecord } from '@mydocker/core';
 
 export interface LogsExt {
-  driver: 'k8s-file';
+  driver: 'k8s-file' | 'json-file' | 'none';
+  /** "" for the none driver. */
   path: string;
+  /** The path came from --log-opt path=. */
+  customPath?: boolean;
   maxSize: number;
   maxFiles: number;
 }
@@ -46,6 +49,8 @@ export async function runLogs(args: LogsArgs, ctx: CommandContext): Promise<numb
   const until = args.until !== undefined && args.until !== '' ? parseTimeSpec(args.until, 'until') : undefined;
   const record = await ctx.engine.inspect(String(args.container));
   const ext = record.ext.logs as LogsExt | undefined;
+  // Docker's words and exit code (1) for a container whose driver keeps nothing to read.
+  if (ext?.driver === 'none') throw new MydockerError('configured logging driver does not support reading', 1);
   if (!ext?.path) {
     throw new UsageError(`Container ${record.name} has no log: it was created without the @mydocker/logs plugin.`);
   }

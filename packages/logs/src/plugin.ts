@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import type { LifecycleBus, Plugin } from '@mydocker/core';
-import { parseLogOpts } from './log-options';
+import { parseLogConfig } from './log-options';
 import { logsCommand, type LogsExt } from './logs-command';
 
 const NAME = 'logs';
 export const LOG_FILE = 'container.log';
+const jsonLogFile = (id: string) => `${id}-json.log`;
 
 /** Log settings (`--log-opt`), where the monitor writes the output, and the `logs` command. */
 export class LogsPlugin implements Plugin {
@@ -15,23 +16,35 @@ export class LogsPlugin implements Plugin {
     bus.claim(NAME, 'logOpts');
 
     hooks.validate.tapPromise(NAME, async (ctx) => {
-      parseLogOpts(ctx.spec.logOpts);
+      parseLogConfig(ctx.spec.logDriver, ctx.spec.logOpts);
     });
 
     hooks.create.tapPromise(NAME, async (ctx) => {
-      const { maxSize, maxFiles } = parseLogOpts(ctx.spec.logOpts);
-      const path = join(bus.need('stateStore', 'Keeping container logs').containerDir(ctx.id), LOG_FILE);
+      const { driver, settings } = parseLogConfig(ctx.spec.logDriver, ctx.spec.logOpts);
+      if (driver === 'none') {
+        const ext: LogsExt = { driver, path: '', maxSize: 0, maxFiles: 0 };
+        ctx.setExt(NAME, ext);
+        return;
+      }
+      const { maxSize, maxFiles } = settings;
+      const dir = bus.need('stateStore', 'Keeping container logs').containerDir(ctx.id);
+      // The monitor writes Docker's json-file format to a file named as Docker names it (<id>-json.log).
+      const path = driver === 'json-file' ? join(dir, jsonLogFile(ctx.id)) : settings.path ?? join(dir, LOG_FILE);
       ctx.log = { path, maxSize, maxFiles };
-      const ext: LogsExt = { driver: 'k8s-file', path, maxSize, maxFiles };
+      const ext: LogsExt = { driver, path, maxSize, maxFiles, ...(settings.path ? { customPath: true } : {}) };
       ctx.setExt(NAME, ext);
-      ctx.onRollback(NAME, async () => (await import('./files')).removeLogFiles(path));
+      // A file the user named may have been there before: it is theirs, never deleted.
+      if (!settings.path) ctx.onRollback(NAME, async () => (await import('./files')).removeLogFiles(path));
     });
 
-    // The path is derived again rather than read from the record, so a damaged record cannot aim the delete elsewhere.
+    // The paths are derived again rather than read from the record, so a damaged record cannot aim the delete
+    // elsewhere; a --log-opt path file is the user's and stays.
     hooks.remove.tapPromise(NAME, async (ctx) => {
       if (!bus.has('stateStore')) return;
       const { removeLogFiles } = await import('./files');
-      await removeLogFiles(join(bus.need('stateStore').containerDir(ctx.id), LOG_FILE));
+      const dir = bus.need('stateStore').containerDir(ctx.id);
+      await removeLogFiles(join(dir, LOG_FILE));
+      await removeLogFiles(join(dir, jsonLogFile(ctx.id)));
     });
 
     hooks.inspect.tapPromise(NAME, async (record, view) => (await import('./inspect')).fillInspect(record, view));

@@ -91,6 +91,7 @@ struct logfile {
   char *path;
   long long size, max_size;
   int max_files;
+  int json; /* Docker's json-file format (the file is named <id>-json.log) instead of k8s-file */
 };
 void log_open(struct logfile *lf, const char *path, long long max_size, int max_files);
 void log_write(struct logfile *lf, const char *stream, const char *buf, size_t len);

@@ -58,17 +58,68 @@ static int is_dir_path(const char *path) {
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* mount(8)'s flag words in a tmpfs option list; the rest (size=, mode=, uid=, ...) is data for tmpfs. */
+static const struct { const char *word; unsigned long set, clear; } MOUNT_WORDS[] = {
+    {"ro", MS_RDONLY, 0},     {"rw", 0, MS_RDONLY},         {"noexec", MS_NOEXEC, 0},   {"exec", 0, MS_NOEXEC},
+    {"nosuid", MS_NOSUID, 0}, {"suid", 0, MS_NOSUID},       {"nodev", MS_NODEV, 0},     {"dev", 0, MS_NODEV},
+    {"sync", MS_SYNCHRONOUS, 0}, {"async", 0, MS_SYNCHRONOUS}, {"noatime", MS_NOATIME, 0}, {"atime", 0, MS_NOATIME},
+    {"nodiratime", MS_NODIRATIME, 0}, {"diratime", 0, MS_NODIRATIME}, {"relatime", MS_RELATIME, 0},
+    {"strictatime", MS_STRICTATIME, 0},
+};
+
+static unsigned long tmpfs_options(const char *opts, unsigned long flags, char *data, size_t n) {
+  data[0] = 0;
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", opts ? opts : "");
+  for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+    size_t i;
+    for (i = 0; i < sizeof MOUNT_WORDS / sizeof *MOUNT_WORDS; i++) {
+      if (strcmp(w, MOUNT_WORDS[i].word) == 0) {
+        flags = (flags | MOUNT_WORDS[i].set) & ~MOUNT_WORDS[i].clear;
+        break;
+      }
+    }
+    if (i < sizeof MOUNT_WORDS / sizeof *MOUNT_WORDS) continue;
+    size_t len = strlen(data);
+    snprintf(data + len, n - len, "%s%s", len ? "," : "", w);
+  }
+  return flags;
+}
+
+/* Docker's bind propagation words; the root was made rprivate, so "rprivate" (the default) needs nothing. */
+static unsigned long propagation_flags(const char *word) {
+  if (!word || !*word) return 0;
+  if (!strcmp(word, "shared")) return MS_SHARED;
+  if (!strcmp(word, "rshared")) return MS_SHARED | MS_REC;
+  if (!strcmp(word, "slave")) return MS_SLAVE;
+  if (!strcmp(word, "rslave")) return MS_SLAVE | MS_REC;
+  if (!strcmp(word, "private")) return MS_PRIVATE;
+  if (!strcmp(word, "rprivate")) return MS_PRIVATE | MS_REC;
+  FAIL("unknown bind propagation \"%s\"", word);
+}
+
 static void user_mounts(struct config *cfg) {
   for (int i = 0; i < cfg->n_mounts; i++) {
     struct mount_entry *m = &cfg->mounts[i];
     if (!strcmp(m->type, "tmpfs")) {
-      mount_at(m->dest, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0), m->data && *m->data ? m->data : NULL, 0, 1);
+      char data[4096];
+      unsigned long flags = tmpfs_options(m->data, MS_NOSUID | MS_NODEV | (m->readonly ? MS_RDONLY : 0), data, sizeof data);
+      mount_at(m->dest, "tmpfs", "tmpfs", flags, *data ? data : NULL, 0, 1);
       continue;
     }
     struct stat st;
     if (stat(m->source, &st) < 0) FAIL("bind mount source %s: %s", m->source, strerror(errno));
     mount_at(m->dest, m->source, NULL, MS_BIND | MS_REC, NULL, !S_ISDIR(st.st_mode), 1);
     if (m->readonly) remount_ro(m->dest, MS_REC);
+    unsigned long propagation = propagation_flags(m->data);
+    if (propagation) {
+      int fd = open_in_root(g_rootfd, m->dest, O_PATH);
+      if (fd < 0) FAIL("opening %s to set its propagation: %s", m->dest, strerror(errno));
+      char p[64];
+      fdpath(p, sizeof p, fd);
+      if (mount(NULL, p, NULL, propagation, NULL) < 0) FAIL("setting the propagation of %s: %s", m->dest, strerror(errno));
+      close(fd);
+    }
   }
 }
 

@@ -41,6 +41,13 @@ static int split(char *line, char **f, int max) {
   return n;
 }
 
+static void add_group(struct ids *ids, gid_t gid, int errfd) {
+  gid_t *more = realloc(ids->groups, (size_t)(ids->n_groups + 1) * sizeof *more);
+  if (!more) report_child_error(errfd, 125, "out of memory reading /etc/group");
+  ids->groups = more;
+  ids->groups[ids->n_groups++] = gid;
+}
+
 /* Resolves "user[:group]" (names or numbers) with the CONTAINER's /etc/passwd and /etc/group. */
 void resolve_user(const char *spec, struct ids *ids, int errfd) {
   memset(ids, 0, sizeof *ids);
@@ -91,13 +98,11 @@ void resolve_user(const char *spec, struct ids *ids, int errfd) {
       ids->gid = gid;
       group_found = 1;
     }
-    /* Supplementary groups: every group that lists the user by name. */
-    for (char *save = NULL, *m = strtok_r(fl[3], ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-      if (strcmp(m, uname) != 0 || ids->n_groups >= NGROUPS_MAX) continue;
-      gid_t *more = realloc(ids->groups, (size_t)(ids->n_groups + 1) * sizeof *more);
-      if (!more) report_child_error(errfd, 125, "out of memory reading /etc/group");
-      ids->groups = more;
-      ids->groups[ids->n_groups++] = gid;
+    /* Supplementary groups: every group that lists the user by name (runc's GetExecUser: only when no
+     * group is given; slot 0 is kept for the primary gid, which Docker always puts first). */
+    for (char *save = NULL, *m = strtok_r(fl[3], ",", &save); m && !*group; m = strtok_r(NULL, ",", &save)) {
+      if (strcmp(m, uname) != 0 || ids->n_groups >= NGROUPS_MAX - 1) continue;
+      add_group(ids, gid, errfd);
     }
   }
   if (f) fclose(f);
@@ -106,6 +111,15 @@ void resolve_user(const char *spec, struct ids *ids, int errfd) {
     if (!is_number(group)) report_child_error(errfd, 125, "unable to find group %s: no matching entries in group file", group);
     ids->gid = (gid_t)strtoul(group, NULL, 10);
   }
+  /* Docker (daemon/oci_linux.go getUser) gives the primary gid as the first additional gid, then the
+   * user's groups other than it: `id` in busybox shows groups=0(root),10(wheel). */
+  int n = 0;
+  for (int i = 0; i < ids->n_groups; i++)
+    if (ids->groups[i] != ids->gid) ids->groups[n++] = ids->groups[i];
+  ids->n_groups = n;
+  add_group(ids, ids->gid, errfd);
+  memmove(ids->groups + 1, ids->groups, (size_t)(ids->n_groups - 1) * sizeof *ids->groups);
+  ids->groups[0] = ids->gid;
 }
 
 static int has_cap(struct config *cfg, int cap) {

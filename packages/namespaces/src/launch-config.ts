@@ -36,7 +36,9 @@ export function mountEntry(m: MountSpec): ConfigEntry {
   for (const v of [m.source, m.destination, m.data ?? '']) {
     if (v.includes(FIELD)) throw new UsageError(`The mount path "${v}" contains a control character.`);
   }
-  return ['mount', [m.type, m.source, m.destination, m.readOnly ? '1' : '0', m.data ?? ''].join(FIELD)];
+  // The helper reads the last field as tmpfs options, or as a bind's propagation.
+  const data = m.type === 'bind' ? m.propagation ?? '' : m.data ?? '';
+  return ['mount', [m.type, m.source, m.destination, m.readOnly ? '1' : '0', data].join(FIELD)];
 }
 
 /** "path US type US major US minor US mode(octal) US uid US gid": what the helper mknods in the container. */

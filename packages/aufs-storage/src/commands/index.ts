@@ -77,11 +77,16 @@ export const imageCommand: CommandSpec = {
 
 export const volumeCommand: CommandSpec = {
   command: 'volume <action> [names..]',
-  describe: 'Manage volumes: create, ls, rm, inspect',
+  describe: 'Manage volumes: create, ls, rm, inspect, prune',
   builder: (y) =>
     y
-      .option('force', { alias: 'f', type: 'boolean', describe: 'rm: even if a container uses it' })
-      .option('quiet', { alias: 'q', type: 'boolean', describe: 'ls: only names' }),
+      .option('force', { alias: 'f', type: 'boolean', describe: 'rm: even if a container uses it; prune: do not ask' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'ls: only names' })
+      .option('label', { type: 'array', describe: 'create: set a label (KEY=VALUE)' })
+      .option('opt', { alias: 'o', type: 'array', describe: 'create: local driver options (type=tmpfs, device=, o=)' })
+      .option('driver', { alias: 'd', type: 'string', describe: 'create: volume driver (local)' })
+      .option('all', { alias: 'a', type: 'boolean', describe: 'prune: named volumes too, not only anonymous ones' })
+      .option('filter', { type: 'array', describe: 'prune: label=KEY[=VALUE], label!=KEY[=VALUE]' }),
   run: lazy('volumeSubcommand'),
 };
 

@@ -1,10 +1,14 @@
 import { assertValidName, ConflictError, describeError, formatTable, NotFoundError, UsageError, type CommandContext } from '@mydocker/core';
 import { storageFor, type StorageExt } from '../storage';
+import { labelMap, pruneVolumes, volumeLabels } from '../volumes/volume-prune';
+import { parseVolumeOptions } from '../volumes/volume-options';
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
 type Args = Record<string, any>;
 
 /** Names of volumes that containers (any state) mount, with one user each. */
-async function volumeUsers(ctx: CommandContext): Promise<Map<string, string>> {
+export async function volumeUsers(ctx: CommandContext): Promise<Map<string, string>> {
   const users = new Map<string, string>();
   if (!ctx.bus.has('stateStore')) return users;
   for (const r of await ctx.bus.need('stateStore').list()) {
@@ -20,7 +24,10 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
     case 'create': {
       if (names.length > 1) throw new UsageError('"volume create" takes at most one name.');
       if (names[0] !== undefined) assertValidName(names[0], 'volume');
-      const { info } = await volumes.ensure(names[0], false);
+      if (args.driver !== undefined && String(args.driver) !== 'local') throw new UsageError(`The volume driver "${args.driver}" is not installed: only local is.`);
+      const labels = labelMap(list(args.label));
+      const options = parseVolumeOptions(list(args.opt));
+      const { info } = await volumes.ensure(names[0], false, { labels, options });
       ctx.stdout.write(`${info.name}\n`);
       return 0;
     }
@@ -57,12 +64,14 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
       const out = [];
       for (const name of names) {
         const v = await volumes.get(name);
-        out.push({ CreatedAt: v.createdAt, Driver: 'local', Labels: v.anonymous ? { 'com.docker.volume.anonymous': '' } : {}, Mountpoint: v.mountpoint, Name: v.name, Options: null, Scope: 'local' });
+        out.push({ CreatedAt: v.createdAt, Driver: 'local', Labels: volumeLabels(v), Mountpoint: v.mountpoint, Name: v.name, Options: v.options ?? null, Scope: 'local' });
       }
       ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
     }
+    case 'prune':
+      return pruneVolumes(args, ctx);
     default:
-      throw new UsageError(`Unknown volume command "${args.action}": use create, ls, rm or inspect.`);
+      throw new UsageError(`Unknown volume command "${args.action}": use create, ls, rm, inspect or prune.`);
   }
 }

@@ -28,7 +28,7 @@ export function planCopy(srcArg: string, destArg: string): CpPlan {
   const dest = parseEndpoint(destArg);
   if (src.container && dest.container) throw new UsageError('Copying between containers is not supported: copy to the host first.');
   if (!src.container && !dest.container) throw new UsageError('One of SRC and DEST must be CONTAINER:PATH.');
-  if (src.path === '-' || dest.path === '-') throw new UsageError('Streaming a tar archive with "-" is not supported: give a path.');
+  // "-" is a tar stream (Docker's): `cp - CONTAINER:DIR` reads one from stdin, `cp CONTAINER:PATH -` writes one.
   if (src.container) {
     if (!src.path.startsWith('/')) src.path = `/${src.path}`;
     return { direction: 'out', container: src.container, src: src.path, dest: dest.path };

@@ -1,6 +1,10 @@
 import type { CommandContext, CommandSpec, ContainerRecord, LifecycleBus, StorageDriver } from '@mydocker/core';
 import { UsageError } from '@mydocker/core';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { absoluteHostPath, planCopy } from './args';
+import { scratchName } from '../util/scratch';
 import type { CpVolume } from './container-fs';
 import { isNoSpace, noSpace } from '../util/no-space';
 
@@ -42,6 +46,18 @@ async function withRoot<T>(bus: LifecycleBus, record: ContainerRecord, fn: (root
   }
 }
 
+/**
+ * yargs reads a lone "-" as an option with no name and hands the positional over as "" (which then named
+ * the current directory): a "" that stands for a "-" on the command line is the tar stream; a real empty
+ * argument gets Docker's refusal.
+ */
+function endpointArg(value: unknown, what: 'source' | 'destination'): string {
+  const text = value === undefined || value === true ? '' : String(value);
+  if (text !== '') return text;
+  if (process.argv.slice(2).includes('-')) return '-';
+  throw new UsageError(`The ${what} can not be empty.`);
+}
+
 /** `cp CONTAINER:SRC DEST` and `cp SRC CONTAINER:DEST`, for running and stopped containers. */
 export function cpCommand(): CommandSpec {
   return {
@@ -54,28 +70,52 @@ export function cpCommand(): CommandSpec {
         .option('archive', { alias: 'a', type: 'boolean', default: false, describe: 'Keep uid/gid of the source' })
         .option('follow-link', { alias: 'L', type: 'boolean', default: false, describe: 'Follow a symlink given as SRC' }),
     async run(args: Record<string, any>, ctx: CommandContext): Promise<number> {
-      const plan = planCopy(String(args.src), String(args.dest));
+      const plan = planCopy(endpointArg(args.src, 'source'), endpointArg(args.dest, 'destination'));
       const store = ctx.bus.need('stateStore', 'The cp command');
       const record = await store.get(plan.container);
       const { ContainerFs } = await import('./container-fs');
-      const { copyFromContainer, copyToContainer } = await import('./copy');
+      const { checkTarDestination, copyFromContainer, copyToContainer } = await import('./copy');
       const options = {
         archive: Boolean(args.archive),
         followLink: Boolean(args.followLink ?? args['follow-link'] ?? args.L),
         warn: (message: string) => ctx.stderr.write(`${message}\n`),
       };
+      // A tar stream goes through a scratch directory: extracted there by the layer extractor (which never
+      // follows an entry's path through a symlink), then copied by the same code as a host directory.
+      const stream = (plan.direction === 'in' && plan.src === '-') || (plan.direction === 'out' && plan.dest === '-');
+      const scratch = stream ? join(ctx.config.root, 'tmp', scratchName('cp-')) : undefined;
       try {
+        if (scratch) await mkdir(scratch, { recursive: true, mode: 0o700 });
+        if (scratch && plan.direction === 'in') {
+          const { extractLayer } = await import('../images/tar-extract');
+          await extractLayer(process.stdin, scratch, { layer: false }).catch((err: NodeJS.ErrnoException) => {
+            if (typeof err?.code === 'string' && err.code.startsWith('TAR_')) throw new UsageError(`The input of "cp -" is not a tar archive (${err.message}).`);
+            throw err;
+          });
+        }
         await store.withLock(record.id, async () =>
           withRoot(ctx.bus, record, (root, volumes) => {
             const ext = record.ext.storage as StorageExtForCp | undefined;
             const cfs = new ContainerFs(root, volumes, record.spec?.readOnly === true, (ext?.volumes ?? []).map((v) => v.destination));
-            if (plan.direction === 'out') copyFromContainer(cfs, plan.src, absoluteHostPath(plan.dest), options, record.name);
-            else copyToContainer(cfs, absoluteHostPath(plan.src), plan.dest, options, record.name);
+            if (plan.direction === 'out') {
+              copyFromContainer(cfs, plan.src, scratch ? `${scratch}/` : absoluteHostPath(plan.dest), scratch ? { ...options, archive: true } : options, record.name);
+            } else if (scratch) {
+              checkTarDestination(cfs, plan.dest, record.name);
+              copyToContainer(cfs, `${scratch}/.`, plan.dest, { ...options, archive: true }, record.name);
+            } else {
+              copyToContainer(cfs, absoluteHostPath(plan.src), plan.dest, options, record.name);
+            }
           }),
         );
+        if (scratch && plan.direction === 'out') {
+          const { packDirectory } = await import('../images/tar-pack');
+          await pipeline(packDirectory(scratch, { layer: false }), ctx.stdout, { end: false });
+        }
       } catch (err) {
         if (isNoSpace(err)) throw noSpace(plan.direction === 'out' ? absoluteHostPath(plan.dest) : ctx.config.root);
         throw err;
+      } finally {
+        if (scratch) await rm(scratch, { recursive: true, force: true });
       }
       return 0;
     },

@@ -1,4 +1,4 @@
-import { UsageError } from '@mydocker/core';
+import { MydockerError, UsageError } from '@mydocker/core';
 import {
   closeSync, constants, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync,
   openSync, readdirSync, readlinkSync, readSync, rmSync, statSync, symlinkSync, unlinkSync, writeSync, chmodSync, utimesSync, chownSync, type Stats,
@@ -104,9 +104,11 @@ function copyOut(cfs: ContainerFs, dirFd: number, parts: string[], st: Stats, ta
       closeSync(fd);
     }
   } else if (st.isFile()) {
+    refuseDirectoryTarget(target);
     const volume = cfs.volumeAt(parts);
     copyFile(volume ? volume.source : at(dirFd, name), constants.O_NOFOLLOW, target, 0, st, ownerFor(st, options));
   } else if (st.isSymbolicLink()) {
+    refuseDirectoryTarget(target);
     const link = readlinkSync(at(dirFd, name));
     rmSync(target, { force: true });
     symlinkSync(link, target);
@@ -114,6 +116,33 @@ function copyOut(cfs: ContainerFs, dirFd: number, parts: string[], st: Stats, ta
     lutimesSync(target, st.atime, st.mtime);
   } else {
     options.warn(`Skipped ${containerPath(parts)}: cp copies files, directories and symlinks only.`);
+  }
+}
+
+/** Docker's archive rule (NoOverwriteDirNonDir): a file never replaces a host directory; exit code 1 as Docker's. */
+function refuseDirectoryTarget(target: string): void {
+  let st: Stats | undefined;
+  try {
+    st = lstatSync(target);
+  } catch {
+    return;
+  }
+  if (st.isDirectory()) throw new MydockerError(`cannot overwrite directory "${target}" with non-directory "${dirname(target)}"`, 1);
+}
+
+/**
+ * `cp - CONTAINER:DIR`: DIR must be an existing directory in the container (Docker's rule for a tar
+ * stream); the archive, already extracted safely into `scratch`, is copied into it with its owners.
+ */
+export function checkTarDestination(cfs: ContainerFs, dest: string, label: string): void {
+  const resolved = cfs.resolve(dest, true);
+  if (!resolved.exists) throw new MydockerError(`Could not find the file ${dest} in container ${label}`, 1);
+  const fd = cfs.openDir(resolved.components.slice(0, -1));
+  try {
+    const st = resolved.components.length === 0 ? fstatSync(fd) : cfs.lstatChild(fd, resolved.components);
+    if (!st?.isDirectory()) throw new MydockerError(`destination "${label}:${dest}" must be a directory`, 1);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,20 +1,27 @@
 import { isValidName, UsageError } from '@mydocker/core';
 import { isAbsolute, normalize } from 'node:path';
 
-/** One parsed `-v` argument. */
+/**
+ * One parsed `-v`, `--mount` or `--tmpfs` argument. `origin` is set for the last two (Docker reports them in
+ * HostConfig.Mounts and HostConfig.Tmpfs, not Binds); `mode` is the raw option field of a `-v` (inspect's
+ * Mode). Optional fields are present only when given.
+ */
 export type VolumeSpec =
-  | { kind: 'bind'; source: string; destination: string; readOnly: boolean }
-  | { kind: 'named'; name: string; destination: string; readOnly: boolean }
-  | { kind: 'anonymous'; destination: string; readOnly: false };
+  | { kind: 'bind'; source: string; destination: string; readOnly: boolean; propagation?: string; mode?: string; origin?: 'mount' }
+  | { kind: 'named'; name: string; destination: string; readOnly: boolean; noCopy?: boolean; mode?: string; labels?: Record<string, string>; origin?: 'mount' }
+  | { kind: 'anonymous'; destination: string; readOnly: boolean; noCopy?: boolean; labels?: Record<string, string>; origin?: 'mount' }
+  | { kind: 'tmpfs'; destination: string; readOnly: boolean; options: string; origin: 'mount' | 'tmpfs' };
 
-function containerPath(raw: string, spec: string): string {
+export const PROPAGATIONS = ['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate'];
+
+export function containerPath(raw: string, spec: string, what = 'volume'): string {
   if (!isAbsolute(raw)) {
-    throw new UsageError(`Invalid volume "${spec}": the container path "${raw}" must be absolute.`);
+    throw new UsageError(`Invalid ${what} "${spec}": the container path "${raw}" must be absolute.`);
   }
   const path = normalize(raw).replace(/\/+$/, '') || '/';
-  if (path === '/') throw new UsageError(`Invalid volume "${spec}": the container path cannot be "/".`);
+  if (path === '/') throw new UsageError(`Invalid ${what} "${spec}": the container path cannot be "/".`);
   const refusal = forbiddenDestination(path);
-  if (refusal) throw new UsageError(`Invalid volume "${spec}": ${refusal}.`);
+  if (refusal) throw new UsageError(`Invalid ${what} "${spec}": ${refusal}.`);
   return path;
 }
 
@@ -39,15 +46,46 @@ export function forbiddenDestination(path: string): string | undefined {
   return undefined;
 }
 
-function mode(raw: string | undefined, spec: string): boolean {
-  if (raw === undefined || raw === 'rw') return false;
-  if (raw === 'ro') return true;
-  throw new UsageError(`Invalid volume "${spec}": the mode "${raw}" is not "ro" or "rw".`);
+interface VolumeMode {
+  readOnly: boolean;
+  propagation?: string;
+  noCopy?: boolean;
 }
 
 /**
- * Docker's three forms: `/host:/ctr[:ro|rw]` (bind), `name:/ctr[:ro|rw]` (named volume) and `/ctr`
- * (anonymous volume). Anything else is refused with one sentence.
+ * The option field of `-v` (Docker's linuxValidMountMode): a comma list of at most one of rw/ro, one
+ * SELinux label (z, Z: accepted and ignored, as Docker does on a host without SELinux), one propagation,
+ * one of nocopy, and one consistency word (consistent, cached, delegated: meaningful only on macOS).
+ */
+function parseMode(raw: string | undefined, spec: string): VolumeMode {
+  const out: VolumeMode = { readOnly: false };
+  if (raw === undefined) return out;
+  const seen = new Set<string>();
+  const once = (group: string) => {
+    if (seen.has(group)) throw new UsageError(`Invalid volume "${spec}": invalid mode "${raw}" (more than one ${group} option).`);
+    seen.add(group);
+  };
+  for (const word of raw.split(',')) {
+    if (word === 'ro' || word === 'rw') {
+      once('rw/ro');
+      out.readOnly = word === 'ro';
+    } else if (word === 'z' || word === 'Z') once('SELinux label');
+    else if (PROPAGATIONS.includes(word)) {
+      once('propagation');
+      out.propagation = word;
+    } else if (word === 'nocopy') {
+      once('nocopy');
+      out.noCopy = true;
+    } else if (['consistent', 'cached', 'delegated'].includes(word)) once('consistency');
+    else throw new UsageError(`Invalid volume "${spec}": invalid mode "${word}" (use ro or rw, z or Z, a propagation such as rprivate, nocopy).`);
+  }
+  return out;
+}
+
+/**
+ * Docker's three forms: `/host:/ctr[:MODE]` (bind), `name:/ctr[:MODE]` (named volume) and `/ctr`
+ * (anonymous volume), MODE being a comma list (ro, rw, z, Z, rshared, ..., nocopy). Anything else is
+ * refused with one sentence.
  */
 export function parseVolumeSpec(spec: string): VolumeSpec {
   if (spec.trim() === '') throw new UsageError('Invalid volume "": give /host/path:/container/path, name:/container/path or /container/path.');
@@ -59,22 +97,34 @@ export function parseVolumeSpec(spec: string): VolumeSpec {
   }
   const [source, dest, opts] = parts;
   const destination = containerPath(dest, spec);
-  const readOnly = mode(opts, spec);
-  if (isAbsolute(source)) return { kind: 'bind', source: normalize(source).replace(/(.)\/+$/, '$1'), destination, readOnly };
+  const m = parseMode(opts, spec);
+  const extra = opts !== undefined && opts !== 'rw' && opts !== 'ro' ? { mode: opts } : {};
+  if (isAbsolute(source)) {
+    if (m.noCopy) throw new UsageError(`Invalid volume "${spec}": nocopy applies to volumes, not to a bind mount of a host path.`);
+    return {
+      kind: 'bind',
+      source: normalize(source).replace(/(.)\/+$/, '$1'),
+      destination,
+      readOnly: m.readOnly,
+      ...(m.propagation ? { propagation: m.propagation } : {}),
+      ...extra,
+    };
+  }
   if (!isValidName(source)) {
     throw new UsageError(
       `Invalid volume "${spec}": "${source}" is neither an absolute host path nor a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*).`,
     );
   }
-  return { kind: 'named', name: source, destination, readOnly };
+  if (m.propagation) throw new UsageError(`Invalid volume "${spec}": a propagation (${m.propagation}) applies to bind mounts of host paths, not to volumes.`);
+  return { kind: 'named', name: source, destination, readOnly: m.readOnly, ...(m.noCopy ? { noCopy: true } : {}), ...extra };
 }
 
 /** Parses every `-v`, refusing two volumes on the same container path. */
-export function parseVolumeSpecs(specs: string[]): VolumeSpec[] {
-  const parsed = specs.map(parseVolumeSpec);
+export function parseVolumeSpecs(specs: string[], more: VolumeSpec[] = []): VolumeSpec[] {
+  const parsed = [...specs.map(parseVolumeSpec), ...more];
   const seen = new Set<string>();
   for (const v of parsed) {
-    if (seen.has(v.destination)) throw new UsageError(`Duplicate mount point: ${v.destination} is given by more than one -v.`);
+    if (seen.has(v.destination)) throw new UsageError(`Duplicate mount point: ${v.destination} is given by more than one -v, --mount or --tmpfs.`);
     seen.add(v.destination);
   }
   return parsed;

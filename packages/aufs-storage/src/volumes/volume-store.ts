@@ -11,6 +11,15 @@ export interface VolumeInfo {
   anonymous: boolean;
   createdAt: string;
   mountpoint: string;
+  /** --label of `volume create` (or volume-label of --mount). */
+  labels?: Record<string, string>;
+  /** -o/--opt of `volume create`: the local driver's type, device and o. */
+  options?: Record<string, string>;
+}
+
+export interface VolumeExtra {
+  labels?: Record<string, string>;
+  options?: Record<string, string>;
 }
 
 /** Local volumes: `<root>/volumes/<name>/_data` plus `volume.json`. Their data outlives containers. */
@@ -26,15 +35,19 @@ export class VolumeStore {
   }
 
   /** Creates the volume unless it exists; `created` tells which, so a failed run can undo only its own. */
-  async ensure(name: string | undefined, anonymous: boolean): Promise<{ info: VolumeInfo; created: boolean }> {
+  async ensure(name: string | undefined, anonymous: boolean, extra: VolumeExtra = {}): Promise<{ info: VolumeInfo; created: boolean }> {
     const volumeName = name ?? randomBytes(32).toString('hex');
     assertValidName(volumeName, 'volume');
     const existing = await this.find(volumeName);
     if (existing) return { info: existing, created: false };
-    const info: VolumeInfo = { name: volumeName, anonymous, createdAt: new Date().toISOString(), mountpoint: this.mountpoint(volumeName) };
+    const kept = {
+      ...(extra.labels && Object.keys(extra.labels).length ? { labels: extra.labels } : {}),
+      ...(extra.options && Object.keys(extra.options).length ? { options: extra.options } : {}),
+    };
+    const info: VolumeInfo = { name: volumeName, anonymous, createdAt: new Date().toISOString(), mountpoint: this.mountpoint(volumeName), ...kept };
     try {
       await mkdir(info.mountpoint, { recursive: true });
-      await writeFile(join(this.dir, volumeName, 'volume.json'), JSON.stringify({ name: volumeName, anonymous, createdAt: info.createdAt }));
+      await writeFile(join(this.dir, volumeName, 'volume.json'), JSON.stringify({ name: volumeName, anonymous, createdAt: info.createdAt, ...kept }));
     } catch (err) {
       // Half a volume (a directory without its metadata) would be taken for a real one later.
       await rm(join(this.dir, volumeName), { recursive: true, force: true });

@@ -17,13 +17,14 @@ export const psCommand: CommandSpec = {
       .option('format', { type: 'string', describe: 'Format output using a Go template, "table TEMPLATE" or json' })
       .option('trunc', { type: 'boolean', default: true, describe: 'Truncate IDs and commands; --no-trunc shows them whole' })
       .option('last', { alias: 'n', type: 'number', describe: 'Show n last created containers (includes all states)' })
-      .option('latest', { alias: 'l', type: 'boolean', describe: 'Show the latest created container (includes all states)' }),
+      .option('latest', { alias: 'l', type: 'boolean', describe: 'Show the latest created container (includes all states)' })
+      .option('size', { alias: 's', type: 'boolean', describe: 'Display total file sizes (the container layer, and with the image: virtual)' }),
   async run(args, ctx) {
     const { engine, stdout } = ctx;
     const filters = ((args.filter as unknown[] | undefined) ?? []).map(String);
     const last = args.last as number | undefined;
     if (last !== undefined && (!Number.isInteger(last) || Number.isNaN(last))) throw new UsageError(`Invalid value for -n: give a whole number.`);
-    const dockerFlags = args.all || args.noheading || args.quiet || filters.length > 0 || args.format !== undefined || args.trunc === false || last !== undefined || args.latest;
+    const dockerFlags = args.all || args.noheading || args.quiet || filters.length > 0 || args.format !== undefined || args.trunc === false || last !== undefined || args.latest || args.size;
     const records = await engine.list();
     // Plain comparison: ISO timestamps sort as strings, and localeCompare would load ICU (~10 ms).
     records.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
@@ -50,8 +51,10 @@ export const psCommand: CommandSpec = {
     }
     const now = Date.now();
     const rows = [];
-    for (const { r, view } of shown) rows.push(psRow(r, view ?? (await containerInspect(ctx.bus, r)), now, noTrunc));
-    const format = args.format === undefined || args.format === '' || args.format === 'table' ? PS_DEFAULT_TABLE : String(args.format);
+    const format = args.format === undefined || args.format === '' || args.format === 'table' ? PS_DEFAULT_TABLE + (args.size ? '\t{{.Size}}' : '') : String(args.format);
+    // Docker computes sizes for -s, or when the template reads .Size.
+    const size = Boolean(args.size) || /\.Size\b/.test(format);
+    for (const { r, view } of shown) rows.push(psRow(r, size || !view ? await containerInspect(ctx.bus, r, { size }) : view, now, noTrunc));
     const out = formatItems(format, rows, PS_HEADERS);
     // Podman's --noheading: the table without its header row.
     stdout.write(args.noheading && /^table(\s|$)/.test(format) ? out.split('\n').slice(1).join('\n') : out);

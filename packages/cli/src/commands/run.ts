@@ -1,5 +1,6 @@
 import { emptyRunSpec, EXIT_CODE_UNKNOWN, MydockerError, ProcessRunSignals, UsageError, type CommandSpec, type RunSpec } from '@mydocker/core';
 import { resolveEnv } from '../env';
+import { resolveLabels } from '../labels';
 import { RUN_FLAGS } from '../run-flags';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
@@ -47,7 +48,19 @@ export function toRunSpec(args: Record<string, any>, rest: string[], defaultImag
     logOpts: list(args['log-opt']),
     devices: list(args.device),
     pull: str(args.pull),
+    ...runFlagExtras(args),
   });
+}
+
+/** --label/--label-file, --mount, --tmpfs, --log-driver: set only when given, so a RunSpec stays as it was without them. */
+function runFlagExtras(args: Record<string, any>): Partial<RunSpec> {
+  const extras: Partial<RunSpec> = {};
+  const labels = resolveLabels(list(args.label), list(args['label-file']));
+  if (labels.length) extras.labels = labels;
+  if (list(args.mount).length) extras.mounts = list(args.mount);
+  if (list(args.tmpfs).length) extras.tmpfs = list(args.tmpfs);
+  if (args['log-driver'] !== undefined) extras.logDriver = String(args['log-driver']);
+  return extras;
 }
 
 export const runCommand: CommandSpec = {

@@ -5,6 +5,7 @@
  * record's own layout never shows.
  */
 import type { ContainerInspectView, ContainerRecord, LifecycleBus } from '@mydocker/core';
+import { labelMap } from '../labels';
 import type { ContainerConfig, ContainerState, DeviceMapping, HostConfig, MountPoint, NetworkSettings } from 'docker-types/generated/1.42';
 
 /**
@@ -43,6 +44,9 @@ export interface DockerContainerInspect {
     Volumes: Record<string, object> | null;
   };
   NetworkSettings: NetworkSettings;
+  /** Only with `ps -s` (Docker: `inspect --size`). */
+  SizeRw?: number;
+  SizeRootFs?: number;
 }
 
 /** Docker's zero time, printed for a start or finish that has not happened. */
@@ -143,7 +147,7 @@ export function baseInspect(r: ContainerRecord): DockerContainerInspect {
       WorkingDir: r.workdir,
       Entrypoint: entrypoint,
       OnBuild: null,
-      Labels: {},
+      Labels: labelMap(spec.labels),
     },
     NetworkSettings: {
       Bridge: '',
@@ -167,8 +171,10 @@ function mountSource(r: ContainerRecord, destination: string): string {
 }
 
 /** The full view: the record's part, then each plugin's part through the bus. */
-export async function containerInspect(bus: LifecycleBus, r: ContainerRecord): Promise<DockerContainerInspect> {
+export async function containerInspect(bus: LifecycleBus, r: ContainerRecord, options: { size?: boolean } = {}): Promise<DockerContainerInspect> {
   const view = baseInspect(r);
+  // Sizes cost a walk of the layer: the storage plugin fills them only when the view holds the fields.
+  if (options.size) Object.assign(view, { SizeRw: 0, SizeRootFs: 0 });
   if (!r.damaged) await bus.hooks.inspect.promise(r, view as unknown as ContainerInspectView);
   return view;
 }

@@ -30,7 +30,7 @@ describe('log options', () => {
     [['max-size=lots'], 'Invalid --log-opt max-size "lots": use a positive size such as 500k, 10m or 1g, or -1 for no limit.'],
     [['max-file=0'], 'Invalid --log-opt max-file "0": use a whole number from 1 to 1000.'],
     [['max-file=2.5'], 'Invalid --log-opt max-file "2.5": use a whole number from 1 to 1000.'],
-    [['compress=true'], 'Unknown log option "compress": the supported ones are max-size and max-file.'],
+    [['compress=true'], 'Unknown log option "compress": the supported ones are max-size, max-file and path.'],
   ])('refuses %p with one sentence', (entries, message) => {
     expect(() => parseLogOpts(entries)).toThrow(new UsageError(message));
   });

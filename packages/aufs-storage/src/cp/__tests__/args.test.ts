@@ -13,7 +13,10 @@ describe('cp arguments', () => {
     expect(planCopy('/tmp/y', 'c1:/x')).toEqual({ direction: 'in', container: 'c1', src: '/tmp/y', dest: '/x' });
     expect(() => planCopy('a:/x', 'b:/y')).toThrow('Copying between containers is not supported');
     expect(() => planCopy('/a', '/b')).toThrow('One of SRC and DEST must be CONTAINER:PATH.');
-    expect(() => planCopy('c:/a', '-')).toThrow(/not supported/);
+    // "-" is a tar stream on either side, as in Docker.
+    expect(planCopy('c:/a', '-')).toEqual({ direction: 'out', container: 'c', src: '/a', dest: '-' });
+    expect(planCopy('-', 'c:/dir')).toEqual({ direction: 'in', container: 'c', src: '-', dest: '/dir' });
+    expect(() => planCopy('-', '-')).toThrow('One of SRC and DEST must be CONTAINER:PATH.');
   });
 
   it('keeps the trailing / and /. that change what is copied', () => {
