@@ -4,6 +4,7 @@ import type { EngineConfig } from './config';
 import type { ContainerContext } from './context';
 import type { ContainerRecord } from './model';
 import { MissingPluginError, UsageError } from './errors';
+import { makeEvent, type EventInput, type EventJournal } from './events';
 import { SERVICE_PACKAGES, type ServiceMap } from './services';
 import type { StorageDriver, StorageDriverRegistration } from './storage-driver';
 import { traceTap, traceTapsEnabled } from './trace';
@@ -110,9 +111,24 @@ export class LifecycleBus {
   private readonly drivers = new Map<string, StorageDriverRegistration>();
   private readonly claimedOptions = new Map<string, string>();
   private driverInstance?: StorageDriver;
+  /** The events journal: set for an installed engine (createEngineFromInstalled), absent in unit tests. */
+  events?: EventJournal;
 
   constructor(readonly config: EngineConfig) {
     if (traceTapsEnabled()) timeTaps(this.hooks);
+  }
+
+  /**
+   * Records an event (Docker's `events`): plugins call it for what they make and remove (networks,
+   * volumes, images). Best effort: a journal that cannot be written never fails the command.
+   */
+  async emitEvent(input: EventInput): Promise<void> {
+    if (!this.events) return;
+    try {
+      await this.events.append(makeEvent(input));
+    } catch {
+      // The event is lost; what it reports happened all the same.
+    }
   }
 
   provide<K extends keyof ServiceMap>(key: K, owner: string, impl: ServiceMap[K]): void {
