@@ -116,15 +116,20 @@ export class EventJournal {
 
   /** Every stored event, oldest first (the rotated file, then the current one). */
   readAll(): EngineEvent[] {
-    return [...parseLines(readText(this.previous)), ...parseLines(readText(this.file))];
+    return [...this.readPrevious(), ...parseLines(readText(this.file))];
+  }
+
+  /** The events of the rotated (older) file. */
+  readPrevious(): EngineEvent[] {
+    return parseLines(readText(this.previous));
   }
 
   /**
    * Calls `onEvent` for each event appended from now on (by any process), polling every `intervalMs`,
-   * until the returned stop function is called. A rotation is followed: the old file is read to its end
-   * before the new one is opened.
+   * until the returned stop function is called (`fromStart`: the current file's stored events first). A
+   * rotation is followed: the old file is read to its end before the new one is opened.
    */
-  follow(onEvent: (event: EngineEvent) => void, intervalMs = 100): () => void {
+  follow(onEvent: (event: EngineEvent) => void, intervalMs = 100, fromStart = false): () => void {
     let fd: number | undefined;
     let pos = 0;
     let partial = '';
@@ -170,7 +175,8 @@ export class EventJournal {
         drain();
       }
     };
-    open(true);
+    open(!fromStart);
+    if (fromStart) drain();
     const timer = setInterval(tick, intervalMs);
     return () => {
       clearInterval(timer);

@@ -20,3 +20,5 @@ export * from './run-signals';
 export * from './go-template';
 export * from './events';
 export * from './event-taps';
+export * from './time-spec';
+export * from './output-format';

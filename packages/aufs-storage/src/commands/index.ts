@@ -81,7 +81,9 @@ export const volumeCommand: CommandSpec = {
   builder: (y) =>
     y
       .option('force', { alias: 'f', type: 'boolean', describe: 'rm: even if a container uses it' })
-      .option('quiet', { alias: 'q', type: 'boolean', describe: 'ls: only names' }),
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'ls: only names' })
+      .option('filter', { type: 'string', array: true, describe: 'ls: name=, label=, dangling=true|false, driver=' })
+      .option('format', { type: 'string', describe: "ls/inspect: Go template, e.g. '{{.Name}}', 'table {{.Name}}\\t{{.Mountpoint}}', json" }),
   run: lazy('volumeSubcommand'),
 };
 

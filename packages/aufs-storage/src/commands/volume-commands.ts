@@ -1,4 +1,5 @@
-import { assertValidName, ConflictError, describeError, formatTable, NotFoundError, UsageError, type CommandContext } from '@mydocker/core';
+import { assertValidName, ConflictError, describeError, formatItems, NotFoundError, UsageError, type CommandContext } from '@mydocker/core';
+import { parseVolumeFilters, VOLUME_HEADERS, VOLUME_LS_TABLE, volumeInspectView, volumeMatches, volumeRow } from '../volumes/volume-list';
 import { storageFor, type StorageExt } from '../storage';
 
 type Args = Record<string, any>;
@@ -20,15 +21,18 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
     case 'create': {
       if (names.length > 1) throw new UsageError('"volume create" takes at most one name.');
       if (names[0] !== undefined) assertValidName(names[0], 'volume');
-      const { info } = await volumes.ensure(names[0], false);
+      const { info, created } = await volumes.ensure(names[0], false);
+      if (created) await ctx.bus.emitEvent({ type: 'volume', action: 'create', id: info.name, attributes: { driver: 'local' } });
       ctx.stdout.write(`${info.name}\n`);
       return 0;
     }
     case 'ls':
     case 'list': {
-      const list = await volumes.list();
+      const filters = parseVolumeFilters(((args.filter as unknown[]) ?? []).map(String));
+      const inUse = new Set(filters.has('dangling') ? (await volumeUsers(ctx)).keys() : []);
+      const list = (await volumes.list()).filter((v) => volumeMatches(v, filters, inUse));
       if (args.quiet) ctx.stdout.write(list.map((v) => `${v.name}\n`).join(''));
-      else ctx.stdout.write(formatTable([['DRIVER', 'VOLUME NAME'], ...list.map((v) => ['local', v.name])]));
+      else ctx.stdout.write(formatItems(args.format ? String(args.format) : VOLUME_LS_TABLE, list.map(volumeRow), VOLUME_HEADERS));
       return 0;
     }
     case 'rm':
@@ -43,6 +47,7 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
           const user = users.get(name);
           if (user && !args.force) throw new ConflictError(`Volume ${name} is in use by container ${user}: remove the container first, or use -f.`);
           await volumes.remove(name);
+          await ctx.bus.emitEvent({ type: 'volume', action: 'destroy', id: name, attributes: { driver: 'local' } });
           ctx.stdout.write(`${name}\n`);
         } catch (err) {
           if (!(err instanceof NotFoundError || err instanceof ConflictError)) throw err;
@@ -56,10 +61,10 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
       if (names.length === 0) throw new UsageError('"volume inspect" needs at least one volume name.');
       const out = [];
       for (const name of names) {
-        const v = await volumes.get(name);
-        out.push({ CreatedAt: v.createdAt, Driver: 'local', Labels: v.anonymous ? { 'com.docker.volume.anonymous': '' } : {}, Mountpoint: v.mountpoint, Name: v.name, Options: null, Scope: 'local' });
+        out.push(volumeInspectView(await volumes.get(name)));
       }
-      ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      if (args.format) ctx.stdout.write(formatItems(String(args.format), out));
+      else ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
     }
     default:
