@@ -54,7 +54,7 @@ describe('bridge networks', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-    expect(await sandbox.ok(['network', 'ls', '-q'])).toBe(`${net}\n`);
+    expect(await sandbox.ok(['network', 'ls', '--format', '{{.Name}}'])).toBe(`${net}\n`);
   });
 
   it('connects containers to each other, to the host and through -p on 127.0.0.1, then leaves nothing', async () => {

@@ -54,7 +54,7 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
         .option('gateway', { type: 'string', describe: 'gateway address inside the subnet' })
         .option('format', { alias: 'f', type: 'string', describe: "ls/inspect: Go template, e.g. '{{.Name}}', 'table {{.ID}}\\t{{.Name}}', json" })
         .option('filter', { type: 'string', array: true, describe: 'ls: driver=, id=, name=, label=, scope=, type=custom|builtin, dangling=true|false' })
-        .option('no-trunc', { type: 'boolean', describe: 'ls: full network ids' })
+        .option('trunc', { type: 'boolean', default: true, describe: 'ls: --no-trunc shows full network ids' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'ls: only network ids' }),
     async run(argv: Record<string, any>, ctx: CommandContext): Promise<number> {
       const action = ACTIONS[String(argv.action)];
@@ -78,7 +78,7 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
           const { networks, damaged } = store.scan();
           const state = store.readIpam();
           const kept = networks.filter((n) => networkMatches(n, filters, state));
-          const rows = [...kept.map((n) => networkRow(n, Boolean(argv.noTrunc))), ...(filters.size ? [] : damaged.map(damagedRow))].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+          const rows = [...kept.map((n) => networkRow(n, argv.trunc === false)), ...(filters.size ? [] : damaged.map(damagedRow))].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
           if (argv.quiet) out(rows.filter((r) => r.ID).map((r) => `${r.ID}\n`).join(''));
           else out(formatItems(argv.format ? String(argv.format) : NETWORK_LS_TABLE, rows, NETWORK_HEADERS));
           const { damagedNetworkError } = await import('./store');
