@@ -35,6 +35,9 @@ export default class StoragePlugin implements Plugin {
     hooks.prune.tapPromise(NAME, (report) => lifecycle().prune(bus, report));
     hooks.info.tapPromise(NAME, (report) => lifecycle().info(bus, report));
     hooks.inspect.tapPromise(NAME, async (record, view) => (require('./inspect') as typeof import('./inspect')).fillInspect(record, view));
+    const objects = () => require('./objects') as typeof import('./objects');
+    hooks.inspectObject.tapPromise(NAME, (request) => objects().inspectObject(bus, request));
+    hooks.diskUsage.tapPromise(NAME, (report) => objects().diskUsage(bus, report));
     hooks.commands.tap(NAME, (registry) => {
       for (const spec of storageCommands()) registry.add(NAME, spec);
       // `cp` is written by another engineer in ./cp; it is registered once it exists.

@@ -34,6 +34,29 @@ export interface ContainerInspectView {
   [field: string]: unknown;
 }
 
+/** A request to `inspect` an object that is not a container; the plugin that owns the kind answers. */
+export interface ObjectInspectRequest {
+  type: 'image' | 'network' | 'volume' | (string & {});
+  ref: string;
+}
+
+/** One row of `system df`: what a plugin counts for one of Docker's types. Sizes in bytes. */
+export interface DiskUsageEntry {
+  type: 'Images' | 'Containers' | 'Local Volumes' | 'Build Cache' | (string & {});
+  total: number;
+  active: number;
+  size: number;
+  reclaimable: number;
+  /** `system df -v`: one row per object, columns named as Docker's verbose tables. */
+  items?: Array<Record<string, string | number>>;
+}
+
+export interface DiskUsageReport {
+  /** Every container, its status as the engine reads it (so plugins need not check processes). */
+  containers: ContainerRecord[];
+  entries: DiskUsageEntry[];
+}
+
 export interface PluginInfo {
   name: string;
   packageName?: string;
@@ -70,6 +93,13 @@ function createHooks() {
     info: new AsyncSeriesHook<[InfoReport]>(['report']),
     /** Fill the parts of Docker's inspect view that a plugin owns, from the record's `ext` (read-only). */
     inspect: new AsyncSeriesHook<[ContainerRecord, ContainerInspectView]>(['record', 'view']),
+    /**
+     * `inspect` of an image, network or volume (plain `inspect NAME` and `--type`): the plugin that owns
+     * the kind returns Docker's inspect view, or undefined when it has no such object (the next tap is asked).
+     */
+    inspectObject: new AsyncSeriesBailHook<[ObjectInspectRequest], Record<string, unknown> | undefined>(['request']),
+    /** `system df`: each plugin adds the rows it can count (images, container layers, volumes). */
+    diskUsage: new AsyncSeriesHook<[DiskUsageReport]>(['report']),
     /** Find and remove leftovers of containers that have no record (after a crash). */
     prune: new AsyncSeriesHook<[PruneReport]>(['report']),
   });

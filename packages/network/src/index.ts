@@ -33,6 +33,12 @@ export default class NetworkPlugin implements Plugin {
     bus.hooks.prune.tapPromise(NAME, (report) => life().prune(report));
     bus.hooks.info.tapPromise(NAME, (report) => life().info(report));
     bus.hooks.inspect.tapPromise(NAME, async (record, view) => (require('./inspect') as typeof import('./inspect')).fillInspect(record, view));
+    bus.hooks.inspectObject.tapPromise(NAME, async (request) => {
+      if (request.type !== 'network') return undefined;
+      const { store } = life().env;
+      const net = store.find(request.ref);
+      return net && ((require('./commands') as typeof import('./commands')).inspectView(net, store.readIpam()) as Record<string, unknown>);
+    });
     bus.hooks.commands.tap(NAME, (registry) => {
       const { networkCommand } = require('./commands') as typeof import('./commands');
       registry.add(NAME, networkCommand(async () => life()));
