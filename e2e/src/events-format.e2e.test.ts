@@ -1,4 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MYDOCKER_BIN, Sandbox, waitFor } from './harness';
 
 /**
@@ -181,5 +183,103 @@ describe('network and volume --format, --filter, -q', () => {
     await sandbox.ok(['rm', '-f', '-v', 'volc']);
     await sandbox.ok(['volume', 'rm', 'vol-free', 'vol-used']);
     expect(await sandbox.ok(['volume', 'ls', '-q'])).toBe('');
+  });
+});
+
+describe('inspect of every kind, system df, completion', () => {
+  it('inspect NAME finds a container, then an image, a network, a volume; --type narrows; missing names exit 1', async () => {
+    const net = `in${sandbox.tag}`.slice(0, 12);
+    await sandbox.ok(['network', 'create', '--subnet', '10.213.10.0/24', net]);
+    await sandbox.ok(['volume', 'create', 'invol']);
+    await sandbox.ok(['run', '--name', 'inbox', 'busybox', 'true']);
+    const [c, i, n, v] = JSON.parse(await sandbox.ok(['inspect', 'inbox', 'busybox', net, 'invol']));
+    expect(c).toMatchObject({ Name: '/inbox', State: { Status: 'exited' } });
+    expect(i.Id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(i.RepoTags).toContain('busybox:latest');
+    expect(n).toMatchObject({ Name: net, Driver: 'bridge', Scope: 'local' });
+    expect(v).toMatchObject({ Name: 'invol', Driver: 'local', Scope: 'local' });
+    expect(await sandbox.ok(['inspect', '-f', '{{.Name}}', '--type', 'network', net])).toBe(`${net}\n`);
+    expect(await sandbox.ok(['inspect', '--format', '{{.Mountpoint}}', '--type', 'volume', 'invol'])).toBe(`${v.Mountpoint}\n`);
+    expect(await sandbox.ok(['inspect', '--type', 'image', '-f', '{{.Id}}', 'busybox'])).toBe(`${i.Id}\n`);
+    // A container and a volume of one name: plain inspect shows the container (Docker's order), --type the volume.
+    await sandbox.ok(['volume', 'create', 'inbox']);
+    expect(await sandbox.ok(['inspect', '-f', '{{.Name}}', 'inbox'])).toBe('/inbox\n');
+    expect(await sandbox.ok(['inspect', '-f', '{{.Name}}', '--type', 'volume', 'inbox'])).toBe('inbox\n');
+
+    const missing = await sandbox.run(['inspect', '-f', '{{.Name}}', 'invol', 'nothing-here']);
+    expect(missing).toMatchObject({ code: 1, stdout: 'invol\n' });
+    expect(missing.stderr).toMatch(/No such object: nothing-here/);
+    const wrongType = await sandbox.run(['inspect', '--type', 'network', 'invol']);
+    expect(wrongType).toMatchObject({ code: 1, stdout: '[]\n' });
+    expect(wrongType.stderr).toMatch(/No such network: invol/);
+    const badType = await sandbox.run(['inspect', '--type', 'plugin', 'invol']);
+    expect(badType).toMatchObject({ code: 125, stdout: '' });
+    expect(badType.stderr).toMatch(/"plugin" is not a valid value for --type/);
+    await sandbox.ok(['rm', 'inbox']);
+    await sandbox.ok(['volume', 'rm', 'invol', 'inbox']);
+    await sandbox.ok(['network', 'rm', net]);
+  });
+
+  it("system df: Docker's table of images, containers, volumes and build cache; -v; --format", async () => {
+    await sandbox.ok(['volume', 'create', 'dfvol']);
+    await sandbox.ok(['run', '--name', 'dfbox', '-v', 'dfvol:/data', 'busybox', 'sh', '-c', 'head -c 5000 /dev/zero > /data/f; head -c 3000 /dev/zero > /big']);
+    const lines = (await sandbox.ok(['system', 'df'])).split('\n').filter(Boolean);
+    expect(lines[0]).toMatch(/^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE$/);
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[0])).toEqual(['Images', 'Containers', 'Local Volumes', 'Build Cache']);
+    const rows = (await sandbox.ok(['system', 'df', '--format', '{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}'])).split('\n').filter(Boolean).map((l) => l.split('|'));
+    const row = (type: string) => rows.find((r) => r[0] === type)!;
+    // One stopped container whose layer holds the 3000-byte file, and the volume it mounts holding 5000 bytes.
+    expect(row('Containers').slice(1, 3)).toEqual(['1', '0']);
+    expect(Number(row('Containers')[3].replace(/kB$/, '')) * 1000).toBeGreaterThanOrEqual(3000);
+    expect(row('Containers')[4]).toMatch(/\(100%\)$/);
+    expect(row('Local Volumes').slice(1)).toEqual(['1', '1', '5kB', '0B (0%)']);
+    expect(Number(row('Images')[1])).toBeGreaterThanOrEqual(1);
+    expect(row('Images')[2]).toBe('1');
+    expect(row('Build Cache').slice(1)).toEqual(['0', '0', '0B', '0B']);
+    const json = (await sandbox.ok(['system', 'df', '--format', 'json'])).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(json.find((j) => j.Type === 'Local Volumes')).toEqual({ Type: 'Local Volumes', TotalCount: '1', Active: '1', Size: '5kB', Reclaimable: '0B (0%)' });
+    const verbose = await sandbox.ok(['system', 'df', '-v']);
+    expect(verbose).toMatch(/Images space usage:\n\nREPOSITORY\s+TAG\s+IMAGE ID\s+SIZE\s+CONTAINERS\nbusybox\s+latest/);
+    expect(verbose).toMatch(/Containers space usage:\n\nCONTAINER ID\s+IMAGE\s+COMMAND\s+SIZE\s+STATUS\s+NAMES\n[0-9a-f]{12}\s+busybox\s+sh -c .*\s+stopped\s+dfbox\n/);
+    expect(verbose).toMatch(/Local Volumes space usage:\n\nVOLUME NAME\s+LINKS\s+SIZE\ndfvol\s+1\s+5kB\n/);
+    expect(verbose).toContain('Build cache usage: 0B');
+    await sandbox.ok(['rm', 'dfbox']);
+    expect((await sandbox.ok(['system', 'df', '--format', '{{.Type}} {{.Reclaimable}}'])).split('\n')).toContain('Local Volumes 5kB (100%)');
+    await sandbox.ok(['volume', 'rm', 'dfvol']);
+  });
+
+  it("completion bash: sourced in bash, _mydocker completes installed commands' flags and actions", async () => {
+    const script = join(sandbox.dir, 'mydocker.bash');
+    writeFileSync(script, await sandbox.ok(['completion', 'bash']));
+    const complete = (words: string[]) => {
+      const r = spawnSync(
+        'bash',
+        ['-c', `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _mydocker; printf '%s\\n' "\${COMPREPLY[@]}"`],
+        { encoding: 'utf8' },
+      );
+      expect(r.stderr).toBe('');
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    expect(complete(['mydocker', 'ps', '--fo'])).toEqual(['--format']);
+    expect(complete(['mydocker', 'ps', '--no-t'])).toEqual(['--no-trunc']);
+    expect(complete(['mydocker', '--root', '/tmp', 'rm', '-'])).toEqual(expect.arrayContaining(['--force', '-f', '--volumes', '-v', '--help']));
+    expect(complete(['mydocker', 'netw'])).toEqual(['network']);
+    expect(complete(['mydocker', 'network', ''])).toEqual(['create', 'ls', 'inspect', 'rm', 'connect', 'disconnect']);
+    // A plugin's command and its flags: `logs` from @mydocker/logs, `events` from the CLI.
+    expect(complete(['mydocker', 'logs', '--ta'])).toEqual(['--tail']);
+    expect(complete(['mydocker', 'events', '--un'])).toEqual(['--until']);
+    expect(complete(['mydocker', 'system', ''])).toEqual(['df', 'prune']);
+    const compgen = spawnSync('bash', ['-c', `source ${script}; complete -p mydocker`], { encoding: 'utf8' });
+    expect(compgen.stdout.trim()).toBe('complete -F _mydocker mydocker');
+
+    for (const shell of ['zsh', 'fish']) {
+      const out = await sandbox.ok(['completion', shell]);
+      expect(out).toContain('--format');
+      expect(out).toContain('network');
+    }
+    expect(await sandbox.ok(['completion', 'fish'])).toContain("complete -c mydocker -n \"__fish_seen_subcommand_from ps\" -l format -r");
+    const bad = await sandbox.run(['completion', 'tcsh']);
+    expect(bad).toMatchObject({ code: 125, stdout: '' });
+    expect(bad.stderr).toMatch(/Unsupported shell "tcsh"/);
   });
 });
