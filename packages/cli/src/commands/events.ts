@@ -34,8 +34,9 @@ export const eventsCommand: CommandSpec = {
       const t = eventNano(e);
       return (since === undefined || t >= since) && (until === undefined || t <= until) && eventMatches(e, filters);
     };
+    let readerGone = false;
     const print = (e: EngineEvent) => {
-      if (wanted(e)) ctx.stdout.write(format(e));
+      if (wanted(e) && !readerGone) ctx.stdout.write(format(e));
     };
     const nowNs = () => BigInt(Date.now()) * 1_000_000n;
     if (until !== undefined && until <= nowNs()) {
@@ -55,6 +56,11 @@ export const eventsCommand: CommandSpec = {
       };
       process.on('SIGINT', done);
       process.on('SIGTERM', done);
+      // A reader that went away (`events | head -1`) ends the follow, as Docker's client does.
+      ctx.stdout.on('error', () => {
+        readerGone = true;
+        done();
+      });
       const timer = until === undefined ? undefined : setTimeout(done, Number((until - nowNs()) / 1_000_000n) + 1);
     });
     stop();
