@@ -108,9 +108,16 @@ describe('events', () => {
     await sandbox.ok(['volume', 'create', 'evvol']);
     await sandbox.ok(['volume', 'rm', 'evvol']);
     const nets = await pastEvents('type=network', `network=${net}`);
-    expect(nets.map((e) => e.Action)).toEqual(['create', 'disconnect', 'destroy']);
+    // Docker's sequence: the run connects it, `network disconnect` disconnects it, so its stop disconnects nothing more.
+    expect(nets.map((e) => e.Action)).toEqual(['create', 'connect', 'disconnect', 'destroy']);
     expect(nets.every((e) => e.Actor.ID === id && e.Actor.Attributes.name === net && e.Actor.Attributes.type === 'bridge')).toBe(true);
     expect(nets[1].Actor.Attributes.container).toMatch(/^[0-9a-f]{64}$/);
+    expect(nets[2].Actor.Attributes.container).toBe(nets[1].Actor.Attributes.container);
+    // A container that stops while on a network leaves it: disconnect.
+    await sandbox.ok(['network', 'create', '--subnet', '10.213.7.0/24', net]);
+    await sandbox.ok(['run', '--rm', '--net', net, 'busybox', 'true']);
+    await sandbox.ok(['network', 'rm', net]);
+    expect((await pastEvents('type=network', `network=${net}`)).slice(4).map((e) => e.Action)).toEqual(['create', 'connect', 'disconnect', 'destroy']);
     const vols = await pastEvents('volume=evvol');
     expect(vols.map((e) => `${e.Type} ${e.Action} ${e.Actor.ID} ${e.Actor.Attributes.driver}`)).toEqual(['volume create evvol local', 'volume destroy evvol local']);
     expect(await pastEvents('type=volume', 'event=die')).toEqual([]);
