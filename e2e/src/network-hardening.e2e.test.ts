@@ -272,7 +272,7 @@ describe('network hardening', () => {
 
     it('leaves a record that ls shows, run refuses, and a re-create replaces', async () => {
       await killedCreate();
-      expect(await sandbox.ok(['network', 'ls', '-q'])).toBe(`${net}\n`);
+      expect(await sandbox.ok(['network', 'ls', '--format', '{{.Name}}'])).toBe(`${net}\n`);
       const run = await sandbox.run(['run', '--rm', '--net', net, 'busybox', 'true']);
       expect(run.code).toBe(125);
       expect(run.stderr).toMatch(/is not ready: its `network create` is still running or was interrupted/);

@@ -43,6 +43,9 @@ export default class StoragePlugin implements Plugin {
         await inspect.fillSize(storage, storage.driver(ext?.driver), record, view);
       }
     });
+    const objects = () => require('./objects') as typeof import('./objects');
+    hooks.inspectObject.tapPromise(NAME, (request) => objects().inspectObject(bus, request));
+    hooks.diskUsage.tapPromise(NAME, (report) => objects().diskUsage(bus, report));
     hooks.commands.tap(NAME, (registry) => {
       for (const spec of storageCommands()) registry.add(NAME, spec);
       // `cp` is written by another engineer in ./cp; it is registered once it exists.

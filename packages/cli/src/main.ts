@@ -19,6 +19,8 @@ import { runCommand } from './commands/run';
 import { systemCommand } from './commands/system';
 import { containerCommand, resolveContainerGroup } from './container-group';
 import { versionCommand } from './commands/version';
+import { eventsCommand } from './commands/events';
+import { completionCommand } from './commands/completion';
 import { portCommand } from './commands/port';
 import { renameCommand } from './commands/rename';
 import { topCommand } from './commands/top';
@@ -132,7 +134,8 @@ export async function main(argv: string[]): Promise<number> {
     confineModuleLookup(findInstall(cliDir).bound);
     const { bus, engine } = createEngineFromInstalled(config, { cliDir });
     const registry = new CommandRegistry();
-    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand, versionCommand, waitCommand, renameCommand, portCommand, topCommand, containerCommand]) registry.add('@mydocker/cli', c);
+    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand, versionCommand, waitCommand, renameCommand, portCommand, topCommand, eventsCommand, containerCommand]) registry.add('@mydocker/cli', c);
+    registry.add('@mydocker/cli', completionCommand(() => registry.list()));
     bus.hooks.commands.call(registry);
     if (!command || flags.help || command === 'help') {
       stdout.write(usage(registry, new Map(bus.plugins.map((p) => [p.name, p.packageName ?? p.name]))));

@@ -4,6 +4,7 @@ import type { EngineConfig } from './config';
 import type { ContainerContext } from './context';
 import type { ContainerRecord } from './model';
 import { MissingPluginError, UsageError } from './errors';
+import { makeEvent, type EventInput, type EventJournal } from './events';
 import { SERVICE_PACKAGES, type ServiceMap } from './services';
 import type { StorageDriver, StorageDriverRegistration } from './storage-driver';
 import { traceTap, traceTapsEnabled } from './trace';
@@ -31,6 +32,29 @@ export interface ContainerInspectView {
   Config: Record<string, unknown>;
   Mounts: Array<Record<string, unknown>>;
   [field: string]: unknown;
+}
+
+/** A request to `inspect` an object that is not a container; the plugin that owns the kind answers. */
+export interface ObjectInspectRequest {
+  type: 'image' | 'network' | 'volume' | (string & {});
+  ref: string;
+}
+
+/** One row of `system df`: what a plugin counts for one of Docker's types. Sizes in bytes. */
+export interface DiskUsageEntry {
+  type: 'Images' | 'Containers' | 'Local Volumes' | 'Build Cache' | (string & {});
+  total: number;
+  active: number;
+  size: number;
+  reclaimable: number;
+  /** `system df -v`: one row per object, columns named as Docker's verbose tables. */
+  items?: Array<Record<string, string | number>>;
+}
+
+export interface DiskUsageReport {
+  /** Every container, its status as the engine reads it (so plugins need not check processes). */
+  containers: ContainerRecord[];
+  entries: DiskUsageEntry[];
 }
 
 export interface PluginInfo {
@@ -74,6 +98,13 @@ function createHooks() {
     info: new AsyncSeriesHook<[InfoReport]>(['report']),
     /** Fill the parts of Docker's inspect view that a plugin owns, from the record's `ext` (read-only). */
     inspect: new AsyncSeriesHook<[ContainerRecord, ContainerInspectView]>(['record', 'view']),
+    /**
+     * `inspect` of an image, network or volume (plain `inspect NAME` and `--type`): the plugin that owns
+     * the kind returns Docker's inspect view, or undefined when it has no such object (the next tap is asked).
+     */
+    inspectObject: new AsyncSeriesBailHook<[ObjectInspectRequest], Record<string, unknown> | undefined>(['request']),
+    /** `system df`: each plugin adds the rows it can count (images, container layers, volumes). */
+    diskUsage: new AsyncSeriesHook<[DiskUsageReport]>(['report']),
     /** Find and remove leftovers of containers that have no record (after a crash). */
     prune: new AsyncSeriesHook<[PruneReport]>(['report']),
   });
@@ -115,9 +146,24 @@ export class LifecycleBus {
   private readonly drivers = new Map<string, StorageDriverRegistration>();
   private readonly claimedOptions = new Map<string, string>();
   private driverInstance?: StorageDriver;
+  /** The events journal: set for an installed engine (createEngineFromInstalled), absent in unit tests. */
+  events?: EventJournal;
 
   constructor(readonly config: EngineConfig) {
     if (traceTapsEnabled()) timeTaps(this.hooks);
+  }
+
+  /**
+   * Records an event (Docker's `events`): plugins call it for what they make and remove (networks,
+   * volumes, images). Best effort: a journal that cannot be written never fails the command.
+   */
+  async emitEvent(input: EventInput): Promise<void> {
+    if (!this.events) return;
+    try {
+      await this.events.append(makeEvent(input));
+    } catch {
+      // The event is lost; what it reports happened all the same.
+    }
   }
 
   provide<K extends keyof ServiceMap>(key: K, owner: string, impl: ServiceMap[K]): void {

@@ -4,6 +4,8 @@ import { LifecycleBus } from './bus';
 import type { EngineConfig } from './config';
 import { discoverPlugins, loadPluginClass, type DiscoveryOptions } from './discovery';
 import { Engine } from './engine';
+import { applyEventTaps } from './event-taps';
+import { EventJournal } from './events';
 import type { Plugin, PluginClass } from './plugin';
 import { trace } from './trace';
 
@@ -44,6 +46,8 @@ export function createEngineFromInstalled(config: EngineConfig, discovery: Omit<
   const found = discoverPlugins({ ...discovery, extra: config.plugins });
   trace('plugins discovered');
   const setup = createEngine(config, []);
+  setup.bus.events = new EventJournal(config.runRoot);
+  applyEventTaps(setup.bus);
   for (const entry of found) {
     const cls = loadPluginClass(entry);
     const plugin = setup.container.resolve(cls);

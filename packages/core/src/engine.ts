@@ -2,6 +2,7 @@ import type { LifecycleBus } from './bus';
 import { ContainerContext } from './context';
 import { ConflictError, MissingPluginError, UsageError } from './errors';
 import { faultInsideHook, faultPoint } from './faults';
+import { emitContainerEvent, signalNumber } from './event-taps';
 import { assertValidName, generateId, generateName } from './ids';
 import { EXIT_CODE_UNKNOWN, type ContainerRecord, type ExitStatus, type RunSpec } from './model';
 import { isProcessAlive, processStartTime, proveContainerProcess, type ProcessProof } from './process';
@@ -222,17 +223,22 @@ export class Engine {
     const record = await store.get(ref);
     this.refuseDamaged(record, 'stop');
     this.warnStranger(runtime, record);
+    let stopped = false;
     if (record.status === 'running' && runtime.isRunning(record)) {
       const refusal = await this.hooks.preStop.promise(new ContainerContext(this.bus.config, record));
       if (refusal) throw new ConflictError(refusal);
       runtime.signal(record, 'SIGTERM');
+      await emitContainerEvent(this.bus, 'kill', record, { signal: signalNumber('SIGTERM') });
       faultPoint('stop:after-signal');
       if (!(await runtime.waitExit(record, options.timeoutSeconds * 1000))) {
         runtime.signal(record, 'SIGKILL');
+        await emitContainerEvent(this.bus, 'kill', record, { signal: signalNumber('SIGKILL') });
         await runtime.waitExit(record, 10_000);
       }
+      stopped = true;
     }
     await this.settle(record);
+    if (stopped) await emitContainerEvent(this.bus, 'stop', record);
     return (await store.find(record.id)) ?? { ...record, status: 'stopped' };
   }
 
@@ -247,6 +253,7 @@ export class Engine {
     }
     runtime.signal(record, signal);
     await this.hooks.signalled.promise(new ContainerContext(this.bus.config, record), signal);
+    await emitContainerEvent(this.bus, 'kill', record, { signal: signalNumber(signal) });
     return record;
   }
 

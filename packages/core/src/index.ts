@@ -18,3 +18,7 @@ export * from './table';
 export * from './file-lock';
 export * from './run-signals';
 export * from './go-template';
+export * from './events';
+export * from './event-taps';
+export * from './time-spec';
+export * from './output-format';

@@ -1,4 +1,5 @@
-import { ConflictError, ContainerContext, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { ConflictError, ContainerContext, emitContainerEvent, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { randomBytes } from 'node:crypto';
 import { buildSecurity } from './capabilities';
 import { launchEnv, mergeEnv, resolveUser } from './command-resolution';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
@@ -56,10 +57,13 @@ export async function execInContainer(req: ExecRequest, { bus, engine }: Command
     security: ext?.security ?? buildSecurity(record.spec),
   });
   const helper = await HelperProcess.start(entries, false);
+  const execID = randomBytes(32).toString('hex');
   try {
     const pid = await helper.readPid();
+    await emitContainerEvent(bus, `exec_create: ${req.command.join(' ')}`, record, { execID });
     await bus.hooks.execCreated.promise(new ContainerContext(bus.config, record), pid);
     await helper.go();
+    await emitContainerEvent(bus, `exec_start: ${req.command.join(' ')}`, record, { execID });
   } catch (err) {
     helper.kill();
     await helper.exited;
@@ -72,7 +76,9 @@ export async function execInContainer(req: ExecRequest, { bus, engine }: Command
   process.on('SIGTERM', forward);
   process.on('SIGHUP', forward);
   try {
-    return await helper.waitExitCode();
+    const code = await helper.waitExitCode();
+    await emitContainerEvent(bus, 'exec_die', record, { execID, exitCode: String(code) });
+    return code;
   } finally {
     process.off('SIGINT', ignore);
     process.off('SIGQUIT', ignore);

@@ -1,7 +1,7 @@
-import { describeError, formatTable, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { describeError, formatItems, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { damagedRow, NETWORK_HEADERS, NETWORK_LS_TABLE, networkMatches, networkRow, parseNetworkFilters } from './list';
 import type { NetworkLifecycle } from './lifecycle';
 import type { IpamState, NetworkConfig } from './model';
-import type { DamagedNetwork } from './store';
 
 const ACTIONS: Record<string, string> = {
   create: 'create',
@@ -14,26 +14,6 @@ const ACTIONS: Record<string, string> = {
   disconnect: 'disconnect',
 };
 
-function row(net: NetworkConfig): Record<string, string> {
-  return { Name: net.name, ID: net.id.slice(0, 12), Driver: net.driver, Subnet: net.subnet, IpRange: net.subnet, Gateway: net.gateway, Bridge: net.bridge };
-}
-
-function damagedRow(d: DamagedNetwork): Record<string, string> {
-  return { Name: d.name, ID: '', Driver: '', Subnet: '(damaged)', IpRange: '', Gateway: '', Bridge: '' };
-}
-
-/** Go-template placeholders such as {{.Name}}, as in `docker network ls --format`. */
-export function formatRow(template: string, values: Record<string, string>): string {
-  return template
-    .replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_m, key: string) => {
-      if (!(key in values)) throw new UsageError(`Unknown field .${key} in --format: use ${Object.keys(values).map((k) => `{{.${k}}}`).join(', ')}.`);
-      return values[key];
-    })
-    .replace(/\\t/g, '\t')
-    .replace(/\\n/g, '\n');
-}
-
-
 export function inspectView(net: NetworkConfig, state: IpamState): unknown {
   const containers: Record<string, unknown> = {};
   for (const [ip, a] of Object.entries(state.allocations[net.name] ?? {})) {
@@ -43,10 +23,16 @@ export function inspectView(net: NetworkConfig, state: IpamState): unknown {
     Name: net.name,
     Id: net.id,
     Created: net.createdAt,
+    Scope: 'local',
     Driver: net.driver,
-    IPAM: { Config: [{ Subnet: net.subnet, Gateway: net.gateway }] },
+    EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: net.subnet, Gateway: net.gateway }] },
+    Internal: false,
+    Attachable: false,
+    Ingress: false,
     Options: { 'com.docker.network.bridge.name': net.bridge },
     Containers: containers,
+    Labels: {},
   };
 }
 
@@ -66,8 +52,10 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
         .option('driver', { alias: 'd', type: 'string', describe: 'network driver (bridge)' })
         .option('subnet', { type: 'string', describe: 'subnet in CIDR form, e.g. 192.168.10.0/24' })
         .option('gateway', { type: 'string', describe: 'gateway address inside the subnet' })
-        .option('format', { type: 'string', describe: "template for each network, e.g. '{{.Name}}'" })
-        .option('quiet', { alias: 'q', type: 'boolean', describe: 'only names' }),
+        .option('format', { alias: 'f', type: 'string', describe: "ls/inspect: Go template, e.g. '{{.Name}}', 'table {{.ID}}\\t{{.Name}}', json" })
+        .option('filter', { type: 'string', array: true, describe: 'ls: driver=, id=, name=, label=, scope=, type=custom|builtin, dangling=true|false' })
+        .option('trunc', { type: 'boolean', default: true, describe: 'ls: --no-trunc shows full network ids' })
+        .option('quiet', { alias: 'q', type: 'boolean', describe: 'ls: only network ids' }),
     async run(argv: Record<string, any>, ctx: CommandContext): Promise<number> {
       const action = ACTIONS[String(argv.action)];
       if (!action) throw new UsageError(`Unknown network command "${argv.action}": use create, ls, inspect, rm, connect or disconnect.`);
@@ -81,16 +69,18 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
           if (args.length > 1) throw new UsageError('network create takes one name.');
           const { createNetwork } = await import('./networks');
           const net = await createNetwork(l.env, name, { driver: argv.driver, subnet: argv.subnet, gateway: argv.gateway });
+          await ctx.bus.emitEvent({ type: 'network', action: 'create', id: net.id, attributes: { name: net.name, type: net.driver } });
           out(`${net.id}\n`);
           return 0;
         }
         case 'ls': {
-          // Damaged records are listed too (their fields unknown), so that `network rm NAME` can be found.
+          const filters = parseNetworkFilters(((argv.filter as unknown[]) ?? []).map(String));
           const { networks, damaged } = store.scan();
-          const rows = [...networks.map(row), ...damaged.map(damagedRow)].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
-          if (argv.quiet) out(rows.map((r) => `${r.Name}\n`).join(''));
-          else if (argv.format) out(rows.map((r) => `${formatRow(String(argv.format), r)}\n`).join(''));
-          else out(formatTable([['NAME', 'SUBNET', 'DRIVER', 'GATEWAY', 'BRIDGE'], ...rows.map((r) => [r.Name, r.Subnet, r.Driver, r.Gateway, r.Bridge])]));
+          const state = store.readIpam();
+          const kept = networks.filter((n) => networkMatches(n, filters, state));
+          const rows = [...kept.map((n) => networkRow(n, argv.trunc === false)), ...(filters.size ? [] : damaged.map(damagedRow))].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+          if (argv.quiet) out(rows.filter((r) => r.ID).map((r) => `${r.ID}\n`).join(''));
+          else out(formatItems(argv.format ? String(argv.format) : NETWORK_LS_TABLE, rows, NETWORK_HEADERS));
           const { damagedNetworkError } = await import('./store');
           for (const d of damaged) ctx.stderr.write(`Warning: ${damagedNetworkError(d).message}\n`);
           return 0;
@@ -99,8 +89,9 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
           need(args, 1, 'inspect NAME...');
           const nets = args.map((a) => store.get(a));
           const state = store.readIpam();
-          if (argv.format) out(nets.map((n) => `${formatRow(String(argv.format), row(n))}\n`).join(''));
-          else out(`${JSON.stringify(nets.map((n) => inspectView(n, state)), null, 4)}\n`);
+          const views = nets.map((n) => inspectView(n, state));
+          if (argv.format) out(formatItems(String(argv.format), views));
+          else out(`${JSON.stringify(views, null, 4)}\n`);
           return 0;
         }
         case 'rm': {
@@ -109,7 +100,15 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
           let code = 0;
           for (const name of args) {
             try {
-              out(`${(await removeNetwork(l.env, name)).name}\n`);
+              let id: string | undefined;
+              try {
+                id = store.find(name)?.id;
+              } catch {
+                // a damaged record: removed all the same, without an id to report
+              }
+              const removed = await removeNetwork(l.env, name);
+              out(`${removed.name}\n`);
+              if (id) await ctx.bus.emitEvent({ type: 'network', action: 'destroy', id, attributes: { name: removed.name, type: 'bridge' } });
             } catch (err) {
               if (args.length === 1) throw err;
               ctx.stderr.write(`Error: ${describeError(err).message}\n`);
@@ -124,6 +123,9 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
           const ops = await import('./connect');
           if (action === 'connect') await ops.connect(l, net, container);
           else await ops.disconnect(l, net, container);
+          const n = store.get(net);
+          const c = await ctx.bus.need('stateStore').get(container);
+          await ctx.bus.emitEvent({ type: 'network', action, id: n.id, attributes: { container: c.id, name: n.name, type: n.driver } });
           return 0;
         }
       }

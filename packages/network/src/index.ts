@@ -27,12 +27,24 @@ export default class NetworkPlugin implements Plugin {
     bus.claim(NAME, 'network', 'publish');
     bus.hooks.validate.tapPromise(NAME, (ctx) => life().validate(ctx));
     bus.hooks.create.tapPromise({ name: NAME, stage: Stage.NORMAL }, (ctx) => life().create(ctx));
-    bus.hooks.created.tapPromise(NAME, (ctx) => life().created(ctx));
-    bus.hooks.stopped.tapPromise(NAME, (ctx) => life().release(ctx.record));
+    bus.hooks.created.tapPromise(NAME, async (ctx) => {
+      await life().created(ctx);
+      await life().endpointEvents('connect', ctx.record);
+    });
+    bus.hooks.stopped.tapPromise(NAME, async (ctx) => {
+      await life().endpointEvents('disconnect', ctx.record);
+      await life().release(ctx.record);
+    });
     bus.hooks.remove.tapPromise({ name: NAME, stage: Stage.NORMAL }, (ctx) => life().release(ctx.record));
     bus.hooks.prune.tapPromise(NAME, (report) => life().prune(report));
     bus.hooks.info.tapPromise(NAME, (report) => life().info(report));
     bus.hooks.inspect.tapPromise(NAME, async (record, view) => (require('./inspect') as typeof import('./inspect')).fillInspect(record, view));
+    bus.hooks.inspectObject.tapPromise(NAME, async (request) => {
+      if (request.type !== 'network') return undefined;
+      const { store } = life().env;
+      const net = store.find(request.ref);
+      return net && ((require('./commands') as typeof import('./commands')).inspectView(net, store.readIpam()) as Record<string, unknown>);
+    });
     bus.hooks.commands.tap(NAME, (registry) => {
       const { networkCommand } = require('./commands') as typeof import('./commands');
       registry.add(NAME, networkCommand(async () => life()));

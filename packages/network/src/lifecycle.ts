@@ -76,6 +76,13 @@ export class NetworkLifecycle {
     if (ext) await this.driverOf(ext.mode).created(ctx, ext);
   }
 
+  /** Docker's `network connect`/`disconnect` events when a container starts on / leaves its networks. */
+  async endpointEvents(action: 'connect' | 'disconnect', record: ContainerRecord): Promise<void> {
+    for (const ep of networkExtOf(record.ext?.[PLUGIN])?.endpoints ?? []) {
+      await this.env.bus.emitEvent({ type: 'network', action, id: ep.networkId, attributes: { container: record.id, name: ep.network, type: 'bridge' } });
+    }
+  }
+
   /**
    * `stopped` and `remove`: gives back what the container held. Never throws: a removal must go on with
    * what it can release (a damaged IPAM file, a link that would not go), and says what it could not.

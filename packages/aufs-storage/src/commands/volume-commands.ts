@@ -1,6 +1,7 @@
-import { assertValidName, ConflictError, describeError, formatTable, NotFoundError, UsageError, type CommandContext } from '@mydocker/core';
+import { assertValidName, ConflictError, describeError, formatItems, NotFoundError, UsageError, type CommandContext } from '@mydocker/core';
+import { parseVolumeFilters, VOLUME_HEADERS, VOLUME_LS_TABLE, volumeInspectView, volumeMatches, volumeRow } from '../volumes/volume-list';
 import { storageFor, type StorageExt } from '../storage';
-import { labelMap, pruneVolumes, volumeLabels } from '../volumes/volume-prune';
+import { labelMap, pruneVolumes } from '../volumes/volume-prune';
 import { parseVolumeOptions } from '../volumes/volume-options';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
@@ -27,15 +28,18 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
       if (args.driver !== undefined && String(args.driver) !== 'local') throw new UsageError(`The volume driver "${args.driver}" is not installed: only local is.`);
       const labels = labelMap(list(args.label));
       const options = parseVolumeOptions(list(args.opt));
-      const { info } = await volumes.ensure(names[0], false, { labels, options });
+      const { info, created } = await volumes.ensure(names[0], false, { labels, options });
+      if (created) await ctx.bus.emitEvent({ type: 'volume', action: 'create', id: info.name, attributes: { driver: 'local' } });
       ctx.stdout.write(`${info.name}\n`);
       return 0;
     }
     case 'ls':
     case 'list': {
-      const list = await volumes.list();
+      const filters = parseVolumeFilters(((args.filter as unknown[]) ?? []).map(String));
+      const inUse = new Set(filters.has('dangling') ? (await volumeUsers(ctx)).keys() : []);
+      const list = (await volumes.list()).filter((v) => volumeMatches(v, filters, inUse));
       if (args.quiet) ctx.stdout.write(list.map((v) => `${v.name}\n`).join(''));
-      else ctx.stdout.write(formatTable([['DRIVER', 'VOLUME NAME'], ...list.map((v) => ['local', v.name])]));
+      else ctx.stdout.write(formatItems(args.format ? String(args.format) : VOLUME_LS_TABLE, list.map(volumeRow), VOLUME_HEADERS));
       return 0;
     }
     case 'rm':
@@ -50,6 +54,7 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
           const user = users.get(name);
           if (user && !args.force) throw new ConflictError(`Volume ${name} is in use by container ${user}: remove the container first, or use -f.`);
           await volumes.remove(name);
+          await ctx.bus.emitEvent({ type: 'volume', action: 'destroy', id: name, attributes: { driver: 'local' } });
           ctx.stdout.write(`${name}\n`);
         } catch (err) {
           if (!(err instanceof NotFoundError || err instanceof ConflictError)) throw err;
@@ -63,10 +68,10 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
       if (names.length === 0) throw new UsageError('"volume inspect" needs at least one volume name.');
       const out = [];
       for (const name of names) {
-        const v = await volumes.get(name);
-        out.push({ CreatedAt: v.createdAt, Driver: 'local', Labels: volumeLabels(v), Mountpoint: v.mountpoint, Name: v.name, Options: v.options ?? null, Scope: 'local' });
+        out.push(volumeInspectView(await volumes.get(name)));
       }
-      ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      if (args.format) ctx.stdout.write(formatItems(String(args.format), out));
+      else ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return 0;
     }
     case 'prune':

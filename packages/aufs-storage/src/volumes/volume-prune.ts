@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { storageFor } from '../storage';
 import { diskUsage } from '../util/fs';
 import { humanSize } from '../util/progress';
+import { volumeLabels } from './volume-list';
 import type { VolumeInfo } from './volume-store';
 
 /** KEY=VALUE entries → a labels object (a bare KEY has the empty value, as Docker's --label). */
@@ -18,10 +19,6 @@ export function labelMap(entries: string[]): Record<string, string> {
 }
 
 /** A volume's labels as Docker shows them: the user's, plus Docker's mark on anonymous volumes. */
-export function volumeLabels(v: VolumeInfo): Record<string, string> {
-  return { ...(v.labels ?? {}), ...(v.anonymous ? { 'com.docker.volume.anonymous': '' } : {}) };
-}
-
 interface LabelFilter {
   negate: boolean;
   key: string;
@@ -83,6 +80,7 @@ export async function pruneVolumes(args: Record<string, any>, ctx: CommandContex
     if (users.has(v.name) || (!all && !v.anonymous) || !matchesLabels(volumeLabels(v), filters)) continue;
     bytes += (await diskUsage(v.mountpoint)).bytes;
     await volumes.remove(v.name);
+    await ctx.bus.emitEvent({ type: 'volume', action: 'destroy', id: v.name, attributes: { driver: 'local' } });
     removed.push(v.name);
   }
   if (removed.length) ctx.stdout.write(`Deleted Volumes:\n${removed.map((n) => `${n}\n`).join('')}\n`);

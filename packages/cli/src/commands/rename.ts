@@ -1,4 +1,4 @@
-import { assertValidName, ConflictError, UsageError, type CommandSpec } from '@mydocker/core';
+import { assertValidName, ConflictError, emitContainerEvent, UsageError, type CommandSpec } from '@mydocker/core';
 
 /**
  * `rename CONTAINER NEW_NAME`: under the container's lock, so that a racing stop, rm or clean-up reads
@@ -17,7 +17,9 @@ export const renameCommand: CommandSpec = {
     if (found.damaged) {
       throw new ConflictError(`Cannot rename container ${found.name}: its record is damaged (${found.damage ?? 'unreadable'}); remove it with \`mydocker rm -f ${found.id.slice(0, 12)}\`.`);
     }
-    await store.withLock(found.id, () => store.rename!(found.id, newName));
+    const renamed = await store.withLock(found.id, () => store.rename!(found.id, newName));
+    // Docker's rename event: the new name, and the old one with its slash.
+    await emitContainerEvent(ctx.bus, 'rename', renamed, { oldName: `/${found.name}` });
     return 0;
   },
 };

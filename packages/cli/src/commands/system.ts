@@ -7,6 +7,7 @@ import {
   type CommandContext,
   type CommandSpec,
   type ContainerRecord,
+  type DiskUsageReport,
   type PruneReport,
   type Runtime,
 } from '@mydocker/core';
@@ -87,16 +88,28 @@ async function prune(ctx: CommandContext): Promise<number> {
   return code;
 }
 
+/** `system df [-v] [--format F]`: each plugin counts what it stores through the bus's `diskUsage` hook. */
+async function df(args: Record<string, any>, ctx: CommandContext): Promise<number> {
+  const report: DiskUsageReport = { containers: ctx.bus.has('stateStore') ? await ctx.engine.list() : [], entries: [] };
+  await ctx.bus.hooks.diskUsage.promise(report);
+  const { renderDf, renderDfVerbose } = await import('../system-df');
+  ctx.stdout.write(args.verbose && !args.format ? renderDfVerbose(report.entries) : renderDf(report.entries, args.format as string | undefined));
+  return 0;
+}
+
 export const systemCommand: CommandSpec = {
   command: 'system <action>',
-  describe: 'Manage mydocker: prune (remove stopped containers and what crashes left behind)',
+  describe: 'Manage mydocker: df (disk usage), prune (remove stopped containers and what crashes left behind)',
   builder: (y) =>
     y
-      .positional('action', { type: 'string', describe: 'prune' })
-      .option('force', { alias: 'f', type: 'boolean', describe: 'Do not prompt for confirmation (there is no prompt: accepted for Docker)' }),
+      .positional('action', { type: 'string', describe: 'df | prune' })
+      .option('force', { alias: 'f', type: 'boolean', describe: 'prune: do not prompt for confirmation (there is no prompt: accepted for Docker)' })
+      .option('verbose', { alias: 'v', type: 'boolean', describe: 'df: show a table per type' })
+      .option('format', { type: 'string', describe: 'df: Go template ({{.Type}}, {{.TotalCount}}, {{.Active}}, {{.Size}}, {{.Reclaimable}}), table or json' }),
   async run(args, ctx) {
     const action = String(args.action);
     if (action === 'prune') return prune(ctx);
-    throw new UsageError(`Unknown "system" action "${action}": use prune.`);
+    if (action === 'df') return df(args, ctx);
+    throw new UsageError(`Unknown "system" action "${action}": use df or prune.`);
   },
 };
