@@ -42,6 +42,10 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'device', type: 'array', describe: 'Add a host device (HOST[:CONTAINER[:rwm]])' },
   { name: 'log-opt', type: 'array', describe: 'Log options (max-size=10m, max-file=3)' },
   { name: 'pull', type: 'string', describe: 'Pull the image before running: missing (default), always, never' },
+  { name: 'attach', alias: ['a'], type: 'array', describe: 'Attach to STDIN, STDOUT or STDERR (repeatable)' },
+  { name: 'sig-proxy', type: 'boolean', describe: 'Proxy received signals to the process (default true)' },
+  { name: 'detach-keys', type: 'string', describe: 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q)' },
+  { name: 'init', type: 'boolean', describe: 'Run an init inside the container that forwards signals and reaps processes' },
 ];
 
 const BOOLEAN_SHORTS = new Set(RUN_FLAGS.filter((f) => f.type === 'boolean').flatMap((f) => (f.alias ?? []).filter((a) => a.length === 1)));

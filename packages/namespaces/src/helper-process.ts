@@ -70,6 +70,8 @@ export class HelperProcess {
       if (line === null) break;
       const m = /^exit (\d+)$/.exec(line);
       if (m) return Number(m[1]);
+      // run -it and the detach keys: the CLI goes with 0 (as Docker's run), the container runs on.
+      if (line === 'detached') return 0;
     }
     const { code, signal } = await this.exited;
     if (code !== null) return code;

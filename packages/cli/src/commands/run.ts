@@ -47,6 +47,10 @@ export function toRunSpec(args: Record<string, any>, rest: string[], defaultImag
     logOpts: list(args['log-opt']),
     devices: list(args.device),
     pull: str(args.pull),
+    attach: args.attach === undefined ? undefined : list(args.attach),
+    sigProxy: args['sig-proxy'] === undefined ? undefined : Boolean(args['sig-proxy']),
+    detachKeys: str(args['detach-keys']),
+    init: args.init === undefined ? undefined : Boolean(args.init),
   });
 }
 
