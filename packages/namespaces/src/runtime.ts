@@ -115,6 +115,10 @@ export class NamespacesRuntime implements Runtime {
     }
     try {
       const code = await helper.waitExitCode();
+      if (helper.detached) {
+        helper.release();
+        return { code };
+      }
       const recorded = this.exitStatus(ctx.record);
       if (recorded) return recorded;
       if (helper.child.signalCode === null) return { code };
