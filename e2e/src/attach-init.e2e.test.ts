@@ -142,7 +142,9 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       const custom = withPty(['attach', '--detach-keys', 'ctrl-a,x', 'a5']);
       custom.write('echo again-$((1+1))\r');
       await custom.see('again-2');
-      custom.write('\x10\x11'); // not the keys now: they go to the shell
+      // Not the keys now: ctrl-p,ctrl-q go to the shell (ctrl-c then clears its line) and the client stays.
+      custom.write('\x10\x11\x03echo still-$((2+2))\r');
+      await custom.see('still-4');
       custom.write('\x01x');
       expect((await custom.exited).code).toBe(1);
       expect(await status('a5')).toBe('running 0');
@@ -150,7 +152,7 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       // Without a terminal on stdin, Docker refuses a TTY container.
       expect(await sandbox.run(['attach', 'a5'])).toEqual({ code: 1, stdout: '', stderr: 'Error: the input device is not a TTY\n' });
       const exit = withPty(['attach', 'a5']);
-      exit.write('exit 6\r');
+      exit.write('\x03exit 6\r');
       expect((await exit.exited).code).toBe(6);
       await sandbox.ok(['rm', 'a5']);
     });
@@ -231,7 +233,7 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
     it('reaps orphans of a double fork', async () => {
       // The orphan (usleep) is re-parented to PID 1; once it ends, no zombie is left.
       const script = [
-        'sh "-c" "usleep 300000 &"',
+        'sh "-c" "usleep 2000000 &"',
         'ps -o ppid,comm | grep usleep',
         'while ps -o stat,comm | grep usleep | grep -qv "^ *Z"; do sleep 0.1; done',
         'echo after; ps -o pid,stat,comm',

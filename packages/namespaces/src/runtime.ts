@@ -47,7 +47,8 @@ export class NamespacesRuntime implements Runtime {
     const security = ctx.security ?? buildSecurity(spec);
     const exitFile = this.exitFile(record.id);
     rmSync(exitFile, { force: true });
-    const streams = attachStreams(spec);
+    // validate refused -a with -d for `run`; a later start of the same container (detached) keeps its streams.
+    const streams = attachStreams({ ...spec, detach: false });
     const entries = runConfig({
       rootfs: ctx.rootfs,
       command: record.command,
