@@ -104,6 +104,25 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       await sandbox.ok(['rm', 'a2']);
     });
 
+    it('drops a client that stops reading instead of waiting for it: the container runs on', async () => {
+      const flood = 'while [ ! -f /tmp/go ]; do echo tick; sleep 0.1; done; head -c 8000000 /dev/zero | tr "\\0" x; touch /tmp/done; while :; do sleep 1; done';
+      await sandbox.ok(['run', '-d', '--name', 'a7', 'busybox', 'sh', '-c', flood]);
+      const slow = live(['attach', 'a7']);
+      await slow.see('tick');
+      slow.child.kill('SIGSTOP');
+      await sandbox.ok(['exec', 'a7', 'touch', '/tmp/go']);
+      // The 8 MB went out (to the log, and to nobody else) although the client reads nothing.
+      const done = await waitFor(() => sandbox.run(['exec', 'a7', 'test', '-f', '/tmp/done']), (r) => r.code === 0, 60_000);
+      expect(done.code).toBe(0);
+      slow.child.kill('SIGCONT');
+      const ended = await slow.exited;
+      expect(ended.code).toBe(1);
+      await waitFor(() => slow.err, (e) => e.includes('fell behind'));
+      expect(slow.err).toContain('was dropped because this client fell behind');
+      expect(await status('a7')).toBe('running 0');
+      await sandbox.ok(['rm', '-f', 'a7']);
+    });
+
     it('refuses a stopped or missing container with Docker\'s message and exit code 1', async () => {
       await sandbox.ok(['run', '--name', 'a3', 'busybox', 'true']);
       expect(await sandbox.run(['attach', 'a3'])).toEqual({ code: 1, stdout: '', stderr: 'Error: You cannot attach to a stopped container, start it first\n' });

@@ -128,7 +128,10 @@ export async function attachToContainer(req: AttachRequest, { bus, engine, stdou
     return 1;
   }
   if (outcome.code !== undefined) return outcome.code;
-  // The socket closed without an exit frame: the monitor was killed. The exit file may still know.
+  // The socket closed without an exit frame. With the container still running, the monitor dropped us
+  // for falling behind its output (it never waits for a client); otherwise it was killed.
+  if (runtime.isRunning(record)) throw refuse(`The attach connection to ${record.name} was dropped because this client fell behind the container's output; attach again.`);
+  // The exit file may still know how it ended.
   await runtime.waitMonitor(record, 5000);
   const status = runtime.exitStatus(record);
   if (status && status.code !== EXIT_CODE_UNKNOWN) return status.code;
