@@ -66,8 +66,11 @@ export async function attachToContainer(req: AttachRequest, { bus, engine, stdou
     socket = await connectSocket(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    // The monitor removes its socket as the container ends: between our check and now, it stopped.
-    if (code === 'ENOENT' || code === 'ECONNREFUSED') throw refuse(STOPPED);
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+      // The monitor removes its socket as the container ends: between our check and now, it stopped.
+      if (!runtime.isRunning(record)) throw refuse(STOPPED);
+      throw refuse(`Container ${record.name} has no attach socket: its monitor is gone or predates attach; its output is in "mydocker logs -f ${record.name}".`);
+    }
     throw err;
   }
 
