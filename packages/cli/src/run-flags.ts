@@ -47,6 +47,10 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'mount', type: 'array', describe: 'Attach a mount: type=bind|volume|tmpfs,source=,target=[,readonly][,...]' },
   { name: 'tmpfs', type: 'array', describe: 'Mount a tmpfs (/path[:mount options, e.g. size=64m,mode=1777])' },
   { name: 'pull', type: 'string', describe: 'Pull the image before running: missing (default), always, never' },
+  { name: 'attach', alias: ['a'], type: 'array', describe: 'Attach to STDIN, STDOUT or STDERR (repeatable)' },
+  { name: 'sig-proxy', type: 'boolean', describe: 'Proxy received signals to the process (default true)' },
+  { name: 'detach-keys', type: 'string', describe: 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q)' },
+  { name: 'init', type: 'boolean', describe: 'Run an init inside the container that forwards signals and reaps processes' },
 ];
 
 const BOOLEAN_SHORTS = new Set(RUN_FLAGS.filter((f) => f.type === 'boolean').flatMap((f) => (f.alias ?? []).filter((a) => a.length === 1)));

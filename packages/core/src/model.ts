@@ -71,6 +71,14 @@ export interface RunSpec {
   tmpfs?: string[];
   /** --log-driver, raw; undefined is the logs plugin's default (k8s-file). */
   logDriver?: string;
+  /** -a/--attach: the streams a foreground run connects, raw; undefined is stdout and stderr (and stdin with -i). */
+  attach?: string[];
+  /** --sig-proxy: forward the signals `run` receives to the container; undefined is Docker's default, true. */
+  sigProxy?: boolean;
+  /** --detach-keys (Docker's "ctrl-p,ctrl-q" form), raw; undefined is ctrl-p,ctrl-q. */
+  detachKeys?: string;
+  /** --init: a minimal init as PID 1 that reaps orphans and forwards signals. */
+  init?: boolean;
 }
 
 export function emptyRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {

@@ -121,6 +121,21 @@ static int set_entry(struct config *cfg, char *entry) {
   else if (!strcmp(k, "log_max_size")) cfg->log_max_size = atoll(v);
   else if (!strcmp(k, "log_max_files")) cfg->log_max_files = atoi(v);
   else if (!strcmp(k, "exit_file")) cfg->exit_file = v;
+  else if (!strcmp(k, "attach_path")) cfg->attach_path = v;
+  else if (!strcmp(k, "attach_stdout")) cfg->attach_stdout = atoi(v);
+  else if (!strcmp(k, "attach_stderr")) cfg->attach_stderr = atoi(v);
+  else if (!strcmp(k, "sig_proxy")) cfg->sig_proxy = atoi(v);
+  else if (!strcmp(k, "init")) cfg->init = atoi(v);
+  else if (!strcmp(k, "detach_keys")) {
+    size_t n = strlen(v);
+    if (n == 0 || n % 2 || n / 2 > sizeof cfg->detach_keys) return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+      unsigned x;
+      if (sscanf(v + 2 * i, "%2x", &x) != 1) return -1;
+      cfg->detach_keys[i] = (unsigned char)x;
+    }
+    cfg->n_detach_keys = (int)(n / 2);
+  }
   else if (!strcmp(k, "pid")) cfg->target_pid = (pid_t)atol(v);
   else return -1;
   return 0;
@@ -136,6 +151,7 @@ int read_config(int fd, struct config *cfg, char *err, size_t errlen) {
   memset(cfg, 0, sizeof *cfg);
   cfg->seccomp = 1;
   cfg->log_max_files = 1;
+  cfg->attach_stdout = cfg->attach_stderr = cfg->sig_proxy = 1;
   /* Read until an empty entry (two NULs in a row, or a NUL at the start); each byte is looked at once. */
   for (;;) {
     int done = 0;

@@ -1,6 +1,7 @@
 /* The last step of the child: find the command with the container's PATH and execve it with only its env. */
 #include "helper.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/close_range.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,17 @@ void exec_command(struct config *cfg, const struct ids *ids, int errfd) {
   }
   /* No engine fd may reach the container (CVE-2024-21626); the error pipe closes itself on success. */
   if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) report_child_error(errfd, 125, "close_range: %s", strerror(errno));
+  if (cfg->init) {
+    /* docker-init -- /resolved/command ARG...: the init execs the path we found and checked above. */
+    char **argv = calloc((size_t)cfg->args.n + 3, sizeof *argv);
+    if (!argv) report_child_error(errfd, 125, "out of memory starting the init");
+    argv[0] = "/sbin/docker-init";
+    argv[1] = "--";
+    argv[2] = found;
+    for (int i = 1; i < cfg->args.n; i++) argv[i + 2] = cfg->args.items[i];
+    syscall(SYS_execveat, cfg->init_fd, "", argv, cfg->env.items, AT_EMPTY_PATH);
+    report_child_error(errfd, 125, "starting the init: %s", strerror(errno));
+  }
   execve(found, cfg->args.items, cfg->env.items);
   fail_exec(errfd, cmd, found, errno);
 }

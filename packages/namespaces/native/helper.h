@@ -48,6 +48,11 @@ struct config {
   long long log_max_size;
   int log_max_files;
   char *exit_file;
+  char *attach_path; /* the attach socket, or NULL */
+  int attach_stdout, attach_stderr, sig_proxy, init;
+  unsigned char detach_keys[16]; /* run -it: the keys that detach the CLI (decoded from hex) */
+  int n_detach_keys;
+  int init_fd; /* run --init: our sealed copy, exec'd as the container's PID 1 */
   pid_t target_pid; /* exec mode */
 };
 
@@ -100,6 +105,9 @@ void log_close(struct logfile *lf);
 /* monitor.c */
 int run_mode(struct config *cfg) __attribute__((noreturn));
 
+/* init.c */
+int init_main(int argc, char **argv);
+
 /* nsexec.c */
 int exec_mode(struct config *cfg) __attribute__((noreturn));
 
@@ -109,6 +117,29 @@ void restore_terminal(void);
 void copy_winsize(int from, int to);
 int open_pty(int *master, int *slave, char *err, size_t errlen);
 
+/* attach.c */
+struct attach_client {
+  int fd;
+  int got;             /* header bytes read so far */
+  unsigned char head[5];
+  unsigned char size[4];
+  unsigned left, body; /* payload bytes still to read, and read */
+};
+struct attach_server {
+  int listen_fd, dirfd; /* -1 when there is no attach socket */
+  char name[72];
+  struct attach_client *clients;
+  int n, cap;
+  char pending[4096]; /* client input the container's stdin could not take yet */
+  size_t pending_len, pending_off;
+};
+int attach_listen(struct attach_server *a, const char *path);
+void attach_accept(struct attach_server *a);
+void attach_output(struct attach_server *a, int stream, const char *buf, size_t len);
+void attach_read(struct attach_server *a, int i, int stdin_fd, int master);
+int attach_flush(struct attach_server *a, int stdin_fd);
+void attach_finish(struct attach_server *a, int code);
+
 /* supervise.c */
 struct supervision {
   pid_t child;
@@ -117,6 +148,12 @@ struct supervision {
   int out_fd, err_fd; /* the container's stdout/stderr pipes, or -1 */
   int relay_stdin;  /* copy our stdin into the pty */
   int tee;          /* copy output to our stdout/stderr */
+  int tee_out, tee_err; /* which of them (run -a): both unless told */
+  int client_in;    /* where attached clients' input goes: the container's stdin pipe or pty, or -1 */
+  int sig_proxy;    /* forward the signals we receive to the container */
+  struct attach_server *attach; /* or NULL */
+  const unsigned char *detach_keys; /* typed on our stdin: the CLI detaches, the container runs on */
+  int n_detach_keys;
   struct logfile *log;
   int status;       /* wait status once the child ended */
 };

@@ -54,7 +54,8 @@ static void ensure_sealed_copy(char **argv) {
 }
 
 int main(int argc, char **argv) {
-  (void)argc;
+  /* run --init: already exec'd from the sealed copy, inside the container, with its security applied. */
+  if (argc >= 2 && strcmp(argv[1], "--") == 0) return init_main(argc, argv);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (fcntl(CTL_FD, F_GETFD) < 0) {
     fprintf(stderr, "mydocker-init: run by @mydocker/namespaces with a control socket on fd 3\n");

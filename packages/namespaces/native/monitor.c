@@ -139,6 +139,22 @@ int run_mode(struct config *cfg) {
   }
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   int child_in = cfg->interactive && !cfg->detach ? 0 : devnull;
+  /* A detached -i container keeps a stdin pipe open: attached clients write into it. */
+  int in[2] = {-1, -1};
+  if (cfg->interactive && cfg->detach && !cfg->tty) {
+    if (pipe2(in, O_CLOEXEC) < 0) die_ctl("creating pipes: %s", strerror(errno));
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    child_in = in[0];
+  }
+  if (cfg->init) {
+    /* The init is this binary's sealed in-memory copy (main.c), never a file a container could write. */
+    cfg->init_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    int seals = cfg->init_fd >= 0 ? fcntl(cfg->init_fd, F_GET_SEALS) : -1;
+    if (seals < 0 || (seals & (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW))
+      die_ctl("--init needs the helper to run from its sealed in-memory copy, which could not be made");
+  }
+  static struct attach_server attach;
+  if (attach_listen(&attach, cfg->attach_path) < 0) die_ctl("creating the attach socket %s: %s", cfg->attach_path, strerror(errno));
 
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
   if (list_has(&cfg->shared, "net")) flags &= ~(unsigned long)CLONE_NEWNET;
@@ -158,6 +174,7 @@ int run_mode(struct config *cfg) {
   if (console[1] >= 0) close(console[1]);
   if (out[1] >= 0) close(out[1]);
   if (errout[1] >= 0) close(errout[1]);
+  if (in[0] >= 0) close(in[0]);
   close(devnull);
 
   ctl_printf("pid %d\n", pid);
@@ -180,11 +197,15 @@ int run_mode(struct config *cfg) {
   log_open(&log, cfg->log_path, cfg->log_max_size, cfg->log_max_files);
   ctl_printf("started\n");
   struct supervision s = {.child = pid, .ctl_open = 1, .master = master, .out_fd = out[0], .err_fd = errout[0],
-                          .relay_stdin = cfg->interactive && !cfg->detach, .tee = !cfg->detach, .log = &log};
+                          .relay_stdin = cfg->interactive && !cfg->detach, .tee = !cfg->detach, .tee_out = cfg->attach_stdout,
+                          .tee_err = cfg->attach_stderr, .client_in = cfg->interactive ? (master >= 0 ? master : in[1]) : -1,
+                          .sig_proxy = cfg->sig_proxy, .detach_keys = cfg->detach_keys, .n_detach_keys = cfg->n_detach_keys, .attach = attach.listen_fd >= 0 ? &attach : NULL, .log = &log};
   supervise(&s);
   log_close(&log);
+  if (in[1] >= 0) close(in[1]);
   int code = exit_code_of(s.status);
   write_exit_file(cfg->exit_file, s.status);
+  attach_finish(&attach, code);
   if (s.ctl_open && ctl_printf("exit %d\n", code) == 0) _exit(code);
   close(CTL_FD);
   run_exit_command(cfg);

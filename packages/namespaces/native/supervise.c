@@ -4,8 +4,10 @@
  */
 #include "helper.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -35,34 +37,93 @@ int exit_code_of(int status) {
   return 125;
 }
 
-/* One read from FD: to the log (as STREAM) and our TO fd. Returns 0 when the stream ended. */
+/* One read from FD: to the log (as STREAM), attached clients, and our TO fd. Returns 0 when the stream ended. */
 static int pump(struct supervision *s, int fd, const char *stream, int to) {
   static char buf[32768];
   ssize_t n = read(fd, buf, sizeof buf);
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 1;
   if (n <= 0) return 0; /* EOF, or EIO from a pty whose slave side is gone */
   log_write(s->log, stream, buf, (size_t)n);
-  if (s->tee && to >= 0 && write_all(to, buf, (size_t)n) < 0) s->tee = 0;
+  if (s->attach) attach_output(s->attach, to, buf, (size_t)n);
+  int wanted = to == 1 ? s->tee_out : s->tee_err;
+  if (s->tee && wanted && write_all(to, buf, (size_t)n) < 0) s->tee = 0;
   return 1;
+}
+
+/*
+ * Copies BUF to the pty, watching for the detach keys: bytes that may begin them are held until it is
+ * clear they do not (as Docker's escape proxy does). Returns 1 once the whole sequence was typed.
+ */
+static int relay_with_keys(struct supervision *s, const char *buf, size_t len, int *matched) {
+  char out[4096 + 16];
+  size_t o = 0;
+  int done = 0;
+  for (size_t i = 0; i < len && !done; i++) {
+    unsigned char b = (unsigned char)buf[i];
+    if (b == s->detach_keys[*matched]) {
+      done = ++*matched == s->n_detach_keys;
+      continue;
+    }
+    for (int k = 0; k < *matched; k++) out[o++] = (char)s->detach_keys[k];
+    *matched = 0;
+    if (b == s->detach_keys[0]) *matched = 1;
+    else out[o++] = (char)b;
+  }
+  if (o > 0) write_all(s->master, out, o);
+  return done;
+}
+
+/* The detach keys were typed: the CLI goes, the container runs on as if started with -d. */
+static void detach_cli(struct supervision *s) {
+  restore_terminal();
+  if (s->ctl_open) ctl_printf("detached\n");
+  close(CTL_FD);
+  s->ctl_open = 0;
+  s->tee = 0;
+  int devnull = open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    if (devnull > 2) close(devnull);
+  }
 }
 
 void supervise(struct supervision *s) {
   sigset_t set = watched();
   int sfd = signalfd(-1, &set, SFD_CLOEXEC);
   int child_done = 0, stdin_open = s->relay_stdin && s->master >= 0;
+  struct attach_server *a = s->attach;
+  int client_in = s->client_in, matched = 0;
   if (s->master >= 0) copy_winsize(0, s->master);
   if (stdin_open) set_raw_mode(0);
+  struct pollfd *p = NULL;
+  int p_cap = 0;
   for (;;) {
     int outputs_open = s->master >= 0 || s->out_fd >= 0 || s->err_fd >= 0;
     if (child_done && !outputs_open) break;
-    struct pollfd p[6];
-    int n = 0, i_sig = -1, i_ctl = -1, i_in = -1, i_m = -1, i_out = -1, i_err = -1;
+    int want = 8 + (a ? a->n : 0);
+    if (want > p_cap) {
+      struct pollfd *np = realloc(p, (size_t)want * sizeof *p);
+      if (!np) break;
+      p = np;
+      p_cap = want;
+    }
+    int n = 0, i_sig = -1, i_ctl = -1, i_in = -1, i_m = -1, i_out = -1, i_err = -1, i_listen = -1, i_pend = -1, i_clients = -1;
+    if (a && client_in < 0) a->pending_len = a->pending_off = 0;
+    int pending = a && a->pending_len > a->pending_off;
     p[i_sig = n++] = (struct pollfd){sfd, POLLIN, 0};
     if (s->ctl_open) p[i_ctl = n++] = (struct pollfd){CTL_FD, POLLIN, 0};
     if (stdin_open && !child_done) p[i_in = n++] = (struct pollfd){0, POLLIN, 0};
     if (s->master >= 0) p[i_m = n++] = (struct pollfd){s->master, POLLIN, 0};
     if (s->out_fd >= 0) p[i_out = n++] = (struct pollfd){s->out_fd, POLLIN, 0};
     if (s->err_fd >= 0) p[i_err = n++] = (struct pollfd){s->err_fd, POLLIN, 0};
+    if (a && a->listen_fd >= 0) p[i_listen = n++] = (struct pollfd){a->listen_fd, POLLIN, 0};
+    if (pending) p[i_pend = n++] = (struct pollfd){client_in, POLLOUT, 0};
+    /* Clients are read only when their input can go somewhere at once; output to them never waits. */
+    int n_clients = a && !pending ? a->n : 0;
+    i_clients = n;
+    for (int c = 0; c < n_clients; c++) p[n++] = (struct pollfd){a->clients[c].fd, POLLIN, 0};
     /* Once PID 1 is gone the kernel kills the rest of its namespace; its pipes close within moments. */
     int rc = poll(p, (nfds_t)n, child_done ? 2000 : -1);
     if (rc < 0) {
@@ -82,7 +143,7 @@ void supervise(struct supervision *s) {
           }
         } else if (sig == SIGWINCH) {
           if (s->master >= 0) copy_winsize(0, s->master);
-        } else if (!child_done) {
+        } else if (!child_done && s->sig_proxy) {
           kill(s->child, sig);
         }
         break;
@@ -93,14 +154,27 @@ void supervise(struct supervision *s) {
       ssize_t r = read(CTL_FD, junk, sizeof junk);
       if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) s->ctl_open = 0;
     }
+    if (i_pend >= 0 && p[i_pend].revents) attach_flush(a, client_in);
+    /* Before any output (which may drop clients), backwards:: attach_read may drop client c, moving the last one into its place. */
+    for (int c = n_clients - 1; c >= 0; c--)
+      if (p[i_clients + c].revents) attach_read(a, c, client_in, s->master);
     if (i_in >= 0 && p[i_in].revents) {
       char buf[4096];
       ssize_t r = read(0, buf, sizeof buf);
-      if (r > 0) write_all(s->master, buf, (size_t)r);
-      else if (r == 0 || errno != EINTR) stdin_open = 0;
+      if (r > 0 && s->n_detach_keys > 0) {
+        if (relay_with_keys(s, buf, (size_t)r, &matched)) {
+          detach_cli(s);
+          stdin_open = 0;
+        }
+      } else if (r > 0) {
+        write_all(s->master, buf, (size_t)r);
+      } else if (r == 0 || errno != EINTR) {
+        stdin_open = 0;
+      }
     }
     if (i_m >= 0 && p[i_m].revents && !pump(s, s->master, "stdout", 1)) {
       close(s->master);
+      if (client_in == s->master) client_in = -1;
       s->master = -1;
     }
     if (i_out >= 0 && p[i_out].revents && !pump(s, s->out_fd, "stdout", 1)) {
@@ -111,7 +185,9 @@ void supervise(struct supervision *s) {
       close(s->err_fd);
       s->err_fd = -1;
     }
+    if (i_listen >= 0 && p[i_listen].revents) attach_accept(a);
   }
+  free(p);
   if (!child_done) {
     /* Output ended first (or the drain timed out before the child was reaped): wait for it. */
     while (waitpid(s->child, &s->status, 0) < 0 && errno == EINTR) {

@@ -20,6 +20,8 @@ export class HelperProcess {
   readonly channel: ControlChannel;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly startTime?: number;
+  /** The monitor said "detached" (run -it and the detach keys): the container runs on without us. */
+  detached = false;
 
   private constructor(readonly child: ChildProcess) {
     this.channel = new ControlChannel(child.stdio[3] as Duplex);
@@ -70,6 +72,11 @@ export class HelperProcess {
       if (line === null) break;
       const m = /^exit (\d+)$/.exec(line);
       if (m) return Number(m[1]);
+      // run -it and the detach keys: the CLI goes with 0 (as Docker's run), the container runs on.
+      if (line === 'detached') {
+        this.detached = true;
+        return 0;
+      }
     }
     const { code, signal } = await this.exited;
     if (code !== null) return code;

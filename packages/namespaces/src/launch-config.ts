@@ -73,6 +73,17 @@ export interface RunLaunch {
   log?: LogTarget;
   exitFile: string;
   exitCommand: string[];
+  /** The monitor's attach socket (`mydocker attach`). */
+  attachSocket?: string;
+  /** run -a: which output streams a foreground run copies to the CLI (default both). */
+  attachStdout?: boolean;
+  attachStderr?: boolean;
+  /** --sig-proxy=false: the monitor keeps the signals it receives to itself. */
+  sigProxy?: boolean;
+  /** --init: the helper's own init mode is PID 1. */
+  init?: boolean;
+  /** run -it: the keys that detach the CLI while the container keeps running. */
+  detachKeys?: Buffer;
 }
 
 export function runConfig(l: RunLaunch): ConfigEntry[] {
@@ -89,6 +100,12 @@ export function runConfig(l: RunLaunch): ConfigEntry[] {
   if (l.log) e.push(['log_path', l.log.path], ['log_max_size', String(l.log.maxSize)], ['log_max_files', String(Math.max(1, l.log.maxFiles))]);
   e.push(['exit_file', l.exitFile]);
   for (const a of l.exitCommand) e.push(['exit_command', a]);
+  if (l.attachSocket) e.push(['attach_path', l.attachSocket]);
+  if (l.attachStdout === false) e.push(['attach_stdout', '0']);
+  if (l.attachStderr === false) e.push(['attach_stderr', '0']);
+  if (l.sigProxy === false) e.push(['sig_proxy', '0']);
+  if (l.init) e.push(['init', '1']);
+  if (l.detachKeys) e.push(['detach_keys', l.detachKeys.toString('hex')]);
   return e;
 }
 

@@ -32,7 +32,7 @@ export class NamespacesPlugin implements Plugin {
       monitorAlive: (record) => lazyRuntime().monitorAlive(record),
       adopt: (record) => lazyRuntime().adopt(record),
     });
-    bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname', 'devices');
+    bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname', 'devices', 'attach', 'sigProxy', 'detachKeys', 'init');
     // After the image store (default stage) has set ctx.image.
     bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: 10 }, async (ctx: ContainerContext) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -43,6 +43,9 @@ export class NamespacesPlugin implements Plugin {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { execCommand } = require('./exec-command') as typeof import('./exec-command');
       registry.add(PLUGIN_NAME, execCommand);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { attachCommand } = require('./attach-command') as typeof import('./attach-command');
+      registry.add(PLUGIN_NAME, attachCommand);
     });
   }
 }

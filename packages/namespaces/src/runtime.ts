@@ -11,6 +11,8 @@ import {
   type LifecycleBus,
   type Runtime,
 } from '@mydocker/core';
+import { attachStreams, parseDetachKeys } from './attach-options';
+import { attachSocketPath } from './attach-command';
 import { buildSecurity } from './capabilities';
 import { launchEnv } from './command-resolution';
 import { readExitFile } from './exit-file';
@@ -34,12 +36,19 @@ export class NamespacesRuntime implements Runtime {
     return join(this.bus.need('stateStore').containerDir(id), 'exit');
   }
 
+  /** The monitor's attach socket, beside the exit file in the container's directory. */
+  attachSocket(id: string): string {
+    return attachSocketPath(this.bus.need('stateStore').containerDir(id));
+  }
+
   async spawn(ctx: ContainerContext): Promise<void> {
     if (!ctx.rootfs) throw new MydockerError('No root filesystem was prepared for the container: install a storage plugin such as @mydocker/aufs-storage.');
     const { record, spec } = ctx;
     const security = ctx.security ?? buildSecurity(spec);
     const exitFile = this.exitFile(record.id);
     rmSync(exitFile, { force: true });
+    // validate refused -a with -d for `run`; a later start of the same container (detached) keeps its streams.
+    const streams = attachStreams({ ...spec, detach: false });
     const entries = runConfig({
       rootfs: ctx.rootfs,
       command: record.command,
@@ -48,7 +57,7 @@ export class NamespacesRuntime implements Runtime {
       workdir: record.workdir,
       user: record.user,
       tty: spec.tty,
-      interactive: spec.interactive,
+      interactive: streams.stdin,
       detach: spec.detach,
       readOnly: spec.readOnly,
       mounts: ctx.mounts,
@@ -58,6 +67,12 @@ export class NamespacesRuntime implements Runtime {
       log: ctx.log,
       exitFile,
       exitCommand: [...this.bus.config.selfCommand, 'container-cleanup', record.id],
+      attachSocket: this.attachSocket(record.id),
+      attachStdout: streams.stdout,
+      attachStderr: streams.stderr,
+      sigProxy: spec.sigProxy,
+      init: spec.init,
+      detachKeys: spec.tty && streams.stdin && !spec.detach ? parseDetachKeys(spec.detachKeys) : undefined,
     });
     const helper = await HelperProcess.start(entries, spec.detach, ctx.heldFds);
     ctx.onRollback(PLUGIN_NAME, async () => {
@@ -101,6 +116,10 @@ export class NamespacesRuntime implements Runtime {
     }
     try {
       const code = await helper.waitExitCode();
+      if (helper.detached) {
+        helper.release();
+        return { code };
+      }
       const recorded = this.exitStatus(ctx.record);
       if (recorded) return recorded;
       if (helper.child.signalCode === null) return { code };

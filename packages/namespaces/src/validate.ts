@@ -1,4 +1,5 @@
 import type { ContainerContext } from '@mydocker/core';
+import { attachStreams, parseDetachKeys } from './attach-options';
 import { buildSecurity } from './capabilities';
 import { checkHostname, mergeEnv, resolveCommand, resolveUser, resolveWorkdir } from './command-resolution';
 import { resolveDevices } from './devices';
@@ -8,6 +9,8 @@ import { PLUGIN_NAME, type NamespacesExt } from './ext';
 export function resolveForRun(ctx: ContainerContext): void {
   const { spec, record, image } = ctx;
   const security = buildSecurity(spec);
+  attachStreams(spec);
+  if (spec.detachKeys !== undefined) parseDetachKeys(spec.detachKeys);
   checkHostname(record.hostname);
   record.command = resolveCommand(spec, image);
   record.env = mergeEnv(image?.env ?? [], spec.env);

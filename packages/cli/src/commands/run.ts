@@ -1,4 +1,4 @@
-import { emptyRunSpec, EXIT_CODE_UNKNOWN, MydockerError, ProcessRunSignals, UsageError, type CommandSpec, type RunSpec } from '@mydocker/core';
+import { emptyRunSpec, EXIT_CODE_UNKNOWN, MydockerError, ProcessRunSignals, UsageError, type RunCancellation, type CommandSpec, type RunSpec } from '@mydocker/core';
 import { resolveEnv } from '../env';
 import { resolveLabels } from '../labels';
 import { RUN_FLAGS } from '../run-flags';
@@ -49,6 +49,10 @@ export function toRunSpec(args: Record<string, any>, rest: string[], defaultImag
     devices: list(args.device),
     pull: str(args.pull),
     ...runFlagExtras(args),
+    attach: args.attach === undefined ? undefined : list(args.attach),
+    sigProxy: args['sig-proxy'] === undefined ? undefined : Boolean(args['sig-proxy']),
+    detachKeys: str(args['detach-keys']),
+    init: args.init === undefined ? undefined : Boolean(args.init),
   });
 }
 
@@ -76,12 +80,23 @@ export const runCommand: CommandSpec = {
     const signals = new ProcessRunSignals();
     try {
       const spec = toRunSpec(args, args.rest as string[], config.defaultImage, process.env);
+      // --sig-proxy=false: once the container runs, a signal is the CLI's own (it dies of it, the
+      // container runs on), as Docker's CLI; one that comes while the start is being recorded waits for it.
+      let late: NodeJS.Signals | undefined;
+      const cancellation: RunCancellation =
+        spec.sigProxy === false && !spec.detach
+          ? { throwIfCancelled: () => signals.throwIfCancelled(), started: () => signals.started((signal) => (late ??= signal)) }
+          : signals;
       const result = await engine.run(
         spec,
         (record) => {
           if (spec.detach) stdout.write(`${record.id}\n`);
+          if (cancellation !== signals) {
+            signals.dispose();
+            if (late) process.kill(process.pid, late);
+          }
         },
-        { signals },
+        { signals: cancellation },
       );
       if (result.exit?.code === EXIT_CODE_UNKNOWN) {
         throw new MydockerError(`The monitor of container ${result.record.name} was killed, so how the container ended is unknown.`);

@@ -1,6 +1,6 @@
 import { UsageError } from '@mydocker/core';
 import { buildSecurity } from '../capabilities';
-import { execConfig, parseConfig, runConfig, serializeConfig } from '../launch-config';
+import { execConfig, parseConfig, runConfig, serializeConfig, type RunLaunch } from '../launch-config';
 import { parseErrorLine } from '../control-channel';
 import { readExitFile } from '../exit-file';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -90,5 +90,27 @@ describe('helper answers', () => {
     expect(readExitFile(join(dir, 'b'))).toEqual({ code: 3 });
     expect(readExitFile(join(dir, 'c'))).toBeUndefined();
     expect(readExitFile(join(dir, 'missing'))).toBeUndefined();
+  });
+});
+
+describe('runConfig: attach, signals, init', () => {
+  const base = {
+    rootfs: '/r', command: ['sh'], env: [], hostname: 'h', workdir: '/', tty: true, interactive: true, detach: false, readOnly: false,
+    mounts: [], security: { capabilities: [], seccomp: 'default', noNewPrivileges: false, privileged: false, maskedPaths: [], readonlyPaths: [] },
+    shared: [], exitFile: '/x/exit', exitCommand: [],
+  } as unknown as RunLaunch;
+  it('sends only what differs from the helper defaults', () => {
+    const plain = runConfig(base).map(([k]) => k);
+    for (const k of ['attach_path', 'attach_stdout', 'attach_stderr', 'sig_proxy', 'init', 'detach_keys']) expect(plain).not.toContain(k);
+  });
+  it('encodes the attach socket, streams, sig-proxy, init and detach keys (hex)', () => {
+    const e = runConfig({ ...base, attachSocket: '/c/attach', attachStdout: false, attachStderr: true, sigProxy: false, init: true, detachKeys: Buffer.from([16, 17]) });
+    expect(e.filter(([k]) => ['attach_path', 'attach_stdout', 'attach_stderr', 'sig_proxy', 'init', 'detach_keys'].includes(k))).toEqual([
+      ['attach_path', '/c/attach'],
+      ['attach_stdout', '0'],
+      ['sig_proxy', '0'],
+      ['init', '1'],
+      ['detach_keys', '1011'],
+    ]);
   });
 });
