@@ -6,7 +6,8 @@ import { fillInspect } from '../inspect';
 import { parseCsvLine, parseMountFlag, parseRunMounts, parseTmpfsFlag, ramInBytes } from '../volumes/mount-spec';
 import { parseVolumeSpec } from '../volumes/volume-spec';
 import { parseVolumeOptions, volumeSource } from '../volumes/volume-options';
-import { matchesLabels, parsePruneFilters, volumeLabels } from '../volumes/volume-prune';
+import { matchesLabels, parsePruneFilters } from '../volumes/volume-prune';
+import { volumeLabels } from '../volumes/volume-list';
 
 describe('CSV as Go reads it (--mount)', () => {
   it.each([
