@@ -1,12 +1,11 @@
 import type { ContainerContext, LifecycleBus, PruneReport, InfoReport, ResolvedImage, StorageDriver } from '@mydocker/core';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { removeOrphanScratch } from './util/scratch';
 import { isNoSpace, noSpace } from './util/no-space';
 import { exists } from './util/fs';
 import { storageFor, type StorageExt, type VolumeMount } from './storage';
 import { forbiddenDestination, parseVolumeSpecs, type VolumeSpec } from './volumes/volume-spec';
-import { resolveInRoot, type Probe } from './cp/resolve';
+import { resolveInRoot, type Probe } from '@mydocker/core';
 import { UsageError } from '@mydocker/core';
 import { lstatSync, readlinkSync } from 'node:fs';
 
@@ -25,7 +24,7 @@ const prepared = new WeakMap<ContainerContext, Prepared>();
 export async function validate(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
   const volumes = parseVolumeSpecs(ctx.spec.volumes);
   bus.storageDriver();
-  const image = await storageFor(bus).images.resolve(ctx.spec.image);
+  const image = await bus.need('images', 'Running a container').resolve(ctx.spec.image);
   ctx.image = image.config;
   ctx.record.imageId = image.id;
   prepared.set(ctx, { image, volumes });
@@ -45,7 +44,7 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
   const storage = storageFor(bus);
   let p = prepared.get(ctx);
   if (!p) {
-    p = { image: await storage.images.resolve(ctx.spec.image), volumes: parseVolumeSpecs(ctx.spec.volumes) };
+    p = { image: await bus.need('images', 'Running a container').resolve(ctx.spec.image), volumes: parseVolumeSpecs(ctx.spec.volumes) };
   }
   const driver = bus.storageDriver();
   ctx.onRollback(PLUGIN, () => driver.remove(ctx.id));
@@ -145,11 +144,6 @@ export async function prune(bus: LifecycleBus, report: PruneReport): Promise<voi
     await driver.remove(id);
     report.removed.push(`container layer ${id.slice(0, 12)}`);
   }
-  // Only the scratch of commands that are gone (killed mid-import/load/commit); a running one keeps its own.
-  const layers = await storage.images.layers.removeScratch();
-  if (layers > 0) report.removed.push(`${layers} unfinished layer${layers === 1 ? '' : 's'}`);
-  const archives = await removeOrphanScratch(join(bus.config.root, 'tmp'), '');
-  if (archives.length > 0) report.removed.push(`${archives.length} unfinished load or save scratch director${archives.length === 1 ? 'y' : 'ies'}`);
 }
 
 export async function info(bus: LifecycleBus, report: InfoReport): Promise<void> {
@@ -157,7 +151,6 @@ export async function info(bus: LifecycleBus, report: InfoReport): Promise<void>
   report.storage = {
     driver: bus.storageDriver().name,
     drivers: bus.storageDriverNames(),
-    images: (await storage.images.ids()).length,
     volumes: (await storage.volumes.list()).length,
   };
 }

@@ -18,3 +18,5 @@ export * from './table';
 export * from './file-lock';
 export * from './run-signals';
 export * from './go-template';
+export * from './root-path';
+export * from './output-format';

@@ -38,8 +38,10 @@ export interface ResolvedImage {
 export interface FetchedImage {
   /** The manifest's digest (`sha256:…`), kept so the image shows it as its repository digest. */
   manifestDigest: string;
-  /** The manifest's exact bytes. */
+  /** The manifest's exact bytes (an index's when the reference named one). */
   manifest: Buffer;
+  /** When `manifest` is an index: the exact bytes of the image manifest chosen from it (its layer blobs are `layers`). */
+  imageManifest?: Buffer;
   /** The config's exact bytes: its sha256 is the image id. */
   config: Buffer;
   /** Layer tarballs (gzip or plain) as downloaded, lowest first, in the order of the config's diff_ids. */
@@ -112,5 +114,5 @@ export interface ServiceMap {
 export const SERVICE_PACKAGES: Record<keyof ServiceMap, string> = {
   stateStore: '@mydocker/state-store',
   runtime: '@mydocker/namespaces',
-  images: '@mydocker/aufs-storage',
+  images: '@mydocker/images',
 };

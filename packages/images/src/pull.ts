@@ -108,6 +108,7 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
     const stored = await images.addFetched({
       manifestDigest: top.digest,
       manifest: top.raw,
+      ...(manifest !== top ? { imageManifest: manifest.raw } : {}),
       config: configBytes,
       layers: files,
       names: name ? [name] : [],

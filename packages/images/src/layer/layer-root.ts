@@ -5,7 +5,7 @@ import {
   openSync, rmSync, symlinkSync, type Stats,
 } from 'node:fs';
 import { posix } from 'node:path';
-import { OPAQUE_XATTR } from '../util/fs';
+import { OPAQUE_XATTR } from '@mydocker/core';
 
 const DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
