@@ -7,7 +7,8 @@ import { storageFor, type StorageExt, type VolumeMount } from './storage';
 import { forbiddenDestination, parseVolumeSpecs, type VolumeSpec } from './volumes/volume-spec';
 import { resolveInRoot, type Probe } from '@mydocker/core';
 import { UsageError } from '@mydocker/core';
-import { lstatSync, readlinkSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, readlinkSync } from 'node:fs';
+import { exec } from './util/exec';
 
 export const PLUGIN = 'storage';
 
@@ -22,9 +23,10 @@ const prepared = new WeakMap<ContainerContext, Prepared>();
  * run) and parses -v, so a bad image or volume is refused before anything is made.
  */
 export async function validate(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
-  const volumes = parseVolumeSpecs(ctx.spec.volumes);
+  const parsed = parseVolumeSpecs(ctx.spec.volumes);
   bus.storageDriver();
   const image = await bus.need('images', 'Running a container').resolve(ctx.spec.image);
+  const volumes = withImageVolumes(parsed, image.config.volumes);
   ctx.image = image.config;
   ctx.record.imageId = image.id;
   prepared.set(ctx, { image, volumes });
@@ -44,7 +46,8 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
   const storage = storageFor(bus);
   let p = prepared.get(ctx);
   if (!p) {
-    p = { image: await bus.need('images', 'Running a container').resolve(ctx.spec.image), volumes: parseVolumeSpecs(ctx.spec.volumes) };
+    const image = await bus.need('images', 'Running a container').resolve(ctx.spec.image);
+    p = { image, volumes: withImageVolumes(parseVolumeSpecs(ctx.spec.volumes), image.config.volumes) };
   }
   const driver = bus.storageDriver();
   ctx.onRollback(PLUGIN, () => driver.remove(ctx.id));
@@ -63,6 +66,8 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
     } else {
       const { info, created } = await storage.volumes.ensure(v.kind === 'named' ? v.name : undefined, v.kind === 'anonymous');
       if (created) ctx.onRollback(PLUGIN, () => storage.volumes.remove(info.name));
+      // As Docker: a new volume starts with what the image holds at its destination.
+      if (created) await copyImageContent(ctx.rootfs, v.destination, info.mountpoint);
       mounts.push({ type: 'volume', name: info.name, anonymous: info.anonymous, source: info.mountpoint, destination: v.destination, readOnly: v.readOnly });
     }
   }
@@ -70,6 +75,45 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
   const layers = p.image.layers.map((l) => basename(dirname(l)));
   const ext: StorageExt = { driver: driver.name, imageId: p.image.id, layers, volumes: mounts };
   ctx.setExt(PLUGIN, ext);
+}
+
+/**
+ * The image's VOLUME paths each get an anonymous volume, unless a -v already mounts something there.
+ * They are checked as -v destinations are: an image cannot mount over /proc any more than a user can.
+ */
+export function withImageVolumes(volumes: VolumeSpec[], imageVolumes: string[] | undefined): VolumeSpec[] {
+  const taken = new Set(volumes.map((v) => v.destination));
+  const out = [...volumes];
+  for (const raw of imageVolumes ?? []) {
+    const [spec] = parseVolumeSpecs([raw]).filter((v) => v.kind === 'anonymous');
+    if (!spec) throw new UsageError(`The image declares the invalid volume "${raw}".`);
+    if (taken.has(spec.destination)) continue;
+    taken.add(spec.destination);
+    out.push(spec);
+  }
+  return out;
+}
+
+/** Copies the image's files at `destination` (resolved inside the root, never through its symlinks out) into a new volume. */
+async function copyImageContent(rootfs: string, destination: string, mountpoint: string): Promise<void> {
+  const probe = (components: string[]): Probe => {
+    const path = join(rootfs, ...components);
+    try {
+      const st = lstatSync(path);
+      return st.isSymbolicLink() ? { kind: 'symlink', target: readlinkSync(path) } : { kind: 'other' };
+    } catch {
+      return { kind: 'missing' };
+    }
+  };
+  const resolved = resolveInRoot(destination, probe, true);
+  if (!resolved.exists) return;
+  const source = join(rootfs, ...resolved.components);
+  const st = lstatSync(source);
+  if (!st.isDirectory()) return;
+  // cp -a never follows a symlink inside the tree; the top is the resolved directory itself.
+  await exec('cp', ['-a', '--no-target-directory', `${source}/.`, mountpoint]);
+  chownSync(mountpoint, st.uid, st.gid);
+  chmodSync(mountpoint, st.mode & 0o7777);
 }
 
 /**

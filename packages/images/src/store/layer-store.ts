@@ -95,9 +95,10 @@ export class LayerStore {
   }
 
   /** Adds a layer from a directory made by `scratch()`; the digest is that of its tar form. Call holding the image lock. */
-  async commitDir(diff: string): Promise<LayerInfo> {
+  async commitDir(diff: string): Promise<LayerInfo & { tarSize: number }> {
     try {
-      return await this.place(diff, await this.digestDir(diff));
+      const tar = await this.tarInfo(diff);
+      return { ...(await this.place(diff, tar.digest)), tarSize: tar.size };
     } catch (err) {
       await this.discard(diff);
       throw err;
