@@ -119,7 +119,7 @@ export async function historyRows(store: LocalImageStore, img: StoredImage, noTr
 export async function imageHistory(args: Args, ctx: CommandContext): Promise<number> {
   const store = storeFor(ctx.bus);
   const img = await store.get(String(args.image));
-  const noTrunc = !!args['no-trunc'] || !!args.noTrunc;
+  const noTrunc = args.trunc === false;
   const rows = await historyRows(store, img, noTrunc, args.human !== false);
   if (args.quiet) {
     ctx.stdout.write(rows.map((r) => `${r.ID}\n`).join(''));

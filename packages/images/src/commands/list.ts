@@ -55,7 +55,7 @@ export async function listImages(args: Args, ctx: CommandContext): Promise<numbe
     bounds,
   ).map((f) => f.img);
   images.sort((a, b) => (created(b) < created(a) ? -1 : created(b) > created(a) ? 1 : a.id < b.id ? -1 : 1));
-  const noTrunc = !!args['no-trunc'] || !!args.noTrunc;
+  const noTrunc = args.trunc === false;
   const rows: ImageRow[] = [];
   for (const img of images) {
     // A reference filter shows only the names it matched, as Docker does.

@@ -25,7 +25,7 @@ const listOptions = (y: any) =>
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only show image ids' })
     .option('all', { alias: 'a', type: 'boolean', describe: 'Show all images (this store keeps no intermediate images)' })
     .option('digests', { type: 'boolean', describe: 'Show the manifest digests' })
-    .option('no-trunc', { type: 'boolean', describe: 'Do not truncate ids' })
+    .option('trunc', { type: 'boolean', default: true, describe: 'Truncate ids; --no-trunc shows them whole' })
     .option('filter', { alias: 'f', type: 'array', string: true, describe: 'reference=, dangling=true|false, before=, since=, label= (repeatable)' })
     .option('format', { type: 'string', describe: 'Go template, table TEMPLATE or json' });
 
@@ -37,7 +37,7 @@ export const imagesCommand: CommandSpec = {
 };
 
 const rmiOptions = (y: any) =>
-  y.option('force', { alias: 'f', type: 'boolean', describe: 'Remove even if a container uses it or it has several names' }).option('no-prune', { type: 'boolean', describe: 'Accepted for Docker compatibility' });
+  y.option('force', { alias: 'f', type: 'boolean', describe: 'Remove even if a container uses it or it has several names' }).option('prune', { type: 'boolean', default: true, describe: '--no-prune is accepted for Docker compatibility' });
 
 export const rmiCommand: CommandSpec = {
   command: 'rmi <images..>',
@@ -98,7 +98,7 @@ const inspectOptions = (y: any) => y.option('format', { alias: 'f', type: 'strin
 const historyOptions = (y: any) =>
   y
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only show image ids' })
-    .option('no-trunc', { type: 'boolean', describe: 'Do not truncate output' })
+    .option('trunc', { type: 'boolean', default: true, describe: 'Truncate output; --no-trunc shows it whole' })
     .option('human', { alias: 'H', type: 'boolean', default: true, describe: 'Sizes and dates in human-readable form' })
     .option('format', { type: 'string', describe: 'Go template, table TEMPLATE or json' });
 const pruneOptions = (y: any) =>
@@ -127,10 +127,10 @@ interface SubFlags {
 }
 
 const SUBCOMMANDS: Record<string, { impl: keyof Impl; flags: SubFlags }> = {
-  ls: { impl: 'listImages', flags: { boolean: ['quiet', 'all', 'digests', 'no-trunc'], string: ['format'], array: ['filter'], alias: { q: 'quiet', a: 'all', f: 'filter' }, positionals: ['reference'], min: 0 } },
-  rm: { impl: 'removeImages', flags: { boolean: ['force', 'no-prune'], alias: { f: 'force' }, positionals: ['images'], variadic: true, min: 1 } },
+  ls: { impl: 'listImages', flags: { boolean: ['quiet', 'all', 'digests', 'trunc'], string: ['format'], array: ['filter'], alias: { q: 'quiet', a: 'all', f: 'filter' }, positionals: ['reference'], min: 0 } },
+  rm: { impl: 'removeImages', flags: { boolean: ['force', 'prune'], alias: { f: 'force' }, positionals: ['images'], variadic: true, min: 1 } },
   inspect: { impl: 'inspectImages', flags: { string: ['format'], alias: { f: 'format' }, positionals: ['images'], variadic: true, min: 1 } },
-  history: { impl: 'imageHistory', flags: { boolean: ['quiet', 'no-trunc', 'human'], string: ['format'], alias: { q: 'quiet', H: 'human' }, positionals: ['image'], min: 1 } },
+  history: { impl: 'imageHistory', flags: { boolean: ['quiet', 'trunc', 'human'], string: ['format'], alias: { q: 'quiet', H: 'human' }, positionals: ['image'], min: 1 } },
   prune: { impl: 'pruneImages', flags: { boolean: ['all', 'force'], array: ['filter'], alias: { a: 'all', f: 'force' }, positionals: [], min: 0 } },
   import: { impl: 'importImage', flags: { array: ['change'], string: ['message'], alias: { c: 'change', m: 'message' }, positionals: ['file', 'reference'], min: 1 } },
   load: { impl: 'loadImages', flags: { string: ['input'], boolean: ['quiet'], alias: { i: 'input', q: 'quiet' }, positionals: [], min: 0 } },
