@@ -52,6 +52,15 @@ export interface FetchedImage {
   repository: string;
 }
 
+/** An image's manifest and blobs exactly as the store keeps them. */
+export interface StoredManifest {
+  digest: string;
+  mediaType: string;
+  manifest: Buffer;
+  config: { digest: string; bytes: Buffer };
+  layers: Array<{ digest: string; size: number; mediaType: string; open(): NodeJS.ReadableStream }>;
+}
+
 export interface ImageStore {
   /** NotFoundError with Docker's wording when the image is unknown. */
   resolve(ref: string): Promise<ResolvedImage>;
@@ -68,6 +77,12 @@ export interface ImageStore {
    * from the config's diff id; the caller then writes a config that follows the tars.
    */
   exportImage?(ref: string): Promise<{ id: string; config: Buffer; layers: Array<() => NodeJS.ReadableStream> }>;
+  /**
+   * The image's stored manifest with its config and layer blobs byte for byte, for a `push` that keeps the
+   * image's digest; undefined when a layer blob is not kept (a layer this engine packs itself): the
+   * caller then uses `exportImage`. NotFoundError if the image is unknown.
+   */
+  storedManifest?(ref: string): Promise<StoredManifest | undefined>;
   /** Points the name `target` at the image `source` names (Docker's `tag`); NotFoundError if unknown. */
   tag?(source: string, target: string): Promise<void>;
 }

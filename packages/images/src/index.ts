@@ -24,6 +24,7 @@ export default class ImagesPlugin implements Plugin {
       hasLayer: (diffId) => store(bus).hasLayer(diffId),
       tag: (source, target) => store(bus).tag(source, target),
       exportImage: (ref) => store(bus).exportImage(ref),
+      storedManifest: (ref) => store(bus).storedManifest(ref),
     });
     bus.hooks.commands.tap(NAME, (registry) => {
       for (const spec of [...storeCommands(), ...imageCommands()]) registry.add(NAME, spec);

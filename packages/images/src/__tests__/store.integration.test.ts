@@ -75,4 +75,25 @@ describe('image store', () => {
     expect(names).toEqual(['etc/', 'etc/.wh.group', 'var/', 'var/.wh..wh..opq', 'var/kept']);
   });
 
+  it('keeps an imported archive as the layer blob, so the manifest and blobs can be written out byte for byte', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const { createHash } = await import('node:crypto');
+    const { writeFileSync } = await import('node:fs');
+    const { importRootfs } = await import('../store/transfer');
+    const gz = gzipSync(Buffer.concat([entry('etc/', '', 'Directory'), entry('etc/hello', 'hi'), Buffer.alloc(1024)]));
+    const file = join(dir, 'root.tar.gz');
+    writeFileSync(file, gz);
+    const id = await importRootfs(store, file, 'kept:1');
+    const stored = await store.storedManifest('kept:1');
+    const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+    expect(stored?.config.digest).toBe(`sha256:${id}`);
+    expect(sha(stored!.config.bytes)).toBe(`sha256:${id}`);
+    expect(sha(stored!.manifest)).toBe(stored!.digest);
+    expect(stored!.layers).toEqual([expect.objectContaining({ digest: sha(gz), size: gz.length, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' })]);
+    const chunks: Buffer[] = [];
+    for await (const c of stored!.layers[0].open()) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).equals(gz)).toBe(true);
+    // The default image's layer is packed by this engine and not kept as a blob.
+    expect(await store.storedManifest('busybox')).toBeUndefined();
+  });
 });

@@ -1,4 +1,4 @@
-import { NotFoundError, truncate, UsageError, withFileLock, type EngineConfig, type FetchedImage, type ImageStore, type ResolvedImage } from '@mydocker/core';
+import { NotFoundError, truncate, UsageError, withFileLock, type EngineConfig, type FetchedImage, type ImageStore, type ResolvedImage, type StoredManifest } from '@mydocker/core';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -487,6 +487,27 @@ export class LocalImageStore implements ImageStore {
       return () => packDirectory(dir, { layer: true }) as NodeJS.ReadableStream;
     });
     return { id: image.id, config, layers };
+  }
+
+  /** Core's `storedManifest`: the manifest and blobs byte for byte, when every layer blob is kept. */
+  async storedManifest(ref: string): Promise<StoredManifest | undefined> {
+    const image = await this.get(ref);
+    for (const digest of image.manifests) {
+      const raw = await this.readBlob(digest);
+      const m = JSON.parse(raw.toString('utf8')) as { mediaType?: string; layers?: Array<{ digest: string; size: number; mediaType?: string }> };
+      if (!Array.isArray(m.layers)) continue;
+      let complete = true;
+      for (const l of m.layers) if (!(await this.hasBlob(l.digest))) complete = false;
+      if (!complete) continue;
+      return {
+        digest,
+        mediaType: m.mediaType ?? MEDIA_MANIFEST,
+        manifest: raw,
+        config: { digest: `sha256:${image.id}`, bytes: await this.readBlob(image.id) },
+        layers: m.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType ?? MEDIA_LAYER, open: () => createReadStream(this.blobPath(l.digest)) })),
+      };
+    }
+    return undefined;
   }
 
   /**
