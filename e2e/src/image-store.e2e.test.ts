@@ -200,7 +200,9 @@ describe('rmi', () => {
   });
 
   it('a digest reference: by name@sha256 of a stored manifest; unknown names are one sentence', async () => {
-    await sandbox.ok(['tag', 'busybox', 'bydigest:1']);
+    // `image tag` and `image ls` are the management command's spellings of `tag` and `images`.
+    await sandbox.ok(['image', 'tag', 'busybox', 'bydigest:1']);
+    expect(await sandbox.ok(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', 'bydigest'])).toBe('bydigest:1\n');
     const manifest = index().tags['bydigest:1'];
     expect(await idOf(`bydigest@${manifest}`)).toBe(await idOf('busybox'));
     const r = await sandbox.run(['rmi', 'no-such-image']);

@@ -186,10 +186,34 @@ export const imageCommand: CommandSpec = {
     const registry = (require('../commands') as typeof import('../commands')).imageCommands();
     const other = registry.find((c) => c.command.split(' ')[0] === sub);
     if (other && ['tag', 'pull', 'push'].includes(sub)) return other.run(parseRegistryArgs(sub, argv), ctx);
+    if (argv.includes('--help') || argv.includes('-h')) {
+      ctx.stdout.write(subcommandHelp(sub));
+      return 0;
+    }
     const { impl: name, args: parsed } = parseSubcommand(sub, argv);
     return lazy(name)(parsed, ctx);
   },
 };
+
+/** `image SUB --help`: the subcommand's arguments and flags. */
+export function subcommandHelp(sub: string): string {
+  const { UsageError } = require('@mydocker/core') as typeof import('@mydocker/core');
+  const entry = SUBCOMMANDS[ALIASES[sub] ?? sub];
+  if (!entry) throw new UsageError(`Unknown image command "${sub}": use ls, rm, inspect, history, prune, tag, import, load or save.`);
+  const f = entry.flags;
+  const short = Object.fromEntries(Object.entries(f.alias ?? {}).map(([a, long]) => [long, a]));
+  const flag = (name: string, kind: string) => `  ${short[name] ? `-${short[name]}, ` : '    '}--${name === 'trunc' ? 'no-trunc' : name}${kind}`;
+  const args = f.positionals.map((p, i) => (i >= f.min ? `[${p.toUpperCase()}]` : p.toUpperCase()) + (f.variadic && i === f.positionals.length - 1 ? '...' : '')).join(' ');
+  return [
+    `Usage: mydocker image ${ALIASES[sub] ?? sub} [OPTIONS] ${args}`.trimEnd(),
+    '',
+    'Options:',
+    ...(f.boolean ?? []).filter((b) => b !== 'prune').map((b) => flag(b, '')),
+    ...(f.string ?? []).map((x) => flag(x, ' string')),
+    ...(f.array ?? []).map((x) => flag(x, ' list')),
+    '',
+  ].join('\n');
+}
 
 /** `image tag|pull|push` arguments, for the registry commands. */
 function parseRegistryArgs(sub: string, argv: string[]): Record<string, any> {
