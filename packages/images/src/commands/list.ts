@@ -3,7 +3,7 @@ import { splitReference } from '../store/oci-config';
 import { storeFor } from '../store/store-for';
 import type { StoredImage } from '../store/image-store';
 import { humanSize, timeAgo } from '../util/progress';
-import { applyImageFilters, parseImageFilters } from './filters';
+import { applyImageFilters, matchesReference, parseImageFilters } from './filters';
 
 type Args = Record<string, any>;
 
@@ -59,7 +59,8 @@ export async function listImages(args: Args, ctx: CommandContext): Promise<numbe
   const rows: ImageRow[] = [];
   for (const img of images) {
     // A reference filter shows only the names it matched, as Docker does.
-    const names = img.names.length ? img.names : [undefined];
+    const shown = filters.reference.length ? img.names.filter((n) => filters.reference.some((p) => matchesReference(p, [n]))) : img.names;
+    const names = shown.length ? shown : [undefined];
     for (const n of names) {
       const { repository, tag } = n ? splitReference(n) : { repository: '<none>', tag: '<none>' };
       const digest = img.digests.find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1) ?? (n ? '<none>' : (img.digests[0]?.split('@')[1] ?? '<none>'));
