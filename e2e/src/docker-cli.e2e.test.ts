@@ -201,7 +201,8 @@ describe('mydocker --help', () => {
     const out = await sandbox.ok(['--help']);
     const groups: Record<string, string[]> = {
       '@mydocker/cli': ['run', 'ps', 'stop', 'kill', 'rm', 'inspect', 'info', 'system', 'version', 'container'],
-      '@mydocker/aufs-storage': ['images', 'rmi', 'import', 'load', 'save', 'export', 'commit', 'image', 'volume', 'cp'],
+      '@mydocker/aufs-storage': ['volume', 'cp'],
+      '@mydocker/images': ['images', 'rmi', 'import', 'load', 'save', 'export', 'commit', 'history', 'image', 'pull', 'push', 'tag', 'login', 'logout'],
       '@mydocker/cgroups': ['stats'],
       '@mydocker/logs': ['logs'],
       '@mydocker/namespaces': ['exec'],

@@ -338,10 +338,10 @@ describe('pull from a real registry', () => {
     const ref = `127.0.0.1:${registryPort}/test/multi:v1`;
     await ok(['pull', '-q', ref]);
     const host = process.arch === 'x64' ? 'amd64' : process.arch;
-    expect(JSON.parse(await ok(['image', 'inspect', ref]))[0].architecture).toBe(host);
+    expect(JSON.parse(await ok(['image', 'inspect', ref]))[0].Architecture).toBe(host);
     expect(await ok(['run', '--rm', ref, 'echo', 'multi'])).toBe('multi\n');
     await ok(['pull', '-q', '--platform', 'linux/arm64', ref]);
-    expect(JSON.parse(await ok(['image', 'inspect', ref]))[0].architecture).toBe('arm64');
+    expect(JSON.parse(await ok(['image', 'inspect', ref]))[0].Architecture).toBe('arm64');
     const r = await md(['pull', '--platform', 'linux/s390x', ref]);
     expect(r.code).toBe(125);
     expect(r.stderr).toMatch(/^Error: The image .* has no variant for linux\/s390x \(it has linux\/arm64\/v8, linux\/amd64\)\.\n$/);
@@ -357,7 +357,7 @@ describe('pull from a real registry', () => {
     await ok(['tag', ref, 'renamed/app:v2']);
     const [info] = JSON.parse(await ok(['image', 'inspect', 'renamed/app:v2']));
     expect(info.RepoTags).toEqual(expect.arrayContaining([ref, 'renamed/app:v2']));
-    const layer = join(sandbox.root, 'layers', info.rootfs.diff_ids[0].slice(7), 'diff', 'hello.txt');
+    const layer = join(sandbox.root, 'layers', info.RootFS.Layers[0].slice(7), 'diff', 'hello.txt');
     expect(readFileSync(layer, 'utf8')).toBe('hello from an uncompressed layer\n');
   });
 });
@@ -368,7 +368,7 @@ describe('Bearer token auth', () => {
     await ok(['pull', ref]);
     expect(tokenRequests).toEqual(['fake repository:tokened/app:pull']);
     const [info] = JSON.parse(await ok(['image', 'inspect', ref]));
-    const file = join(sandbox.root, 'layers', info.rootfs.diff_ids[0].slice(7), 'diff', 'token.txt');
+    const file = join(sandbox.root, 'layers', info.RootFS.Layers[0].slice(7), 'diff', 'token.txt');
     expect(readFileSync(file, 'utf8')).toBe('served only with a bearer token\n');
   });
 });

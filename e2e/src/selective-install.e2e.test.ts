@@ -8,7 +8,8 @@ import { host, runProcess, Sandbox, waitFor, type Result } from './harness';
  * outside the workspace, and the installed binary runs containers with only the plugins it was given.
  */
 const WORKSPACE = resolve(__dirname, '../..');
-const MINIMAL = ['@mydocker/cli', '@mydocker/namespaces', '@mydocker/state-store', '@mydocker/aufs-storage'];
+// Images are their own package (issue 14): a container's root is made from the image store.
+const MINIMAL = ['@mydocker/cli', '@mydocker/namespaces', '@mydocker/state-store', '@mydocker/aufs-storage', '@mydocker/images'];
 
 interface Packed {
   name: string;
@@ -173,13 +174,13 @@ describe('selective installs from npm pack tarballs', () => {
     });
   });
 
-  describe('(a) the minimal set: cli, namespaces, state-store, aufs-storage', () => {
+  describe('(a) the minimal set: cli, namespaces, state-store, aufs-storage, images', () => {
     const bin = () => binOf(installs.minimal);
 
     it('finds exactly the installed plugins from the bin symlink, with versions and roots', async () => {
       const out = await ok(bin(), ['info']);
       const plugins = [...out.matchAll(/^\s+\S+\s+(@mydocker\/[\w-]+|mydocker-[\w-]+)\s+(\d+\.\d+\.\d+)\s+(\S+)$/gm)];
-      expect(plugins.map((m) => m[1]).sort()).toEqual(['@mydocker/aufs-storage', '@mydocker/namespaces', '@mydocker/state-store']);
+      expect(plugins.map((m) => m[1]).sort()).toEqual(['@mydocker/aufs-storage', '@mydocker/images', '@mydocker/namespaces', '@mydocker/state-store']);
       for (const m of plugins) expect(m[3]).toBe(join(installs.minimal, 'node_modules', m[1]));
       expect(out).toMatch(new RegExp(`^Root: ${sandbox.root}$`, 'm'));
       expect(out).toMatch(new RegExp(`^RunRoot: ${sandbox.runRoot}$`, 'm'));
@@ -269,7 +270,7 @@ describe('selective installs from npm pack tarballs', () => {
     it("installs every built-in plugin and replays the seed's transcript with its bin", async () => {
       const bin = join(installs.full, 'node_modules/mydocker/bin/mydocker');
       const info = await ok(bin, ['info']);
-      for (const name of ['aufs-storage', 'cgroups', 'logs', 'namespaces', 'network', 'state-store']) {
+      for (const name of ['aufs-storage', 'cgroups', 'images', 'logs', 'namespaces', 'network', 'state-store']) {
         expect(info).toContain(join(installs.full, 'node_modules/@mydocker', name));
       }
       expect(info).toMatch(/^CgroupVersion: 1$/m);

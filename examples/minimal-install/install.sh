@@ -7,7 +7,7 @@
 # Set NO_BUILD=1 to pack the current dist/ folders without rebuilding them first.
 set -eu
 
-packages="@mydocker/core @mydocker/cli @mydocker/namespaces @mydocker/state-store @mydocker/aufs-storage"
+packages="@mydocker/core @mydocker/cli @mydocker/namespaces @mydocker/state-store @mydocker/aufs-storage @mydocker/images"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install.sh: run me as root (containers need namespaces and mounts)." >&2

@@ -9,7 +9,8 @@ const lifecycle = (): Lifecycle => require('./lifecycle') as Lifecycle;
 const NAME = 'storage';
 
 /**
- * Images, layers, container root filesystems (overlay; aufs where the kernel has it) and volumes.
+ * Container root filesystems (overlay; aufs where the kernel has it), volumes and cp. Images come from
+ * core's `images` service (@mydocker/images).
  * `apply` only registers; everything heavy is required inside the taps.
  */
 export default class StoragePlugin implements Plugin {
@@ -19,14 +20,6 @@ export default class StoragePlugin implements Plugin {
     bus.registerStorageDriver(overlayRegistration);
     bus.registerStorageDriver(aufsRegistration);
     bus.claim(NAME, 'volumes');
-    const images = () => (require('./storage') as typeof import('./storage')).storageFor(bus).images;
-    bus.provide('images', NAME, {
-      resolve: (ref) => images().resolve(ref),
-      addFetched: (image) => images().addFetched(image),
-      hasLayer: (diffId) => images().hasLayer(diffId),
-      tag: (source, target) => images().tag(source, target),
-      exportImage: (ref) => images().exportImage(ref),
-    });
     const { hooks } = bus;
     hooks.validate.tapPromise(NAME, (ctx) => lifecycle().validate(bus, ctx));
     hooks.create.tapPromise(NAME, (ctx) => lifecycle().create(bus, ctx));
@@ -40,7 +33,7 @@ export default class StoragePlugin implements Plugin {
       if ('SizeRw' in view) {
         const storage = (require('./storage') as typeof import('./storage')).storageFor(bus);
         const ext = record.ext?.storage as { driver?: string } | undefined;
-        await inspect.fillSize(storage, storage.driver(ext?.driver), record, view);
+        await inspect.fillSize(storage.driver(ext?.driver), record, view);
       }
     });
     const objects = () => require('./objects') as typeof import('./objects');
@@ -64,5 +57,4 @@ export { UnionDriver } from './drivers/union-driver';
 export { overlayRegistration, aufsRegistration, filesystemSupported } from './drivers/registrations';
 export { overlayMountOptions, aufsMountOptions } from './drivers/mount-options';
 export { parseVolumeSpec, parseVolumeSpecs, type VolumeSpec } from './volumes/volume-spec';
-export { classifyTarPath, whiteoutTarPath, opaqueTarPath } from './images/whiteouts';
 export type { StorageExt, VolumeMount } from './storage';

@@ -1,5 +1,5 @@
 import type { ContainerInspectView, ContainerRecord, StorageDriver } from '@mydocker/core';
-import type { Storage, StorageExt, VolumeMount } from './storage';
+import type { StorageExt, VolumeMount } from './storage';
 import { parseMountFlag } from './volumes/mount-spec';
 
 /** One entry of Docker's top-level Mounts. */
@@ -57,16 +57,14 @@ export function fillInspect(record: ContainerRecord, view: ContainerInspectView)
 }
 
 /**
- * Docker's `SizeRw` (the container layer's bytes) and `SizeRootFs` (that plus the image's layers), filled
- * only when the view asks for them by holding the fields (`ps -s`): walking a layer is not free.
+ * Docker's `SizeRw` (the container layer's bytes), added to `SizeRootFs` too (the image plugin adds its
+ * layers), filled only when the view asks for them by holding the fields (`ps -s`): walking a layer is not free.
  */
-export async function fillSize(storage: Storage, driver: StorageDriver, record: ContainerRecord, view: ContainerInspectView): Promise<void> {
+export async function fillSize(driver: StorageDriver, record: ContainerRecord, view: ContainerInspectView): Promise<void> {
   if (!('SizeRw' in view)) return;
   const ext = record.ext?.storage as StorageExt | undefined;
-  if (!ext || !Array.isArray(ext.layers)) return;
+  if (!ext) return;
   const rw = (await driver.usage(record.id)).bytes;
-  let image = 0;
-  for (const digest of ext.layers) image += (await storage.images.layers.info(digest))?.size ?? 0;
   view.SizeRw = rw;
-  view.SizeRootFs = rw + image;
+  view.SizeRootFs = (typeof view.SizeRootFs === 'number' ? view.SizeRootFs : 0) + rw;
 }

@@ -2,15 +2,15 @@ import type { ContainerContext, LifecycleBus, MountSpec, PruneReport, InfoReport
 import { volumeSource } from './volumes/volume-options';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { removeOrphanScratch } from './util/scratch';
 import { isNoSpace, noSpace } from './util/no-space';
 import { exists } from './util/fs';
 import { storageFor, type StorageExt, type VolumeMount } from './storage';
-import { forbiddenDestination, type VolumeSpec } from './volumes/volume-spec';
+import { forbiddenDestination, parseVolumeSpecs, type VolumeSpec } from './volumes/volume-spec';
 import { parseRunMounts } from './volumes/mount-spec';
-import { resolveInRoot, type Probe } from './cp/resolve';
+import { resolveInRoot, type Probe } from '@mydocker/core';
 import { UsageError } from '@mydocker/core';
-import { lstatSync, readlinkSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, readlinkSync } from 'node:fs';
+import { exec } from './util/exec';
 
 export const PLUGIN = 'storage';
 
@@ -25,15 +25,16 @@ const prepared = new WeakMap<ContainerContext, Prepared>();
  * run) and parses -v, so a bad image or volume is refused before anything is made.
  */
 export async function validate(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
-  const volumes = parseRunMounts(ctx.spec);
-  for (const v of volumes) {
+  const parsed = parseRunMounts(ctx.spec);
+  for (const v of parsed) {
     // Docker: -v makes a missing host directory, --mount refuses it (before anything is made).
     if (v.kind === 'bind' && v.origin === 'mount' && !(await exists(v.source))) {
       throw new UsageError(`Invalid mount config for type "bind": bind source path does not exist: ${v.source}.`);
     }
   }
   bus.storageDriver();
-  const image = await storageFor(bus).images.resolve(ctx.spec.image);
+  const image = await bus.need('images', 'Running a container').resolve(ctx.spec.image);
+  const volumes = withImageVolumes(parsed, image.config.volumes);
   ctx.image = image.config;
   ctx.record.imageId = image.id;
   prepared.set(ctx, { image, volumes });
@@ -53,7 +54,8 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
   const storage = storageFor(bus);
   let p = prepared.get(ctx);
   if (!p) {
-    p = { image: await storage.images.resolve(ctx.spec.image), volumes: parseRunMounts(ctx.spec) };
+    const image = await bus.need('images', 'Running a container').resolve(ctx.spec.image);
+    p = { image, volumes: withImageVolumes(parseRunMounts(ctx.spec), image.config.volumes) };
   }
   const driver = bus.storageDriver();
   ctx.onRollback(PLUGIN, () => driver.remove(ctx.id));
@@ -86,6 +88,10 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
     const { info, created } = await storage.volumes.ensure(v.kind === 'named' ? v.name : undefined, v.kind === 'anonymous', labels ? { labels } : {});
     if (created) ctx.onRollback(PLUGIN, () => storage.volumes.remove(info.name));
     const source = volumeSource(info.options, info.name);
+    // As Docker: a new volume starts with what the image holds at its destination (not with nocopy,
+    // and not for a tmpfs or a bind-style volume, whose content is not the volume's directory).
+    const noCopy = 'noCopy' in v && v.noCopy === true;
+    if (created && !noCopy && source.kind === 'directory') await copyImageContent(ctx.rootfs, destination, info.mountpoint);
     mounts.push({ type: 'volume', name: info.name, anonymous: info.anonymous, source: info.mountpoint, destination, readOnly, ...mode, ...origin });
     if (source.kind === 'tmpfs') runtimeMounts.push({ type: 'tmpfs', source: 'tmpfs', destination, readOnly, data: source.data });
     else runtimeMounts.push({ type: 'bind', source: source.kind === 'bind' ? source.source : info.mountpoint, destination, readOnly });
@@ -96,6 +102,45 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
   const layers = p.image.layers.map((l) => basename(dirname(l)));
   const ext: StorageExt = { driver: driver.name, imageId: p.image.id, layers, volumes: mounts };
   ctx.setExt(PLUGIN, ext);
+}
+
+/**
+ * The image's VOLUME paths each get an anonymous volume, unless a -v already mounts something there.
+ * They are checked as -v destinations are: an image cannot mount over /proc any more than a user can.
+ */
+export function withImageVolumes(volumes: VolumeSpec[], imageVolumes: string[] | undefined): VolumeSpec[] {
+  const taken = new Set(volumes.map((v) => v.destination));
+  const out = [...volumes];
+  for (const raw of imageVolumes ?? []) {
+    const [spec] = parseVolumeSpecs([raw]).filter((v) => v.kind === 'anonymous');
+    if (!spec) throw new UsageError(`The image declares the invalid volume "${raw}".`);
+    if (taken.has(spec.destination)) continue;
+    taken.add(spec.destination);
+    out.push(spec);
+  }
+  return out;
+}
+
+/** Copies the image's files at `destination` (resolved inside the root, never through its symlinks out) into a new volume. */
+async function copyImageContent(rootfs: string, destination: string, mountpoint: string): Promise<void> {
+  const probe = (components: string[]): Probe => {
+    const path = join(rootfs, ...components);
+    try {
+      const st = lstatSync(path);
+      return st.isSymbolicLink() ? { kind: 'symlink', target: readlinkSync(path) } : { kind: 'other' };
+    } catch {
+      return { kind: 'missing' };
+    }
+  };
+  const resolved = resolveInRoot(destination, probe, true);
+  if (!resolved.exists) return;
+  const source = join(rootfs, ...resolved.components);
+  const st = lstatSync(source);
+  if (!st.isDirectory()) return;
+  // cp -a never follows a symlink inside the tree; the top is the resolved directory itself.
+  await exec('cp', ['-a', '--no-target-directory', `${source}/.`, mountpoint]);
+  chownSync(mountpoint, st.uid, st.gid);
+  chmodSync(mountpoint, st.mode & 0o7777);
 }
 
 /**
@@ -170,11 +215,6 @@ export async function prune(bus: LifecycleBus, report: PruneReport): Promise<voi
     await driver.remove(id);
     report.removed.push(`container layer ${id.slice(0, 12)}`);
   }
-  // Only the scratch of commands that are gone (killed mid-import/load/commit); a running one keeps its own.
-  const layers = await storage.images.layers.removeScratch();
-  if (layers > 0) report.removed.push(`${layers} unfinished layer${layers === 1 ? '' : 's'}`);
-  const archives = await removeOrphanScratch(join(bus.config.root, 'tmp'), '');
-  if (archives.length > 0) report.removed.push(`${archives.length} unfinished load or save scratch director${archives.length === 1 ? 'y' : 'ies'}`);
 }
 
 export async function info(bus: LifecycleBus, report: InfoReport): Promise<void> {
@@ -182,7 +222,6 @@ export async function info(bus: LifecycleBus, report: InfoReport): Promise<void>
   report.storage = {
     driver: bus.storageDriver().name,
     drivers: bus.storageDriverNames(),
-    images: (await storage.images.ids()).length,
     volumes: (await storage.volumes.list()).length,
   };
 }

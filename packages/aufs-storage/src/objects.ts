@@ -5,19 +5,12 @@ import { volumeInspectView } from './volumes/volume-list';
 import { storageFor, type StorageExt } from './storage';
 import type { LifecycleBus } from '@mydocker/core';
 
-/**
- * Plain `inspect NAME` / `--type image|volume`: the same views as `image inspect` and `volume inspect`.
- * (The image view is today's `image inspect` one; the image store's own package may answer first.)
- */
+/** Plain `inspect NAME` / `--type volume`: the same view as `volume inspect` (images answer from @mydocker/images). */
 export async function inspectObject(bus: LifecycleBus, req: ObjectInspectRequest): Promise<Record<string, unknown> | undefined> {
   const storage = storageFor(bus);
   if (req.type === 'volume') {
     const v = await storage.volumes.find(req.ref);
     return v && volumeInspectView(v);
-  }
-  if (req.type === 'image') {
-    const img = await storage.images.find(req.ref);
-    return img && { Id: `sha256:${img.id}`, RepoTags: img.names, RepoDigests: img.digests, Size: img.size, ...img.config };
   }
   return undefined;
 }
@@ -43,28 +36,11 @@ export async function directorySize(dir: string): Promise<number> {
 
 const ext = (r: ContainerRecord) => r.ext.storage as StorageExt | undefined;
 
-/** `system df`: images (in use by any container), container layers (running ones active), volumes (mounted by any). */
+/** `system df`: container layers (running ones active) and volumes (mounted by any); images count themselves. */
 export async function diskUsage(bus: LifecycleBus, report: DiskUsageReport): Promise<void> {
   const storage = storageFor(bus);
   const { containers } = report;
-  const usedImages = new Set(containers.map((r) => ext(r)?.imageId).filter(Boolean));
-  const images = await storage.images.list();
-  const imageItems = images.map((i) => ({
-    REPOSITORY: i.names[0]?.replace(/:[^:/]+$/, '') ?? '<none>',
-    TAG: i.names[0]?.match(/:([^:/]+)$/)?.[1] ?? '<none>',
-    'IMAGE ID': i.id.slice(0, 12),
-    SIZE: i.size,
-    CONTAINERS: containers.filter((r) => ext(r)?.imageId === i.id).length,
-  }));
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  report.entries.push({
-    type: 'Images',
-    total: images.length,
-    active: images.filter((i) => usedImages.has(i.id)).length,
-    size: sum(images.map((i) => i.size)),
-    reclaimable: sum(images.filter((i) => !usedImages.has(i.id)).map((i) => i.size)),
-    items: imageItems,
-  });
 
   const sizes = await Promise.all(
     containers.map(async (r) => {

@@ -1,5 +1,4 @@
 import type { LifecycleBus, StorageDriver } from '@mydocker/core';
-import { LocalImageStore } from './images/image-store';
 import { VolumeStore } from './volumes/volume-store';
 
 /** Per-record data kept in `record.ext.storage`. */
@@ -30,11 +29,9 @@ export interface VolumeMount {
 
 /** The storage plugin's parts for one bus, made on first use. */
 export class Storage {
-  readonly images: LocalImageStore;
   readonly volumes: VolumeStore;
 
   constructor(readonly bus: LifecycleBus) {
-    this.images = new LocalImageStore(bus.config);
     this.volumes = new VolumeStore(bus.config.root);
   }
 

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import type { LifecycleBus } from './bus';
 import { ContainerContext } from './context';
 import { ConflictError, MissingPluginError, UsageError } from './errors';
@@ -227,8 +228,9 @@ export class Engine {
     if (record.status === 'running' && runtime.isRunning(record)) {
       const refusal = await this.hooks.preStop.promise(new ContainerContext(this.bus.config, record));
       if (refusal) throw new ConflictError(refusal);
-      runtime.signal(record, 'SIGTERM');
-      await emitContainerEvent(this.bus, 'kill', record, { signal: signalNumber('SIGTERM') });
+      const stopSignal = stopSignalOf(record);
+      runtime.signal(record, stopSignal);
+      await emitContainerEvent(this.bus, 'kill', record, { signal: signalNumber(stopSignal) });
       faultPoint('stop:after-signal');
       if (!(await runtime.waitExit(record, options.timeoutSeconds * 1000))) {
         runtime.signal(record, 'SIGKILL');
@@ -356,4 +358,13 @@ export class Engine {
     const exit = runtime?.exitStatus(record);
     return { ...record, status: 'stopped', exitCode: exit?.code ?? (monitorAlive ? record.exitCode : EXIT_CODE_UNKNOWN) };
   }
+}
+
+/** The image's STOPSIGNAL (`SIGQUIT`, `QUIT`, `3`), or SIGTERM when it is absent or not a signal Node knows. */
+export function stopSignalOf(record: Pick<ContainerRecord, 'stopSignal'>): NodeJS.Signals | number {
+  const s = record.stopSignal?.trim().toUpperCase();
+  if (!s) return 'SIGTERM';
+  if (/^\d+$/.test(s)) return Number(s) > 0 && Number(s) < 65 ? Number(s) : 'SIGTERM';
+  const name = (s.startsWith('SIG') ? s : `SIG${s}`) as NodeJS.Signals;
+  return name in constants.signals ? name : 'SIGTERM';
 }

@@ -21,4 +21,5 @@ export * from './go-template';
 export * from './events';
 export * from './event-taps';
 export * from './time-spec';
+export * from './root-path';
 export * from './output-format';

@@ -111,6 +111,13 @@ export interface ImageConfig {
   entrypoint: string[];
   workdir: string;
   user?: string;
+  /** Paths the image declares as volumes: each gets an anonymous volume unless `-v` covers it. */
+  volumes?: string[];
+  /** `PORT/PROTO` the image exposes (for a later `-P`). */
+  exposedPorts?: string[];
+  /** The signal `stop` sends first (the image's STOPSIGNAL); SIGTERM when absent. */
+  stopSignal?: string;
+  labels?: Record<string, string>;
 }
 
 export interface ContainerRecord {
@@ -146,6 +153,8 @@ export interface ContainerRecord {
   finishedAt?: string;
   exitCode?: number;
   oomKilled?: boolean;
+  /** The signal `stop` sends first (from the image's config); SIGTERM when absent. */
+  stopSignal?: string;
   /** Resolved environment (image + user): `exec` reuses it. */
   env: string[];
   hostname: string;

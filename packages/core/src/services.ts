@@ -38,8 +38,10 @@ export interface ResolvedImage {
 export interface FetchedImage {
   /** The manifest's digest (`sha256:…`), kept so the image shows it as its repository digest. */
   manifestDigest: string;
-  /** The manifest's exact bytes. */
+  /** The manifest's exact bytes (an index's when the reference named one). */
   manifest: Buffer;
+  /** When `manifest` is an index: the exact bytes of the image manifest chosen from it (its layer blobs are `layers`). */
+  imageManifest?: Buffer;
   /** The config's exact bytes: its sha256 is the image id. */
   config: Buffer;
   /** Layer tarballs (gzip or plain) as downloaded, lowest first, in the order of the config's diff_ids. */
@@ -48,6 +50,15 @@ export interface FetchedImage {
   names: string[];
   /** The normalized repository, for `repository@digest`. */
   repository: string;
+}
+
+/** An image's manifest and blobs exactly as the store keeps them. */
+export interface StoredManifest {
+  digest: string;
+  mediaType: string;
+  manifest: Buffer;
+  config: { digest: string; bytes: Buffer };
+  layers: Array<{ digest: string; size: number; mediaType: string; open(): NodeJS.ReadableStream }>;
 }
 
 export interface ImageStore {
@@ -66,8 +77,22 @@ export interface ImageStore {
    * from the config's diff id; the caller then writes a config that follows the tars.
    */
   exportImage?(ref: string): Promise<{ id: string; config: Buffer; layers: Array<() => NodeJS.ReadableStream> }>;
+  /**
+   * The image's stored manifest with its config and layer blobs byte for byte, for a `push` that keeps the
+   * image's digest; undefined when a layer blob is not kept (a layer this engine packs itself): the
+   * caller then uses `exportImage`. NotFoundError if the image is unknown.
+   */
+  storedManifest?(ref: string): Promise<StoredManifest | undefined>;
   /** Points the name `target` at the image `source` names (Docker's `tag`); NotFoundError if unknown. */
   tag?(source: string, target: string): Promise<void>;
+  /**
+   * The store's tar codec for plain archives (`cp -`): unpacks `input` into the empty directory `target`
+   * with the layer extractor, which never follows a path through a symlink the archive made; rejects with
+   * a `TAR_*` code when the input is not a tar.
+   */
+  extractArchive?(input: NodeJS.ReadableStream, target: string): Promise<void>;
+  /** A tar of the directory `dir` (sorted, devices kept), for `cp CONTAINER:PATH -`. */
+  packArchive?(dir: string): NodeJS.ReadableStream;
 }
 
 /**
@@ -112,5 +137,5 @@ export interface ServiceMap {
 export const SERVICE_PACKAGES: Record<keyof ServiceMap, string> = {
   stateStore: '@mydocker/state-store',
   runtime: '@mydocker/namespaces',
-  images: '@mydocker/aufs-storage',
+  images: '@mydocker/images',
 };

@@ -47,3 +47,13 @@ export interface StorageDriverRegistration {
   priority: number;
   create(options: StorageDriverOptions): StorageDriver;
 }
+
+/**
+ * The layer format's names, shared by the image store (which unpacks layer tars into it) and the union
+ * drivers (aufs keeps deletions as these names on disk): in a tar, `.wh.NAME` deletes NAME and
+ * `.wh..wh..opq` in DIR hides what lower layers hold in DIR; on disk (overlay's format) the first is a
+ * character device 0:0 and the second the xattr below.
+ */
+export const WHITEOUT_PREFIX = '.wh.';
+export const OPAQUE_MARKER = '.wh..wh..opq';
+export const OPAQUE_XATTR = 'trusted.overlay.opaque';

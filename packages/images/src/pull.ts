@@ -204,6 +204,7 @@ async function pullOne(
     const stored = await images.addFetched!({
       manifestDigest: top.digest,
       manifest: top.raw,
+      ...(manifest !== top ? { imageManifest: manifest.raw } : {}),
       config: configBytes,
       layers: files,
       names: name ? [name] : [],

@@ -1,11 +1,34 @@
-import { processStartTime } from '@mydocker/core';
+import { isProcessAlive, processStartTime } from '@mydocker/core';
 import { randomBytes } from 'node:crypto';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /**
- * A download's scratch folder under `<root>/tmp`, named `KIND-PID-START-RANDOM` as the storage plugin
- * names its own: `system prune` then removes it once its process is gone (a killed pull) and leaves alone
- * the one a running pull is still filling.
+ * Scratch folders (a download, a layer being extracted, an archive being loaded) under the store carry
+ * their maker's pid and start time in their name, `KIND-PID-START-RANDOM`: `system prune` removes those
+ * whose maker is gone (a killed pull or load) and leaves alone the one a running command still fills.
  */
 export function scratchName(prefix: string): string {
   return `${prefix}${process.pid}-${processStartTime(process.pid) ?? 0}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Whether the scratch named `name` (made by scratchName with `prefix`) belongs to a process that is gone. */
+export function isOrphanScratch(name: string, prefix: string): boolean {
+  if (!name.startsWith(prefix)) return false;
+  const m = /^(?:[a-z]+-)?(\d+)-(\d+)-[0-9a-f]{12}$/.exec(name.slice(prefix.length));
+  // Older names had no owner: nobody can be filling them any more after an upgrade.
+  if (!m) return true;
+  const start = Number(m[2]);
+  return !isProcessAlive(Number(m[1]), start === 0 ? undefined : start);
+}
+
+/** Removes the orphaned scratch folders under `dir`; returns their names. */
+export async function removeOrphanScratch(dir: string, prefix: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!isOrphanScratch(name, prefix)) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }

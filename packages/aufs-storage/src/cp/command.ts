@@ -87,8 +87,9 @@ export function cpCommand(): CommandSpec {
       try {
         if (scratch) await mkdir(scratch, { recursive: true, mode: 0o700 });
         if (scratch && plan.direction === 'in') {
-          const { extractLayer } = await import('../images/tar-extract');
-          await extractLayer(process.stdin, scratch, { layer: false }).catch((err: NodeJS.ErrnoException) => {
+          const images = ctx.bus.need('images', 'Copying a tar stream');
+          if (!images.extractArchive) throw new UsageError('The installed @mydocker/images cannot read tar streams: update it.');
+          await images.extractArchive(process.stdin, scratch).catch((err: NodeJS.ErrnoException) => {
             if (typeof err?.code === 'string' && err.code.startsWith('TAR_')) throw new UsageError(`The input of "cp -" is not a tar archive (${err.message}).`);
             throw err;
           });
@@ -108,8 +109,9 @@ export function cpCommand(): CommandSpec {
           }),
         );
         if (scratch && plan.direction === 'out') {
-          const { packDirectory } = await import('../images/tar-pack');
-          await pipeline(packDirectory(scratch, { layer: false }), ctx.stdout, { end: false });
+          const images = ctx.bus.need('images', 'Copying a tar stream');
+          if (!images.packArchive) throw new UsageError('The installed @mydocker/images cannot write tar streams: update it.');
+          await pipeline(images.packArchive(scratch), ctx.stdout, { end: false });
         }
       } catch (err) {
         if (isNoSpace(err)) throw noSpace(plan.direction === 'out' ? absoluteHostPath(plan.dest) : ctx.config.root);

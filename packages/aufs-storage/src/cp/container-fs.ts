@@ -1,7 +1,7 @@
 import { closeSync, constants, lstatSync, openSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '@mydocker/core';
-import { resolveInRoot, splitPath, type Probe, type Resolved } from './resolve';
+import { resolveInRoot, splitPath, type Probe, type Resolved } from '@mydocker/core';
 
 /** A bind mount of the container (`record.mounts`): a volume, or a file such as /etc/hosts. */
 export interface CpVolume {

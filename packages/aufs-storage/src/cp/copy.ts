@@ -5,7 +5,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { at, type ContainerFs } from './container-fs';
-import { containerPath } from './resolve';
+import { containerPath } from '@mydocker/core';
 
 export interface CopyOptions {
   /** -a: keep the source's uid/gid (otherwise: root in the container, the caller on the host, as docker cp). */

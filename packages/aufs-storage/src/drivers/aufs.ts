@@ -2,7 +2,7 @@ import { lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyTree, exists, findOpaqueDirs, isWhiteoutStat, makeWhiteout, setOpaque } from '../util/fs';
 import { mountFs } from '../util/mounts';
-import { OPAQUE_MARKER, WHITEOUT_PREFIX } from '../images/whiteouts';
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from '@mydocker/core';
 import { aufsMountOptions } from './mount-options';
 import { UnionDriver } from './union-driver';
 

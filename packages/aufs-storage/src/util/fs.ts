@@ -2,7 +2,8 @@ import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from './exec';
 
-export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+export { OPAQUE_XATTR } from '@mydocker/core';
+import { OPAQUE_XATTR } from '@mydocker/core';
 
 /** Copies a tree keeping owners, modes, times, devices and xattrs (overlay's whiteouts and opaque marks). */
 export async function copyTree(source: string, target: string): Promise<void> {

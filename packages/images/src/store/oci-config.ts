@@ -32,7 +32,20 @@ export function toImageConfig(oci: OciImageConfig): ImageConfig {
     entrypoint: c.Entrypoint ?? [],
     workdir: c.WorkingDir || '/',
     user: c.User || undefined,
+    volumes: objectKeys(c.Volumes),
+    exposedPorts: objectKeys(c.ExposedPorts),
+    stopSignal: typeof c.StopSignal === 'string' && c.StopSignal ? c.StopSignal : undefined,
+    labels: stringMap(c.Labels),
   };
+}
+
+function objectKeys(v: unknown): string[] {
+  return v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v).sort() : [];
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => typeof x === 'string')) as Record<string, string>;
 }
 
 export function goArch(): string {
@@ -48,11 +61,13 @@ export function makeConfig(options: {
   createdBy: string;
   config?: OciImageConfig['config'];
   comment?: string;
+  author?: string;
 }): OciImageConfig {
   return {
     architecture: options.base?.architecture ?? goArch(),
     os: 'linux',
     created: options.created,
+    ...(options.author ? { author: options.author } : {}),
     config: { ...(options.base?.config ?? {}), ...(options.config ?? {}) },
     rootfs: { type: 'layers', diff_ids: options.diffIds.map((d) => (d.startsWith('sha256:') ? d : `sha256:${d}`)) },
     history: [...(options.base?.history ?? []), { created: options.created, created_by: options.createdBy, ...(options.comment ? { comment: options.comment } : {}) }],

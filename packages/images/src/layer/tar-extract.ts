@@ -61,6 +61,8 @@ export async function extractLayer(input: Readable, target: string, options: Ext
       if (kind) return;
     }
     if (entry.type === 'Directory') {
+      // An archive that is not a layer is unpacked into our own scratch, whose mode it must not set.
+      if (!layer && parts.length === 0) return;
       root.mkdir(parts, mode, uid, gid);
       if (mtime) dirs.push({ parts, mtime });
       return;

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Header } from 'tar';
-import { octal } from '../images/gnu-devices';
-import { entryComponents } from '../images/layer-root';
-import { extractLayer } from '../images/tar-extract';
+import { octal } from '../layer/gnu-devices';
+import { entryComponents } from '../layer/layer-root';
+import { extractLayer } from '../layer/tar-extract';
 import { findOpaqueDirs } from '../util/fs';
 
 const dir = mkdtempSync(join(tmpdir(), 'storage-extract-'));

@@ -1,4 +1,7 @@
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from '@mydocker/core';
 import { posix } from 'node:path';
+
+export { OPAQUE_MARKER, WHITEOUT_PREFIX };
 
 /**
  * Layer tars (docker save, OCI) mark deletions with aufs-style names; layers on disk use overlay's
@@ -6,8 +9,6 @@ import { posix } from 'node:path';
  * its lower contents (overlay: xattr trusted.overlay.opaque=y). Other `.wh..wh.*` names are aufs
  * bookkeeping and are dropped.
  */
-export const WHITEOUT_PREFIX = '.wh.';
-export const OPAQUE_MARKER = '.wh..wh..opq';
 
 export type WhiteoutEntry = { kind: 'whiteout'; path: string } | { kind: 'opaque'; dir: string } | { kind: 'meta' };
 

@@ -1,4 +1,4 @@
-import { UsageError } from '@mydocker/core';
+import { UsageError } from './errors';
 
 /** Linux's limit on symlinks followed in one lookup (MAXSYMLINKS). */
 export const MAX_SYMLINKS = 40;

@@ -3,13 +3,13 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { diskUsage, exists } from '../util/fs';
-import { removeOrphanScratch, scratchName } from '../util/scratch';
+import { removeOrphanScratch, scratchName } from '../scratch';
 
 const SCRATCH = '.tmp-';
 // tar-pack and tar-extract pull in `tar` (~13 ms to load): required only where a layer is packed or
 // extracted, so that `run` and `ps`, which never do, do not pay for it.
-type TarPack = typeof import('./tar-pack');
-type TarExtract = typeof import('./tar-extract');
+type TarPack = typeof import('../layer/tar-pack');
+type TarExtract = typeof import('../layer/tar-extract');
 
 export interface LayerInfo {
   /** sha256 hex of the layer's uncompressed tar (Docker's diff id, without "sha256:"). */
@@ -67,7 +67,7 @@ export class LayerStore {
     const diff = await this.scratch();
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { extractLayer } = require('./tar-extract') as TarExtract;
+      const { extractLayer } = require('../layer/tar-extract') as TarExtract;
       const { digest } = await extractLayer(input, diff, { onBytes });
       return { diff, digest };
     } catch (err) {
@@ -78,17 +78,27 @@ export class LayerStore {
 
   /** The digest of a scratch's tar form (Docker's diff id). */
   async digestDir(diff: string): Promise<string> {
+    return (await this.tarInfo(diff)).digest;
+  }
+
+  /** The digest and byte size of a directory's tar form (packing is reproducible: same tree, same bytes). */
+  async tarInfo(diff: string): Promise<{ digest: string; size: number }> {
     const hash = createHash('sha256');
+    let size = 0;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { packDirectory } = require('./tar-pack') as TarPack;
-    for await (const chunk of packDirectory(diff, { layer: true })) hash.update(chunk as Buffer);
-    return hash.digest('hex');
+    const { packDirectory } = require('../layer/tar-pack') as TarPack;
+    for await (const chunk of packDirectory(diff, { layer: true })) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { digest: hash.digest('hex'), size };
   }
 
   /** Adds a layer from a directory made by `scratch()`; the digest is that of its tar form. Call holding the image lock. */
-  async commitDir(diff: string): Promise<LayerInfo> {
+  async commitDir(diff: string): Promise<LayerInfo & { tarSize: number }> {
     try {
-      return await this.place(diff, await this.digestDir(diff));
+      const tar = await this.tarInfo(diff);
+      return { ...(await this.place(diff, tar.digest)), tarSize: tar.size };
     } catch (err) {
       await this.discard(diff);
       throw err;

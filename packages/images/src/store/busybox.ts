@@ -69,7 +69,7 @@ async function fillBusybox(store: LocalImageStore, diff: string, binary: string,
       createdBy: `mydocker: busybox from ${binary}`,
       config: { Env: [PATH], Cmd: ['sh'], WorkingDir: '/' },
     });
-    return store.addImage(config, [DEFAULT_IMAGE]);
+    return store.addImage(config, [DEFAULT_IMAGE], undefined, new Map([[layer.digest, layer.tarSize]]));
   }
 }
 

@@ -1,4 +1,4 @@
-import { resolveInRoot, type Probe } from '../resolve';
+import { resolveInRoot, type Probe } from '../root-path';
 
 /** A fake container filesystem: paths that exist, some of them symlinks. */
 function fakeFs(entries: Record<string, string | null>): (c: string[]) => Probe {

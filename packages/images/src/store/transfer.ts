@@ -6,14 +6,14 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { LocalImageStore, StoredImage } from './image-store';
-import { checkName } from './image-store';
+import { checkName, MEDIA_LAYER, MEDIA_LAYER_GZIP } from './image-store';
 import { checkConfig, makeConfig, normalizeReference, sha256, type OciImageConfig } from './oci-config';
-import { packDirectory } from './tar-pack';
-import { extractLayer } from './tar-extract';
-import { printable } from './layer-root';
-import { resolveInRoot, type Probe } from '../cp/resolve';
+import { packDirectory } from '../layer/tar-pack';
+import { extractLayer } from '../layer/tar-extract';
+import { printable } from '../layer/layer-root';
+import { resolveInRoot, type Probe } from '@mydocker/core';
 import { isNoSpace, noSpace } from '../util/no-space';
-import { scratchName } from '../util/scratch';
+import { scratchName } from '../scratch';
 
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -21,6 +21,18 @@ async function tempDir(store: LocalImageStore, kind: string): Promise<string> {
   const dir = join(store.config.root, 'tmp', scratchName(`${kind}-`));
   await mkdir(dir, { recursive: true });
   return dir;
+}
+
+async function isGzip(file: string): Promise<boolean> {
+  const { open } = await import('node:fs/promises');
+  const fh = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    await fh.read(head, 0, 2, 0);
+    return head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
 }
 
 async function readSize(file: string, what: string): Promise<number> {
@@ -40,25 +52,45 @@ function reason(err: unknown): string {
 }
 
 /** `import FILE NAME`: a root filesystem tar (plain or gzip) becomes a one-layer image. */
-export async function importRootfs(store: LocalImageStore, file: string, name: string | undefined, onBytes?: (n: number) => void): Promise<string> {
+export async function importRootfs(
+  store: LocalImageStore,
+  file: string,
+  name: string | undefined,
+  onBytes?: (n: number) => void,
+  options: { changes?: string[]; message?: string } = {},
+): Promise<string> {
   await readSize(file, 'the archive');
   const names = name ? [checkName(name)] : [];
-  const { diff, digest } = await store.layers.extract(createReadStream(file), onBytes).catch((err: Error) => {
-    throw isNoSpace(err) ? noSpace(store.config.root) : new UsageError(`Cannot import ${file}: ${reason(err)}.`);
-  });
+  // The archive is copied first and everything is read from the copy, which is kept as the layer's blob
+  // (as given, gzip or not): a save or push then writes it byte for byte.
+  const dir = await tempDir(store, 'import');
+  const staged = join(dir, 'layer');
+  let diff: string | undefined;
   try {
+    const blob = await store.stage(createReadStream(file), staged).catch((err: Error) => {
+      throw isNoSpace(err) ? noSpace(store.config.root) : new UsageError(`Cannot import ${file}: ${reason(err)}.`);
+    });
+    const extracted = await store.layers.extract(createReadStream(staged), onBytes).catch((err: Error) => {
+      throw isNoSpace(err) ? noSpace(store.config.root) : new UsageError(`Cannot import ${file}: ${reason(err)}.`);
+    });
+    diff = extracted.diff;
+    const { applyChanges } = require('../commands/changes') as typeof import('../commands/changes');
     const config = makeConfig({
-      diffIds: [digest],
+      diffIds: [extracted.digest],
       created: new Date().toISOString(),
       createdBy: `mydocker import ${file}`,
+      comment: options.message,
       // Like docker import there is no default command; a PATH lets `run IMAGE sh` find its shell.
-      config: { Env: [PATH_ENV] },
+      config: applyChanges({ Env: [PATH_ENV] }, options.changes ?? []),
     });
-    return await store.withLock(() => store.placeAndAdd(new Map([[digest, diff]]), [{ config, names }]));
+    const layer = { digest: blob.digest, size: blob.size, mediaType: (await isGzip(staged)) ? MEDIA_LAYER_GZIP : MEDIA_LAYER };
+    const scratches = new Map([[extracted.digest, extracted.diff]]);
+    return await store.withLock(() => store.placeAndAdd(scratches, [{ config, names, blobs: new Map([[blob.digest, staged]]), layerDescriptors: [layer] }]));
   } catch (err) {
     throw isNoSpace(err) ? noSpace(store.config.root) : err;
   } finally {
-    await store.layers.discard(diff);
+    if (diff) await store.layers.discard(diff);
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -222,18 +254,34 @@ export async function loadArchive(store: LocalImageStore, file: string, onBytes?
       }
       plans.push({ config, raw, names, layerPaths: entry.layerPaths });
     }
+    // Each layer file is copied out of the archive (through the confined open) and extracted from the
+    // copy, which is kept as the layer's blob: a save then writes the same bytes, and the id stays.
+    const blobs = new Map<string, string>();
+    const kept = new Map<string, { digest: string; size: number; mediaType: string }>();
+    let n = 0;
     for (const plan of plans) {
       for (const [i, path] of plan.layerPaths.entries()) {
         const want = plan.config.rootfs.diff_ids[i].slice(7);
         if (extracted.has(want) || (await store.layers.has(want))) continue;
-        const { diff, digest } = await store.layers.extract(createReadStream('', { fd: openInside(dir, path) })).catch((err: Error) => {
+        const staged = join(dir, `.layer-${n++}`);
+        const blob = await store.stage(createReadStream('', { fd: openInside(dir, path) }), staged).catch((err: Error) => {
+          throw isNoSpace(err) ? noSpace(store.config.root) : new UsageError(`${file} is damaged: layer ${i + 1} cannot be read (${reason(err)}).`);
+        });
+        const { diff, digest } = await store.layers.extract(createReadStream(staged)).catch((err: Error) => {
           throw isNoSpace(err) ? noSpace(store.config.root) : new UsageError(`${file} is damaged: layer ${i + 1} cannot be extracted (${reason(err)}).`);
         });
         extracted.set(want, diff);
         if (digest !== want) throw new UsageError(`${file} is damaged: layer ${i + 1} does not match the digest its config gives.`);
+        blobs.set(blob.digest, staged);
+        kept.set(want, { ...blob, mediaType: (await isGzip(staged)) ? MEDIA_LAYER_GZIP : MEDIA_LAYER });
       }
     }
-    await store.withLock(() => store.placeAndAdd(extracted, plans.map((p) => ({ config: p.config, names: p.names, raw: p.raw }))));
+    const images = plans.map((p) => {
+      const descriptors = p.config.rootfs.diff_ids.map((d) => kept.get(d.slice(7)));
+      const own = new Map([...blobs].filter(([digest]) => descriptors.some((l) => l?.digest === digest)));
+      return { config: p.config, names: p.names, raw: p.raw, blobs: own, layerDescriptors: descriptors.every(Boolean) ? (descriptors as Array<{ digest: string; size: number; mediaType: string }>) : undefined };
+    });
+    await store.withLock(() => store.placeAndAdd(extracted, images));
     const loaded: string[] = [];
     for (const plan of plans) {
       const id = sha256(plan.raw);
@@ -273,41 +321,49 @@ export async function saveImages(store: LocalImageStore, refs: string[], output:
     };
     const manifestJson: Array<{ Config: string; RepoTags: string[]; Layers: string[] }> = [];
     const index: Array<Record<string, unknown>> = [];
-    const layerBlobs = new Map<string, { digest: string; size: number }>();
+    const layerBlobs = new Map<string, { digest: string; size: number; mediaType: string; matches: boolean }>();
     for (const { image, names } of images) {
-      const diffIds: string[] = [];
-      const layers: Array<{ digest: string; size: number }> = [];
-      for (const d of image.config.rootfs.diff_ids) {
+      const layers: Array<{ digest: string; size: number; mediaType: string; matches: boolean }> = [];
+      for (const [i, d] of image.config.rootfs.diff_ids.entries()) {
         let blob = layerBlobs.get(d);
         if (!blob) {
+          // The blob kept when the layer came in (pulled, loaded, imported), else the layer packed again.
+          const source = await store.layerBlob(image, i);
           const tmp = join(dir, 'blobs', 'sha256', `.tmp-${randomBytes(6).toString('hex')}`);
           const hash = createHash('sha256');
           let size = 0;
-          const source = packDirectory(store.layers.path(d), { layer: true });
-          source.on('data', (c: Buffer) => {
+          const stream = source.open();
+          stream.on('data', (c: Buffer) => {
             hash.update(c);
             size += c.length;
           });
-          await pipeline(source, createWriteStream(tmp));
-          const digest = hash.digest('hex');
+          await pipeline(stream, createWriteStream(tmp));
+          const digest = `sha256:${hash.digest('hex')}`;
+          if (source.digest && digest !== source.digest) throw new UsageError(`The stored layer blob ${source.digest.slice(7, 19)} is damaged: remove the image and pull or load it again.`);
           const { rename } = require('node:fs/promises') as typeof import('node:fs/promises');
-          await rename(tmp, join(dir, 'blobs', 'sha256', digest));
-          blob = { digest: `sha256:${digest}`, size };
+          await rename(tmp, join(dir, 'blobs', 'sha256', digest.slice(7)));
+          // A kept blob is the layer the config names; a packed one only when it gives the same bytes.
+          blob = { digest, size, mediaType: source.mediaType, matches: !!source.digest || digest === d };
           layerBlobs.set(d, blob);
         }
-        diffIds.push(blob.digest);
         layers.push(blob);
       }
-      // A layer written again may differ in bytes from the tar it came from: the config follows what is written.
-      const same = diffIds.every((d, i) => d === image.config.rootfs.diff_ids[i]);
-      const raw = same ? await readFile(join(store.dir, image.id, 'config.json'), 'utf8') : JSON.stringify({ ...image.config, rootfs: { type: 'layers', diff_ids: diffIds } });
+      // A layer written again may differ in bytes from the tar it came from: the config then follows what is written.
+      const same = layers.every((l) => l.matches);
+      const raw = same ? (await store.readBlob(image.id)).toString('utf8') : JSON.stringify({ ...image.config, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } });
       const config = await writeBlob(raw);
-      const manifest = JSON.stringify({
+      let manifest = JSON.stringify({
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
         config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...l })),
+        layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
       });
+      // The stored manifest, byte for byte, when it names exactly these blobs: the image keeps its digest.
+      const stored = await store.manifestOf(image.id).catch(() => undefined);
+      if (stored && same) {
+        const parsed = JSON.parse(stored.raw.toString('utf8')) as { config?: { digest?: string }; layers?: Array<{ digest?: string }> };
+        if (parsed.config?.digest === config.digest && JSON.stringify(parsed.layers?.map((l) => l.digest)) === JSON.stringify(layers.map((l) => l.digest))) manifest = stored.raw.toString('utf8');
+      }
       const m = await writeBlob(manifest);
       const tagged = names.length ? names : [undefined];
       for (const n of tagged) {

@@ -5,7 +5,7 @@ import {
   openSync, rmSync, symlinkSync, type Stats,
 } from 'node:fs';
 import { posix } from 'node:path';
-import { OPAQUE_XATTR } from '../util/fs';
+import { OPAQUE_XATTR } from '@mydocker/core';
 
 const DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
@@ -128,7 +128,12 @@ export class LayerRoot {
   }
 
   mkdir(parts: string[], mode: number, uid: number, gid: number): void {
-    if (parts.length === 0) return;
+    if (parts.length === 0) {
+      // The archive's `./`: the layer root takes its owner and mode, as Docker applies it.
+      fchownSync(this.rootFd, uid, gid);
+      fchmodSync(this.rootFd, mode & 0o7777);
+      return;
+    }
     const { parent, name } = this.split(parts);
     const pfd = this.dir(parent, true, 'the directory');
     if (!this.clear(pfd, name, true)) mkdirSync(this.at(pfd, name), 0o700);
