@@ -50,8 +50,11 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
   const driver = bus.storageDriver();
   ctx.onRollback(PLUGIN, () => driver.remove(ctx.id));
   await driver.create(ctx.id, p.image.layers);
-  ctx.rootfs = await driver.mount(ctx.id);
-  for (const v of p.volumes) checkResolvedDestination(ctx.rootfs, v.destination);
+  // Volume destinations are checked through the image's symlinks before any volume is made; `run` keeps
+  // the mount for its `prepare` (mounting twice is the same mount), `create` lets it go until `start`.
+  const rootfs = await driver.mount(ctx.id);
+  for (const v of p.volumes) checkResolvedDestination(rootfs, v.destination);
+  if (ctx.record.awaitingStart) await driver.unmount(ctx.id);
   const mounts: VolumeMount[] = [];
   for (const v of p.volumes) {
     if (v.kind === 'bind') {
@@ -71,6 +74,19 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
   const layers = p.image.layers.map((l) => basename(dirname(l)));
   const ext: StorageExt = { driver: driver.name, imageId: p.image.id, layers, volumes: mounts };
   ctx.setExt(PLUGIN, ext);
+}
+
+/**
+ * prepare: mount the container's root for this run (`stopped` unmounts it). Destinations are checked
+ * again, since an earlier run of the container may have put a symlink in its own layer where a volume goes.
+ */
+export async function prepare(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
+  const ext = ctx.record.ext?.[PLUGIN] as StorageExt | undefined;
+  const driver = ext?.driver ? storageFor(bus).driver(ext.driver) : bus.storageDriver();
+  const wasMounted = await driver.isMounted(ctx.id);
+  if (!wasMounted) ctx.onRollback(PLUGIN, () => driver.unmount(ctx.id));
+  ctx.rootfs = await driver.mount(ctx.id);
+  for (const v of ext?.volumes ?? []) checkResolvedDestination(ctx.rootfs, v.destination);
 }
 
 /**

@@ -18,3 +18,4 @@ export * from './table';
 export * from './file-lock';
 export * from './run-signals';
 export * from './go-template';
+export * from './start-step';

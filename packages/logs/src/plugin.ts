@@ -18,13 +18,19 @@ export class LogsPlugin implements Plugin {
       parseLogOpts(ctx.spec.logOpts);
     });
 
+    // The log file is the container's for its whole life (a restarted container appends to it)...
     hooks.create.tapPromise(NAME, async (ctx) => {
       const { maxSize, maxFiles } = parseLogOpts(ctx.spec.logOpts);
       const path = join(bus.need('stateStore', 'Keeping container logs').containerDir(ctx.id), LOG_FILE);
-      ctx.log = { path, maxSize, maxFiles };
       const ext: LogsExt = { driver: 'k8s-file', path, maxSize, maxFiles };
       ctx.setExt(NAME, ext);
       ctx.onRollback(NAME, async () => (await import('./files')).removeLogFiles(path));
+    });
+
+    // ...and each start tells the monitor where to write (derived again, as for `remove`).
+    hooks.prepare.tapPromise(NAME, async (ctx) => {
+      const { maxSize, maxFiles } = parseLogOpts(ctx.spec.logOpts);
+      ctx.log = { path: join(bus.need('stateStore', 'Keeping container logs').containerDir(ctx.id), LOG_FILE), maxSize, maxFiles };
     });
 
     // The path is derived again rather than read from the record, so a damaged record cannot aim the delete elsewhere.
