@@ -42,7 +42,13 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'device', type: 'array', describe: 'Add a host device (HOST[:CONTAINER[:rwm]])' },
   { name: 'log-opt', type: 'array', describe: 'Log options (max-size=10m, max-file=3)' },
   { name: 'pull', type: 'string', describe: 'Pull the image before running: missing (default), always, never' },
+  { name: 'cidfile', type: 'string', describe: 'Write the container id to this file (refused if it exists)' },
+  { name: 'stop-signal', type: 'string', describe: 'Signal that stops the container (default SIGTERM)' },
+  { name: 'stop-timeout', type: 'string', describe: 'Seconds to wait for a stop before SIGKILL (default 10; -1: no limit)' },
 ];
+
+/** Flags of `run` that `create` does not take (Docker's create has no -d: `start` decides). */
+export const RUN_ONLY_FLAGS = new Set(['detach']);
 
 const BOOLEAN_SHORTS = new Set(RUN_FLAGS.filter((f) => f.type === 'boolean').flatMap((f) => (f.alias ?? []).filter((a) => a.length === 1)));
 
