@@ -145,7 +145,7 @@ export function baseInspect(r: ContainerRecord): DockerContainerInspect {
       OnBuild: null,
       Labels: {},
       // Docker shows these only when set (omitempty).
-      ...(spec.stopSignal !== undefined ? { StopSignal: /^\d+$/.test(spec.stopSignal) ? spec.stopSignal : spec.stopSignal } : {}),
+      ...(spec.stopSignal !== undefined ? { StopSignal: spec.stopSignal } : {}),
       ...(spec.stopTimeout !== undefined ? { StopTimeout: spec.stopTimeout } : {}),
     },
     NetworkSettings: {
