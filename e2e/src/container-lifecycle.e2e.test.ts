@@ -30,6 +30,11 @@ describe('container lifecycle verbs', () => {
   const state = async (name: string) => (await sandbox.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name])).trim();
   const alive = (pid: number) => host('kill', ['-0', String(pid)]).code === 0;
   const mounted = (id: string) => readFileSync('/proc/self/mountinfo', 'utf8').includes(id);
+  /** The container printed "ready" (`times` runs so far: the log keeps every run's output). */
+  const ready = async (name: string, times = 1) => {
+    const seen = await waitFor(() => sandbox.run(['logs', name]), (r) => r.stdout.split('ready').length - 1 >= times, 20_000);
+    expect(seen.stdout.split('ready').length - 1).toBe(times);
+  };
   const cgroupDir = (id: string) => join('/sys/fs/cgroup/memory', sandbox.cgroupParent, id);
 
   describe('create', () => {
@@ -276,9 +281,9 @@ describe('container lifecycle verbs', () => {
     });
 
     it('rm -f -t N sends the stop signal first (the container exits by itself); rm -f alone kills', async () => {
-      const trap = 'trap "exit 42" TERM; while true; do sleep 0.1; done';
+      const trap = 'trap "exit 42" TERM; echo ready; while true; do sleep 0.1; done';
       await sandbox.ok(['run', '-d', '--name', 't1', 'busybox', 'sh', '-c', trap]);
-      await waitFor(() => sandbox.run(['exec', 't1', 'true']), (r) => r.code === 0, 5000);
+      await ready('t1');
       const waiting = sandbox.run(['wait', 't1']);
       expect(await sandbox.run(['rm', '-f', '-t', '30', 't1'])).toEqual({ code: 0, stdout: 't1\n', stderr: '' });
       expect((await waiting).stdout).toBe('42\n');
@@ -291,9 +296,9 @@ describe('container lifecycle verbs', () => {
 
   describe('--stop-signal, --stop-timeout, --cidfile', () => {
     it('--stop-signal is what stop sends; both show in inspect', async () => {
-      await sandbox.ok(['run', '-d', '--name', 'g1', '--stop-signal', 'USR1', '--stop-timeout', '30', 'busybox', 'sh', '-c', 'trap "exit 42" USR1; while true; do sleep 0.1; done']);
+      await sandbox.ok(['run', '-d', '--name', 'g1', '--stop-signal', 'USR1', '--stop-timeout', '30', 'busybox', 'sh', '-c', 'trap "exit 42" USR1; echo ready; while true; do sleep 0.1; done']);
       expect(await sandbox.ok(['inspect', '-f', '{{.Config.StopSignal}} {{.Config.StopTimeout}}', 'g1'])).toBe('SIGUSR1 30\n');
-      await waitFor(() => sandbox.run(['exec', 'g1', 'true']), (r) => r.code === 0, 5000);
+      await ready('g1');
       expect(await sandbox.run(['stop', 'g1'])).toEqual({ code: 0, stdout: 'g1\n', stderr: '' });
       expect(await state('g1')).toBe('exited 42');
       // Not set: Docker leaves both out.
@@ -306,13 +311,13 @@ describe('container lifecycle verbs', () => {
 
     it('--stop-timeout is the grace stop and restart give when no -t is given', async () => {
       // TERM makes it exit 5, but only after 3 s: a 1 s grace kills it first (137), -t 30 lets it finish.
-      const slow = 'trap "sleep 3; exit 5" TERM; while true; do sleep 0.1; done';
+      const slow = 'trap "sleep 3; exit 5" TERM; echo ready; while true; do sleep 0.1; done';
       await sandbox.ok(['run', '-d', '--name', 'g3', '--stop-timeout', '1', 'busybox', 'sh', '-c', slow]);
-      await waitFor(() => sandbox.run(['exec', 'g3', 'true']), (r) => r.code === 0, 5000);
+      await ready('g3');
       await sandbox.ok(['stop', 'g3']);
       expect(await state('g3')).toBe('exited 137');
       await sandbox.ok(['start', 'g3']);
-      await waitFor(() => sandbox.run(['exec', 'g3', 'true']), (r) => r.code === 0, 5000);
+      await ready('g3', 2);
       await sandbox.ok(['stop', '-t', '30', 'g3']);
       expect(await state('g3')).toBe('exited 5');
       await sandbox.ok(['rm', 'g3']);
