@@ -280,17 +280,18 @@ describe('container lifecycle verbs', () => {
       for (const args of [['rm', '--all', 'x'], ['stop'], ['kill']]) expect((await sandbox.run(args)).code).toBe(125);
     });
 
-    it('rm -f -t N sends the stop signal first (the container exits by itself); rm -f alone kills', async () => {
-      const trap = 'trap "exit 42" TERM; echo ready; while true; do sleep 0.1; done';
-      await sandbox.ok(['run', '-d', '--name', 't1', 'busybox', 'sh', '-c', trap]);
+    it('rm -f -t N sends the stop signal first (the container\'s trap runs); rm -f alone kills', async () => {
+      // The trap leaves a mark in a host directory: proof of which signal the container got first.
+      const out = join(sandbox.dir, 'marks');
+      const trap = 'trap "touch /out/$HOSTNAME.termed; exit 42" TERM; echo ready; while true; do sleep 0.1; done';
+      await sandbox.ok(['run', '-d', '--name', 't1', '--hostname', 't1', '-v', `${out}:/out`, 'busybox', 'sh', '-c', trap]);
       await ready('t1');
-      const waiting = sandbox.run(['wait', 't1']);
       expect(await sandbox.run(['rm', '-f', '-t', '30', 't1'])).toEqual({ code: 0, stdout: 't1\n', stderr: '' });
-      expect((await waiting).stdout).toBe('42\n');
-      await sandbox.ok(['run', '-d', '--name', 't2', 'busybox', 'sh', '-c', trap]);
-      const waiting2 = sandbox.run(['wait', 't2']);
-      await sandbox.ok(['rm', '-f', 't2']);
-      expect((await waiting2).stdout).toBe('137\n');
+      expect(existsSync(join(out, 't1.termed'))).toBe(true);
+      await sandbox.ok(['run', '-d', '--name', 't2', '--hostname', 't2', '-v', `${out}:/out`, 'busybox', 'sh', '-c', trap]);
+      await ready('t2');
+      expect(await sandbox.run(['rm', '-f', 't2'])).toEqual({ code: 0, stdout: 't2\n', stderr: '' });
+      expect(existsSync(join(out, 't2.termed'))).toBe(false);
     });
   });
 
