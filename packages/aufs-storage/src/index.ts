@@ -23,6 +23,7 @@ export default class StoragePlugin implements Plugin {
     const { hooks } = bus;
     hooks.validate.tapPromise(NAME, (ctx) => lifecycle().validate(bus, ctx));
     hooks.create.tapPromise(NAME, (ctx) => lifecycle().create(bus, ctx));
+    hooks.prepare.tapPromise(NAME, (ctx) => lifecycle().prepare(bus, ctx));
     hooks.stopped.tapPromise(NAME, (ctx) => lifecycle().stopped(bus, ctx));
     hooks.remove.tapPromise(NAME, (ctx) => lifecycle().remove(bus, ctx));
     hooks.prune.tapPromise(NAME, (report) => lifecycle().prune(bus, report));

@@ -60,8 +60,10 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
   const driver = bus.storageDriver();
   ctx.onRollback(PLUGIN, () => driver.remove(ctx.id));
   await driver.create(ctx.id, p.image.layers);
-  ctx.rootfs = await driver.mount(ctx.id);
-  for (const v of p.volumes) checkResolvedDestination(ctx.rootfs, v.destination);
+  // Volume destinations are checked through the image's symlinks before any volume is made; `run` keeps
+  // the mount for its `prepare` (mounting twice is the same mount), `create` lets it go until `start`.
+  const rootfs = await driver.mount(ctx.id);
+  for (const v of p.volumes) checkResolvedDestination(rootfs, v.destination);
   const mounts: VolumeMount[] = [];
   const runtimeMounts: MountSpec[] = [];
   for (const v of p.volumes) {
@@ -91,17 +93,34 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
     // As Docker: a new volume starts with what the image holds at its destination (not with nocopy,
     // and not for a tmpfs or a bind-style volume, whose content is not the volume's directory).
     const noCopy = 'noCopy' in v && v.noCopy === true;
-    if (created && !noCopy && source.kind === 'directory') await copyImageContent(ctx.rootfs, destination, info.mountpoint);
+    if (created && !noCopy && source.kind === 'directory') await copyImageContent(rootfs, destination, info.mountpoint);
     mounts.push({ type: 'volume', name: info.name, anonymous: info.anonymous, source: info.mountpoint, destination, readOnly, ...mode, ...origin });
     if (source.kind === 'tmpfs') runtimeMounts.push({ type: 'tmpfs', source: 'tmpfs', destination, readOnly, data: source.data });
     else runtimeMounts.push({ type: 'bind', source: source.kind === 'bind' ? source.source : info.mountpoint, destination, readOnly });
   }
+  if (ctx.record.awaitingStart) await driver.unmount(ctx.id);
   // Parents before children, as Docker sorts them: a tmpfs on /data must not hide a bind on /data/x.
   const depth = (path: string) => path.split('/').length;
-  ctx.mounts.push(...runtimeMounts.sort((a, b) => depth(a.destination) - depth(b.destination)));
+  runtimeMounts.sort((a, b) => depth(a.destination) - depth(b.destination));
   const layers = p.image.layers.map((l) => basename(dirname(l)));
-  const ext: StorageExt = { driver: driver.name, imageId: p.image.id, layers, volumes: mounts };
+  const ext: StorageExt = { driver: driver.name, imageId: p.image.id, layers, volumes: mounts, mounts: runtimeMounts };
   ctx.setExt(PLUGIN, ext);
+}
+
+/**
+ * prepare: mount the container's root for this run (`stopped` unmounts it) and hand the runtime the
+ * container's volumes, binds and tmpfs mounts, as `create` worked them out (so a restarted container gets
+ * them again). Destinations are checked again, since an earlier run of the container may have put a
+ * symlink in its own layer where a volume goes.
+ */
+export async function prepare(bus: LifecycleBus, ctx: ContainerContext): Promise<void> {
+  const ext = ctx.record.ext?.[PLUGIN] as StorageExt | undefined;
+  const driver = ext?.driver ? storageFor(bus).driver(ext.driver) : bus.storageDriver();
+  const wasMounted = await driver.isMounted(ctx.id);
+  if (!wasMounted) ctx.onRollback(PLUGIN, () => driver.unmount(ctx.id));
+  ctx.rootfs = await driver.mount(ctx.id);
+  for (const v of ext?.volumes ?? []) checkResolvedDestination(ctx.rootfs, v.destination);
+  ctx.mounts.push(...(ext?.mounts ?? []));
 }
 
 /**

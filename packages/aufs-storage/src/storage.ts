@@ -1,4 +1,4 @@
-import type { LifecycleBus, StorageDriver } from '@mydocker/core';
+import type { LifecycleBus, MountSpec, StorageDriver } from '@mydocker/core';
 import { VolumeStore } from './volumes/volume-store';
 
 /** Per-record data kept in `record.ext.storage`. */
@@ -8,6 +8,8 @@ export interface StorageExt {
   /** The image's layer digests (lowest first): kept so `rmi -f` never deletes a layer still in use. */
   layers: string[];
   volumes: VolumeMount[];
+  /** What the runtime mounts inside the root on every start (parents first); absent in records made before it. */
+  mounts?: MountSpec[];
 }
 
 export interface VolumeMount {

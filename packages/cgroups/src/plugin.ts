@@ -13,7 +13,8 @@ export default class CgroupsPlugin implements Plugin {
     const pause = () => import('./pause');
     bus.claim(name, 'resources');
     bus.hooks.validate.tapPromise(name, async (ctx) => (await lifecycle()).validate(ctx));
-    bus.hooks.create.tapPromise(name, async (ctx) => (await lifecycle()).create(ctx));
+    // The cgroups belong to one run (`stopped` removes them): made again on every start.
+    bus.hooks.prepare.tapPromise(name, async (ctx) => (await lifecycle()).create(ctx));
     bus.hooks.created.tapPromise(name, async (ctx) => (await lifecycle()).attach(ctx, ctx.record.pid));
     bus.hooks.execCreated.tapPromise(name, async (ctx, pid) => {
       (await pause()).refuseExecIfPaused(ctx);

@@ -16,6 +16,8 @@ import { inspectCommand, recordCommand } from './commands/inspect';
 import { cleanupCommand, killCommand, rmCommand, stopCommand } from './commands/lifecycle';
 import { psCommand } from './commands/ps';
 import { runCommand } from './commands/run';
+import { createCommand } from './commands/create';
+import { restartCommand, startCommand } from './commands/start';
 import { systemCommand } from './commands/system';
 import { containerCommand, resolveContainerGroup } from './container-group';
 import { versionCommand } from './commands/version';
@@ -63,7 +65,7 @@ export function usage(registry: CommandRegistry, packages: Map<string, string> =
 function parseArgs(cmd: RegisteredCommand, name: string, rest: string[]): Record<string, any> | undefined {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const yargs = require('yargs/yargs') as (args: string[]) => any;
-  const argv = cmd.rawArgs && cmd.command.startsWith('run') ? runArgv(rest) : rest;
+  const argv = cmd.rawArgs && /^(run|create) /.test(cmd.command) ? runArgv(rest) : rest;
   const y = yargs(argv)
     .scriptName(`mydocker ${name}`)
     .usage(`mydocker ${cmd.command}\n\n${cmd.describe}`)
@@ -134,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     confineModuleLookup(findInstall(cliDir).bound);
     const { bus, engine } = createEngineFromInstalled(config, { cliDir });
     const registry = new CommandRegistry();
-    for (const c of [runCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand, versionCommand, waitCommand, renameCommand, portCommand, topCommand, eventsCommand, containerCommand]) registry.add('@mydocker/cli', c);
+    for (const c of [runCommand, createCommand, startCommand, restartCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand, versionCommand, waitCommand, renameCommand, portCommand, topCommand, eventsCommand, containerCommand]) registry.add('@mydocker/cli', c);
     registry.add('@mydocker/cli', completionCommand(() => registry.list()));
     bus.hooks.commands.call(registry);
     if (!command || flags.help || command === 'help') {

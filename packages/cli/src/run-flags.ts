@@ -51,7 +51,13 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'sig-proxy', type: 'boolean', describe: 'Proxy received signals to the process (default true)' },
   { name: 'detach-keys', type: 'string', describe: 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q)' },
   { name: 'init', type: 'boolean', describe: 'Run an init inside the container that forwards signals and reaps processes' },
+  { name: 'cidfile', type: 'string', describe: 'Write the container id to this file (refused if it exists)' },
+  { name: 'stop-signal', type: 'string', describe: 'Signal that stops the container (default SIGTERM)' },
+  { name: 'stop-timeout', type: 'string', describe: 'Seconds to wait for a stop before SIGKILL (default 10; -1: no limit)' },
 ];
+
+/** Flags of `run` that `create` does not take (Docker's create has no -d: `start` decides). */
+export const RUN_ONLY_FLAGS = new Set(['detach']);
 
 const BOOLEAN_SHORTS = new Set(RUN_FLAGS.filter((f) => f.type === 'boolean').flatMap((f) => (f.alias ?? []).filter((a) => a.length === 1)));
 

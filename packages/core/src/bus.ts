@@ -68,8 +68,19 @@ function createHooks() {
   return Object.freeze({
     /** Check options before anything is touched; throw a UsageError to refuse. */
     validate: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
-    /** Make what the container needs (record, root filesystem, address, log); register undo steps. */
+    /**
+     * Make what the container keeps for its whole life, until `rm` (record, name, writable layer, volumes,
+     * log file); register undo steps. Runs once, for `run` and `create`.
+     */
     create: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
+    /**
+     * Make what one run of the container needs and the `stopped` hooks release (root mount, addresses,
+     * veths and port holds, cgroups, the log target, /etc files); register undo steps. Runs on every start:
+     * after `create` for `run`, alone for `start`/`restart` of a created or exited container. A tap works
+     * from the record (its `ext` and spec), never from what `validate` left in the context, since `start`
+     * does not run `validate`.
+     */
+    prepare: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
     /** The process exists in its namespaces but has not exec'd: attach cgroups, move the veth. */
     created: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
     /**
@@ -88,8 +99,11 @@ function createHooks() {
     signalled: new AsyncSeriesHook<[ContainerContext, NodeJS.Signals | number]>(['ctx', 'signal']),
     /** The process is gone: release cgroups, addresses, rules, mounts; record the exit. */
     stopped: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
-    /** Guards: return a reason to refuse the removal. The first refusal wins and nothing is touched. */
-    preRemove: new AsyncSeriesBailHook<[ContainerContext], string | undefined>(['ctx']),
+    /**
+     * Guards: return a reason to refuse the removal (or an error that carries its own exit code). The first
+     * refusal wins and nothing is touched.
+     */
+    preRemove: new AsyncSeriesBailHook<[ContainerContext], string | Error | undefined>(['ctx']),
     /** Delete layers, addresses, logs; the state store deletes the record last. */
     remove: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
     /** Contribute CLI commands. */

@@ -1,13 +1,14 @@
 import { constants } from 'node:os';
 import type { LifecycleBus } from './bus';
 import { ContainerContext } from './context';
-import { ConflictError, MissingPluginError, UsageError } from './errors';
+import { ConflictError, MissingPluginError, NotFoundError, UsageError } from './errors';
 import { faultInsideHook, faultPoint } from './faults';
 import { emitContainerEvent, signalNumber } from './event-taps';
 import { assertValidName, generateId, generateName } from './ids';
 import { EXIT_CODE_UNKNOWN, type ContainerRecord, type ExitStatus, type RunSpec } from './model';
 import { isProcessAlive, processStartTime, proveContainerProcess, type ProcessProof } from './process';
 import type { RunCancellation } from './run-signals';
+import { startStep, stopGraceMs, stopSignalOf } from './start-step';
 import type { Runtime } from './services';
 import { trace } from './trace';
 
@@ -48,17 +49,44 @@ export interface RunResult {
 }
 
 export interface StopOptions {
-  timeoutSeconds: number;
+  /** Seconds between the stop signal and SIGKILL; undefined: the container's --stop-timeout, else 10. */
+  timeoutSeconds?: number;
 }
 
 export interface RemoveOptions {
   force: boolean;
   volumes: boolean;
+  /**
+   * `rm -f -t N`: send the stop signal and give the container N seconds before SIGKILL. Undefined: the
+   * container's --stop-timeout when it has one, else SIGKILL at once (Docker's `rm -f`).
+   */
+  timeoutSeconds?: number;
 }
 
 export interface RunOptions {
   /** Signals the caller receives: before the start they cancel the run, after it they go to the container. */
   signals?: RunCancellation;
+  /**
+   * Called under the container's lock once its record and layer exist, before anything runs (e.g. the
+   * CLI writes --cidfile). A throw rolls the whole run back.
+   */
+  onCreated?: (record: ContainerRecord) => void | Promise<void>;
+}
+
+export interface StartOptions {
+  /** `start -a`: the container's output goes to ours and the call waits for its end (a foreground run). */
+  attach?: boolean;
+  /** `start -i`: our stdin goes to the container (with `attach`). */
+  interactive?: boolean;
+  signals?: RunCancellation;
+}
+
+export interface StartResult {
+  record: ContainerRecord;
+  /** With `attach`: how the container ended. */
+  exit?: ExitStatus;
+  /** It was running already: nothing was done (Docker's `start` of a running container). */
+  alreadyRunning?: boolean;
 }
 
 const stderrWarn = (message: string) => process.stderr.write(`${message}\n`);
@@ -113,52 +141,25 @@ export class Engine {
   }
 
   /**
-   * validate → create → spawn → created → start → started. A failure anywhere undoes what was made
-   * (in reverse order) before the error reaches the user. From `create` to `started` the container's
+   * validate → create → prepare → spawn → created → start → started. A failure anywhere undoes what was
+   * made (in reverse order) before the error reaches the user. From `create` to `started` the container's
    * lock is held, so a racing `rm -f` waits for a whole container instead of pulling its cgroups or
    * layer from under the run; a signal before the start cancels the run the same way as a failure.
    */
   async run(spec: RunSpec, onStarted?: (record: ContainerRecord) => void, options: RunOptions = {}): Promise<RunResult> {
     const store = this.bus.need('stateStore', 'Running a container');
     const runtime = this.bus.need('runtime', 'Running a container');
-    this.bus.need('images', 'Running a container');
     const { signals } = options;
-    const ctx = new ContainerContext(this.bus.config, this.newRecord(spec), spec);
-    this.checkOptionOwners(spec);
-    await this.hooks.validate.promise(ctx);
-    trace('validate');
-    if (ctx.record.command.length === 0) {
-      throw new UsageError('No command specified: give one after the image name, or use an image that has a default command.');
-    }
-    faultPoint('run:after-validate');
-    signals?.throwIfCancelled();
+    const ctx = await this.validated(spec, signals);
     await store.withLock(ctx.record.id, async () => {
       try {
         await this.hooks.create.promise(ctx);
         faultPoint('run:after-create');
-        trace('create');
         signals?.throwIfCancelled();
-        await runtime.spawn(ctx);
-        faultPoint('run:after-spawn');
-        trace('spawn');
-        signals?.throwIfCancelled();
-        await this.hooks.created.promise(ctx);
-        faultPoint('run:after-created');
-        trace('created');
-        signals?.throwIfCancelled();
-        await runtime.start(ctx);
-        signals?.started(spec.detach ? undefined : (signal) => runtime.signal(ctx.record, signal));
-        faultPoint('run:after-start');
-        ctx.record.status = 'running';
-        ctx.record.startedAt = new Date().toISOString();
-        await this.hooks.started.promise(ctx);
-        faultPoint('run:after-started');
-        trace('start');
+        await options.onCreated?.(ctx.record);
+        await this.launch(ctx, signals);
       } catch (err) {
-        const failures = await ctx.rollback();
-        if (failures.length > 0) {
-          this.warn(`mydocker: warning: clean-up after a failed run left problems: ${failures.map((f) => f.message).join('; ')}`);
-        }
+        await this.rollback(ctx, 'run');
         throw err;
       }
     });
@@ -169,6 +170,142 @@ export class Engine {
     trace('exit');
     const record = await this.finalize(ctx.record.id, exit);
     return { record: record ?? ctx.record, exit };
+  }
+
+  /**
+   * `mydocker create`: validate → create, nothing runs. The record is `created` with `awaitingStart`, so
+   * no command mistakes it for a run whose creator crashed; `start` prepares and runs it later.
+   */
+  async create(spec: RunSpec, options: Pick<RunOptions, 'onCreated'> = {}): Promise<ContainerRecord> {
+    const store = this.bus.need('stateStore', 'Creating a container');
+    this.bus.need('runtime', 'Creating a container');
+    const ctx = await this.validated(spec);
+    ctx.record.awaitingStart = true;
+    await store.withLock(ctx.record.id, async () => {
+      try {
+        await this.hooks.create.promise(ctx);
+        faultPoint('create:after-create');
+        await options.onCreated?.(ctx.record);
+      } catch (err) {
+        await this.rollback(ctx, 'create');
+        throw err;
+      }
+    });
+    ctx.commit();
+    return ctx.record;
+  }
+
+  /** A fresh record for `spec`, checked by every plugin's `validate` (nothing is made yet). */
+  private async validated(spec: RunSpec, signals?: RunCancellation): Promise<ContainerContext> {
+    this.bus.need('images', 'Running a container');
+    const ctx = new ContainerContext(this.bus.config, this.newRecord(spec), spec);
+    this.checkOptionOwners(spec);
+    await this.hooks.validate.promise(ctx);
+    trace('validate');
+    if (ctx.record.command.length === 0) {
+      throw new UsageError('No command specified: give one after the image name, or use an image that has a default command.');
+    }
+    faultPoint('run:after-validate');
+    signals?.throwIfCancelled();
+    return ctx;
+  }
+
+  /**
+   * prepare → spawn → created → start → started, for a record whose persistent parts exist (made by
+   * `create` just now or by an earlier command). The caller holds the lock and rolls back on a throw.
+   */
+  private async launch(ctx: ContainerContext, signals: RunCancellation | undefined): Promise<void> {
+    const runtime = this.bus.need('runtime', 'Running a container');
+    await this.hooks.prepare.promise(ctx);
+    trace('create');
+    signals?.throwIfCancelled();
+    await runtime.spawn(ctx);
+    faultPoint('run:after-spawn');
+    trace('spawn');
+    signals?.throwIfCancelled();
+    await this.hooks.created.promise(ctx);
+    faultPoint('run:after-created');
+    trace('created');
+    signals?.throwIfCancelled();
+    await runtime.start(ctx);
+    signals?.started(ctx.spec.detach ? undefined : (signal) => runtime.signal(ctx.record, signal));
+    faultPoint('run:after-start');
+    ctx.record.status = 'running';
+    ctx.record.startedAt = new Date().toISOString();
+    delete ctx.record.awaitingStart;
+    await this.hooks.started.promise(ctx);
+    faultPoint('run:after-started');
+    trace('start');
+  }
+
+  private async rollback(ctx: ContainerContext, what: string): Promise<void> {
+    const failures = await ctx.rollback();
+    if (failures.length > 0) {
+      this.warn(`mydocker: warning: clean-up after a failed ${what} left problems: ${failures.map((f) => f.message).join('; ')}`);
+    }
+  }
+
+  /**
+   * `start`: a created or exited container runs again with its id, name, layer, log and settings (only
+   * `prepare` onwards runs: what `create` made is kept). A running one is left alone. A failure rolls back
+   * what this start made, and the record is as it was. With `attach`, waits for the end like a
+   * foreground `run` (and --rm removes it then).
+   */
+  async start(ref: string, options: StartOptions = {}): Promise<StartResult> {
+    const store = this.bus.need('stateStore', 'Starting a container');
+    const runtime = this.bus.need('runtime', 'Starting a container');
+    const found = await store.get(ref);
+    this.refuseDamaged(found, 'start');
+    // A run that has just ended: its monitor records the exit code and runs its clean-up, which takes the
+    // lock; let it finish first, so that its late exit file cannot land on the new run's.
+    if (found.status === 'running' && !runtime.isRunning(found)) await runtime.waitMonitor(found, 10_000);
+    const attach = Boolean(options.attach);
+    let ctx: ContainerContext | undefined;
+    const already = await store.withLock(found.id, async () => {
+      const record = await store.find(found.id);
+      if (!record) throw new NotFoundError(`No such container: ${ref}`);
+      this.refuseDamaged(record, 'start');
+      const creatorAlive = record.creatorPid !== process.pid && isProcessAlive(record.creatorPid, record.creatorStartTime);
+      const step = startStep(record, { running: runtime.isRunning(record), creatorAlive });
+      if (step === 'already-running') return record;
+      if (step === 'being-created') throw new ConflictError(`Container ${record.name} is being started by another command: try again when it is up.`);
+      if (step === 'settle-first') {
+        await this.settleLocked(record, undefined, false);
+        // A --rm container that ended is its clean-up's to remove, not to start again.
+        if (record.autoRemove) throw new NotFoundError(`No such container: ${ref}`);
+      }
+      const before = structuredClone(record);
+      record.creatorPid = process.pid;
+      record.creatorStartTime = processStartTime(process.pid);
+      delete record.exitCode;
+      delete record.oomKilled;
+      // The run's own view of the request: -a/-i say where its output and stdin go this time.
+      const spec: RunSpec = { ...record.spec, detach: !attach, interactive: attach && Boolean(options.interactive) };
+      ctx = new ContainerContext(this.bus.config, record, spec);
+      try {
+        await this.launch(ctx, options.signals);
+      } catch (err) {
+        await this.rollback(ctx, 'start');
+        // `started` wrote the record as running before the failure: put it back as it was.
+        if (record.status === 'running') await store.save(before).catch(() => undefined);
+        throw err;
+      }
+      return undefined;
+    });
+    if (already) return { record: this.view(already), alreadyRunning: true };
+    const started = ctx!;
+    started.commit();
+    if (!attach) return { record: started.record };
+    const exit = await runtime.wait(started);
+    trace('exit');
+    const record = await this.finalize(started.record.id, exit);
+    return { record: record ?? started.record, exit };
+  }
+
+  /** `restart`: stop (a no-op for a created or exited container), then start, detached. */
+  async restart(ref: string, options: StopOptions = {}): Promise<ContainerRecord> {
+    const stopped = await this.stop(ref, options);
+    return (await this.start(stopped.id)).record;
   }
 
   /**
@@ -206,6 +343,8 @@ export class Engine {
     const runtime = this.bus.need('runtime');
     if (record.status === 'stopped') return;
     if (runtime.isRunning(record)) return;
+    // Made by `create` and waiting for `start`: nothing ran, nothing crashed; only a removal settles it.
+    if (record.status === 'created' && record.awaitingStart && !removing) return;
     if (record.status === 'created' && record.creatorPid !== process.pid && isProcessAlive(record.creatorPid, record.creatorStartTime) && !removing) return;
     const exit = known ?? runtime.exitStatus(record);
     const wasRunning = record.status === 'running' || record.damaged === true;
@@ -232,7 +371,7 @@ export class Engine {
       runtime.signal(record, stopSignal);
       await emitContainerEvent(this.bus, 'kill', record, { signal: signalNumber(stopSignal) });
       faultPoint('stop:after-signal');
-      if (!(await runtime.waitExit(record, options.timeoutSeconds * 1000))) {
+      if (!(await runtime.waitExit(record, stopGraceMs(record, options.timeoutSeconds)))) {
         runtime.signal(record, 'SIGKILL');
         await emitContainerEvent(this.bus, 'kill', record, { signal: signalNumber('SIGKILL') });
         await runtime.waitExit(record, 10_000);
@@ -288,14 +427,23 @@ export class Engine {
       if (!damaged) this.warnStranger(runtime, record);
       const running = record.status !== 'stopped' && runtime.isRunning(record);
       if (options.force && running) {
-        runtime.signal(record, 'SIGKILL');
-        await this.hooks.signalled.promise(ctx, 'SIGKILL');
-        await runtime.waitExit(record, 10_000);
+        // -t (or the container's --stop-timeout): the stop signal and that grace first, as `stop` does.
+        const graceful = !damaged && (options.timeoutSeconds !== undefined || record.spec.stopTimeout !== undefined);
+        if (graceful) {
+          const stopSignal = stopSignalOf(record);
+          runtime.signal(record, stopSignal);
+          await this.hooks.signalled.promise(ctx, stopSignal);
+        }
+        if (!graceful || !(await runtime.waitExit(record, stopGraceMs(record, options.timeoutSeconds)))) {
+          runtime.signal(record, 'SIGKILL');
+          await this.hooks.signalled.promise(ctx, 'SIGKILL');
+          await runtime.waitExit(record, 10_000);
+        }
       }
       // A record left "running" or "created" by a process that is gone (or was just killed) is settled first.
       if (record.status !== 'stopped' && (options.force || !running)) await this.settleLocked(record, undefined, true);
       const refusal = await this.hooks.preRemove.promise(ctx);
-      if (refusal) throw new ConflictError(refusal);
+      if (refusal) throw refusal instanceof Error ? refusal : new ConflictError(refusal);
       faultPoint('rm:after-preRemove');
       faultInsideHook('rm:mid-remove', this.hooks.remove);
       await this.hooks.remove.promise(ctx);
@@ -315,7 +463,7 @@ export class Engine {
   }
 
   /** A damaged record proves nothing about its container: only `rm -f` may act on it. */
-  private refuseDamaged(record: ContainerRecord, action: 'stop' | 'kill' | 'remove'): void {
+  private refuseDamaged(record: ContainerRecord, action: 'stop' | 'kill' | 'remove' | 'start'): void {
     if (!record.damaged) return;
     const why = action === 'remove' ? ', so nothing proves the container stopped' : '';
     throw new ConflictError(
@@ -358,13 +506,4 @@ export class Engine {
     const exit = runtime?.exitStatus(record);
     return { ...record, status: 'stopped', exitCode: exit?.code ?? (monitorAlive ? record.exitCode : EXIT_CODE_UNKNOWN) };
   }
-}
-
-/** The image's STOPSIGNAL (`SIGQUIT`, `QUIT`, `3`), or SIGTERM when it is absent or not a signal Node knows. */
-export function stopSignalOf(record: Pick<ContainerRecord, 'stopSignal'>): NodeJS.Signals | number {
-  const s = record.stopSignal?.trim().toUpperCase();
-  if (!s) return 'SIGTERM';
-  if (/^\d+$/.test(s)) return Number(s) > 0 && Number(s) < 65 ? Number(s) : 'SIGTERM';
-  const name = (s.startsWith('SIG') ? s : `SIG${s}`) as NodeJS.Signals;
-  return name in constants.signals ? name : 'SIGTERM';
 }

@@ -16,6 +16,7 @@ export const FAULT_STEPS = [
   'run:after-created',
   'run:after-start',
   'run:after-started',
+  'create:after-create',
   'stop:after-signal',
   'rm:after-preRemove',
   'rm:mid-remove',

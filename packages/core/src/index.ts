@@ -23,3 +23,4 @@ export * from './event-taps';
 export * from './time-spec';
 export * from './root-path';
 export * from './output-format';
+export * from './start-step';

@@ -79,6 +79,15 @@ export interface RunSpec {
   detachKeys?: string;
   /** --init: a minimal init as PID 1 that reaps orphans and forwards signals. */
   init?: boolean;
+  /**
+   * --stop-signal, checked by the CLI: a signal name with the SIG prefix ("SIGUSR1") or a number as
+   * decimal text. `stop`, `restart` and `rm -f -t` send it first; undefined is SIGTERM.
+   */
+  stopSignal?: string;
+  /** --stop-timeout, seconds before SIGKILL for `stop`/`restart`/`rm -f` when they get no -t. */
+  stopTimeout?: number;
+  /** --cidfile: where the CLI wrote the container's id (kept for inspect's HostConfig.ContainerIDFile). */
+  cidFile?: string;
 }
 
 export function emptyRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {
@@ -146,6 +155,12 @@ export interface ContainerRecord {
    */
   creatorPid?: number;
   creatorStartTime?: number;
+  /**
+   * Made by `mydocker create` and not started since: a `created` record that waits for `start`, not one
+   * whose creator crashed half-way through a run. Such a record is never settled to `stopped` (only a
+   * removal settles it); the first successful start clears the flag.
+   */
+  awaitingStart?: boolean;
   /** Host PID of the monitor (the native helper that stays as the container's parent). */
   monitorPid?: number;
   monitorStartTime?: number;

@@ -1,5 +1,5 @@
 import type { ContainerContext, LifecycleBus, Plugin } from '@mydocker/core';
-import { PLUGIN_NAME } from './ext';
+import { PLUGIN_NAME, type NamespacesExt } from './ext';
 
 /**
  * Process isolation: provides the `runtime` service (the native helper mydocker-init and its driver),
@@ -38,6 +38,10 @@ export class NamespacesPlugin implements Plugin {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { resolveForRun } = require('./validate') as typeof import('./validate');
       resolveForRun(ctx);
+    });
+    // `start` runs no `validate`: the security the container was created with is in its record.
+    bus.hooks.prepare.tapPromise(PLUGIN_NAME, async (ctx: ContainerContext) => {
+      ctx.security ??= ctx.ext<NamespacesExt>(PLUGIN_NAME)?.security;
     });
     bus.hooks.commands.tap(PLUGIN_NAME, (registry) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports

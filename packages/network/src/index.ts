@@ -26,7 +26,9 @@ export default class NetworkPlugin implements Plugin {
     const life = () => this.lifecycle(bus);
     bus.claim(NAME, 'network', 'publish');
     bus.hooks.validate.tapPromise(NAME, (ctx) => life().validate(ctx));
-    bus.hooks.create.tapPromise({ name: NAME, stage: Stage.NORMAL }, (ctx) => life().create(ctx));
+    // Addresses, veths, port holds and /etc files belong to one run (`stopped` releases them): made in
+    // `prepare`, on every start.
+    bus.hooks.prepare.tapPromise({ name: NAME, stage: Stage.NORMAL }, (ctx) => life().create(ctx));
     bus.hooks.created.tapPromise(NAME, async (ctx) => {
       await life().created(ctx);
       await life().endpointEvents('connect', ctx.record);

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerContext, ContainerRecord, InfoReport, PruneReport } from '@mydocker/core';
 import type { NetworkEnv } from './context';
@@ -47,6 +47,7 @@ export class NetworkLifecycle {
     this.plans.set(ctx, plan);
   }
 
+  /** The `prepare` hook: on every start, from the spec (`start` runs no `validate`). */
   async create(ctx: ContainerContext): Promise<void> {
     const plan = this.plans.get(ctx) ?? { driver: this.driverFor(ctx.spec.network), network: ctx.spec.network, ports: ctx.spec.publish.map(parsePublish) };
     const ext = await plan.driver.create(ctx, plan);
@@ -65,9 +66,13 @@ export class NetworkLifecycle {
     ];
     for (const [file, text] of files) {
       const path = join(dir, file);
+      const existed = existsSync(path);
       writeFileSync(path, text);
-      ctx.onRollback(PLUGIN, () => rmSync(path, { force: true }));
-      ctx.mounts.push({ source: path, destination: `/etc/${file}`, type: 'bind', readOnly: true });
+      if (!existed) ctx.onRollback(PLUGIN, () => rmSync(path, { force: true }));
+      // A container started again has these mounts in its record already.
+      if (!ctx.mounts.some((m) => m.source === path && m.destination === `/etc/${file}`)) {
+        ctx.mounts.push({ source: path, destination: `/etc/${file}`, type: 'bind', readOnly: true });
+      }
     }
   }
 

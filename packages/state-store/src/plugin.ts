@@ -1,14 +1,18 @@
-import { Stage, type ContainerRecord, type LifecycleBus, type Plugin } from '@mydocker/core';
+import { MydockerError, Stage, type ContainerRecord, type LifecycleBus, type Plugin } from '@mydocker/core';
 import { FileStateStore, nameConflict } from './store';
 
 const NAME = 'state-store';
 
-export function runningRefusal(record: ContainerRecord): string | undefined {
+/**
+ * Docker's refusal of `rm` without -f for a running container, word for word and with Docker's exit
+ * code 1 (the CLI prints it after "Error: "), so that scripts matching Docker's text keep working.
+ */
+export function runningRefusal(record: ContainerRecord): string | MydockerError | undefined {
   if (record.status === 'stopped') return undefined;
   if (record.damaged) {
     return `The record of container ${record.name} is damaged (${record.damage ?? 'unreadable'}), so nothing proves the container stopped: use -f to kill and remove whatever is left of it.`;
   }
-  return `You cannot remove a running container ${record.name}. Stop the container before attempting removal or use -f.`;
+  return new MydockerError(`cannot remove container "/${record.name}": container is running: stop the container before removing or force remove`, 1);
 }
 
 /** Provides the `stateStore` service and keeps the record in step with the lifecycle. */

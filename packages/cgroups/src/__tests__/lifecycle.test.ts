@@ -83,6 +83,7 @@ describeHost('the cgroups lifecycle on this host', () => {
     });
     expect(noCgroupLeft()).toEqual([]);
     await bus.hooks.create.promise(ctx);
+    await bus.hooks.prepare.promise(ctx);
     expect(readFileSync(`${ext.paths.cpu}/cpu.shares`, 'utf8').trim()).toBe('512');
 
     const pid1 = spawn('sleep', ['60'], { stdio: 'ignore' });
@@ -102,14 +103,15 @@ describeHost('the cgroups lifecycle on this host', () => {
     await bus.hooks.stopped.promise(stopCtx);
   });
 
-  it('undoes the cgroups when a later create step fails', async () => {
+  it('undoes the cgroups when a later prepare step fails', async () => {
     const { bus, engine } = setup();
-    bus.hooks.create.tapPromise('later', async () => {
+    bus.hooks.prepare.tapPromise('later', async () => {
       throw new Error('boom');
     });
     const ctx = ctxFor(engine, {});
     await bus.hooks.validate.promise(ctx);
-    await expect(bus.hooks.create.promise(ctx)).rejects.toThrow('boom');
+    await bus.hooks.create.promise(ctx);
+    await expect(bus.hooks.prepare.promise(ctx)).rejects.toThrow('boom');
     expect(noCgroupLeft().length).toBeGreaterThan(0);
     expect(await ctx.rollback()).toEqual([]);
     expect(noCgroupLeft()).toEqual([]);
@@ -120,6 +122,7 @@ describeHost('the cgroups lifecycle on this host', () => {
     const ctx = ctxFor(engine, { memory: '16m' });
     await bus.hooks.validate.promise(ctx);
     await bus.hooks.create.promise(ctx);
+    await bus.hooks.prepare.promise(ctx);
     // The pause lets the test attach the shell before it starts to hold ~100 MB in a variable.
     const hog = spawn('sh', ['-c', 'read go; x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived'], { stdio: ['pipe', 'pipe', 'ignore'] });
     children.push(hog);
@@ -148,6 +151,7 @@ describeHost('the cgroups lifecycle on this host', () => {
     for (const ctx of [kept, orphan]) {
       await bus.hooks.validate.promise(ctx);
       await bus.hooks.create.promise(ctx);
+      await bus.hooks.prepare.promise(ctx);
     }
     const pruned = { knownIds: new Set([kept.id]), removed: [] as string[] };
     await bus.hooks.prune.promise(pruned);
@@ -163,6 +167,7 @@ describeHost('the cgroups lifecycle on this host', () => {
     const ctx = ctxFor(engine, {});
     await bus.hooks.validate.promise(ctx);
     await bus.hooks.create.promise(ctx);
+    await bus.hooks.prepare.promise(ctx);
     const ext = ctx.record.ext.cgroups as CgroupsExt;
     expect(ext.devices?.slice(0, 3)).toEqual(['deny a', 'allow c *:* m', 'allow b *:* m']);
     const list = readFileSync(`${ext.paths.devices}/devices.list`, 'utf8');
@@ -183,6 +188,7 @@ describeHost('the cgroups lifecycle on this host', () => {
     const ctx = ctxFor(engine, { memory: '64m' });
     await bus.hooks.validate.promise(ctx);
     await bus.hooks.create.promise(ctx);
+    await bus.hooks.prepare.promise(ctx);
     const pid1 = spawn('sleep', ['60'], { stdio: 'ignore' });
     children.push(pid1);
     ctx.record.pid = pid1.pid;
@@ -201,6 +207,7 @@ describeHost('the cgroups lifecycle on this host', () => {
     const ctx = ctxFor(engine, {});
     await bus.hooks.validate.promise(ctx);
     await bus.hooks.create.promise(ctx);
+    await bus.hooks.prepare.promise(ctx);
     expect(noCgroupLeft().length).toBeGreaterThan(0);
     const damaged = damagedCtx(ctx.id);
     (damaged.record as { ext: unknown }).ext = { cgroups: { version: 'x', paths: 3 } };
@@ -213,6 +220,7 @@ describeHost('the cgroups lifecycle on this host', () => {
     const ctx = ctxFor(engine, {});
     await bus.hooks.validate.promise(ctx);
     await bus.hooks.create.promise(ctx);
+    await bus.hooks.prepare.promise(ctx);
     await bus.hooks.remove.promise(damagedCtx(ctx.id));
     const pid1 = spawn('sleep', ['60'], { stdio: 'ignore' });
     children.push(pid1);

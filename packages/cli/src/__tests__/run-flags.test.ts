@@ -74,3 +74,25 @@ describe('splitGlobalFlags', () => {
     expect(() => splitGlobalFlags(['--root'])).toThrow(/needs a value/);
   });
 });
+
+describe('--stop-signal, --stop-timeout, --cidfile (run and create)', () => {
+  const spec = (args: Record<string, unknown>) => toRunSpec(args, ['busybox', 'true'], 'busybox', {});
+
+  it('take a value, so the image after them is not read as one', () => {
+    expect(splitRunArgs(['--stop-signal', 'USR1', '--stop-timeout', '3', '--cidfile', '/tmp/x', 'busybox'])).toEqual({
+      flags: ['--stop-signal', 'USR1', '--stop-timeout', '3', '--cidfile', '/tmp/x'],
+      rest: ['busybox'],
+    });
+  });
+
+  it('normalize the signal (Docker accepts USR1, SIGUSR1 and 10) and the seconds; refuse the rest', () => {
+    expect(spec({ 'stop-signal': 'usr1' }).stopSignal).toBe('SIGUSR1');
+    expect(spec({ 'stop-signal': 'SIGHUP' }).stopSignal).toBe('SIGHUP');
+    expect(spec({ 'stop-signal': '10' }).stopSignal).toBe('10');
+    expect(spec({}).stopSignal).toBeUndefined();
+    expect(spec({ 'stop-timeout': '3' }).stopTimeout).toBe(3);
+    expect(spec({ 'stop-timeout': '-1' }).stopTimeout).toBe(-1);
+    for (const bad of ['soon', '1.5', '-2', '']) expect(() => spec({ 'stop-timeout': bad })).toThrow(/Invalid --stop-timeout/);
+    expect(() => spec({ 'stop-signal': 'NOPE' })).toThrow(/Invalid signal "NOPE"/);
+  });
+});

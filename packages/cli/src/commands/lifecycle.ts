@@ -1,15 +1,41 @@
-import { UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { NotFoundError, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
 import { constants } from 'node:os';
 import { isReportable, writeError } from '../error-output';
 
-/** Runs `fn` for each container, reporting failures one line each, as Docker does for several names. */
-async function each(names: string[], ctx: CommandContext, fn: (name: string) => Promise<void>): Promise<number> {
+/** Podman's --all/--ignore, shared by stop, kill and rm. */
+interface Selection {
+  containers?: string[];
+  all?: boolean;
+  ignore?: boolean;
+}
+
+/**
+ * The names to act on: the ones given, or with --all every container (`running` only: the running ones,
+ * for stop and kill). Names and --all together are refused, as Podman does.
+ */
+async function selected(verb: string, args: Selection, ctx: CommandContext, runningOnly: boolean): Promise<string[]> {
+  const names = args.containers ?? [];
+  if (args.all && names.length > 0) throw new UsageError(`"${verb}" takes either container names or --all, not both.`);
+  if (!args.all) {
+    if (names.length === 0) throw new UsageError(`"${verb}" needs at least one container name (or --all). See 'mydocker ${verb} --help'.`);
+    return names;
+  }
+  const records = await ctx.engine.list();
+  return records.filter((r) => !runningOnly || r.status === 'running').map((r) => r.name);
+}
+
+/**
+ * Runs `fn` for each container, reporting failures one line each, as Docker does for several names.
+ * With --ignore a container that does not exist (or vanished meanwhile) is skipped silently (Podman).
+ */
+async function each(names: string[], ctx: CommandContext, fn: (name: string) => Promise<void>, ignore = false): Promise<number> {
   let code = 0;
   for (const name of names) {
     try {
       await fn(name);
       ctx.stdout.write(`${name}\n`);
     } catch (err) {
+      if (ignore && err instanceof NotFoundError) continue;
       if (!isReportable(err)) throw err;
       code = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
     }
@@ -17,14 +43,32 @@ async function each(names: string[], ctx: CommandContext, fn: (name: string) => 
   return code;
 }
 
+const selectionFlags = (y: any, all: string) =>
+  y
+    .option('all', { alias: 'a', type: 'boolean', describe: all })
+    .option('ignore', { alias: 'i', type: 'boolean', describe: 'Ignore containers that do not exist' });
+
+/** -t/--time: whole seconds >= 0, or undefined (the container's --stop-timeout, else 10). */
+export function stopTimeoutArg(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (!/^\d+$/.test(text)) throw new UsageError(`Invalid timeout "${text}": give a number of seconds >= 0.`);
+  return Number(text);
+}
+
 export const stopCommand: CommandSpec = {
-  command: 'stop <containers..>',
-  describe: 'Stop containers: SIGTERM, then SIGKILL after the timeout',
-  builder: (y) => y.option('time', { alias: 't', type: 'number', default: 10, describe: 'Seconds to wait before SIGKILL' }),
+  command: 'stop [containers..]',
+  describe: "Stop containers: the stop signal (SIGTERM), then SIGKILL after the timeout",
+  builder: (y) =>
+    selectionFlags(y, 'Stop every running container').option('time', {
+      alias: 't',
+      type: 'string',
+      describe: "Seconds to wait before SIGKILL (default: the container's --stop-timeout, else 10)",
+    }),
   async run(args, ctx) {
-    const t = Number(args.time);
-    if (!Number.isFinite(t) || t < 0) throw new UsageError(`Invalid timeout "${args.time}": give a number of seconds >= 0.`);
-    return each(args.containers, ctx, async (name) => void (await ctx.engine.stop(name, { timeoutSeconds: t })));
+    const timeoutSeconds = stopTimeoutArg(args.time);
+    const names = await selected('stop', args, ctx, true);
+    return each(names, ctx, async (name) => void (await ctx.engine.stop(name, { timeoutSeconds })), Boolean(args.ignore));
   },
 };
 
@@ -41,24 +85,29 @@ export function parseSignal(value: string): NodeJS.Signals | number {
 }
 
 export const killCommand: CommandSpec = {
-  command: 'kill <containers..>',
+  command: 'kill [containers..]',
   describe: 'Send a signal to containers (default KILL)',
-  builder: (y) => y.option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'Signal to send' }),
+  builder: (y) => selectionFlags(y, 'Signal every running container').option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'Signal to send' }),
   async run(args, ctx) {
     const signal = parseSignal(String(args.signal));
-    return each(args.containers, ctx, async (name) => void (await ctx.engine.kill(name, signal)));
+    const names = await selected('kill', args, ctx, true);
+    return each(names, ctx, async (name) => void (await ctx.engine.kill(name, signal)), Boolean(args.ignore));
   },
 };
 
 export const rmCommand: CommandSpec = {
-  command: 'rm <containers..>',
+  command: 'rm [containers..]',
   describe: 'Remove stopped containers (-f: kill running ones first)',
   builder: (y) =>
-    y
+    selectionFlags(y, 'Remove every container (running ones only with -f)')
       .option('force', { alias: 'f', type: 'boolean', describe: 'Kill and remove running containers' })
-      .option('volumes', { alias: 'v', type: 'boolean', describe: 'Also remove anonymous volumes' }),
+      .option('volumes', { alias: 'v', type: 'boolean', describe: 'Also remove anonymous volumes' })
+      .option('time', { alias: 't', type: 'string', describe: 'With -f: send the stop signal and wait this many seconds before SIGKILL' }),
   async run(args, ctx) {
-    return each(args.containers, ctx, async (name) => void (await ctx.engine.remove(name, { force: Boolean(args.force), volumes: Boolean(args.volumes) })));
+    const timeoutSeconds = stopTimeoutArg(args.time);
+    const names = await selected('rm', args, ctx, false);
+    const options = { force: Boolean(args.force), volumes: Boolean(args.volumes), timeoutSeconds };
+    return each(names, ctx, async (name) => void (await ctx.engine.remove(name, options)), Boolean(args.ignore));
   },
 };
 

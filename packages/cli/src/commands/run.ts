@@ -1,14 +1,17 @@
-import { emptyRunSpec, EXIT_CODE_UNKNOWN, MydockerError, ProcessRunSignals, UsageError, type RunCancellation, type CommandSpec, type RunSpec } from '@mydocker/core';
+import { emptyRunSpec, EXIT_CODE_UNKNOWN, MydockerError, ProcessRunSignals, UsageError, type RunCancellation, type CommandSpec, type ContainerRecord, type RunSpec } from '@mydocker/core';
+import { rmSync } from 'node:fs';
 import { resolveEnv } from '../env';
 import { resolveLabels } from '../labels';
+import { checkCidFile, writeCidFile } from '../cidfile';
 import { RUN_FLAGS } from '../run-flags';
+import { parseSignal } from './lifecycle';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 const str = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
 
 /** `run` flags and positionals → the RunSpec the engine and plugins work from. */
-export function toRunSpec(args: Record<string, any>, rest: string[], defaultImage: string, callerEnv: NodeJS.ProcessEnv): RunSpec {
-  if (rest.length === 0) throw new UsageError('"run" needs an image or a command: mydocker run [OPTIONS] IMAGE [COMMAND] [ARG...].');
+export function toRunSpec(args: Record<string, any>, rest: string[], defaultImage: string, callerEnv: NodeJS.ProcessEnv, verb = 'run'): RunSpec {
+  if (rest.length === 0) throw new UsageError(`"${verb}" needs an image or a command: mydocker ${verb} [OPTIONS] IMAGE [COMMAND] [ARG...].`);
   // The seed's form `run /bin/top` names no image: an absolute path is a command in the default image.
   const [image, command] = rest[0].startsWith('/') ? [defaultImage, rest] : [rest[0], rest.slice(1)];
   if (image === '') throw new UsageError('The image name must not be empty.');
@@ -53,7 +56,37 @@ export function toRunSpec(args: Record<string, any>, rest: string[], defaultImag
     sigProxy: args['sig-proxy'] === undefined ? undefined : Boolean(args['sig-proxy']),
     detachKeys: str(args['detach-keys']),
     init: args.init === undefined ? undefined : Boolean(args.init),
+    stopSignal: args['stop-signal'] === undefined ? undefined : String(parseSignal(String(args['stop-signal']))),
+    stopTimeout: stopTimeoutOf(args['stop-timeout']),
+    cidFile: args.cidfile === undefined ? undefined : checkCidFile(String(args.cidfile)),
   });
+}
+
+/** --stop-timeout: whole seconds, -1 for no limit (Docker's). */
+function stopTimeoutOf(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (!/^-?\d+$/.test(text) || Number(text) < -1) throw new UsageError(`Invalid --stop-timeout "${text}": give whole seconds (-1: no limit).`);
+  return Number(text);
+}
+
+/**
+ * The engine's onCreated for --cidfile: writes the id once the container exists (a failure there rolls
+ * the container back). `cleanup` removes the file again if what follows fails.
+ */
+export function cidFileWriter(spec: RunSpec): { onCreated?: (r: ContainerRecord) => void; cleanup(): void } {
+  let written = false;
+  const path = spec.cidFile;
+  if (!path) return { cleanup: () => undefined };
+  return {
+    onCreated: (record) => {
+      writeCidFile(path, record.id);
+      written = true;
+    },
+    cleanup: () => {
+      if (written) rmSync(path, { force: true });
+    },
+  };
 }
 
 /** --label/--label-file, --mount, --tmpfs, --log-driver: set only when given, so a RunSpec stays as it was without them. */
@@ -87,6 +120,7 @@ export const runCommand: CommandSpec = {
         spec.sigProxy === false && !spec.detach
           ? { throwIfCancelled: () => signals.throwIfCancelled(), started: () => signals.started((signal) => (late ??= signal)) }
           : signals;
+      const cid = cidFileWriter(spec);
       const result = await engine.run(
         spec,
         (record) => {
@@ -96,8 +130,11 @@ export const runCommand: CommandSpec = {
             if (late) process.kill(process.pid, late);
           }
         },
-        { signals: cancellation },
-      );
+        { signals: cancellation, onCreated: cid.onCreated },
+      ).catch((err) => {
+        cid.cleanup();
+        throw err;
+      });
       if (result.exit?.code === EXIT_CODE_UNKNOWN) {
         throw new MydockerError(`The monitor of container ${result.record.name} was killed, so how the container ended is unknown.`);
       }

@@ -106,7 +106,7 @@ export function baseInspect(r: ContainerRecord): DockerContainerInspect {
     AppArmorProfile: '',
     HostConfig: {
       Binds: spec.volumes.length ? [...spec.volumes] : null,
-      ContainerIDFile: '',
+      ContainerIDFile: spec.cidFile ?? '',
       // No log plugin, no log: the logs plugin fills its driver in the inspect hook.
       LogConfig: { Type: 'none', Config: {} },
       NetworkMode: spec.network ?? 'none',
@@ -148,6 +148,9 @@ export function baseInspect(r: ContainerRecord): DockerContainerInspect {
       Entrypoint: entrypoint,
       OnBuild: null,
       Labels: labelMap(spec.labels),
+      // Docker shows these only when set (omitempty).
+      ...(spec.stopSignal !== undefined ? { StopSignal: spec.stopSignal } : {}),
+      ...(spec.stopTimeout !== undefined ? { StopTimeout: spec.stopTimeout } : {}),
     },
     NetworkSettings: {
       Bridge: '',

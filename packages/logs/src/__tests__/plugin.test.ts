@@ -67,10 +67,12 @@ describe('LogsPlugin', () => {
     await expect(bus.hooks.validate.promise(ctxFor(['colour=blue']))).rejects.toThrow(UsageError);
   });
 
-  it('create sets the log target in the container directory and records it; rollback and remove delete the files', async () => {
+  it('create records the log, prepare sets the target in the container directory; rollback and remove delete the files', async () => {
     const { bus, ctxFor } = setup();
     const ctx = ctxFor(['max-size=1k', 'max-file=2']);
     await bus.hooks.create.promise(ctx);
+    expect(ctx.log).toBeUndefined();
+    await bus.hooks.prepare.promise(ctx);
     const path = `${tmp.dir}/containers/${ctx.id}/container.log`;
     expect(ctx.log).toEqual({ path, maxSize: 1024, maxFiles: 2 });
     expect(ctx.record.ext.logs).toEqual({ driver: 'k8s-file', path, maxSize: 1024, maxFiles: 2 });

@@ -13,7 +13,9 @@ export class HostDriver implements NetworkDriver {
     ctx.sharedNamespaces.add('net');
   }
 
-  async create(): Promise<NetworkExt> {
+  /** Again on every start: `start` runs no `validate`. */
+  async create(ctx: ContainerContext): Promise<NetworkExt> {
+    ctx.sharedNamespaces.add('net');
     return { mode: 'host', ports: [], endpoints: [] };
   }
 

@@ -60,9 +60,12 @@ describe('StateStorePlugin', () => {
     ctx.record.status = 'running';
     await bus.hooks.started.promise(ctx);
     expect((await store.get('life')).status).toBe('running');
-    await expect(bus.hooks.preRemove.promise(ctx)).resolves.toBe(
-      'You cannot remove a running container life. Stop the container before attempting removal or use -f.',
-    );
+    // Docker's words and exit code 1 (`docker rm` of a running container).
+    const refusal = await bus.hooks.preRemove.promise(ctx);
+    expect(refusal).toMatchObject({
+      message: 'cannot remove container "/life": container is running: stop the container before removing or force remove',
+      exitCode: 1,
+    });
     ctx.record.status = 'stopped';
     ctx.record.exitCode = 3;
     await bus.hooks.stopped.promise(ctx);
