@@ -123,6 +123,23 @@ describe('events', () => {
     expect(await pastEvents('type=volume', 'event=die')).toEqual([]);
   });
 
+  it('records image tag, untag and delete with the image id and the name', async () => {
+    const id = (await sandbox.ok(['image', 'inspect', '-f', '{{.Id}}', 'busybox'])).trim();
+    await sandbox.ok(['tag', 'busybox', 'evimg:1']);
+    await sandbox.ok(['rmi', 'evimg:1']);
+    await sandbox.ok(['run', '--name', 'evc', 'busybox', 'true']);
+    const made = (await sandbox.ok(['commit', '-q', 'evc', 'evimg:2'])).trim();
+    await sandbox.ok(['rm', 'evc']);
+    await sandbox.ok(['rmi', 'evimg:2']);
+    const events = await pastEvents('type=image');
+    expect(events.map((e) => `${e.Action} ${e.Actor.ID} ${e.Actor.Attributes.name}`)).toEqual([
+      `tag ${id} evimg:1`,
+      `untag ${id} evimg:1`,
+      `untag ${made} evimg:2`,
+      `delete ${made} evimg:2`,
+    ]);
+  });
+
   it('refuses bad flags as Docker does: 125 for the client, 1 for what the daemon refuses', async () => {
     for (const [args, code, message] of [
       [['events', '--filter', 'nokey'], 125, /Bad format of filter "nokey"/],

@@ -122,7 +122,7 @@ function storeState(): string {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter((l) => l.includes(sandbox.dir)).length;
-  return [list(join(sandbox.root, 'images')), list(join(sandbox.root, 'layers')), list(join(sandbox.root, 'tmp')), `mounts=${mounts}`].join(' | ');
+  return [list(join(sandbox.root, 'images')), list(join(sandbox.root, 'images', 'sha256')), list(join(sandbox.root, 'layers')), list(join(sandbox.root, 'tmp')), `mounts=${mounts}`].join(' | ');
 }
 
 async function startRegistry(name: string, extra: string[] = []): Promise<number> {
@@ -364,7 +364,7 @@ describe('layer compressions', () => {
     expect(out.trim().split('\n').pop()).toBe(zref);
     const [info] = JSON.parse(await ok(['image', 'inspect', zref]));
     expect(info.Id).toBe(remote.config.digest);
-    const file = join(sandbox.root, 'layers', info.rootfs.diff_ids[1].slice(7), 'diff', 'etc', 'zstd.txt');
+    const file = join(sandbox.root, 'layers', info.RootFS.Layers[1].slice(7), 'diff', 'etc', 'zstd.txt');
     expect(readFileSync(file, 'utf8')).toBe('from a zstd layer\n');
 
     // Other layers for gzip: skopeo's blob cache would otherwise send the zstd blobs it knows again.
@@ -374,7 +374,7 @@ describe('layer compressions', () => {
     expect(remoteManifest(gref).layers.map((l) => l.mediaType)).toEqual(['application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.oci.image.layer.v1.tar+gzip']);
     await ok(['pull', '-q', gref]);
     const [ginfo] = JSON.parse(await ok(['image', 'inspect', gref]));
-    expect(readFileSync(join(sandbox.root, 'layers', ginfo.rootfs.diff_ids[1].slice(7), 'diff', 'etc', 'gzip.txt'), 'utf8')).toBe('from a gzip layer\n');
+    expect(readFileSync(join(sandbox.root, 'layers', ginfo.RootFS.Layers[1].slice(7), 'diff', 'etc', 'gzip.txt'), 'utf8')).toBe('from a gzip layer\n');
     await ok(['rmi', zref, gref]);
   });
 });

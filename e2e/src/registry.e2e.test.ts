@@ -408,6 +408,21 @@ describe('push', () => {
     expect(await ok(['run', '--rm', ref, 'echo', 'round trip'])).toBe('round trip\n');
   });
 
+  it('an image pulled, then pushed under another name, goes up byte for byte: same manifest digest, blobs mounted', async () => {
+    const source = `127.0.0.1:${registryPort}/test/busybox:docker`;
+    const copy = `127.0.0.1:${registryPort}/copies/busybox:v1`;
+    const remote = JSON.parse(skopeo('inspect', '--tls-verify=false', `docker://${source}`)) as { Digest: string };
+    await ok(['pull', '-q', source]);
+    await ok(['tag', source, copy]);
+    const out = await ok(['push', copy]);
+    expect(out).toContain(`v1: digest: ${remote.Digest} size:`);
+    expect((JSON.parse(skopeo('inspect', '--tls-verify=false', `docker://${copy}`)) as { Digest: string }).Digest).toBe(remote.Digest);
+    // The registry already holds every blob (under test/busybox): each is mounted or found, none uploaded again.
+    expect(out).not.toMatch(/: Pushed$/m);
+    expect(out).toMatch(/: Mounted from test\/busybox$/m);
+    await ok(['rmi', copy]);
+  });
+
   it('a push the registry refuses is one sentence, exit 125', async () => {
     const host = `127.0.0.1:${authPort}`;
     await ok(['tag', 'busybox', `${host}/mine/busybox:v1`]);

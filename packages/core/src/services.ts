@@ -58,7 +58,8 @@ export interface StoredManifest {
   mediaType: string;
   manifest: Buffer;
   config: { digest: string; bytes: Buffer };
-  layers: Array<{ digest: string; size: number; mediaType: string; open(): NodeJS.ReadableStream }>;
+  /** `file`: where the blob's bytes are kept, for an upload that sends them in ranges. */
+  layers: Array<{ digest: string; size: number; mediaType: string; file: string; open(): NodeJS.ReadableStream }>;
 }
 
 export interface ImageStore {

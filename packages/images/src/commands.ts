@@ -29,6 +29,7 @@ export const pullCommand: CommandSpec = {
       platform: args.platform ? parsePlatform(String(args.platform)) : undefined,
       out: ctx.stdout,
     });
+    await ctx.bus.emitEvent({ type: 'image', action: 'pull', id: String(args.reference), attributes: { name: String(args.reference) } });
     return 0;
   },
 };
@@ -40,10 +41,13 @@ export const tagCommand: CommandSpec = {
     const { UsageError } = require('@mydocker/core') as typeof import('@mydocker/core');
     const { parseReference, storeName } = require('./reference') as typeof import('./reference');
     const images = ctx.bus.need('images', 'Tagging an image');
-    if (!images.tag) throw new UsageError('The installed image store cannot tag images: update @mydocker/aufs-storage.');
+    if (!images.tag) throw new UsageError('The installed image store cannot tag images: update @mydocker/images.');
     const target = parseReference(String(args.target));
     if (target.digest) throw new UsageError(`Cannot tag with a digest ("${String(args.target)}"): a tag names an image, a digest is its content.`);
-    await images.tag(String(args.source), storeName({ ...target, tag: target.tag ?? 'latest' })!);
+    const name = storeName({ ...target, tag: target.tag ?? 'latest' })!;
+    await images.tag(String(args.source), name);
+    const { id } = await images.resolve(name);
+    await ctx.bus.emitEvent({ type: 'image', action: 'tag', id: `sha256:${id}`, attributes: { name } });
     return 0;
   },
 };
@@ -74,6 +78,7 @@ export const pushCommand: CommandSpec = {
   run: async (args: Args, ctx: CommandContext) => {
     const { push } = require('./push') as typeof import('./push');
     await push(ctx.bus.need('images', 'Pushing an image'), ctx.config, String(args.reference), ctx.stdout, !!args.quiet);
+    await ctx.bus.emitEvent({ type: 'image', action: 'push', id: String(args.reference), attributes: { name: String(args.reference) } });
     return 0;
   },
 };

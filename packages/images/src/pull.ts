@@ -215,7 +215,7 @@ async function pullOne(
     progress.stop();
     progress.line(`Digest: ${top.digest}`);
     // A hint for push's cross-repository mounts; the image is stored whether or not it is written.
-    await recordBlobSources(config.root, `${ref.domain}/${ref.path}`, needed.map((i) => layers[i].digest)).catch(() => undefined);
+    await recordBlobSources(config.root, `${ref.domain}/${ref.path}`, [configDesc.digest, ...needed.map((i) => layers[i].digest)]).catch(() => undefined);
     return { id: stored, existed, name: name ?? `${familiarName(ref)}@${top.digest}` };
   } finally {
     progress.stop();

@@ -1,4 +1,4 @@
-import { UsageError, type EngineConfig, type ImageStore } from '@mydocker/core';
+import { UsageError, type EngineConfig, type ImageStore, type StoredManifest } from '@mydocker/core';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -46,39 +46,25 @@ function hasher(): { stream: Transform; digest: () => string; size: () => number
 }
 
 /**
- * `push REF`: each layer packed from the store and gzipped into a scratch file (its digests taken as it
- * is written), then for each blob a HEAD, and an upload only when the registry lacks it; the config and
- * the manifest last, so a failed push never leaves a tag pointing at missing blobs.
+ * `push REF`: the image's blobs (kept as they came, or packed now), then for each blob a HEAD, and an
+ * upload (or a cross-repository mount) only when the registry lacks it; the manifest last, so a failed
+ * push never leaves a tag pointing at missing blobs.
  */
 export async function push(images: ImageStore, config: EngineConfig, input: string, out: NodeJS.WritableStream, quiet = false): Promise<string> {
-  if (!images.exportImage) throw new UsageError('The installed image store cannot export images: update @mydocker/aufs-storage.');
   const ref = withDefaultTag(parseReference(input));
   if (ref.digest) throw new UsageError(`Cannot push "${input}": push a tag, not a digest.`);
   const say = (line: string) => {
     if (!quiet) out.write(`${line}\n`);
   };
-  const image = await images.exportImage(storeName(ref)!);
   const client = new PushClient(ref, { insecure: insecureRegistries(config), certsDir: config.certsDir, credentials: await credentialsFor(ref.domain) });
   say(`The push refers to repository [${ref.domain === 'docker.io' ? 'docker.io/' : ''}${familiarName(ref)}]`);
   await client.ping();
   const dir = join(config.root, 'tmp', scratchName('push-'));
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const layers: Blob[] = [];
-    const diffIds: string[] = [];
-    for (const [i, tar] of image.layers.entries()) {
-      const file = join(dir, `layer-${i}.tar.gz`);
-      const plain = hasher();
-      const packed = hasher();
-      await pipeline(tar() as Readable, plain.stream, createGzip(), packed.stream, createWriteStream(file, { mode: 0o600 }));
-      diffIds.push(plain.digest());
-      layers.push({ digest: packed.digest(), size: packed.size(), file });
-    }
-    const parsed = JSON.parse(image.config.toString('utf8')) as { rootfs: { diff_ids: string[] } };
-    // The layers packed again may differ in bytes from the tars the image came from: the config must name what is pushed.
-    const same = diffIds.length === parsed.rootfs.diff_ids.length && diffIds.every((d, i) => d === parsed.rootfs.diff_ids[i]);
-    const configBytes = same ? image.config : Buffer.from(JSON.stringify({ ...parsed, rootfs: { type: 'layers', diff_ids: diffIds } }));
-    const configBlob: Blob = { digest: `sha256:${createHash('sha256').update(configBytes).digest('hex')}`, size: configBytes.length, bytes: configBytes };
+    // An image kept with its manifest and blobs (pulled, loaded) goes up byte for byte, so it keeps its
+    // digest; one made here (commit, import) has its layers packed and gzipped now.
+    const stored = images.storedManifest ? await images.storedManifest(storeName(ref)!) : undefined;
+    const { layers, configBlob, manifest, mediaType } = stored ? storedPlan(stored) : await packedPlan(images, storeName(ref)!, dir);
     const sources = await readBlobSources(config.root);
     const chunkSize = pushChunkSize(config);
     for (const blob of [...layers, configBlob]) {
@@ -100,15 +86,7 @@ export async function push(images: ImageStore, config: EngineConfig, input: stri
       await client.uploadBlob(blob, chunkSize, location);
       say(`${short}: Pushed`);
     }
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MEDIA.ociManifest,
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configBlob.digest, size: configBlob.size },
-        layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
-      }),
-    );
-    await client.putManifest(ref.tag!, MEDIA.ociManifest, manifest);
+    await client.putManifest(ref.tag!, mediaType, manifest);
     // A later push to another repository of this registry can mount these blobs instead of sending them.
     await recordBlobSources(config.root, `${ref.domain}/${ref.path}`, [...layers, configBlob].map((b) => b.digest)).catch(() => undefined);
     const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
@@ -118,4 +96,52 @@ export async function push(images: ImageStore, config: EngineConfig, input: stri
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+interface PushPlan {
+  layers: Blob[];
+  configBlob: Blob;
+  manifest: Buffer;
+  mediaType: string;
+}
+
+/** The stored manifest, its config and its layer blobs, exactly as kept. */
+function storedPlan(stored: StoredManifest): PushPlan {
+  return {
+    layers: stored.layers.map((l) => ({ digest: l.digest, size: l.size, file: l.file })),
+    configBlob: { digest: stored.config.digest, size: stored.config.bytes.length, bytes: stored.config.bytes },
+    manifest: stored.manifest,
+    mediaType: stored.mediaType,
+  };
+}
+
+/** Each layer packed from the store and gzipped into a scratch file (its digests taken as it is written), and an OCI manifest for them. */
+async function packedPlan(images: ImageStore, name: string, dir: string): Promise<PushPlan> {
+  if (!images.exportImage) throw new UsageError('The installed image store cannot export images: update @mydocker/images.');
+  const image = await images.exportImage(name);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const layers: Blob[] = [];
+  const diffIds: string[] = [];
+  for (const [i, tar] of image.layers.entries()) {
+    const file = join(dir, `layer-${i}.tar.gz`);
+    const plain = hasher();
+    const packed = hasher();
+    await pipeline(tar() as Readable, plain.stream, createGzip(), packed.stream, createWriteStream(file, { mode: 0o600 }));
+    diffIds.push(plain.digest());
+    layers.push({ digest: packed.digest(), size: packed.size(), file });
+  }
+  const parsed = JSON.parse(image.config.toString('utf8')) as { rootfs: { diff_ids: string[] } };
+  // The layers packed again may differ in bytes from the tars the image came from: the config must name what is pushed.
+  const same = diffIds.length === parsed.rootfs.diff_ids.length && diffIds.every((d, i) => d === parsed.rootfs.diff_ids[i]);
+  const configBytes = same ? image.config : Buffer.from(JSON.stringify({ ...parsed, rootfs: { type: 'layers', diff_ids: diffIds } }));
+  const configBlob: Blob = { digest: `sha256:${createHash('sha256').update(configBytes).digest('hex')}`, size: configBytes.length, bytes: configBytes };
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA.ociManifest,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configBlob.digest, size: configBlob.size },
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
+    }),
+  );
+  return { layers, configBlob, manifest, mediaType: MEDIA.ociManifest };
 }

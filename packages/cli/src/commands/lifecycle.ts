@@ -26,7 +26,8 @@ async function selected(verb: string, args: Selection, ctx: CommandContext, runn
 
 /**
  * Runs `fn` for each container, reporting failures one line each, as Docker does for several names.
- * With --ignore a container that does not exist (or vanished meanwhile) is skipped silently (Podman).
+ * With --ignore a container that does not exist (or vanished meanwhile) is skipped silently (Podman);
+ * without it, it is reported and the exit code is 1, as Docker's.
  */
 async function each(names: string[], ctx: CommandContext, fn: (name: string) => Promise<void>, ignore = false): Promise<number> {
   let code = 0;
@@ -37,7 +38,9 @@ async function each(names: string[], ctx: CommandContext, fn: (name: string) => 
     } catch (err) {
       if (ignore && err instanceof NotFoundError) continue;
       if (!isReportable(err)) throw err;
-      code = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
+      const written = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
+      // Docker's daemon answers a missing name with "No such container", and its CLI exits 1.
+      code = err instanceof NotFoundError ? 1 : written;
     }
   }
   return code;

@@ -45,7 +45,7 @@ export const startCommand: CommandSpec = {
     try {
       const result = await ctx.engine.start(names[0], { attach: true, interactive: Boolean(args.interactive), signals });
       if (result.alreadyRunning) {
-        throw new UsageError(`Container ${result.record.name} is already running, and attaching to a running container is not supported yet: use \`mydocker logs -f ${result.record.name}\`.`);
+        throw new UsageError(`Container ${result.record.name} is already running: attach to it with \`mydocker attach ${result.record.name}\`.`);
       }
       if (result.exit?.code === EXIT_CODE_UNKNOWN) {
         throw new MydockerError(`The monitor of container ${result.record.name} was killed, so how the container ended is unknown.`);

@@ -36,8 +36,10 @@ export async function removeImages(args: Args, ctx: CommandContext): Promise<num
   let code = 0;
   for (const ref of (args.images as unknown[]).map(String)) {
     try {
+      let imageId = '';
       const lines = await store.withLock(async () => {
         const image = await store.get(ref);
+        imageId = image.id;
         const named = namedBy(ref, image);
         const users = (await containers(ctx)).filter((r) => imageOf(r) === image.id);
         const running = users.filter((r) => r.status === 'running' || r.status === 'unknown');
@@ -83,6 +85,10 @@ export async function removeImages(args: Args, ctx: CommandContext): Promise<num
         return out;
       });
       ctx.stdout.write(lines.map((l) => `${l}\n`).join(''));
+      for (const line of lines) {
+        if (line.startsWith('Untagged: ')) await ctx.bus.emitEvent({ type: 'image', action: 'untag', id: `sha256:${imageId}`, attributes: { name: line.slice(10) } });
+        else if (line === `Deleted: sha256:${imageId}`) await ctx.bus.emitEvent({ type: 'image', action: 'delete', id: `sha256:${imageId}`, attributes: { name: ref } });
+      }
     } catch (err) {
       if (!(err instanceof NotFoundError || err instanceof ConflictError || err instanceof UsageError)) throw err;
       ctx.stderr.write(`Error: ${describeError(err).message}\n`);

@@ -504,7 +504,7 @@ export class LocalImageStore implements ImageStore {
         mediaType: m.mediaType ?? MEDIA_MANIFEST,
         manifest: raw,
         config: { digest: `sha256:${image.id}`, bytes: await this.readBlob(image.id) },
-        layers: m.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType ?? MEDIA_LAYER, open: () => createReadStream(this.blobPath(l.digest)) })),
+        layers: m.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType ?? MEDIA_LAYER, file: this.blobPath(l.digest), open: () => createReadStream(this.blobPath(l.digest)) })),
       };
     }
     return undefined;
