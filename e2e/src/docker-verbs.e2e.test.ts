@@ -195,4 +195,19 @@ describe('docker verbs', () => {
       await sandbox.ok(['rm', 't1']);
     });
   });
+
+  describe('diff', () => {
+    it("lists the container layer's changes as Docker does: A, C, D, sorted; not its mount points; after it stops too", async () => {
+      const script = 'mkdir -p /newdir/sub && echo x > /newdir/sub/f && rm /bin/cat && echo hi > /etc/motd';
+      await sandbox.ok(['run', '--name', 'd1', '-v', '/data', 'busybox', 'sh', '-c', script]);
+      const expected = ['C /bin', 'D /bin/cat', 'C /etc', 'A /etc/motd', 'A /newdir', 'A /newdir/sub', 'A /newdir/sub/f'];
+      // /data (a volume's mount point) and /etc/hosts, /etc/hostname, /etc/resolv.conf are not changes.
+      expect((await sandbox.ok(['diff', 'd1'])).split('\n').filter(Boolean)).toEqual(expected);
+      expect((await sandbox.ok(['container', 'diff', 'd1'])).split('\n').filter(Boolean)).toEqual(expected);
+      await sandbox.ok(['rm', '-v', 'd1']);
+      expect(await sandbox.run(['diff', 'd1'])).toEqual({ code: 1, stdout: '', stderr: 'Error: No such container: d1\n' });
+      // Nothing of the copy it reads the layer through is left.
+      expect(readdirSync(join(sandbox.root, 'tmp')).filter((n) => n.startsWith('diff-'))).toEqual([]);
+    });
+  });
 });

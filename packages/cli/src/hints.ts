@@ -22,5 +22,6 @@ export const COMMAND_PACKAGES: Record<string, string> = {
   login: '@mydocker/images',
   logout: '@mydocker/images',
   cp: '@mydocker/aufs-storage',
+  diff: '@mydocker/aufs-storage',
   volume: '@mydocker/aufs-storage',
 };

@@ -30,6 +30,12 @@ export const volumeCommand: CommandSpec = {
   run: lazy('volumeSubcommand'),
 };
 
+export const diffCommand: CommandSpec = {
+  command: 'diff <container>',
+  describe: "Inspect changes to files or directories on a container's filesystem",
+  run: async (args, ctx) => (require('../diff/command') as typeof import('../diff/command')).diffContainer(args, ctx),
+};
+
 export function storageCommands(): CommandSpec[] {
-  return [volumeCommand];
+  return [volumeCommand, diffCommand];
 }
