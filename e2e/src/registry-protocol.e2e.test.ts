@@ -496,10 +496,21 @@ describe('Docker Hub mirrors (pluginOptions.images.registryMirrors)', () => {
     await ok(['rmi', 'mirrored:v1']);
   });
 
+  /**
+   * mydocker as the user runs it, but in a mount namespace whose /etc/resolv.conf names only 127.0.0.1 (where
+   * no DNS server listens): a look-up of docker.io fails at once and no packet leaves this machine.
+   */
+  const noDns = (args: string[]) => {
+    const conf = join(sandbox.dir, 'resolv.conf');
+    writeFileSync(conf, 'nameserver 127.0.0.1\noptions attempts:1 timeout:1\n');
+    const script = 'mount --bind "$0" /etc/resolv.conf && exec "$@"';
+    return runAsync('unshare', ['-m', 'sh', '-c', script, conf, MYDOCKER_BIN, ...args]);
+  };
+
   it('falls back to Docker Hub when the mirror lacks the image (unreachable from here: one sentence, 125)', async () => {
     setConfig({ registryMirrors: [`http://127.0.0.1:${plainPort}`] });
     const before = storeState();
-    const r = await md(['pull', 'notmirrored:v1']);
+    const r = await noDns(['pull', 'notmirrored:v1']);
     expect(r.stderr).toMatch(/^Error: Cannot reach the registry docker\.io: [^\n]+\.\n$/);
     expect(r.code).toBe(125);
     expect(storeState()).toBe(before);
@@ -508,6 +519,21 @@ describe('Docker Hub mirrors (pluginOptions.images.registryMirrors)', () => {
     expect(bad.stderr).toBe('Error: Invalid registry mirror "ftp://mirror.example" in the config: use a URL such as https://mirror.example, without a path.\n');
     expect(bad.code).toBe(125);
     setConfig({});
+  });
+
+  it('run of a missing Docker Hub name pulls it through the mirrors; without mirrors nothing is asked of the network', async () => {
+    setConfig({ registryMirrors: [`http://127.0.0.1:${plainPort}`] });
+    const r = await noDns(['run', '--rm', 'mirrored:v1', '/nothing']);
+    expect(r.stderr).toMatch(/^Unable to find image 'mirrored:v1' locally\n/);
+    expect(r.code).toBe(127);
+    expect(JSON.parse(await ok(['image', 'inspect', 'mirrored:v1']))).toHaveLength(1);
+    await ok(['rmi', 'mirrored:v1']);
+    setConfig({});
+    const before = storeState();
+    const none = await noDns(['run', '--rm', 'mirrored:v1', '/nothing']);
+    expect(none.code).toBe(125);
+    expect(none.stderr).toMatch(/^Error: Unable to find image 'mirrored:v1' locally/);
+    expect(storeState()).toBe(before);
   });
 });
 

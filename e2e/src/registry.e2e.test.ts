@@ -345,6 +345,14 @@ describe('pull from a real registry', () => {
     const r = await md(['pull', '--platform', 'linux/s390x', ref]);
     expect(r.code).toBe(125);
     expect(r.stderr).toMatch(/^Error: The image .* has no variant for linux\/s390x \(it has linux\/arm64\/v8, linux\/amd64\)\.\n$/);
+    // run --platform: the stored arm64 variant is not the host's, so it is pulled again; then it is stored.
+    const again = await md(['run', '--rm', '--platform', `linux/${host}`, ref, 'echo', 'host variant']);
+    expect(again).toMatchObject({ code: 0, stdout: 'host variant\n' });
+    expect(again.stderr).toMatch(/Pull complete|Already exists/);
+    expect(JSON.parse(await ok(['image', 'inspect', ref]))[0].Architecture).toBe(host);
+    const stored = await md(['run', '--rm', '--platform', `linux/${host}`, ref, 'true']);
+    expect(stored).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await md(['run', '--rm', '--platform', 'linux', ref, 'true'])).stderr).toBe('Error: Invalid platform "linux": use OS/ARCH[/VARIANT], such as linux/amd64.\n');
   });
 
   it('run of a missing registry image pulls it first; tag names it again', async () => {

@@ -46,6 +46,7 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'label-file', type: 'array', describe: 'Read labels from a file of KEY=VALUE lines' },
   { name: 'mount', type: 'array', describe: 'Attach a mount: type=bind|volume|tmpfs,source=,target=[,readonly][,...]' },
   { name: 'tmpfs', type: 'array', describe: 'Mount a tmpfs (/path[:mount options, e.g. size=64m,mode=1777])' },
+  { name: 'platform', type: 'string', describe: 'Platform to pull if the image is not stored (OS/ARCH[/VARIANT], e.g. linux/arm64)' },
   { name: 'pull', type: 'string', describe: 'Pull the image before running: missing (default), always, never' },
   { name: 'attach', alias: ['a'], type: 'array', describe: 'Attach to STDIN, STDOUT or STDERR (repeatable)' },
   { name: 'sig-proxy', type: 'boolean', describe: 'Proxy received signals to the process (default true)' },

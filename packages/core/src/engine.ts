@@ -40,6 +40,7 @@ const PLUGIN_OPTIONS: Array<{ option: string; usedFlag: (s: RunSpec) => string |
   { option: 'volumes', usedFlag: (s) => (s.volumes.length > 0 ? '-v/--volume' : undefined), pkg: '@mydocker/aufs-storage' },
   { option: 'logOpts', usedFlag: (s) => (s.logOpts.length > 0 ? '--log-opt' : s.logDriver && s.logDriver !== 'none' ? '--log-driver' : undefined), pkg: '@mydocker/logs' },
   { option: 'pull', usedFlag: (s) => (s.pull !== undefined ? '--pull' : undefined), pkg: '@mydocker/images' },
+  { option: 'platform', usedFlag: (s) => (s.platform !== undefined ? '--platform' : undefined), pkg: '@mydocker/images' },
 ];
 
 export interface RunResult {

@@ -63,6 +63,8 @@ export interface RunSpec {
   devices: string[];
   /** --pull missing|always|never, raw; undefined is Docker's default, missing. */
   pull?: string;
+  /** --platform OS/ARCH[/VARIANT], raw: the variant a pull of the image chooses from an index. */
+  platform?: string;
   /** --label / --label-file entries as KEY=VALUE (a bare KEY is KEY=), resolved by the CLI. */
   labels?: string[];
   /** --mount specs, raw (Docker's CSV: type=bind|volume|tmpfs,source=,target=,...). */

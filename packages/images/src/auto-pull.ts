@@ -1,5 +1,13 @@
 import { NotFoundError, UsageError, type LifecycleBus } from '@mydocker/core';
+import { parsePlatform, type Platform } from './platform';
 import { DOCKER_HUB, parseReference, type Reference } from './reference';
+import { storeFor } from './store/store-for';
+
+/** Whether an image config is for the platform asked for (a variant only when both name one). */
+function samePlatform(config: { os?: string; architecture?: string; variant?: unknown }, wanted: Platform): boolean {
+  if (config.os !== wanted.os || config.architecture !== wanted.architecture) return false;
+  return !wanted.variant || typeof config.variant !== 'string' || config.variant === wanted.variant;
+}
 
 export type PullPolicy = 'missing' | 'always' | 'never';
 
@@ -11,14 +19,15 @@ export function pullPolicy(value: string | undefined): PullPolicy {
 
 /**
  * `run`/`create` of an image the store lacks pulls it, as Docker does (`--pull missing`), with the
- * progress on stderr. Only references that name a registry host are pulled when missing: this engine's
- * machines have no route to Docker Hub, and an image name alone keeps its old meaning (the host's
- * busybox, a loaded image, an id) without a look-up or a network round trip, so a plain `run busybox`
- * pays nothing here. `--pull always` pulls whatever the name (a stored image is brought up to date);
+ * progress on stderr. Docker Hub names (`alpine`) are pulled when missing only through the mirrors the
+ * config names: this engine's machines have no route to Docker Hub, and without mirrors an image name
+ * alone keeps its old meaning (the host's busybox, a loaded image, an id) without a network round trip,
+ * so a plain `run busybox` pays nothing here. `--platform` pulls a stored image of another platform again. `--pull always` pulls whatever the name (a stored image is brought up to date);
  * `--pull never` fetches nothing: a missing image is Docker's "No such image".
  */
-export async function pullIfMissing(bus: LifecycleBus, image: string, pull?: string): Promise<void> {
+export async function pullIfMissing(bus: LifecycleBus, image: string, pull?: string, platformText?: string): Promise<void> {
   const policy = pullPolicy(pull);
+  const platform = platformText === undefined ? undefined : parsePlatform(platformText);
   let ref: Reference;
   try {
     ref = parseReference(image);
@@ -36,16 +45,17 @@ export async function pullIfMissing(bus: LifecycleBus, image: string, pull?: str
   if (!images.addFetched) return;
   const { pull: pullImage } = require('./pull') as typeof import('./pull');
   if (policy === 'always') {
-    await pullImage(images, bus.config, image, { out: process.stderr });
+    await pullImage(images, bus.config, image, { out: process.stderr, platform });
     return;
   }
-  if (ref.domain === DOCKER_HUB) return;
-  try {
-    await images.resolve(image);
-    return;
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
-  }
-  process.stderr.write(`Unable to find image '${image}' locally\n`);
-  await pullImage(images, bus.config, image, { out: process.stderr });
+  // Docker Hub is asked only through the configured mirrors: these machines have no route to it.
+  if (ref.domain === DOCKER_HUB && (require('./pull') as typeof import('./pull')).registryMirrors(bus.config).length === 0) return;
+  const store = storeFor(bus);
+  // The default image is built from the host's busybox when first needed, never pulled.
+  if (store.isDefault(image) && !platform) return;
+  const stored = await store.find(image);
+  // A stored image of another platform than the one asked for is pulled again, as Docker does.
+  if (stored && (!platform || samePlatform(stored.config, platform))) return;
+  if (!stored) process.stderr.write(`Unable to find image '${image}' locally\n`);
+  await pullImage(images, bus.config, image, { out: process.stderr, platform });
 }

@@ -5,15 +5,6 @@ type Args = Record<string, any>;
 // Handlers require their implementation on first use: every CLI invocation builds this list.
 const pullImpl = () => require('./pull') as typeof import('./pull');
 
-function parsePlatform(text: string): import('./platform').Platform {
-  const { UsageError } = require('@mydocker/core') as typeof import('@mydocker/core');
-  const parts = text.split('/');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_]+$/.test(p))) {
-    throw new UsageError(`Invalid platform "${text}": use OS/ARCH[/VARIANT], such as linux/amd64.`);
-  }
-  return { os: parts[0], architecture: parts[1], ...(parts[2] ? { variant: parts[2] } : {}) };
-}
-
 export const pullCommand: CommandSpec = {
   command: 'pull <reference>',
   describe: 'Download an image from a registry',
@@ -26,7 +17,7 @@ export const pullCommand: CommandSpec = {
     await pullImpl().pull(ctx.bus.need('images', 'Pulling an image'), ctx.config, String(args.reference), {
       quiet: !!args.quiet,
       allTags: !!args.allTags,
-      platform: args.platform ? parsePlatform(String(args.platform)) : undefined,
+      platform: args.platform ? (require('./platform') as typeof import('./platform')).parsePlatform(String(args.platform)) : undefined,
       out: ctx.stdout,
     });
     await ctx.bus.emitEvent({ type: 'image', action: 'pull', id: String(args.reference), attributes: { name: String(args.reference) } });

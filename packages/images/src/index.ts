@@ -17,7 +17,7 @@ export default class ImagesPlugin implements Plugin {
   readonly name = NAME;
 
   apply(bus: LifecycleBus): void {
-    bus.claim(NAME, 'pull');
+    bus.claim(NAME, 'pull', 'platform');
     bus.provide('images', NAME, {
       resolve: (ref) => store(bus).resolve(ref),
       addFetched: (image) => store(bus).addFetched(image),
@@ -46,7 +46,7 @@ export default class ImagesPlugin implements Plugin {
     // Before every other validate tap: they resolve the image, which must be there by then.
     bus.hooks.validate.tapPromise({ name: NAME, stage: -100 }, async (ctx) => {
       const { pullIfMissing } = require('./auto-pull') as typeof import('./auto-pull');
-      await pullIfMissing(bus, ctx.spec.image, ctx.spec.pull);
+      await pullIfMissing(bus, ctx.spec.image, ctx.spec.pull, ctx.spec.platform);
     });
   }
 }

@@ -1,3 +1,5 @@
+import { UsageError } from '@mydocker/core';
+
 /** Platforms as OCI indexes describe them, and the choice of the host's one. */
 export interface Platform {
   os: string;
@@ -18,6 +20,15 @@ export function hostPlatform(): Platform {
 }
 
 /** `os/arch[/variant]`, as --platform and the error messages spell it. */
+/** `--platform OS/ARCH[/VARIANT]` as the user typed it; one sentence when it is not that shape. */
+export function parsePlatform(text: string): Platform {
+  const parts = text.split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_]+$/.test(p))) {
+    throw new UsageError(`Invalid platform "${text}": use OS/ARCH[/VARIANT], such as linux/amd64.`);
+  }
+  return { os: parts[0], architecture: parts[1], ...(parts[2] ? { variant: parts[2] } : {}) };
+}
+
 export function formatPlatform(p: Platform): string {
   return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }

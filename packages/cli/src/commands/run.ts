@@ -51,6 +51,7 @@ export function toRunSpec(args: Record<string, any>, rest: string[], defaultImag
     logOpts: list(args['log-opt']),
     devices: list(args.device),
     pull: str(args.pull),
+    platform: str(args.platform),
     ...runFlagExtras(args),
     attach: args.attach === undefined ? undefined : list(args.attach),
     sigProxy: args['sig-proxy'] === undefined ? undefined : Boolean(args['sig-proxy']),
