@@ -50,7 +50,7 @@ describe('plugin discovery in a packed install under a /tmp-like directory', () 
     chmodSync(shared, 0o1777);
     const packs = join(sandbox.dir, 'packs');
     mkdirSync(packs);
-    const names = ['@mydocker/core', '@mydocker/cli', '@mydocker/namespaces', '@mydocker/state-store', '@mydocker/aufs-storage'];
+    const names = ['@mydocker/core', '@mydocker/cli', '@mydocker/namespaces', '@mydocker/state-store', '@mydocker/aufs-storage', '@mydocker/images'];
     const out = sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packs, ...names.flatMap((n) => ['-w', n])], WORKSPACE);
     const tarballs = Object.fromEntries((JSON.parse(out) as { name: string; filename: string }[]).map((p) => [p.name, `file:${join(packs, p.filename)}`]));
     const direct = names.filter((n) => n !== '@mydocker/core');
@@ -89,7 +89,7 @@ describe('plugin discovery in a packed install under a /tmp-like directory', () 
     const out = (await run(['info'])).stdout;
     const plugins = [...out.matchAll(/^\s+\S+\s+(@mydocker\/[\w-]+)\s+\d+\.\d+\.\d+\s+(\S+)$/gm)].map((m) => [m[1], m[2]]);
     expect(plugins.sort()).toEqual(
-      ['@mydocker/aufs-storage', '@mydocker/namespaces', '@mydocker/state-store'].map((n) => [n, join(install, 'node_modules', n)]),
+      ['@mydocker/aufs-storage', '@mydocker/images', '@mydocker/namespaces', '@mydocker/state-store'].map((n) => [n, join(install, 'node_modules', n)]),
     );
   });
 

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { createServer as netServer, connect as netConnect, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -78,6 +78,23 @@ function tar(files: Array<{ path: string; body: Buffer | string }>): Buffer {
     const body = Buffer.from(f.body);
     const h = Buffer.alloc(512);
     new Header({ path: f.path, type: 'File', size: body.length, mode: 0o644, uid: 0, gid: 0, mtime: new Date(1_700_000_000_000) }).encode(h, 0);
+    blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+type Entry = { path: string; type?: 'File' | 'Directory' | 'SymbolicLink'; body?: Buffer | string; linkpath?: string; mode?: number };
+
+/** A layer tar with directories, files and symlinks (the `tar` above holds files only). */
+function layerTar(entries: Entry[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const e of entries) {
+    const type = e.type ?? 'File';
+    const body = type === 'File' ? Buffer.from(e.body ?? '') : Buffer.alloc(0);
+    const h = Buffer.alloc(512);
+    const mode = e.mode ?? (type === 'Directory' ? 0o755 : type === 'SymbolicLink' ? 0o777 : 0o644);
+    new Header({ path: e.path, type, size: body.length, mode, uid: 0, gid: 0, linkpath: e.linkpath, mtime: new Date(1_700_000_000_000) }).encode(h, 0);
     blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
   }
   blocks.push(Buffer.alloc(1024));
@@ -351,6 +368,54 @@ afterAll(async () => {
     await new Promise((r) => s.close(r));
   }
   expect(await sandbox.destroy()).toEqual([]);
+});
+
+describe('layers that delete files and layers full of symlinks', () => {
+  it('applies whiteouts and opaque directories, keeps every symlink as a symlink, and runs the result', async () => {
+    const applets = ['sh', 'ls', 'cat', 'readlink', 'wc'];
+    const base = layerTar([
+      { path: 'bin/', type: 'Directory' },
+      { path: 'bin/busybox', body: readFileSync('/bin/busybox'), mode: 0o755 },
+      ...applets.map((a) => ({ path: `bin/${a}`, type: 'SymbolicLink' as const, linkpath: 'busybox' })),
+      { path: 'a/', type: 'Directory' },
+      { path: 'a/keep', body: 'keep\n' },
+      { path: 'a/gone', body: 'gone\n' },
+      { path: 'b/', type: 'Directory' },
+      { path: 'b/old', body: 'old\n' },
+      { path: 'b/dir/', type: 'Directory' },
+      { path: 'b/dir/x', body: 'x\n' },
+    ]);
+    const deleting = layerTar([
+      { path: 'a/', type: 'Directory' },
+      { path: 'a/.wh.gone', body: '' },
+      { path: 'b/', type: 'Directory' },
+      { path: 'b/.wh..wh..opq', body: '' },
+      { path: 'b/new', body: 'new\n' },
+    ]);
+    const many = Array.from({ length: 300 }, (_, i) => ({ path: `links/r${i}`, type: 'SymbolicLink' as const, linkpath: '../a/keep' }));
+    const symlinky = layerTar([
+      { path: 'links/', type: 'Directory' },
+      ...many,
+      { path: 'links/abs', type: 'SymbolicLink', linkpath: '/etc/shadow' },
+      { path: 'links/up', type: 'SymbolicLink', linkpath: '../../../../etc/shadow' },
+      { path: 'links/loop1', type: 'SymbolicLink', linkpath: 'loop2' },
+      { path: 'links/loop2', type: 'SymbolicLink', linkpath: 'loop1' },
+      { path: 'links/etc', type: 'SymbolicLink', linkpath: '/etc' },
+    ]);
+    const src = layout('layered', [base, deleting, symlinky]);
+    const ref = `127.0.0.1:${plainPort}/test/layered:v1`;
+    skopeo('copy', '--dest-tls-verify=false', `oci:${src}:v1`, `docker://${ref}`);
+    await ok(['pull', '-q', ref]);
+    const out = await ok(['run', '--rm', ref, 'sh', '-c', 'ls /a; ls /b; cat /links/r7; readlink /links/abs /links/up /links/etc; ls /links | wc -l']);
+    expect(out).toBe('keep\nnew\nkeep\n/etc/shadow\n../../../../etc/shadow\n/etc\n305\n');
+    // On the host the layer holds the symlinks themselves, pointing where the archive said, never followed.
+    const [info] = JSON.parse(await ok(['image', 'inspect', ref]));
+    const links = join(sandbox.root, 'layers', info.RootFS.Layers[2].slice(7), 'diff', 'links');
+    expect(lstatSync(join(links, 'abs')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(links, 'abs'))).toBe('/etc/shadow');
+    expect(readdirSync(links)).toHaveLength(305);
+    await ok(['rmi', ref]);
+  });
 });
 
 describe('layer compressions', () => {
