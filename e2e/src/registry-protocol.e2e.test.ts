@@ -406,7 +406,7 @@ describe('layers that delete files and layers full of symlinks', () => {
     const ref = `127.0.0.1:${plainPort}/test/layered:v1`;
     skopeo('copy', '--dest-tls-verify=false', `oci:${src}:v1`, `docker://${ref}`);
     await ok(['pull', '-q', ref]);
-    const out = await ok(['run', '--rm', ref, 'sh', '-c', 'ls /a; ls /b; cat /links/r7; readlink /links/abs /links/up /links/etc; ls /links | wc -l']);
+    const out = await ok(['run', '--rm', ref, 'sh', '-c', 'ls /a; ls /b; cat /links/r7; readlink /links/abs; readlink /links/up; readlink /links/etc; ls /links | wc -l']);
     expect(out).toBe('keep\nnew\nkeep\n/etc/shadow\n../../../../etc/shadow\n/etc\n305\n');
     // On the host the layer holds the symlinks themselves, pointing where the archive said, never followed.
     const [info] = JSON.parse(await ok(['image', 'inspect', ref]));

@@ -56,14 +56,15 @@ export async function push(images: ImageStore, config: EngineConfig, input: stri
   const say = (line: string) => {
     if (!quiet) out.write(`${line}\n`);
   };
+  // An image kept with its manifest and blobs (pulled, loaded) goes up byte for byte, so it keeps its
+  // digest; one made here (commit, import) has its layers packed and gzipped below. An unknown image is
+  // "No such image" before any request.
+  const stored = images.storedManifest ? await images.storedManifest(storeName(ref)!) : undefined;
   const client = new PushClient(ref, { insecure: insecureRegistries(config), certsDir: config.certsDir, credentials: await credentialsFor(ref.domain) });
   say(`The push refers to repository [${ref.domain === 'docker.io' ? 'docker.io/' : ''}${familiarName(ref)}]`);
   await client.ping();
   const dir = join(config.root, 'tmp', scratchName('push-'));
   try {
-    // An image kept with its manifest and blobs (pulled, loaded) goes up byte for byte, so it keeps its
-    // digest; one made here (commit, import) has its layers packed and gzipped now.
-    const stored = images.storedManifest ? await images.storedManifest(storeName(ref)!) : undefined;
     const { layers, configBlob, manifest, mediaType } = stored ? storedPlan(stored) : await packedPlan(images, storeName(ref)!, dir);
     const sources = await readBlobSources(config.root);
     const chunkSize = pushChunkSize(config);
