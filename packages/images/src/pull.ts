@@ -221,8 +221,9 @@ async function pullOne(
       });
       done.catch(() => undefined); // awaited below; a failure must not be an unhandled rejection meanwhile
       extracting.set(diffIds[i], done);
-    }).finally(() => Promise.allSettled(extracting.values()));
-    trace('pull: layers downloaded');
+    })
+      .then(() => trace('pull: layers downloaded'))
+      .finally(() => Promise.allSettled(extracting.values()));
     // Every extraction, and the first failure among them; allSettled above let them all end first so
     // that none is still writing into a scratch when the failure path discards it.
     for (const done of extracting.values()) await done;
