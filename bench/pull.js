@@ -57,13 +57,18 @@ function randomLayer(file, name, bytes) {
   fs.closeSync(fd);
 }
 
-function makeLayout(dir, arch) {
+/**
+ * An OCI layout with one image tagged `v1`: LAYERS layers of LAYER_MB random MB, or the given layer
+ * tars (copied, so that two layouts can share a layer byte for byte).
+ */
+function makeLayout(dir, arch, given) {
   const blobs = path.join(dir, 'blobs', 'sha256');
   fs.mkdirSync(blobs, { recursive: true });
   const descs = [];
-  for (let i = 0; i < LAYERS; i++) {
+  for (let i = 0; i < (given ? given.length : LAYERS); i++) {
     const tmp = path.join(dir, `layer-${i}.tar`);
-    randomLayer(tmp, `data-${i}.bin`, LAYER_MB * 1e6);
+    if (given) fs.copyFileSync(given[i], tmp);
+    else randomLayer(tmp, `data-${i}.bin`, LAYER_MB * 1e6);
     const digest = crypto.createHash('sha256').update(fs.readFileSync(tmp)).digest('hex');
     const size = fs.statSync(tmp).size;
     fs.renameSync(tmp, path.join(blobs, digest));
@@ -81,7 +86,7 @@ function makeLayout(dir, arch) {
 }
 
 /**
- * Returns { imageMB, layers, mydocker, skopeo, podman? } (each a stats object from `stats`), or
+ * Returns { imageMB, layers, mydocker, skopeo, skopeoTar, podman?, shared } (each a stats object from `stats`), or
  * { skipped } when docker-registry or skopeo is missing.
  */
 async function benchPull({ dir, env, bin, runs, stats, which, log }) {
@@ -111,6 +116,7 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
     const mine = [];
     const theirs = [];
     const pods = [];
+    const unpacked = [];
     const hasPodman = Boolean(which('podman'));
     // Alternated, so that a burst of load on the machine falls on both sides alike.
     for (let i = 0; i <= runs; i++) {
@@ -119,6 +125,9 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
       fs.rmSync(root, { recursive: true, force: true });
       const oci = path.join(work, `oci-${i}`);
       const s = sh('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${oci}:v1`]).ms;
+      // The fair comparison: skopeo does not unpack. The same layers unpacked by GNU tar, one after the
+      // other as umoci would (umoci is not installed here), each into its own directory as the store does.
+      const t = untarLayers(oci);
       fs.rmSync(oci, { recursive: true, force: true });
       let p;
       if (hasPodman) {
@@ -130,16 +139,75 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
       if (i === 0) continue; // warm-up: page cache, first Node start
       mine.push(m);
       theirs.push(s);
+      unpacked.push(s + t);
       if (p !== undefined) pods.push(p);
     }
     out.mydocker = stats(mine);
     out.skopeo = stats(theirs);
+    out.skopeoTar = stats(unpacked);
     if (pods.length) out.podman = stats(pods);
+    out.shared = sharedBase({ work, port, arch, env, bin, log });
     return out;
   } finally {
     registry.kill('SIGTERM');
     await new Promise((r) => (registry.exitCode !== null || registry.signalCode !== null ? r() : registry.once('exit', r)));
   }
+}
+
+/** GNU tar's extraction of every layer of the OCI layout `oci` (gzip or plain), as root; returns ms. */
+function untarLayers(oci) {
+  const index = JSON.parse(fs.readFileSync(path.join(oci, 'index.json'), 'utf8'));
+  const blob = (d) => path.join(oci, 'blobs', 'sha256', d.slice(7));
+  const manifest = JSON.parse(fs.readFileSync(blob(index.manifests[0].digest), 'utf8'));
+  let ms = 0;
+  manifest.layers.forEach((l, i) => {
+    const to = path.join(oci, `unpacked-${i}`);
+    fs.mkdirSync(to);
+    ms += sh('tar', ['-x', '--numeric-owner', '-p', '-f', blob(l.digest), '-C', to]).ms;
+  });
+  return ms;
+}
+
+/** Bytes used under `dir`, each hard-linked file counted once (`du -sb`). */
+function du(dir) {
+  return Number(sh('du', ['-sb', dir]).stdout.split('\t')[0]);
+}
+
+/**
+ * Two images that share a base (two layers of 16 MB; 4 MB of their own each), pulled into one store vs each alone: the disk used, in MB.
+ */
+function sharedBase({ work, port, arch, env, bin, log }) {
+  log('pull: two images sharing a base, disk used');
+  const tars = path.join(work, 'shared-tars');
+  fs.mkdirSync(tars, { recursive: true });
+  const layer = (name, mb) => {
+    const file = path.join(tars, `${name}.tar`);
+    randomLayer(file, `${name}.bin`, mb * 1e6);
+    return file;
+  };
+  const base = [layer('base-0', 16), layer('base-1', 16)];
+  const refs = ['a', 'b'].map((name) => {
+    const layout = path.join(work, `shared-${name}`);
+    makeLayout(layout, arch, [...base, layer(`top-${name}`, 4)]);
+    const ref = `127.0.0.1:${port}/bench/shared-${name}:v1`;
+    sh('skopeo', ['--insecure-policy', 'copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${ref}`]);
+    fs.rmSync(layout, { recursive: true, force: true });
+    return ref;
+  });
+  fs.rmSync(tars, { recursive: true, force: true });
+  const pullInto = (name, list) => {
+    const root = path.join(work, `shared-root-${name}`);
+    for (const ref of list) sh(process.execPath, [bin, 'pull', '-q', ref], { ...env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: path.join(work, `shared-run-${name}`) });
+    const used = { store: du(root), layers: du(path.join(root, 'layers')), blobs: du(path.join(root, 'images')) };
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(path.join(work, `shared-run-${name}`), { recursive: true, force: true });
+    return used;
+  };
+  const a = pullInto('a', [refs[0]]);
+  const b = pullInto('b', [refs[1]]);
+  const both = pullInto('both', refs);
+  const mb = (n) => Math.round(n / 1e5) / 10;
+  return { aloneA: mb(a.store), aloneB: mb(b.store), both: mb(both.store), bothLayers: mb(both.layers), bothBlobs: mb(both.blobs), baseMB: 32, ownMB: 4 };
 }
 
 module.exports = { benchPull, makeLayout };

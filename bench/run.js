@@ -312,6 +312,7 @@ function table(results) {
     const what = `${m.pull.layers} layers, ${m.pull.imageMB} MB`;
     row(`mydocker pull from a local registry (${what}; extracted)`, m.pull.mydocker, `${ratio(m.pull.mydocker, m.pull.skopeo)} skopeo${m.pull.podman ? `, ${ratio(m.pull.mydocker, m.pull.podman)} podman` : ''}`);
     row('skopeo copy of the same image to an OCI layout (not extracted)', m.pull.skopeo);
+    row('skopeo copy + GNU tar -x of each layer (extracted)', m.pull.skopeoTar, `mydocker ${ratio(m.pull.mydocker, m.pull.skopeoTar)} this`);
     row('podman pull of the same image', m.pull.podman, results.tools.podman === 'not installed' ? 'not installed' : '');
   } else if (m.pull?.skipped) row('registry pull', undefined, m.pull.skipped);
   row(`${PARALLEL} × run -d in parallel (total wall)`, m.parallel20);
@@ -330,6 +331,13 @@ function table(results) {
     '| phase | median | min | max |',
     '| --- | --- | --- | --- |',
     ...phases,
+    ...(m.pull?.shared
+      ? [
+          '',
+          `Disk used by two pulled images that share a base (${m.pull.shared.baseMB} MB of base layers, ${m.pull.shared.ownMB} MB of their own each; \`du -sb\` of the store, MB):`,
+          `each alone ${m.pull.shared.aloneA} + ${m.pull.shared.aloneB} = ${Math.round((m.pull.shared.aloneA + m.pull.shared.aloneB) * 10) / 10}; both in one store ${m.pull.shared.both} (unpacked layers ${m.pull.shared.bothLayers}, blobs as pulled ${m.pull.shared.bothBlobs}).`,
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -117,8 +117,9 @@ function bigLayer(name: string): Buffer {
 
 /** The fake registry's images: a good uncompressed one, and the broken ones. */
 const appLayer = tar([{ path: 'hello.txt', body: 'hello from an uncompressed layer\n' }]);
-function fakeImage(layer: Buffer, served: Buffer) {
-  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'] }, rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] } });
+/** `unpacked`: the tar the config's diff id names (another than the layer's for a damaged image). */
+function fakeImage(layer: Buffer, served: Buffer, unpacked: Buffer = layer) {
+  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'] }, rootfs: { type: 'layers', diff_ids: [`sha256:${sha(unpacked)}`] } });
   const manifest = JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -146,6 +147,8 @@ function startFake(): Promise<void> {
     'tokened/app': fakeImage(tokenLayer, tokenLayer),
     'cut/app': fakeImage(bigLayer('cut'), bigLayer('cut')),
     'evil/app': fakeImage(evilLayer, evilLayer),
+    // The blob is what its digest says, but not the layer its config names: unpacked, then refused.
+    'lying/app': fakeImage(tar([{ path: 'lie.txt', body: 'not the layer the config names\n' }]), tar([{ path: 'lie.txt', body: 'not the layer the config names\n' }]), tar([{ path: 'truth.txt', body: 'the named layer\n' }])),
     'busy/app': fakeImage(busyLayer, busyLayer),
     'stalled/app': fakeImage(bigLayer('stalled'), bigLayer('stalled')),
   };
@@ -486,6 +489,7 @@ describe('a failed pull is one sentence, exit 125, and stores nothing', () => {
     ['a schema 1 manifest', () => `127.0.0.1:${fakePort}/old/schema1:v1`, /^Error: The image uses the Docker schema 1 manifest format, which is deprecated and not supported: push it again with a current client\.\n$/],
     ['429 that does not end', () => `127.0.0.1:${fakePort}/always-busy/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ is limiting requests \(429 Too Many Requests\): try again later\.\n$/],
     ['a layer with a ../ path', () => `127.0.0.1:${fakePort}/evil/app:v1`, /^Error: The image's layer 1 cannot be extracted: [^\n]+\.\n$/],
+    ['a layer that is not the one its config names', () => `127.0.0.1:${fakePort}/lying/app:v1`, /^Error: The image is damaged: its layer 1 does not match the diff id its config gives\.\n$/],
     ['an invalid reference', () => `127.0.0.1:${fakePort}/Bad/Name`, /^Error: Invalid reference format ".*": the repository name must be lowercase\.\n$/],
   ];
   it.each(cases)('%s', async (_label, ref, message) => {

@@ -1,4 +1,5 @@
-import type { LifecycleBus, Plugin } from '@mydocker/core';
+import type { ImageStore, LifecycleBus, Plugin } from '@mydocker/core';
+import type { EarlyExtraction } from './pull';
 import { imageCommands } from './commands';
 import { storeCommands } from './commands/specs';
 
@@ -18,9 +19,12 @@ export default class ImagesPlugin implements Plugin {
 
   apply(bus: LifecycleBus): void {
     bus.claim(NAME, 'pull', 'platform');
-    bus.provide('images', NAME, {
+    const service: ImageStore & EarlyExtraction = {
       resolve: (ref) => store(bus).resolve(ref),
       addFetched: (image) => store(bus).addFetched(image),
+      // Not in core's contract: pull.ts's EarlyExtraction, for this store only.
+      extractFetchedLayer: (file: string, index: number, diffId: string) => store(bus).extractFetchedLayer(file, index, diffId),
+      discardExtracted: (diff: string) => store(bus).layers.discard(diff),
       hasLayer: (diffId) => store(bus).hasLayer(diffId),
       tag: (source, target) => store(bus).tag(source, target),
       exportImage: (ref) => store(bus).exportImage(ref),
@@ -30,7 +34,8 @@ export default class ImagesPlugin implements Plugin {
         await extractLayer(input as import('node:stream').Readable, target, { layer: false });
       },
       packArchive: (dir) => (require('./layer/tar-pack') as typeof import('./layer/tar-pack')).packDirectory(dir, { layer: false }),
-    });
+    };
+    bus.provide('images', NAME, service);
     bus.hooks.commands.tap(NAME, (registry) => {
       for (const spec of [...storeCommands(), ...imageCommands()]) registry.add(NAME, spec);
     });

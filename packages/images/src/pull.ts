@@ -13,6 +13,16 @@ import { progressFor, type PullProgress } from './progress';
 import { DOCKER_HUB, familiarName, fullString, parseReference, printable, storeName, withDefaultTag, type Reference } from './reference';
 import { RegistryClient, RegistryError, type FetchedManifest } from './registry-client';
 
+/**
+ * What this package's own store offers beyond core's contract (see index.ts): a downloaded layer is
+ * extracted as soon as its blob is verified, while the other layers still download. Another store
+ * provider without it gets every layer extracted by `addFetched` at the end, as before.
+ */
+export interface EarlyExtraction {
+  extractFetchedLayer(file: string, index: number, diffId: string): Promise<string | undefined>;
+  discardExtracted(diff: string): Promise<void>;
+}
+
 export interface PullOptions {
   quiet?: boolean;
   platform?: Platform;
@@ -171,6 +181,10 @@ async function pullOne(
   );
   const dir = join(config.root, 'tmp', scratchName('pull-'));
   let releaseBlobs: (() => Promise<void>) | undefined;
+  const early = (images as Partial<EarlyExtraction>).extractFetchedLayer ? (images as ImageStore & EarlyExtraction) : undefined;
+  /** diff id (bare hex) → scratch, extracted early; placed by addFetched, discarded here if the pull fails. */
+  const prepared = new Map<string, string>();
+  const extracting = new Map<string, Promise<void>>();
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const files = layers.map((_, i) => join(dir, `layer-${i}`));
@@ -197,10 +211,25 @@ async function pullOne(
         await rm(blob, { force: true });
       }
       progress.layer(short(l), 'Download complete');
-    });
-    trace('pull: layers downloaded');
+      trace(`pull: layer ${i + 1} downloaded`);
+      if (!early || extracting.has(diffIds[i])) return;
+      // Not awaited here: the download slot goes to the next layer while this one is unpacked.
+      progress.layer(short(l), 'Extracting');
+      const done = early.extractFetchedLayer(files[i], i, diffIds[i]).then((diff) => {
+        if (diff) prepared.set(diffIds[i].slice(7), diff);
+        trace(`pull: layer ${i + 1} extracted`);
+      });
+      done.catch(() => undefined); // awaited below; a failure must not be an unhandled rejection meanwhile
+      extracting.set(diffIds[i], done);
+    })
+      .then(() => trace('pull: layers downloaded'))
+      .finally(() => Promise.allSettled(extracting.values()));
+    // Every extraction, and the first failure among them; allSettled above let them all end first so
+    // that none is still writing into a scratch when the failure path discards it.
+    for (const done of extracting.values()) await done;
+    trace('pull: layers extracted');
     const name = storeName(ref);
-    for (const i of needed) progress.layer(short(layers[i]), 'Extracting');
+    if (!early) for (const i of needed) progress.layer(short(layers[i]), 'Extracting');
     const stored = await images.addFetched!({
       manifestDigest: top.digest,
       manifest: top.raw,
@@ -209,7 +238,8 @@ async function pullOne(
       layers: files,
       names: name ? [name] : [],
       repository: familiarName(ref),
-    });
+      ...(early ? { prepared } : {}),
+    } as Parameters<NonNullable<ImageStore['addFetched']>>[0]);
     trace('pull: stored');
     for (const i of needed) progress.layer(short(layers[i]), 'Pull complete');
     progress.stop();
@@ -220,6 +250,8 @@ async function pullOne(
   } finally {
     progress.stop();
     await releaseBlobs?.();
+    // Placed scratches are gone already (renamed into the store); what is left is a failed pull's.
+    for (const diff of prepared.values()) await early?.discardExtracted(diff);
     await rm(dir, { recursive: true, force: true });
   }
 }

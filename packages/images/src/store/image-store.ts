@@ -317,7 +317,28 @@ export class LocalImageStore implements ImageStore {
    * config's diff ids before anything is placed; the manifest, config and layer blobs are kept as they
    * came (so the id and digests are the registry's). All or nothing.
    */
-  async addFetched(image: FetchedImage): Promise<string> {
+  /**
+   * Extracts one downloaded and verified layer blob into a scratch now, while the pull still downloads
+   * the others (the layers are unpacked each into its own directory, so they need no order), and checks
+   * it against the config's diff id. Nothing is placed: the scratch is handed to `addFetched` in
+   * `prepared`, which places it under the lock with the image, all or nothing; the caller discards it
+   * (`layers.discard`) if the pull fails. Undefined when the store already has the layer.
+   */
+  async extractFetchedLayer(file: string, i: number, diffId: string): Promise<string | undefined> {
+    if (!/^sha256:[0-9a-f]{64}$/.test(diffId)) throw new UsageError(`The image is damaged: its config gives the invalid diff id "${truncate(diffId)}".`);
+    const want = bare(diffId);
+    if (await this.layers.has(want)) return undefined;
+    const { diff, digest } = await this.layers.extract(createReadStream(file, { highWaterMark: EXTRACT_CHUNK })).catch((err: Error) => {
+      throw extractionError(err, i);
+    });
+    if (digest !== want) {
+      await this.layers.discard(diff);
+      throw new UsageError(`The image is damaged: its layer ${i + 1} does not match the diff id its config gives.`);
+    }
+    return diff;
+  }
+
+  async addFetched(image: FetchedImage & { prepared?: Map<string, string> }): Promise<string> {
     const raw = image.config.toString('utf8');
     if (!Buffer.from(raw, 'utf8').equals(image.config)) throw new UsageError('The image config is not UTF-8 text.');
     let config: OciImageConfig;
@@ -344,9 +365,15 @@ export class LocalImageStore implements ImageStore {
     try {
       for (const [i, file] of image.layers.entries()) {
         const want = config.rootfs.diff_ids[i].slice(7);
-        if (extracted.has(want) || (await this.layers.has(want))) continue;
-        const { diff, digest } = await this.layers.extract(createReadStream(file)).catch((err: Error) => {
-          throw isNoSpace(err) ? err : new UsageError(`The image's layer ${i + 1} cannot be extracted: ${String(err.message).split('\n')[0].replace(/^TAR_[A-Z_]+: /, '').replace(/[.\s]+$/, '')}.`);
+        if (extracted.has(want)) continue;
+        const early = image.prepared?.get(want);
+        if (early) {
+          extracted.set(want, early);
+          continue;
+        }
+        if (await this.layers.has(want)) continue;
+        const { diff, digest } = await this.layers.extract(createReadStream(file, { highWaterMark: EXTRACT_CHUNK })).catch((err: Error) => {
+          throw extractionError(err, i);
         });
         extracted.set(want, diff);
         if (digest !== want) throw new UsageError(`The image is damaged: its layer ${i + 1} does not match the diff id its config gives.`);
@@ -528,6 +555,13 @@ export class LocalImageStore implements ImageStore {
     const dir = this.layers.path(image.config.rootfs.diff_ids[i]);
     return { mediaType: MEDIA_LAYER, open: () => packDirectory(dir, { layer: true }) as NodeJS.ReadableStream };
   }
+}
+
+/** Layer blobs are read back in chunks of 1 MiB (the default 64 KiB costs a stream round per 64 KiB). */
+const EXTRACT_CHUNK = 1 << 20;
+
+function extractionError(err: Error, i: number): Error {
+  return isNoSpace(err) ? err : new UsageError(`The image's layer ${i + 1} cannot be extracted: ${String(err.message).split('\n')[0].replace(/^TAR_[A-Z_]+: /, '').replace(/[.\s]+$/, '')}.`);
 }
 
 /** The layer digests an image manifest names; undefined when the bytes are not an image manifest. */
