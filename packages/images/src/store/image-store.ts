@@ -313,11 +313,6 @@ export class LocalImageStore implements ImageStore {
   // ---- adding ------------------------------------------------------------------------------------
 
   /**
-   * A registry image: its layers (verified blobs) extracted into scratch and checked against the
-   * config's diff ids before anything is placed; the manifest, config and layer blobs are kept as they
-   * came (so the id and digests are the registry's). All or nothing.
-   */
-  /**
    * Extracts one downloaded and verified layer blob into a scratch now, while the pull still downloads
    * the others (the layers are unpacked each into its own directory, so they need no order), and checks
    * it against the config's diff id. Nothing is placed: the scratch is handed to `addFetched` in
@@ -338,6 +333,11 @@ export class LocalImageStore implements ImageStore {
     return diff;
   }
 
+  /**
+   * A registry image: its layers (verified blobs) extracted into scratch and checked against the
+   * config's diff ids before anything is placed; the manifest, config and layer blobs are kept as they
+   * came (so the id and digests are the registry's). All or nothing.
+   */
   async addFetched(image: FetchedImage & { prepared?: Map<string, string> }): Promise<string> {
     const raw = image.config.toString('utf8');
     if (!Buffer.from(raw, 'utf8').equals(image.config)) throw new UsageError('The image config is not UTF-8 text.');
