@@ -1,3 +1,4 @@
+import { humanSize as coreHumanSize } from '@mydocker/core';
 import type { ContainerRecord } from '@mydocker/core';
 import { EXIT_CODE_UNKNOWN } from '@mydocker/core';
 import type { DockerContainerInspect } from './inspect/container-inspect';
@@ -121,13 +122,4 @@ export const PS_HEADERS: Record<string, string> = {
 export const PS_DEFAULT_TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
 
 /** go-units' HumanSizeWithPrecision(n, 3), as Docker's SIZE column: powers of 1000, three significant digits. */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let n = bytes;
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${Number(n.toPrecision(3))}${units[i]}`;
-}
+export const humanSize = (bytes: number): string => coreHumanSize(bytes, 3);

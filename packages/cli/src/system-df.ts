@@ -1,16 +1,7 @@
-import { formatItems, formatTable, type DiskUsageEntry } from '@mydocker/core';
+import { formatItems, formatTable, humanSize as coreHumanSize, type DiskUsageEntry } from '@mydocker/core';
 
 /** Go's units.HumanSize: decimal units, four significant digits ("16.43MB", "212B", "0B"). */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let n = bytes;
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${Number(n.toPrecision(4))}${units[i]}`;
-}
+export const humanSize = (bytes: number): string => coreHumanSize(bytes, 4);
 
 /** Docker's RECLAIMABLE cell: the size and, when there is any size, its whole percentage. */
 export function reclaimableText(e: Pick<DiskUsageEntry, 'size' | 'reclaimable'>): string {

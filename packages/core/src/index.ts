@@ -24,3 +24,5 @@ export * from './time-spec';
 export * from './root-path';
 export * from './output-format';
 export * from './start-step';
+export * from './scratch';
+export * from './units';

@@ -1,6 +1,6 @@
+import { removeOrphanScratch } from '@mydocker/core';
 import type { ContainerContext, ContainerInspectView, ContainerRecord, DiskUsageReport, LifecycleBus, ObjectInspectRequest, PruneReport } from '@mydocker/core';
 import { join } from 'node:path';
-import { removeOrphanScratch } from './scratch';
 import { storeFor } from './store/store-for';
 
 export const PLUGIN = 'images';

@@ -1,10 +1,10 @@
+import { scratchName } from '@mydocker/core';
 import { trace, UsageError, type EngineConfig, type ImageStore } from '@mydocker/core';
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lockBlobs } from './blob-locks';
 import { credentialsFor } from './credentials';
-import { scratchName } from './scratch';
 import { recordBlobSources } from './blob-sources';
 import { isZstd, unzstd } from './decompress';
 import { isIndex, pickFromIndex, readImageManifest, type Descriptor } from './manifest';

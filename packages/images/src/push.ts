@@ -1,3 +1,4 @@
+import { scratchName } from '@mydocker/core';
 import { UsageError, type EngineConfig, type ImageStore, type StoredManifest } from '@mydocker/core';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -8,7 +9,6 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { mountSource, readBlobSources, recordBlobSources } from './blob-sources';
 import { credentialsFor } from './credentials';
-import { scratchName } from './scratch';
 import { insecureRegistries } from './pull';
 import { familiarName, parseReference, storeName, withDefaultTag } from './reference';
 import { PushClient } from './push-client';

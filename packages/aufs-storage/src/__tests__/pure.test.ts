@@ -2,7 +2,6 @@ import { UsageError } from '@mydocker/core';
 import { aufsMountOptions, overlayMountOptions } from '../drivers/mount-options';
 import { filesystemSupported } from '../drivers/registrations';
 import { parseOpaqueDump } from '../util/fs';
-import { humanSize, timeAgo } from '../util/progress';
 import { parseVolumeSpec, parseVolumeSpecs } from '../volumes/volume-spec';
 
 describe('mount options', () => {
@@ -67,11 +66,3 @@ describe('overlay opaque marks', () => {
   });
 });
 
-describe('sizes and ages', () => {
-  it('formats sizes and ages', () => {
-    expect(humanSize(999)).toBe('999B');
-    expect(humanSize(1_234_567)).toBe('1.23MB');
-    expect(timeAgo(new Date(Date.now() - 3 * 60_000).toISOString())).toBe('3 minutes ago');
-    expect(timeAgo(new Date(Date.now() - 3600_000).toISOString())).toBe('An hour ago');
-  });
-});

@@ -1,4 +1,4 @@
-import { isOrphanScratch, scratchName } from '../util/scratch';
+import { isOrphanScratch, scratchName } from '@mydocker/core';
 import { forbiddenDestination, parseVolumeSpec } from '../volumes/volume-spec';
 import { isNoSpace } from '../util/no-space';
 

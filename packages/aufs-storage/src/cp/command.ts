@@ -1,10 +1,10 @@
+import { scratchName } from '@mydocker/core';
 import type { CommandContext, CommandSpec, ContainerRecord, LifecycleBus, StorageDriver } from '@mydocker/core';
 import { UsageError } from '@mydocker/core';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { absoluteHostPath, planCopy } from './args';
-import { scratchName } from '../util/scratch';
 import type { CpVolume } from './container-fs';
 import { isNoSpace, noSpace } from '../util/no-space';
 

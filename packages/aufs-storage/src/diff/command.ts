@@ -1,7 +1,7 @@
+import { scratchName } from '@mydocker/core';
 import { NotFoundError, UsageError, type CommandContext, type StorageDriver } from '@mydocker/core';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { scratchName } from '../util/scratch';
 import type { StorageExt } from '../storage';
 import { inLayers, layerChanges } from './changes';
 

@@ -1,8 +1,7 @@
-import { MydockerError, UsageError, type CommandContext } from '@mydocker/core';
+import { humanSize, MydockerError, UsageError, type CommandContext } from '@mydocker/core';
 import { createInterface } from 'node:readline';
 import { storageFor } from '../storage';
 import { diskUsage } from '../util/fs';
-import { humanSize } from '../util/progress';
 import { volumeLabels } from './volume-list';
 import type { VolumeInfo } from './volume-store';
 

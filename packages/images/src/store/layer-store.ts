@@ -1,9 +1,9 @@
+import { removeOrphanScratch, scratchName } from '@mydocker/core';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { diskUsage, exists } from '../util/fs';
-import { removeOrphanScratch, scratchName } from '../scratch';
 
 const SCRATCH = '.tmp-';
 // tar-pack and tar-extract pull in `tar` (~13 ms to load): required only where a layer is packed or

@@ -1,3 +1,4 @@
+import { scratchName } from '@mydocker/core';
 import { UsageError } from '@mydocker/core';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -13,7 +14,6 @@ import { extractLayer } from '../layer/tar-extract';
 import { printable } from '../layer/layer-root';
 import { resolveInRoot, type Probe } from '@mydocker/core';
 import { isNoSpace, noSpace } from '../util/no-space';
-import { scratchName } from '../scratch';
 
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

@@ -1,14 +1,7 @@
-/** "12.3MB"-style sizes, as docker prints them (powers of 1000). */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let n = bytes;
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${i === 0 ? n : n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)}${units[i]}`;
-}
+import { humanSize as goHumanSize } from '@mydocker/core';
+
+/** "12.3MB"-style sizes, as Docker's SIZE columns print them (go-units, three significant digits). */
+export const humanSize = (bytes: number): string => goHumanSize(bytes, 3);
 
 /** "3 minutes ago", as docker's CREATED column. */
 export function timeAgo(iso: string | undefined, now = Date.now()): string {
