@@ -140,9 +140,9 @@ export function withImageVolumes(volumes: VolumeSpec[], imageVolumes: string[] |
   return out;
 }
 
-/** Copies the image's files at `destination` (resolved inside the root, never through its symlinks out) into a new volume. */
-async function copyImageContent(rootfs: string, destination: string, mountpoint: string): Promise<void> {
-  const probe = (components: string[]): Probe => {
+/** What resolveInRoot needs to walk a path inside `rootfs` one component at a time, never following a link. */
+function probeIn(rootfs: string): (components: string[]) => Probe {
+  return (components) => {
     const path = join(rootfs, ...components);
     try {
       const st = lstatSync(path);
@@ -151,6 +151,11 @@ async function copyImageContent(rootfs: string, destination: string, mountpoint:
       return { kind: 'missing' };
     }
   };
+}
+
+/** Copies the image's files at `destination` (resolved inside the root, never through its symlinks out) into a new volume. */
+async function copyImageContent(rootfs: string, destination: string, mountpoint: string): Promise<void> {
+  const probe = probeIn(rootfs);
   const resolved = resolveInRoot(destination, probe, true);
   if (!resolved.exists) return;
   const source = join(rootfs, ...resolved.components);
@@ -167,15 +172,7 @@ async function copyImageContent(rootfs: string, destination: string, mountpoint:
  * refuses; resolved inside the root (as the runtime will mount it), it is checked again.
  */
 function checkResolvedDestination(rootfs: string, destination: string): void {
-  const probe = (components: string[]): Probe => {
-    const path = join(rootfs, ...components);
-    try {
-      const st = lstatSync(path);
-      return st.isSymbolicLink() ? { kind: 'symlink', target: readlinkSync(path) } : { kind: 'other' };
-    } catch {
-      return { kind: 'missing' };
-    }
-  };
+  const probe = probeIn(rootfs);
   const resolved = `/${resolveInRoot(destination, probe, true).components.join('/')}`;
   if (resolved === destination) return;
   const refusal = resolved === '/' ? 'a volume cannot replace the root' : forbiddenDestination(resolved);

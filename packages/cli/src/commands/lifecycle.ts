@@ -29,7 +29,7 @@ async function selected(verb: string, args: Selection, ctx: CommandContext, runn
  * With --ignore a container that does not exist (or vanished meanwhile) is skipped silently (Podman);
  * without it, it is reported and the exit code is 1, as Docker's.
  */
-async function each(names: string[], ctx: CommandContext, fn: (name: string) => Promise<void>, ignore = false): Promise<number> {
+export async function each(names: string[], ctx: CommandContext, fn: (name: string) => Promise<void>, ignore = false): Promise<number> {
   let code = 0;
   for (const name of names) {
     try {

@@ -1,25 +1,7 @@
 import { EXIT_CODE_UNKNOWN, MydockerError, NotFoundError, ProcessRunSignals, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
-import { isReportable, writeError } from '../error-output';
-import { stopTimeoutArg } from './lifecycle';
+import { writeError } from '../error-output';
+import { each, stopTimeoutArg } from './lifecycle';
 
-/**
- * Each name in turn; a missing one is Docker's "Error: No such container: X" with exit 1 once the others
- * are done, any other failure its own line and code.
- */
-async function eachStarted(names: string[], ctx: CommandContext, fn: (name: string) => Promise<void>): Promise<number> {
-  let code = 0;
-  for (const name of names) {
-    try {
-      await fn(name);
-      ctx.stdout.write(`${name}\n`);
-    } catch (err) {
-      if (!isReportable(err)) throw err;
-      const written = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
-      code = err instanceof NotFoundError ? 1 : written;
-    }
-  }
-  return code;
-}
 
 /**
  * `start [-a] [-i] CONTAINER...`: a created or exited container runs again with its id, name, layer, log
@@ -37,7 +19,7 @@ export const startCommand: CommandSpec = {
     const names = args.containers as string[];
     const attach = Boolean(args.attach);
     if (!attach) {
-      return eachStarted(names, ctx, async (name) => void (await ctx.engine.start(name, { signals: undefined })));
+      return each(names, ctx, async (name) => void (await ctx.engine.start(name, { signals: undefined })));
     }
     if (names.length > 1) throw new MydockerError('You cannot start and attach multiple containers at once.', 1);
     // As `run` in the foreground: a signal before the start cancels it, after it goes to the container.
@@ -70,6 +52,6 @@ export const restartCommand: CommandSpec = {
   builder: (y) => y.option('time', { alias: 't', type: 'string', describe: "Seconds to wait before SIGKILL (default: the container's --stop-timeout, else 10)" }),
   async run(args, ctx) {
     const timeoutSeconds = stopTimeoutArg(args.time);
-    return eachStarted(args.containers as string[], ctx, async (name) => void (await ctx.engine.restart(name, { timeoutSeconds })));
+    return each(args.containers as string[], ctx, async (name) => void (await ctx.engine.restart(name, { timeoutSeconds })));
   },
 };
