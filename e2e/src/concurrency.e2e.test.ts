@@ -46,7 +46,8 @@ describe('concurrency: racing commands serialize and leak nothing', () => {
     const sharedRm = removals.slice(30);
     expect(sharedRm.some((r) => r.code === 0)).toBe(true);
     for (const r of sharedRm.filter((x) => x.code !== 0)) {
-      expect(r.code).toBe(125);
+      // Docker exits 1 for a name it does not find; a container another command holds is mydocker's 125.
+      expect(r.code).toBe(/No such container: shared/.test(r.stderr) ? 1 : 125);
       expect(r.stderr).toMatch(/No such container: shared|is busy/);
     }
     expect((await sandbox.ok(['ps', '-a', '-q'])).trim()).toBe('');
