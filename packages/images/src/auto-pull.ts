@@ -3,6 +3,12 @@ import { parsePlatform, type Platform } from './platform';
 import { DOCKER_HUB, parseReference, type Reference } from './reference';
 import { storeFor } from './store/store-for';
 
+/** Whether the config lists Docker Hub mirrors (pull.ts checks them; this look needs no module load). */
+function mirrorsConfigured(bus: LifecycleBus): boolean {
+  const images = bus.config.pluginOptions?.images as { registryMirrors?: unknown } | undefined;
+  return Array.isArray(images?.registryMirrors) && images.registryMirrors.length > 0;
+}
+
 /** Whether an image config is for the platform asked for (a variant only when both name one). */
 function samePlatform(config: { os?: string; architecture?: string; variant?: unknown }, wanted: Platform): boolean {
   if (config.os !== wanted.os || config.architecture !== wanted.architecture) return false;
@@ -43,16 +49,17 @@ export async function pullIfMissing(bus: LifecycleBus, image: string, pull?: str
     return;
   }
   if (!images.addFetched) return;
-  const { pull: pullImage } = require('./pull') as typeof import('./pull');
+  // pull.ts (and undici under it) is loaded only when a pull may happen: `run busybox` never needs it.
+  const pullImage = (...args: Parameters<typeof import('./pull').pull>) => (require('./pull') as typeof import('./pull')).pull(...args);
   if (policy === 'always') {
     await pullImage(images, bus.config, image, { out: process.stderr, platform });
     return;
   }
-  // Docker Hub is asked only through the configured mirrors: these machines have no route to it.
-  if (ref.domain === DOCKER_HUB && (require('./pull') as typeof import('./pull')).registryMirrors(bus.config).length === 0) return;
   const store = storeFor(bus);
   // The default image is built from the host's busybox when first needed, never pulled.
   if (store.isDefault(image) && !platform) return;
+  // Docker Hub is asked only through the configured mirrors: these machines have no route to it.
+  if (ref.domain === DOCKER_HUB && !mirrorsConfigured(bus)) return;
   const stored = await store.find(image);
   // A stored image of another platform than the one asked for is pulled again, as Docker does.
   if (stored && (!platform || samePlatform(stored.config, platform))) return;
