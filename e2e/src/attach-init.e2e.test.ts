@@ -171,6 +171,10 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       // Without a terminal on stdin, Docker refuses a TTY container.
       expect(await sandbox.run(['attach', 'a5'])).toEqual({ code: 1, stdout: '', stderr: 'Error: the input device is not a TTY\n' });
       const exit = withPty(['attach', 'a5']);
+      // Until the client has put its terminal in raw mode, ctrl-c would be the host terminal's SIGINT to the
+      // client itself (exit 130): an answered echo proves the raw terminal is in place.
+      exit.write('echo raw-$((3+4))\r');
+      await exit.see('raw-7');
       exit.write('\x03exit 6\r');
       expect((await exit.exited).code).toBe(6);
       await sandbox.ok(['rm', 'a5']);
@@ -194,6 +198,7 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
     });
 
     it('-a refuses an unknown stream and -d, exit 125, nothing made', async () => {
+      const before = await sandbox.ok(['ps', '-a', '-q', '--no-trunc']);
       const bad = await sandbox.run(['run', '-a', 'stdlog', 'busybox', 'true']);
       expect(bad.code).toBe(125);
       expect(bad.stderr).toContain('invalid argument "stdlog" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR');
@@ -203,7 +208,7 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       const keys = await sandbox.run(['run', '--detach-keys', 'ctrl-', 'busybox', 'true']);
       expect(keys.code).toBe(125);
       expect(keys.stderr).toContain('Invalid detach keys (ctrl-) provided');
-      expect(await sandbox.ok(['ps', '-a', '-q'])).toBe('');
+      expect(await sandbox.ok(['ps', '-a', '-q', '--no-trunc'])).toBe(before);
     });
 
     it('--sig-proxy=false: SIGTERM ends the CLI, not the container; by default it reaches the container', async () => {
@@ -254,7 +259,8 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       const script = [
         'sh "-c" "usleep 2000000 &"',
         'ps -o ppid,comm | grep usleep',
-        'while ps -o stat,comm | grep usleep | grep -qv "^ *Z"; do sleep 0.1; done',
+        // Until it is gone, not only until it is a zombie: init reaps it a moment after it ends. Bounded (10 s).
+        'i=0; while ps -o comm | grep -q usleep && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
         'echo after; ps -o pid,stat,comm',
       ].join('; ');
       const out = await sandbox.ok(['run', '--rm', '--init', 'busybox', 'sh', '-c', script]);
