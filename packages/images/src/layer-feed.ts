@@ -29,6 +29,11 @@ export class LayerFeed {
   abandoned = false;
   private stopped = false;
 
+  constructor() {
+    // The download may fail before the extractor listens; the extractor reads `errored` then.
+    this.stream.on('error', () => undefined);
+  }
+
   readonly tap: BlobTap = {
     write: (chunk) => {
       if (this.stopped || this.stream.destroyed) return undefined;

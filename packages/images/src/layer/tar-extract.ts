@@ -124,6 +124,8 @@ export async function extractLayer(input: Readable, target: string, options: Ext
         parser.on('error', reject);
         plain.on('error', reject);
         input.on('error', reject);
+        // An input that failed or closed before this listened (a download cut at once) says so no more.
+        if (input.destroyed) return reject(input.errored ?? new Error('the input was closed before it was read'));
         void peek(input).then((head) => {
           // gzip is detected by its magic number, as docker does for layer blobs.
           const gzipped = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
@@ -178,13 +180,19 @@ function peek(input: Readable): Promise<Buffer> {
       cleanup();
       reject(e);
     };
+    const onClose = () => {
+      cleanup();
+      reject(input.errored ?? new Error('the input was closed before it was read'));
+    };
     const cleanup = () => {
       input.off('readable', onReadable);
       input.off('end', onEnd);
       input.off('error', onError);
+      input.off('close', onClose);
     };
     input.on('readable', onReadable);
     input.on('end', onEnd);
     input.on('error', onError);
+    input.on('close', onClose);
   });
 }
