@@ -3,6 +3,13 @@ import type { BlobTap } from './registry-client';
 
 /** Bytes a download may run ahead of the extractor reading them. */
 export const FEED_BUFFER = 8 << 20;
+/**
+ * The network hands over ~64 KiB at a time; gunzip answers each write with about as much, and the
+ * tar parser, the hash and the file writes then pay their per-chunk cost 16 times per MiB (a pull
+ * made 4,360 write(2)s of 29 KiB on average). Chunks are gathered to 1 MiB first: one copy, far
+ * fewer trips.
+ */
+export const FEED_CHUNK = 1 << 20;
 
 /** Raised into the extractor when the download had to start again: what it read is not the blob. */
 export class FeedAbandoned extends Error {
@@ -28,6 +35,8 @@ export class LayerFeed {
   readonly stream = new PassThrough({ highWaterMark: FEED_BUFFER });
   abandoned = false;
   private stopped = false;
+  private gathered: Buffer[] = [];
+  private gatheredBytes = 0;
 
   constructor() {
     // The download may fail before the extractor listens; the extractor reads `errored` then.
@@ -37,7 +46,10 @@ export class LayerFeed {
   readonly tap: BlobTap = {
     write: (chunk) => {
       if (this.stopped || this.stream.destroyed) return undefined;
-      if (this.stream.write(chunk)) return undefined;
+      this.gathered.push(chunk);
+      this.gatheredBytes += chunk.length;
+      if (this.gatheredBytes < FEED_CHUNK) return undefined;
+      if (this.flush()) return undefined;
       return new Promise<void>((resolve) => {
         const done = () => {
           this.stream.off('drain', done);
@@ -63,7 +75,18 @@ export class LayerFeed {
 
   /** The download is complete and verified: the extractor may finish. */
   end(): void {
-    if (!this.stopped && !this.stream.destroyed) this.stream.end();
+    if (this.stopped || this.stream.destroyed) return;
+    this.flush();
+    this.stream.end();
+  }
+
+  /** Hands what was gathered to the stream; false when the stream asks the writer to wait. */
+  private flush(): boolean {
+    if (this.gatheredBytes === 0) return true;
+    const chunk = this.gathered.length === 1 ? this.gathered[0] : Buffer.concat(this.gathered, this.gatheredBytes);
+    this.gathered = [];
+    this.gatheredBytes = 0;
+    return this.stream.write(chunk);
   }
 
   /** The download failed: the extractor stops with its error. */

@@ -431,10 +431,13 @@ export class RegistryClient {
             if (outError) throw outError;
           } catch (err) {
             void reader.cancel().catch(() => undefined);
-            out.destroy();
+            // What was received is kept for the resume: the bytes still buffered are written out first
+            // (destroying the stream would drop them, and a resume would then ask for them again).
+            if (outError || err instanceof RegistryError) out.destroy();
+            else out.end();
             if (!out.closed) await once(out, 'close').catch(() => undefined);
             if (err instanceof RegistryError) throw err;
-            // Bytes hashed but not yet written are lost with the stream: hash again what the file holds.
+            // Bytes hashed but not in the file (its writes failed): hash again what the file holds.
             const onDisk = (await stat(file).catch(() => ({ size: 0 }))).size;
             if (onDisk !== total) {
               onBytes?.(onDisk - total);
