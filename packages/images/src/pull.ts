@@ -192,9 +192,9 @@ async function pullOne(
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const files = layers.map((_, i) => join(dir, `layer-${i}`));
     const short = (l: Descriptor) => l.digest.slice(7, 19);
-    const extractFile = (i: number): Promise<void> => {
+    const extractFile = (i: number, source = files[i]): Promise<void> => {
       progress.layer(short(layers[i]), 'Extracting');
-      const done = early!.extractFetchedLayer(files[i], i, diffIds[i]).then((diff) => {
+      const done = early!.extractFetchedLayer(source, i, diffIds[i]).then((diff) => {
         if (diff) prepared.set(diffIds[i].slice(7), diff);
         trace(`pull: layer ${i + 1} extracted`);
       });
@@ -256,18 +256,25 @@ async function pullOne(
         extracting.set(diffIds[i], done);
         return done;
       }
-      const blob = isZstd(l.mediaType) ? `${files[i]}.zst` : files[i];
+      const zstd = isZstd(l.mediaType);
+      // A zstd blob stays as it came (it is the blob the store keeps, so that push and save send the
+      // registry's bytes); its plain tar goes beside it for this store's extractor. Another store is
+      // handed the plain tar in its place, as it reads only tar and gzip.
+      const blob = zstd && !early ? `${files[i]}.zst` : files[i];
       await client.blobToFile(l.digest, l.size, blob, (n) => progress.bytes(short(l), n));
       progress.layer(short(l), 'Verifying Checksum');
-      if (blob !== files[i]) {
-        await unzstd(blob, files[i], i + 1);
-        await rm(blob, { force: true });
+      const tar = zstd && early ? `${files[i]}.tar` : files[i];
+      if (zstd) {
+        await unzstd(blob, tar, i + 1);
+        if (blob !== files[i]) await rm(blob, { force: true });
       }
       progress.layer(short(l), 'Download complete');
       trace(`pull: layer ${i + 1} downloaded`);
       if (!early || extracting.has(diffIds[i])) return;
       // Not awaited here: the download slot goes to the next layer while this one is unpacked.
-      extracting.set(diffIds[i], extractFile(i));
+      const done = extractFile(i, tar);
+      if (tar !== files[i]) void done.finally(() => rm(tar, { force: true })).catch(() => undefined);
+      extracting.set(diffIds[i], done);
     })
       .then(() => trace('pull: layers downloaded'))
       .finally(() => Promise.allSettled(extracting.values()));
