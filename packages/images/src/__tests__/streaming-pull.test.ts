@@ -3,9 +3,10 @@
  * hands a blob's bytes to the extractor as they download (layer-feed.ts), and blobToFile's tap.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { Header } from 'tar';
 import { FileWrites, QUEUED_BYTES_MAX, SYNC_WRITE_MAX } from '../layer/file-writes';
 import { extractLayer } from '../layer/tar-extract';
@@ -111,6 +112,37 @@ function tarOf(name: string, body: Buffer): Buffer {
   new Header({ path: name, type: 'File', size: body.length, mode: 0o644, uid: 0, gid: 0, mtime: new Date(1_700_000_000_000) }).encode(h, 0);
   return Buffer.concat([h, body, Buffer.alloc((512 - (body.length % 512)) % 512), Buffer.alloc(1024)]);
 }
+
+describe('extraction with queued writes', () => {
+  function entry(path: string, body: Buffer, extra: Partial<{ type: string; linkpath: string; mode: number }> = {}): Buffer {
+    const h = Buffer.alloc(512);
+    const type = extra.type ?? 'File';
+    const size = type === 'File' ? body.length : 0;
+    new Header({ path, type: type as never, linkpath: extra.linkpath, size, mode: extra.mode ?? 0o644, uid: 0, gid: 0, mtime: new Date(1_700_000_000_000) }).encode(h, 0);
+    return size ? Buffer.concat([h, body, Buffer.alloc((512 - (size % 512)) % 512)]) : h;
+  }
+
+  it('writes every byte of big and small files in place, links and replacements as the archive orders them', async () => {
+    const big = Buffer.alloc(QUEUED_BYTES_MAX + (3 << 20));
+    for (let i = 0; i < big.length; i += 4) big.writeUInt32LE(i, i);
+    const tar = Buffer.concat([
+      entry('big.bin', big, { mode: 0o4755 }),
+      ...Array.from({ length: 50 }, (_, i) => entry(`small/${i}.txt`, Buffer.from(`small ${i}\n`))),
+      entry('link.bin', Buffer.alloc(0), { type: 'Link', linkpath: 'big.bin' }),
+      entry('again.bin', big.subarray(0, 1 << 20)),
+      entry('again.bin', Buffer.from('replaced\n')),
+      Buffer.alloc(1024),
+    ]);
+    const target = join(dir, 'layer');
+    const { digest } = await extractLayer(Readable.from([tar.subarray(0, 700_000), tar.subarray(700_000)]), target);
+    expect(`sha256:${digest}`).toBe(digestOf(tar));
+    expect(readFileSync(join(target, 'big.bin')).equals(big)).toBe(true);
+    expect(statSync(join(target, 'big.bin')).mode & 0o7777).toBe(0o4755); // set after the last write
+    expect(statSync(join(target, 'link.bin')).ino).toBe(statSync(join(target, 'big.bin')).ino);
+    for (let i = 0; i < 50; i++) expect(readFileSync(join(target, 'small', `${i}.txt`), 'utf8')).toBe(`small ${i}\n`);
+    expect(readFileSync(join(target, 'again.bin'), 'utf8')).toBe('replaced\n');
+  });
+});
 
 describe('LayerFeed', () => {
   it('lets the extractor finish only once the download says the blob verified', async () => {
