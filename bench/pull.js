@@ -86,7 +86,7 @@ function makeLayout(dir, arch, given) {
 }
 
 /**
- * Returns { imageMB, layers, mydocker, skopeo, skopeoTar, podman?, shared } (each a stats object from `stats`), or
+ * Returns { imageMB, layers, mydocker, skopeo, skopeoTar, podman?, before?, shared } (each a stats object from `stats`), or
  * { skipped } when docker-registry or skopeo is missing.
  */
 async function benchPull({ dir, env, bin, runs, stats, which, log }) {
@@ -114,6 +114,10 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
     const compressedMB = raw.layers.reduce((a, l) => a + l.size, 0) / 1e6;
     const out = { imageMB: Math.round(compressedMB), layers: raw.layers.length };
     const mine = [];
+    // BENCH_PULL_BEFORE=/path/to/packages/cli/bin/mydocker: another build (an earlier commit's
+    // worktree) measured in the same rounds, so that before and after share one skopeo reference.
+    const beforeBin = process.env.BENCH_PULL_BEFORE;
+    const before = [];
     const theirs = [];
     const pods = [];
     const unpacked = [];
@@ -123,6 +127,12 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
       const root = path.join(work, `root-${i}`);
       const m = sh(process.execPath, [bin, 'pull', '-q', ref], { ...env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: path.join(work, `run-${i}`) }).ms;
       fs.rmSync(root, { recursive: true, force: true });
+      let b;
+      if (beforeBin) {
+        const broot = path.join(work, `before-root-${i}`);
+        b = sh(process.execPath, [beforeBin, 'pull', '-q', ref], { ...env, MYDOCKER_ROOT: broot, MYDOCKER_RUNROOT: path.join(work, `before-run-${i}`) }).ms;
+        fs.rmSync(broot, { recursive: true, force: true });
+      }
       const oci = path.join(work, `oci-${i}`);
       const s = sh('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${oci}:v1`]).ms;
       // The fair comparison: skopeo does not unpack. The same layers unpacked by GNU tar, one after the
@@ -138,6 +148,7 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
       }
       if (i === 0) continue; // warm-up: page cache, first Node start
       mine.push(m);
+      if (b !== undefined) before.push(b);
       theirs.push(s);
       unpacked.push(s + t);
       if (p !== undefined) pods.push(p);
@@ -146,6 +157,7 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
     out.skopeo = stats(theirs);
     out.skopeoTar = stats(unpacked);
     if (pods.length) out.podman = stats(pods);
+    if (before.length) Object.assign(out, { before: stats(before), beforeBin });
     out.shared = sharedBase({ work, port, arch, env, bin, log });
     return out;
   } finally {

@@ -314,6 +314,7 @@ function table(results) {
     row('skopeo copy of the same image to an OCI layout (not extracted)', m.pull.skopeo);
     row('skopeo copy + GNU tar -x of each layer (extracted)', m.pull.skopeoTar, `mydocker ${ratio(m.pull.mydocker, m.pull.skopeoTar)} this`);
     row('podman pull of the same image', m.pull.podman, results.tools.podman === 'not installed' ? 'not installed' : '');
+    if (m.pull.before) row(`BENCH_PULL_BEFORE: another build's pull (${m.pull.beforeBin})`, m.pull.before, `${ratio(m.pull.before, m.pull.skopeo)} skopeo, ${ratio(m.pull.before, m.pull.skopeoTar)} skopeo + tar`);
   } else if (m.pull?.skipped) row('registry pull', undefined, m.pull.skipped);
   row(`${PARALLEL} × run -d in parallel (total wall)`, m.parallel20);
   row('monitor VmRSS per idle container (KiB)', m.monitorRssKiB);

@@ -23,7 +23,7 @@ export default class ImagesPlugin implements Plugin {
       resolve: (ref) => store(bus).resolve(ref),
       addFetched: (image) => store(bus).addFetched(image),
       // Not in core's contract: pull.ts's EarlyExtraction, for this store only.
-      extractFetchedLayer: (file: string, index: number, diffId: string) => store(bus).extractFetchedLayer(file, index, diffId),
+      extractFetchedLayer: (input, index, diffId) => store(bus).extractFetchedLayer(input, index, diffId),
       discardExtracted: (diff: string) => store(bus).layers.discard(diff),
       hasLayer: (diffId) => store(bus).hasLayer(diffId),
       tag: (source, target) => store(bus).tag(source, target),

@@ -3,10 +3,12 @@ import { trace, UsageError, type EngineConfig, type ImageStore } from '@mydocker
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { lockBlobs } from './blob-locks';
 import { credentialsFor } from './credentials';
 import { recordBlobSources } from './blob-sources';
 import { isZstd, unzstd } from './decompress';
+import { LayerFeed } from './layer-feed';
 import { isIndex, pickFromIndex, readImageManifest, type Descriptor } from './manifest';
 import { hostPlatform, type Platform } from './platform';
 import { progressFor, type PullProgress } from './progress';
@@ -19,7 +21,8 @@ import { RegistryClient, RegistryError, type FetchedManifest } from './registry-
  * provider without it gets every layer extracted by `addFetched` at the end, as before.
  */
 export interface EarlyExtraction {
-  extractFetchedLayer(file: string, index: number, diffId: string): Promise<string | undefined>;
+  /** `input`: the verified blob's file, or its bytes as they download (see layer-feed.ts). */
+  extractFetchedLayer(input: string | Readable, index: number, diffId: string): Promise<string | undefined>;
   discardExtracted(diff: string): Promise<void>;
 }
 
@@ -189,6 +192,48 @@ async function pullOne(
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const files = layers.map((_, i) => join(dir, `layer-${i}`));
     const short = (l: Descriptor) => l.digest.slice(7, 19);
+    const extractFile = (i: number, source = files[i]): Promise<void> => {
+      progress.layer(short(layers[i]), 'Extracting');
+      const done = early!.extractFetchedLayer(source, i, diffIds[i]).then((diff) => {
+        if (diff) prepared.set(diffIds[i].slice(7), diff);
+        trace(`pull: layer ${i + 1} extracted`);
+      });
+      done.catch(() => undefined); // awaited below; a failure must not be an unhandled rejection meanwhile
+      return done;
+    };
+    /**
+     * Download and extraction in one pass (layer-feed.ts). The scratch is kept only when the blob
+     * verified; the download's error comes before the extractor's, as when the file was extracted
+     * after the download. A download that had to start again is extracted from its file instead.
+     */
+    const streamLayer = async (i: number): Promise<void> => {
+      const l = layers[i];
+      const feed = new LayerFeed();
+      const extraction = early!.extractFetchedLayer(feed.stream, i, diffIds[i]);
+      // Stopped or done (or the store had the layer and read nothing): the download no longer waits for it.
+      extraction.finally(() => feed.stop()).catch(() => undefined);
+      try {
+        await client.blobToFile(l.digest, l.size, files[i], (n) => progress.bytes(short(l), n), feed.tap);
+      } catch (err) {
+        feed.fail(err as Error);
+        const diff = await extraction.catch(() => undefined);
+        if (diff) await early!.discardExtracted(diff);
+        throw err;
+      }
+      progress.layer(short(l), 'Verifying Checksum');
+      progress.layer(short(l), 'Download complete');
+      trace(`pull: layer ${i + 1} downloaded`);
+      if (feed.abandoned) {
+        const diff = await extraction.catch(() => undefined);
+        if (diff) await early!.discardExtracted(diff);
+        return extractFile(i);
+      }
+      progress.layer(short(l), 'Extracting');
+      feed.end();
+      const diff = await extraction;
+      if (diff) prepared.set(diffIds[i].slice(7), diff);
+      trace(`pull: layer ${i + 1} extracted`);
+    };
     const missing = async () => {
       const out: number[] = [];
       for (const i of layers.keys()) if (!(images.hasLayer && (await images.hasLayer(diffIds[i])))) out.push(i);
@@ -203,23 +248,32 @@ async function pullOne(
     await eachLimited(needed, CONCURRENT_DOWNLOADS, async (i) => {
       const l = layers[i];
       progress.layer(short(l), 'Downloading');
-      const blob = isZstd(l.mediaType) ? `${files[i]}.zst` : files[i];
+      // gzip and plain layers are extracted from the network as they download (one pass, no file
+      // read back); zstd ones, and a layer that had to be downloaded again, from the verified file.
+      if (early && !isZstd(l.mediaType) && !extracting.has(diffIds[i])) {
+        const done = streamLayer(i);
+        done.catch(() => undefined); // awaited below; a failure must not be an unhandled rejection meanwhile
+        extracting.set(diffIds[i], done);
+        return done;
+      }
+      const zstd = isZstd(l.mediaType);
+      // A zstd blob stays as it came (it is the blob the store keeps, so that push and save send the
+      // registry's bytes); its plain tar goes beside it for this store's extractor. Another store is
+      // handed the plain tar in its place, as it reads only tar and gzip.
+      const blob = zstd && !early ? `${files[i]}.zst` : files[i];
       await client.blobToFile(l.digest, l.size, blob, (n) => progress.bytes(short(l), n));
       progress.layer(short(l), 'Verifying Checksum');
-      if (blob !== files[i]) {
-        await unzstd(blob, files[i], i + 1);
-        await rm(blob, { force: true });
+      const tar = zstd && early ? `${files[i]}.tar` : files[i];
+      if (zstd) {
+        await unzstd(blob, tar, i + 1);
+        if (blob !== files[i]) await rm(blob, { force: true });
       }
       progress.layer(short(l), 'Download complete');
       trace(`pull: layer ${i + 1} downloaded`);
       if (!early || extracting.has(diffIds[i])) return;
       // Not awaited here: the download slot goes to the next layer while this one is unpacked.
-      progress.layer(short(l), 'Extracting');
-      const done = early.extractFetchedLayer(files[i], i, diffIds[i]).then((diff) => {
-        if (diff) prepared.set(diffIds[i].slice(7), diff);
-        trace(`pull: layer ${i + 1} extracted`);
-      });
-      done.catch(() => undefined); // awaited below; a failure must not be an unhandled rejection meanwhile
+      const done = extractFile(i, tar);
+      if (tar !== files[i]) void done.finally(() => rm(tar, { force: true })).catch(() => undefined);
       extracting.set(diffIds[i], done);
     })
       .then(() => trace('pull: layers downloaded'))

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { parseChallenges, type Challenge } from './challenge';
 import { printable, registryHost, type Reference } from './reference';
 import { fetchWithCAs, isCertificateError, registryCAs } from './tls';
@@ -381,11 +381,17 @@ export class RegistryClient {
    * (refused, reset, cut mid-body) is tried again after a back-off, up to three times, asking with
    * `Range` for the bytes not yet received; a registry that answers the whole blob again (200, not
    * 206) is read from the start.
+   *
+   * `tap` gets the same bytes, in order, as they arrive (pull extracts the layer while it downloads);
+   * its promise holds the download back. The bytes are not verified yet: the tap must not use what it
+   * made until this call resolves. Before any retry the tap is abandoned (`abandon()`, and it gets no
+   * more bytes): it then saw only part of the blob, and the caller reads the verified file instead.
    */
-  async blobToFile(digest: string, size: number, file: string, onBytes?: (n: number) => void): Promise<void> {
+  async blobToFile(digest: string, size: number, file: string, onBytes?: (n: number) => void, tap?: BlobTap): Promise<void> {
     let hash = createHash('sha256');
     let total = 0;
     const short = digest.slice(0, 19);
+    let tapping = tap;
     try {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -399,25 +405,39 @@ export class RegistryClient {
           if (!res.body) throw new RegistryError(`The registry sent an empty answer for the blob ${short}.`);
           // A buffered write stream, so that the network and the disk overlap (an awaited write per
           // chunk was four times slower); after a failure the file's size says what reached the disk.
-          const out = createWriteStream(file, { flags: total > 0 ? 'r+' : 'w', start: total, mode: 0o600 });
+          const out = createWriteStream(file, { flags: total > 0 ? 'r+' : 'w', start: total, mode: 0o600, highWaterMark: FILE_BUFFER });
+          let outError: Error | undefined;
+          out.on('error', (e) => (outError ??= e));
+          // The body's own reader: Readable.fromWeb and an async iteration over it concatenated the
+          // buffered chunks (one more copy of every byte, and garbage) before they were hashed.
+          const reader = (res.body as import('node:stream/web').ReadableStream<Uint8Array>).getReader();
           try {
-            await pipeline(
-              Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
-              async function* (chunks: AsyncIterable<Buffer>) {
-                for await (const chunk of chunks) {
-                  if (total + chunk.length > size) throw new RegistryError(`The registry sent more bytes than the ${size} of the blob ${short}: nothing was stored.`);
-                  hash.update(chunk);
-                  total += chunk.length;
-                  onBytes?.(chunk.length);
-                  yield chunk;
-                }
-              },
-              out,
-            );
+            for (;;) {
+              const { done, value } = await reader.read();
+              if (done) break;
+              if (outError) throw outError;
+              const chunk = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+              if (total + chunk.length > size) throw new RegistryError(`The registry sent more bytes than the ${size} of the blob ${short}: nothing was stored.`);
+              hash.update(chunk);
+              total += chunk.length;
+              onBytes?.(chunk.length);
+              const written = out.write(chunk) ? undefined : drained(out);
+              const tapped = tapping?.write(chunk);
+              if (written) await written;
+              if (tapped) await tapped;
+            }
+            out.end();
+            await finished(out);
+            if (outError) throw outError;
           } catch (err) {
+            void reader.cancel().catch(() => undefined);
+            // What was received is kept for the resume: the bytes still buffered are written out first
+            // (destroying the stream would drop them, and a resume would then ask for them again).
+            if (outError || err instanceof RegistryError) out.destroy();
+            else out.end();
             if (!out.closed) await once(out, 'close').catch(() => undefined);
             if (err instanceof RegistryError) throw err;
-            // Bytes hashed but not yet written are lost with the stream: hash again what the file holds.
+            // Bytes hashed but not in the file (its writes failed): hash again what the file holds.
             const onDisk = (await stat(file).catch(() => ({ size: 0 }))).size;
             if (onDisk !== total) {
               onBytes?.(onDisk - total);
@@ -431,6 +451,8 @@ export class RegistryClient {
           break;
         } catch (err) {
           if (!(err instanceof TransientError) || attempt >= RETRIES) throw err;
+          tapping?.abandon();
+          tapping = undefined;
           await new Promise((r) => setTimeout(r, backoffMs(attempt)));
         }
       }
@@ -443,6 +465,32 @@ export class RegistryClient {
       throw err;
     }
   }
+}
+
+/** Where a blob's bytes go beside its file as they arrive (see `blobToFile`). */
+export interface BlobTap {
+  /** The next bytes, in order; a promise holds the download back until it settles (it must not reject). */
+  write(chunk: Buffer): Promise<void> | undefined;
+  /** The download starts again or resumes: no more bytes follow, and those given are not the blob. */
+  abandon(): void;
+}
+
+/** The blob file's write buffer: the disk keeps up with the network in fewer, larger writes. */
+const FILE_BUFFER = 1 << 20;
+
+/** Resolves on 'drain', or when the stream closes or fails (its error is read by the caller). */
+function drained(stream: import('node:stream').Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    stream.on('error', done);
+  });
 }
 
 /** A sha256 of the first `length` bytes of a file, to carry on from after a resume. */

@@ -1,9 +1,9 @@
 import { Parser, type ReadEntry } from 'tar';
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { writeSync } from 'node:fs';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { FileWrites } from './file-writes';
 import { readGnuDeviceNumbers } from './gnu-devices';
 import { entryComponents, LayerRoot, printable } from './layer-root';
 import { classifyTarPath } from './whiteouts';
@@ -48,6 +48,8 @@ export async function extractLayer(input: Readable, target: string, options: Ext
     failed ??= err;
     plain.destroy(err);
   };
+  // Files' bytes are written off the main thread, each file's in order (see file-writes.ts).
+  const writes = new FileWrites(fail);
 
   const apply = (entry: ReadEntry): void => {
     const uid = entry.uid ?? 0;
@@ -70,18 +72,22 @@ export async function extractLayer(input: Readable, target: string, options: Ext
     }
     if (FILE_TYPES.has(entry.type)) {
       const fd = root.createFile(parts);
+      writes.opened(fd);
       entry.on('data', (chunk: Buffer) => {
         if (failed) return;
         try {
-          let off = 0;
-          while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+          // Too much queued: this entry (and so the parser, and the stream feeding it) waits.
+          if (!writes.write(fd, chunk)) {
+            entry.pause();
+            void writes.room().then(() => entry.resume());
+          }
         } catch (err) {
           fail(err as Error);
         }
       });
       entry.on('end', () => {
         try {
-          root.finishFile(fd, mode, uid, gid, mtime);
+          writes.close(fd, () => root.finishFile(fd, mode, uid, gid, mtime));
         } catch (err) {
           fail(err as Error);
         }
@@ -112,32 +118,45 @@ export async function extractLayer(input: Readable, target: string, options: Ext
     bytes += chunk.length;
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      parser.on('end', () => resolve());
-      parser.on('error', reject);
-      plain.on('error', reject);
-      input.on('error', reject);
-      void peek(input).then((head) => {
-        // gzip is detected by its magic number, as docker does for layer blobs.
-        const gzipped = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-        const counted = input.pipe(
-          new Transform({
-            transform(chunk: Buffer, _enc, cb) {
-              opts.onBytes?.(chunk.length);
-              cb(null, chunk);
-            },
-          }),
-        );
-        // 1 MiB out of zlib instead of its 16 KiB default: each chunk then costs one trip through the
-        // hash, the tar parser and one write(2) per 1 MiB rather than per 16 KiB.
-        (gzipped ? counted.pipe(createGunzip({ chunkSize: GUNZIP_CHUNK })).on('error', (e) => plain.destroy(e)) : counted).pipe(plain);
-        plain.pipe(parser as unknown as NodeJS.WritableStream);
-      }, reject);
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        parser.on('end', () => resolve());
+        parser.on('error', reject);
+        plain.on('error', reject);
+        input.on('error', reject);
+        // An input that failed or closed before this listened (a download cut at once) says so no more.
+        if (input.destroyed) return reject(input.errored ?? new Error('the input was closed before it was read'));
+        void peek(input).then((head) => {
+          // gzip is detected by its magic number, as docker does for layer blobs.
+          const gzipped = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+          const counted = input.pipe(
+            new Transform({
+              transform(chunk: Buffer, _enc, cb) {
+                opts.onBytes?.(chunk.length);
+                cb(null, chunk);
+              },
+            }),
+          );
+          // 1 MiB out of zlib instead of its 16 KiB default: each chunk then costs one trip through the
+          // hash, the tar parser and one write(2) per 1 MiB rather than per 16 KiB.
+          (gzipped ? counted.pipe(createGunzip({ chunkSize: GUNZIP_CHUNK })).on('error', (e) => plain.destroy(e)) : counted).pipe(plain);
+          plain.pipe(parser as unknown as NodeJS.WritableStream);
+        }, reject);
+      });
+    } catch (err) {
+      // The input failed (a download that stopped, a feed abandoned): whatever the parser still holds
+      // must not be applied, above all once the fds below are closed and their numbers reused.
+      failed ??= err as Error;
+      plain.destroy();
+      throw err;
+    }
+    await writes.drain();
     if (failed) throw failed;
     if (bytes === 0) throw new Error('the archive is empty');
     for (const d of dirs.reverse()) root.dirTimes(d.parts, d.mtime);
   } finally {
+    // Nothing may still write into the target once the caller sees the result (it may remove it).
+    await writes.drain();
     root.close();
   }
   return { digest: hash.digest('hex'), bytes };
@@ -161,13 +180,19 @@ function peek(input: Readable): Promise<Buffer> {
       cleanup();
       reject(e);
     };
+    const onClose = () => {
+      cleanup();
+      reject(input.errored ?? new Error('the input was closed before it was read'));
+    };
     const cleanup = () => {
       input.off('readable', onReadable);
       input.off('end', onEnd);
       input.off('error', onError);
+      input.off('close', onClose);
     };
     input.on('readable', onReadable);
     input.on('end', onEnd);
     input.on('error', onError);
+    input.on('close', onClose);
   });
 }

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { LayerStore } from './layer-store';
 import { checkConfig, isValidReference, normalizeReference, sha256, splitReference, toImageConfig, type OciImageConfig } from './oci-config';
 import { bare, checkIndex, dropImage, emptyIndex, imageIds, manifestsOf, repoDigestsOf, tagsOf, unreferenced, type ManifestEntry, type StoreIndex } from './store-index';
@@ -313,17 +314,19 @@ export class LocalImageStore implements ImageStore {
   // ---- adding ------------------------------------------------------------------------------------
 
   /**
-   * Extracts one downloaded and verified layer blob into a scratch now, while the pull still downloads
+   * Extracts one downloaded layer blob (its verified file, or its bytes as they download: the caller
+   * keeps the scratch only once the blob verified) into a scratch now, while the pull still downloads
    * the others (the layers are unpacked each into its own directory, so they need no order), and checks
    * it against the config's diff id. Nothing is placed: the scratch is handed to `addFetched` in
    * `prepared`, which places it under the lock with the image, all or nothing; the caller discards it
    * (`layers.discard`) if the pull fails. Undefined when the store already has the layer.
    */
-  async extractFetchedLayer(file: string, i: number, diffId: string): Promise<string | undefined> {
+  async extractFetchedLayer(input: string | Readable, i: number, diffId: string): Promise<string | undefined> {
     if (!/^sha256:[0-9a-f]{64}$/.test(diffId)) throw new UsageError(`The image is damaged: its config gives the invalid diff id "${truncate(diffId)}".`);
     const want = bare(diffId);
     if (await this.layers.has(want)) return undefined;
-    const { diff, digest } = await this.layers.extract(createReadStream(file, { highWaterMark: EXTRACT_CHUNK })).catch((err: Error) => {
+    const stream = typeof input === 'string' ? createReadStream(input, { highWaterMark: EXTRACT_CHUNK }) : input;
+    const { diff, digest } = await this.layers.extract(stream).catch((err: Error) => {
       throw extractionError(err, i);
     });
     if (digest !== want) {
