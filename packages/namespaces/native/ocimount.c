@@ -5,6 +5,7 @@
 #include "oci.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -32,7 +33,19 @@ static void one_mount(struct config *cfg, struct oci_mount *m, int rootfd, int e
   if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2")) {
     /* The same cgroupfs view as mydocker run (in the container's cgroup namespace when it has one). */
     if (strcmp(m->dest, "/sys/fs/cgroup")) FAIL("a cgroup mount is supported at /sys/fs/cgroup only, not %s", m->dest);
+    int new_ns = 0;
+    for (int i = 0; i < cfg->oci->n_ns; i++) new_ns |= cfg->oci->ns[i].flag == CLONE_NEWCGROUP && !cfg->oci->ns[i].path;
+    if (new_ns) {
+      rootfs_cgroups(cfg, m->flags);
+      return;
+    }
+    /* Without a cgroup namespace of its own the container still sees only its cgroup (runc binds it): mount
+       from a passing cgroup namespace rooted at it, then go back to the one config.json asked for. */
+    int own = open("/proc/self/ns/cgroup", O_RDONLY | O_CLOEXEC);
+    if (own < 0 || unshare(CLONE_NEWCGROUP) < 0) FAIL("entering a cgroup namespace for /sys/fs/cgroup: %s", strerror(errno));
     rootfs_cgroups(cfg, m->flags);
+    if (setns(own, CLONE_NEWCGROUP) < 0) FAIL("leaving the passing cgroup namespace: %s", strerror(errno));
+    close(own);
     return;
   }
   int bind = (m->flags & MS_BIND) != 0;
