@@ -78,6 +78,20 @@ static void one_mount(struct config *cfg, struct oci_mount *m, int rootfd, int e
   }
 }
 
+/* Sysctls through the container's own /proc (its net and ipc namespaces), before /proc/sys turns read-only. */
+static void write_sysctls(struct oci_config *o, int rootfd, int errfd) {
+  for (int i = 0; i < o->sysctl.n; i++) {
+    char key[512], *eq = strchr(o->sysctl.items[i], '=');
+    if (!eq) continue;
+    snprintf(key, sizeof key, "/proc/sys/%.*s", (int)(eq - o->sysctl.items[i]), o->sysctl.items[i]);
+    for (char *p = key + 10; *p; p++)
+      if (*p == '.') *p = '/';
+    int fd = open_in_root(rootfd, key, O_WRONLY);
+    if (fd < 0 || write_all(fd, eq + 1, strlen(eq + 1)) < 0) FAIL("setting the sysctl %s: %s", key + 10, strerror(errno));
+    close(fd);
+  }
+}
+
 void oci_mounts(struct config *cfg, int rootfd, int errfd) {
   struct oci_config *o = cfg->oci;
   for (int i = 0; i < o->n_mounts; i++) one_mount(cfg, &o->mounts[i], rootfd, errfd);
@@ -88,6 +102,7 @@ void oci_mounts(struct config *cfg, int rootfd, int errfd) {
   for (size_t i = 0; dev >= 0 && i < sizeof links / sizeof *links; i++)
     if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST) FAIL("creating /dev/%s: %s", links[i][1], strerror(errno));
   if (dev >= 0) close(dev);
+  write_sysctls(o, rootfd, errfd);
   /* createContainer hooks: in the container's namespaces, after its mounts, before pivot_root. */
   oci_run_hooks(cfg, &o->hooks_cc, "createContainer", errfd);
 }

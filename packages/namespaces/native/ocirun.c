@@ -62,23 +62,6 @@ static void send_pty(int console, int errfd) {
   close(console);
 }
 
-static void write_file(const char *path, const char *s, int errfd) {
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || write_all(fd, s, strlen(s)) < 0) FAIL("writing %s: %s", path, strerror(errno));
-  close(fd);
-}
-
-static void write_sysctls(struct oci_config *o, int errfd) {
-  for (int i = 0; i < o->sysctl.n; i++) {
-    char key[512], *eq = strchr(o->sysctl.items[i], '=');
-    if (!eq) continue;
-    snprintf(key, sizeof key, "/proc/sys/%.*s", (int)(eq - o->sysctl.items[i]), o->sysctl.items[i]);
-    for (char *p = key + 10; *p; p++)
-      if (*p == '.') *p = '/';
-    write_file(key, eq + 1, errfd);
-  }
-}
-
 static int has_new(struct oci_config *o, int flag) {
   for (int i = 0; i < o->n_ns; i++)
     if (o->ns[i].flag == flag && !o->ns[i].path) return 1;
@@ -150,7 +133,6 @@ static void container_child(struct config *cfg, int sync_rd, int errfd, int cons
   else FAIL("a container without its own mount namespace is not supported");
   if (cfg->hostname && *cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) FAIL("sethostname: %s", strerror(errno));
   if (o->domainname && *o->domainname && setdomainname(o->domainname, strlen(o->domainname)) < 0) FAIL("setdomainname: %s", strerror(errno));
-  write_sysctls(o, errfd);
   if (console >= 0) send_pty(console, errfd);
   finish_rootfs(cfg, errfd);
   oci_apply_security(cfg, errfd);
