@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Result } from './harness';
 
@@ -78,4 +79,32 @@ export function writeBundle(bundle: string, rootfs: string, args: string[], patc
   };
   patch(spec);
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
+}
+
+/** An OCI image archive (one layer: the rootfs) named NAME, for `ctr image import` without a registry. */
+export function ociArchive(rootfs: string, out: string, name: string): void {
+  const dir = mkdtempSync(`${out}.d`);
+  mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
+  const blob = (buf: Buffer) => {
+    const d = createHash('sha256').update(buf).digest('hex');
+    writeFileSync(join(dir, 'blobs/sha256', d), buf);
+    return { digest: `sha256:${d}`, size: buf.length };
+  };
+  const layer = blob(execFileSync('tar', ['-C', rootfs, '-c', '.'], { maxBuffer: 1 << 30 }));
+  const config = blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'], Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [layer.digest] } })));
+  const manifest = blob(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+      }),
+    ),
+  );
+  const annotations = { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': name.split(':').pop() };
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations }] }));
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  execFileSync('tar', ['-C', dir, '-cf', out, '.']);
+  rmSync(dir, { recursive: true });
 }
