@@ -19,6 +19,7 @@ const path = require('node:path');
 
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'packages/cli/bin/mydocker');
+const OCI_BIN = path.join(REPO, 'packages/oci-runtime/bin/mydocker-oci');
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 20));
 const PS_SIZES = (process.env.BENCH_PS_SIZES ?? '10,100,1000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
 const JOBS = Math.max(1, Number(process.env.BENCH_JOBS ?? os.cpus().length));
@@ -240,6 +241,8 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
   log(`run --rm busybox /bin/true × ${RUNS}`);
   m.runTrue = measure(() => mydocker('run', '--rm', 'busybox', '/bin/true').ms);
   if (hasRunc) m.runcTrue = measure((i) => runc('run', '--bundle', bundle, `bench-${i + 1}`).ms);
+  // mydocker-oci on the very same bundle (its own state root): the runc command line over mydocker's helper.
+  m.ociTrue = measure((i) => timed(process.execPath, [OCI_BIN, '--root', path.join(dir, 'oci-state'), 'run', '--bundle', bundle, `bench-oci-${i + 1}`]).ms);
   if (hasCrun) m.crunTrue = measure((i) => timed('crun', ['--root', runcRoot, 'run', '--bundle', bundle, `bench-crun-${i + 1}`]).ms);
   if (hasPodman) {
     const tar = path.join(dir, 'busybox.tar');
@@ -248,6 +251,8 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
     timed('podman', ['rmi', '-f', `mydocker-bench-${tag}`]);
   }
 
+  // BENCH_ONLY=run: the single-run rows alone (mydocker, runc, mydocker-oci, crun, podman on one rootfs).
+  if (process.env.BENCH_ONLY === 'run') return;
   log('phase breakdown (MYDOCKER_TRACE=1)');
   const traces = [];
   for (let i = 0; i < RUNS; i++) traces.push(parseTrace(timed(process.execPath, [BIN, 'run', '--rm', 'busybox', '/bin/true'], { MYDOCKER_TRACE: '1' }).stderr));
@@ -304,6 +309,7 @@ function table(results) {
   row('node -e 0 (reference)', m.nodeStart);
   row('mydocker run --rm busybox /bin/true', m.runTrue, `${ratio(m.runTrue, m.runcTrue)} runc${m.podmanTrue ? `, ${ratio(m.runTrue, m.podmanTrue)} podman` : ''}`);
   row('runc run (same rootfs)', m.runcTrue, results.tools.runc === 'not installed' ? 'not installed' : '');
+  row('mydocker-oci run (same bundle)', m.ociTrue, m.runcTrue && m.ociTrue ? `${(m.ociTrue.median / m.runcTrue.median).toFixed(2)} × runc` : '');
   row('crun run (same rootfs)', m.crunTrue, results.tools.crun === 'not installed' ? 'not installed' : '');
   row('podman run --rm --network none', m.podmanTrue, results.tools.podman === 'not installed' ? 'not installed' : '');
   row('run -d top + stop + rm', m.detachedCycle);
