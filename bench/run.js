@@ -254,9 +254,11 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
     );
   if (hasPodman) {
     const tar = path.join(dir, 'busybox.tar');
-    timed('podman', ['import', tar, `mydocker-bench-${tag}`]);
-    m.podmanTrue = measure(() => timed('podman', ['run', '--rm', '--network', 'none', `mydocker-bench-${tag}`, '/bin/true']).ms);
-    timed('podman', ['rmi', '-f', `mydocker-bench-${tag}`]);
+    // Image names must be lower case; podman needs these ulimits on these machines (its default ones fail).
+    const image = `mydocker-bench-${tag.toLowerCase()}`;
+    timed('podman', ['import', tar, image]);
+    m.podmanTrue = measure(() => timed('podman', ['run', '--rm', '--network', 'none', '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768', image, '/bin/true']).ms);
+    timed('podman', ['rmi', '-f', image]);
   }
 
   // BENCH_ONLY=run: the single-run rows alone (mydocker, runc, mydocker-oci, crun, podman on one rootfs).
