@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, rmdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { Sandbox, waitFor, safeReaddir } from './harness';
 import { OCI_BIN, busyboxRootfs, runtime, writeBundle } from './oci-util';
 
@@ -85,6 +86,18 @@ test('run is create + start + wait: the exit code is the container\'s and nothin
   const bad = await oci(['run', '--bundle', missing, 'run2']);
   expect(bad.code).toBe(1);
   expect(bad.stderr).toContain('no-such-command');
+  expect(safeReaddir(stateRoot)).toEqual([]);
+});
+
+test('run in the foreground forwards our signals to the container and ends with its code', async () => {
+  const bundle = join(sandbox.dir, 'sig');
+  writeBundle(bundle, rootfs, ['sh', '-c', 'trap "exit 9" TERM; while true; do sleep 1; done'], (s) => (s.linux.cgroupsPath = cgroupsPath('sig')));
+  const child = spawn(OCI_BIN, ['--root', stateRoot, 'run', '--bundle', bundle, 'sig'], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const running = await waitFor(async () => (await oci(['state', 'sig'])).stdout, (out) => out.includes('"running"'), 60_000);
+  expect(running).toContain('"running"');
+  child.kill('SIGTERM');
+  expect(await exited).toBe(9);
   expect(safeReaddir(stateRoot)).toEqual([]);
 });
 

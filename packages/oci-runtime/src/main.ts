@@ -100,6 +100,15 @@ export async function main(argv: string[]): Promise<number> {
           await helper.exited;
           return 0;
         }
+        // As runc run: the signals we get go to the container, whose end ends us.
+        const forward = (sig: NodeJS.Signals) => () => {
+          try {
+            process.kill(state.pid, sig);
+          } catch {
+            /* already gone */
+          }
+        };
+        for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const) process.on(sig, forward(sig));
         helper.send('wait');
         const line = await helper.next();
         const m = line && /^exit (\d+)$/.exec(line);
