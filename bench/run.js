@@ -19,6 +19,7 @@ const path = require('node:path');
 
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'packages/cli/bin/mydocker');
+const OCI_BIN = path.join(REPO, 'packages/oci-runtime/bin/mydocker-oci');
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 20));
 const PS_SIZES = (process.env.BENCH_PS_SIZES ?? '10,100,1000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
 const JOBS = Math.max(1, Number(process.env.BENCH_JOBS ?? os.cpus().length));
@@ -240,14 +241,29 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
   log(`run --rm busybox /bin/true × ${RUNS}`);
   m.runTrue = measure(() => mydocker('run', '--rm', 'busybox', '/bin/true').ms);
   if (hasRunc) m.runcTrue = measure((i) => runc('run', '--bundle', bundle, `bench-${i + 1}`).ms);
-  if (hasCrun) m.crunTrue = measure((i) => timed('crun', ['--root', runcRoot, 'run', '--bundle', bundle, `bench-crun-${i + 1}`]).ms);
+  // mydocker-oci on the very same bundle (its own state root): the runc command line over mydocker's helper.
+  m.ociTrue = measure((i) => timed(process.execPath, [OCI_BIN, '--root', path.join(dir, 'oci-state'), 'run', '--bundle', bundle, `bench-oci-${i + 1}`]).ms);
+  // crun refuses a hybrid cgroup host (v1 controllers + a cgroup2 mount): on one, it runs in a mount namespace
+  // without /sys/fs/cgroup/unified (unshare + sh are in its time).
+  const crunArgs = (i) => ['--root', runcRoot, 'run', '--bundle', bundle, `bench-crun-${i + 1}`];
+  const hybrid = fs.existsSync('/sys/fs/cgroup/unified/cgroup.procs');
+  m.crunHybrid = hybrid;
+  if (hasCrun)
+    m.crunTrue = measure((i) =>
+      hybrid ? timed('unshare', ['-m', 'sh', '-c', 'umount /sys/fs/cgroup/unified && exec crun "$@"', 'crun', ...crunArgs(i)]).ms : timed('crun', crunArgs(i)).ms,
+    );
   if (hasPodman) {
     const tar = path.join(dir, 'busybox.tar');
-    timed('podman', ['import', tar, `mydocker-bench-${tag}`]);
-    m.podmanTrue = measure(() => timed('podman', ['run', '--rm', '--network', 'none', `mydocker-bench-${tag}`, '/bin/true']).ms);
-    timed('podman', ['rmi', '-f', `mydocker-bench-${tag}`]);
+    // Image names must be lower case; Podman needs these ulimits on these machines (its default ones fail).
+    const image = `mydocker-bench-${tag.toLowerCase()}`;
+    timed('podman', ['import', tar, image]);
+    // Podman's default runtime here is crun, which refuses this hybrid cgroup host: Podman runs runc.
+    m.podmanTrue = measure(() => timed('podman', ['--runtime', 'runc', 'run', '--rm', '--network', 'none', '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768', image, '/bin/true']).ms);
+    timed('podman', ['rmi', '-f', image]);
   }
 
+  // BENCH_ONLY=run: the single-run rows alone (mydocker, runc, mydocker-oci, crun, podman on one rootfs).
+  if (process.env.BENCH_ONLY === 'run') return;
   log('phase breakdown (MYDOCKER_TRACE=1)');
   const traces = [];
   for (let i = 0; i < RUNS; i++) traces.push(parseTrace(timed(process.execPath, [BIN, 'run', '--rm', 'busybox', '/bin/true'], { MYDOCKER_TRACE: '1' }).stderr));
@@ -304,7 +320,8 @@ function table(results) {
   row('node -e 0 (reference)', m.nodeStart);
   row('mydocker run --rm busybox /bin/true', m.runTrue, `${ratio(m.runTrue, m.runcTrue)} runc${m.podmanTrue ? `, ${ratio(m.runTrue, m.podmanTrue)} podman` : ''}`);
   row('runc run (same rootfs)', m.runcTrue, results.tools.runc === 'not installed' ? 'not installed' : '');
-  row('crun run (same rootfs)', m.crunTrue, results.tools.crun === 'not installed' ? 'not installed' : '');
+  row('mydocker-oci run (same bundle)', m.ociTrue, m.runcTrue && m.ociTrue ? `${(m.ociTrue.median / m.runcTrue.median).toFixed(2)} × runc` : '');
+  row('crun run (same rootfs)', m.crunTrue, results.tools.crun === 'not installed' ? 'not installed' : m.crunHybrid ? 'in unshare -m without the cgroup2 mount' : '');
   row('podman run --rm --network none', m.podmanTrue, results.tools.podman === 'not installed' ? 'not installed' : '');
   row('run -d top + stop + rm', m.detachedCycle);
   for (const [size, s] of Object.entries(m.ps ?? {})) row(`ps -a, ${size} containers`, s);

@@ -12,6 +12,10 @@ export default class CgroupsPlugin implements Plugin {
     const lifecycle = () => import('./lifecycle');
     const pause = () => import('./pause');
     bus.claim(name, 'resources');
+    bus.provide('cgroups', name, {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      open: (parent, id) => (require('./service') as typeof import('./service')).cgroupService.open(parent, id),
+    });
     bus.hooks.validate.tapPromise(name, async (ctx) => (await lifecycle()).validate(ctx));
     // The cgroups belong to one run (`stopped` removes them): made again on every start.
     bus.hooks.prepare.tapPromise(name, async (ctx) => (await lifecycle()).create(ctx));

@@ -128,10 +128,71 @@ export interface Runtime {
   exitStatus(record: ContainerRecord): ExitStatus | undefined;
 }
 
+/** The native helper, started the one way `mydocker run` starts it (used by mydocker-oci's modes). */
+export interface HelperSession {
+  readonly pid: number;
+  /** The helper's next control line, or null once it closed the socket. */
+  next(): Promise<string | null>;
+  send(line: string): void;
+  /** Closes our end of the control socket and lets the helper go on without us. */
+  release(): void;
+  kill(): void;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface HelperLauncher {
+  /** Spawns the helper with `entries` as its launch config; `stdio: 'inherit'` hands it our fds 0-2. */
+  start(entries: Array<[key: string, value: string]>, options: { stdio: 'inherit' | 'ignore'; detached: boolean }): Promise<HelperSession>;
+}
+
+/** Limits in the units cgroup v1 files take (the cgroups plugin's `Limits`). */
+export interface CgroupLimits {
+  memory?: number;
+  memorySwap?: number;
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  pidsLimit?: number;
+}
+
+/** One device cgroup rule ('a' = all; '*' = any number). */
+export interface CgroupDeviceRule {
+  type: 'a' | 'c' | 'b';
+  major: number | '*';
+  minor: number | '*';
+  access: string;
+  allow: boolean;
+}
+
+/** One cgroup, `<hierarchy>/<parent>/<name>`, made and released by the same manager as `mydocker run`'s. */
+export interface CgroupHandle {
+  readonly version: 1 | 2;
+  readonly paths: Record<string, string>;
+  /** Refuses (a UsageError sentence) a limit this host cannot enforce; touches nothing. */
+  check(limits: CgroupLimits): void;
+  create(limits: CgroupLimits, devices?: readonly CgroupDeviceRule[]): Promise<void>;
+  addProcess(pid: number): void;
+  processes(): number[];
+  update(limits: CgroupLimits): void;
+  /** 'frozen', 'thawed', or undefined without a freezer. */
+  freezerState(): 'frozen' | 'thawed' | undefined;
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export interface CgroupService {
+  open(parent: string, name: string): CgroupHandle;
+}
+
 export interface ServiceMap {
   stateStore: StateStore;
   runtime: Runtime;
   images: ImageStore;
+  helper: HelperLauncher;
+  cgroups: CgroupService;
 }
 
 /** Which package provides each service, for the "install X" message. */
@@ -139,4 +200,6 @@ export const SERVICE_PACKAGES: Record<keyof ServiceMap, string> = {
   stateStore: '@mydocker/state-store',
   runtime: '@mydocker/namespaces',
   images: '@mydocker/images',
+  helper: '@mydocker/namespaces',
+  cgroups: '@mydocker/cgroups',
 };

@@ -137,7 +137,7 @@ static int set_entry(struct config *cfg, char *entry) {
     cfg->n_detach_keys = (int)(n / 2);
   }
   else if (!strcmp(k, "pid")) cfg->target_pid = (pid_t)atol(v);
-  else return -1;
+  else return oci_set_entry(cfg, k, v);
   return 0;
 }
 

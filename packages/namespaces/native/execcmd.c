@@ -72,6 +72,7 @@ void exec_command(struct config *cfg, const struct ids *ids, int errfd) {
       report_child_error(errfd, 127, "exec: \"%s\": executable file not found in $PATH", cmd);
     }
   }
+  if (cfg->oci) oci_before_exec(cfg, errfd); /* mydocker-oci create: wait here for `start` */
   /* No engine fd may reach the container (CVE-2024-21626); the error pipe closes itself on success. */
   if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) report_child_error(errfd, 125, "close_range: %s", strerror(errno));
   if (cfg->init) {

@@ -54,6 +54,7 @@ struct config {
   int n_detach_keys;
   int init_fd; /* run --init: our sealed copy, exec'd as the container's PID 1 */
   pid_t target_pid; /* exec mode */
+  struct oci_config *oci; /* the OCI runtime's modes (oci.h), NULL for mydocker run/exec */
 };
 
 /* config.c */
@@ -75,6 +76,18 @@ int make_in_root(int rootfd, const char *path, int as_file, char *err, size_t er
 /* rootfs.c */
 void setup_rootfs(struct config *cfg, int errfd);
 void finish_rootfs(struct config *cfg, int errfd);
+/* For the OCI mounts (ocimount.c): the same cgroupfs view and device nodes as mydocker run. */
+void rootfs_cgroups(struct config *cfg, unsigned long flags);
+void rootfs_devices(struct config *cfg);
+
+/* oci*.c: the OCI runtime's modes (mydocker-oci) */
+struct oci_config;
+int oci_set_entry(struct config *cfg, const char *k, char *v);
+void oci_mounts(struct config *cfg, int rootfd, int errfd);
+void oci_enter_root(struct config *cfg, int rootfd, int errfd);
+int oci_create_mode(struct config *cfg) __attribute__((noreturn));
+int oci_exec_mode(struct config *cfg) __attribute__((noreturn));
+void oci_before_exec(struct config *cfg, int errfd);
 
 /* security.c */
 struct ids {

@@ -72,5 +72,7 @@ int main(int argc, char **argv) {
   if (read_config(CTL_FD, &cfg, err, sizeof err) < 0) die_ctl("%s", err);
   if (strcmp(cfg.mode, "run") == 0) run_mode(&cfg);
   if (strcmp(cfg.mode, "exec") == 0) exec_mode(&cfg);
+  if (strcmp(cfg.mode, "oci-create") == 0) oci_create_mode(&cfg);
+  if (strcmp(cfg.mode, "oci-exec") == 0) oci_exec_mode(&cfg);
   die_ctl("unknown mode \"%s\"", cfg.mode);
 }

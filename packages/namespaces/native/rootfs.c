@@ -168,7 +168,15 @@ static void make_devices(struct config *cfg) {
     /* A --device over a default node (or a file the image ships) replaces it; a directory is never removed. */
     if (unlinkat(dir, name, 0) < 0 && errno != ENOENT) FAIL("replacing %s: %s", d->path, strerror(errno));
     mode_t type = d->type == 'b' ? S_IFBLK : S_IFCHR;
-    if (mknodat(dir, name, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0) FAIL("creating the device %s: %s", d->path, strerror(errno));
+    if (mknodat(dir, name, type | (d->mode & 07777), makedev(d->major, d->minor)) < 0) {
+      /* In a user namespace mknod is refused: bind the host's node of the same path, as runc does. */
+      struct stat st;
+      if ((errno != EPERM && errno != EACCES) || stat(d->path, &st) < 0 || (st.st_mode & S_IFMT) != type || st.st_rdev != makedev(d->major, d->minor))
+        FAIL("creating the device %s: %s", d->path, strerror(errno));
+      close(dir);
+      mount_at(d->path, d->path, NULL, MS_BIND, NULL, 1, 1);
+      continue;
+    }
     if (fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(dir, name, d->mode & 07777, 0) < 0)
       FAIL("setting the owner and mode of %s: %s", d->path, strerror(errno));
     close(dir);
@@ -227,9 +235,15 @@ static void hierarchy_options(const char *super, char *out, size_t len) {
  * unless privileged. On a v1 or hybrid host: a tmpfs with one mount per host hierarchy (and the host's
  * symlinks such as cpu -> cpu,cpuacct); on a pure v2 host: one cgroup2 mount.
  */
-static void mount_cgroups(struct config *cfg) {
-  unsigned long ro = cfg->privileged ? 0 : MS_RDONLY;
-  unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+static void mount_cgroups_flags(struct config *cfg, unsigned long flags);
+static void mount_cgroups(struct config *cfg) { mount_cgroups_flags(cfg, MS_NOSUID | MS_NODEV | MS_NOEXEC | (cfg->privileged ? 0 : MS_RDONLY)); }
+void rootfs_cgroups(struct config *cfg, unsigned long flags) { mount_cgroups_flags(cfg, flags); }
+void rootfs_devices(struct config *cfg) { make_devices(cfg); }
+
+static void mount_cgroups_flags(struct config *cfg, unsigned long flags) {
+  unsigned long ro = flags & MS_RDONLY;
+  flags &= ~(unsigned long)MS_RDONLY;
+  (void)cfg;
   FILE *f = fopen("/proc/self/mountinfo", "re");
   if (!f) FAIL("reading /proc/self/mountinfo: %s", strerror(errno));
   char line[4096];
@@ -287,6 +301,13 @@ void setup_rootfs(struct config *cfg, int errfd) {
   if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) FAIL("binding the root filesystem: %s", strerror(errno));
   g_rootfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (g_rootfd < 0) FAIL("opening the root filesystem: %s", strerror(errno));
+  if (cfg->oci) {
+    /* mydocker-oci: config.json's mounts in order instead of Docker's fixed set, then its own way in. */
+    oci_mounts(cfg, g_rootfd, errfd);
+    mask_paths(cfg);
+    oci_enter_root(cfg, g_rootfd, errfd);
+    return;
+  }
 
   mount_at("/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, 0, 1);
   mount_dev(cfg);

@@ -33,9 +33,10 @@ export class HelperProcess {
    * Starts the helper and sends the launch config; `detached` gives it its own session and no CLI stdio.
    * `heldFds` become the helper's fds 4, 5, ...: the monitor holds them until it exits.
    */
-  static async start(entries: ConfigEntry[], detached: boolean, heldFds: readonly number[] = []): Promise<HelperProcess> {
+  static async start(entries: ConfigEntry[], detached: boolean, heldFds: readonly number[] = [], io?: 'inherit' | 'ignore'): Promise<HelperProcess> {
     const payload = serializeConfig(entries);
-    const stdio: Array<'ignore' | 'inherit' | 'pipe' | number> = detached ? ['ignore', 'ignore', 'ignore', 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'];
+    const own = io ?? (detached ? 'ignore' : 'inherit');
+    const stdio: Array<'ignore' | 'inherit' | 'pipe' | number> = [own, own, own, 'pipe'];
     const child = spawn(helperPath(), [], { stdio: [...stdio, ...heldFds], detached });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);

@@ -32,6 +32,22 @@ export class NamespacesPlugin implements Plugin {
       monitorAlive: (record) => lazyRuntime().monitorAlive(record),
       adopt: (record) => lazyRuntime().adopt(record),
     });
+    // The one launch path, shared with mydocker-oci (its own modes of the same helper).
+    bus.provide('helper', PLUGIN_NAME, {
+      start: async (entries, options) => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { HelperProcess } = require('./helper-process') as typeof import('./helper-process');
+        const helper = await HelperProcess.start(entries, options.detached, [], options.stdio);
+        return {
+          pid: helper.pid,
+          next: () => helper.channel.next(),
+          send: (line) => helper.channel.send(line),
+          release: () => helper.release(),
+          kill: () => helper.kill(),
+          exited: helper.exited,
+        };
+      },
+    });
     bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname', 'devices', 'attach', 'sigProxy', 'detachKeys', 'init');
     // After the image store (default stage) has set ctx.image.
     bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: 10 }, async (ctx: ContainerContext) => {
