@@ -138,7 +138,7 @@ describe('networks as Docker users expect them', () => {
     expect(out).toContain(`${gatewayC}\tgw`);
     expect(out).toContain('10.9.9.9\tdb');
     expect(out).toContain('nameserver 10.53.0.1\nsearch corp.example\noptions ndots:2\n');
-    expect(host('iptables-save', ['-t', 'filter']).stdout).toMatch(new RegExp(`-o ${brName} -m comment --comment mydocker:net:inner -j DROP`));
+    expect(host('iptables-save', ['-t', 'filter']).stdout).toMatch(new RegExp(`-o ${brName} -m comment --comment "?mydocker:net:inner"? -j DROP`));
     // Automatic addresses come from the range.
     await sandbox.ok(['run', '-d', '--name', 'ranged', '--net', 'inner', 'busybox', 'sleep', '1000']);
     expect((await inspect('ranged')).NetworkSettings.Networks.inner.IPAddress).toBe(subnetC.replace('.0/24', '.128'));
@@ -153,7 +153,6 @@ describe('networks as Docker users expect them', () => {
     expect(await sandbox.ok(['run', '--rm', '--net', back, 'busybox', 'sh', '-c', GET('web 80')])).toBe('hello-from-srv\n');
     expect(JSON.parse(await sandbox.ok(['network', 'inspect', back]))[0].Containers[(await inspect('srv')).Id]).toMatchObject({ Name: 'srv', IPv4Address: `${ip}/24`, Aliases: ['web'] });
     await sandbox.ok(['rm', '-f', 'ranged']);
-    await sandbox.ok(['network', 'create', '--subnet', subnetC, 'unused']).catch(() => undefined); // subnet of `inner`: refused, fine
     const pruned = await sandbox.ok(['network', 'prune', '-f']);
     expect(pruned).toBe('Deleted Networks:\ninner\n');
     expect(host('ip', ['link', 'show', 'dev', brName]).code).not.toBe(0);

@@ -47,7 +47,11 @@ export class BridgeDriver implements NetworkDriver {
 
   /** The network to join; the default network is made here on first use. */
   async join(name: string): Promise<NetworkConfig> {
-    if (name === DEFAULT_NETWORK && !this.env.store.find(name)) await (await import('../networks')).ensureDefaultNetwork(this.env);
+    // A "creating" default network is being made by a concurrent first run: ensure waits for its lock.
+    if (name === DEFAULT_NETWORK) {
+      const found = this.env.store.find(name);
+      if (!found || found.state === 'creating') return (await import('../networks')).ensureDefaultNetwork(this.env);
+    }
     return this.network(name);
   }
 
