@@ -177,7 +177,7 @@ describe('docker ps', () => {
     expect(await sandbox.ok(['ps', '-a', '--format', 'table {{.Names}}\\t{{.State}}'])).toBe('NAMES   STATE\nex3     exited\nex0     exited\nup      running\n');
     expect(await sandbox.ok(['ps', '-a', '--format', '{{.Names}}: {{.Status}}', '--filter', 'name=ex0'])).toMatch(new RegExp(`^ex0: Exited \\(0\\) ${DUR} ago\n$`));
     const [row] = lines(await sandbox.ok(['ps', '--format', 'json'])).map((l) => JSON.parse(l));
-    expect(row).toMatchObject({ ID: ids.up.slice(0, 12), Image: 'busybox', Names: 'up', State: 'running', Command: '"sh -c while true; d…"', Networks: 'none', Ports: '' });
+    expect(row).toMatchObject({ ID: ids.up.slice(0, 12), Image: 'busybox', Names: 'up', State: 'running', Command: '"sh -c while true; d…"', Networks: 'bridge', Ports: '' });
     expect(row.Status).toMatch(/^Up /);
     // The same row; only the clock-driven fields may have moved on by a second.
     const again = lines(await sandbox.ok(['ps', '--format', '{{json .}}'])).map((l) => JSON.parse(l));

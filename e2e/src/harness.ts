@@ -100,7 +100,11 @@ export class Sandbox {
     if (ids.length > 0) await this.run(['rm', '-f', '-v', ...ids]);
     const networks = await this.run(['network', 'ls', '--format', '{{.Name}}']);
     if (networks.code === 0) {
-      for (const name of networks.stdout.split('\n').filter(Boolean)) await this.run(['network', 'rm', name]);
+      const names = networks.stdout.split('\n').filter(Boolean);
+      for (const name of names.filter((n) => n !== 'bridge')) await this.run(['network', 'rm', name]);
+      // The default network (made by the first run without --net) is not removable by name, as in
+      // Docker; `system prune` removes it once unused, with its bridge and the root's iptables chains.
+      if (names.includes('bridge')) await this.run(['system', 'prune', '--force']);
     }
     const left = await waitFor(() => this.leftovers(), (l) => l.length === 0, 5000);
     rmSync(this.dir, { recursive: true, force: true });

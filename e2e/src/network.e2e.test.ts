@@ -171,12 +171,12 @@ describe('bridge networks', () => {
   });
 
   it('--net none has loopback only and --net host shares the host namespace; -p needs a bridge', async () => {
-    const none = await sandbox.ok(['run', '--rm', 'busybox', 'ip', '-o', 'link']);
+    const none = await sandbox.ok(['run', '--rm', '--net', 'none', 'busybox', 'ip', '-o', 'link']);
     expect(none).toContain('lo:');
     expect(none).not.toMatch(/eth0/);
     const hostLinks = await sandbox.ok(['run', '--rm', '--net', 'host', 'busybox', 'ip', '-o', 'link']);
     expect(hostLinks).toContain('eth0');
-    const r = await sandbox.run(['run', '--rm', '-p', '8080:80', 'busybox', 'true']);
+    const r = await sandbox.run(['run', '--rm', '--net', 'none', '-p', '8080:80', 'busybox', 'true']);
     expect(r.code).toBe(125);
     expect(r.stderr).toMatch(/needs a bridge network/);
     const missing = await sandbox.run(['run', '--rm', '--net', 'nosuchnet', 'busybox', 'true']);

@@ -53,6 +53,10 @@ export interface RunSpec {
   network?: string;
   /** -p specs, raw. */
   publish: string[];
+  /** -P: publish every port the image exposes on host ports the kernel chooses. */
+  publishAll?: boolean;
+  /** The other network flags, raw as typed; set only when one was given (the network plugin checks them). */
+  networkOptions?: NetworkRunOptions;
   capAdd: string[];
   capDrop: string[];
   privileged: boolean;
@@ -90,6 +94,24 @@ export interface RunSpec {
   stopTimeout?: number;
   /** --cidfile: where the CLI wrote the container's id (kept for inspect's HostConfig.ContainerIDFile). */
   cidFile?: string;
+}
+
+/** `run` flags of the network plugin beyond --net and -p, raw. */
+export interface NetworkRunOptions {
+  /** --network-alias */
+  aliases?: string[];
+  /** --add-host NAME:IP (IP may be `host-gateway`) */
+  addHosts?: string[];
+  /** --dns */
+  dns?: string[];
+  /** --dns-search */
+  dnsSearch?: string[];
+  /** --dns-option */
+  dnsOptions?: string[];
+  /** --mac-address */
+  macAddress?: string;
+  /** --ip: the address on a user-defined network */
+  ip?: string;
 }
 
 export function emptyRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {

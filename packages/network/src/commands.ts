@@ -12,12 +12,27 @@ const ACTIONS: Record<string, string> = {
   remove: 'rm',
   connect: 'connect',
   disconnect: 'disconnect',
+  prune: 'prune',
 };
+
+const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
+
+/** `--opt KEY=VALUE`: only the bridge name is understood; anything else is refused rather than ignored. */
+function parseOpts(values: string[]): { bridgeName?: string } {
+  const out: { bridgeName?: string } = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    const key = eq < 0 ? v : v.slice(0, eq);
+    if (key !== BRIDGE_NAME_OPT || eq < 0) throw new UsageError(`Unsupported network option "${v}": only ${BRIDGE_NAME_OPT}=NAME is understood.`);
+    out.bridgeName = v.slice(eq + 1);
+  }
+  return out;
+}
 
 export function inspectView(net: NetworkConfig, state: IpamState): unknown {
   const containers: Record<string, unknown> = {};
   for (const [ip, a] of Object.entries(state.allocations[net.name] ?? {})) {
-    containers[a.containerId] = { Name: a.containerName, IPv4Address: `${ip}/${net.subnet.split('/')[1]}`, HostVeth: a.hostVeth };
+    containers[a.containerId] = { Name: a.containerName, IPv4Address: `${ip}/${net.subnet.split('/')[1]}`, HostVeth: a.hostVeth, ...(a.aliases ? { Aliases: a.aliases } : {}) };
   }
   return {
     Name: net.name,
@@ -26,11 +41,11 @@ export function inspectView(net: NetworkConfig, state: IpamState): unknown {
     Scope: 'local',
     Driver: net.driver,
     EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: net.subnet, Gateway: net.gateway }] },
-    Internal: false,
+    IPAM: { Driver: 'default', Options: {}, Config: [{ Subnet: net.subnet, ...(net.ipRange ? { IPRange: net.ipRange } : {}), Gateway: net.gateway }] },
+    Internal: net.internal === true,
     Attachable: false,
     Ingress: false,
-    Options: { 'com.docker.network.bridge.name': net.bridge },
+    Options: { [BRIDGE_NAME_OPT]: net.bridge, ...(net.builtin ? { 'com.docker.network.bridge.default_bridge': 'true' } : {}) },
     Containers: containers,
     Labels: {},
   };
@@ -44,7 +59,7 @@ function need(args: string[], count: number, usage: string): string[] {
 export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSpec {
   return {
     command: 'network <action> [args..]',
-    describe: 'Manage networks: create, ls (list), inspect, rm (remove), connect, disconnect',
+    describe: 'Manage networks: create, ls (list), inspect, rm (remove), connect, disconnect, prune',
     builder: (y: any) =>
       y
         .positional('action', { type: 'string', describe: 'create | ls | inspect | rm | connect | disconnect' })
@@ -52,13 +67,19 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
         .option('driver', { alias: 'd', type: 'string', describe: 'network driver (bridge)' })
         .option('subnet', { type: 'string', describe: 'subnet in CIDR form, e.g. 192.168.10.0/24' })
         .option('gateway', { type: 'string', describe: 'gateway address inside the subnet' })
+        .option('ip-range', { type: 'string', describe: 'create: allocate container addresses from this part of the subnet (CIDR)' })
+        .option('internal', { type: 'boolean', describe: 'create: no route out of the network' })
+        .option('opt', { alias: 'o', type: 'string', array: true, describe: `create: driver option (${BRIDGE_NAME_OPT}=NAME)` })
+        .option('alias', { type: 'string', array: true, describe: 'connect: another name the container answers to on the network' })
+        .option('ip', { type: 'string', describe: 'connect: the IPv4 address on the network' })
+        .option('force', { type: 'boolean', describe: 'prune: no prompt (prune never prompts)' })
         .option('format', { alias: 'f', type: 'string', describe: "ls/inspect: Go template, e.g. '{{.Name}}', 'table {{.ID}}\\t{{.Name}}', json" })
         .option('filter', { type: 'string', array: true, describe: 'ls: driver=, id=, name=, label=, scope=, type=custom|builtin, dangling=true|false' })
         .option('trunc', { type: 'boolean', default: true, describe: 'ls: --no-trunc shows full network ids' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'ls: only network ids' }),
     async run(argv: Record<string, any>, ctx: CommandContext): Promise<number> {
       const action = ACTIONS[String(argv.action)];
-      if (!action) throw new UsageError(`Unknown network command "${argv.action}": use create, ls, inspect, rm, connect or disconnect.`);
+      if (!action) throw new UsageError(`Unknown network command "${argv.action}": use create, ls, inspect, rm, connect, disconnect or prune.`);
       const args: string[] = (argv.args ?? []).map(String);
       const l = await life();
       const { store } = l.env;
@@ -68,7 +89,14 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
           const [name] = need(args, 1, 'create [--driver bridge] [--subnet CIDR] [--gateway IP] NAME');
           if (args.length > 1) throw new UsageError('network create takes one name.');
           const { createNetwork } = await import('./networks');
-          const net = await createNetwork(l.env, name, { driver: argv.driver, subnet: argv.subnet, gateway: argv.gateway });
+          const net = await createNetwork(l.env, name, {
+            driver: argv.driver,
+            subnet: argv.subnet,
+            gateway: argv.gateway,
+            ipRange: argv['ip-range'],
+            internal: Boolean(argv.internal),
+            ...parseOpts(((argv.opt as unknown[]) ?? []).map(String)),
+          });
           await ctx.bus.emitEvent({ type: 'network', action: 'create', id: net.id, attributes: { name: net.name, type: net.driver } });
           out(`${net.id}\n`);
           return 0;
@@ -121,11 +149,20 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
         case 'disconnect': {
           const [net, container] = need(args, 2, `${action} NETWORK CONTAINER`);
           const ops = await import('./connect');
-          if (action === 'connect') await ops.connect(l, net, container);
+          const aliases = ((argv.alias as unknown[]) ?? []).map(String);
+          if (action === 'connect') await ops.connect(l, net, container, { aliases, ip: argv.ip === undefined ? undefined : String(argv.ip) });
           else await ops.disconnect(l, net, container);
           const n = store.get(net);
           const c = await ctx.bus.need('stateStore').get(container);
           await ctx.bus.emitEvent({ type: 'network', action, id: n.id, attributes: { container: c.id, name: n.name, type: n.driver } });
+          return 0;
+        }
+        case 'prune': {
+          if (args.length > 0) throw new UsageError('network prune takes no network names (it removes every unused one).');
+          const { pruneUnusedNetworks } = await import('./networks');
+          const removed = await pruneUnusedNetworks(l.env);
+          if (removed.length > 0) out(`Deleted Networks:\n${removed.map((n) => `${n.name}\n`).join('')}`);
+          for (const n of removed) await ctx.bus.emitEvent({ type: 'network', action: 'destroy', id: n.id, attributes: { name: n.name, type: 'bridge' } });
           return 0;
         }
       }

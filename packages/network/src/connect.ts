@@ -4,13 +4,14 @@ import { PLUGIN } from './lifecycle';
 import { attachEndpoint, deleteLink } from './links';
 import type { NetworkExt } from './model';
 import { vethAlias } from './names';
+import type { EndpointOptions } from './drivers/bridge';
 
 /** `network connect NET CONTAINER`: one more veth and address for a running bridged container. */
-export async function connect(life: NetworkLifecycle, netName: string, ref: string): Promise<string> {
+export async function connect(life: NetworkLifecycle, netName: string, ref: string, opts: EndpointOptions = {}): Promise<string> {
   const { bus } = life.env;
   const states = bus.need('stateStore', 'network connect');
   const runtime = bus.need('runtime', 'network connect');
-  const net = life.bridge.network(netName);
+  const net = await life.bridge.join(netName);
   const found = await states.get(ref);
   return states.withLock(found.id, async () => {
     const record = await states.get(found.id);
@@ -23,11 +24,15 @@ export async function connect(life: NetworkLifecycle, netName: string, ref: stri
     const used = new Set(ext.endpoints.map((e) => e.ifname));
     let n = 0;
     while (used.has(`eth${n}`)) n++;
-    const ep = await life.bridge.reserve(record, net, [], `eth${n}`);
+    if (net.builtin && (opts.ip !== undefined || opts.aliases?.length)) {
+      throw new UsageError('--ip and --alias work on user-defined networks only.');
+    }
+    const { ep } = await life.bridge.reserve(record, net, [], `eth${n}`, opts);
     try {
       await attachEndpoint(record.pid!, ep, false, vethAlias(life.env.paths.rootHash, record.id));
       ext.endpoints.push(ep);
       await states.save(record);
+      await life.bridge.refreshNames([net.name]);
     } catch (err) {
       await deleteLink(ep.hostVeth).catch(() => undefined);
       await life.bridge.releaseAddresses(record.id, net.name);
@@ -56,5 +61,6 @@ export async function disconnect(life: NetworkLifecycle, netName: string, ref: s
     const primary = ext.endpoints[0];
     Object.assign(ext, { network: primary?.network, ip: primary?.ip, gateway: primary?.gateway, mac: primary?.mac, hostVeth: primary?.hostVeth });
     await states.save(record);
+    await life.bridge.refreshNames([netName], [record.id]);
   });
 }

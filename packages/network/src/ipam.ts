@@ -1,5 +1,5 @@
-import { UsageError } from '@mydocker/core';
-import { contains, intToIp, ipToInt, isHostAddress, parseSubnet } from './cidr';
+import { ConflictError, UsageError } from '@mydocker/core';
+import { contains, intToIp, ipToInt, isHostAddress, isIPv4, parseSubnet } from './cidr';
 import type { Allocation, IpamState, NetworkConfig } from './model';
 
 export function emptyIpam(): IpamState {
@@ -10,11 +10,22 @@ export function emptyIpam(): IpamState {
  * Takes the lowest free address of the network: never the network or broadcast address, never the
  * gateway, never one held by another container. Mutates `state`; the caller holds the lock and saves.
  */
-export function allocateAddress(state: IpamState, network: NetworkConfig, holder: Allocation): string {
+export function allocateAddress(state: IpamState, network: NetworkConfig, holder: Allocation, wanted?: string): string {
   const subnet = parseSubnet(network.subnet);
   const held = (state.allocations[network.name] ??= {});
   const gateway = ipToInt(network.gateway);
-  for (let ip = subnet.network + 1; ip < subnet.broadcast; ip++) {
+  if (wanted !== undefined) {
+    if (!isIPv4(wanted) || !isHostAddress(subnet, ipToInt(wanted)) || ipToInt(wanted) === gateway) {
+      throw new UsageError(`Invalid --ip ${wanted}: give a free host address inside ${subnet.cidr} other than the gateway ${network.gateway}.`);
+    }
+    const holderNow = held[wanted];
+    if (holderNow) throw new ConflictError(`Address ${wanted} is already in use by container ${holderNow.containerName} on network ${network.name}.`);
+    held[wanted] = holder;
+    return wanted;
+  }
+  // --ip-range narrows where automatic addresses come from (an --ip may still be anywhere in the subnet).
+  const range = network.ipRange ? parseSubnet(network.ipRange) : subnet;
+  for (let ip = Math.max(range.network, subnet.network + 1); ip <= Math.min(range.broadcast, subnet.broadcast - 1); ip++) {
     if (ip === gateway) continue;
     const text = intToIp(ip);
     if (held[text]) continue;

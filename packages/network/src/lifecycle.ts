@@ -1,14 +1,15 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContainerContext, ContainerRecord, InfoReport, PruneReport } from '@mydocker/core';
+import { UsageError, type ContainerContext, type ContainerRecord, type InfoReport, type PruneReport, type RunSpec } from '@mydocker/core';
 import type { NetworkEnv } from './context';
 import type { BridgeDriver } from './drivers/bridge';
 import type { NetworkDriver, NetworkPlan } from './drivers/driver';
 import { HostDriver } from './drivers/host';
 import { NoneDriver } from './drivers/none';
-import { hostHosts, hostResolvConf, hostsFile, resolvConf } from './etc-files';
+import { addHosts, hostHosts, hostResolvConf, hostsFile, resolvConf } from './etc-files';
 import type { NetworkExt } from './model';
-import { parsePublish } from './ports';
+import { publishedPorts } from './ports';
+import { DEFAULT_NETWORK, defaultNetworkOptions } from './defaults';
 
 export const PLUGIN = 'network';
 
@@ -34,22 +35,41 @@ export class NetworkLifecycle {
     return mode === 'none' ? this.none : mode === 'host' ? this.host : this.bridge;
   }
 
-  driverFor(network: string | undefined): NetworkDriver {
-    if (network === undefined || network === '' || network === 'none') return this.none;
+  /** `--net` as given, or the configured default (Docker's: the `bridge` network) when absent. */
+  networkOf(spec: RunSpec): string {
+    if (spec.network !== undefined && spec.network !== '') return spec.network;
+    const { mode } = defaultNetworkOptions(this.env.bus.config);
+    return mode === 'bridge' ? DEFAULT_NETWORK : mode;
+  }
+
+  driverFor(network: string): NetworkDriver {
+    if (network === 'none') return this.none;
     if (network === 'host') return this.host;
     return this.bridge;
   }
 
+  private planFor(ctx: ContainerContext): NetworkPlan & { driver: NetworkDriver } {
+    const network = this.networkOf(ctx.spec);
+    const exposed = ctx.spec.publishAll ? (ctx.image?.exposedPorts ?? networkExtOf(ctx.record.ext?.[PLUGIN])?.exposed ?? []) : undefined;
+    return { driver: this.driverFor(network), network, ports: publishedPorts(ctx.spec, undefined, exposed), exposed };
+  }
+
   async validate(ctx: ContainerContext): Promise<void> {
-    const driver = this.driverFor(ctx.spec.network);
-    const plan = { driver, network: ctx.spec.network, ports: ctx.spec.publish.map(parsePublish) };
-    await driver.validate(ctx, plan);
+    const plan = this.planFor(ctx);
+    const opts = ctx.spec.networkOptions ?? {};
+    // Checked before anything is made; the gateway is known only once the address is taken.
+    addHosts(opts.addHosts ?? [], plan.driver === this.none ? undefined : '0.0.0.0');
+    resolvConf('', true, opts);
+    if (plan.driver !== this.bridge && (opts.ip !== undefined || opts.macAddress !== undefined || opts.aliases?.length)) {
+      throw new UsageError(`--ip, --mac-address and --network-alias need a bridge network, not --net ${plan.network}.`);
+    }
+    await plan.driver.validate(ctx, plan);
     this.plans.set(ctx, plan);
   }
 
   /** The `prepare` hook: on every start, from the spec (`start` runs no `validate`). */
   async create(ctx: ContainerContext): Promise<void> {
-    const plan = this.plans.get(ctx) ?? { driver: this.driverFor(ctx.spec.network), network: ctx.spec.network, ports: ctx.spec.publish.map(parsePublish) };
+    const plan = this.plans.get(ctx) ?? this.planFor(ctx);
     const ext = await plan.driver.create(ctx, plan);
     ctx.setExt(PLUGIN, ext);
     this.writeEtcFiles(ctx, ext);
@@ -59,10 +79,13 @@ export class NetworkLifecycle {
   private writeEtcFiles(ctx: ContainerContext, ext: NetworkExt): void {
     const dir = this.env.bus.need('stateStore', 'Running a container').containerDir(ctx.id);
     mkdirSync(dir, { recursive: true });
+    const opts = ctx.spec.networkOptions ?? {};
+    const extra = addHosts(opts.addHosts ?? [], ext.mode === 'host' ? '127.0.0.1' : ext.gateway);
+    const hosts = ext.mode === 'host' ? `${hostHosts()}${extra.map(([n, a]) => `${a}\t${n}\n`).join('')}` : hostsFile(ctx.record.hostname, ext.ip, extra);
     const files: Array<[string, string]> = [
-      ['hosts', ext.mode === 'host' ? hostHosts() : hostsFile(ctx.record.hostname, ext.ip)],
+      ['hosts', hosts],
       ['hostname', `${ctx.record.hostname}\n`],
-      ['resolv.conf', resolvConf(hostResolvConf(), ext.mode !== 'host')],
+      ['resolv.conf', resolvConf(hostResolvConf(), ext.mode !== 'host', opts)],
     ];
     for (const [file, text] of files) {
       const path = join(dir, file);
@@ -113,7 +136,7 @@ export class NetworkLifecycle {
     const networks = this.env.store.list();
     report.network = {
       drivers: ['none', 'host', 'bridge'],
-      default: 'none',
+      default: this.networkOf({} as RunSpec),
       networks: networks.map((n) => ({ name: n.name, subnet: n.subnet, bridge: n.bridge })),
       iptablesChains: Object.values(this.env.chains).filter((c) => c.startsWith('MYDOCKER-')),
     };

@@ -47,6 +47,9 @@ export async function attachEndpoint(pid: number, ep: Endpoint, defaultRoute: bo
     `link add name ${ep.hostVeth} type veth peer name ${ep.ifname} netns ${pid}`,
     `link set dev ${ep.hostVeth} alias ${alias}`,
     `link set ${ep.hostVeth} master ${ep.bridge}`,
+    // Hairpin: with br_netfilter a container's packet to its own published port is DNAT'ed at the
+    // bridge and must leave through the port it came in on, which a bridge port refuses by default.
+    `link set dev ${ep.hostVeth} type bridge_slave hairpin on`,
     `link set ${ep.hostVeth} up`,
   ].join('\n') + '\n');
   const inside = [

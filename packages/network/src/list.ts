@@ -29,7 +29,7 @@ export function networkRow(net: NetworkConfig, noTrunc = false): NetworkRow {
     Driver: net.driver,
     Scope: 'local',
     IPv6: 'false',
-    Internal: 'false',
+    Internal: String(net.internal === true),
     Labels: '',
     CreatedAt: net.createdAt,
     Subnet: net.subnet,
@@ -61,8 +61,8 @@ export function parseNetworkFilters(values: string[]): Map<string, string[]> {
 
 /**
  * Docker's matching: `name` and `id` match a part of the name / a prefix of the id (name= is a substring
- * match in Docker), `type=custom` is every network made with `network create` (there are no built-in ones
- * in the list), `dangling=true` those without containers.
+ * match in Docker), `type=custom` is every network made with `network create`, `type=builtin` the
+ * default `bridge` network (once made), `dangling=true` those without containers.
  */
 export function networkMatches(net: NetworkConfig, filters: Map<string, string[]>, ipam: IpamState): boolean {
   const tests: Record<string, (v: string) => boolean> = {
@@ -73,7 +73,7 @@ export function networkMatches(net: NetworkConfig, filters: Map<string, string[]
     scope: (v) => v === 'local',
     type: (v) => {
       if (v !== 'custom' && v !== 'builtin') throw new MydockerError(`Invalid filter: 'type'='${v}'.`, 1);
-      return v === 'custom';
+      return v === 'custom' ? !net.builtin : net.builtin === true;
     },
     dangling: (v) => {
       if (!['true', 'false', '1', '0'].includes(v)) throw new MydockerError(`Invalid filter 'dangling=${v}'.`, 1);

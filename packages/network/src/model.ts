@@ -16,6 +16,12 @@ export interface NetworkConfig {
   state?: 'creating';
   /** The raw-table drop of loopback destinations is in place (networks made before it get it on next use). */
   loopbackGuard?: boolean;
+  /** `network create --internal`: no masquerade, nothing forwarded in or out of the bridge. */
+  internal?: boolean;
+  /** `--ip-range`: containers get addresses from this part of the subnet only. */
+  ipRange?: string;
+  /** The default network (`bridge`), made on first use: `network rm` refuses it, `system prune` removes it when unused. */
+  builtin?: boolean;
 }
 
 /** One address held by one container in one network. */
@@ -23,6 +29,8 @@ export interface Allocation {
   containerId: string;
   containerName: string;
   hostVeth: string;
+  /** `--network-alias` / `network connect --alias`: more names the container answers to on this network. */
+  aliases?: string[];
 }
 
 /** A host port held by one container; the key is "proto/hostIp:hostPort". */
@@ -42,7 +50,10 @@ export interface PortMapping {
   protocol: 'tcp' | 'udp';
   /** "" means every host address. */
   hostIp: string;
+  /** 0 until bound: the kernel chooses (`-p 80`, `-P`). */
   hostPort: number;
+  /** `-p 8000-8010:80`: the first free port from hostPort to this one is bound. */
+  hostPortEnd?: number;
   containerPort: number;
 }
 
@@ -58,6 +69,7 @@ export interface Endpoint {
   hostVeth: string;
   /** The interface name inside the container (eth0, eth1 for `network connect`, ...). */
   ifname: string;
+  aliases?: string[];
 }
 
 export type NetworkMode = 'none' | 'host' | 'bridge';
@@ -73,4 +85,6 @@ export interface NetworkExt {
   hostVeth?: string;
   ports: PortMapping[];
   endpoints: Endpoint[];
+  /** -P: the image's exposed ports (a `start` has no image config to read them from). */
+  exposed?: string[];
 }

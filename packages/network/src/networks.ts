@@ -8,17 +8,29 @@ import { exec } from './exec';
 import * as iptables from './iptables';
 import { createBridge, deleteLink, linkNames, linksWithAlias } from './links';
 import type { NetworkConfig } from './model';
-import { bridgeAlias, bridgeName, parseAlias } from './names';
+import { bridgeAlias, bridgeName, isUsableIfname, parseAlias } from './names';
 import { baseRules, deletionsWhere, merge, networkComment, networkRules, teardownRules } from './rules';
 import type { DamagedNetwork } from './store';
+import { DEFAULT_BRIDGE_NAME, DEFAULT_NETWORK, DEFAULT_SUBNET, defaultNetworkOptions } from './defaults';
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
-const RESERVED = new Set(['none', 'host', 'default']);
+const RESERVED = new Set(['none', 'host', 'default', DEFAULT_NETWORK]);
 
 export interface CreateOptions {
   driver?: string;
   subnet?: string;
   gateway?: string;
+  /** No route out: no masquerade, and the bridge forwards nothing to or from other interfaces. */
+  internal?: boolean;
+  ipRange?: string;
+  /** `--opt com.docker.network.bridge.name=NAME`. */
+  bridgeName?: string;
+  /** Subnets tried in order before Docker's pools (the default network prefers 172.17.0.0/16). */
+  preferredSubnets?: string[];
+  /** The default network: made by the engine, not by `network create`. */
+  builtin?: boolean;
+  /** A Linux bridge name to use when it is free (else one derived from the id). */
+  preferredBridge?: string;
 }
 
 /** IPv4 routes on the host, "10.0.0.0/8 dev eth0" style, so a new subnet never shadows one. */
@@ -42,8 +54,8 @@ function parseSubnetLoose(dest: string): Subnet {
 }
 
 /** Docker's pools: the first /16 in 172.18-31, then /24s in 192.168, that clashes with nothing. */
-function autoSubnet(taken: Subnet[]): string {
-  const candidates: string[] = [];
+function autoSubnet(taken: Subnet[], preferred: string[] = []): string {
+  const candidates: string[] = [...preferred];
   for (let b = 18; b <= 31; b++) candidates.push(`172.${b}.0.0/16`);
   for (let c = 0; c < 256; c += 16) candidates.push(`192.168.${c}.0/20`);
   const free = candidates.find((c) => !taken.some((t) => overlaps(parseSubnet(c), t)));
@@ -53,7 +65,7 @@ function autoSubnet(taken: Subnet[]): string {
 
 export async function createNetwork(env: NetworkEnv, name: string, options: CreateOptions): Promise<NetworkConfig> {
   assertValidName(name, 'network');
-  if (RESERVED.has(name)) throw new UsageError(`The network name "${name}" is reserved: choose another name.`);
+  if (RESERVED.has(name) && !(options.builtin && name === DEFAULT_NETWORK)) throw new UsageError(`The network name "${name}" is reserved: choose another name.`);
   const driver = options.driver ?? 'bridge';
   if (driver !== 'bridge') {
     throw new UsageError(
@@ -64,15 +76,39 @@ export async function createNetwork(env: NetworkEnv, name: string, options: Crea
   }
   if (options.gateway !== undefined && options.subnet === undefined) throw new UsageError('--gateway needs --subnet.');
   if (options.subnet !== undefined) parseSubnet(options.subnet);
+  if ((options.ipRange !== undefined) && options.subnet === undefined) throw new UsageError('--ip-range needs --subnet.');
+  if (options.bridgeName !== undefined && !isUsableIfname(options.bridgeName)) {
+    throw new UsageError(`Invalid bridge name "${options.bridgeName}": use at most 15 letters, digits, '_', '.' or '-'.`);
+  }
   return env.store.withLock(async () => {
     // Under the lock no other create is running, so a "creating" record is what a killed create left.
     const before = env.store.find(name);
     if (before?.name === name && before.state === 'creating') await undoNetwork(env, before);
+    else if (before?.name === name && options.builtin) return before; // made meanwhile by a concurrent run
     else if (before?.name === name) throw new ConflictError(`A network named ${name} already exists: choose another name.`);
+    const taken: Subnet[] = [];
+    for (let attempt = 0; ; attempt++) {
+      const net = await makeNetwork(env, name, options, taken);
+      if (net instanceof Object && 'id' in net) return net;
+      // Another engine root made a bridge on the same automatic subnet at the same moment: its bridge
+      // came first (lower ifindex), so this one steps aside to the next free subnet.
+      taken.push(net.lost);
+      if (attempt >= 8) throw new ConflictError(`No free subnet could be claimed for network ${name}: give one with --subnet.`);
+    }
+  });
+}
+
+/** One attempt at an automatic or given subnet; `lost` when a concurrent root took the same automatic subnet. */
+async function makeNetwork(env: NetworkEnv, name: string, options: CreateOptions, alsoTaken: Subnet[]): Promise<NetworkConfig | { lost: Subnet }> {
+  {
     const [routes, links] = await Promise.all([hostRoutes(), linkNames()]);
     const existing = env.store.list();
-    const subnetText = options.subnet ?? autoSubnet([...existing.map((n) => parseSubnet(n.subnet)), ...routes.map((r) => r.subnet)]);
+    const subnetText = options.subnet ?? autoSubnet([...existing.map((n) => parseSubnet(n.subnet)), ...routes.map((r) => r.subnet), ...alsoTaken], options.preferredSubnets);
     const subnet = parseSubnet(subnetText);
+    const ipRange = options.ipRange === undefined ? undefined : checkIpRange(options.ipRange, subnet);
+    if (options.bridgeName !== undefined && links.has(options.bridgeName)) {
+      throw new ConflictError(`The bridge name ${options.bridgeName} is already used by an interface on this host: choose another name.`);
+    }
     for (const other of existing) {
       if (overlaps(subnet, parseSubnet(other.subnet))) {
         throw new ConflictError(`Subnet ${subnet.cidr} overlaps ${other.subnet} of network ${other.name}: choose another subnet.`);
@@ -93,14 +129,24 @@ export async function createNetwork(env: NetworkEnv, name: string, options: Crea
       driver: 'bridge',
       subnet: subnet.cidr,
       gateway: chooseGateway(subnet, options.gateway, subnetText),
-      bridge: bridgeName(name, id, links),
+      bridge: options.bridgeName ?? bridgeName(options.preferredBridge ?? name, id, links),
       createdAt: new Date().toISOString(),
       state: 'creating',
+      ...(options.internal ? { internal: true } : {}),
+      ...(ipRange ? { ipRange } : {}),
+      ...(options.builtin ? { builtin: true } : {}),
     };
     // The record comes first: whatever a kill leaves from here on, the record names it.
     env.store.save(net);
     try {
       await createBridge(net, subnet.prefixLength, bridgeAlias(env.paths.rootHash, name));
+      if (options.subnet === undefined) {
+        const rival = await earlierRival(net.bridge, subnet);
+        if (rival) {
+          await undoNetwork(env, net);
+          return { lost: subnet };
+        }
+      }
       faultPoint('network:after-bridge');
       const saved = await iptables.save();
       await iptables.apply(merge(baseRules(env.chains, saved), networkRules(env.chains, net)));
@@ -113,6 +159,45 @@ export async function createNetwork(env: NetworkEnv, name: string, options: Crea
       throw err;
     }
     return net;
+  }
+}
+
+/** `--ip-range` inside the subnet, in canonical form. */
+function checkIpRange(text: string, subnet: Subnet): string {
+  const range = parseSubnet(text);
+  if (range.network < subnet.network || range.broadcast > subnet.broadcast) {
+    throw new UsageError(`Invalid --ip-range ${text}: it must lie inside the subnet ${subnet.cidr}.`);
+  }
+  return range.cidr;
+}
+
+/** Another interface with a route overlapping `subnet` that was made before our bridge (lower ifindex). */
+async function earlierRival(bridge: string, subnet: Subnet): Promise<string | undefined> {
+  const ifindex = (dev: string) => {
+    try {
+      return Number(readFileSync(`/sys/class/net/${dev}/ifindex`, 'utf8'));
+    } catch {
+      return Number.MAX_SAFE_INTEGER;
+    }
+  };
+  const ours = ifindex(bridge);
+  return (await hostRoutes()).find((r) => r.dev && r.dev !== bridge && overlaps(subnet, r.subnet) && ifindex(r.dev) < ours)?.dev;
+}
+
+/**
+ * The default network, made on first use as Docker's daemon makes docker0 at start: on 172.17.0.0/16
+ * (or the configured subnet) when no host route or other network touches it, else on the first free pool.
+ */
+export async function ensureDefaultNetwork(env: NetworkEnv): Promise<NetworkConfig> {
+  const found = env.store.find(DEFAULT_NETWORK);
+  if (found && found.state !== 'creating') return found;
+  const options = defaultNetworkOptions(env.bus.config);
+  return createNetwork(env, DEFAULT_NETWORK, {
+    builtin: true,
+    subnet: options.subnet,
+    bridgeName: options.bridgeName,
+    preferredBridge: DEFAULT_BRIDGE_NAME,
+    preferredSubnets: [DEFAULT_SUBNET],
   });
 }
 
@@ -162,10 +247,11 @@ export async function teardownIfLast(env: NetworkEnv): Promise<void> {
 }
 
 /** Refused while a live container holds an address in it; stale holders (crashed, removed) are dropped. */
-export async function removeNetwork(env: NetworkEnv, name: string): Promise<{ name: string }> {
+export async function removeNetwork(env: NetworkEnv, name: string, allowBuiltin = false): Promise<{ name: string }> {
   return env.store.withLock(async () => {
     const broken = env.store.damaged().find((d) => d.name === name);
-    const net: Pick<NetworkConfig, 'name'> & { bridge?: string } = broken ? { name } : env.store.get(name);
+    const net: Pick<NetworkConfig, 'name' | 'builtin'> & { bridge?: string } = broken ? { name } : env.store.get(name);
+    if (net.builtin && !allowBuiltin) throw new ConflictError(`${net.name} is a pre-defined network and cannot be removed.`);
     const state = env.store.tryReadIpam();
     if (state instanceof Error) {
       // Without the address table the attached containers are unknown: the veths on the bridge tell.
@@ -209,4 +295,23 @@ export async function ensureLoopbackGuard(env: NetworkEnv, net: NetworkConfig): 
     current.loopbackGuard = true;
     env.store.save(current);
   });
+}
+
+/**
+ * `network prune`: every user-defined network no live container is attached to (Docker's; the default
+ * network stays). One lock for the whole sweep, so a `run` joining a network waits and then finds it
+ * either still there or gone.
+ */
+export async function pruneUnusedNetworks(env: NetworkEnv): Promise<NetworkConfig[]> {
+  const candidates = env.store.list().filter((n) => !n.builtin && n.state !== 'creating');
+  const removed: NetworkConfig[] = [];
+  for (const net of candidates) {
+    try {
+      await removeNetwork(env, net.name);
+      removed.push(net);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err; // in use: kept
+    }
+  }
+  return removed;
 }

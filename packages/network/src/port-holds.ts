@@ -48,7 +48,8 @@ function holdTcp(m: PortMapping): Promise<PortHold> {
       server.unref();
       server.on('error', () => undefined);
       const fd = fdOf(server);
-      resolve({ mapping: m, fd, inode: fstatSync(fd).ino, close: () => new Promise<void>((done) => server.close(() => done())) });
+      const bound = { ...m, hostPort: (server.address() as { port: number }).port };
+      resolve({ mapping: bound, fd, inode: fstatSync(fd).ino, close: () => new Promise<void>((done) => server.close(() => done())) });
     });
   });
 }
@@ -61,16 +62,39 @@ function holdUdp(m: PortMapping): Promise<PortHold> {
       socket.unref();
       socket.on('error', () => undefined);
       const fd = fdOf(socket);
-      resolve({ mapping: m, fd, inode: fstatSync(fd).ino, close: () => new Promise<void>((done) => socket.close(() => done())) });
+      const bound = { ...m, hostPort: socket.address().port };
+      resolve({ mapping: bound, fd, inode: fstatSync(fd).ino, close: () => new Promise<void>((done) => socket.close(() => done())) });
     });
   });
 }
 
-/** Binds every published host port, or none: on a refusal the ones already bound are closed. */
+function holdOne(m: PortMapping): Promise<PortHold> {
+  return m.protocol === 'udp' ? holdUdp(m) : holdTcp(m);
+}
+
+/** `-p 8000-8010:80`: the first port of the range that is free. */
+async function holdFromRange(m: PortMapping, end: number): Promise<PortHold> {
+  const { hostPortEnd: _end, ...single } = m;
+  for (let p = m.hostPort; ; p++) {
+    try {
+      return await holdOne({ ...single, hostPort: p });
+    } catch (err) {
+      if (!(err instanceof ConflictError) || p >= end) {
+        if (err instanceof ConflictError) throw new ConflictError(`No host port from ${m.hostPort} to ${end}/${m.protocol} is free: every one is in use; choose another range.`);
+        throw err;
+      }
+    }
+  }
+}
+
+/**
+ * Binds every published host port, or none: on a refusal the ones already bound are closed. Each hold's
+ * mapping is the one bound (a port the kernel chose for hostPort 0, the free port of a range).
+ */
 export async function holdPorts(ports: PortMapping[]): Promise<PortHold[]> {
   const held: PortHold[] = [];
   try {
-    for (const m of ports) held.push(await (m.protocol === 'udp' ? holdUdp(m) : holdTcp(m)));
+    for (const m of ports) held.push(await (m.hostPortEnd !== undefined ? holdFromRange(m, m.hostPortEnd) : holdOne(m)));
   } catch (err) {
     await releaseHolds(held);
     throw err;

@@ -2,6 +2,7 @@ import { truncate, UsageError } from '@mydocker/core';
 // node:net's check, not ipaddr.js: parsing -p must not load the CIDR library on every run.
 import { isIPv4 } from 'node:net';
 import type { IpamState, PortHolder, PortMapping } from './model';
+import type { ImageConfig, RunSpec } from '@mydocker/core';
 
 function port(text: string, spec: string): number {
   const n = Number(text);
@@ -11,23 +12,82 @@ function port(text: string, spec: string): number {
   return n;
 }
 
-/** Parses -p HOST:CTR[/proto] and -p IP:HOST:CTR[/proto]. */
-export function parsePublish(spec: string): PortMapping {
-  const [body, proto = 'tcp', ...extra] = spec.split('/');
-  if (extra.length > 0 || (proto !== 'tcp' && proto !== 'udp')) {
+/** "8000" or "8000-8010" → [first, last]. */
+function portRange(text: string, spec: string): [number, number] {
+  const [a, b, ...extra] = text.split('-');
+  const first = port(a, spec);
+  const last = b === undefined ? first : port(b, spec);
+  if (extra.length > 0 || last < first) throw new UsageError(`Invalid port range "${truncate(text)}" in "${truncate(spec)}": use FIRST-LAST with FIRST <= LAST.`);
+  return [first, last];
+}
+
+/** The host address part: "" for every address; IPv6 only in brackets. */
+function hostAddress(text: string, spec: string): string {
+  if (text.startsWith('[')) {
+    throw new UsageError(`Invalid port mapping "${truncate(spec)}": IPv6 host addresses cannot be published yet (containers have IPv4 addresses only); publish on an IPv4 address.`);
+  }
+  if (!isIPv4(text)) throw new UsageError(`Invalid port mapping "${truncate(spec)}": "${truncate(text)}" is not an IPv4 address.`);
+  return text === '0.0.0.0' ? '' : text;
+}
+
+/**
+ * Docker's -p forms: CTR, HOST:CTR, IP:HOST:CTR, IP::CTR, each port part a single port or a range
+ * (FIRST-LAST), with /tcp or /udp. A missing host port is chosen by the kernel when the port is bound
+ * (hostPort 0); a host range for one container port takes the first free port of the range
+ * (hostPortEnd). Equal-sized ranges map port to port.
+ */
+export function parsePublishes(spec: string): PortMapping[] {
+  const slash = spec.lastIndexOf('/');
+  const body = slash < 0 ? spec : spec.slice(0, slash);
+  const proto = slash < 0 ? 'tcp' : spec.slice(slash + 1);
+  if (proto !== 'tcp' && proto !== 'udp') {
     throw new UsageError(`Invalid port mapping "${truncate(spec)}": the protocol must be tcp or udp.`);
   }
+  if (body.startsWith('[')) hostAddress(body, spec);
   const parts = body.split(':');
-  let hostIp = '';
-  if (parts.length === 3) {
-    hostIp = parts.shift()!;
-    if (!isIPv4(hostIp)) throw new UsageError(`Invalid port mapping "${truncate(spec)}": "${hostIp}" is not an IPv4 address.`);
-    if (hostIp === '0.0.0.0') hostIp = '';
+  if (parts.length > 3) {
+    throw new UsageError(`Invalid port mapping "${truncate(spec)}": use [IP:][HOST_PORT:]CONTAINER_PORT, IPv6 addresses in brackets.`);
   }
-  if (parts.length !== 2) {
-    throw new UsageError(`Invalid port mapping "${truncate(spec)}": use HOST_PORT:CONTAINER_PORT or IP:HOST_PORT:CONTAINER_PORT.`);
+  const hostIp = parts.length === 3 ? hostAddress(parts[0], spec) : '';
+  const hostPart = parts.length === 1 ? '' : parts[parts.length - 2];
+  if (parts.length === 2 && hostPart === '') {
+    throw new UsageError(`Invalid port mapping "${truncate(spec)}": the host port is missing (give CONTAINER_PORT alone to have one chosen).`);
   }
-  return { protocol: proto, hostIp, hostPort: port(parts[0], spec), containerPort: port(parts[1], spec) };
+  const [cFirst, cLast] = portRange(parts[parts.length - 1], spec);
+  const count = cLast - cFirst + 1;
+  if (hostPart === '') {
+    return Array.from({ length: count }, (_, i) => ({ protocol: proto, hostIp, hostPort: 0, containerPort: cFirst + i }));
+  }
+  const [hFirst, hLast] = portRange(hostPart, spec);
+  if (hLast - hFirst + 1 === count) {
+    return Array.from({ length: count }, (_, i) => ({ protocol: proto, hostIp, hostPort: hFirst + i, containerPort: cFirst + i }));
+  }
+  if (count === 1) return [{ protocol: proto, hostIp, hostPort: hFirst, hostPortEnd: hLast, containerPort: cFirst }];
+  throw new UsageError(`Invalid port mapping "${truncate(spec)}": the host and container port ranges must be of the same size.`);
+}
+
+/** One mapping: -p that names a single port. */
+export function parsePublish(spec: string): PortMapping {
+  const all = parsePublishes(spec);
+  if (all.length !== 1) throw new UsageError(`Invalid port mapping "${truncate(spec)}": a single port was expected.`);
+  return all[0];
+}
+
+/**
+ * Every port a container publishes: its -p specs, and with -P each port the image exposes
+ * ("80/tcp", "53/udp") on a host port the kernel chooses.
+ */
+export function publishedPorts(spec: RunSpec, image: ImageConfig | undefined, exposed?: string[]): PortMapping[] {
+  const ports = spec.publish.flatMap(parsePublishes);
+  if (!spec.publishAll) return ports;
+  for (const entry of exposed ?? image?.exposedPorts ?? []) {
+    const m = /^(\d+)(?:\/(tcp|udp|sctp))?$/.exec(entry);
+    if (!m || m[2] === 'sctp') continue;
+    const protocol = (m[2] ?? 'tcp') as 'tcp' | 'udp';
+    if (ports.some((p) => p.containerPort === Number(m[1]) && p.protocol === protocol)) continue;
+    ports.push({ protocol, hostIp: '', hostPort: 0, containerPort: Number(m[1]) });
+  }
+  return ports;
 }
 
 export function portKey(m: PortMapping): string {
@@ -40,6 +100,7 @@ export function describePort(m: PortMapping): string {
 
 /** Two mappings clash on the same protocol and port when their addresses are equal or one is "all". */
 export function clashes(a: PortMapping, b: PortMapping): boolean {
+  if (a.hostPort === 0 || b.hostPort === 0 || a.hostPortEnd !== undefined || b.hostPortEnd !== undefined) return false; // chosen at bind time
   return a.protocol === b.protocol && a.hostPort === b.hostPort && (!a.hostIp || !b.hostIp || a.hostIp === b.hostIp);
 }
 

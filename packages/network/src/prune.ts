@@ -72,6 +72,11 @@ export async function pruneNetworks(env: NetworkEnv, report: PruneReport): Promi
       await removeLeftoverNetwork(env, net);
       removed(`network ${net.name} (${'reason' in net ? `damaged: ${net.reason}` : 'left half-made by an interrupted create'})`);
     }
+    // The default network is made again on first use: unused, it goes, so a pruned engine leaves no bridge.
+    for (const net of networks.filter((n) => n.builtin && n.state !== 'creating' && !inUse(n.name))) {
+      await removeLeftoverNetwork(env, net);
+      removed(`default network ${net.name} (bridge ${net.bridge}), unused; made again on first use`);
+    }
     const recorded = new Set(store.scan().networks.map((n) => n.name).concat(store.damaged().map((d) => d.name)));
 
     const veths = new Set<string>();

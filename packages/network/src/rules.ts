@@ -108,6 +108,17 @@ export function baseRules(chains: Chains, saved: Saved): RuleSet {
  */
 export function networkRules(chains: Chains, net: NetworkConfig): RuleSet {
   const c = `-m comment --comment ${networkComment(net.name)}`;
+  if (net.internal) {
+    // --internal: containers talk among themselves and to the bridge's address, never beyond it.
+    return {
+      raw: [`-A ${chains.raw} -i ${net.bridge} -d 127.0.0.0/8 ${c} -j DROP`],
+      filter: [
+        `-A ${chains.forward} -i ${net.bridge} -o ${net.bridge} ${c} -j ACCEPT`,
+        `-A ${chains.forward} -i ${net.bridge} ${c} -j DROP`,
+        `-A ${chains.forward} -o ${net.bridge} ${c} -j DROP`,
+      ],
+    };
+  }
   return {
     raw: [`-A ${chains.raw} -i ${net.bridge} -d 127.0.0.0/8 ${c} -j DROP`],
     nat: [
@@ -118,13 +129,24 @@ export function networkRules(chains: Chains, net: NetworkConfig): RuleSet {
   };
 }
 
-/** One DNAT per published port; the chain is reached from PREROUTING (other hosts) and OUTPUT (this host). */
+/**
+ * One DNAT per published port; the chain is reached from PREROUTING (other hosts) and OUTPUT (this host).
+ * Hairpin: a container that reaches its own published port through a host address is DNAT'ed back to
+ * itself; without the masquerade its reply would go straight to itself from its own address and never
+ * meet the NAT that could undo the translation, so the source becomes the bridge's address.
+ */
 export function portRules(chains: Chains, id: string, name: string, ip: string, ports: PortMapping[]): RuleSet {
   const c = `-m comment --comment ${containerComment(id, name)}`;
   return {
-    nat: ports.map(
-      (p) => `-A ${chains.dnat}${p.hostIp ? ` -d ${p.hostIp}/32` : ''} -p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} ${c} -j DNAT --to-destination ${ip}:${p.containerPort}`,
-    ),
+    nat: [
+      ...ports.map(
+        (p) => `-A ${chains.dnat}${p.hostIp ? ` -d ${p.hostIp}/32` : ''} -p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} ${c} -j DNAT --to-destination ${ip}:${p.containerPort}`,
+      ),
+      ...[...new Set(ports.map((p) => `${p.protocol} ${p.containerPort}`))].map((k) => {
+        const [proto, port] = k.split(' ');
+        return `-A ${chains.post} -s ${ip}/32 -d ${ip}/32 -p ${proto} -m ${proto} --dport ${port} ${c} -j MASQUERADE`;
+      }),
+    ],
   };
 }
 

@@ -1,4 +1,4 @@
-import { emptyRunSpec, EXIT_CODE_UNKNOWN, MydockerError, ProcessRunSignals, UsageError, type RunCancellation, type CommandSpec, type ContainerRecord, type RunSpec } from '@mydocker/core';
+import { emptyRunSpec, EXIT_CODE_UNKNOWN, MydockerError, ProcessRunSignals, UsageError, type RunCancellation, type CommandSpec, type ContainerRecord, type RunSpec, type NetworkRunOptions } from '@mydocker/core';
 import { rmSync } from 'node:fs';
 import { resolveEnv } from '../env';
 import { resolveLabels } from '../labels';
@@ -98,6 +98,18 @@ function runFlagExtras(args: Record<string, any>): Partial<RunSpec> {
   if (list(args.mount).length) extras.mounts = list(args.mount);
   if (list(args.tmpfs).length) extras.tmpfs = list(args.tmpfs);
   if (args['log-driver'] !== undefined) extras.logDriver = String(args['log-driver']);
+  if (args['publish-all']) extras.publishAll = true;
+  const net: NetworkRunOptions = {
+    aliases: list(args['network-alias']),
+    addHosts: list(args['add-host']),
+    dns: list(args.dns),
+    dnsSearch: list(args['dns-search']),
+    dnsOptions: list(args['dns-option']),
+    macAddress: str(args['mac-address']),
+    ip: str(args.ip),
+  };
+  for (const key of Object.keys(net) as Array<keyof NetworkRunOptions>) if (net[key] === undefined || net[key]!.length === 0) delete net[key];
+  if (Object.keys(net).length > 0) extras.networkOptions = net;
   return extras;
 }
 

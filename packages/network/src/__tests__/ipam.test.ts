@@ -74,3 +74,17 @@ describe('IPAM', () => {
     expect(Object.keys(state.allocations.a).sort()).toEqual(['10.0.0.2', '10.0.0.3']);
   });
 });
+
+describe('--ip and --ip-range', () => {
+  const net = { id: 'n'.repeat(64), name: 'r', driver: 'bridge' as const, subnet: '10.9.0.0/24', gateway: '10.9.0.1', bridge: 'r', createdAt: '', ipRange: '10.9.0.128/25' };
+  const holder = (id: string) => ({ containerId: id, containerName: id, hostVeth: `veth${id}` });
+  it('automatic addresses come from the range; --ip may be anywhere in the subnet but not taken or the gateway', () => {
+    const state = emptyIpam();
+    expect(allocateAddress(state, net, holder('a'))).toBe('10.9.0.128');
+    expect(allocateAddress(state, net, holder('b'), '10.9.0.7')).toBe('10.9.0.7');
+    expect(() => allocateAddress(state, net, holder('c'), '10.9.0.7')).toThrow(/already in use by container b/);
+    expect(() => allocateAddress(state, net, holder('c'), '10.9.0.1')).toThrow(/Invalid --ip/);
+    expect(() => allocateAddress(state, net, holder('c'), '10.9.1.5')).toThrow(/Invalid --ip/);
+    expect(() => allocateAddress(state, net, holder('c'), '10.9.0.255')).toThrow(/Invalid --ip/);
+  });
+});

@@ -1,5 +1,6 @@
 import { emptyIpam } from '../ipam';
-import { findPortConflict, parsePublish, portKey, reservePorts } from '../ports';
+import { emptyRunSpec } from '@mydocker/core';
+import { findPortConflict, parsePublish, parsePublishes, portKey, publishedPorts, reservePorts } from '../ports';
 
 describe('-p parsing', () => {
   it('reads HOST:CTR, IP:HOST:CTR and the protocol', () => {
@@ -8,8 +9,22 @@ describe('-p parsing', () => {
     expect(parsePublish('0.0.0.0:1:2/tcp').hostIp).toBe('');
   });
 
-  it.each(['80', '80:', 'a:80', '0:80', '70000:80', '80:80/sctp', 'x.y:80:80', '1:2:3:4'])('refuses %s', (spec) => {
-    expect(() => parsePublish(spec)).toThrow(/Invalid port mapping/);
+  it('reads CTR alone and IP::CTR (host port chosen at bind time), ranges, and a host range for one port', () => {
+    expect(parsePublishes('80')).toEqual([{ protocol: 'tcp', hostIp: '', hostPort: 0, containerPort: 80 }]);
+    expect(parsePublishes('127.0.0.1::53/udp')).toEqual([{ protocol: 'udp', hostIp: '127.0.0.1', hostPort: 0, containerPort: 53 }]);
+    expect(parsePublishes('8000-8002:9000-9002').map((m) => `${m.hostPort}>${m.containerPort}`)).toEqual(['8000>9000', '8001>9001', '8002>9002']);
+    expect(parsePublishes('7000-7001').map((m) => `${m.hostPort}>${m.containerPort}`)).toEqual(['0>7000', '0>7001']);
+    expect(parsePublishes('8000-8010:80')).toEqual([{ protocol: 'tcp', hostIp: '', hostPort: 8000, hostPortEnd: 8010, containerPort: 80 }]);
+  });
+
+  it('-P adds every exposed tcp/udp port the -p list does not already publish', () => {
+    const spec = emptyRunSpec({ publish: ['8080:80'], publishAll: true });
+    expect(publishedPorts(spec, undefined, ['80/tcp', '53/udp', '9000', '132/sctp']).map((m) => `${m.hostPort}>${m.containerPort}/${m.protocol}`)).toEqual(['8080>80/tcp', '0>53/udp', '0>9000/tcp']);
+    expect(publishedPorts(emptyRunSpec({ publish: [] }), undefined, ['80/tcp'])).toEqual([]);
+  });
+
+  it.each(['80:', ':80', 'a:80', '0:80', '70000:80', '80:80/sctp', 'x.y:80:80', '1:2:3:4', '9-8:80', '8000-8002:80-81', '[::1]:80:80', '::1:80:80'])('refuses %s', (spec) => {
+    expect(() => parsePublishes(spec)).toThrow(/Invalid port (mapping|range)/);
   });
 });
 

@@ -73,10 +73,23 @@ COMMIT
     });
   });
 
-  it('one DNAT per port, named after the container', () => {
-    expect(portRules(chains, id, 'web', '10.231.1.2', [parsePublish('8080:80'), parsePublish('127.0.0.1:5353:53/udp')]).nat).toEqual([
+  it('one DNAT per port, named after the container, and a hairpin masquerade per container port', () => {
+    expect(portRules(chains, id, 'web', '10.231.1.2', [parsePublish('8080:80'), parsePublish('127.0.0.1:5353:53/udp'), parsePublish('127.0.0.1:8081:80')]).nat).toEqual([
       '-A MYDOCKER-abcd1234-DNAT -p tcp -m tcp --dport 8080 -m comment --comment mydocker:0123456789ab:web -j DNAT --to-destination 10.231.1.2:80',
       '-A MYDOCKER-abcd1234-DNAT -d 127.0.0.1/32 -p udp -m udp --dport 5353 -m comment --comment mydocker:0123456789ab:web -j DNAT --to-destination 10.231.1.2:53',
+      '-A MYDOCKER-abcd1234-DNAT -d 127.0.0.1/32 -p tcp -m tcp --dport 8081 -m comment --comment mydocker:0123456789ab:web -j DNAT --to-destination 10.231.1.2:80',
+      '-A MYDOCKER-abcd1234-POST -s 10.231.1.2/32 -d 10.231.1.2/32 -p tcp -m tcp --dport 80 -m comment --comment mydocker:0123456789ab:web -j MASQUERADE',
+      '-A MYDOCKER-abcd1234-POST -s 10.231.1.2/32 -d 10.231.1.2/32 -p udp -m udp --dport 53 -m comment --comment mydocker:0123456789ab:web -j MASQUERADE',
+    ]);
+  });
+
+  it('an internal network forwards only inside its bridge and masquerades nothing', () => {
+    const rules = networkRules(chains, { ...net, internal: true });
+    expect(rules.nat).toBeUndefined();
+    expect(rules.filter).toEqual([
+      '-A MYDOCKER-abcd1234-FWD -i testbr -o testbr -m comment --comment mydocker:net:testbr -j ACCEPT',
+      '-A MYDOCKER-abcd1234-FWD -i testbr -m comment --comment mydocker:net:testbr -j DROP',
+      '-A MYDOCKER-abcd1234-FWD -o testbr -m comment --comment mydocker:net:testbr -j DROP',
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { ConflictError, type ContainerContext, type ContainerRecord } from '@mydocker/core';
+import { ConflictError, UsageError, type ContainerContext, type ContainerRecord } from '@mydocker/core';
 import { macForIp, parseSubnet } from '../cidr';
 import type { NetworkEnv } from '../context';
 import { allocateAddress, releaseContainer } from '../ipam';
@@ -10,6 +10,7 @@ import { holdPorts, releaseHolds, socketInodesOf, stillOurs, type PortHold } fro
 import { describePort, findPortConflict, reservePorts } from '../ports';
 import { baseRules, containerComment, deletionsWhere, merge, portRules } from '../rules';
 import type { NetworkDriver, NetworkPlan } from './driver';
+import { DEFAULT_NETWORK } from '../defaults';
 
 /** A veth into a Linux bridge, an address from the network's IPAM, DNAT rules for -p. */
 export class BridgeDriver implements NetworkDriver {
@@ -44,55 +45,83 @@ export class BridgeDriver implements NetworkDriver {
     return net;
   }
 
+  /** The network to join; the default network is made here on first use. */
+  async join(name: string): Promise<NetworkConfig> {
+    // A "creating" default network is being made by a concurrent first run: ensure waits for its lock.
+    if (name === DEFAULT_NETWORK) {
+      const found = this.env.store.find(name);
+      if (!found || found.state === 'creating') return (await import('../networks')).ensureDefaultNetwork(this.env);
+    }
+    return this.network(name);
+  }
+
   async validate(ctx: ContainerContext, plan: NetworkPlan): Promise<void> {
-    this.network(plan.network!);
+    const net = await this.join(plan.network!);
+    const opts = ctx.spec.networkOptions ?? {};
+    if (opts.ip !== undefined && net.builtin) {
+      throw new UsageError(`--ip works on user-defined networks only: create one with \`mydocker network create --subnet CIDR NAME\` and run with --net NAME.`);
+    }
+    if (opts.aliases?.length && net.builtin) {
+      throw new UsageError('--network-alias works on user-defined networks only: the default bridge network has no name resolution.');
+    }
+    if (opts.macAddress !== undefined) checkMac(opts.macAddress);
     await this.checkPorts(this.env.store.readIpam(), plan.ports, ctx.id);
     // A trial bind: a port some host program listens on is refused before anything is made.
     await releaseHolds(await holdPorts(plan.ports));
   }
 
-  /** Address, veth name and ports are taken together under the lock, so concurrent runs never share. */
-  async reserve(record: ContainerRecord, net: NetworkConfig, ports: PortMapping[], ifname: string): Promise<Endpoint> {
+  /**
+   * Address, veth name and ports are taken together under the lock, so concurrent runs never share.
+   * The ports are bound first: a port the kernel chooses (`-p 80`, `-P`) is known only then.
+   */
+  async reserve(record: ContainerRecord, net: NetworkConfig, wanted: PortMapping[], ifname: string, opts: EndpointOptions = {}): Promise<{ ep: Endpoint; ports: PortMapping[] }> {
     const existing = await linkNames();
     return this.env.store.withLock(async () => {
       const state = this.env.store.readIpam();
-      await this.checkPorts(state, ports, record.id);
-      const taken = new Set(existing);
-      for (const held of Object.values(state.allocations)) for (const a of Object.values(held)) taken.add(a.hostVeth);
-      const hostVeth = vethName(record.id, taken);
-      const ip = allocateAddress(state, net, { containerId: record.id, containerName: record.name, hostVeth });
-      reservePorts(state, ports, { containerId: record.id, containerName: record.name });
-      const holds = await holdPorts(ports);
+      await this.checkPorts(state, wanted, record.id);
+      const holds = await holdPorts(wanted);
+      const ports = holds.map((h) => h.mapping);
+      let ep: Endpoint;
       try {
+        await this.checkPorts(state, ports, record.id);
+        const taken = new Set(existing);
+        for (const held of Object.values(state.allocations)) for (const a of Object.values(held)) taken.add(a.hostVeth);
+        const hostVeth = vethName(record.id, taken);
+        const aliases = opts.aliases?.length ? [...new Set(opts.aliases)] : undefined;
+        const ip = allocateAddress(state, net, { containerId: record.id, containerName: record.name, hostVeth, ...(aliases ? { aliases } : {}) }, opts.ip);
+        reservePorts(state, ports, { containerId: record.id, containerName: record.name });
         this.env.store.writeIpam(state);
+        ep = {
+          network: net.name,
+          networkId: net.id,
+          bridge: net.bridge,
+          ip,
+          prefixLength: parseSubnet(net.subnet).prefixLength,
+          gateway: net.gateway,
+          mac: opts.mac?.toLowerCase() ?? macForIp(ip),
+          hostVeth,
+          ifname,
+          ...(aliases ? { aliases } : {}),
+        };
       } catch (err) {
         await releaseHolds(holds);
         throw err;
       }
       if (holds.length > 0) this.holds.set(record.id, holds);
-      return {
-        network: net.name,
-        networkId: net.id,
-        bridge: net.bridge,
-        ip,
-        prefixLength: parseSubnet(net.subnet).prefixLength,
-        gateway: net.gateway,
-        mac: macForIp(ip),
-        hostVeth,
-        ifname,
-      };
+      return { ep, ports };
     });
   }
 
   async create(ctx: ContainerContext, plan: NetworkPlan): Promise<NetworkExt> {
-    const net = this.network(plan.network!);
+    const net = await this.join(plan.network!);
     if (!net.loopbackGuard) await (await import('../networks')).ensureLoopbackGuard(this.env, net);
-    const ep = await this.reserve(ctx.record, net, plan.ports, 'eth0');
+    const opts = ctx.spec.networkOptions ?? {};
+    const { ep, ports } = await this.reserve(ctx.record, net, plan.ports, 'eth0', { aliases: opts.aliases, ip: opts.ip, mac: opts.macAddress });
     ctx.onRollback('network', () => this.releaseAddresses(ctx.id));
     ctx.onRollback('network', () => this.dropHolds(ctx.id));
     // The monitor keeps these open for the container's whole life (core's heldFds contract).
     ctx.heldFds.push(...(this.holds.get(ctx.id) ?? []).map((h) => h.fd));
-    return { mode: 'bridge', network: ep.network, ip: ep.ip, gateway: ep.gateway, mac: ep.mac, hostVeth: ep.hostVeth, ports: plan.ports, endpoints: [ep] };
+    return { mode: 'bridge', network: ep.network, ip: ep.ip, gateway: ep.gateway, mac: ep.mac, hostVeth: ep.hostVeth, ports, endpoints: [ep], ...(plan.exposed ? { exposed: plan.exposed } : {}) };
   }
 
   async created(ctx: ContainerContext, ext: NetworkExt): Promise<void> {
@@ -100,7 +129,8 @@ export class BridgeDriver implements NetworkDriver {
     if (!pid) throw new Error('the runtime did not report the container process');
     const ep = ext.endpoints[0];
     ctx.onRollback('network', () => deleteLink(ep.hostVeth));
-    await attachEndpoint(pid, ep, true, vethAlias(this.env.paths.rootHash, ctx.id));
+    const internal = this.env.store.find(ep.network)?.internal === true;
+    await attachEndpoint(pid, ep, !internal, vethAlias(this.env.paths.rootHash, ctx.id));
     if (ext.ports.length > 0) {
       ctx.onRollback('network', () => this.removeRules(ctx.id));
       await this.env.store.withLock(async () => {
@@ -109,6 +139,22 @@ export class BridgeDriver implements NetworkDriver {
       });
     }
     await this.handOverHolds(ctx.id, ctx.record.monitorPid);
+    await this.refreshNames(ext.endpoints.map((e) => e.network));
+  }
+
+  /** The peers' /etc/hosts lists of these networks, after a join or a leave (user-defined networks only). */
+  async refreshNames(networks: string[], also: string[] = []): Promise<void> {
+    const user = networks.filter((n) => {
+      try {
+        const net = this.env.store.find(n);
+        return net !== undefined && !net.builtin;
+      } catch {
+        return false;
+      }
+    });
+    if (user.length === 0) return;
+    const { refreshHosts } = await import('../name-resolution');
+    await this.env.store.withLock(async () => refreshHosts(this.env, user, also));
   }
 
   /**
@@ -162,6 +208,7 @@ export class BridgeDriver implements NetworkDriver {
     await Promise.all(ext.endpoints.map((ep) => deleteLink(ep.hostVeth)));
     if (ext.ports.length > 0) await this.removeRules(record.id);
     await this.releaseAddresses(record.id);
+    await this.refreshNames(ext.endpoints.map((e) => e.network));
   }
 
   /**
@@ -180,6 +227,20 @@ export class BridgeDriver implements NetworkDriver {
     await Promise.all([...veths].map((v) => deleteLink(v)));
     await this.removeRules(id);
     await this.releaseAddresses(id);
+  }
+}
+
+/** What `run` and `network connect` may ask of an endpoint. */
+export interface EndpointOptions {
+  aliases?: string[];
+  ip?: string;
+  mac?: string;
+}
+
+/** --mac-address: six bytes, unicast (a multicast source address would be dropped by every peer). */
+export function checkMac(mac: string): void {
+  if (!/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(mac) || (parseInt(mac.slice(0, 2), 16) & 1) === 1) {
+    throw new UsageError(`Invalid --mac-address ${mac}: give six unicast bytes such as 02:42:ac:11:00:09.`);
   }
 }
 

@@ -5,6 +5,8 @@ import type { NetworkExt, PortMapping } from '../model';
 export interface NetworkPlan {
   network?: string;
   ports: PortMapping[];
+  /** -P: the image's exposed ports, kept in the record so a later `start` publishes them again. */
+  exposed?: string[];
 }
 
 /**
