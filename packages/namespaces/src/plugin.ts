@@ -31,6 +31,7 @@ export class NamespacesPlugin implements Plugin {
       prove: (record) => lazyRuntime().prove(record),
       monitorAlive: (record) => lazyRuntime().monitorAlive(record),
       adopt: (record) => lazyRuntime().adopt(record),
+      attachSocket: (id) => lazyRuntime().attachSocket(id),
     });
     bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname', 'devices', 'attach', 'sigProxy', 'detachKeys', 'init');
     // After the image store (default stage) has set ctx.image.
