@@ -83,6 +83,14 @@ export class ApiCall {
     } else this.raw(status, headers, buf);
   }
 
+  /** Headers and no body (HEAD). */
+  sendWithHeaders(status: number, headers: Record<string, string>): void {
+    if (this.answered || !this.res) return;
+    this.answered = true;
+    this.res.writeHead(status, this.headers(headers));
+    this.res.end();
+  }
+
   json(status: number, body: unknown): void {
     this.send(status, `${JSON.stringify(body)}\n`, 'application/json');
   }
@@ -109,10 +117,10 @@ export class ApiCall {
   }
 
   /** A streamed body (logs, events, pull progress): headers go out at once, then chunks as they come. */
-  stream(contentType: string, status = 200): Writable {
+  stream(contentType: string, status = 200, extra: Record<string, string> = {}): Writable {
     this.answered = true;
     if (this.res) {
-      this.res.writeHead(status, this.headers({ 'Content-Type': contentType }));
+      this.res.writeHead(status, this.headers({ 'Content-Type': contentType, ...extra }));
       this.res.flushHeaders();
       return this.res;
     }

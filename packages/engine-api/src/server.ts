@@ -14,8 +14,9 @@ import { execRoutes } from './routes/exec';
 import { imageRoutes } from './routes/images';
 import { systemRoutes } from './routes/system';
 import { networkRoutes } from './routes/networks';
+import { archiveRoutes } from './routes/archive';
 
-export const ROUTES: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes, ...networkRoutes];
+export const ROUTES: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes, ...networkRoutes, ...archiveRoutes];
 
 /**
  * One request: the version prefix is split off, the route found, and every failure answered with
