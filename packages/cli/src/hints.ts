@@ -24,4 +24,5 @@ export const COMMAND_PACKAGES: Record<string, string> = {
   cp: '@mydocker/aufs-storage',
   diff: '@mydocker/aufs-storage',
   volume: '@mydocker/aufs-storage',
+  'system-service': '@mydocker/engine-api',
 };

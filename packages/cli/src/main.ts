@@ -154,6 +154,11 @@ export async function main(argv: string[]): Promise<number> {
       }
       ({ command: name, rest: args0 } = resolved);
     }
+    // `system service` is the Engine API plugin's command.
+    if (name === 'system' && args0[0] === 'service') {
+      name = 'system-service';
+      args0 = args0.slice(1);
+    }
     const cmd = registry.get(name);
     if (!cmd) {
       if (COMMAND_PACKAGES[name]) throw new MissingPluginError(`The "${name}" command`, COMMAND_PACKAGES[name]);

@@ -81,6 +81,11 @@ export interface StartOptions {
   /** `start -i`: our stdin goes to the container (with `attach`). */
   interactive?: boolean;
   signals?: RunCancellation;
+  /**
+   * Without `attach`: a container created with `-i` keeps a stdin pipe that attach clients write into (the
+   * Engine API's start, as Docker's daemon does); otherwise a detached start gives it no stdin.
+   */
+  openStdin?: boolean;
 }
 
 export interface StartResult {
@@ -282,7 +287,7 @@ export class Engine {
       delete record.exitCode;
       delete record.oomKilled;
       // The run's own view of the request: -a/-i say where its output and stdin go this time.
-      const spec: RunSpec = { ...record.spec, detach: !attach, interactive: attach && Boolean(options.interactive) };
+      const spec: RunSpec = { ...record.spec, detach: !attach, interactive: attach ? Boolean(options.interactive) : Boolean(options.openStdin) && record.spec.interactive };
       ctx = new ContainerContext(this.bus.config, record, spec);
       try {
         await this.launch(ctx, options.signals);

@@ -126,6 +126,12 @@ export interface Runtime {
   waitMonitor(record: ContainerRecord, timeoutMs: number): Promise<boolean>;
   /** The exit status the monitor recorded, if it did. */
   exitStatus(record: ContainerRecord): ExitStatus | undefined;
+  /**
+   * The monitor's attach socket (frames: 1 byte type, u32 length, payload), bound before the spawn
+   * returns and served from the start on: the Engine API connects to it in `created` so that a client
+   * attached before `start` sees the first byte of output.
+   */
+  attachSocket?(id: string): string;
 }
 
 /** The native helper, started the one way `mydocker run` starts it (used by mydocker-oci's modes). */

@@ -99,6 +99,9 @@ void supervise(struct supervision *s) {
   if (stdin_open) set_raw_mode(0);
   struct pollfd *p = NULL;
   int p_cap = 0;
+  /* Clients that connected between the spawn and "go" (the Engine API attaches before `start`) are taken
+     before the first output is read, so they see all of it. */
+  if (a && a->listen_fd >= 0) attach_accept(a);
   for (;;) {
     int outputs_open = s->master >= 0 || s->out_fd >= 0 || s->err_fd >= 0;
     if (child_done && !outputs_open) break;

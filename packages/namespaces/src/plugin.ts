@@ -31,6 +31,7 @@ export class NamespacesPlugin implements Plugin {
       prove: (record) => lazyRuntime().prove(record),
       monitorAlive: (record) => lazyRuntime().monitorAlive(record),
       adopt: (record) => lazyRuntime().adopt(record),
+      attachSocket: (id) => lazyRuntime().attachSocket(id),
     });
     // The one launch path, shared with mydocker-oci (its own modes of the same helper).
     bus.provide('helper', PLUGIN_NAME, {

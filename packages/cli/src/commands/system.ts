@@ -99,10 +99,10 @@ async function df(args: Record<string, any>, ctx: CommandContext): Promise<numbe
 
 export const systemCommand: CommandSpec = {
   command: 'system <action>',
-  describe: 'Manage mydocker: df (disk usage), prune (remove stopped containers and what crashes left behind)',
+  describe: 'Manage mydocker: df (disk usage), prune (remove stopped containers and what crashes left behind), service (the Docker Engine API, from @mydocker/engine-api)',
   builder: (y) =>
     y
-      .positional('action', { type: 'string', describe: 'df | prune' })
+      .positional('action', { type: 'string', describe: 'df | prune | service' })
       .option('force', { alias: 'f', type: 'boolean', describe: 'prune: do not prompt for confirmation (there is no prompt: accepted for Docker)' })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'df: show a table per type' })
       .option('format', { type: 'string', describe: 'df: Go template ({{.Type}}, {{.TotalCount}}, {{.Active}}, {{.Size}}, {{.Reclaimable}}), table or json' }),

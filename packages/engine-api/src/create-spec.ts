@@ -1,0 +1,156 @@
+import { emptyRunSpec, type RunSpec } from '@mydocker/core';
+import { badRequest } from './api-error';
+
+type Json = Record<string, unknown>;
+
+/** Field readers that refuse a wrong type with Docker's kind of sentence (the Go decoder's, in words). */
+const where = (path: string) => `${path} in the request body`;
+function obj(v: unknown, path: string): Json | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest(`${where(path)} must be an object.`);
+  return v as Json;
+}
+function str(v: unknown, path: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw badRequest(`${where(path)} must be a string.`);
+  return v;
+}
+function bool(v: unknown, path: string): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw badRequest(`${where(path)} must be true or false.`);
+  return v;
+}
+function num(v: unknown, path: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw badRequest(`${where(path)} must be a number.`);
+  return v;
+}
+/** Docker's StrSlice: a string or an array of strings. */
+function strs(v: unknown, path: string): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return [v];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw badRequest(`${where(path)} must be an array of strings.`);
+  return v as string[];
+}
+function strMap(v: unknown, path: string): Record<string, string> {
+  const o = obj(v, path) ?? {};
+  for (const [k, x] of Object.entries(o)) if (typeof x !== 'string') throw badRequest(`${where(`${path}.${k}`)} must be a string.`);
+  return o as Record<string, string>;
+}
+/** A byte count or limit given as a number: 0 (and absent) is "not set". */
+const positive = (n: number | undefined): string | undefined => (n === undefined || n === 0 ? undefined : String(n));
+
+/** PortBindings `{"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}` as `-p` specs (an empty HostPort: any free port). */
+export function publishSpecs(bindings: Json | undefined, exposedForAll: string[] = []): string[] {
+  const out: string[] = [];
+  for (const [port, list] of Object.entries(bindings ?? {})) {
+    if (!/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/.test(port)) throw badRequest(`Invalid port "${port}" in HostConfig.PortBindings: use PORT/PROTOCOL.`);
+    const entries = list === null ? [] : Array.isArray(list) ? list : undefined;
+    if (!entries) throw badRequest(`HostConfig.PortBindings.${port} in the request body must be an array.`);
+    if (entries.length === 0) out.push(port);
+    for (const b of entries) {
+      const o = obj(b, `HostConfig.PortBindings.${port}[]`) ?? {};
+      const ip = str(o.HostIp, 'HostIp') ?? '';
+      const hostPort = str(o.HostPort, 'HostPort') ?? '';
+      const host = hostPort === '0' ? '' : hostPort;
+      out.push(ip ? `${ip.includes(':') ? `[${ip}]` : ip}:${host}:${port}` : host ? `${host}:${port}` : port);
+    }
+  }
+  for (const port of exposedForAll) if (!(port in (bindings ?? {}))) out.push(port);
+  return out;
+}
+
+/** HostConfig.Mounts entries as `--mount` CSV (Docker's own spelling of the same fields). */
+export function mountSpecs(mounts: unknown): string[] {
+  if (mounts === undefined || mounts === null) return [];
+  if (!Array.isArray(mounts)) throw badRequest('HostConfig.Mounts in the request body must be an array.');
+  return mounts.map((m, i) => {
+    const o = obj(m, `HostConfig.Mounts[${i}]`) ?? {};
+    const type = str(o.Type, 'Mounts.Type') ?? 'volume';
+    const target = str(o.Target, 'Mounts.Target');
+    if (!target) throw badRequest(`HostConfig.Mounts[${i}] needs a Target.`);
+    const parts = [`type=${type}`];
+    const source = str(o.Source, 'Mounts.Source');
+    if (source) parts.push(`source=${source}`);
+    parts.push(`target=${target}`);
+    if (bool(o.ReadOnly, 'Mounts.ReadOnly')) parts.push('readonly');
+    const tmpfs = obj(o.TmpfsOptions, 'Mounts.TmpfsOptions');
+    const size = num(tmpfs?.SizeBytes, 'TmpfsOptions.SizeBytes');
+    if (size) parts.push(`tmpfs-size=${size}`);
+    const mode = num(tmpfs?.Mode, 'TmpfsOptions.Mode');
+    if (mode !== undefined) parts.push(`tmpfs-mode=${mode.toString(8)}`);
+    for (const p of parts) if (p.includes(',')) throw badRequest(`HostConfig.Mounts[${i}] has a comma in "${p}".`);
+    return parts.join(',');
+  });
+}
+
+/**
+ * Docker's container create body (Config + HostConfig) as the RunSpec that `mydocker create` would make:
+ * the same raw strings the flags give, so every plugin checks them in `validate` as it does for the CLI.
+ */
+export function createBodyToSpec(body: Json, name: string | undefined): { spec: RunSpec; warnings: string[] } {
+  const warnings: string[] = [];
+  const image = str(body.Image, 'Image');
+  if (!image) throw badRequest('Config cannot be empty in order to create a container: give an Image.');
+  const host = obj(body.HostConfig, 'HostConfig') ?? {};
+  const entrypoint = strs(body.Entrypoint, 'Entrypoint');
+  const cmd = strs(body.Cmd, 'Cmd') ?? [];
+  const labels = strMap(body.Labels, 'Labels');
+  const exposed = Object.keys(obj(body.ExposedPorts, 'ExposedPorts') ?? {});
+  const log = obj(host.LogConfig, 'HostConfig.LogConfig');
+  const logType = str(log?.Type, 'LogConfig.Type');
+  const restart = obj(host.RestartPolicy, 'HostConfig.RestartPolicy');
+  const restartName = str(restart?.Name, 'RestartPolicy.Name') ?? '';
+  if (restartName !== '' && restartName !== 'no') warnings.push(`The restart policy "${restartName}" is not applied by this engine: the container is not restarted.`);
+  const networkMode = str(host.NetworkMode, 'HostConfig.NetworkMode');
+  const tmpfs = strMap(host.Tmpfs, 'HostConfig.Tmpfs');
+  const nano = num(host.NanoCpus, 'HostConfig.NanoCpus');
+  const pids = num(host.PidsLimit, 'HostConfig.PidsLimit');
+  const stopTimeout = num(body.StopTimeout, 'StopTimeout');
+  const spec = emptyRunSpec({
+    image,
+    // An entrypoint of several words: the first is the entrypoint, the rest lead the command (Docker joins them).
+    entrypoint: entrypoint === undefined ? undefined : entrypoint[0] ?? '',
+    command: entrypoint && entrypoint.length > 1 ? [...entrypoint.slice(1), ...cmd] : cmd,
+    name: name || undefined,
+    // Containers made through the API are owned by their monitors, never by the service.
+    detach: true,
+    tty: bool(body.Tty, 'Tty'),
+    interactive: bool(body.OpenStdin, 'OpenStdin'),
+    autoRemove: bool(host.AutoRemove, 'HostConfig.AutoRemove'),
+    hostname: str(body.Hostname, 'Hostname') || undefined,
+    env: strs(body.Env, 'Env') ?? [],
+    workdir: str(body.WorkingDir, 'WorkingDir') || undefined,
+    user: str(body.User, 'User') || undefined,
+    readOnly: bool(host.ReadonlyRootfs, 'HostConfig.ReadonlyRootfs'),
+    resources: {
+      memory: positive(num(host.Memory, 'HostConfig.Memory')),
+      memorySwap: positive(num(host.MemorySwap, 'HostConfig.MemorySwap')),
+      cpuShares: positive(num(host.CpuShares, 'HostConfig.CpuShares')),
+      cpus: nano ? String(nano / 1e9) : undefined,
+      cpusetCpus: str(host.CpusetCpus, 'HostConfig.CpusetCpus') || undefined,
+      cpusetMems: str(host.CpusetMems, 'HostConfig.CpusetMems') || undefined,
+      pidsLimit: pids && pids > 0 ? String(pids) : undefined,
+    },
+    volumes: strs(host.Binds, 'HostConfig.Binds') ?? [],
+    network: networkMode && networkMode !== 'default' ? networkMode : undefined,
+    publish: publishSpecs(obj(host.PortBindings, 'HostConfig.PortBindings'), bool(host.PublishAllPorts, 'HostConfig.PublishAllPorts') ? exposed : []),
+    capAdd: strs(host.CapAdd, 'HostConfig.CapAdd') ?? [],
+    capDrop: strs(host.CapDrop, 'HostConfig.CapDrop') ?? [],
+    privileged: bool(host.Privileged, 'HostConfig.Privileged'),
+    securityOpt: strs(host.SecurityOpt, 'HostConfig.SecurityOpt') ?? [],
+    logOpts: Object.entries(strMap(log?.Config, 'LogConfig.Config')).map(([k, v]) => `${k}=${v}`),
+    devices: ((host.Devices as unknown[] | undefined | null) ?? []).map((d, i) => {
+      const o = obj(d, `HostConfig.Devices[${i}]`) ?? {};
+      return [str(o.PathOnHost, 'PathOnHost') ?? '', str(o.PathInContainer, 'PathInContainer') ?? '', str(o.CgroupPermissions, 'CgroupPermissions') ?? 'rwm'].join(':');
+    }),
+    ...(Object.keys(labels).length ? { labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } : {}),
+    ...(mountSpecs(host.Mounts).length ? { mounts: mountSpecs(host.Mounts) } : {}),
+    ...(Object.keys(tmpfs).length ? { tmpfs: Object.entries(tmpfs).map(([p, o]) => (o ? `${p}:${o}` : p)) } : {}),
+    ...(logType ? { logDriver: logType } : {}),
+    init: host.Init === undefined || host.Init === null ? undefined : bool(host.Init, 'HostConfig.Init'),
+    stopSignal: str(body.StopSignal, 'StopSignal') || undefined,
+    stopTimeout: stopTimeout === undefined ? undefined : Math.trunc(stopTimeout),
+  });
+  return { spec, warnings };
+}
