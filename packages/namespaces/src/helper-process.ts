@@ -33,9 +33,11 @@ export class HelperProcess {
    * Starts the helper and sends the launch config; `detached` gives it its own session and no CLI stdio.
    * `heldFds` become the helper's fds 4, 5, ...: the monitor holds them until it exits.
    */
-  static async start(entries: ConfigEntry[], detached: boolean, heldFds: readonly number[] = []): Promise<HelperProcess> {
+  static async start(entries: ConfigEntry[], detached: boolean, heldFds: readonly number[] = [], options: { captureOutput?: boolean } = {}): Promise<HelperProcess> {
     const payload = serializeConfig(entries);
     const stdio: Array<'ignore' | 'inherit' | 'pipe' | number> = detached ? ['ignore', 'ignore', 'ignore', 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'];
+    // A health check reads what the process wrote (stdout and stderr) instead of passing it on.
+    if (options.captureOutput) stdio.splice(0, 3, 'ignore', 'pipe', 'pipe');
     const child = spawn(helperPath(), [], { stdio: [...stdio, ...heldFds], detached });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);

@@ -90,7 +90,7 @@ export function cidFileWriter(spec: RunSpec): { onCreated?: (r: ContainerRecord)
   };
 }
 
-/** --label/--label-file, --mount, --tmpfs, --log-driver: set only when given, so a RunSpec stays as it was without them. */
+/** --label/--label-file, --mount, --tmpfs, --log-driver, --restart, --health-*: set only when given, so a RunSpec stays as it was without them. */
 function runFlagExtras(args: Record<string, any>): Partial<RunSpec> {
   const extras: Partial<RunSpec> = {};
   const labels = resolveLabels(list(args.label), list(args['label-file']));
@@ -98,6 +98,16 @@ function runFlagExtras(args: Record<string, any>): Partial<RunSpec> {
   if (list(args.mount).length) extras.mounts = list(args.mount);
   if (list(args.tmpfs).length) extras.tmpfs = list(args.tmpfs);
   if (args['log-driver'] !== undefined) extras.logDriver = String(args['log-driver']);
+  if (args.restart !== undefined) extras.restart = String(args.restart);
+  const health = {
+    cmd: str(args['health-cmd']),
+    interval: str(args['health-interval']),
+    timeout: str(args['health-timeout']),
+    retries: str(args['health-retries']),
+    startPeriod: str(args['health-start-period']),
+    none: args['no-healthcheck'] ? true : undefined,
+  };
+  if (Object.values(health).some((v) => v !== undefined)) extras.health = health;
   return extras;
 }
 
