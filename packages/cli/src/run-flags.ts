@@ -61,7 +61,8 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'health-timeout', type: 'string', describe: 'Maximum time to allow one check to run (ms|s|m|h) (default 30s)' },
   { name: 'health-retries', type: 'string', describe: 'Consecutive failures needed to report unhealthy (default 3)' },
   { name: 'health-start-period', type: 'string', describe: 'Start period during which failures do not count (ms|s|m|h) (default 0s)' },
-  { name: 'no-healthcheck', type: 'boolean', describe: 'Disable any container-specified HEALTHCHECK' },
+  // Spelled --no-healthcheck: yargs reads a "no-" prefix as the negation of the flag it precedes.
+  { name: 'healthcheck', type: 'boolean', describe: '--no-healthcheck: disable any container-specified HEALTHCHECK' },
 ];
 
 /** Flags of `run` that `create` does not take (Docker's create has no -d: `start` decides). */

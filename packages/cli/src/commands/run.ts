@@ -105,7 +105,7 @@ function runFlagExtras(args: Record<string, any>): Partial<RunSpec> {
     timeout: str(args['health-timeout']),
     retries: str(args['health-retries']),
     startPeriod: str(args['health-start-period']),
-    none: args['no-healthcheck'] ? true : undefined,
+    none: args.healthcheck === false ? true : undefined,
   };
   if (Object.values(health).some((v) => v !== undefined)) extras.health = health;
   return extras;
