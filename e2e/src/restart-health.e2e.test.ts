@@ -63,8 +63,12 @@ describe('restart policies and health checks', () => {
   describe('restart policies', () => {
     it('on-failure:3: a container that exits 1 is restarted 3 times with a doubling back-off, then stays exited', async () => {
       await sandbox.ok(['run', '-d', '--name', 'fail3', '--restart', 'on-failure:3', 'busybox', 'sh', '-c', 'echo run; exit 1']);
+      // The record is read after the state, so that its monitor is the one of the run the state describes.
       const done = await waitFor(
-        async () => ({ r: await record('fail3'), state: await inspect('fail3', '{{.RestartCount}} {{.State.Status}} {{.State.Restarting}} {{.State.ExitCode}}') }),
+        async () => {
+          const state = await inspect('fail3', '{{.RestartCount}} {{.State.Status}} {{.State.Restarting}} {{.State.ExitCode}}');
+          return { state, r: await record('fail3') };
+        },
         (v) => v.state === '3 exited false 1' && !alive(v.r.monitorPid),
         60_000,
       );
@@ -139,7 +143,7 @@ describe('restart policies and health checks', () => {
       const last = await record('loop');
       await sandbox.ok(['rm', '-f', 'loop']);
       expect(alive(last.monitorPid)).toBe(false);
-      expect(await sandbox.ok(['ps', '-a', '-q'])).toBe('');
+      expect(await sandbox.ok(['ps', '-a', '--format', '{{.Names}} {{.Status}}'])).toBe('');
       expect(await waitFor(() => engineProcesses(), (p) => p.length === 0)).toEqual([]);
 
       for (const [flag, message] of [
@@ -153,7 +157,7 @@ describe('restart policies and health checks', () => {
       }
       const both = await sandbox.run(['run', '--rm', '--restart', 'always', 'busybox', 'true']);
       expect(both).toMatchObject({ code: 125, stderr: 'Error: Conflicting options: cannot specify both --restart and --rm.\n' });
-      expect(await sandbox.ok(['ps', '-a', '-q'])).toBe('');
+      expect(await sandbox.ok(['ps', '-a', '--format', '{{.Names}} {{.Status}}'])).toBe('');
     });
   });
 
