@@ -13,7 +13,7 @@ import {
 import { resolve } from 'node:path';
 import { infoCommand } from './commands/info';
 import { inspectCommand, recordCommand } from './commands/inspect';
-import { cleanupCommand, killCommand, rmCommand, stopCommand } from './commands/lifecycle';
+import { cleanupCommand, killCommand, policyRestartCommand, rmCommand, stopCommand } from './commands/lifecycle';
 import { psCommand } from './commands/ps';
 import { runCommand } from './commands/run';
 import { createCommand } from './commands/create';
@@ -136,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     confineModuleLookup(findInstall(cliDir).bound);
     const { bus, engine } = createEngineFromInstalled(config, { cliDir });
     const registry = new CommandRegistry();
-    for (const c of [runCommand, createCommand, startCommand, restartCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand, versionCommand, waitCommand, renameCommand, portCommand, topCommand, eventsCommand, containerCommand]) registry.add('@mydocker/cli', c);
+    for (const c of [runCommand, createCommand, startCommand, restartCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, policyRestartCommand, recordCommand, systemCommand, versionCommand, waitCommand, renameCommand, portCommand, topCommand, eventsCommand, containerCommand]) registry.add('@mydocker/cli', c);
     registry.add('@mydocker/cli', completionCommand(() => registry.list()));
     bus.hooks.commands.call(registry);
     if (!command || flags.help || command === 'help') {

@@ -25,10 +25,18 @@ export function humanDuration(ms: number): string {
 export function dockerStatusText(r: ContainerRecord, now: number): string {
   if (r.damaged || r.status === 'unknown') return 'Dead';
   if (r.status === 'created') return 'Created';
+  if (r.status === 'stopped' && r.restarting) return `Restarting (${r.exitCode ?? -1}) ${humanDuration(now - Date.parse(r.finishedAt ?? r.createdAt))} ago`;
   if (r.status === 'running') return `Up ${humanDuration(now - Date.parse(r.startedAt ?? r.createdAt))}`;
   const code = r.exitCode === undefined || r.exitCode === EXIT_CODE_UNKNOWN ? -1 : r.exitCode;
   const since = r.finishedAt ?? r.startedAt ?? r.createdAt;
   return `Exited (${code}) ${humanDuration(now - Date.parse(since))} ago`;
+}
+
+/** Docker's Health.String() after "Up 3 seconds": " (healthy)", " (unhealthy)", " (health: starting)". */
+function healthSuffix(r: ContainerRecord, view: DockerContainerInspect): string {
+  const status = (view.State as { Health?: { Status?: string } }).Health?.Status;
+  if (r.status !== 'running' || !status) return '';
+  return status === 'starting' ? ' (health: starting)' : ` (${status})`;
 }
 
 /** Docker's Ellipsis: at most `max` characters, the last one "…" when cut. */
@@ -86,7 +94,7 @@ export function psRow(r: ContainerRecord, view: DockerContainerInspect, now: num
     Ports: portsText(view.NetworkSettings.Ports ?? undefined),
     State: view.State.Status,
     // Docker's State.String(): "Up 3 seconds (Paused)"; paused is what the cgroups plugin's inspect part says.
-    Status: dockerStatusText(r, now) + (view.State.Paused ? ' (Paused)' : ''),
+    Status: dockerStatusText(r, now) + (view.State.Paused ? ' (Paused)' : healthSuffix(r, view)),
     Size: view.SizeRw === undefined ? '' : `${humanSize(view.SizeRw)} (virtual ${humanSize(view.SizeRootFs ?? 0)})`,
     Names: r.name,
     Labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),

@@ -63,6 +63,14 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'cidfile', type: 'string', describe: 'Write the container id to this file (refused if it exists)' },
   { name: 'stop-signal', type: 'string', describe: 'Signal that stops the container (default SIGTERM)' },
   { name: 'stop-timeout', type: 'string', describe: 'Seconds to wait for a stop before SIGKILL (default 10; -1: no limit)' },
+  { name: 'restart', type: 'string', describe: 'Restart policy: no, on-failure[:max-retries], always, unless-stopped' },
+  { name: 'health-cmd', type: 'string', describe: 'Command to run to check health (run by /bin/sh -c)' },
+  { name: 'health-interval', type: 'string', describe: 'Time between running the check (ms|s|m|h) (default 30s)' },
+  { name: 'health-timeout', type: 'string', describe: 'Maximum time to allow one check to run (ms|s|m|h) (default 30s)' },
+  { name: 'health-retries', type: 'string', describe: 'Consecutive failures needed to report unhealthy (default 3)' },
+  { name: 'health-start-period', type: 'string', describe: 'Start period during which failures do not count (ms|s|m|h) (default 0s)' },
+  // Spelled --no-healthcheck: yargs reads a "no-" prefix as the negation of the flag it precedes.
+  { name: 'healthcheck', type: 'boolean', describe: '--no-healthcheck: disable any container-specified HEALTHCHECK' },
 ];
 
 /** Flags of `run` that `create` does not take (Docker's create has no -d: `start` decides). */

@@ -6,7 +6,8 @@ import { faultInsideHook, faultPoint } from './faults';
 import { emitContainerEvent, signalNumber } from './event-taps';
 import { assertValidName, generateId, generateName } from './ids';
 import { EXIT_CODE_UNKNOWN, type ContainerRecord, type ExitStatus, type RunSpec } from './model';
-import { isProcessAlive, processStartTime, proveContainerProcess, type ProcessProof } from './process';
+import { isProcessAlive, processStartTime, proveContainerProcess, sleep, type ProcessProof } from './process';
+import { nextRestartDelay, parseRestartPolicy, restartsAtBoot, shouldRestart, type RestartPolicy } from './restart-policy';
 import type { RunCancellation } from './run-signals';
 import { startStep, stopGraceMs, stopSignalOf } from './start-step';
 import type { Runtime } from './services';
@@ -42,7 +43,17 @@ const PLUGIN_OPTIONS: Array<{ option: string; usedFlag: (s: RunSpec) => string |
   { option: 'logOpts', usedFlag: (s) => (s.logOpts.length > 0 ? '--log-opt' : s.logDriver && s.logDriver !== 'none' ? '--log-driver' : undefined), pkg: '@mydocker/logs' },
   { option: 'pull', usedFlag: (s) => (s.pull !== undefined ? '--pull' : undefined), pkg: '@mydocker/images' },
   { option: 'platform', usedFlag: (s) => (s.platform !== undefined ? '--platform' : undefined), pkg: '@mydocker/images' },
+  { option: 'health', usedFlag: (s) => (s.health !== undefined ? '--health-cmd/--health-*' : undefined), pkg: '@mydocker/namespaces' },
 ];
+
+/** The record's restart policy; a stored value that no longer parses counts as "no". */
+export function restartPolicyOf(record: Pick<ContainerRecord, 'spec'>): RestartPolicy {
+  try {
+    return parseRestartPolicy(record.spec?.restart);
+  } catch {
+    return { name: 'no', maximumRetryCount: 0 };
+  }
+}
 
 export interface RunResult {
   record: ContainerRecord;
@@ -176,7 +187,19 @@ export class Engine {
     const exit = await runtime.wait(ctx);
     trace('exit');
     const record = await this.finalize(ctx.record.id, exit);
+    await this.restartAfterForeground(record);
     return { record: record ?? ctx.record, exit };
+  }
+
+  /**
+   * A foreground run (or `start -a`) has no monitor left to wait the back-off: as Docker's CLI returns at
+   * the first exit while the daemon restarts the container, this process waits the delay and starts it
+   * again in the background.
+   */
+  private async restartAfterForeground(record: ContainerRecord | undefined): Promise<void> {
+    if (!record?.restarting) return;
+    await sleep(record.restartDelayMs ?? 0);
+    await this.restartByPolicy(record.id).catch((err: Error) => this.warn(`mydocker: warning: restarting container ${record.name}: ${err.message}`));
   }
 
   /**
@@ -207,6 +230,7 @@ export class Engine {
     this.bus.need('images', 'Running a container');
     const ctx = new ContainerContext(this.bus.config, this.newRecord(spec), spec);
     this.checkOptionOwners(spec);
+    if (parseRestartPolicy(spec.restart).name !== 'no' && spec.autoRemove) throw new UsageError('Conflicting options: cannot specify both --restart and --rm.');
     await this.hooks.validate.promise(ctx);
     trace('validate');
     if (ctx.record.command.length === 0) {
@@ -281,22 +305,12 @@ export class Engine {
         // A --rm container that ended is its clean-up's to remove, not to start again.
         if (record.autoRemove) throw new NotFoundError(`No such container: ${ref}`);
       }
-      const before = structuredClone(record);
-      record.creatorPid = process.pid;
-      record.creatorStartTime = processStartTime(process.pid);
-      delete record.exitCode;
-      delete record.oomKilled;
+      // A start by hand begins the policy afresh (Docker resets its restart manager): a pending restart's
+      // monitor stops waiting, the count and back-off start over, and `stop` no longer holds it down.
+      this.endBackoff(record);
+      for (const key of ['restartCount', 'restartDelayMs', 'manuallyStopped', 'restartCancelled', 'restartError'] as const) delete record[key];
       // The run's own view of the request: -a/-i say where its output and stdin go this time.
-      const spec: RunSpec = { ...record.spec, detach: !attach, interactive: attach ? Boolean(options.interactive) : Boolean(options.openStdin) && record.spec.interactive };
-      ctx = new ContainerContext(this.bus.config, record, spec);
-      try {
-        await this.launch(ctx, options.signals);
-      } catch (err) {
-        await this.rollback(ctx, 'start');
-        // `started` wrote the record as running before the failure: put it back as it was.
-        if (record.status === 'running') await store.save(before).catch(() => undefined);
-        throw err;
-      }
+      ctx = await this.relaunch(record, { ...record.spec, detach: !attach, interactive: attach ? Boolean(options.interactive) : Boolean(options.openStdin) && record.spec.interactive }, options.signals, 'start');
       return undefined;
     });
     if (already) return { record: this.view(already), alreadyRunning: true };
@@ -306,7 +320,151 @@ export class Engine {
     const exit = await runtime.wait(started);
     trace('exit');
     const record = await this.finalize(started.record.id, exit);
+    await this.restartAfterForeground(record);
     return { record: record ?? started.record, exit };
+  }
+
+  /**
+   * Under the lock: prepare onwards for a record whose persistent parts exist. A failure rolls back what
+   * this start made and puts the record back as it was (`started` may have written it as running).
+   */
+  private async relaunch(record: ContainerRecord, spec: RunSpec, signals: RunCancellation | undefined, what: string): Promise<ContainerContext> {
+    const store = this.bus.need('stateStore');
+    const before = structuredClone(record);
+    record.creatorPid = process.pid;
+    record.creatorStartTime = processStartTime(process.pid);
+    delete record.exitCode;
+    delete record.oomKilled;
+    delete record.restarting;
+    const ctx = new ContainerContext(this.bus.config, record, spec);
+    try {
+      await this.launch(ctx, signals);
+    } catch (err) {
+      await this.rollback(ctx, what);
+      if (record.status === 'running') await store.save(before).catch(() => undefined);
+      throw err;
+    }
+    return ctx;
+  }
+
+  /**
+   * The restart a policy asked for, after its back-off (run by the monitor as `container-restart ID`,
+   * or by a foreground run): under the lock, only if the record still wants it — `stop`, `start` and
+   * `rm` meanwhile cancel it. The new run is detached with a monitor of its own. A failure leaves the
+   * container exited with the reason in State.Error, as Docker gives up after a failed restart.
+   */
+  async restartByPolicy(ref: string): Promise<ContainerRecord | undefined> {
+    const store = this.bus.need('stateStore');
+    const runtime = this.bus.need('runtime');
+    const found = await store.find(ref);
+    if (!found) return undefined;
+    let ctx: ContainerContext | undefined;
+    await store.withLock(found.id, async () => {
+      const record = await store.find(found.id);
+      if (!record || record.damaged || !record.restarting || runtime.isRunning(record)) return;
+      try {
+        ctx = await this.relaunch(record, { ...record.spec, detach: true }, undefined, 'restart');
+      } catch (err) {
+        const failed = (await store.find(found.id)) ?? record;
+        delete failed.restarting;
+        failed.restartError = (err as Error).message;
+        await store.save(failed);
+        throw err;
+      }
+    });
+    ctx?.commit();
+    return ctx?.record;
+  }
+
+  /**
+   * Containers whose policy nobody is applying, because their monitor is gone: a run that ended while its
+   * monitor was dead (its record still says running), or a restart that was pending when the monitor was
+   * killed. `ps` and `system restart-policies` call this; with `boot` (the mydocker-restart unit, after a
+   * reboot) stopped containers come back too, by Docker's daemon-start rules (`restartsAtBoot`).
+   */
+  async applyRestartPolicies(options: { boot: boolean }): Promise<{ restarted: ContainerRecord[]; failed: Array<{ name: string; error: Error }> }> {
+    const store = this.bus.need('stateStore');
+    const runtime = this.bus.need('runtime');
+    const restarted: ContainerRecord[] = [];
+    const failed: Array<{ name: string; error: Error }> = [];
+    for (const listed of await store.list()) {
+      if (!this.orphanedPolicy(runtime, listed, options.boot)) continue;
+      try {
+        const revived = await store.withLock(listed.id, async () => {
+          const record = await store.find(listed.id);
+          if (!record || !this.orphanedPolicy(runtime, record, options.boot)) return false;
+          if (record.status !== 'stopped') await this.settleLocked(record, undefined, false);
+          else if (!record.restarting && this.bootRestart(record)) {
+            // As Docker's daemon start: a stop by hand held it down until now, not across a reboot.
+            record.restartCount = (record.restartCount ?? 0) + 1;
+            record.restarting = true;
+            delete record.manuallyStopped;
+            delete record.restartCancelled;
+            await store.save(record);
+          }
+          return record.restarting === true;
+        });
+        const record = revived ? await this.restartByPolicy(listed.id) : undefined;
+        if (record) restarted.push(record);
+      } catch (err) {
+        failed.push({ name: listed.name, error: err as Error });
+      }
+    }
+    return { restarted, failed };
+  }
+
+  /** A container with a policy, not running, and no live monitor to apply it. */
+  private orphanedPolicy(runtime: Runtime, record: ContainerRecord, boot: boolean): boolean {
+    if (record.damaged || record.awaitingStart || record.status === 'created') return false;
+    if (restartPolicyOf(record).name === 'no') return false;
+    if (runtime.isRunning(record) || this.monitorAlive(runtime, record)) return false;
+    return boot || record.status === 'running' || record.restarting === true;
+  }
+
+  private bootRestart(record: ContainerRecord): boolean {
+    return restartsAtBoot(restartPolicyOf(record), {
+      exitCode: record.exitCode ?? EXIT_CODE_UNKNOWN,
+      manuallyStopped: Boolean(record.manuallyStopped),
+      restartCount: record.restartCount ?? 0,
+    });
+  }
+
+  private monitorAlive(runtime: Runtime, record: ContainerRecord): boolean {
+    if (runtime.monitorAlive) return runtime.monitorAlive(record);
+    return record.monitorStartTime !== undefined && isProcessAlive(record.monitorPid, record.monitorStartTime);
+  }
+
+  /**
+   * A pending restart is called off: the monitor waiting its back-off is told to go (SIGTERM; it only
+   * waits once the container's process is gone, so nothing is forwarded to a container).
+   */
+  private endBackoff(record: ContainerRecord): void {
+    if (!record.restarting) return;
+    delete record.restarting;
+    if (record.monitorPid && record.monitorStartTime !== undefined && isProcessAlive(record.monitorPid, record.monitorStartTime)) {
+      try {
+        process.kill(record.monitorPid, 'SIGTERM');
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  }
+
+  /** `stop`, and `kill` with the stop signal: the policy leaves this run down (Docker's ExitOnNext). */
+  private async holdDown(record: ContainerRecord, cancel: boolean): Promise<void> {
+    if (restartPolicyOf(record).name === 'no' && !record.restarting) return;
+    const store = this.bus.need('stateStore');
+    await store.withLock(record.id, async () => {
+      const current = await store.find(record.id);
+      if (!current || current.damaged) return;
+      current.manuallyStopped = true;
+      if (cancel) {
+        current.restartCancelled = true;
+        this.endBackoff(current);
+      }
+      await store.save(current);
+      Object.assign(record, { manuallyStopped: true, restartCancelled: current.restartCancelled, restarting: current.restarting });
+    });
   }
 
   /** `restart`: stop (a no-op for a created or exited container), then start, detached. */
@@ -359,9 +517,30 @@ export class Engine {
     record.finishedAt = new Date().toISOString();
     if (exit) record.exitCode = exit.code;
     else if (wasRunning) record.exitCode = EXIT_CODE_UNKNOWN;
+    if (wasRunning && !removing) this.decideRestart(record);
     const ctx = new ContainerContext(this.bus.config, record);
     ctx.removing = removing;
     await this.hooks.stopped.promise(ctx);
+  }
+
+  /**
+   * A run has ended (the record is being settled): its policy decides whether it comes back, and the
+   * back-off it waits (stored, so the next end doubles it). The monitor, or a foreground run, does the wait.
+   */
+  private decideRestart(record: ContainerRecord): void {
+    const policy = restartPolicyOf(record);
+    if (policy.name === 'no') return;
+    const ranMs = Date.parse(record.finishedAt ?? '') - Date.parse(record.startedAt ?? record.finishedAt ?? '');
+    record.restartDelayMs = nextRestartDelay(record.restartDelayMs, Number.isFinite(ranMs) ? ranMs : 0);
+    const end = {
+      exitCode: record.exitCode ?? EXIT_CODE_UNKNOWN,
+      cancelled: Boolean(record.restartCancelled),
+      manuallyStopped: Boolean(record.manuallyStopped),
+      restartCount: record.restartCount ?? 0,
+    };
+    if (!shouldRestart(policy, end)) return;
+    record.restartCount = end.restartCount + 1;
+    record.restarting = true;
   }
 
   async stop(ref: string, options: StopOptions): Promise<ContainerRecord> {
@@ -370,6 +549,8 @@ export class Engine {
     const record = await store.get(ref);
     this.refuseDamaged(record, 'stop');
     this.warnStranger(runtime, record);
+    // Before the signal: the run's end must find its policy called off.
+    await this.holdDown(record, true);
     let stopped = false;
     if (record.status === 'running' && runtime.isRunning(record)) {
       const refusal = await this.hooks.preStop.promise(new ContainerContext(this.bus.config, record));
@@ -399,6 +580,8 @@ export class Engine {
     if (!(record.status === 'running' && runtime.isRunning(record))) {
       throw new ConflictError(`Container ${record.name} is not running.`);
     }
+    const stopSignal = stopSignalOf(record);
+    await this.holdDown(record, signalNumber(signal) === signalNumber(stopSignal));
     runtime.signal(record, signal);
     await this.hooks.signalled.promise(new ContainerContext(this.bus.config, record), signal);
     await emitContainerEvent(this.bus, 'kill', record, { signal: signalNumber(signal) });
@@ -430,6 +613,11 @@ export class Engine {
       ctx.removing = true;
       const damaged = record.damaged === true;
       if (damaged && !options.force) this.refuseDamaged(record, 'remove');
+      // A monitor waiting a restart back-off goes now: nothing is left to restart.
+      if (!damaged && record.restarting && this.monitorAlive(runtime, record)) {
+        if (!options.force) throw new ConflictError(`You cannot remove a restarting container ${record.name}: stop it first, or use rm -f.`);
+        this.endBackoff(record);
+      }
       if (damaged) runtime.adopt?.(record);
       if (!damaged) this.warnStranger(runtime, record);
       const running = record.status !== 'stopped' && runtime.isRunning(record);

@@ -26,3 +26,4 @@ export * from './output-format';
 export * from './start-step';
 export * from './scratch';
 export * from './units';
+export * from './restart-policy';

@@ -94,6 +94,30 @@ export interface RunSpec {
   stopTimeout?: number;
   /** --cidfile: where the CLI wrote the container's id (kept for inspect's HostConfig.ContainerIDFile). */
   cidFile?: string;
+  /** --restart no|on-failure[:N]|always|unless-stopped, raw; parsed by the engine (restart-policy.ts). */
+  restart?: string;
+  /** --health-* and --no-healthcheck, raw; the runtime plugin merges them with the image's HEALTHCHECK. */
+  health?: HealthOptions;
+}
+
+/** The health-check flags of `run`/`create` as typed (durations such as "30s", "1m30s"). */
+export interface HealthOptions {
+  cmd?: string;
+  interval?: string;
+  timeout?: string;
+  retries?: string;
+  startPeriod?: string;
+  /** --no-healthcheck: disable the image's HEALTHCHECK. */
+  none?: boolean;
+}
+
+/** An image's HEALTHCHECK (OCI config's Healthcheck; durations in nanoseconds, 0 = the default). */
+export interface ImageHealthcheck {
+  test: string[];
+  interval?: number;
+  timeout?: number;
+  startPeriod?: number;
+  retries?: number;
 }
 
 /** `run` flags of the network plugin beyond --net and -p, raw. */
@@ -151,6 +175,7 @@ export interface ImageConfig {
   /** The signal `stop` sends first (the image's STOPSIGNAL); SIGTERM when absent. */
   stopSignal?: string;
   labels?: Record<string, string>;
+  healthcheck?: ImageHealthcheck;
 }
 
 export interface ContainerRecord {
@@ -227,6 +252,21 @@ export interface ContainerRecord {
    * captures its output, and its exit code will be unknown.
    */
   unmonitored?: boolean;
+  /** Restarts made by the restart policy (inspect's RestartCount); a `start` by hand resets it. */
+  restartCount?: number;
+  /** The last back-off delay (ms), which the next restart doubles unless the run lasted 10 s. */
+  restartDelayMs?: number;
+  /**
+   * The run ended and its policy restarts it: its monitor waits `restartDelayMs`, then runs
+   * `container-restart` (Docker's State.Restarting). Cleared by that restart, `stop`, `start` and `rm`.
+   */
+  restarting?: boolean;
+  /** `stop`/`kill` by hand (Docker's HasBeenManuallyStopped): `unless-stopped` stays down. */
+  manuallyStopped?: boolean;
+  /** `stop` (or `kill` with the stop signal) ended this run: its policy does not restart it. */
+  restartCancelled?: boolean;
+  /** Why the last restart by the policy failed (inspect's State.Error). */
+  restartError?: string;
   /** Per-plugin data, keyed by plugin name (cgroups paths, network address, storage driver, ...). */
   ext: Record<string, unknown>;
 }

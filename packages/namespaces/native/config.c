@@ -137,6 +137,9 @@ static int set_entry(struct config *cfg, char *entry) {
     cfg->n_detach_keys = (int)(n / 2);
   }
   else if (!strcmp(k, "pid")) cfg->target_pid = (pid_t)atol(v);
+  else if (!strcmp(k, "restart_command")) return list_push(&cfg->restart_command, v);
+  else if (!strcmp(k, "health_command")) return list_push(&cfg->health_command, v);
+  else if (!strcmp(k, "health_interval")) cfg->health_interval_ms = atol(v);
   else return oci_set_entry(cfg, k, v);
   return 0;
 }

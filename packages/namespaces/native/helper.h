@@ -55,6 +55,11 @@ struct config {
   int init_fd; /* run --init: our sealed copy, exec'd as the container's PID 1 */
   pid_t target_pid; /* exec mode */
   struct oci_config *oci; /* the OCI runtime's modes (oci.h), NULL for mydocker run/exec */
+  /* restart.c: a restart policy's command, run after the back-off the exit command asked for */
+  struct list restart_command;
+  /* health.c: the health check's command, run every health_interval_ms while the container runs */
+  struct list health_command;
+  long health_interval_ms;
 };
 
 /* config.c */
@@ -153,6 +158,22 @@ void attach_read(struct attach_server *a, int i, int stdin_fd, int master);
 int attach_flush(struct attach_server *a, int stdin_fd);
 void attach_finish(struct attach_server *a, int code);
 
+/* health.c: the periodic health check, driven by the monitor's poll loop */
+struct health {
+  char **argv;      /* NULL: no health check */
+  long interval_ms;
+  pid_t pid;        /* the running check, or 0 */
+  long long due_ms; /* CLOCK_MONOTONIC time of the next check */
+};
+void health_init(struct health *h, struct config *cfg);
+int health_poll_timeout(const struct health *h);
+void health_tick(struct health *h);
+void health_reap(struct health *h);
+void health_stop(struct health *h);
+
+/* restart.c */
+void finish_detached(struct config *cfg);
+
 /* supervise.c */
 struct supervision {
   pid_t child;
@@ -168,6 +189,7 @@ struct supervision {
   const unsigned char *detach_keys; /* typed on our stdin: the CLI detaches, the container runs on */
   int n_detach_keys;
   struct logfile *log;
+  struct health *health; /* or NULL */
   int status;       /* wait status once the child ended */
 };
 void block_signals(void);

@@ -113,20 +113,6 @@ static void write_exit_file(const char *path, int status) {
   else unlink(tmp);
 }
 
-static void run_exit_command(struct config *cfg) {
-  if (cfg->exit_command.n == 0) return;
-  pid_t pid = fork();
-  if (pid == 0) {
-    reset_signals();
-    close(CTL_FD);
-    execvp(cfg->exit_command.items[0], cfg->exit_command.items);
-    _exit(127);
-  }
-  if (pid > 0)
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-    }
-}
-
 int run_mode(struct config *cfg) {
   char err[512];
   int sync[2], errp[2], out[2] = {-1, -1}, errout[2] = {-1, -1}, console[2] = {-1, -1}, master = -1;
@@ -195,11 +181,14 @@ int run_mode(struct config *cfg) {
 
   struct logfile log;
   log_open(&log, cfg->log_path, cfg->log_max_size, cfg->log_max_files);
+  static struct health health;
+  health_init(&health, cfg);
   ctl_printf("started\n");
   struct supervision s = {.child = pid, .ctl_open = 1, .master = master, .out_fd = out[0], .err_fd = errout[0],
                           .relay_stdin = cfg->interactive && !cfg->detach, .tee = !cfg->detach, .tee_out = cfg->attach_stdout,
                           .tee_err = cfg->attach_stderr, .client_in = cfg->interactive ? (master >= 0 ? master : in[1]) : -1,
-                          .sig_proxy = cfg->sig_proxy, .detach_keys = cfg->detach_keys, .n_detach_keys = cfg->n_detach_keys, .attach = attach.listen_fd >= 0 ? &attach : NULL, .log = &log};
+                          .sig_proxy = cfg->sig_proxy, .detach_keys = cfg->detach_keys, .n_detach_keys = cfg->n_detach_keys, .attach = attach.listen_fd >= 0 ? &attach : NULL, .log = &log,
+                          .health = health.argv ? &health : NULL};
   supervise(&s);
   log_close(&log);
   if (in[1] >= 0) close(in[1]);
@@ -208,6 +197,6 @@ int run_mode(struct config *cfg) {
   attach_finish(&attach, code);
   if (s.ctl_open && ctl_printf("exit %d\n", code) == 0) _exit(code);
   close(CTL_FD);
-  run_exit_command(cfg);
+  finish_detached(cfg);
   _exit(code);
 }

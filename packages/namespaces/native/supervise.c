@@ -105,6 +105,8 @@ void supervise(struct supervision *s) {
   for (;;) {
     int outputs_open = s->master >= 0 || s->out_fd >= 0 || s->err_fd >= 0;
     if (child_done && !outputs_open) break;
+    /* Checked every turn, not only on a poll time-out: a container that writes all the time still gets its checks. */
+    if (s->health && !child_done) health_tick(s->health);
     int want = 8 + (a ? a->n : 0);
     if (want > p_cap) {
       struct pollfd *np = realloc(p, (size_t)want * sizeof *p);
@@ -128,12 +130,15 @@ void supervise(struct supervision *s) {
     i_clients = n;
     for (int c = 0; c < n_clients; c++) p[n++] = (struct pollfd){a->clients[c].fd, POLLIN, 0};
     /* Once PID 1 is gone the kernel kills the rest of its namespace; its pipes close within moments. */
-    int rc = poll(p, (nfds_t)n, child_done ? 2000 : -1);
+    int rc = poll(p, (nfds_t)n, child_done ? 2000 : s->health ? health_poll_timeout(s->health) : -1);
     if (rc < 0) {
       if (errno == EINTR) continue;
       break;
     }
-    if (rc == 0) break;
+    if (rc == 0) {
+      if (child_done) break;
+      continue; /* a health check is due */
+    }
     if (p[i_sig].revents & POLLIN) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof si) == sizeof si) {
@@ -144,6 +149,7 @@ void supervise(struct supervision *s) {
             child_done = 1;
             s->status = status;
           }
+          if (s->health) health_reap(s->health);
         } else if (sig == SIGWINCH) {
           if (s->master >= 0) copy_winsize(0, s->master);
         } else if (!child_done && s->sig_proxy) {
@@ -191,6 +197,7 @@ void supervise(struct supervision *s) {
     if (i_listen >= 0 && p[i_listen].revents) attach_accept(a);
   }
   free(p);
+  if (s->health) health_stop(s->health);
   if (!child_done) {
     /* Output ended first (or the drain timed out before the child was reaped): wait for it. */
     while (waitpid(s->child, &s->status, 0) < 0 && errno == EINTR) {

@@ -33,10 +33,12 @@ export class HelperProcess {
    * Starts the helper and sends the launch config; `detached` gives it its own session and no CLI stdio.
    * `heldFds` become the helper's fds 4, 5, ...: the monitor holds them until it exits.
    */
-  static async start(entries: ConfigEntry[], detached: boolean, heldFds: readonly number[] = [], io?: 'inherit' | 'ignore'): Promise<HelperProcess> {
+  static async start(entries: ConfigEntry[], detached: boolean, heldFds: readonly number[] = [], options: { captureOutput?: boolean; io?: 'inherit' | 'ignore' } = {}): Promise<HelperProcess> {
     const payload = serializeConfig(entries);
-    const own = io ?? (detached ? 'ignore' : 'inherit');
+    const own = options.io ?? (detached ? 'ignore' : 'inherit');
     const stdio: Array<'ignore' | 'inherit' | 'pipe' | number> = [own, own, own, 'pipe'];
+    // A health check reads what the process wrote (stdout and stderr) instead of passing it on.
+    if (options.captureOutput) stdio.splice(0, 3, 'ignore', 'pipe', 'pipe');
     const child = spawn(helperPath(), [], { stdio: [...stdio, ...heldFds], detached });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);

@@ -84,6 +84,14 @@ export interface RunLaunch {
   init?: boolean;
   /** run -it: the keys that detach the CLI while the container keeps running. */
   detachKeys?: Buffer;
+  /**
+   * A restart policy: after the exit command asked for it ("restart MS" on its stdout), the monitor waits
+   * the back-off and runs this; and PID 1 dies with its monitor, so a killed monitor shows as an exit.
+   */
+  restartCommand?: string[];
+  /** A health check: the monitor runs this every `healthIntervalMs` while the container runs. */
+  healthCommand?: string[];
+  healthIntervalMs?: number;
 }
 
 export function runConfig(l: RunLaunch): ConfigEntry[] {
@@ -106,6 +114,11 @@ export function runConfig(l: RunLaunch): ConfigEntry[] {
   if (l.sigProxy === false) e.push(['sig_proxy', '0']);
   if (l.init) e.push(['init', '1']);
   if (l.detachKeys) e.push(['detach_keys', l.detachKeys.toString('hex')]);
+  for (const a of l.restartCommand ?? []) e.push(['restart_command', a]);
+  if (l.healthCommand?.length && l.healthIntervalMs) {
+    for (const a of l.healthCommand) e.push(['health_command', a]);
+    e.push(['health_interval', String(Math.max(1, Math.round(l.healthIntervalMs)))]);
+  }
   return e;
 }
 

@@ -38,7 +38,7 @@ export class NamespacesPlugin implements Plugin {
       start: async (entries, options) => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { HelperProcess } = require('./helper-process') as typeof import('./helper-process');
-        const helper = await HelperProcess.start(entries, options.detached, [], options.stdio);
+        const helper = await HelperProcess.start(entries, options.detached, [], { io: options.stdio });
         return {
           pid: helper.pid,
           next: () => helper.channel.next(),
@@ -49,7 +49,7 @@ export class NamespacesPlugin implements Plugin {
         };
       },
     });
-    bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname', 'devices', 'attach', 'sigProxy', 'detachKeys', 'init');
+    bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname', 'devices', 'attach', 'sigProxy', 'detachKeys', 'init', 'health');
     // After the image store (default stage) has set ctx.image.
     bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: 10 }, async (ctx: ContainerContext) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -67,6 +67,17 @@ export class NamespacesPlugin implements Plugin {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { attachCommand } = require('./attach-command') as typeof import('./attach-command');
       registry.add(PLUGIN_NAME, attachCommand);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { healthcheckCommand } = require('./health/command') as typeof import('./health/command');
+      registry.add(PLUGIN_NAME, healthcheckCommand);
+    });
+    // Docker's Config.Healthcheck and State.Health (the last five results), from the record and health.json.
+    bus.hooks.inspect.tapPromise(PLUGIN_NAME, async (record, view) => {
+      const healthcheck = (record.ext[PLUGIN_NAME] as NamespacesExt | undefined)?.healthcheck;
+      if (!healthcheck) return;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { inspectHealth } = require('./health/inspect') as typeof import('./health/inspect');
+      inspectHealth(bus, record, healthcheck, view);
     });
   }
 }

@@ -17,9 +17,10 @@ import { buildSecurity } from './capabilities';
 import { launchEnv } from './command-resolution';
 import { readExitFile } from './exit-file';
 import { HelperProcess } from './helper-process';
-import { runConfig } from './launch-config';
+import { runConfig, type RunLaunch } from './launch-config';
+import { HEALTH_DEFAULTS } from './health/config';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
-import { EXIT_CODE_UNKNOWN, pidNamespaceOf, proveContainerProcess, type ProcessProof } from '@mydocker/core';
+import { EXIT_CODE_UNKNOWN, pidNamespaceOf, proveContainerProcess, restartPolicyOf, type ProcessProof } from '@mydocker/core';
 import { findContainerInit } from './proc-scan';
 
 /**
@@ -73,6 +74,7 @@ export class NamespacesRuntime implements Runtime {
       sigProxy: spec.sigProxy,
       init: spec.init,
       detachKeys: spec.tty && streams.stdin && !spec.detach ? parseDetachKeys(spec.detachKeys) : undefined,
+      ...policyAndHealth(this.bus.config.selfCommand, record),
     });
     const helper = await HelperProcess.start(entries, spec.detach, ctx.heldFds);
     ctx.onRollback(PLUGIN_NAME, async () => {
@@ -185,6 +187,18 @@ export class NamespacesRuntime implements Runtime {
     if (!helper) throw new MydockerError(`The container ${id} was not spawned by this process.`);
     return helper;
   }
+}
+
+/** What the monitor does besides watching: the restart policy's restart command, the health check's command. */
+function policyAndHealth(self: string[], record: ContainerRecord): Pick<RunLaunch, 'restartCommand' | 'healthCommand' | 'healthIntervalMs'> {
+  const launch: Pick<RunLaunch, 'restartCommand' | 'healthCommand' | 'healthIntervalMs'> = {};
+  if (restartPolicyOf(record).name !== 'no') launch.restartCommand = [...self, 'container-restart', record.id];
+  const health = (record.ext[PLUGIN_NAME] as NamespacesExt | undefined)?.healthcheck;
+  if (health) {
+    launch.healthCommand = [...self, 'healthcheck', 'run', record.id];
+    launch.healthIntervalMs = health.intervalMs || HEALTH_DEFAULTS.intervalMs;
+  }
+  return launch;
 }
 
 export type { NamespacesExt };

@@ -4,6 +4,7 @@ import { buildSecurity } from './capabilities';
 import { checkHostname, mergeEnv, resolveCommand, resolveUser, resolveWorkdir } from './command-resolution';
 import { resolveDevices } from './devices';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
+import { resolveHealthcheck } from './health/config';
 
 /** The `validate` step: what runs, with which environment, as whom, with which privileges. */
 export function resolveForRun(ctx: ContainerContext): void {
@@ -17,6 +18,7 @@ export function resolveForRun(ctx: ContainerContext): void {
   record.workdir = resolveWorkdir(spec, image);
   record.user = resolveUser(spec, image);
   record.devices = resolveDevices(spec.devices ?? [], spec.privileged);
+  const healthcheck = resolveHealthcheck(spec.health, image?.healthcheck);
   ctx.security = security;
-  ctx.setExt(PLUGIN_NAME, { security } satisfies NamespacesExt);
+  ctx.setExt(PLUGIN_NAME, { security, ...(healthcheck ? { healthcheck } : {}) } satisfies NamespacesExt);
 }

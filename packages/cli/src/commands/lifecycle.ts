@@ -120,6 +120,18 @@ export const cleanupCommand: CommandSpec = {
   describe: 'Internal: finish a container whose process has ended',
   hidden: true,
   async run(args, ctx) {
-    await ctx.engine.finalize(String(args.container));
+    const record = await ctx.engine.finalize(String(args.container));
+    // The monitor reads this line: it waits the back-off, then runs `container-restart ID`.
+    if (record?.restarting) ctx.stdout.write(`restart ${record.restartDelayMs ?? 0}\n`);
+  },
+};
+
+/** Run by the monitor once a restart policy's back-off is over: the container runs again, detached. */
+export const policyRestartCommand: CommandSpec = {
+  command: 'container-restart <container>',
+  describe: 'Internal: restart a container as its restart policy asks',
+  hidden: true,
+  async run(args, ctx) {
+    await ctx.engine.restartByPolicy(String(args.container));
   },
 };

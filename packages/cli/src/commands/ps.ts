@@ -1,4 +1,4 @@
-import { UsageError, shortId, type CommandSpec } from '@mydocker/core';
+import { UsageError, shortId, type CommandContext, type CommandSpec, type ContainerRecord } from '@mydocker/core';
 import { psTable } from '../format';
 import { containerInspect, type DockerContainerInspect } from '../inspect/container-inspect';
 import { formatItems } from '../output-format';
@@ -20,6 +20,18 @@ export const psCommand: CommandSpec = {
       .option('latest', { alias: 'l', type: 'boolean', describe: 'Show the latest created container (includes all states)' })
       .option('size', { alias: 's', type: 'boolean', describe: 'Display total file sizes (the container layer, and with the image: virtual)' }),
   async run(args, ctx) {
+    const records = await printPs(args, ctx);
+    // ps is the command that sees every container: one whose restart policy nobody applies (its monitor
+    // was killed) is shown as it is found, exited, and then started again by its policy.
+    if (records.some((r) => r.status !== 'running' && r.spec?.restart && r.spec.restart !== 'no')) {
+      const { failed } = await ctx.engine.applyRestartPolicies({ boot: false });
+      for (const f of failed) ctx.stderr.write(`mydocker: warning: restarting container ${f.name}: ${f.error.message}\n`);
+    }
+  },
+};
+
+async function printPs(args: Record<string, any>, ctx: CommandContext): Promise<ContainerRecord[]> {
+  {
     const { engine, stdout } = ctx;
     const filters = ((args.filter as unknown[] | undefined) ?? []).map(String);
     const last = args.last as number | undefined;
@@ -31,7 +43,7 @@ export const psCommand: CommandSpec = {
     if (!dockerFlags) {
       // The seed's `ps`: every container, the seed's columns (README transcript).
       stdout.write(psTable(records));
-      return;
+      return records;
     }
     const filter = psFilter(filters, records);
     const limit = args.latest ? 1 : last !== undefined && last > 0 ? last : undefined;
@@ -40,14 +52,14 @@ export const psCommand: CommandSpec = {
     // The inspect view carries what plugins own (ports, networks, mounts): made only where it is read.
     const listed: Array<{ r: (typeof records)[number]; view?: DockerContainerInspect }> = [];
     for (const r of records) {
-      if (!all && r.status !== 'running') continue;
+      if (!all && r.status !== 'running' && !r.restarting) continue; // Docker lists restarting ones too
       const view = filter.needsView ? await containerInspect(ctx.bus, r) : undefined;
       if (filter.test(r, view)) listed.push({ r, view });
     }
     const shown = limit !== undefined ? listed.slice(0, limit) : listed;
     if (args.quiet) {
       stdout.write(shown.map(({ r }) => `${noTrunc ? r.id : shortId(r.id)}\n`).join(''));
-      return;
+      return records;
     }
     const now = Date.now();
     const rows = [];
@@ -58,5 +70,6 @@ export const psCommand: CommandSpec = {
     const out = formatItems(format, rows, PS_HEADERS);
     // Podman's --noheading: the table without its header row.
     stdout.write(args.noheading && /^table(\s|$)/.test(format) ? out.split('\n').slice(1).join('\n') : out);
-  },
-};
+    return records;
+  }
+}

@@ -90,7 +90,7 @@ export function cidFileWriter(spec: RunSpec): { onCreated?: (r: ContainerRecord)
   };
 }
 
-/** --label/--label-file, --mount, --tmpfs, --log-driver: set only when given, so a RunSpec stays as it was without them. */
+/** --label/--label-file, --mount, --tmpfs, --log-driver, --restart, --health-*: set only when given, so a RunSpec stays as it was without them. */
 function runFlagExtras(args: Record<string, any>): Partial<RunSpec> {
   const extras: Partial<RunSpec> = {};
   const labels = resolveLabels(list(args.label), list(args['label-file']));
@@ -110,6 +110,16 @@ function runFlagExtras(args: Record<string, any>): Partial<RunSpec> {
   };
   for (const key of Object.keys(net) as Array<keyof NetworkRunOptions>) if (net[key] === undefined || net[key]!.length === 0) delete net[key];
   if (Object.keys(net).length > 0) extras.networkOptions = net;
+  if (args.restart !== undefined) extras.restart = String(args.restart);
+  const health = {
+    cmd: str(args['health-cmd']),
+    interval: str(args['health-interval']),
+    timeout: str(args['health-timeout']),
+    retries: str(args['health-retries']),
+    startPeriod: str(args['health-start-period']),
+    none: args.healthcheck === false ? true : undefined,
+  };
+  if (Object.values(health).some((v) => v !== undefined)) extras.health = health;
   return extras;
 }
 

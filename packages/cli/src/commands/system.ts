@@ -97,12 +97,28 @@ async function df(args: Record<string, any>, ctx: CommandContext): Promise<numbe
   return 0;
 }
 
+/**
+ * `system restart-policies`: what Docker's daemon does when it starts, for a daemonless engine (run at
+ * boot by the mydocker-restart unit): every container whose restart policy brings it back and that has
+ * no monitor to do it is started again. Prints the names it started.
+ */
+async function restartPolicies(ctx: CommandContext): Promise<number> {
+  const { restarted, failed } = await ctx.engine.applyRestartPolicies({ boot: true });
+  for (const r of restarted) ctx.stdout.write(`${r.name}\n`);
+  let code = 0;
+  for (const f of failed) {
+    ctx.stderr.write(`Error: restarting container ${f.name}: ${f.error.message}\n`);
+    code = 1;
+  }
+  return code;
+}
+
 export const systemCommand: CommandSpec = {
   command: 'system <action>',
-  describe: 'Manage mydocker: df (disk usage), prune (remove stopped containers and what crashes left behind), service (the Docker Engine API, from @mydocker/engine-api)',
+  describe: 'Manage mydocker: df (disk usage), prune (remove stopped containers and what crashes left behind), restart-policies (start what restart policies bring back, as after a reboot), service (the Docker Engine API, from @mydocker/engine-api)',
   builder: (y) =>
     y
-      .positional('action', { type: 'string', describe: 'df | prune | service' })
+      .positional('action', { type: 'string', describe: 'df | prune | restart-policies | service' })
       .option('force', { alias: 'f', type: 'boolean', describe: 'prune: do not prompt for confirmation (there is no prompt: accepted for Docker)' })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'df: show a table per type' })
       .option('format', { type: 'string', describe: 'df: Go template ({{.Type}}, {{.TotalCount}}, {{.Active}}, {{.Size}}, {{.Reclaimable}}), table or json' }),
@@ -110,6 +126,7 @@ export const systemCommand: CommandSpec = {
     const action = String(args.action);
     if (action === 'prune') return prune(ctx);
     if (action === 'df') return df(args, ctx);
-    throw new UsageError(`Unknown "system" action "${action}": use df or prune.`);
+    if (action === 'restart-policies') return restartPolicies(ctx);
+    throw new UsageError(`Unknown "system" action "${action}": use df, prune or restart-policies.`);
   },
 };

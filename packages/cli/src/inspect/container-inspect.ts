@@ -4,7 +4,7 @@
  * limits, volumes and the storage driver) in the bus's `inspect` hook. Scripts read this shape, so the
  * record's own layout never shows.
  */
-import type { ContainerInspectView, ContainerRecord, LifecycleBus } from '@mydocker/core';
+import { restartPolicyOf, type ContainerInspectView, type ContainerRecord, type LifecycleBus } from '@mydocker/core';
 import { labelMap } from '../labels';
 import type { ContainerConfig, ContainerState, DeviceMapping, HostConfig, MountPoint, NetworkSettings } from 'docker-types/generated/1.42';
 
@@ -55,6 +55,7 @@ export const ZERO_TIME = '0001-01-01T00:00:00Z';
 /** Docker's state words: a stopped container has "exited"; a record nobody can read is "dead". */
 export function dockerStatus(r: ContainerRecord): NonNullable<ContainerState['Status']> {
   if (r.damaged || r.status === 'unknown') return 'dead';
+  if (r.status === 'stopped' && r.restarting) return 'restarting';
   if (r.status === 'stopped') return 'exited';
   return r.status;
 }
@@ -74,6 +75,7 @@ export function baseInspect(r: ContainerRecord): DockerContainerInspect {
   const entrypoint = spec.entrypoint ? [spec.entrypoint] : null;
   const cmd = entrypoint ? r.command.slice(1) : r.command;
   const status = dockerStatus(r);
+  const restartPolicy = restartPolicyOf(r);
   return {
     Id: r.id,
     Created: r.createdAt,
@@ -81,14 +83,15 @@ export function baseInspect(r: ContainerRecord): DockerContainerInspect {
     Args: r.command.slice(1),
     State: {
       Status: status,
-      Running: running,
+      Running: running || status === 'restarting',
       Paused: false,
-      Restarting: false,
+      // Docker counts a container waiting its restart back-off as running and restarting.
+      Restarting: status === 'restarting',
       OOMKilled: Boolean(r.oomKilled),
       Dead: status === 'dead',
       Pid: running ? r.pid ?? 0 : 0,
       ExitCode: r.status === 'stopped' ? r.exitCode ?? 0 : 0,
-      Error: r.damaged ? r.damage ?? 'the record could not be read' : '',
+      Error: r.damaged ? r.damage ?? 'the record could not be read' : r.restartError ?? '',
       StartedAt: r.startedAt ?? ZERO_TIME,
       FinishedAt: r.finishedAt ?? ZERO_TIME,
     },
@@ -98,7 +101,7 @@ export function baseInspect(r: ContainerRecord): DockerContainerInspect {
     HostsPath: mountSource(r, '/etc/hosts'),
     LogPath: '',
     Name: `/${r.name}`,
-    RestartCount: 0,
+    RestartCount: r.restartCount ?? 0,
     Driver: '',
     Platform: 'linux',
     MountLabel: '',
@@ -111,7 +114,7 @@ export function baseInspect(r: ContainerRecord): DockerContainerInspect {
       LogConfig: { Type: 'none', Config: {} },
       NetworkMode: spec.network ?? 'none',
       PortBindings: {},
-      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      RestartPolicy: { Name: restartPolicy.name, MaximumRetryCount: restartPolicy.maximumRetryCount },
       AutoRemove: r.autoRemove,
       CapAdd: spec.capAdd.length ? [...spec.capAdd] : null,
       CapDrop: spec.capDrop.length ? [...spec.capDrop] : null,

@@ -36,7 +36,17 @@ export function toImageConfig(oci: OciImageConfig): ImageConfig {
     exposedPorts: objectKeys(c.ExposedPorts),
     stopSignal: typeof c.StopSignal === 'string' && c.StopSignal ? c.StopSignal : undefined,
     labels: stringMap(c.Labels),
+    healthcheck: healthcheckOf(c.Healthcheck),
   };
+}
+
+/** The image's HEALTHCHECK (Docker's config.Healthcheck: Test, and durations in nanoseconds). */
+function healthcheckOf(v: unknown): ImageConfig['healthcheck'] {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const h = v as Record<string, unknown>;
+  if (!Array.isArray(h.Test) || !h.Test.every((t) => typeof t === 'string') || h.Test.length === 0) return undefined;
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : undefined);
+  return { test: h.Test as string[], interval: num(h.Interval), timeout: num(h.Timeout), startPeriod: num(h.StartPeriod), retries: num(h.Retries) };
 }
 
 function objectKeys(v: unknown): string[] {
