@@ -18,7 +18,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const REPO = path.resolve(__dirname, '..');
-const BIN = path.join(REPO, 'packages/cli/bin/mydocker');
+// BENCH_BIN: another build's bin (e.g. a worktree of the commit before a change), for before/after runs.
+const BIN = process.env.BENCH_BIN ? path.resolve(process.env.BENCH_BIN) : path.join(REPO, 'packages/cli/bin/mydocker');
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 20));
 const PS_SIZES = (process.env.BENCH_PS_SIZES ?? '10,100,1000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
 const JOBS = Math.max(1, Number(process.env.BENCH_JOBS ?? os.cpus().length));

@@ -34,9 +34,15 @@ struct device_entry {
   gid_t gid;
 };
 
+/* The container's root as one mount(2), made by the monitor (rootfs-mount.c); type NULL: already mounted. */
+struct rootfs_mount {
+  char *type, *source, *options, *cwd;
+};
+
 struct config {
   char *mode; /* "run" or "exec" */
   char *rootfs;
+  struct rootfs_mount rootfs_mount;
   struct list args, env, caps, masked, readonly_paths, exit_command, shared;
   struct mount_entry *mounts;
   int n_mounts, cap_mounts;
@@ -54,6 +60,7 @@ struct config {
   int n_detach_keys;
   int init_fd; /* run --init: our sealed copy, exec'd as the container's PID 1 */
   pid_t target_pid; /* exec mode */
+  int config_fd; /* run mode: a memfd holding the launch config as read, for the re-executed child (stage.c) */
 };
 
 /* config.c */
@@ -75,6 +82,10 @@ int make_in_root(int rootfd, const char *path, int as_file, char *err, size_t er
 /* rootfs.c */
 void setup_rootfs(struct config *cfg, int errfd);
 void finish_rootfs(struct config *cfg, int errfd);
+
+/* rootfs-mount.c */
+int mount_container_root(const struct config *cfg, char *err, size_t errlen);
+void unmount_container_root(const struct config *cfg);
 
 /* security.c */
 struct ids {
@@ -104,6 +115,15 @@ void log_close(struct logfile *lf);
 
 /* monitor.c */
 int run_mode(struct config *cfg) __attribute__((noreturn));
+void container_child(struct config *cfg, int sync_rd, int errfd, int in, int out, int err, int console) __attribute__((noreturn));
+
+/* stage.c: the container's process runs from a sealed copy, the monitor from the file */
+#define STAGE_ARG "--container-stage"
+int is_sealed(int fd);
+int sealed_copy(void);
+int config_to_memfd(int from, char *err, size_t errlen);
+void exec_container_stage(int exe, int config_fd, int sync_rd, int errfd, int in, int out, int err, int console) __attribute__((noreturn));
+int container_stage_main(int argc, char **argv) __attribute__((noreturn));
 
 /* init.c */
 int init_main(int argc, char **argv);
