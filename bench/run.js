@@ -18,7 +18,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const REPO = path.resolve(__dirname, '..');
-const BIN = path.join(REPO, 'packages/cli/bin/mydocker');
+// BENCH_BIN: another build's bin (e.g. a worktree of the commit before a change), for before/after runs.
+const BIN = process.env.BENCH_BIN ? path.resolve(process.env.BENCH_BIN) : path.join(REPO, 'packages/cli/bin/mydocker');
 const OCI_BIN = path.join(REPO, 'packages/oci-runtime/bin/mydocker-oci');
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 20));
 const PS_SIZES = (process.env.BENCH_PS_SIZES ?? '10,100,1000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
@@ -27,6 +28,7 @@ const PARALLEL = 20;
 const RSS_CONTAINERS = 5;
 const PULL_RUNS = Math.max(1, Number(process.env.BENCH_PULL_RUNS ?? 3));
 const { benchPull } = require('./pull');
+const { benchPodman } = require('./podman');
 
 if (process.getuid?.() !== 0) {
   console.error('The benchmark runs containers: run it as root.');
@@ -53,12 +55,28 @@ function version(cmd, args) {
   return r.status === 0 ? r.stdout.split('\n')[0].trim() : undefined;
 }
 
+const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+/**
+ * CPU time (user + system, ms) of every child this process has waited for, and their waited-for
+ * descendants: fields 16 and 17 of /proc/self/stat. A process that leaves the tree before it ends (Podman's
+ * conmon, a detached monitor) is not counted: the kernel adds a child's time to its parent's only on wait.
+ */
+function childCpuMs() {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * TICK_MS;
+}
+
 /** Runs a command to completion and returns its wall time in ms; throws on a non-zero exit. */
 function timed(cmd, args, extraEnv = {}) {
   const start = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { env: { ...env, ...extraEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr || r.stdout}`);
+  if (r.status !== 0) {
+    const said = (r.stderr || r.stdout || String(r.error ?? '')).trim();
+    throw Object.assign(new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${said}`), { said: `${path.basename(cmd)} exited ${r.status}: ${said}` });
+  }
   return { ms, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -86,12 +104,54 @@ function stats(samples) {
 
 const round = (x) => Math.round(x * 10) / 10;
 
-/** Times `fn` RUNS times after one unmeasured warm-up. */
+/**
+ * Times `fn` RUNS times after one unmeasured warm-up. `cpuMs` is the mean CPU time per run of the
+ * processes `fn` waited for (the clock tick is 10 ms, so a per-run median would be too coarse).
+ */
 function measure(fn, runs = RUNS) {
   fn(-1);
   const samples = [];
+  const cpu0 = childCpuMs();
   for (let i = 0; i < runs; i++) samples.push(fn(i));
-  return stats(samples);
+  return { ...stats(samples), cpuMs: round((childCpuMs() - cpu0) / runs) };
+}
+
+/**
+ * A peer (runc, crun, Podman) that is missing or cannot run here is reported with the reason, never a
+ * crash of the whole bench: returns the measurement or { unavailable: reason }.
+ */
+function peer(name, fn) {
+  try {
+    return fn();
+  } catch (err) {
+    return unavailable(name, err);
+  }
+}
+
+async function peerAsync(name, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    return unavailable(name, err);
+  }
+}
+
+function unavailable(name, err) {
+  const reason = String(err.said ?? err.message ?? err).split('\n').filter(Boolean).slice(0, 2).join(' ').slice(0, 240);
+  process.stderr.write(`bench: ${name} not measurable: ${reason}\n`);
+  return { unavailable: reason };
+}
+
+/**
+ * crun refuses a hybrid cgroup layout (v1 controllers plus a cgroup2 mount at /sys/fs/cgroup/unified:
+ * "cgroups in hybrid mode not supported"). It works in a private mount namespace where that cgroup2
+ * mount is gone: `unshare -m` (private propagation, so the host keeps its mount) + umount + exec crun.
+ */
+function crunCommand(args) {
+  const hybrid = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === '/sys/fs/cgroup/unified' && / - cgroup2 /.test(l));
+  if (!hybrid) return ['crun', args];
+  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', `umount /sys/fs/cgroup/unified && exec crun ${quoted}`]];
 }
 
 function makeBundle() {
@@ -124,11 +184,18 @@ function parseTrace(stderr) {
   return phases;
 }
 
-function vmRss(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
-  return m ? Number(m[1]) : undefined;
+/**
+ * A process's memory from /proc/PID/smaps_rollup (KiB): `pss` (its share of every page it maps: private
+ * pages whole, shared ones divided by their users) and `private` (pages no other process maps). RSS
+ * would count a shared binary's pages once per process.
+ */
+function pss(pid) {
+  const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { pss: kib('Pss'), private: kib('Private_Clean') + kib('Private_Dirty'), rss: kib('Rss') };
 }
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function fillStore(target, have) {
   let next = have;
@@ -209,6 +276,7 @@ async function main() {
     machine: { host: os.hostname(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryMiB: Math.round(os.totalmem() / 2 ** 20), kernel: os.release(), node: process.version },
     note: 'NODE_EXTRA_CA_CERTS unset for every measured command. Times in milliseconds.',
     runs: RUNS,
+    loadBefore: os.loadavg(),
     tools: {},
     measurements: {},
   };
@@ -226,8 +294,12 @@ async function main() {
 
   // BENCH_ONLY=pull: the registry pull comparison alone.
   if (process.env.BENCH_ONLY !== 'pull') await benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun });
-  log(`pull of a big image from a local registry: mydocker vs skopeo${hasPodman ? ' vs podman' : ''} (${PULL_RUNS} runs after a warm-up)`);
-  m.pull = await benchPull({ dir, env, bin: BIN, runs: PULL_RUNS, stats, which, log });
+  // BENCH_ONLY=runs: everything but the registry pull.
+  if (process.env.BENCH_ONLY !== 'runs') {
+    log(`pull of a big image from a local registry: mydocker vs skopeo${hasPodman ? ' vs podman' : ''} (${PULL_RUNS} runs after a warm-up)`);
+    m.pull = await benchPull({ dir, env, bin: BIN, runs: PULL_RUNS, stats, which, log });
+  }
+  results.loadAfter = os.loadavg();
   return results;
 }
 
@@ -240,26 +312,18 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
 
   log(`run --rm busybox /bin/true × ${RUNS}`);
   m.runTrue = measure(() => mydocker('run', '--rm', 'busybox', '/bin/true').ms);
-  if (hasRunc) m.runcTrue = measure((i) => runc('run', '--bundle', bundle, `bench-${i + 1}`).ms);
+  if (hasRunc) m.runcTrue = peer('runc', () => measure((i) => runc('run', '--bundle', bundle, `bench-${i + 1}`).ms));
   // mydocker-oci on the very same bundle (its own state root): the runc command line over mydocker's helper.
-  m.ociTrue = measure((i) => timed(process.execPath, [OCI_BIN, '--root', path.join(dir, 'oci-state'), 'run', '--bundle', bundle, `bench-oci-${i + 1}`]).ms);
-  // crun refuses a hybrid cgroup host (v1 controllers + a cgroup2 mount): on one, it runs in a mount namespace
-  // without /sys/fs/cgroup/unified (unshare + sh are in its time).
-  const crunArgs = (i) => ['--root', runcRoot, 'run', '--bundle', bundle, `bench-crun-${i + 1}`];
-  const hybrid = fs.existsSync('/sys/fs/cgroup/unified/cgroup.procs');
-  m.crunHybrid = hybrid;
-  if (hasCrun)
-    m.crunTrue = measure((i) =>
-      hybrid ? timed('unshare', ['-m', 'sh', '-c', 'umount /sys/fs/cgroup/unified && exec crun "$@"', 'crun', ...crunArgs(i)]).ms : timed('crun', crunArgs(i)).ms,
-    );
+  m.ociTrue = peer('mydocker-oci', () => measure((i) => timed(process.execPath, [OCI_BIN, '--root', path.join(dir, 'oci-state'), 'run', '--bundle', bundle, `bench-oci-${i + 1}`]).ms));
+  if (hasCrun) {
+    m.crunTrue = peer('crun', () => measure((i) => {
+      const [cmd, args] = crunCommand(['--root', runcRoot, 'run', '--bundle', bundle, `bench-crun-${i + 1}`]);
+      return timed(cmd, args).ms;
+    }));
+  }
   if (hasPodman) {
-    const tar = path.join(dir, 'busybox.tar');
-    // Image names must be lower case; Podman needs these ulimits on these machines (its default ones fail).
-    const image = `mydocker-bench-${tag.toLowerCase()}`;
-    timed('podman', ['import', tar, image]);
-    // Podman's default runtime here is crun, which refuses this hybrid cgroup host: Podman runs runc.
-    m.podmanTrue = measure(() => timed('podman', ['--runtime', 'runc', 'run', '--rm', '--network', 'none', '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768', image, '/bin/true']).ms);
-    timed('podman', ['rmi', '-f', image]);
+    const parallelRounds = Math.max(3, Math.ceil(RUNS / 4));
+    await benchPodman(m, { timed, measure, peer, peerAsync, stats, asyncRun, pss, sleep, dir, parallel: PARALLEL, parallelRounds, idle: RSS_CONTAINERS, log });
   }
 
   // BENCH_ONLY=run: the single-run rows alone (mydocker, runc, mydocker-oci, crun, podman on one rootfs).
@@ -279,12 +343,12 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
     return run.ms + stop.ms + rm.ms;
   });
 
-  log(`${RSS_CONTAINERS} idle detached containers: monitor RSS`);
+  log(`${RSS_CONTAINERS} idle detached containers: monitor memory (smaps_rollup)`);
   const idle = [];
   for (let i = 0; i < RSS_CONTAINERS; i++) idle.push(mydocker('run', '-d', 'busybox', 'top').stdout.trim());
-  await new Promise((r) => setTimeout(r, 500));
-  const rss = idle.map((id) => vmRss(JSON.parse(mydocker('container-record', id).stdout)[0].monitorPid));
-  m.monitorRssKiB = stats(rss);
+  await sleep(500);
+  const mem = idle.map((id) => pss(JSON.parse(mydocker('container-record', id).stdout)[0].monitorPid));
+  m.monitorPssKiB = { pss: stats(mem.map((x) => x.pss)), private: stats(mem.map((x) => x.private)), rss: stats(mem.map((x) => x.rss)) };
   mydocker('rm', '-f', ...idle);
 
   log(`${PARALLEL} containers started in parallel`);
@@ -310,37 +374,63 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
 }
 
 function ratio(a, b) {
-  return a && b ? `${(a.median / b.median).toFixed(2)}×` : '';
+  return a?.median && b?.median ? `${(a.median / b.median).toFixed(2)}×` : '';
+}
+
+/** "1.23× runc, 0.50× podman" for the peers that were measured. */
+function ratios(a, peers) {
+  return peers
+    .map(([name, b]) => (ratio(a, b) ? `${ratio(a, b)} ${name}` : ''))
+    .filter(Boolean)
+    .join(', ');
 }
 
 function table(results) {
   const m = results.measurements;
   const rows = [];
-  const row = (what, s, note = '') => rows.push([what, s ? String(s.median) : '—', s ? String(s.min) : '—', s ? String(s.max) : '—', s ? String(s.runs) : '—', note]);
+  const tool = (name) => results.tools[name] === 'not installed';
+  const row = (what, s, note = '') => {
+    if (s?.unavailable) return rows.push([what, '—', '—', '—', '—', '—', `not measurable: ${s.unavailable}`]);
+    rows.push([what, s ? String(s.median) : '—', s?.cpuMs !== undefined ? String(s.cpuMs) : '—', s ? String(s.min) : '—', s ? String(s.max) : '—', s ? String(s.runs) : '—', note]);
+  };
+  const pssRow = (what, s, note = '') => {
+    if (s?.unavailable) return rows.push([what, '—', '—', '—', '—', '—', `not measurable: ${s.unavailable}`]);
+    if (!s) return;
+    rows.push([what, `${s.private.median} private, ${s.pss.median} Pss`, '', `${s.private.min}`, `${s.private.max}`, String(s.private.runs), note]);
+  };
   row('node -e 0 (reference)', m.nodeStart);
-  row('mydocker run --rm busybox /bin/true', m.runTrue, `${ratio(m.runTrue, m.runcTrue)} runc${m.podmanTrue ? `, ${ratio(m.runTrue, m.podmanTrue)} podman` : ''}`);
-  row('runc run (same rootfs)', m.runcTrue, results.tools.runc === 'not installed' ? 'not installed' : '');
-  row('mydocker-oci run (same bundle)', m.ociTrue, m.runcTrue && m.ociTrue ? `${(m.ociTrue.median / m.runcTrue.median).toFixed(2)} × runc` : '');
-  row('crun run (same rootfs)', m.crunTrue, results.tools.crun === 'not installed' ? 'not installed' : m.crunHybrid ? 'in unshare -m without the cgroup2 mount' : '');
-  row('podman run --rm --network none', m.podmanTrue, results.tools.podman === 'not installed' ? 'not installed' : '');
-  row('run -d top + stop + rm', m.detachedCycle);
+  row('mydocker run --rm busybox /bin/true', m.runTrue, ratios(m.runTrue, [['runc', m.runcTrue], ['crun', m.crunTrue], ['podman', m.podmanTrue]]));
+  row('runc run (same rootfs)', m.runcTrue, tool('runc') ? 'not installed' : '');
+  row('mydocker-oci run (same bundle)', m.ociTrue, ratios(m.ociTrue, [['runc', m.runcTrue], ['crun', m.crunTrue]]));
+  row('crun run (same rootfs)', m.crunTrue, tool('crun') ? 'not installed' : m.crunTrue && !m.crunTrue.unavailable ? 'in a private mount namespace without the cgroup2 mount (hybrid host)' : '');
+  row('podman run --rm --network none', m.podmanTrue, tool('podman') ? 'not installed' : '');
+  if (m.runTrue && m.runcTrue?.median && m.nodeStart) {
+    const budget = m.runcTrue.median + m.nodeStart.median + 20;
+    rows.push(['target: runc + node -e 0 + 20 ms', String(round(budget)), m.runcTrue.cpuMs !== undefined ? String(round(2 * m.runcTrue.cpuMs)) : '—', '', '', '', `mydocker ${m.runTrue.median <= budget ? 'meets' : 'misses'} the wall target${m.runcTrue.cpuMs ? `, ${m.runTrue.cpuMs <= 2 * m.runcTrue.cpuMs ? 'meets' : 'misses'} CPU ≤ 2× runc` : ''}`]);
+  }
+  row('run -d top + stop + rm', m.detachedCycle, ratios(m.detachedCycle, [['podman', m.podmanDetachedCycle]]));
+  row('podman run -d + stop + rm', m.podmanDetachedCycle, tool('podman') ? 'not installed' : '');
   for (const [size, s] of Object.entries(m.ps ?? {})) row(`ps -a, ${size} containers`, s);
   if (m.pull?.mydocker) {
     const what = `${m.pull.layers} layers, ${m.pull.imageMB} MB`;
     row(`mydocker pull from a local registry (${what}; extracted)`, m.pull.mydocker, `${ratio(m.pull.mydocker, m.pull.skopeo)} skopeo${m.pull.podman ? `, ${ratio(m.pull.mydocker, m.pull.podman)} podman` : ''}`);
     row('skopeo copy of the same image to an OCI layout (not extracted)', m.pull.skopeo);
     row('skopeo copy + GNU tar -x of each layer (extracted)', m.pull.skopeoTar, `mydocker ${ratio(m.pull.mydocker, m.pull.skopeoTar)} this`);
-    row('podman pull of the same image', m.pull.podman, results.tools.podman === 'not installed' ? 'not installed' : '');
+    row('podman pull of the same image', m.pull.podman, tool('podman') ? 'not installed' : '');
     if (m.pull.before) row(`BENCH_PULL_BEFORE: another build's pull (${m.pull.beforeBin})`, m.pull.before, `${ratio(m.pull.before, m.pull.skopeo)} skopeo, ${ratio(m.pull.before, m.pull.skopeoTar)} skopeo + tar`);
   } else if (m.pull?.skipped) row('registry pull', undefined, m.pull.skipped);
-  row(`${PARALLEL} × run -d in parallel (total wall)`, m.parallel20);
-  row('monitor VmRSS per idle container (KiB)', m.monitorRssKiB);
-  const head = ['measurement (ms)', 'median', 'min', 'max', 'runs', 'note'];
+  row(`${PARALLEL} × run -d in parallel (total wall)`, m.parallel20, ratios(m.parallel20, [['podman', m.podmanParallel20]]));
+  row(`podman: ${PARALLEL} × run -d in parallel`, m.podmanParallel20, tool('podman') ? 'not installed' : '');
+  pssRow('monitor memory per idle container (KiB, smaps_rollup)', m.monitorPssKiB, m.monitorPssKiB ? `RSS ${m.monitorPssKiB.rss.median}` : '');
+  pssRow('conmon (podman) per idle container (KiB)', m.conmonPssKiB);
+  const head = ['measurement (ms)', 'median', 'CPU (mean)', 'min', 'max', 'runs', 'note'];
   const lines = [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);
   const phases = Object.entries(m.phases ?? {}).map(([p, s]) => `| ${p} | ${s.median} | ${s.min} | ${s.max} |`);
+  const load = (l) => (l ? l.map((x) => x.toFixed(2)).join(' ') : '?');
   return [
     `mydocker benchmark, ${results.date.slice(0, 10)}, ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryMiB} MiB, Linux ${results.machine.kernel}, Node ${results.machine.node}`,
-    `NODE_EXTRA_CA_CERTS unset for measured commands. ${results.tools.runc ?? ''}`.trim(),
+    `NODE_EXTRA_CA_CERTS unset for measured commands. ${results.tools.runc ?? ''}; ${results.tools.crun ?? ''}; ${results.tools.podman ?? ''}.`,
+    `Load average (1, 5, 15 min) before: ${load(results.loadBefore)}; after: ${load(results.loadAfter)}. CPU = user + system time of the command and the processes it waited for (a detached monitor's or conmon's own time is not counted).`,
     '',
     ...lines,
     '',

@@ -121,12 +121,22 @@ it('the same attempts fail in a process added with exec', async () => {
   await sandbox.ok(['rm', '-f', 'target']);
 });
 
-it('the monitor runs from a sealed in-memory copy, not a writable file (CVE-2019-5736)', async () => {
-  await sandbox.ok(['run', '-d', '--name', 'sealed', 'busybox', 'sleep', '300']);
-  const pid = JSON.parse(await sandbox.ok(['container-record', 'sealed']))[0]?.pid ?? JSON.parse(await sandbox.ok(['container-record', 'sealed'])).pid;
+it('what the container can see of our helper runs from a sealed in-memory copy, not a writable file (CVE-2019-5736)', async () => {
+  // --init keeps the helper's own code as the container's PID 1: it must be the sealed copy the container's
+  // process re-executed itself from before anything of the container ran.
+  await sandbox.ok(['run', '-d', '--init', '--name', 'sealed', 'busybox', 'sleep', '300']);
+  const record = JSON.parse(await sandbox.ok(['container-record', 'sealed']));
+  const pid = (record[0] ?? record).pid;
+  expect(readlinkSync(`/proc/${pid}/exe`)).toMatch(/^\/memfd:mydocker-init/);
+  expect(() => openSync(`/proc/${pid}/exe`, 'r+')).toThrow(/EPERM|ETXTBSY|EACCES/);
+  // The monitor maps the file (its pages shared by every monitor) but is in none of the container's
+  // namespaces, so no process in the container can name it (and with it, the file) through /proc.
   const monitor = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1];
-  expect(readlinkSync(`/proc/${monitor}/exe`)).toMatch(/^\/memfd:mydocker-init/);
-  expect(() => openSync(`/proc/${monitor}/exe`, 'r+')).toThrow(/EPERM|ETXTBSY|EACCES/);
+  expect(readlinkSync(`/proc/${monitor}/ns/pid`)).not.toBe(readlinkSync(`/proc/${pid}/ns/pid`));
+  expect(readlinkSync(`/proc/${monitor}/ns/mnt`)).not.toBe(readlinkSync(`/proc/${pid}/ns/mnt`));
+  // A container whose command is /proc/self/exe gets the sealed copy too (and it refuses to run there).
+  const self = await sandbox.run(['run', '--rm', 'busybox', '/proc/self/exe']);
+  expect(self.stderr).toMatch(/control socket on fd 3/);
   await sandbox.ok(['rm', '-f', 'sealed']);
 });
 

@@ -13,6 +13,7 @@
  * load that copy, as it would without the bundle.
  */
 const { build } = require('esbuild');
+const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 
 const entry = `
@@ -49,4 +50,18 @@ build({
   format: 'cjs',
   logLevel: 'error',
   legalComments: 'none',
-}).catch(() => process.exit(1));
+})
+  .then(writeCodeCache)
+  .catch(() => process.exit(1));
+
+/**
+ * V8's code cache for the bundle (bin/load-bundle.js): `mydocker run --help` loads the bundle, applies
+ * the plugins and parses a `run` command line, so the cache holds the functions every command and `run`
+ * need; bin/load-bundle.js writes it on exit. Without it (this step failed) commands only compile more.
+ */
+function writeCodeCache() {
+  const env = { ...process.env, MYDOCKER_CODE_CACHE: 'write' };
+  delete env.MYDOCKER_TRACE;
+  const r = spawnSync(process.execPath, ['--', join(__dirname, 'bin/mydocker'), 'run', '--help'], { env, encoding: 'utf8' });
+  if (r.status !== 0) process.stderr.write(`build.js: no code cache (mydocker run --help exited ${r.status}): ${r.stderr}\n`);
+}

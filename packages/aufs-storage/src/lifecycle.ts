@@ -62,7 +62,8 @@ async function createLayer(bus: LifecycleBus, ctx: ContainerContext): Promise<vo
   await driver.create(ctx.id, p.image.layers);
   // Volume destinations are checked through the image's symlinks before any volume is made; `run` keeps
   // the mount for its `prepare` (mounting twice is the same mount), `create` lets it go until `start`.
-  const rootfs = await driver.mount(ctx.id);
+  // Without volumes nothing here looks into the root, so `prepare` decides how it is mounted.
+  const rootfs = p.volumes.length > 0 ? await driver.mount(ctx.id) : '';
   for (const v of p.volumes) checkResolvedDestination(rootfs, v.destination);
   const mounts: VolumeMount[] = [];
   const runtimeMounts: MountSpec[] = [];
@@ -118,6 +119,15 @@ export async function prepare(bus: LifecycleBus, ctx: ContainerContext): Promise
   const driver = ext?.driver ? storageFor(bus).driver(ext.driver) : bus.storageDriver();
   const wasMounted = await driver.isMounted(ctx.id);
   if (!wasMounted) ctx.onRollback(PLUGIN, () => driver.unmount(ctx.id));
+  // The runtime's helper can make the mount itself with mount(2) (no mount(8) process); only when no
+  // volume destination has to be checked through the root first.
+  const described = !wasMounted && !ext?.volumes?.length && bus.has('runtime') && bus.need('runtime').mountsRootfs ? await driver.describeMount?.(ctx.id) : undefined;
+  if (described) {
+    ctx.rootfsMount = described;
+    ctx.rootfs = described.target;
+    ctx.mounts.push(...(ext?.mounts ?? []));
+    return;
+  }
   ctx.rootfs = await driver.mount(ctx.id);
   for (const v of ext?.volumes ?? []) checkResolvedDestination(ctx.rootfs, v.destination);
   ctx.mounts.push(...(ext?.mounts ?? []));

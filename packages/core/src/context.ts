@@ -1,5 +1,6 @@
 import type { EngineConfig } from './config';
 import type { ContainerRecord, ImageConfig, LogTarget, MountSpec, RunSpec, SecuritySpec } from './model';
+import type { MountDescription } from './storage-driver';
 
 interface Undo {
   owner: string;
@@ -16,6 +17,12 @@ export class ContainerContext {
   image?: ImageConfig;
   /** Set by the storage plugin in `create`: the mounted root filesystem. */
   rootfs?: string;
+  /**
+   * Set by the storage plugin instead of mounting `rootfs` itself, when the runtime says it can
+   * (`Runtime.mountsRootfs`): the runtime makes this mount (target = `rootfs`) before the container's
+   * process starts, and undoes it when the container has ended (StorageDriver.describeMount).
+   */
+  rootfsMount?: MountDescription;
   /** Extra mounts (volumes, /etc/hosts, ...), added in `create`; they live in the record, so they are saved with it. */
   get mounts(): MountSpec[] {
     return (this.record.mounts ??= []);

@@ -101,6 +101,8 @@ export interface ImageStore {
  * The engine calls spawn → (created hooks) → start, and for a foreground container wait.
  */
 export interface Runtime {
+  /** Whether `spawn` makes `ctx.rootfsMount` itself (and unmounts it when the container has ended). */
+  readonly mountsRootfs?: boolean;
   /** Create the container's process in its namespaces, stopped before exec; sets record.pid and monitorPid. */
   spawn(ctx: ContainerContext): Promise<void>;
   /** Let the process go on to exec; rejects with a 126/127 error if the command cannot run. */

@@ -29,6 +29,22 @@ export interface StorageDriver {
   list(): Promise<string[]>;
   /** Whether the container's root is mounted now. */
   isMounted(id: string): Promise<boolean>;
+  /**
+   * Optional: what `mount(id)` would do, as one mount(2), without doing it (undefined when it cannot be
+   * told that way). A storage plugin may then hand it to the runtime (`ContainerContext.rootfsMount`),
+   * whose helper makes it with mount(2) instead of a mount(8) process and unmounts it when the container
+   * has ended; `unmount`, `isMounted` and `remove` must work on it as on a mount `mount` made.
+   */
+  describeMount?(id: string): Promise<MountDescription | undefined>;
+}
+
+/** One mount(2): `mount -t TYPE -o OPTIONS SOURCE TARGET`, run in `cwd` (so options may name relative paths). */
+export interface MountDescription {
+  type: string;
+  source: string;
+  target: string;
+  options: string;
+  cwd?: string;
 }
 
 export interface StorageDriverOptions {

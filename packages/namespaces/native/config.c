@@ -66,6 +66,14 @@ static int parse_mount(struct config *cfg, char *v) {
   return 0;
 }
 
+/* "type US source US options US cwd": the container's root, mounted by the monitor (rootfs-mount.c). */
+static int parse_rootfs_mount(struct config *cfg, char *v) {
+  char *fields[4];
+  if (split_fields(v, fields, 4) < 0 || !*fields[0]) return -1;
+  cfg->rootfs_mount = (struct rootfs_mount){.type = fields[0], .source = fields[1], .options = fields[2], .cwd = fields[3]};
+  return 0;
+}
+
 static int parse_number(const char *s, unsigned long max, unsigned long *out) {
   char *end;
   if (!*s || *s == '-') return -1;
@@ -106,6 +114,7 @@ static int set_entry(struct config *cfg, char *entry) {
   else if (!strcmp(k, "exit_command")) return list_push(&cfg->exit_command, v);
   else if (!strcmp(k, "share")) return list_push(&cfg->shared, v);
   else if (!strcmp(k, "mount")) return parse_mount(cfg, v);
+  else if (!strcmp(k, "rootfs_mount")) return parse_rootfs_mount(cfg, v);
   else if (!strcmp(k, "device")) return parse_device(cfg, v);
   else if (!strcmp(k, "hostname")) cfg->hostname = v;
   else if (!strcmp(k, "workdir")) cfg->workdir = v;

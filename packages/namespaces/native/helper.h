@@ -34,9 +34,15 @@ struct device_entry {
   gid_t gid;
 };
 
+/* The container's root as one mount(2), made by the monitor (rootfs-mount.c); type NULL: already mounted. */
+struct rootfs_mount {
+  char *type, *source, *options, *cwd;
+};
+
 struct config {
   char *mode; /* "run" or "exec" */
   char *rootfs;
+  struct rootfs_mount rootfs_mount;
   struct list args, env, caps, masked, readonly_paths, exit_command, shared;
   struct mount_entry *mounts;
   int n_mounts, cap_mounts;
@@ -60,6 +66,7 @@ struct config {
   /* health.c: the health check's command, run every health_interval_ms while the container runs */
   struct list health_command;
   long health_interval_ms;
+  int config_fd; /* run mode: a memfd holding the launch config as read, for the re-executed child (stage.c) */
 };
 
 /* config.c */
@@ -94,6 +101,10 @@ int oci_create_mode(struct config *cfg) __attribute__((noreturn));
 int oci_exec_mode(struct config *cfg) __attribute__((noreturn));
 void oci_before_exec(struct config *cfg, int errfd);
 
+/* rootfs-mount.c */
+int mount_container_root(const struct config *cfg, char *err, size_t errlen);
+void unmount_container_root(const struct config *cfg);
+
 /* security.c */
 struct ids {
   uid_t uid;
@@ -122,6 +133,15 @@ void log_close(struct logfile *lf);
 
 /* monitor.c */
 int run_mode(struct config *cfg) __attribute__((noreturn));
+void container_child(struct config *cfg, int sync_rd, int errfd, int in, int out, int err, int console) __attribute__((noreturn));
+
+/* stage.c: the container's process runs from a sealed copy, the monitor from the file */
+#define STAGE_ARG "--container-stage"
+int is_sealed(int fd);
+int sealed_copy(void);
+int config_to_memfd(int from, char *err, size_t errlen);
+void exec_container_stage(int exe, int config_fd, int sync_rd, int errfd, int in, int out, int err, int console) __attribute__((noreturn));
+int container_stage_main(int argc, char **argv) __attribute__((noreturn));
 
 /* init.c */
 int init_main(int argc, char **argv);

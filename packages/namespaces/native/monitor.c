@@ -73,7 +73,7 @@ static int receive_master(int console) {
   return fd;
 }
 
-static void container_child(struct config *cfg, int sync_rd, int errfd, int in, int out, int err, int console) {
+void container_child(struct config *cfg, int sync_rd, int errfd, int in, int out, int err, int console) {
   reset_signals();
   /* Until "go" the container is ours alone: if the monitor dies first, so does it. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -132,13 +132,9 @@ int run_mode(struct config *cfg) {
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     child_in = in[0];
   }
-  if (cfg->init) {
-    /* The init is this binary's sealed in-memory copy (main.c), never a file a container could write. */
-    cfg->init_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-    int seals = cfg->init_fd >= 0 ? fcntl(cfg->init_fd, F_GET_SEALS) : -1;
-    if (seals < 0 || (seals & (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW))
-      die_ctl("--init needs the helper to run from its sealed in-memory copy, which could not be made");
-  }
+  /* The container's process re-executes itself from this sealed copy (stage.c); --init's init is it too. */
+  int stage_exe = sealed_copy();
+  if (stage_exe < 0) die_ctl("making the sealed copy of the helper for the container: %s", strerror(errno));
   static struct attach_server attach;
   if (attach_listen(&attach, cfg->attach_path) < 0) die_ctl("creating the attach socket %s: %s", cfg->attach_path, strerror(errno));
 
@@ -146,15 +142,23 @@ int run_mode(struct config *cfg) {
   if (list_has(&cfg->shared, "net")) flags &= ~(unsigned long)CLONE_NEWNET;
   if (list_has(&cfg->shared, "uts")) flags &= ~(unsigned long)CLONE_NEWUTS;
   if (list_has(&cfg->shared, "ipc")) flags &= ~(unsigned long)CLONE_NEWIPC;
+  char mount_err[512];
+  if (mount_container_root(cfg, mount_err, sizeof mount_err) < 0) die_ctl("%s", mount_err);
   block_signals();
   pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-  if (pid < 0) die_ctl("clone: %s", strerror(errno));
+  if (pid < 0) {
+    int saved = errno;
+    unmount_container_root(cfg);
+    die_ctl("clone: %s", strerror(saved));
+  }
   if (pid == 0) {
     close(sync[1]);
     close(errp[0]);
     if (console[0] >= 0) close(console[0]);
-    container_child(cfg, sync[0], errp[1], child_in, out[1], errout[1], console[1]);
+    exec_container_stage(stage_exe, cfg->config_fd, sync[0], errp[1], child_in, out[1], errout[1], console[1]);
   }
+  close(stage_exe);
+  close(cfg->config_fd);
   close(sync[0]);
   close(errp[1]);
   if (console[1] >= 0) close(console[1]);
@@ -168,6 +172,7 @@ int run_mode(struct config *cfg) {
   if (ctl_read_line(line, sizeof line) < 0 || strcmp(line, "go") != 0) {
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
+    unmount_container_root(cfg);
     _exit(125);
   }
   if (write(sync[1], "g", 1) != 1) die_ctl("releasing the container: %s", strerror(errno));
@@ -190,6 +195,7 @@ int run_mode(struct config *cfg) {
                           .sig_proxy = cfg->sig_proxy, .detach_keys = cfg->detach_keys, .n_detach_keys = cfg->n_detach_keys, .attach = attach.listen_fd >= 0 ? &attach : NULL, .log = &log,
                           .health = health.argv ? &health : NULL};
   supervise(&s);
+  unmount_container_root(cfg);
   log_close(&log);
   if (in[1] >= 0) close(in[1]);
   int code = exit_code_of(s.status);

@@ -39,7 +39,10 @@ export class HelperProcess {
     const stdio: Array<'ignore' | 'inherit' | 'pipe' | number> = [own, own, own, 'pipe'];
     // A health check reads what the process wrote (stdout and stderr) instead of passing it on.
     if (options.captureOutput) stdio.splice(0, 3, 'ignore', 'pipe', 'pipe');
-    const child = spawn(helperPath(), [], { stdio: [...stdio, ...heldFds], detached });
+    // The mode on the command line too: the helper decides before reading the config whether it must run
+    // from a sealed copy (every mode but "run", whose monitor stays outside the container; native/stage.c).
+    const mode = entries.find(([key]) => key === 'mode')?.[1] ?? '';
+    const child = spawn(helperPath(), [mode], { stdio: [...stdio, ...heldFds], detached });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err) => reject(new MydockerError(`Cannot start the runtime helper ${helperPath()}: ${err.message}.`)));

@@ -1,4 +1,4 @@
-import { UsageError, type DeviceSpec, type LogTarget, type MountSpec, type SecuritySpec } from '@mydocker/core';
+import { UsageError, type DeviceSpec, type LogTarget, type MountDescription, type MountSpec, type SecuritySpec } from '@mydocker/core';
 import { CAPABILITIES } from './capabilities';
 
 /** One entry of the helper's launch config; repeated keys make lists. */
@@ -57,6 +57,8 @@ export function securityEntries(security: SecuritySpec): ConfigEntry[] {
 
 export interface RunLaunch {
   rootfs: string;
+  /** The mount that makes `rootfs` (ContainerContext.rootfsMount): the helper makes it, and undoes it at the end. */
+  rootfsMount?: MountDescription;
   command: string[];
   env: string[];
   hostname: string;
@@ -96,6 +98,12 @@ export interface RunLaunch {
 
 export function runConfig(l: RunLaunch): ConfigEntry[] {
   const e: ConfigEntry[] = [['mode', 'run'], ['rootfs', l.rootfs]];
+  if (l.rootfsMount) {
+    const m = l.rootfsMount;
+    const fields = [m.type, m.source, m.options, m.cwd ?? ''];
+    if (fields.some((f) => f.includes(FIELD))) throw new UsageError(`The container's root mount cannot be described to the runtime helper: ${JSON.stringify(m)}.`);
+    e.push(['rootfs_mount', fields.join(FIELD)]);
+  }
   for (const a of l.command) e.push(['arg', a]);
   for (const v of l.env) e.push(['env', v]);
   e.push(['hostname', l.hostname], ['workdir', l.workdir]);

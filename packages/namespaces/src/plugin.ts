@@ -20,6 +20,8 @@ export class NamespacesPlugin implements Plugin {
       return runtime;
     };
     bus.provide('runtime', PLUGIN_NAME, {
+      // The helper mounts the container's root with mount(2) before the clone (native/rootfs-mount.c).
+      mountsRootfs: true,
       spawn: (ctx) => lazyRuntime().spawn(ctx),
       start: (ctx) => lazyRuntime().start(ctx),
       wait: (ctx) => lazyRuntime().wait(ctx),

@@ -52,6 +52,7 @@ export class NamespacesRuntime implements Runtime {
     const streams = attachStreams({ ...spec, detach: false });
     const entries = runConfig({
       rootfs: ctx.rootfs,
+      ...(ctx.rootfsMount ? { rootfsMount: ctx.rootfsMount } : {}),
       command: record.command,
       env: launchEnv(record.env, record.hostname, spec.tty),
       hostname: record.hostname,

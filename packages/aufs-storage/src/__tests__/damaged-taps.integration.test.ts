@@ -40,6 +40,8 @@ describe('storage taps on a damaged record', () => {
     const ctx = new ContainerContext(config, engine.newRecord(emptyRunSpec({ command: ['true'] })));
     await bus.hooks.validate.promise(ctx);
     await bus.hooks.create.promise(ctx);
+    // `prepare` mounts the root (this bus has no runtime that would mount it itself).
+    await bus.hooks.prepare.promise(ctx);
     const layer = join(config.root, 'storage', bus.storageDriver().name, 'containers', ctx.id);
     expect(isMountPoint(join(layer, 'merged'))).toBe(true);
 

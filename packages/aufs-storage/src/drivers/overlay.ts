@@ -9,4 +9,8 @@ export class OverlayDriver extends UnionDriver {
   protected async mountUnion(dir: string, lowers: string[]): Promise<void> {
     await mountFs('overlay', 'overlay', join(dir, 'merged'), overlayMountOptions(lowers, 'diff', 'work'), dir);
   }
+
+  protected override describeUnion(lowers: string[]): { type: string; source: string; options: string } {
+    return { type: 'overlay', source: 'overlay', options: overlayMountOptions(lowers, 'diff', 'work') };
+  }
 }

@@ -1,4 +1,4 @@
-import type { StorageDriver, StorageDriverOptions } from '@mydocker/core';
+import type { MountDescription, StorageDriver, StorageDriverOptions } from '@mydocker/core';
 import { mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyTree, diskUsage, exists } from '../util/fs';
@@ -19,6 +19,14 @@ export abstract class UnionDriver implements StorageDriver {
 
   /** Mount `merged` (cwd = the container directory; lower dirs given relative to it, lowest first). */
   protected abstract mountUnion(dir: string, lowers: string[]): Promise<void>;
+
+  /**
+   * The union mount as one mount(2) (type, source, options; lower dirs relative to the container
+   * directory), for a runtime that mounts it itself; undefined when the driver cannot describe it.
+   */
+  protected describeUnion(_lowers: string[]): Omit<MountDescription, 'target' | 'cwd'> | undefined {
+    return undefined;
+  }
 
   /** Lower directory paths as the driver's mount will see them (aufs converts them to its own format). */
   protected async prepareLowers(_id: string, lowerDirs: string[]): Promise<string[]> {
@@ -55,11 +63,25 @@ export abstract class UnionDriver implements StorageDriver {
     const dir = this.dir(id);
     const merged = join(dir, 'merged');
     if (isMountPoint(merged)) return merged;
+    await this.mountUnion(dir, await this.lowerNames(id));
+    return merged;
+  }
+
+  /** What `mount` would mount, for the runtime to mount itself (undefined when mounted already). */
+  async describeMount(id: string): Promise<MountDescription | undefined> {
+    const dir = this.dir(id);
+    const merged = join(dir, 'merged');
+    if (isMountPoint(merged)) return undefined;
+    const union = this.describeUnion(await this.lowerNames(id));
+    return union && { ...union, target: merged, cwd: dir };
+  }
+
+  /** `lower/0`, `lower/1`, ...: the container's layers relative to its directory, lowest first. */
+  private async lowerNames(id: string): Promise<string[]> {
+    const dir = this.dir(id);
     if (!(await exists(join(dir, 'lower')))) throw new Error(`no layer for container ${id}`);
     const count = (await readdir(join(dir, 'lower'))).length;
-    const lowers = Array.from({ length: count }, (_, i) => `lower/${i}`);
-    await this.mountUnion(dir, lowers);
-    return merged;
+    return Array.from({ length: count }, (_, i) => `lower/${i}`);
   }
 
   async unmount(id: string): Promise<void> {
