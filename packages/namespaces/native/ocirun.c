@@ -104,7 +104,7 @@ static void write_maps(pid_t pid, struct oci_config *o) {
   }
 }
 
-static void container_child(struct config *cfg, int sync_rd, int errfd, int console, int fifo) {
+static void oci_container_child(struct config *cfg, int sync_rd, int errfd, int console, int fifo) {
   struct oci_config *o = cfg->oci;
   reset_signals();
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -211,7 +211,7 @@ int oci_create_mode(struct config *cfg) {
   if (pid == 0) {
     close(sync[1]);
     close(errp[0]);
-    container_child(cfg, sync[0], errp[1], console, fifo);
+    oci_container_child(cfg, sync[0], errp[1], console, fifo);
   }
   close(sync[0]);
   close(errp[1]);
