@@ -226,6 +226,7 @@ async function main() {
 
   // BENCH_ONLY=pull: the registry pull comparison alone.
   if (process.env.BENCH_ONLY !== 'pull') await benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun });
+  if (process.env.BENCH_ONLY === 'run') return results;
   log(`pull of a big image from a local registry: mydocker vs skopeo${hasPodman ? ' vs podman' : ''} (${PULL_RUNS} runs after a warm-up)`);
   m.pull = await benchPull({ dir, env, bin: BIN, runs: PULL_RUNS, stats, which, log });
   return results;
