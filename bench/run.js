@@ -294,8 +294,8 @@ async function main() {
 
   // BENCH_ONLY=pull: the registry pull comparison alone.
   if (process.env.BENCH_ONLY !== 'pull') await benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun });
-  // BENCH_ONLY=runs: everything but the registry pull.
-  if (process.env.BENCH_ONLY !== 'runs') {
+  // BENCH_ONLY=runs: everything but the registry pull; BENCH_ONLY=run: the single-run rows alone.
+  if (process.env.BENCH_ONLY !== 'runs' && process.env.BENCH_ONLY !== 'run') {
     log(`pull of a big image from a local registry: mydocker vs skopeo${hasPodman ? ' vs podman' : ''} (${PULL_RUNS} runs after a warm-up)`);
     m.pull = await benchPull({ dir, env, bin: BIN, runs: PULL_RUNS, stats, which, log });
   }

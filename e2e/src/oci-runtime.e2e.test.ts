@@ -221,7 +221,7 @@ describe('runc as the yardstick', () => {
       states[name].push(JSON.parse((await run(['state', 'y2'])).stdout));
       expect((await run(['start', 'y2'])).code).toBe(0);
       states[name].push(JSON.parse((await run(['state', 'y2'])).stdout));
-      expect((await run(['kill', 'y2', 'TERM'])).code).toBe(0);
+      expect((await run(['kill', 'y2', 'KILL'])).code).toBe(0);
       states[name].push(await waitFor(async () => JSON.parse((await run(['state', 'y2'])).stdout), (s) => s.status === 'stopped'));
       expect((await run(['delete', 'y2'])).code).toBe(0);
     }

@@ -42,8 +42,10 @@ export function createEngine(config: EngineConfig, plugins: Array<PluginClass | 
 }
 
 /** Discovers installed plugins (the `mydocker` key, the config's list) and wires an engine with them. */
-export function createEngineFromInstalled(config: EngineConfig, discovery: Omit<DiscoveryOptions, 'extra'>): EngineSetup {
-  const found = discoverPlugins({ ...discovery, extra: config.plugins });
+export function createEngineFromInstalled(config: EngineConfig, discovery: Omit<DiscoveryOptions, 'extra'>, only?: { services: string[] }): EngineSetup {
+  let found = discoverPlugins({ ...discovery, extra: config.plugins });
+  // A program that needs a few services (mydocker-oci: helper, cgroups) applies only the plugins declaring them.
+  if (only) found = found.filter((p) => p.manifest.provides?.some((s) => only.services.includes(s)));
   trace('plugins discovered');
   const setup = createEngine(config, []);
   setup.bus.events = new EventJournal(config.runRoot);

@@ -9,6 +9,8 @@ export { untrustedReason, type TrustOptions } from './path-trust';
 export interface PluginManifest {
   /** Module (relative to the package) whose default export is the plugin class; `main` otherwise. */
   plugin?: string;
+  /** Services the plugin provides on the bus (`runtime`, `helper`, …): a program that needs only some of them loads only these plugins. */
+  provides?: string[];
 }
 
 export interface DiscoveredPlugin {

@@ -10,7 +10,7 @@ let services: { helper: HelperLauncher; cgroups: CgroupService } | undefined;
  */
 export function engineServices(): { helper: HelperLauncher; cgroups: CgroupService } {
   if (!services) {
-    const { bus } = createEngineFromInstalled(loadConfig(), { cliDir: join(__dirname, '..') });
+    const { bus } = createEngineFromInstalled(loadConfig(), { cliDir: join(__dirname, '..') }, { services: ['helper', 'cgroups'] });
     services = { helper: bus.need('helper', 'mydocker-oci'), cgroups: bus.need('cgroups', 'mydocker-oci') };
   }
   return services;
