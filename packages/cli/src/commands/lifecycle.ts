@@ -21,7 +21,8 @@ async function selected(verb: string, args: Selection, ctx: CommandContext, runn
     return names;
   }
   const records = await ctx.engine.list();
-  return records.filter((r) => !runningOnly || r.status === 'running').map((r) => r.name);
+  // A container waiting its restart back-off counts as running, as in Docker's `ps`.
+  return records.filter((r) => !runningOnly || r.status === 'running' || r.restarting).map((r) => r.name);
 }
 
 /**
