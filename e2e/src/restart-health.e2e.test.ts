@@ -171,6 +171,7 @@ describe('restart policies and health checks', () => {
       expect(await waitFor(() => status('web'), (s) => /^Up .* \(healthy\)$/.test(s), 30_000)).toMatch(/\(healthy\)$/);
       await sandbox.ok(['exec', 'web', 'rm', '/tmp/healthy']);
       expect(await waitFor(() => status('web'), (s) => s.endsWith('(unhealthy)'), 30_000)).toMatch(/^Up .* \(unhealthy\)$/);
+      expect(await sandbox.ok(['ps', '--filter', 'health=unhealthy', '--format', '{{.Names}}'])).toBe('web\n');
       const health = JSON.parse(await inspect('web', '{{json .State.Health}}'));
       expect(health.Status).toBe('unhealthy');
       expect(health.FailingStreak).toBeGreaterThanOrEqual(1);

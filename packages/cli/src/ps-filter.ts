@@ -2,9 +2,10 @@ import { UsageError, type ContainerRecord } from '@mydocker/core';
 import { dockerStatus, type DockerContainerInspect } from './inspect/container-inspect';
 
 const DOCKER_STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
-const KEYS = ['name', 'id', 'status', 'exited', 'ancestor', 'before', 'since', 'network', 'volume', 'label'];
+const KEYS = ['name', 'id', 'status', 'exited', 'health', 'ancestor', 'before', 'since', 'network', 'volume', 'label'];
 /** Keys whose test reads the inspect view (the parts plugins fill), not just the record. */
-const VIEW_KEYS = new Set(['network', 'volume', 'label']);
+const VIEW_KEYS = new Set(['network', 'volume', 'label', 'health']);
+const HEALTH_STATES = ['starting', 'healthy', 'unhealthy', 'none'];
 
 type Matcher = (r: ContainerRecord, v: string, view: DockerContainerInspect | undefined) => boolean;
 
@@ -30,6 +31,7 @@ export function psFilter(filters: string[], all: ContainerRecord[]): PsFilter {
       if (value === 'stopped') value = 'exited';
       if (!DOCKER_STATES.includes(value)) throw new UsageError(`Invalid filter "${f}": a status is one of ${DOCKER_STATES.join(', ')}.`);
     }
+    if (key === 'health' && !HEALTH_STATES.includes(value)) throw new UsageError(`Invalid filter "${f}": a health status is one of ${HEALTH_STATES.join(', ')}.`);
     if (key === 'exited' && !/^-?\d+$/.test(value)) throw new UsageError(`Invalid filter "${f}": exited= takes an exit code.`);
     if (key === 'name') regExp(value, f);
     byKey.set(key, [...(byKey.get(key) ?? []), value]);
@@ -48,6 +50,8 @@ export function psFilter(filters: string[], all: ContainerRecord[]): PsFilter {
     // A paused container is "paused", not "running": only the inspect view (the cgroups plugin) knows.
     status: (r, v, view) => (view?.State.Status ?? dockerStatus(r)) === v,
     exited: (r, v) => r.status === 'stopped' && r.exitCode === Number(v),
+    // Docker's health filter: the container's health status, "none" without one.
+    health: (_r, v, view) => ((view?.State as { Health?: { Status?: string } } | undefined)?.Health?.Status ?? 'none') === v,
     ancestor: (r, v) => r.image === v || r.image.startsWith(`${v}:`) || (r.imageId !== undefined && v.replace(/^sha256:/, '').length >= 4 && r.imageId.startsWith(v.replace(/^sha256:/, ''))),
     before: (r, v) => r.createdAt < times.get(`before=${v}`)!,
     since: (r, v) => r.createdAt > times.get(`since=${v}`)!,

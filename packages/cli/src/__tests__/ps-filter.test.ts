@@ -92,3 +92,24 @@ describe('ps --filter', () => {
     expect(psFilter(['status=exited'], all).needsView).toBe(false);
   });
 });
+
+describe('ps --filter health= and restarting', () => {
+  const view = (r: ContainerRecord, health?: string) => {
+    const v = baseInspect(r);
+    if (health) (v.State as Record<string, unknown>).Health = { Status: health, FailingStreak: 0, Log: [] };
+    return v;
+  };
+  test('matches the health status from the inspect view, "none" without a check', () => {
+    const f = psFilter(['health=unhealthy'], all);
+    expect(f.needsView).toBe(true);
+    expect(f.test(a, view(a, 'unhealthy'))).toBe(true);
+    expect(f.test(a, view(a, 'healthy'))).toBe(false);
+    expect(psFilter(['health=none'], all).test(a, view(a))).toBe(true);
+    expect(() => psFilter(['health=sick'], all)).toThrow(UsageError);
+  });
+  test('a container waiting its restart back-off has the status "restarting"', () => {
+    const r = record('looping', { status: 'stopped', exitCode: 1, restarting: true });
+    expect(psFilter(['status=restarting'], [r]).test(r, baseInspect(r))).toBe(true);
+    expect(baseInspect(r).State).toMatchObject({ Status: 'restarting', Restarting: true, Running: true, ExitCode: 1 });
+  });
+});

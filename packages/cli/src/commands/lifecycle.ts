@@ -21,7 +21,8 @@ async function selected(verb: string, args: Selection, ctx: CommandContext, runn
     return names;
   }
   const records = await ctx.engine.list();
-  return records.filter((r) => !runningOnly || r.status === 'running').map((r) => r.name);
+  // `stop --all` also stops a container waiting its restart back-off (Docker's `ps` lists it as running).
+  return records.filter((r) => !runningOnly || r.status === 'running' || (verb === 'stop' && r.restarting)).map((r) => r.name);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { UsageError, shortId, type CommandContext, type CommandSpec, type ContainerRecord } from '@mydocker/core';
+import { EXIT_CODE_UNKNOWN, UsageError, shortId, type CommandContext, type CommandSpec, type ContainerRecord } from '@mydocker/core';
 import { psTable } from '../format';
 import { containerInspect, type DockerContainerInspect } from '../inspect/container-inspect';
 import { formatItems } from '../output-format';
@@ -12,7 +12,7 @@ export const psCommand: CommandSpec = {
     y
       .option('all', { alias: 'a', type: 'boolean', describe: 'Show all containers (default shows just running)' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only display container IDs' })
-      .option('filter', { alias: 'f', type: 'array', describe: 'Filter output: name=, id=, status=, exited=, ancestor=, before=, since=, network=, volume=, label= (repeatable)' })
+      .option('filter', { alias: 'f', type: 'array', describe: 'Filter output: name=, id=, status=, exited=, health=, ancestor=, before=, since=, network=, volume=, label= (repeatable)' })
       .option('noheading', { type: 'boolean', describe: "Podman's: print the table without its header row" })
       .option('format', { type: 'string', describe: 'Format output using a Go template, "table TEMPLATE" or json' })
       .option('trunc', { type: 'boolean', default: true, describe: 'Truncate IDs and commands; --no-trunc shows them whole' })
@@ -23,7 +23,7 @@ export const psCommand: CommandSpec = {
     const records = await printPs(args, ctx);
     // ps is the command that sees every container: one whose restart policy nobody applies (its monitor
     // was killed) is shown as it is found, exited, and then started again by its policy.
-    if (records.some((r) => r.status !== 'running' && r.spec?.restart && r.spec.restart !== 'no')) {
+    if (records.some((r) => r.status !== 'running' && (r.exitCode === EXIT_CODE_UNKNOWN || r.restarting) && r.spec?.restart && r.spec.restart !== 'no')) {
       const { failed } = await ctx.engine.applyRestartPolicies({ boot: false });
       for (const f of failed) ctx.stderr.write(`mydocker: warning: restarting container ${f.name}: ${f.error.message}\n`);
     }

@@ -76,3 +76,21 @@ describe('health state (Docker handleProbeResult)', () => {
     expect(s.log.every((r) => r.Output.length === 4096)).toBe(true);
   });
 });
+
+describe('launch config for the monitor', () => {
+  it('passes the restart command and the health check command with its interval', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runConfig } = require('../launch-config') as typeof import('../launch-config');
+    const base = {
+      rootfs: '/r', command: ['sh'], env: [], hostname: 'h', workdir: '/', tty: false, interactive: false, detach: true, readOnly: false, mounts: [], shared: [],
+      security: { capabilities: [], noNewPrivileges: false, seccomp: 'default' as const, maskedPaths: [], readonlyPaths: [], privileged: false },
+      exitFile: '/e', exitCommand: ['mydocker', 'container-cleanup', 'id'],
+    };
+    const entries = runConfig({ ...base, restartCommand: ['mydocker', 'container-restart', 'id'], healthCommand: ['mydocker', 'healthcheck', 'run', 'id'], healthIntervalMs: 1500 });
+    const get = (k: string) => entries.filter(([key]) => key === k).map(([, v]) => v);
+    expect(get('restart_command')).toEqual(['mydocker', 'container-restart', 'id']);
+    expect(get('health_command')).toEqual(['mydocker', 'healthcheck', 'run', 'id']);
+    expect(get('health_interval')).toEqual(['1500']);
+    expect(runConfig(base).some(([k]) => k.startsWith('restart') || k.startsWith('health'))).toBe(false);
+  });
+});
