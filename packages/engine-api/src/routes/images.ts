@@ -14,7 +14,12 @@ export async function imageIds(api: ApiContext, filters: string[] = []): Promise
 
 /** Docker's image inspect, from the plugin that owns images (the same view `docker inspect` prints). */
 export async function inspectImage(api: ApiContext, ref: string): Promise<Record<string, any>> {
-  const view = await api.bus.hooks.inspectObject.promise({ type: 'image', ref });
+  let view = await api.bus.hooks.inspectObject.promise({ type: 'image', ref });
+  if (!view && api.bus.has('images')) {
+    // The store's resolve is what `run` uses: it also provides the engine's default image on first use.
+    const found = await api.bus.need('images').resolve(ref).catch(() => undefined);
+    if (found) view = await api.bus.hooks.inspectObject.promise({ type: 'image', ref });
+  }
   if (!view) throw notFound(`No such image: ${ref}`);
   return view as Record<string, any>;
 }
