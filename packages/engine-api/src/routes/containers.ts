@@ -7,6 +7,7 @@ import { createBodyToSpec } from '../create-spec';
 import { filterList } from '../docker-filters';
 import { route, type Route } from '../router';
 import { cli } from '../cli-shapes';
+import type { ContainerSummary, Port } from 'docker-types/generated/1.42';
 
 /** A container by name, id or unique id prefix, as Docker's 404 names it. */
 export async function findContainer(api: ApiContext, ref: string): Promise<ContainerRecord> {
@@ -19,14 +20,14 @@ export async function findContainer(api: ApiContext, ref: string): Promise<Conta
 }
 
 /** Docker's container summary (GET /containers/json) from the same inspect view `docker inspect` shows. */
-async function summary(api: ApiContext, r: ContainerRecord, now: number, size: boolean) {
+async function summary(api: ApiContext, r: ContainerRecord, now: number, size: boolean): Promise<ContainerSummary> {
   const { containerInspect, dockerStatus, dockerStatusText } = cli();
   const view = await containerInspect(api.bus, r, { size });
-  const ports: Array<Record<string, unknown>> = [];
+  const ports: Port[] = [];
   for (const [key, bindings] of Object.entries(view.NetworkSettings.Ports ?? {})) {
     const [port, type] = key.split('/');
-    if (!bindings || bindings.length === 0) ports.push({ PrivatePort: Number(port), Type: type ?? 'tcp' });
-    for (const b of bindings ?? []) ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type ?? 'tcp' });
+    if (!bindings || bindings.length === 0) ports.push({ PrivatePort: Number(port), Type: (type ?? 'tcp') as Port['Type'] });
+    for (const b of bindings ?? []) ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: (type ?? 'tcp') as Port['Type'] });
   }
   return {
     Id: r.id,

@@ -1,5 +1,6 @@
 import { ApiError, badRequest, messageOf, notFound, notImplemented } from '../api-error';
 import { jsonProgress } from '../json-progress';
+import type { ImageSummary } from 'docker-types/generated/1.42';
 import type { ApiCall } from '../call';
 import { runCommand } from '../commands';
 import type { ApiContext } from '../context';
@@ -25,7 +26,7 @@ export async function inspectImage(api: ApiContext, ref: string): Promise<Record
 }
 
 async function list(call: ApiCall, api: ApiContext): Promise<void> {
-  const out = [];
+  const out: ImageSummary[] = [];
   for (const id of await imageIds(api, filterList(call.query.get('filters')))) {
     const v = await inspectImage(api, id);
     out.push({
