@@ -1,5 +1,13 @@
 import { emptyRunSpec, type RunSpec } from '@mydocker/core';
 import { badRequest } from './api-error';
+import type { ContainerConfig, HostConfig } from 'docker-types/generated/1.42';
+
+/**
+ * The create body's fields as Docker's generated types (API 1.42) name them: reading a field the API does
+ * not have (a typo, a made-up name) fails the build.
+ */
+export type CreateBody = { [K in keyof ContainerConfig | 'HostConfig' | 'NetworkingConfig']?: unknown };
+type HostBody = { [K in keyof HostConfig]?: unknown };
 
 type Json = Record<string, unknown>;
 
@@ -88,11 +96,11 @@ export function mountSpecs(mounts: unknown): string[] {
  * Docker's container create body (Config + HostConfig) as the RunSpec that `mydocker create` would make:
  * the same raw strings the flags give, so every plugin checks them in `validate` as it does for the CLI.
  */
-export function createBodyToSpec(body: Json, name: string | undefined): { spec: RunSpec; warnings: string[] } {
+export function createBodyToSpec(body: CreateBody, name: string | undefined): { spec: RunSpec; warnings: string[] } {
   const warnings: string[] = [];
   const image = str(body.Image, 'Image');
   if (!image) throw badRequest('Config cannot be empty in order to create a container: give an Image.');
-  const host = obj(body.HostConfig, 'HostConfig') ?? {};
+  const host: HostBody = obj(body.HostConfig, 'HostConfig') ?? {};
   const entrypoint = strs(body.Entrypoint, 'Entrypoint');
   const cmd = strs(body.Cmd, 'Cmd') ?? [];
   const labels = strMap(body.Labels, 'Labels');

@@ -38,10 +38,13 @@ export async function dispatch(api: ApiContext, routes: Route[], req: IncomingMe
     call = new ApiCall(req, path, version, res, socket, head);
     const found = match(routes, call.method, path);
     if (found === undefined || found === 'method') {
+      if (process.env.MYDOCKER_API_LOG === '1') process.stderr.write(`${call.method} ${req.url} (501)\n`);
       req.resume();
       throw notImplemented(`${call.method} ${path} is not implemented by this engine (mydocker): see the endpoint table in @mydocker/engine-api's README.`);
     }
     call.params = found.params;
+    // MYDOCKER_API_LOG=1: one line per request on stderr (what a client asked, for debugging a client).
+    if (process.env.MYDOCKER_API_LOG === '1') process.stderr.write(`${call.method} ${req.url}\n`);
     await found.route.handler(call, api);
   } catch (err) {
     if (call) call.fail(err);

@@ -9,6 +9,7 @@ import { muxFrame } from '../mux';
 import { discard, muxWritable } from '../mux-writable';
 import { route, type Route } from '../router';
 import { findContainer } from './containers';
+import type { ContainerWaitResponse } from 'docker-types/generated/1.42';
 
 const RAW = 'application/vnd.docker.raw-stream';
 const MULTIPLEXED = 'application/vnd.docker.multiplexed-stream';
@@ -158,7 +159,8 @@ async function wait(call: ApiCall, api: ApiContext): Promise<void> {
   }
   if (gone) return;
   const code = lastCode === undefined || lastCode < 0 ? (lastCode ?? 0) : lastCode;
-  out.end(`${JSON.stringify({ StatusCode: code === -1 ? 255 : code, Error: null })}\n`);
+  const answer: ContainerWaitResponse = { StatusCode: code === -1 ? 255 : code };
+  out.end(`${JSON.stringify({ ...answer, Error: null })}\n`);
 }
 
 /** GET /containers/{id}/logs: the logs plugin's own command, its two streams multiplexed (raw with a TTY). */

@@ -7,6 +7,7 @@ import { createBodyToSpec } from '../create-spec';
 import { filterList } from '../docker-filters';
 import { route, type Route } from '../router';
 import { cli } from '../cli-shapes';
+import type { ContainerSummary, Port } from 'docker-types/generated/1.42';
 
 /** A container by name, id or unique id prefix, as Docker's 404 names it. */
 export async function findContainer(api: ApiContext, ref: string): Promise<ContainerRecord> {
@@ -19,14 +20,14 @@ export async function findContainer(api: ApiContext, ref: string): Promise<Conta
 }
 
 /** Docker's container summary (GET /containers/json) from the same inspect view `docker inspect` shows. */
-async function summary(api: ApiContext, r: ContainerRecord, now: number, size: boolean) {
+async function summary(api: ApiContext, r: ContainerRecord, now: number, size: boolean): Promise<ContainerSummary> {
   const { containerInspect, dockerStatus, dockerStatusText } = cli();
   const view = await containerInspect(api.bus, r, { size });
-  const ports: Array<Record<string, unknown>> = [];
+  const ports: Port[] = [];
   for (const [key, bindings] of Object.entries(view.NetworkSettings.Ports ?? {})) {
     const [port, type] = key.split('/');
-    if (!bindings || bindings.length === 0) ports.push({ PrivatePort: Number(port), Type: type ?? 'tcp' });
-    for (const b of bindings ?? []) ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type ?? 'tcp' });
+    if (!bindings || bindings.length === 0) ports.push({ PrivatePort: Number(port), Type: (type ?? 'tcp') as Port['Type'] });
+    for (const b of bindings ?? []) ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: (type ?? 'tcp') as Port['Type'] });
   }
   return {
     Id: r.id,
@@ -50,7 +51,16 @@ async function list(call: ApiCall, api: ApiContext): Promise<void> {
   const { psFilter, containerInspect } = cli();
   const records = await api.engine.list();
   records.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
-  const filter = psFilter(filterList(call.query.get('filters')), records);
+  const filters = filterList(call.query.get('filters'));
+  // Docker's daemon ANDs label filters (compose asks for project=X and oneoff=False at once); the other
+  // keys match any of their values, which psFilter does.
+  const labels = filters.filter((f) => f.startsWith('label=')).map((f) => f.slice('label='.length));
+  const filter = psFilter(filters.filter((f) => !f.startsWith('label=')), records);
+  const labelled = (have: Record<string, string>) =>
+    labels.every((l) => {
+      const eq = l.indexOf('=');
+      return eq < 0 ? l in have : have[l.slice(0, eq)] === l.slice(eq + 1);
+    });
   const limit = Number(call.query.get('limit') ?? -1);
   const all = call.flag('all') || filter.impliesAll || limit > 0;
   const size = call.flag('size');
@@ -58,8 +68,8 @@ async function list(call: ApiCall, api: ApiContext): Promise<void> {
   const out = [];
   for (const r of records) {
     if (!all && r.status !== 'running') continue;
-    const view = filter.needsView ? await containerInspect(api.bus, r) : undefined;
-    if (!filter.test(r, view)) continue;
+    const view = filter.needsView || labels.length ? await containerInspect(api.bus, r) : undefined;
+    if (!filter.test(r, view) || (view && !labelled(view.Config.Labels ?? {}))) continue;
     out.push(await summary(api, r, now, size));
     if (limit > 0 && out.length >= limit) break;
   }

@@ -1,5 +1,6 @@
 import { ApiError, badRequest, messageOf, notFound, notImplemented } from '../api-error';
 import { jsonProgress } from '../json-progress';
+import type { ImageSummary } from 'docker-types/generated/1.42';
 import type { ApiCall } from '../call';
 import { runCommand } from '../commands';
 import type { ApiContext } from '../context';
@@ -14,13 +15,18 @@ export async function imageIds(api: ApiContext, filters: string[] = []): Promise
 
 /** Docker's image inspect, from the plugin that owns images (the same view `docker inspect` prints). */
 export async function inspectImage(api: ApiContext, ref: string): Promise<Record<string, any>> {
-  const view = await api.bus.hooks.inspectObject.promise({ type: 'image', ref });
+  let view = await api.bus.hooks.inspectObject.promise({ type: 'image', ref });
+  if (!view && api.bus.has('images')) {
+    // The store's resolve is what `run` uses: it also provides the engine's default image on first use.
+    const found = await api.bus.need('images').resolve(ref).catch(() => undefined);
+    if (found) view = await api.bus.hooks.inspectObject.promise({ type: 'image', ref });
+  }
   if (!view) throw notFound(`No such image: ${ref}`);
   return view as Record<string, any>;
 }
 
 async function list(call: ApiCall, api: ApiContext): Promise<void> {
-  const out = [];
+  const out: ImageSummary[] = [];
   for (const id of await imageIds(api, filterList(call.query.get('filters')))) {
     const v = await inspectImage(api, id);
     out.push({

@@ -17,6 +17,12 @@ async function inspectObject(api: ApiContext, type: 'network' | 'volume', ref: s
     else throw err;
   }
   if (!view) throw notFound(type === 'network' ? `network ${ref} not found` : `get ${ref}: no such volume`);
+  // Docker reports only the options a network was created with; the plugin also names the bridge it
+  // made, which clients that compare options (docker-compose) would read as a changed network.
+  if (type === 'network' && view.Name !== 'bridge' && view.Options && typeof view.Options === 'object') {
+    const { 'com.docker.network.bridge.name': _bridge, ...options } = view.Options as Record<string, string>;
+    return { ...view, Options: options };
+  }
   return view as Record<string, any>;
 }
 
@@ -64,7 +70,13 @@ async function networkConnect(call: ApiCall, api: ApiContext, action: 'connect' 
   const body = await readJson(call.req);
   const container = string(body.Container, 'Container');
   if (!container) throw badRequest('Give the Container to connect.');
-  await inspectObject(api, 'network', call.params[0]);
+  const network = await inspectObject(api, 'network', call.params[0]);
+  // A container that is not running yet and was created on this network joins it at its start (compose
+  // connects each container it creates, to set aliases): nothing to do now.
+  if (action === 'connect') {
+    const record = await api.engine.inspect(container).catch(() => undefined);
+    if (record && record.status !== 'running' && [network.Name, network.Id].includes(record.spec.network)) return call.noContent(200);
+  }
   await runCommand(api, 'network', { action, args: [call.params[0], container] });
   call.noContent(200);
 }

@@ -5,6 +5,7 @@ import type { ApiContext } from '../context';
 import { filterList } from '../docker-filters';
 import { route, type Route } from '../router';
 import { imageIds } from './images';
+import type { SystemVersion } from 'docker-types/generated/1.42';
 import { API_VERSION, MIN_API_VERSION } from '../versions';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -16,7 +17,7 @@ async function ping(call: ApiCall): Promise<void> {
   call.send(200, call.method === 'HEAD' ? '' : 'OK');
 }
 
-export function versionReport() {
+export function versionReport(): SystemVersion & { MinAPIVersion: string } {
   return {
     Platform: { Name: 'mydocker Engine' },
     Components: [{ Name: 'Engine', Version: VERSION, Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: ARCH[process.arch] ?? process.arch, KernelVersion: release() } }],
