@@ -13,8 +13,10 @@ fi
 # bridge networks; util-linux (nsenter, script), procps (ps): e2e tests; runc: the benchmark's baseline;
 # docker-registry, skopeo: registry tests and the pull benchmark; zstd: zstd-compressed image layers;
 # strace: the registry-mirror test shows which hosts a pull connects to; openssl: test CAs and token keys;
-# podman + conmon, containerd, crun: the engines and runtimes mydocker-oci is tested with and benched against.
-APT_PACKAGES=(busybox-static gcc make libc6-dev libseccomp-dev iptables iproute2 util-linux procps attr runc ca-certificates docker-registry skopeo zstd strace openssl podman conmon containerd crun)
+# podman + conmon, containerd, crun: the engines and runtimes mydocker-oci is tested with and benched against;
+# docker.io (only its docker client is used, at /usr/bin/docker; dockerd is never started), docker-compose:
+# the Engine API is tested with the clients people use.
+APT_PACKAGES=(busybox-static gcc make libc6-dev libseccomp-dev iptables iproute2 util-linux procps attr runc ca-certificates docker-registry skopeo zstd strace openssl podman conmon containerd crun docker.io docker-compose)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
