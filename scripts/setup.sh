@@ -12,8 +12,9 @@ fi
 # busybox-static: the default busybox image; gcc + libseccomp-dev: the native helper; iptables, iproute2:
 # bridge networks; util-linux (nsenter, script), procps (ps): e2e tests; runc: the benchmark's baseline;
 # docker-registry, skopeo: registry tests and the pull benchmark; zstd: zstd-compressed image layers;
-# strace: the registry-mirror test shows which hosts a pull connects to; openssl: test CAs and token keys.
-APT_PACKAGES=(busybox-static gcc make libc6-dev libseccomp-dev iptables iproute2 util-linux procps attr runc ca-certificates docker-registry skopeo zstd strace openssl)
+# strace: the registry-mirror test shows which hosts a pull connects to; openssl: test CAs and token keys;
+# clang-format: `npm run format:check` (CI) checks the native helpers' C.
+APT_PACKAGES=(busybox-static gcc make libc6-dev libseccomp-dev iptables iproute2 util-linux procps attr runc ca-certificates docker-registry skopeo zstd strace openssl clang-format)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

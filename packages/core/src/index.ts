@@ -5,6 +5,7 @@ export * from './config';
 export * from './context';
 export * from './bus';
 export * from './commands';
+export type { ArgvBuilder, CommandArgs } from './command-args';
 export * from './plugin';
 export * from './services';
 export * from './storage-driver';
