@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { LocalImageStore } from './image-store';
-import { DEFAULT_IMAGE } from './image-store';
+import { DEFAULT_IMAGE } from './default-image';
 import { makeConfig } from './oci-config';
 
 export const BUSYBOX = '/bin/busybox';
