@@ -129,10 +129,7 @@ export interface DescribedError {
 function mountOfFromProc(path: string): string | undefined {
   let best: string | undefined;
   try {
-    const text = (require('node:fs') as typeof import('node:fs')).readFileSync('/proc/self/mountinfo', 'utf8');
-    for (const line of text.split('\n')) {
-      const mount = line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-      if (!mount) continue;
+    for (const { mountPoint: mount } of (require('./mountinfo') as typeof import('./mountinfo')).readMountInfo()) {
       const inside = mount === '/' || path === mount || path.startsWith(`${mount}/`);
       if (inside && (!best || mount.length > best.length)) best = mount;
     }

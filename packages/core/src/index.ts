@@ -6,6 +6,8 @@ export * from './context';
 export * from './bus';
 export * from './commands';
 export type { ArgvBuilder, CommandArgs } from './command-args';
+export { DEFAULT_PATH, DEFAULT_PATH_ENV } from './default-path';
+export { parseMountInfo, readMountInfo, unescapeMountField, type MountInfo } from './mountinfo';
 export * from './plugin';
 export * from './services';
 export * from './storage-driver';

@@ -1,5 +1,5 @@
 import { scratchName } from '@mydocker/core';
-import { UsageError } from '@mydocker/core';
+import { DEFAULT_PATH_ENV, UsageError } from '@mydocker/core';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
@@ -14,7 +14,6 @@ import { printable } from '../layer/layer-root';
 import { resolveInRoot, type Probe } from '@mydocker/core';
 import { isNoSpace, noSpace } from '../util/no-space';
 
-const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 async function tempDir(store: LocalImageStore, kind: string): Promise<string> {
   const dir = join(store.config.root, 'tmp', scratchName(`${kind}-`));
@@ -80,7 +79,7 @@ export async function importRootfs(
       createdBy: `mydocker import ${file}`,
       comment: options.message,
       // Like docker import there is no default command; a PATH lets `run IMAGE sh` find its shell.
-      config: applyChanges({ Env: [PATH_ENV] }, options.changes ?? []),
+      config: applyChanges({ Env: [DEFAULT_PATH_ENV] }, options.changes ?? []),
     });
     const layer = { digest: blob.digest, size: blob.size, mediaType: (await isGzip(staged)) ? MEDIA_LAYER_GZIP : MEDIA_LAYER };
     const scratches = new Map([[extracted.digest, extracted.diff]]);
