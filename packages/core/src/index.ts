@@ -11,6 +11,7 @@ export { parseMountInfo, readMountInfo, unescapeMountField, type MountInfo } fro
 export * from './plugin';
 export * from './services';
 export * from './storage-driver';
+export { isWhiteoutStat, OPAQUE_VALUE, opaqueSetfattrArgs, whiteoutMknodArgs } from './layer-format';
 export * from './engine';
 export * from './process';
 export * from './faults';
