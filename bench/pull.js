@@ -8,7 +8,7 @@
  * of random bytes each, pushed by skopeo (gzip).
  */
 const { spawn, spawnSync } = require('node:child_process');
-const crypto = require('node:crypto');
+const { createHash, randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
@@ -52,7 +52,7 @@ function randomLayer(file, name, bytes) {
   header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
   const fd = fs.openSync(file, 'w');
   fs.writeSync(fd, header);
-  for (let left = bytes; left > 0; left -= 1 << 20) fs.writeSync(fd, crypto.randomBytes(Math.min(left, 1 << 20)));
+  for (let left = bytes; left > 0; left -= 1 << 20) fs.writeSync(fd, randomBytes(Math.min(left, 1 << 20)));
   fs.writeSync(fd, Buffer.alloc((512 - (bytes % 512)) % 512 + 1024));
   fs.closeSync(fd);
 }
@@ -69,13 +69,13 @@ function makeLayout(dir, arch, given) {
     const tmp = path.join(dir, `layer-${i}.tar`);
     if (given) fs.copyFileSync(given[i], tmp);
     else randomLayer(tmp, `data-${i}.bin`, LAYER_MB * 1e6);
-    const digest = crypto.createHash('sha256').update(fs.readFileSync(tmp)).digest('hex');
+    const digest = createHash('sha256').update(fs.readFileSync(tmp)).digest('hex');
     const size = fs.statSync(tmp).size;
     fs.renameSync(tmp, path.join(blobs, digest));
     descs.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${digest}`, size });
   }
   const put = (text) => {
-    const digest = crypto.createHash('sha256').update(text).digest('hex');
+    const digest = createHash('sha256').update(text).digest('hex');
     fs.writeFileSync(path.join(blobs, digest), text);
     return { digest: `sha256:${digest}`, size: Buffer.byteLength(text) };
   };

@@ -15,8 +15,9 @@ fi
 # strace: the registry-mirror test shows which hosts a pull connects to; openssl: test CAs and token keys;
 # podman + conmon, containerd, crun: the engines and runtimes mydocker-oci is tested with and benched against;
 # docker.io (only its docker client is used, at /usr/bin/docker; dockerd is never started), docker-compose:
-# the Engine API is tested with the clients people use.
-APT_PACKAGES=(busybox-static gcc make libc6-dev libseccomp-dev iptables iproute2 util-linux procps attr runc ca-certificates docker-registry skopeo zstd strace openssl podman conmon containerd crun docker.io docker-compose)
+# the Engine API is tested with the clients people use; clang-format: `npm run format:check` (CI) checks the
+# native helpers' C.
+APT_PACKAGES=(busybox-static gcc make libc6-dev libseccomp-dev iptables iproute2 util-linux procps attr runc ca-certificates docker-registry skopeo zstd strace openssl podman conmon containerd crun docker.io docker-compose clang-format)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

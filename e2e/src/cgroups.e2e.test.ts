@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { safeReaddir, Sandbox, waitFor } from './harness';
+import type { ParsedJson } from './json';
 
 /** Resource limits, driven through the real CLI against this host's cgroup v1 hierarchies. */
 const sandbox = new Sandbox('cgroups');
@@ -20,16 +21,12 @@ function cgroupsUnderParent(): string[] {
   return HIERARCHIES.flatMap((h) => safeReaddir(`/sys/fs/cgroup/${h}/${sandbox.cgroupParent}`).map((d) => `${h}/${d}`)).sort();
 }
 
-async function inspect(name: string): Promise<Record<string, any>> {
+async function inspect(name: string): Promise<ParsedJson> {
   const [record] = JSON.parse(await sandbox.ok(['container-record', name]));
   return record;
 }
 
-const idOf = async (name: string): Promise<string> => {
-  const r = await inspect(name);
-  return r.id ?? r.Id;
-};
-const oomKilledOf = (r: Record<string, any>): unknown => r.oomKilled ?? r.State?.OOMKilled;
+const oomKilledOf = (r: ParsedJson): unknown => r.oomKilled ?? r.State?.OOMKilled;
 
 describe('cgroups', () => {
   it('OOM-kills a process over -m 50m (137, OOMKilled) and lets the same program run without -m', async () => {

@@ -230,6 +230,7 @@ describe('user input in errors is echoed escaped', () => {
       expectOneSentence(r);
       expect(r.stderr).toContain(shown);
       // Nothing but the final newline may be a control byte.
+      // eslint-disable-next-line no-control-regex -- control characters are what must not reach the terminal
       expect(r.stderr.slice(0, -1)).not.toMatch(/[\x00-\x1f\x7f]/);
     }
   });

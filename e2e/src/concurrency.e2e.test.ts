@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox } from './harness';
+import type { ParsedJson } from './json';
 
 const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 
@@ -62,7 +63,7 @@ describe('concurrency: racing commands serialize and leak nothing', () => {
     const results = await Promise.all(names.map((n) => sandbox.run(['run', '-d', '--name', n, '--net', `race${sandbox.tag}`, 'busybox', 'sleep', '600'], { timeoutMs: 110_000 })));
     expect(results.filter((r) => r.code !== 0)).toEqual([]);
     const records = JSON.parse(await sandbox.ok(['container-record', ...names]));
-    const addresses = records.map((r: { ext: Record<string, any> }) => JSON.stringify(r.ext.network));
+    const addresses = records.map((r: { ext: ParsedJson }) => JSON.stringify(r.ext.network));
     const ips = addresses.map((a: string) => /"(10\.\d+\.7\.\d+)/.exec(a)?.[1]);
     expect(ips.every(Boolean)).toBe(true);
     expect(new Set(ips).size).toBe(10);

@@ -233,8 +233,8 @@ describe('info and version --format', () => {
     const version = (await sandbox.ok(['--version'])).trim();
     // Docker's plain layout: Client and Server sections.
     const plain = await sandbox.ok(['version']);
-    expect(plain).toMatch(new RegExp(`^Client:\n Version: +${version.split(' ')[1].replace(/\./g, '\\.')}\n API version: +1\.43\n`));
-    expect(plain).toMatch(/\n\nServer: mydocker Engine \(no daemon\)\n Engine:\n  Version: +\S+\n  API version: +1\.43 \(minimum version 1\.43\)\n/);
+    expect(plain).toMatch(new RegExp(`^Client:\n Version: +${version.split(' ')[1].replace(/\./g, '\\.')}\n API version: +1\\.43\n`));
+    expect(plain).toMatch(/\n\nServer: mydocker Engine \(no daemon\)\n Engine:\n {2}Version: +\S+\n {2}API version: +1\.43 \(minimum version 1\.43\)\n/);
     expect(version).toMatch(/^mydocker \d+\.\d+\.\d+/);
     expect(await sandbox.ok(['version', '--format', '{{.Client.Version}}'])).toBe(`${version.split(' ')[1]}\n`);
     expect(await sandbox.ok(['version', '-f', '{{.Server.Os}}/{{.Server.ApiVersion}}'])).toBe('linux/1.43\n');

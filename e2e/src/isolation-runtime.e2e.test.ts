@@ -3,6 +3,7 @@ import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkS
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { host, Sandbox, waitFor } from './harness';
+import type { ParsedJson } from './json';
 
 /**
  * Issue 12/13, runtime side: device nodes (--device, --privileged), a read-only and namespaced cgroup
@@ -16,7 +17,7 @@ afterAll(async () => {
   expect(await sandbox.destroy()).toEqual([]);
 });
 
-async function inspect(name: string): Promise<Record<string, any>> {
+async function inspect(name: string): Promise<ParsedJson> {
   const parsed = JSON.parse(await sandbox.ok(['container-record', name]));
   return Array.isArray(parsed) ? parsed[0] : parsed;
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox, waitFor } from './harness';
+import type { ParsedJson } from './json';
 
 /**
  * `pause`/`unpause` (the cgroup freezer), `update` (live limits) and `stats --format`, from Docker's CLI
@@ -11,7 +12,7 @@ const sandbox = new Sandbox('pause');
 const MiB = 1024 * 1024;
 
 const cg = (hierarchy: string, id: string, file: string) => readFileSync(`/sys/fs/cgroup/${hierarchy}/${sandbox.cgroupParent}/${id}/${file}`, 'utf8').trim();
-const inspect = async (name: string): Promise<Record<string, any>> => JSON.parse(await sandbox.ok(['inspect', name]))[0];
+const inspect = async (name: string): Promise<ParsedJson> => JSON.parse(await sandbox.ok(['inspect', name]))[0];
 const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A container that counts into a host file every 20 ms, so that whether it runs can be seen from outside. */

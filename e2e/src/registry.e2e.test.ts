@@ -696,8 +696,8 @@ describe('concurrent pulls of one image', () => {
     const [info] = JSON.parse(await ok(['image', 'inspect', ref]));
     expect(info.RepoTags).toContain(ref);
     // skopeo compressed the layers on the way in: the manifest it wrote names the blobs.
-    const manifest = await fetch(`http://127.0.0.1:${registryPort}/v2/test/concurrent/manifests/v1`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } }).then((r) => r.json());
-    const layerGets = (manifest.layers as Array<{ digest: string }>).map((l) => blobGets.get(l.digest));
+    const manifest = await fetch(`http://127.0.0.1:${registryPort}/v2/test/concurrent/manifests/v1`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } }).then((r) => r.json() as Promise<{ layers: Array<{ digest: string }> }>);
+    const layerGets = manifest.layers.map((l) => blobGets.get(l.digest));
     expect(layerGets).toEqual([1, 1]);
     // One of them found both layers in the store once the other had stored them.
     expect([a.stdout, b.stdout].filter((o) => (o.match(/: Already exists$/gm) ?? []).length === 2)).toHaveLength(1);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { host, runProcess, Sandbox, waitFor, type Result } from './harness';
+import type { ParsedJson } from './json';
 
 /**
  * Issue 7: every package is packed with `npm pack`, installed from the tarballs into empty folders
@@ -16,7 +17,7 @@ interface Packed {
   tarball: string;
   /** The tarball's `package/` folder, extracted for inspection. */
   dir: string;
-  manifest: Record<string, any>;
+  manifest: ParsedJson;
 }
 
 function sh(cmd: string, args: string[], cwd: string): string {

@@ -1,4 +1,4 @@
-import { isValidName, type StorageDriver } from '@mydocker/core';
+import { isValidName, whiteoutMknodArgs, type StorageDriver } from '@mydocker/core';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeChanges, indexLowers, type Change } from './changes';
@@ -90,7 +90,7 @@ export class VfsDriver implements StorageDriver {
       const dst = join(targetDir, change.path);
       switch (change.kind) {
         case 'delete': {
-          const r = spawnSync('mknod', ['-m', '0', dst, 'c', '0', '0'], { encoding: 'utf8' });
+          const r = spawnSync('mknod', whiteoutMknodArgs(dst), { encoding: 'utf8' });
           if (r.status !== 0) throw new Error(`mknod ${dst} failed: ${r.error?.message ?? r.stderr.trim()}`);
           break;
         }

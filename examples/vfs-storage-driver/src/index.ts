@@ -14,7 +14,6 @@ export default class VfsStorageDriverPlugin implements Plugin {
       priority: 100,
       isSupported: () => true,
       create: (options: StorageDriverOptions) => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { VfsDriver } = require('./driver') as typeof import('./driver');
         return new VfsDriver(options.home);
       },

@@ -1,9 +1,10 @@
+import { OPAQUE_VALUE, OPAQUE_XATTR } from '@mydocker/core';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+export { OPAQUE_XATTR };
 
 /** Extended attributes of every path under a directory, relative path → name → base64 value. */
 export type XattrMap = Map<string, Map<string, string>>;
@@ -78,5 +79,5 @@ export function writeXattrs(entries: Array<{ path: string; attrs: Map<string, st
 }
 
 export function setOpaque(path: string): void {
-  writeXattrs([{ path, attrs: new Map([[OPAQUE_XATTR, '0seQ==']]) }]);
+  writeXattrs([{ path, attrs: new Map([[OPAQUE_XATTR, `0s${Buffer.from(OPAQUE_VALUE).toString('base64')}`]]) }]);
 }

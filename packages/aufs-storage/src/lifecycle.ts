@@ -234,7 +234,6 @@ export async function remove(bus: LifecycleBus, ctx: ContainerContext): Promise<
 }
 
 export async function prune(bus: LifecycleBus, report: PruneReport): Promise<void> {
-  const storage = storageFor(bus);
   const driver = bus.storageDriver();
   for (const id of await driver.list()) {
     if (report.knownIds.has(id)) continue;

@@ -1,3 +1,4 @@
+import { parseMountInfo, type MountInfo } from '@mydocker/core';
 import { readFileSync } from 'node:fs';
 
 /** The controllers a container's cgroup is made in, and the ones stats read. */
@@ -21,23 +22,10 @@ interface CgroupMount {
   options: string[];
 }
 
-/** mountinfo escapes spaces and a few other bytes as \ooo. */
-function unescape(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-}
-
 export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
-  const mounts: CgroupMount[] = [];
-  for (const line of mountinfo.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const before = line.slice(0, sep).split(' ');
-    const after = line.slice(sep + 3).split(' ');
-    const fstype = after[0];
-    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
-    mounts.push({ fstype, mountPoint: unescape(before[4]), options: (after[2] ?? '').split(',') });
-  }
-  return mounts;
+  return parseMountInfo(mountinfo)
+    .filter((m): m is MountInfo & { fstype: CgroupMount['fstype'] } => m.fstype === 'cgroup' || m.fstype === 'cgroup2')
+    .map((m) => ({ fstype: m.fstype, mountPoint: m.mountPoint, options: m.superOptions }));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { describeError, isMydockerError, MydockerError, UsageError, type CommandContext, type ContainerContext, type ContainerRecord } from '@mydocker/core';
+import { describeError, isMydockerError, MydockerError, UsageError, type CommandContext, type ContainerContext, type ContainerRecord, type CommandArgs } from '@mydocker/core';
 import { validExt } from './ext';
 import { managerFromExt } from './factory';
 import type { Freezer } from './freezer';
@@ -82,7 +82,7 @@ async function allFor(verb: Verb, ctx: CommandContext): Promise<string[]> {
  * `pause`/`unpause CONTAINER...` (Podman's `--all`): each name printed as given once done, each failure
  * one line on stderr and the others still done; exit 1 if any failed, as Docker's CLI.
  */
-export async function runToggle(verb: Verb, args: Record<string, any>, ctx: CommandContext): Promise<number> {
+export async function runToggle(verb: Verb, args: CommandArgs, ctx: CommandContext): Promise<number> {
   const names: string[] = (args.containers ?? []).map(String);
   if (args.all && names.length > 0) throw new UsageError(`"${verb} --all" takes no container names: give either --all or names.`);
   if (!args.all && names.length === 0) throw new UsageError(`"${verb}" requires at least 1 argument: mydocker ${verb} CONTAINER [CONTAINER...], or --all.`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
-import { compileTemplate, formatTable, shortId, sleep, type CommandContext, type ContainerRecord } from '@mydocker/core';
+import { compileTemplate, formatTable, shortId, sleep, type CommandContext, type ContainerRecord, type CommandArgs } from '@mydocker/core';
 import { validExt } from './ext';
 import { managerFromExt } from './factory';
 import { formatBytes, formatPercent, humanSize } from './format';
@@ -131,7 +131,7 @@ async function targets(ctx: CommandContext, names: string[]): Promise<Target[]> 
  * `stats [--no-stream] [--no-trunc] [--format F] [NAME...]`: --no-stream prints once; otherwise refreshes
  * every second until Ctrl-C.
  */
-export async function runStats(args: Record<string, any>, ctx: CommandContext): Promise<number> {
+export async function runStats(args: CommandArgs, ctx: CommandContext): Promise<number> {
   const names: string[] = (args.containers ?? []).map(String);
   const once = args.stream === false || args['no-stream'] === true || args.noStream === true;
   const noTrunc = args.trunc === false;

@@ -1,4 +1,4 @@
-import { isMydockerError, describeError, MydockerError, UsageError, type CommandContext, type ContainerRecord, type ResourceOptions } from '@mydocker/core';
+import { isMydockerError, describeError, type MydockerError, UsageError, type CommandContext, type ContainerRecord, type ResourceOptions, type CommandArgs } from '@mydocker/core';
 import { validExt } from './ext';
 import { managerFromExt } from './factory';
 import { isDir } from './fs-util';
@@ -101,7 +101,7 @@ async function updateOne(ref: string, given: ResourceOptions, ctx: CommandContex
 }
 
 /** `update [FLAGS] CONTAINER...`: each name printed once updated; a refusal is one line and changes nothing. */
-export async function runUpdate(args: Record<string, any>, ctx: CommandContext): Promise<number> {
+export async function runUpdate(args: CommandArgs, ctx: CommandContext): Promise<number> {
   const names: string[] = (args.containers ?? []).map(String);
   const given = givenResources(args);
   if (Object.keys(given).length === 0) throw new UsageError('You must provide one or more flags when using this command: --cpus, --cpu-shares, --cpuset-cpus, --cpuset-mems, -m/--memory, --memory-swap or --pids-limit.');

@@ -1,4 +1,4 @@
-import type { RegisteredCommand } from '@mydocker/core';
+import type { ArgvBuilder, RegisteredCommand } from '@mydocker/core';
 
 /** What a shell needs to know of one command: its names, its flags, its sub-actions. */
 export interface CompletionCommand {
@@ -34,7 +34,7 @@ export function describeCommand(cmd: RegisteredCommand): CompletionCommand {
     if (spec.type === 'boolean' && (spec as { default?: unknown }).default === true) names.unshift(`--no-${name}`);
     flags.push({ names, describe: spec.describe ?? spec.description ?? '', takesValue: spec.type !== 'boolean' && spec.type !== 'count' });
   };
-  const recorder: any = new Proxy(
+  const recorder: ReturnType<ArgvBuilder> = new Proxy(
     {},
     {
       get(_target, prop) {

@@ -7,6 +7,7 @@ import {
   MissingPluginError,
   trace,
   UsageError,
+  type CommandArgs,
   type CommandContext,
   type RegisteredCommand,
 } from '@mydocker/core';
@@ -35,6 +36,7 @@ import { splitRunArgs } from './run-flags';
 /** The bin's handler for errors that escape main prints them the same way. */
 export { writeError };
 
+// eslint-disable-next-line no-restricted-syntax -- package.json lies outside src/ (tsc's rootDir), so it cannot be imported
 const VERSION: string = require('../package.json').version;
 
 /**
@@ -62,9 +64,8 @@ export function usage(registry: CommandRegistry, packages: Map<string, string> =
 }
 
 /** Parses one command's arguments with yargs; every parse error is a UsageError (exit 125). */
-function parseArgs(cmd: RegisteredCommand, name: string, rest: string[]): Record<string, any> | undefined {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const yargs = require('yargs/yargs') as (args: string[]) => any;
+function parseArgs(cmd: RegisteredCommand, name: string, rest: string[]): CommandArgs | undefined {
+  const yargs = require('yargs/yargs') as typeof import('yargs/yargs');
   const argv = cmd.rawArgs && /^(run|create) /.test(cmd.command) ? runArgv(rest) : rest;
   const y = yargs(argv)
     .scriptName(`mydocker ${name}`)
@@ -81,7 +82,7 @@ function parseArgs(cmd: RegisteredCommand, name: string, rest: string[]): Record
   y.command({
     command: cmd.rawArgs ? '$0' : `$0 ${cmd.command.split(' ').slice(1).join(' ')}`.trim(),
     describe: cmd.describe,
-    builder: (inner: any) => {
+    builder: (inner) => {
       const built = cmd.builder ? cmd.builder(inner) : inner;
       // Names and id prefixes such as 895049 or 1e5 must stay strings, never become numbers.
       for (const [, name] of cmd.command.matchAll(/[<[]([\w-]+)(?:\.\.)?[>\]]/g)) built.positional(name, { type: 'string' });
@@ -89,13 +90,13 @@ function parseArgs(cmd: RegisteredCommand, name: string, rest: string[]): Record
     },
     handler: () => undefined,
   });
-  const args = y.parse(argv, {}, (_err: unknown, parsed: Record<string, any>, output: string) => {
+  // Synchronous: no builder or handler here returns a promise, so parse returns the arguments themselves.
+  const args = y.parse(argv, {}, (_err: unknown, _parsed: unknown, output: string) => {
     if (output) {
       helpShown = true;
       process.stdout.write(`${output}\n`);
     }
-    return parsed;
-  });
+  }) as CommandArgs;
   if (helpShown) return undefined;
   if (cmd.rawArgs) args.rest = (args._ as unknown[]).map(String);
   return args;

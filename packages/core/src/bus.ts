@@ -1,5 +1,5 @@
 import { AsyncSeriesBailHook, AsyncSeriesHook, SyncHook } from 'tapable';
-import { CommandRegistry } from './commands';
+import { type CommandRegistry } from './commands';
 import type { EngineConfig } from './config';
 import type { ContainerContext } from './context';
 import type { ContainerRecord } from './model';

@@ -1,4 +1,5 @@
 import type { LifecycleBus } from './bus';
+import type { ArgvBuilder, CommandArgs } from './command-args';
 import type { EngineConfig } from './config';
 import type { Engine } from './engine';
 
@@ -18,7 +19,7 @@ export interface CommandSpec {
   command: string;
   aliases?: string[];
   describe: string;
-  builder?: (yargs: any) => any;
+  builder?: ArgvBuilder;
   /**
    * Options end at the first positional; everything from there on is passed untouched in `args.rest`
    * (for `run IMAGE CMD...` and `exec CONTAINER CMD...`, where later flags belong to CMD).
@@ -26,7 +27,7 @@ export interface CommandSpec {
   rawArgs?: boolean;
   /** Hidden from help (internal commands such as the monitor's clean-up). */
   hidden?: boolean;
-  run(args: Record<string, any>, ctx: CommandContext): Promise<number | void>;
+  run(args: CommandArgs, ctx: CommandContext): Promise<number | void>;
 }
 
 export interface RegisteredCommand extends CommandSpec {

@@ -81,7 +81,7 @@ export function loadConfig(sources: ConfigSources = {}): EngineConfig {
   const configFile = explicitFile ?? DEFAULT_CONFIG_FILE;
   const file = readConfigFile(configFile, explicitFile !== undefined);
   const cgroupParent = flags.cgroupParent ?? env.MYDOCKER_CGROUP_PARENT ?? file.cgroupParent ?? 'mydocker';
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.\/-]*$/.test(cgroupParent) || cgroupParent.split('/').includes('..')) {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_./-]*$/.test(cgroupParent) || cgroupParent.split('/').includes('..')) {
     throw new UsageError(`Invalid cgroup parent "${cgroupParent}": use a relative path of names.`);
   }
   const plugins = [

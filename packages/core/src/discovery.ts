@@ -214,7 +214,6 @@ export function discoverPlugins(options: DiscoveryOptions): DiscoveredPlugin[] {
  * optional) dependency is never taken from /tmp/node_modules or /node_modules.
  */
 export function confineModuleLookup(bound: string): () => void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Module = require('node:module') as { _nodeModulePaths(from: string): string[] };
   const original = Module._nodeModulePaths;
   const above = (dir: string) => dir !== bound && inside(bound, dir);
@@ -238,7 +237,6 @@ export function loadPluginClass(plugin: DiscoveredPlugin, trust?: TrustOptions):
   assertTrusted(`the plugin ${plugin.packageName} from ${file}`, [plugin.dir, file], trust);
   let mod: { default?: PluginClass; plugin?: PluginClass };
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require(file);
   } catch (err) {
     throw new UsageError(`The plugin ${plugin.packageName} could not be loaded from ${entry} (${(err as Error).message.split('\n')[0]}): reinstall or rebuild it.`);

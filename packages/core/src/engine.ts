@@ -1,4 +1,3 @@
-import { constants } from 'node:os';
 import type { LifecycleBus } from './bus';
 import { ContainerContext } from './context';
 import { ConflictError, MissingPluginError, NotFoundError, UsageError } from './errors';

@@ -59,7 +59,7 @@ export function isMydockerError(err: unknown): err is MydockerError {
  * what is shown (a name holding "\r" or "\x1b[2K" must not hide the rest of the sentence).
  */
 export function escapeControl(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+  return text.replace(/[\p{Cc}\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu, (c) => {
     const short: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
     if (short[c]) return short[c];
     const code = c.charCodeAt(0);
@@ -129,11 +129,7 @@ export interface DescribedError {
 function mountOfFromProc(path: string): string | undefined {
   let best: string | undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const text = (require('node:fs') as typeof import('node:fs')).readFileSync('/proc/self/mountinfo', 'utf8');
-    for (const line of text.split('\n')) {
-      const mount = line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-      if (!mount) continue;
+    for (const { mountPoint: mount } of (require('./mountinfo') as typeof import('./mountinfo')).readMountInfo()) {
       const inside = mount === '/' || path === mount || path.startsWith(`${mount}/`);
       if (inside && (!best || mount.length > best.length)) best = mount;
     }
@@ -146,7 +142,6 @@ function mountOfFromProc(path: string): string | undefined {
 /** Less than 1 MiB left for unprivileged writes, or no inode: what made the write fail. */
 function isFullFromStatfs(path: string): boolean {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const st = (require('node:fs') as typeof import('node:fs')).statfsSync(path);
     return st.bavail * st.bsize < 1024 * 1024 || st.ffree === 0;
   } catch {

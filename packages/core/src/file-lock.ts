@@ -24,7 +24,6 @@ export type ReleaseLock = () => Promise<void>;
  */
 export async function acquireFileLock(lockPath: string, options: FileLockOptions = {}): Promise<ReleaseLock> {
   // Loaded on first use: proper-lockfile (and graceful-fs under it) costs ~10 ms to load.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const lockfile = require('proper-lockfile') as typeof import('proper-lockfile');
   const staleMs = options.staleMs ?? 10_000;
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);

@@ -336,6 +336,7 @@ function num(v: unknown, fn: string): number | string {
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&#39;', '"': '&#34;', '\0': '\uFFFD' };
 
 /** Docker's `json`: no HTML escaping (JSON.stringify never does), no trailing newline. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each function declares the Go argument types it takes; the evaluator calls them with evaluated values
 const FUNCS: Record<string, (...args: any[]) => unknown> = {
   json: (v: unknown) => JSON.stringify(v === NO_VALUE ? null : v ?? null),
   print: (...a: unknown[]) => a.map((x, i) => (i > 0 && typeof x !== 'string' && typeof a[i - 1] !== 'string' ? ' ' : '') + goString(x)).join(''),
@@ -375,6 +376,7 @@ const FUNCS: Record<string, (...args: any[]) => unknown> = {
   pad: (s: unknown, before: unknown, after: unknown) => (goString(s) === '' ? '' : `${' '.repeat(Number(before))}${goString(s)}${' '.repeat(Number(after))}`),
   // Go's own escapers and slice.
   html: (...a: unknown[]) => (FUNCS.print(...a) as string).replace(/[&<>'"\0]/g, (c) => HTML_ESCAPES[c]),
+  // eslint-disable-next-line no-control-regex -- Go's JSEscape writes control characters as \uXXXX
   js: (...a: unknown[]) => (FUNCS.print(...a) as string).replace(/[\\'"<>&=]|[\x00-\x1f]/g, (c) => (c === '\\' || c === "'" || c === '"' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`)),
   urlquery: (...a: unknown[]) => encodeURIComponent(FUNCS.print(...a) as string).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
   slice: (v: unknown, ...idx: unknown[]) => {

@@ -10,6 +10,7 @@ export interface Plugin {
   apply(bus: LifecycleBus): void;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tsyringe constructs it, injecting arguments of any type (its own constructor<T>)
 export type PluginClass = new (...args: any[]) => Plugin;
 
 /** Stages used by the built-in plugins; third parties may use any number. */

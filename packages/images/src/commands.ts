@@ -1,6 +1,6 @@
-import { type CommandContext, type CommandSpec } from '@mydocker/core';
+import { type CommandContext, type CommandSpec, type CommandArgs } from '@mydocker/core';
 
-type Args = Record<string, any>;
+type Args = CommandArgs;
 
 // Handlers require their implementation on first use: every CLI invocation builds this list.
 const pullImpl = () => require('./pull') as typeof import('./pull');

@@ -1,10 +1,10 @@
-import { UsageError, type CommandContext } from '@mydocker/core';
+import { UsageError, type CommandContext, type CommandArgs } from '@mydocker/core';
 import { removeCredentials, saveCredentials } from './credentials';
 import { insecureRegistries } from './pull';
 import { DOCKER_HUB, parseRegistryHost } from './reference';
 import { RegistryClient } from './registry-client';
 
-type Args = Record<string, any>;
+type Args = CommandArgs;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

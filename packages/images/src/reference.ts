@@ -112,5 +112,6 @@ export function registryHost(domain: string): string {
 
 export function printable(text: string): string {
   const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  // eslint-disable-next-line no-control-regex -- control characters are what this makes visible
   return shown.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -152,7 +152,7 @@ function parseDetachKeysFor(keys: string | undefined): Buffer {
 export const attachCommand: CommandSpec = {
   command: 'attach <container>',
   describe: "Attach local standard input, output, and error streams to a running container",
-  builder: (y: any) =>
+  builder: (y) =>
     y
       .positional('container', { type: 'string', describe: 'The container (name or id)' })
       .option('stdin', { type: 'boolean', default: true, describe: 'Attach STDIN (--no-stdin: do not)' })

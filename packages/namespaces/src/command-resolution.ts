@@ -1,6 +1,4 @@
-import { UsageError, type ImageConfig, type RunSpec } from '@mydocker/core';
-
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+import { DEFAULT_PATH, UsageError, type ImageConfig, type RunSpec } from '@mydocker/core';
 
 /** Docker's rule: an --entrypoint replaces the image's and also drops the image's CMD. */
 export function resolveCommand(spec: Pick<RunSpec, 'command' | 'entrypoint'>, image?: ImageConfig): string[] {

@@ -1,4 +1,4 @@
-import { ConflictError, ContainerContext, emitContainerEvent, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { ConflictError, ContainerContext, emitContainerEvent, UsageError, type CommandContext, type CommandSpec, type CommandArgs } from '@mydocker/core';
 import { randomBytes } from 'node:crypto';
 import { buildSecurity } from './capabilities';
 import { launchEnv, mergeEnv, resolveUser } from './command-resolution';
@@ -16,7 +16,7 @@ export interface ExecRequest {
   interactive: boolean;
 }
 
-export function toExecRequest(args: Record<string, any>): ExecRequest {
+export function toExecRequest(args: CommandArgs): ExecRequest {
   const rest = list(args.rest ?? args._);
   if (rest.length < 2) throw new UsageError('"exec" needs a container and a command: mydocker exec [OPTIONS] CONTAINER COMMAND [ARG...].');
   const env = list(args.env);
@@ -91,7 +91,7 @@ export const execCommand: CommandSpec = {
   command: 'exec [OPTIONS] CONTAINER COMMAND [ARG...]',
   describe: 'Run a command in a running container',
   rawArgs: true,
-  builder: (y: any) =>
+  builder: (y) =>
     y
       .option('interactive', { alias: 'i', type: 'boolean', describe: 'Keep STDIN open' })
       .option('tty', { alias: 't', type: 'boolean', describe: 'Allocate a pseudo-TTY' })

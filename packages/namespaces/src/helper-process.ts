@@ -118,6 +118,5 @@ export class HelperProcess {
 }
 
 function osSignalNumber(signal: NodeJS.Signals): number {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('node:os').constants.signals as Record<string, number>)[signal] ?? 0;
 }

@@ -13,7 +13,6 @@ export class NamespacesPlugin implements Plugin {
     let runtime: import('./runtime').NamespacesRuntime | undefined;
     const lazyRuntime = () => {
       if (!runtime) {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { NamespacesRuntime } = require('./runtime') as typeof import('./runtime');
         runtime = new NamespacesRuntime(bus);
       }
@@ -54,7 +53,6 @@ export class NamespacesPlugin implements Plugin {
     bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname', 'devices', 'attach', 'sigProxy', 'detachKeys', 'init', 'health');
     // After the image store (default stage) has set ctx.image.
     bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: 10 }, async (ctx: ContainerContext) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { resolveForRun } = require('./validate') as typeof import('./validate');
       resolveForRun(ctx);
     });
@@ -63,10 +61,8 @@ export class NamespacesPlugin implements Plugin {
       ctx.security ??= ctx.ext<NamespacesExt>(PLUGIN_NAME)?.security;
     });
     bus.hooks.commands.tap(PLUGIN_NAME, (registry) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { execCommand } = require('./exec-command') as typeof import('./exec-command');
       registry.add(PLUGIN_NAME, execCommand);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { attachCommand } = require('./attach-command') as typeof import('./attach-command');
       registry.add(PLUGIN_NAME, attachCommand);
       // eslint-disable-next-line @typescript-eslint/no-require-imports

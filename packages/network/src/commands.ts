@@ -1,4 +1,4 @@
-import { describeError, formatItems, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { describeError, formatItems, UsageError, type CommandContext, type CommandSpec, type CommandArgs } from '@mydocker/core';
 import { damagedRow, NETWORK_HEADERS, NETWORK_LS_TABLE, networkMatches, networkRow, parseNetworkFilters } from './list';
 import type { NetworkLifecycle } from './lifecycle';
 import type { IpamState, NetworkConfig } from './model';
@@ -60,7 +60,7 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
   return {
     command: 'network <action> [args..]',
     describe: 'Manage networks: create, ls (list), inspect, rm (remove), connect, disconnect, prune',
-    builder: (y: any) =>
+    builder: (y) =>
       y
         .positional('action', { type: 'string', describe: 'create | ls | inspect | rm | connect | disconnect' })
         .positional('args', { type: 'string', array: true, describe: 'network name(s), then a container for connect/disconnect' })
@@ -77,7 +77,7 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
         .option('filter', { type: 'string', array: true, describe: 'ls: driver=, id=, name=, label=, scope=, type=custom|builtin, dangling=true|false' })
         .option('trunc', { type: 'boolean', default: true, describe: 'ls: --no-trunc shows full network ids' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: 'ls: only network ids' }),
-    async run(argv: Record<string, any>, ctx: CommandContext): Promise<number> {
+    async run(argv: CommandArgs, ctx: CommandContext): Promise<number> {
       const action = ACTIONS[String(argv.action)];
       if (!action) throw new UsageError(`Unknown network command "${argv.action}": use create, ls, inspect, rm, connect, disconnect or prune.`);
       const args: string[] = (argv.args ?? []).map(String);

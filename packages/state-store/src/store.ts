@@ -161,7 +161,6 @@ export class FileStateStore implements StateStore {
   }
 
   private async writeAtomic(path: string, data: string): Promise<void> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const writeFileAtomic = require('write-file-atomic') as typeof import('write-file-atomic');
     await writeFileAtomic(path, data, { fsync: true, mode: 0o600 });
   }

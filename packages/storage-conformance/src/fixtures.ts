@@ -1,5 +1,5 @@
 import { chmodSync, chownSync, lchownSync, lutimesSync, mkdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { makeWhiteout, setOpaque } from './overlay-format';
 
 /** One entry of a layer, declared; `buildLayer` writes it in overlay format. Parents default to 0755 root:root. */

@@ -1,3 +1,4 @@
+import { isWhiteoutStat, OPAQUE_VALUE, OPAQUE_XATTR, opaqueSetfattrArgs, whiteoutMknodArgs } from '@mydocker/core';
 import { spawnSync } from 'node:child_process';
 import { lstatSync } from 'node:fs';
 
@@ -5,7 +6,7 @@ import { lstatSync } from 'node:fs';
  * The two markers of the overlay layer format. Node has no mknod(2) and no xattr calls, so the
  * coreutils `mknod` and the `attr` package's getfattr/setfattr do it (both ship with Debian).
  */
-export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+export { OPAQUE_XATTR };
 
 function run(cmd: string, args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -15,25 +16,24 @@ function run(cmd: string, args: string[]): { code: number; stdout: string; stder
 
 /** A whiteout: a character device 0:0 named like the path it hides. */
 export function makeWhiteout(path: string): void {
-  const r = run('mknod', ['-m', '0', path, 'c', '0', '0']);
+  const r = run('mknod', whiteoutMknodArgs(path));
   if (r.code !== 0) throw new Error(`mknod ${path} failed: ${r.stderr.trim()}`);
 }
 
 export function isWhiteout(path: string): boolean {
   try {
-    const st = lstatSync(path);
-    return st.isCharacterDevice() && st.rdev === 0;
+    return isWhiteoutStat(lstatSync(path));
   } catch {
     return false;
   }
 }
 
 export function setOpaque(dir: string): void {
-  const r = run('setfattr', ['-n', OPAQUE_XATTR, '-v', 'y', dir]);
+  const r = run('setfattr', opaqueSetfattrArgs(dir));
   if (r.code !== 0) throw new Error(`setfattr ${dir} failed: ${r.stderr.trim()}`);
 }
 
 export function isOpaque(dir: string): boolean {
   const r = run('getfattr', ['--absolute-names', '--only-values', '-n', OPAQUE_XATTR, dir]);
-  return r.code === 0 && r.stdout === 'y';
+  return r.code === 0 && r.stdout === OPAQUE_VALUE;
 }

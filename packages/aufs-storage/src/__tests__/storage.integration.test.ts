@@ -3,7 +3,7 @@
  * hand (images and their layers belong to @mydocker/images).
  */
 import type { EngineConfig } from '@mydocker/core';
-import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aufsToOverlay, overlayToAufs } from '../drivers/aufs';

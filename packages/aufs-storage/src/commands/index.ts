@@ -1,4 +1,4 @@
-import type { CommandContext, CommandSpec } from '@mydocker/core';
+import type { CommandContext, CommandSpec, CommandArgs } from '@mydocker/core';
 
 /**
  * The storage commands (images have their own package, @mydocker/images). Only names and flags live here; each handler requires its implementation on
@@ -11,8 +11,8 @@ function impl(): Impl {
 
 const lazy =
   (name: keyof Impl) =>
-  (args: Record<string, any>, ctx: CommandContext): Promise<number | void> =>
-    (impl()[name] as (a: Record<string, any>, c: CommandContext) => Promise<number | void>)(args, ctx);
+  (args: CommandArgs, ctx: CommandContext): Promise<number | void> =>
+    (impl()[name] as (a: CommandArgs, c: CommandContext) => Promise<number | void>)(args, ctx);
 
 export const volumeCommand: CommandSpec = {
   command: 'volume <action> [names..]',

@@ -1,4 +1,4 @@
-import { assertValidName, ConflictError, describeError, formatItems, NotFoundError, UsageError, type CommandContext } from '@mydocker/core';
+import { assertValidName, ConflictError, describeError, formatItems, NotFoundError, UsageError, type CommandContext, type CommandArgs } from '@mydocker/core';
 import { parseVolumeFilters, VOLUME_HEADERS, VOLUME_LS_TABLE, volumeInspectView, volumeMatches, volumeRow } from '../volumes/volume-list';
 import { storageFor, type StorageExt } from '../storage';
 import { labelMap, pruneVolumes } from '../volumes/volume-prune';
@@ -6,7 +6,7 @@ import { parseVolumeOptions } from '../volumes/volume-options';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
-type Args = Record<string, any>;
+type Args = CommandArgs;
 
 /** Names of volumes that containers (any state) mount, with one user each. */
 export async function volumeUsers(ctx: CommandContext): Promise<Map<string, string>> {

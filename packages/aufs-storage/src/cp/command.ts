@@ -1,4 +1,4 @@
-import { scratchName } from '@mydocker/core';
+import { scratchName, type CommandArgs } from '@mydocker/core';
 import type { CommandContext, CommandSpec, ContainerRecord, LifecycleBus, StorageDriver } from '@mydocker/core';
 import { UsageError } from '@mydocker/core';
 import { mkdir, rm } from 'node:fs/promises';
@@ -63,13 +63,13 @@ export function cpCommand(): CommandSpec {
   return {
     command: 'cp <src> <dest>',
     describe: 'Copy files and directories between a container and the host (SRC or DEST is CONTAINER:PATH)',
-    builder: (yargs: any) =>
+    builder: (yargs) =>
       yargs
         .positional('src', { type: 'string', describe: 'CONTAINER:PATH or a host path' })
         .positional('dest', { type: 'string', describe: 'CONTAINER:PATH or a host path' })
         .option('archive', { alias: 'a', type: 'boolean', default: false, describe: 'Keep uid/gid of the source' })
         .option('follow-link', { alias: 'L', type: 'boolean', default: false, describe: 'Follow a symlink given as SRC' }),
-    async run(args: Record<string, any>, ctx: CommandContext): Promise<number> {
+    async run(args: CommandArgs, ctx: CommandContext): Promise<number> {
       const plan = planCopy(endpointArg(args.src, 'source'), endpointArg(args.dest, 'destination'));
       const store = ctx.bus.need('stateStore', 'The cp command');
       const record = await store.get(plan.container);

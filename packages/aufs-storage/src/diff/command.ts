@@ -1,4 +1,4 @@
-import { scratchName } from '@mydocker/core';
+import { scratchName, type CommandArgs } from '@mydocker/core';
 import { NotFoundError, UsageError, type CommandContext, type StorageDriver } from '@mydocker/core';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { inLayers, layerChanges } from './changes';
  * (core's contract, so any storage driver works) into a scratch directory, then compared with the image's
  * layers. Mount points of the container's own binds (/etc/hosts, volumes) are left out, as Docker does.
  */
-export async function diffContainer(args: Record<string, any>, ctx: CommandContext): Promise<number> {
+export async function diffContainer(args: CommandArgs, ctx: CommandContext): Promise<number> {
   const record = await ctx.bus
     .need('stateStore')
     .get(String(args.container))

@@ -2,8 +2,8 @@ import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from './exec';
 
-export { OPAQUE_XATTR } from '@mydocker/core';
-import { OPAQUE_XATTR } from '@mydocker/core';
+export { OPAQUE_XATTR, isWhiteoutStat } from '@mydocker/core';
+import { OPAQUE_XATTR, opaqueSetfattrArgs, whiteoutMknodArgs } from '@mydocker/core';
 
 /** Copies a tree keeping owners, modes, times, devices and xattrs (overlay's whiteouts and opaque marks). */
 export async function copyTree(source: string, target: string): Promise<void> {
@@ -14,16 +14,12 @@ export async function copyTree(source: string, target: string): Promise<void> {
 /** A whiteout: the character device 0:0 that overlay reads as "deleted". Node cannot mknod, so mknod(1) does. */
 export async function makeWhiteout(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
-  await exec('mknod', ['-m', '000', path, 'c', '0', '0']);
-}
-
-export function isWhiteoutStat(st: { isCharacterDevice(): boolean; rdev: number }): boolean {
-  return st.isCharacterDevice() && st.rdev === 0;
+  await exec('mknod', whiteoutMknodArgs(path));
 }
 
 /** Node has no xattr API: setfattr/getfattr (Debian's `attr` package) stand in. */
 export async function setOpaque(dir: string): Promise<void> {
-  await exec('setfattr', ['-n', OPAQUE_XATTR, '-v', 'y', dir]);
+  await exec('setfattr', opaqueSetfattrArgs(dir));
 }
 
 /** Directories under `root` (relative paths) that carry the opaque mark, in one getfattr run. */

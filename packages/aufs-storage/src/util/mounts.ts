@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readMountInfo } from '@mydocker/core';
 import { exec } from './exec';
 
-/** Mount points (field 5 of /proc/self/mountinfo), octal escapes decoded. */
+/** Mount points this process sees. */
 export function mountPoints(): string[] {
-  const text = readFileSync('/proc/self/mountinfo', 'utf8');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.split(' ')[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+  return readMountInfo().map((m) => m.mountPoint);
 }
 
 export function isMountPoint(path: string): boolean {

@@ -1,9 +1,8 @@
-import { humanSize, MydockerError, UsageError, type CommandContext } from '@mydocker/core';
+import { humanSize, MydockerError, UsageError, type CommandContext, type CommandArgs } from '@mydocker/core';
 import { createInterface } from 'node:readline';
 import { storageFor } from '../storage';
 import { diskUsage } from '../util/fs';
 import { volumeLabels } from './volume-list';
-import type { VolumeInfo } from './volume-store';
 
 /** KEY=VALUE entries → a labels object (a bare KEY has the empty value, as Docker's --label). */
 export function labelMap(entries: string[]): Record<string, string> {
@@ -62,7 +61,7 @@ async function confirm(ctx: CommandContext, question: string): Promise<boolean> 
  * `volume prune [-f] [-a] [--filter label=…]`: removes the volumes no container (in any state) mounts —
  * anonymous ones only unless --all, as Docker since 23.0 — and prints what it removed and the space freed.
  */
-export async function pruneVolumes(args: Record<string, any>, ctx: CommandContext): Promise<number> {
+export async function pruneVolumes(args: CommandArgs, ctx: CommandContext): Promise<number> {
   const { volumeUsers } = await import('../commands/volume-commands');
   const filters = parsePruneFilters(((args.filter as unknown[]) ?? []).map(String));
   const all = Boolean(args.all);

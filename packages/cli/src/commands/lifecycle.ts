@@ -1,4 +1,4 @@
-import { NotFoundError, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { NotFoundError, UsageError, type ArgvBuilder, type CommandContext, type CommandSpec } from '@mydocker/core';
 import { constants } from 'node:os';
 import { isReportable, writeError } from '../error-output';
 
@@ -47,7 +47,7 @@ export async function each(names: string[], ctx: CommandContext, fn: (name: stri
   return code;
 }
 
-const selectionFlags = (y: any, all: string) =>
+const selectionFlags = (y: ReturnType<ArgvBuilder>, all: string) =>
   y
     .option('all', { alias: 'a', type: 'boolean', describe: all })
     .option('ignore', { alias: 'i', type: 'boolean', describe: 'Ignore containers that do not exist' });

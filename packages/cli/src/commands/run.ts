@@ -1,4 +1,4 @@
-import { emptyRunSpec, EXIT_CODE_UNKNOWN, MydockerError, ProcessRunSignals, UsageError, type RunCancellation, type CommandSpec, type ContainerRecord, type RunSpec, type NetworkRunOptions } from '@mydocker/core';
+import { emptyRunSpec, EXIT_CODE_UNKNOWN, MydockerError, ProcessRunSignals, UsageError, type RunCancellation, type CommandSpec, type ContainerRecord, type RunSpec, type NetworkRunOptions, type CommandArgs } from '@mydocker/core';
 import { rmSync } from 'node:fs';
 import { resolveEnv } from '../env';
 import { resolveLabels } from '../labels';
@@ -10,7 +10,7 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v ===
 const str = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
 
 /** `run` flags and positionals → the RunSpec the engine and plugins work from. */
-export function toRunSpec(args: Record<string, any>, rest: string[], defaultImage: string, callerEnv: NodeJS.ProcessEnv, verb = 'run'): RunSpec {
+export function toRunSpec(args: CommandArgs, rest: string[], defaultImage: string, callerEnv: NodeJS.ProcessEnv, verb = 'run'): RunSpec {
   if (rest.length === 0) throw new UsageError(`"${verb}" needs an image or a command: mydocker ${verb} [OPTIONS] IMAGE [COMMAND] [ARG...].`);
   // The seed's form `run /bin/top` names no image: an absolute path is a command in the default image.
   const [image, command] = rest[0].startsWith('/') ? [defaultImage, rest] : [rest[0], rest.slice(1)];
@@ -91,7 +91,7 @@ export function cidFileWriter(spec: RunSpec): { onCreated?: (r: ContainerRecord)
 }
 
 /** --label/--label-file, --mount, --tmpfs, --log-driver, --restart, --health-*: set only when given, so a RunSpec stays as it was without them. */
-function runFlagExtras(args: Record<string, any>): Partial<RunSpec> {
+function runFlagExtras(args: CommandArgs): Partial<RunSpec> {
   const extras: Partial<RunSpec> = {};
   const labels = resolveLabels(list(args.label), list(args['label-file']));
   if (labels.length) extras.labels = labels;

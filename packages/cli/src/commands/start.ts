@@ -1,4 +1,4 @@
-import { EXIT_CODE_UNKNOWN, MydockerError, NotFoundError, ProcessRunSignals, UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { EXIT_CODE_UNKNOWN, MydockerError, NotFoundError, ProcessRunSignals, UsageError, type CommandSpec } from '@mydocker/core';
 import { writeError } from '../error-output';
 import { each, stopTimeoutArg } from './lifecycle';
 

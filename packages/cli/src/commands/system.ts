@@ -10,6 +10,7 @@ import {
   type DiskUsageReport,
   type PruneReport,
   type Runtime,
+  type CommandArgs,
 } from '@mydocker/core';
 import { isReportable, writeError } from '../error-output';
 
@@ -89,7 +90,7 @@ async function prune(ctx: CommandContext): Promise<number> {
 }
 
 /** `system df [-v] [--format F]`: each plugin counts what it stores through the bus's `diskUsage` hook. */
-async function df(args: Record<string, any>, ctx: CommandContext): Promise<number> {
+async function df(args: CommandArgs, ctx: CommandContext): Promise<number> {
   const report: DiskUsageReport = { containers: ctx.bus.has('stateStore') ? await ctx.engine.list() : [], entries: [] };
   await ctx.bus.hooks.diskUsage.promise(report);
   const { renderDf, renderDfVerbose } = await import('../system-df');

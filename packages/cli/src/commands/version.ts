@@ -2,6 +2,7 @@ import type { CommandSpec } from '@mydocker/core';
 import { release } from 'node:os';
 import { formatItems } from '../output-format';
 
+// eslint-disable-next-line no-restricted-syntax -- package.json lies outside src/ (tsc's rootDir), so it cannot be imported
 const VERSION: string = require('../../package.json').version;
 const API_VERSION = '1.43';
 

@@ -1,4 +1,4 @@
-import { ContainerContext, createEngine, emptyRunSpec, Engine, LifecycleBus, loadConfig, Stage, type Plugin } from '..';
+import { ContainerContext, createEngine, emptyRunSpec, type Engine, LifecycleBus, loadConfig, Stage, type Plugin } from '..';
 
 const config = loadConfig({ env: {}, flags: { root: '/tmp/mydocker-unit-none' } });
 
@@ -11,7 +11,7 @@ describe('LifecycleBus', () => {
     const bus = new LifecycleBus(config);
     expect(Object.isFrozen(bus.hooks)).toBe(true);
     expect(() => {
-      (bus.hooks as any).validate = null;
+      (bus.hooks as { validate: unknown }).validate = null;
     }).toThrow();
   });
 

@@ -141,7 +141,6 @@ describe('confineModuleLookup', () => {
     const project = join(top, 'inst');
     plugin(join(top, 'node_modules/planted-dep'), 'planted-dep');
     const user = pkg(join(project, 'node_modules/mydocker-a'), { name: 'mydocker-a' });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Module = require('node:module') as { _nodeModulePaths(from: string): string[] };
     expect(Module._nodeModulePaths(user)).toContain(join(top, 'node_modules'));
     const restore = confineModuleLookup(project);

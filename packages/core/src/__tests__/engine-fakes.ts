@@ -66,7 +66,7 @@ export function setup(options: FakeOptions = {}) {
       return alive.has(record.id);
     },
   };
-  const { bus, engine } = createEngine(config, [
+  const { engine } = createEngine(config, [
     {
       name: 'fakes',
       apply(b) {

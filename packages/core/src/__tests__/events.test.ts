@@ -24,7 +24,8 @@ describe('events', () => {
       Actor: { ID: 'abc', Attributes: { name: 'web', image: 'busybox', exitCode: '3' } },
       scope: 'local',
       time: 1_700_000_000,
-      timeNano: 1_700_000_000_123_456_789,
+      // A double, as JSON.parse gives it to a client: the nearest one to the nanosecond count.
+      timeNano: Number(1_700_000_000_123_456_789n),
     });
     expect(makeEvent({ type: 'network', action: 'create', id: 'n1' })).not.toHaveProperty('status');
   });

@@ -1,4 +1,4 @@
-const { compileTemplate } = require(require('node:path').join(__dirname, '../../dist/go-template.js'));
+const { compileTemplate } = require('@mydocker/core');
 const cases = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
 const out = cases.map(({ tpl, data }) => {
   let t;

@@ -1,5 +1,5 @@
 import { applyChanges, splitWords } from '../commands/changes';
-import { applyImageFilters, globMatch, matchesReference, parseImageFilters } from '../commands/filters';
+import { applyImageFilters, globMatch, matchesReference, parseImageFilters, type FilterableImage } from '../commands/filters';
 import { parseSubcommand } from '../commands/specs';
 import { checkIndex, dropImage, emptyIndex, imageIds, layerRefCounts, tagsOf, unreferenced, type StoreIndex } from '../store/store-index';
 
@@ -49,7 +49,7 @@ describe('reference counting', () => {
 });
 
 describe('image filters', () => {
-  const images = [
+  const images: FilterableImage[] = [
     { id: '1', names: ['busybox:latest'], created: '2026-01-01', labels: {} },
     { id: '2', names: ['127.0.0.1:5000/app:1', 'app:1'], created: '2026-01-02', labels: { tier: 'web' } },
     { id: '3', names: [], created: '2026-01-03', labels: { tier: 'db' } },

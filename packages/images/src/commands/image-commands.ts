@@ -1,4 +1,4 @@
-import { isMydockerError, NotFoundError, UsageError, type CommandContext, type ContainerRecord, type LifecycleBus, type StorageDriver } from '@mydocker/core';
+import { isMydockerError, NotFoundError, UsageError, type CommandContext, type ContainerRecord, type LifecycleBus, type StorageDriver, type CommandArgs } from '@mydocker/core';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -11,7 +11,7 @@ import { progress } from '../util/progress';
 import { isNoSpace, noSpace } from '../util/no-space';
 import { applyChanges } from './changes';
 
-type Args = Record<string, any>;
+type Args = CommandArgs;
 
 async function sizeOf(file: string): Promise<number> {
   return (await stat(file).catch(() => ({ size: 0 }))).size;

@@ -1,11 +1,11 @@
-import { describeError, formatItems, formatTable, isMydockerError, NotFoundError, type CommandContext } from '@mydocker/core';
+import { describeError, formatItems, formatTable, isMydockerError, NotFoundError, type CommandContext, type CommandArgs } from '@mydocker/core';
 import type { ImageInspect } from 'docker-types/generated/1.42';
 import type { LocalImageStore, StoredImage } from '../store/image-store';
 import { storeFor } from '../store/store-for';
 import { humanSize, timeAgo } from '../util/progress';
 import { createdAt, created } from './list';
 
-type Args = Record<string, any>;
+type Args = CommandArgs;
 
 /** Docker's `image inspect` JSON of one image (Engine API ImageInspect). */
 export async function inspectView(store: LocalImageStore, img: StoredImage): Promise<ImageInspect> {

@@ -1,11 +1,11 @@
-import { formatItems, formatTable, type CommandContext } from '@mydocker/core';
+import { formatItems, formatTable, type CommandContext, type CommandArgs } from '@mydocker/core';
 import { splitReference } from '../store/oci-config';
 import { storeFor } from '../store/store-for';
 import type { StoredImage } from '../store/image-store';
 import { humanSize, timeAgo } from '../util/progress';
 import { applyImageFilters, matchesReference, parseImageFilters } from './filters';
 
-type Args = Record<string, any>;
+type Args = CommandArgs;
 
 /** One row of `images`, with the fields Docker's `--format` names. */
 export interface ImageRow {

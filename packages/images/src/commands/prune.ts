@@ -1,10 +1,10 @@
-import { UsageError, type CommandContext, type ContainerRecord } from '@mydocker/core';
+import { UsageError, type CommandContext, type ContainerRecord, type CommandArgs } from '@mydocker/core';
 import { layersInUse, storeFor } from '../store/store-for';
 import { humanSize } from '../util/progress';
 import { applyImageFilters, parseImageFilters } from './filters';
 import { created, labelsOf } from './list';
 
-type Args = Record<string, any>;
+type Args = CommandArgs;
 
 async function readAnswer(stdin: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve) => {

@@ -1,10 +1,10 @@
-import { ConflictError, describeError, NotFoundError, UsageError, type CommandContext, type ContainerRecord } from '@mydocker/core';
+import { ConflictError, describeError, NotFoundError, UsageError, type CommandContext, type ContainerRecord, type CommandArgs } from '@mydocker/core';
 import { normalizeReference, splitReference } from '../store/oci-config';
 import { layersInUse, storeFor } from '../store/store-for';
 import type { StoredImage } from '../store/image-store';
 import { bare, manifestsOf } from '../store/store-index';
 
-type Args = Record<string, any>;
+type Args = CommandArgs;
 
 async function containers(ctx: CommandContext): Promise<ContainerRecord[]> {
   return ctx.bus.has('stateStore') ? ctx.bus.need('stateStore').list() : [];

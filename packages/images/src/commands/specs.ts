@@ -1,4 +1,4 @@
-import type { CommandContext, CommandSpec } from '@mydocker/core';
+import type { CommandContext, CommandSpec, ArgvBuilder, CommandArgs } from '@mydocker/core';
 
 /**
  * The image store's commands. Only names and flags live here; each handler requires its implementation
@@ -17,10 +17,10 @@ function impl(): Impl {
 
 const lazy =
   (name: keyof Impl) =>
-  (args: Record<string, any>, ctx: CommandContext): Promise<number | void> =>
-    (impl()[name] as (a: Record<string, any>, c: CommandContext) => Promise<number | void>)(args, ctx);
+  (args: CommandArgs, ctx: CommandContext): Promise<number | void> =>
+    (impl()[name] as (a: CommandArgs, c: CommandContext) => Promise<number | void>)(args, ctx);
 
-const listOptions = (y: any) =>
+const listOptions: ArgvBuilder = (y) =>
   y
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only show image ids' })
     .option('all', { alias: 'a', type: 'boolean', describe: 'Show all images (this store keeps no intermediate images)' })
@@ -36,7 +36,7 @@ export const imagesCommand: CommandSpec = {
   run: lazy('listImages'),
 };
 
-const rmiOptions = (y: any) =>
+const rmiOptions: ArgvBuilder = (y) =>
   y.option('force', { alias: 'f', type: 'boolean', describe: 'Remove even if a container uses it or it has several names' }).option('prune', { type: 'boolean', default: true, describe: '--no-prune is accepted for Docker compatibility' });
 
 export const rmiCommand: CommandSpec = {
@@ -46,7 +46,7 @@ export const rmiCommand: CommandSpec = {
   run: lazy('removeImages'),
 };
 
-const changeOption = (y: any) =>
+const changeOption: ArgvBuilder = (y) =>
   y
     .option('change', { alias: 'c', type: 'array', string: true, describe: 'Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL)' })
     .option('message', { alias: 'm', type: 'string', describe: 'Commit message' });
@@ -58,7 +58,7 @@ export const importCommand: CommandSpec = {
   run: lazy('importImage'),
 };
 
-const loadOptions = (y: any) => y.option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'Archive to read' }).option('quiet', { alias: 'q', type: 'boolean' });
+const loadOptions: ArgvBuilder = (y) => y.option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'Archive to read' }).option('quiet', { alias: 'q', type: 'boolean' });
 
 export const loadCommand: CommandSpec = {
   command: 'load',
@@ -67,7 +67,7 @@ export const loadCommand: CommandSpec = {
   run: lazy('loadImages'),
 };
 
-const saveOptions = (y: any) => y.option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Archive to write' });
+const saveOptions: ArgvBuilder = (y) => y.option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'Archive to write' });
 
 export const saveCommand: CommandSpec = {
   command: 'save <images..>',
@@ -94,18 +94,12 @@ export const commitCommand: CommandSpec = {
   run: lazy('commitContainer'),
 };
 
-const inspectOptions = (y: any) => y.option('format', { alias: 'f', type: 'string', describe: 'Go template' });
-const historyOptions = (y: any) =>
+const historyOptions: ArgvBuilder = (y) =>
   y
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only show image ids' })
     .option('trunc', { type: 'boolean', default: true, describe: 'Truncate output; --no-trunc shows it whole' })
     .option('human', { alias: 'H', type: 'boolean', default: true, describe: 'Sizes and dates in human-readable form' })
     .option('format', { type: 'string', describe: 'Go template, table TEMPLATE or json' });
-const pruneOptions = (y: any) =>
-  y
-    .option('all', { alias: 'a', type: 'boolean', describe: 'Remove every image no container uses, not only dangling ones' })
-    .option('force', { alias: 'f', type: 'boolean', describe: 'Do not ask for confirmation' })
-    .option('filter', { type: 'array', string: true, describe: 'label=, before=, since=' });
 
 export const historyCommand: CommandSpec = {
   command: 'history <image>',
@@ -139,7 +133,7 @@ const SUBCOMMANDS: Record<string, { impl: keyof Impl; flags: SubFlags }> = {
 const ALIASES: Record<string, string> = { list: 'ls', remove: 'rm' };
 
 /** Parses an `image` subcommand's arguments; one sentence for a flag it does not know. */
-export function parseSubcommand(sub: string, argv: string[]): { impl: keyof Impl; args: Record<string, any> } {
+export function parseSubcommand(sub: string, argv: string[]): { impl: keyof Impl; args: CommandArgs } {
   const { UsageError } = require('@mydocker/core') as typeof import('@mydocker/core');
   const entry = SUBCOMMANDS[ALIASES[sub] ?? sub];
   if (!entry) throw new UsageError(`Unknown image command "${sub}": use ls, rm, inspect, history, prune, tag, import, load, save or push/pull.`);
@@ -153,7 +147,7 @@ export function parseSubcommand(sub: string, argv: string[]): { impl: keyof Impl
     configuration: { 'greedy-arrays': false, 'parse-positional-numbers': false, 'parse-numbers': false, 'camel-case-expansion': false },
   });
   if (parsed.error) throw new UsageError(`${parsed.error.message.replace(/\.$/, '')}. See 'mydocker image ${sub} --help'.`);
-  const argvOut = parsed.argv as Record<string, any>;
+  const argvOut = parsed.argv as CommandArgs;
   const known = new Set(['_', '--', ...(f.boolean ?? []), ...(f.string ?? []), ...(f.array ?? []), ...Object.keys(f.alias ?? {})]);
   for (const key of Object.keys(argvOut)) if (!known.has(key)) throw new UsageError(`Unknown flag "${key.length === 1 ? '-' : '--'}${key}" for image ${sub}. See 'mydocker image ${sub} --help'.`);
   const pos = (argvOut._ as unknown[]).map(String);
@@ -161,7 +155,7 @@ export function parseSubcommand(sub: string, argv: string[]): { impl: keyof Impl
   if (!f.variadic && pos.length > f.positionals.length) throw new UsageError(`"image ${sub}" takes at most ${f.positionals.length} argument${f.positionals.length === 1 ? '' : 's'}.`);
   if (sub === 'load' && !argvOut.input) throw new UsageError('"image load" needs -i FILE.');
   if (sub === 'save' && !argvOut.output) throw new UsageError('"image save" needs -o FILE.');
-  const args: Record<string, any> = { ...argvOut };
+  const args: CommandArgs = { ...argvOut };
   f.positionals.forEach((name, i) => {
     const last = i === f.positionals.length - 1;
     args[name] = f.variadic && last ? pos.slice(i) : pos[i];
@@ -178,7 +172,7 @@ export const imageCommand: CommandSpec = {
   command: 'image',
   describe: 'Manage images: ls, rm, inspect, history, prune, tag, import, load, save',
   rawArgs: true,
-  run: async (args: Record<string, any>, ctx: CommandContext) => {
+  run: async (args: CommandArgs, ctx: CommandContext) => {
     const rest = ((args.rest as unknown[]) ?? []).map(String);
     const { UsageError } = require('@mydocker/core') as typeof import('@mydocker/core');
     if (rest.length === 0) throw new UsageError('Give an image subcommand: ls, rm, inspect, history, prune, tag, import, load or save.');
@@ -216,9 +210,9 @@ export function subcommandHelp(sub: string): string {
 }
 
 /** `image tag|pull|push` arguments, for the registry commands. */
-function parseRegistryArgs(sub: string, argv: string[]): Record<string, any> {
+function parseRegistryArgs(sub: string, argv: string[]): CommandArgs {
   const parser = require('yargs-parser') as typeof import('yargs-parser');
-  const a = parser(argv, { boolean: ['quiet', 'all-tags'], string: ['platform'], alias: { q: 'quiet', a: 'all-tags' }, configuration: { 'parse-numbers': false, 'parse-positional-numbers': false } }) as Record<string, any>;
+  const a = parser(argv, { boolean: ['quiet', 'all-tags'], string: ['platform'], alias: { q: 'quiet', a: 'all-tags' }, configuration: { 'parse-numbers': false, 'parse-positional-numbers': false } }) as CommandArgs;
   const pos = (a._ as unknown[]).map(String);
   return sub === 'tag' ? { ...a, source: pos[0], target: pos[1] } : { ...a, reference: pos[0] };
 }

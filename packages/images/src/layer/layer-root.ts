@@ -5,7 +5,7 @@ import {
   openSync, rmSync, symlinkSync, type Stats,
 } from 'node:fs';
 import { posix } from 'node:path';
-import { OPAQUE_XATTR } from '@mydocker/core';
+import { opaqueSetfattrArgs, whiteoutMknodArgs } from '@mydocker/core';
 
 const DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
@@ -195,7 +195,7 @@ export class LayerRoot {
   /** `.wh.NAME`: NAME in this layer's own directory becomes overlay's whiteout (char 0:0). */
   whiteout(parts: string[]): void {
     const { pfd, name } = this.place(parts, 'the whiteout');
-    run('mknod', ['-m', '000', this.atForChild(pfd, name), 'c', '0', '0']);
+    run('mknod', whiteoutMknodArgs(this.atForChild(pfd, name)));
     lchownSync(this.at(pfd, name), 0, 0);
   }
 
@@ -203,7 +203,7 @@ export class LayerRoot {
   opaque(parts: string[]): void {
     const fd = this.dir(parts, true, 'the opaque marker of');
     // setfattr follows its path: /proc/PID/fd/N is the pinned directory itself.
-    run('setfattr', ['-n', OPAQUE_XATTR, '-v', 'y', this.atForChild(fd)]);
+    run('setfattr', opaqueSetfattrArgs(this.atForChild(fd)));
   }
 
   /** Sets a directory's times once its entries are all written (writing them changed the mtime). */

@@ -1,13 +1,12 @@
-import { MydockerError } from '@mydocker/core';
+import { DEFAULT_PATH_ENV, MydockerError } from '@mydocker/core';
 import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { LocalImageStore } from './image-store';
-import { DEFAULT_IMAGE } from './image-store';
+import { DEFAULT_IMAGE } from './default-image';
 import { makeConfig } from './oci-config';
 
 export const BUSYBOX = '/bin/busybox';
-const PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * The default image, made from the host's static busybox (Debian's busybox-static): the binary, one
@@ -67,7 +66,7 @@ async function fillBusybox(store: LocalImageStore, diff: string, binary: string,
       diffIds: [layer.digest],
       created: mtime.toISOString(),
       createdBy: `mydocker: busybox from ${binary}`,
-      config: { Env: [PATH], Cmd: ['sh'], WorkingDir: '/' },
+      config: { Env: [DEFAULT_PATH_ENV], Cmd: ['sh'], WorkingDir: '/' },
     });
     return store.addImage(config, [DEFAULT_IMAGE], undefined, new Map([[layer.digest, layer.tarSize]]));
   }

@@ -8,6 +8,7 @@ import { LayerStore } from './layer-store';
 import { checkConfig, isValidReference, normalizeReference, sha256, splitReference, toImageConfig, type OciImageConfig } from './oci-config';
 import { bare, checkIndex, dropImage, emptyIndex, imageIds, manifestsOf, repoDigestsOf, tagsOf, unreferenced, type ManifestEntry, type StoreIndex } from './store-index';
 import { isNoSpace } from '../util/no-space';
+import { DEFAULT_IMAGE } from './default-image';
 
 export interface StoredImage {
   /** The config's sha256 (bare hex): Docker's image id. */
@@ -43,7 +44,8 @@ export interface NewImage {
   layerDescriptors?: Array<{ digest: string; size: number; mediaType: string }>;
 }
 
-export const DEFAULT_IMAGE = 'busybox:latest';
+// Its own module so busybox.ts (loaded by this one) needs nothing of this one at run time: no import circle.
+export { DEFAULT_IMAGE };
 const MEDIA_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const MEDIA_CONFIG = 'application/vnd.oci.image.config.v1+json';
 export const MEDIA_LAYER = 'application/vnd.oci.image.layer.v1.tar';

@@ -66,7 +66,6 @@ export class LayerStore {
   async extract(input: Readable, onBytes?: (n: number) => void): Promise<{ diff: string; digest: string }> {
     const diff = await this.scratch();
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { extractLayer } = require('../layer/tar-extract') as TarExtract;
       const { digest } = await extractLayer(input, diff, { onBytes });
       return { diff, digest };
@@ -85,7 +84,6 @@ export class LayerStore {
   async tarInfo(diff: string): Promise<{ digest: string; size: number }> {
     const hash = createHash('sha256');
     let size = 0;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { packDirectory } = require('../layer/tar-pack') as TarPack;
     for await (const chunk of packDirectory(diff, { layer: true })) {
       hash.update(chunk as Buffer);

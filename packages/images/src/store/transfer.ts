@@ -1,21 +1,19 @@
 import { scratchName } from '@mydocker/core';
-import { UsageError } from '@mydocker/core';
+import { DEFAULT_PATH_ENV, UsageError } from '@mydocker/core';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { LocalImageStore, StoredImage } from './image-store';
 import { checkName, MEDIA_LAYER, MEDIA_LAYER_GZIP } from './image-store';
 import { checkConfig, makeConfig, normalizeReference, sha256, type OciImageConfig } from './oci-config';
-import { packDirectory } from '../layer/tar-pack';
 import { extractLayer } from '../layer/tar-extract';
 import { printable } from '../layer/layer-root';
 import { resolveInRoot, type Probe } from '@mydocker/core';
 import { isNoSpace, noSpace } from '../util/no-space';
 
-const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 async function tempDir(store: LocalImageStore, kind: string): Promise<string> {
   const dir = join(store.config.root, 'tmp', scratchName(`${kind}-`));
@@ -81,7 +79,7 @@ export async function importRootfs(
       createdBy: `mydocker import ${file}`,
       comment: options.message,
       // Like docker import there is no default command; a PATH lets `run IMAGE sh` find its shell.
-      config: applyChanges({ Env: [PATH_ENV] }, options.changes ?? []),
+      config: applyChanges({ Env: [DEFAULT_PATH_ENV] }, options.changes ?? []),
     });
     const layer = { digest: blob.digest, size: blob.size, mediaType: (await isGzip(staged)) ? MEDIA_LAYER_GZIP : MEDIA_LAYER };
     const scratches = new Map([[extracted.digest, extracted.diff]]);

@@ -1,5 +1,6 @@
 import { UsageError, type ImageConfig } from '@mydocker/core';
-import { checkHostname, DEFAULT_PATH, launchEnv, mergeEnv, resolveCommand, resolveUser, resolveWorkdir } from '../command-resolution';
+import { DEFAULT_PATH } from '@mydocker/core';
+import { checkHostname, launchEnv, mergeEnv, resolveCommand, resolveUser, resolveWorkdir } from '../command-resolution';
 
 const image: ImageConfig = { env: ['PATH=/img/bin', 'A=1'], cmd: ['serve', '--port', '80'], entrypoint: ['/entry'], workdir: '/app', user: 'www' };
 
