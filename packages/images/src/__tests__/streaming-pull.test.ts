@@ -236,3 +236,51 @@ describe('blobToFile with a tap', () => {
     expect(readFileSync(join(dir, 'blob')).equals(blob)).toBe(true);
   });
 });
+
+describe('blob bodies over plain HTTP (node:http, not fetch)', () => {
+  const blob = Buffer.alloc(3 << 20, 'h');
+  let server: import('node:http').Server;
+  let port = 0;
+  const seen: Array<{ path: string; auth?: string; range?: string }> = [];
+  let mode: 'ok' | 'redirect' | 'cut' = 'ok';
+  beforeAll(async () => {
+    const http = await import('node:http');
+    server = http.createServer((req, res) => {
+      seen.push({ path: req.url ?? '', auth: req.headers.authorization, range: req.headers.range });
+      if (req.url === '/v2/') return void res.writeHead(200).end('{}');
+      if (mode === 'redirect' && !req.url?.startsWith('/elsewhere')) return void res.writeHead(307, { Location: '/elsewhere/blob' }).end();
+      const from = Number(/bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0);
+      if (mode === 'cut' && from === 0) {
+        res.writeHead(200, { 'Content-Length': String(blob.length) });
+        res.write(blob.subarray(0, 1 << 20), () => setTimeout(() => res.socket?.destroy(), 50));
+        return;
+      }
+      res.writeHead(from ? 206 : 200, { 'Content-Length': String(blob.length - from), ...(from ? { 'Content-Range': `bytes ${from}-${blob.length - 1}/${blob.length}` } : {}) });
+      res.end(blob.subarray(from));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as import('node:net').AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  beforeEach(() => (seen.length = 0));
+
+  it('reads a 200 straight, and a redirect through fetch', async () => {
+    for (const m of ['ok', 'redirect'] as const) {
+      mode = m;
+      const client = new RegistryClient({ domain: `127.0.0.1:${port}`, path: 'a/b' });
+      await client.blobToFile(digestOf(blob), blob.length, join(dir, m));
+      expect(readFileSync(join(dir, m)).equals(blob)).toBe(true);
+    }
+    // ok: one GET; redirect: the node:http GET, then fetch's GET and the GET it was redirected to.
+    expect(seen.map((s) => s.path.replace(/sha256:[0-9a-f]+/, 'D'))).toEqual(['/v2/a/b/blobs/D', '/v2/a/b/blobs/D', '/v2/a/b/blobs/D', '/elsewhere/blob']);
+  });
+
+  it('resumes with Range after the connection is cut mid-body', async () => {
+    mode = 'cut';
+    const client = new RegistryClient({ domain: `127.0.0.1:${port}`, path: 'a/b' });
+    await client.blobToFile(digestOf(blob), blob.length, join(dir, 'cut'));
+    expect(readFileSync(join(dir, 'cut')).equals(blob)).toBe(true);
+    expect(seen[0].range).toBeUndefined();
+    expect(Number(/bytes=(\d+)-/.exec(seen[1]?.range ?? '')?.[1])).toBeGreaterThan(0);
+  });
+});
