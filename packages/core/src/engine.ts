@@ -22,6 +22,16 @@ const RESOURCE_FLAGS: Record<string, string> = {
   pidsLimit: '--pids-limit',
 };
 
+const NETWORK_FLAGS: Record<string, string> = {
+  aliases: '--network-alias',
+  addHosts: '--add-host',
+  dns: '--dns',
+  dnsSearch: '--dns-search',
+  dnsOptions: '--dns-option',
+  macAddress: '--mac-address',
+  ip: '--ip',
+};
+
 /**
  * RunSpec options that belong to a plugin: the option key a plugin claims, the flag the user typed
  * (undefined when not used), and the package that handles it.
@@ -37,7 +47,7 @@ const PLUGIN_OPTIONS: Array<{ option: string; usedFlag: (s: RunSpec) => string |
   },
   { option: 'network', usedFlag: (s) => (s.network !== undefined && s.network !== 'none' ? '--net/--network' : undefined), pkg: '@mydocker/network' },
   { option: 'publish', usedFlag: (s) => (s.publish.length > 0 ? '-p/--publish' : s.publishAll ? '-P/--publish-all' : undefined), pkg: '@mydocker/network' },
-  { option: 'network', usedFlag: (s) => (s.networkOptions ? `--${Object.keys(s.networkOptions)[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : undefined), pkg: '@mydocker/network' },
+  { option: 'network', usedFlag: (s) => (s.networkOptions ? NETWORK_FLAGS[Object.keys(s.networkOptions)[0]] : undefined), pkg: '@mydocker/network' },
   { option: 'volumes', usedFlag: (s) => (s.volumes.length > 0 ? '-v/--volume' : undefined), pkg: '@mydocker/aufs-storage' },
   { option: 'logOpts', usedFlag: (s) => (s.logOpts.length > 0 ? '--log-opt' : s.logDriver && s.logDriver !== 'none' ? '--log-driver' : undefined), pkg: '@mydocker/logs' },
   { option: 'pull', usedFlag: (s) => (s.pull !== undefined ? '--pull' : undefined), pkg: '@mydocker/images' },

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { exec, run } from './exec';
 import type { Endpoint, NetworkConfig } from './model';
 
@@ -6,9 +6,14 @@ export async function linkExists(name: string): Promise<boolean> {
   return (await exec('ip', ['link', 'show', 'dev', name])).code === 0;
 }
 
+/** Interface names of this network namespace, from sysfs: no process to spawn on every run. */
 export async function linkNames(): Promise<Set<string>> {
-  const out = await run('ip', ['-o', 'link', 'show']);
-  return new Set(out.split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => Boolean(n)));
+  try {
+    return new Set(readdirSync('/sys/class/net'));
+  } catch {
+    const out = await run('ip', ['-o', 'link', 'show']);
+    return new Set(out.split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => Boolean(n)));
+  }
 }
 
 /** Interfaces enslaved to a bridge. */
@@ -32,8 +37,12 @@ export async function createBridge(net: NetworkConfig, prefixLength: number, ali
   writeFileSync(`/proc/sys/net/ipv4/conf/${net.bridge}/route_localnet`, '1');
 }
 
-/** Idempotent: a missing link is not an error. */
+/**
+ * Idempotent: a missing link is not an error. A container's veth usually went with its network namespace
+ * (the kernel deletes the pair with the peer), so sysfs is asked first and no process is spawned then.
+ */
 export async function deleteLink(name: string): Promise<void> {
+  if (!existsSync(`/sys/class/net/${name}`)) return;
   const r = await exec('ip', ['link', 'del', 'dev', name]);
   if (r.code !== 0 && (await linkExists(name))) throw new Error(`ip link del ${name} failed: ${r.stderr.trim()}`);
 }
