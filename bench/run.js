@@ -80,6 +80,10 @@ function timed(cmd, args, extraEnv = {}) {
 }
 
 const mydocker = (...args) => timed(process.execPath, [BIN, ...args]);
+// BENCH_BEFORE_BIN: a build of the commit before a change; its run --rm, detached cycle and monitor memory
+// are measured right beside this build's, in the same run and the same store, as the "before" rows.
+const BEFORE_BIN = process.env.BENCH_BEFORE_BIN ? path.resolve(process.env.BENCH_BEFORE_BIN) : undefined;
+const before = (...args) => timed(process.execPath, [BEFORE_BIN, ...args]);
 const runc = (...args) => timed('runc', ['--root', runcRoot, ...args]);
 
 function asyncRun(cmd, args) {
@@ -311,6 +315,7 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
 
   log(`run --rm busybox /bin/true × ${RUNS}`);
   m.runTrue = measure(() => mydocker('run', '--rm', 'busybox', '/bin/true').ms);
+  if (BEFORE_BIN) m.runTrueBefore = measure(() => before('run', '--rm', 'busybox', '/bin/true').ms);
   if (hasRunc) m.runcTrue = peer('runc', () => measure((i) => runc('run', '--bundle', bundle, `bench-${i + 1}`).ms));
   if (hasCrun) {
     m.crunTrue = peer('crun', () => measure((i) => {
@@ -338,13 +343,25 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
     return run.ms + stop.ms + rm.ms;
   });
 
+  if (BEFORE_BIN) {
+    m.detachedCycleBefore = measure(() => {
+      const run = before('run', '-d', 'busybox', 'top');
+      const id = run.stdout.trim();
+      return run.ms + before('stop', id).ms + before('rm', id).ms;
+    });
+  }
+
   log(`${RSS_CONTAINERS} idle detached containers: monitor memory (smaps_rollup)`);
-  const idle = [];
-  for (let i = 0; i < RSS_CONTAINERS; i++) idle.push(mydocker('run', '-d', 'busybox', 'top').stdout.trim());
-  await sleep(500);
-  const mem = idle.map((id) => pss(JSON.parse(mydocker('container-record', id).stdout)[0].monitorPid));
-  m.monitorPssKiB = { pss: stats(mem.map((x) => x.pss)), private: stats(mem.map((x) => x.private)), rss: stats(mem.map((x) => x.rss)) };
-  mydocker('rm', '-f', ...idle);
+  const monitorMemory = async (cli) => {
+    const idle = [];
+    for (let i = 0; i < RSS_CONTAINERS; i++) idle.push(cli('run', '-d', 'busybox', 'top').stdout.trim());
+    await sleep(500);
+    const mem = idle.map((id) => pss(JSON.parse(cli('container-record', id).stdout)[0].monitorPid));
+    cli('rm', '-f', ...idle);
+    return { pss: stats(mem.map((x) => x.pss)), private: stats(mem.map((x) => x.private)), rss: stats(mem.map((x) => x.rss)) };
+  };
+  m.monitorPssKiB = await monitorMemory(mydocker);
+  if (BEFORE_BIN) m.monitorPssKiBBefore = await monitorMemory(before);
 
   log(`${PARALLEL} containers started in parallel`);
   const parallel = [];
@@ -395,6 +412,7 @@ function table(results) {
   };
   row('node -e 0 (reference)', m.nodeStart);
   row('mydocker run --rm busybox /bin/true', m.runTrue, ratios(m.runTrue, [['runc', m.runcTrue], ['crun', m.crunTrue], ['podman', m.podmanTrue]]));
+  if (m.runTrueBefore) row('before (BENCH_BEFORE_BIN): run --rm busybox /bin/true', m.runTrueBefore, `after/before ${ratio(m.runTrue, m.runTrueBefore)}; ${ratios(m.runTrueBefore, [['runc', m.runcTrue]])}`);
   row('runc run (same rootfs)', m.runcTrue, tool('runc') ? 'not installed' : '');
   row('crun run (same rootfs)', m.crunTrue, tool('crun') ? 'not installed' : m.crunTrue && !m.crunTrue.unavailable ? 'in a private mount namespace without the cgroup2 mount (hybrid host)' : '');
   row('podman run --rm --network none', m.podmanTrue, tool('podman') ? 'not installed' : '');
@@ -403,6 +421,7 @@ function table(results) {
     rows.push(['target: runc + node -e 0 + 20 ms', String(round(budget)), m.runcTrue.cpuMs !== undefined ? String(round(2 * m.runcTrue.cpuMs)) : '—', '', '', '', `mydocker ${m.runTrue.median <= budget ? 'meets' : 'misses'} the wall target${m.runcTrue.cpuMs ? `, ${m.runTrue.cpuMs <= 2 * m.runcTrue.cpuMs ? 'meets' : 'misses'} CPU ≤ 2× runc` : ''}`]);
   }
   row('run -d top + stop + rm', m.detachedCycle, ratios(m.detachedCycle, [['podman', m.podmanDetachedCycle]]));
+  if (m.detachedCycleBefore) row('before: run -d top + stop + rm', m.detachedCycleBefore, `after/before ${ratio(m.detachedCycle, m.detachedCycleBefore)}; ${ratios(m.detachedCycleBefore, [['podman', m.podmanDetachedCycle]])}`);
   row('podman run -d + stop + rm', m.podmanDetachedCycle, tool('podman') ? 'not installed' : '');
   for (const [size, s] of Object.entries(m.ps ?? {})) row(`ps -a, ${size} containers`, s);
   if (m.pull?.mydocker) {
@@ -415,6 +434,7 @@ function table(results) {
   row(`${PARALLEL} × run -d in parallel (total wall)`, m.parallel20, ratios(m.parallel20, [['podman', m.podmanParallel20]]));
   row(`podman: ${PARALLEL} × run -d in parallel`, m.podmanParallel20, tool('podman') ? 'not installed' : '');
   pssRow('monitor memory per idle container (KiB, smaps_rollup)', m.monitorPssKiB, m.monitorPssKiB ? `RSS ${m.monitorPssKiB.rss.median}` : '');
+  if (m.monitorPssKiBBefore) pssRow('before: monitor memory per idle container (KiB)', m.monitorPssKiBBefore, `RSS ${m.monitorPssKiBBefore.rss.median}`);
   pssRow('conmon (podman) per idle container (KiB)', m.conmonPssKiB);
   const head = ['measurement (ms)', 'median', 'CPU (mean)', 'min', 'max', 'runs', 'note'];
   const lines = [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);
