@@ -24,6 +24,8 @@ const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 20));
 const PS_SIZES = (process.env.BENCH_PS_SIZES ?? '10,100,1000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
 const JOBS = Math.max(1, Number(process.env.BENCH_JOBS ?? os.cpus().length));
 const PARALLEL = 20;
+// BENCH_PARALLEL_ROUNDS: how many times the 20 parallel run -d are timed (default max(3, BENCH_RUNS / 4)).
+const PARALLEL_ROUNDS = Math.max(1, Number(process.env.BENCH_PARALLEL_ROUNDS ?? Math.max(3, Math.ceil(RUNS / 4))));
 const RSS_CONTAINERS = 5;
 const PULL_RUNS = Math.max(1, Number(process.env.BENCH_PULL_RUNS ?? 3));
 const { benchPull } = require('./pull');
@@ -324,7 +326,7 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
     }));
   }
   if (hasPodman) {
-    const parallelRounds = Math.max(3, Math.ceil(RUNS / 4));
+    const parallelRounds = PARALLEL_ROUNDS;
     await benchPodman(m, { timed, measure, peer, peerAsync, stats, asyncRun, pss, sleep, dir, parallel: PARALLEL, parallelRounds, idle: RSS_CONTAINERS, log });
   }
 
@@ -365,7 +367,7 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
 
   log(`${PARALLEL} containers started in parallel`);
   const parallel = [];
-  for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 4)); i++) {
+  for (let i = 0; i < PARALLEL_ROUNDS; i++) {
     const start = process.hrtime.bigint();
     const ids = await Promise.all(Array.from({ length: PARALLEL }, () => asyncRun(process.execPath, [BIN, 'run', '-d', 'busybox', 'top'])));
     parallel.push(Number(process.hrtime.bigint() - start) / 1e6);
