@@ -25,6 +25,8 @@ const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 20));
 const PS_SIZES = (process.env.BENCH_PS_SIZES ?? '10,100,1000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
 const JOBS = Math.max(1, Number(process.env.BENCH_JOBS ?? os.cpus().length));
 const PARALLEL = 20;
+// BENCH_PARALLEL_ROUNDS: how many times the 20 parallel run -d are timed (default max(3, BENCH_RUNS / 4)).
+const PARALLEL_ROUNDS = Math.max(1, Number(process.env.BENCH_PARALLEL_ROUNDS ?? Math.max(3, Math.ceil(RUNS / 4))));
 const RSS_CONTAINERS = 5;
 const PULL_RUNS = Math.max(1, Number(process.env.BENCH_PULL_RUNS ?? 3));
 const { benchPull } = require('./pull');
@@ -81,6 +83,10 @@ function timed(cmd, args, extraEnv = {}) {
 }
 
 const mydocker = (...args) => timed(process.execPath, [BIN, ...args]);
+// BENCH_BEFORE_BIN: a build of the commit before a change; its run --rm, detached cycle and monitor memory
+// are measured right beside this build's, in the same run and the same store, as the "before" rows.
+const BEFORE_BIN = process.env.BENCH_BEFORE_BIN ? path.resolve(process.env.BENCH_BEFORE_BIN) : undefined;
+const before = (...args) => timed(process.execPath, [BEFORE_BIN, ...args]);
 const runc = (...args) => timed('runc', ['--root', runcRoot, ...args]);
 
 function asyncRun(cmd, args) {
@@ -312,6 +318,7 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
 
   log(`run --rm busybox /bin/true × ${RUNS}`);
   m.runTrue = measure(() => mydocker('run', '--rm', 'busybox', '/bin/true').ms);
+  if (BEFORE_BIN) m.runTrueBefore = measure(() => before('run', '--rm', 'busybox', '/bin/true').ms);
   if (hasRunc) m.runcTrue = peer('runc', () => measure((i) => runc('run', '--bundle', bundle, `bench-${i + 1}`).ms));
   // mydocker-oci on the very same bundle (its own state root): the runc command line over mydocker's helper.
   m.ociTrue = peer('mydocker-oci', () => measure((i) => timed(process.execPath, [OCI_BIN, '--root', path.join(dir, 'oci-state'), 'run', '--bundle', bundle, `bench-oci-${i + 1}`]).ms));
@@ -322,7 +329,7 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
     }));
   }
   if (hasPodman) {
-    const parallelRounds = Math.max(3, Math.ceil(RUNS / 4));
+    const parallelRounds = PARALLEL_ROUNDS;
     await benchPodman(m, { timed, measure, peer, peerAsync, stats, asyncRun, pss, sleep, dir, parallel: PARALLEL, parallelRounds, idle: RSS_CONTAINERS, log });
   }
 
@@ -343,17 +350,29 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
     return run.ms + stop.ms + rm.ms;
   });
 
+  if (BEFORE_BIN) {
+    m.detachedCycleBefore = measure(() => {
+      const run = before('run', '-d', 'busybox', 'top');
+      const id = run.stdout.trim();
+      return run.ms + before('stop', id).ms + before('rm', id).ms;
+    });
+  }
+
   log(`${RSS_CONTAINERS} idle detached containers: monitor memory (smaps_rollup)`);
-  const idle = [];
-  for (let i = 0; i < RSS_CONTAINERS; i++) idle.push(mydocker('run', '-d', 'busybox', 'top').stdout.trim());
-  await sleep(500);
-  const mem = idle.map((id) => pss(JSON.parse(mydocker('container-record', id).stdout)[0].monitorPid));
-  m.monitorPssKiB = { pss: stats(mem.map((x) => x.pss)), private: stats(mem.map((x) => x.private)), rss: stats(mem.map((x) => x.rss)) };
-  mydocker('rm', '-f', ...idle);
+  const monitorMemory = async (cli) => {
+    const idle = [];
+    for (let i = 0; i < RSS_CONTAINERS; i++) idle.push(cli('run', '-d', 'busybox', 'top').stdout.trim());
+    await sleep(500);
+    const mem = idle.map((id) => pss(JSON.parse(cli('container-record', id).stdout)[0].monitorPid));
+    cli('rm', '-f', ...idle);
+    return { pss: stats(mem.map((x) => x.pss)), private: stats(mem.map((x) => x.private)), rss: stats(mem.map((x) => x.rss)) };
+  };
+  m.monitorPssKiB = await monitorMemory(mydocker);
+  if (BEFORE_BIN) m.monitorPssKiBBefore = await monitorMemory(before);
 
   log(`${PARALLEL} containers started in parallel`);
   const parallel = [];
-  for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 4)); i++) {
+  for (let i = 0; i < PARALLEL_ROUNDS; i++) {
     const start = process.hrtime.bigint();
     const ids = await Promise.all(Array.from({ length: PARALLEL }, () => asyncRun(process.execPath, [BIN, 'run', '-d', 'busybox', 'top'])));
     parallel.push(Number(process.hrtime.bigint() - start) / 1e6);
@@ -400,6 +419,7 @@ function table(results) {
   };
   row('node -e 0 (reference)', m.nodeStart);
   row('mydocker run --rm busybox /bin/true', m.runTrue, ratios(m.runTrue, [['runc', m.runcTrue], ['crun', m.crunTrue], ['podman', m.podmanTrue]]));
+  if (m.runTrueBefore) row('before (BENCH_BEFORE_BIN): run --rm busybox /bin/true', m.runTrueBefore, `after/before ${ratio(m.runTrue, m.runTrueBefore)}; ${ratios(m.runTrueBefore, [['runc', m.runcTrue]])}`);
   row('runc run (same rootfs)', m.runcTrue, tool('runc') ? 'not installed' : '');
   row('mydocker-oci run (same bundle)', m.ociTrue, ratios(m.ociTrue, [['runc', m.runcTrue], ['crun', m.crunTrue]]));
   row('crun run (same rootfs)', m.crunTrue, tool('crun') ? 'not installed' : m.crunTrue && !m.crunTrue.unavailable ? 'in a private mount namespace without the cgroup2 mount (hybrid host)' : '');
@@ -409,6 +429,7 @@ function table(results) {
     rows.push(['target: runc + node -e 0 + 20 ms', String(round(budget)), m.runcTrue.cpuMs !== undefined ? String(round(2 * m.runcTrue.cpuMs)) : '—', '', '', '', `mydocker ${m.runTrue.median <= budget ? 'meets' : 'misses'} the wall target${m.runcTrue.cpuMs ? `, ${m.runTrue.cpuMs <= 2 * m.runcTrue.cpuMs ? 'meets' : 'misses'} CPU ≤ 2× runc` : ''}`]);
   }
   row('run -d top + stop + rm', m.detachedCycle, ratios(m.detachedCycle, [['podman', m.podmanDetachedCycle]]));
+  if (m.detachedCycleBefore) row('before: run -d top + stop + rm', m.detachedCycleBefore, `after/before ${ratio(m.detachedCycle, m.detachedCycleBefore)}; ${ratios(m.detachedCycleBefore, [['podman', m.podmanDetachedCycle]])}`);
   row('podman run -d + stop + rm', m.podmanDetachedCycle, tool('podman') ? 'not installed' : '');
   for (const [size, s] of Object.entries(m.ps ?? {})) row(`ps -a, ${size} containers`, s);
   if (m.pull?.mydocker) {
@@ -422,6 +443,7 @@ function table(results) {
   row(`${PARALLEL} × run -d in parallel (total wall)`, m.parallel20, ratios(m.parallel20, [['podman', m.podmanParallel20]]));
   row(`podman: ${PARALLEL} × run -d in parallel`, m.podmanParallel20, tool('podman') ? 'not installed' : '');
   pssRow('monitor memory per idle container (KiB, smaps_rollup)', m.monitorPssKiB, m.monitorPssKiB ? `RSS ${m.monitorPssKiB.rss.median}` : '');
+  if (m.monitorPssKiBBefore) pssRow('before: monitor memory per idle container (KiB)', m.monitorPssKiBBefore, `RSS ${m.monitorPssKiBBefore.rss.median}`);
   pssRow('conmon (podman) per idle container (KiB)', m.conmonPssKiB);
   const head = ['measurement (ms)', 'median', 'CPU (mean)', 'min', 'max', 'runs', 'note'];
   const lines = [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);

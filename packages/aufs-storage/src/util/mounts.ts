@@ -24,8 +24,15 @@ export async function unmountAll(target: string): Promise<void> {
     try {
       await exec('umount', [target]);
     } catch (err) {
+      // Unmounted meanwhile by someone else (the runtime's monitor takes down the root it mounted when
+      // the container ends, racing a `stop`/`rm -f`): nothing left to do.
+      if (!isMountPoint(target)) break;
       // Busy: detach it so the layer can still be removed; the kernel frees it when the last user goes.
-      await exec('umount', ['-l', target]);
+      try {
+        await exec('umount', ['-l', target]);
+      } catch (lazyErr) {
+        if (isMountPoint(target)) throw lazyErr;
+      }
       if (isMountPoint(target)) throw err;
     }
   }
