@@ -58,6 +58,10 @@ describe('networks as Docker users expect them', () => {
     await sandbox.ok(['run', '-d', '--name', 'dflt', 'busybox', 'sleep', '1000']);
     expect(await sandbox.ok(['run', '--rm', 'busybox', 'cat', '/etc/hosts'])).not.toContain('dflt');
     await sandbox.ok(['rm', '-f', 'dflt']);
+    // A reboot takes the bridge and its rules away but not the record: the next run makes them again.
+    expect(host('ip', ['link', 'del', net.Options['com.docker.network.bridge.name']]).code).toBe(0);
+    const again = await sandbox.ok(['run', '--rm', 'busybox', 'ip', '-4', '-o', 'addr', 'show', 'eth0']);
+    expect(again).toMatch(new RegExp(`inet ${subnet.split('.').slice(0, 2).join('\\.')}\\.`));
   });
 
   it('finds containers by name and alias on one user network, not across networks, and keeps the lists current', async () => {

@@ -13,7 +13,7 @@ export default class CgroupsPlugin implements Plugin {
     const pause = () => import('./pause');
     bus.claim(name, 'resources');
     bus.provide('cgroups', name, {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       open: (parent, id) => (require('./service') as typeof import('./service')).cgroupService.open(parent, id),
     });
     bus.hooks.validate.tapPromise(name, async (ctx) => (await lifecycle()).validate(ctx));

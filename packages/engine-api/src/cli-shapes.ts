@@ -3,6 +3,6 @@
  * loaded on first use: the CLI package is the service's peer, installed beside it.
  */
 export function cli(): typeof import('@mydocker/cli') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   return require('@mydocker/cli') as typeof import('@mydocker/cli');
 }

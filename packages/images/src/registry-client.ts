@@ -396,7 +396,7 @@ export class RegistryClient {
     const held = this.cachedAuth(this.scope);
     const authorization = held ? await held.catch(() => undefined) : undefined;
     const url = new URL(`${this.base}/v2/${this.ref.path}/blobs/${digest}`);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const http = require('node:http') as typeof import('node:http');
     let res: import('node:http').IncomingMessage;
     try {

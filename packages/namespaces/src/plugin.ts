@@ -37,7 +37,7 @@ export class NamespacesPlugin implements Plugin {
     // The one launch path, shared with mydocker-oci (its own modes of the same helper).
     bus.provide('helper', PLUGIN_NAME, {
       start: async (entries, options) => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+         
         const { HelperProcess } = require('./helper-process') as typeof import('./helper-process');
         const helper = await HelperProcess.start(entries, options.detached, [], { io: options.stdio });
         return {
@@ -65,7 +65,7 @@ export class NamespacesPlugin implements Plugin {
       registry.add(PLUGIN_NAME, execCommand);
       const { attachCommand } = require('./attach-command') as typeof import('./attach-command');
       registry.add(PLUGIN_NAME, attachCommand);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       const { healthcheckCommand } = require('./health/command') as typeof import('./health/command');
       registry.add(PLUGIN_NAME, healthcheckCommand);
     });
@@ -73,7 +73,7 @@ export class NamespacesPlugin implements Plugin {
     bus.hooks.inspect.tapPromise(PLUGIN_NAME, async (record, view) => {
       const healthcheck = (record.ext[PLUGIN_NAME] as NamespacesExt | undefined)?.healthcheck;
       if (!healthcheck) return;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       const { inspectHealth } = require('./health/inspect') as typeof import('./health/inspect');
       inspectHealth(bus, record, healthcheck, view);
     });

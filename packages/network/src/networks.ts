@@ -201,6 +201,25 @@ export async function ensureDefaultNetwork(env: NetworkEnv): Promise<NetworkConf
   });
 }
 
+/**
+ * A bridge and its rules are kernel state that a reboot (or an `ip link del`) takes away while the network's
+ * record stays: made again from the record (same bridge name, subnet and gateway) before a container joins.
+ * The check is a /sys lookup, so the common case spawns nothing.
+ */
+export async function restoreNetwork(env: NetworkEnv, net: NetworkConfig): Promise<NetworkConfig> {
+  if (existsSync(`/sys/class/net/${net.bridge}`)) return net;
+  return env.store.withLock(async () => {
+    const current = env.store.find(net.name);
+    if (!current || current.state === 'creating' || current.id !== net.id) return current ?? net;
+    if (existsSync(`/sys/class/net/${current.bridge}`)) return current;
+    await createBridge(current, parseSubnet(current.subnet).prefixLength, bridgeAlias(env.paths.rootHash, current.name));
+    const saved = await iptables.save();
+    await iptables.apply(merge(baseRules(env.chains, saved), networkRules(env.chains, current)));
+    enableForwarding(env);
+    return current;
+  });
+}
+
 /** Containers need forwarding to leave their bridge; remember whether it was off to put it back. */
 function enableForwarding(env: NetworkEnv): void {
   const current = readFileSync(IP_FORWARD, 'utf8').trim();

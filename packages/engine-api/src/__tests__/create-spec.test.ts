@@ -1,5 +1,5 @@
 import { createBodyToSpec, mountSpecs, publishSpecs } from '../create-spec';
-import { ApiError } from '../api-error';
+import { type ApiError } from '../api-error';
 
 describe('createBodyToSpec', () => {
   it('maps Config and HostConfig to the flags mydocker create takes', () => {

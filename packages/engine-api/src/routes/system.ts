@@ -8,7 +8,7 @@ import { imageIds } from './images';
 import type { SystemVersion } from 'docker-types/generated/1.42';
 import { API_VERSION, MIN_API_VERSION } from '../versions';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const VERSION: string = require('../../package.json').version;
 /** Go's GOARCH names, which Docker reports and clients compare against. */
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };

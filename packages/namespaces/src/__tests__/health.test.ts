@@ -79,7 +79,7 @@ describe('health state (Docker handleProbeResult)', () => {
 
 describe('launch config for the monitor', () => {
   it('passes the restart command and the health check command with its interval', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const { runConfig } = require('../launch-config') as typeof import('../launch-config');
     const base = {
       rootfs: '/r', command: ['sh'], env: [], hostname: 'h', workdir: '/', tty: false, interactive: false, detach: true, readOnly: false, mounts: [], shared: [],

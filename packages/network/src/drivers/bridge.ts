@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { ConflictError, UsageError, type ContainerContext, type ContainerRecord } from '@mydocker/core';
 import { macForIp, parseSubnet } from '../cidr';
 import type { NetworkEnv } from '../context';
@@ -52,7 +53,8 @@ export class BridgeDriver implements NetworkDriver {
       const found = this.env.store.find(name);
       if (!found || found.state === 'creating') return (await import('../networks')).ensureDefaultNetwork(this.env);
     }
-    return this.network(name);
+    const net = this.network(name);
+    return existsSync(`/sys/class/net/${net.bridge}`) ? net : (await import('../networks')).restoreNetwork(this.env, net);
   }
 
   async validate(ctx: ContainerContext, plan: NetworkPlan): Promise<void> {
