@@ -8,9 +8,8 @@
  * crun row), and runc is what the other peer rows use too.
  *
  * Podman here needs explicit ulimits (its defaults ask for more than root's hard limits on this host) and
- * `--network none` is the fair comparison to mydocker's default for `run --rm /bin/true` (no bridge);
- * the detached rows use `--network none` too, as mydocker's rows use the default network (none unless
- * configured).
+ * `--network none` is the fair comparison: the bench configures mydocker's default network as `none`
+ * (bench/run.js), and runc and crun run the bundle without a network.
  */
 const path = require('node:path');
 

@@ -43,7 +43,11 @@ const cgroupParent = `mydocker-bench-${tag}`;
 const runcRoot = path.join(dir, 'runc-state');
 const bundle = path.join(dir, 'bundle');
 
-const env = { ...process.env, MYDOCKER_ROOT: path.join(dir, 'root'), MYDOCKER_RUNROOT: path.join(dir, 'run'), MYDOCKER_CGROUP_PARENT: cgroupParent };
+// Like for like: runc and crun run the bundle with no network and Podman runs with `--network none`, so
+// mydocker's runs use no network either (its default is Docker's `bridge` network: a veth per container).
+const benchConfig = path.join(dir, 'config.json');
+fs.writeFileSync(benchConfig, JSON.stringify({ pluginOptions: { network: { defaultNetwork: 'none' } } }));
+const env = { ...process.env, MYDOCKER_ROOT: path.join(dir, 'root'), MYDOCKER_RUNROOT: path.join(dir, 'run'), MYDOCKER_CGROUP_PARENT: cgroupParent, MYDOCKER_CONFIG: benchConfig };
 delete env.NODE_EXTRA_CA_CERTS;
 delete env.MYDOCKER_TRACE;
 
