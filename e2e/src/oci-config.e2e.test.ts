@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { Sandbox, safeReaddir, waitFor } from './harness';
 import { OCI_BIN, busyboxRootfs, runtime, writeBundle } from './oci-util';
+import type { ParsedJson } from './json';
 
 const sandbox = new Sandbox('ocicfg');
 const stateRoot = join(sandbox.dir, 'state');
@@ -15,7 +16,7 @@ let rootfs: string;
 const oci = (args: string[], input?: string) => runtime(OCI_BIN, ['--root', stateRoot, ...args], sandbox.dir, input);
 let n = 0;
 /** A bundle running `script` in sh, with `patch` applied; returns its directory. */
-function bundle(script: string, patch: (s: any) => void = () => undefined): string {
+function bundle(script: string, patch: (s: ParsedJson) => void = () => undefined): string {
   const dir = join(sandbox.dir, `b${++n}`);
   writeBundle(dir, rootfs, ['sh', '-c', script], (s) => {
     s.linux.cgroupsPath = `/${sandbox.cgroupParent}/b${n}`;
@@ -143,7 +144,7 @@ test('namespaces joined by path; a user namespace with uid/gid mappings', async 
   const owner = JSON.parse((await oci(['state', 'owner'])).stdout);
   const netns = statSync(`/proc/${owner.pid}/ns/net`).ino;
   const joined = await oci(['run', '--bundle', bundle('stat -L -c %i /proc/self/ns/net', (s) => {
-    s.linux.namespaces = s.linux.namespaces.map((ns: any) => (ns.type === 'network' ? { type: 'network', path: `/proc/${owner.pid}/ns/net` } : ns));
+    s.linux.namespaces = s.linux.namespaces.map((ns: ParsedJson) => (ns.type === 'network' ? { type: 'network', path: `/proc/${owner.pid}/ns/net` } : ns));
   }), 'joiner']);
   expect(joined.stdout.trim()).toBe(String(netns));
   expect((await oci(['delete', '--force', 'owner'])).code).toBe(0);
@@ -155,7 +156,7 @@ test('namespaces joined by path; a user namespace with uid/gid mappings', async 
     s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     s.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     // cgroupfs cannot be mounted from a user namespace on a v1 host: leave it out.
-    s.mounts = s.mounts.filter((m: any) => m.type !== 'cgroup');
+    s.mounts = s.mounts.filter((m: ParsedJson) => m.type !== 'cgroup');
   }), 'userns']);
   expect(user.stderr).toBe('');
   expect(user.stdout.split('\n').map((l) => l.trim())).toEqual(['0', '0 100000 65536', '0 100000 65536', 'c', '']);
@@ -185,7 +186,7 @@ test('seccomp argument filters: kill with signal 0 refused, other signals allowe
 });
 
 test('refusals of what this runtime or kernel cannot do: one sentence, exit 1, nothing left', async () => {
-  const cases: Array<[RegExp, (s: any) => void]> = [
+  const cases: Array<[RegExp, (s: ParsedJson) => void]> = [
     [/time namespace/, (s) => s.linux.namespaces.push({ type: 'time' })],
     [/Personality flags/, (s) => (s.linux.personality = { domain: 'LINUX', flags: ['ADDR_NO_RANDOMIZE'] })],
     [/blockIO/, (s) => (s.linux.resources.blockIO = { weight: 100 })],

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { readdirSync, rmdirSync, statSync } from 'node:fs';
+import { rmdirSync, statSync } from 'node:fs';
 import { Sandbox, runProcess, safeReaddir, type Result } from './harness';
 import { OCI_BIN, busyboxRootfs } from './oci-util';
 

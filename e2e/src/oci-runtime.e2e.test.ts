@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { Sandbox, waitFor, safeReaddir } from './harness';
 import { OCI_BIN, busyboxRootfs, runtime, writeBundle } from './oci-util';
+import type { ParsedJson } from './json';
 
 const sandbox = new Sandbox('oci');
 const stateRoot = join(sandbox.dir, 'state');
@@ -36,7 +37,7 @@ afterAll(async () => {
   expect(await sandbox.destroy()).toEqual([]);
 });
 
-async function stateOf(id: string): Promise<any> {
+async function stateOf(id: string): Promise<ParsedJson> {
   const r = await oci(['state', id]);
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout);
@@ -173,7 +174,7 @@ describe('runc as the yardstick', () => {
     'echo ro-root $(touch /x 2>&1 | wc -l) masked $(cat /proc/kcore 2>&1 | wc -c)',
   ].join('; ');
 
-  const patch = (name: string) => (s: any) => {
+  const patch = (name: string) => (s: ParsedJson) => {
     s.linux.cgroupsPath = cgroupsPath(name);
     s.linux.resources = { devices: [{ allow: false, access: 'rwm' }], memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 42 }, cpu: { shares: 512 } };
     s.process.user.umask = 0o027;
@@ -215,7 +216,7 @@ describe('runc as the yardstick', () => {
     // The state JSON: the same fields through create, start and stop.
     writeBundle(a, rootfs, ['sleep', '300'], (s) => (s.linux.cgroupsPath = cgroupsPath('yard-mine')));
     writeBundle(b, rootfs, ['sleep', '300'], (s) => (s.linux.cgroupsPath = cgroupsPath('yard-runc')));
-    const states: Record<string, any[]> = { mine: [], runc: [] };
+    const states: Record<string, ParsedJson[]> = { mine: [], runc: [] };
     for (const [name, run, bundle] of [['mine', oci, a], ['runc', runc, b]] as const) {
       expect((await run(['create', '--bundle', bundle, 'y2'])).code).toBe(0);
       states[name].push(JSON.parse((await run(['state', 'y2'])).stdout));
@@ -225,7 +226,7 @@ describe('runc as the yardstick', () => {
       states[name].push(await waitFor(async () => JSON.parse((await run(['state', 'y2'])).stdout), (s) => s.status === 'stopped'));
       expect((await run(['delete', 'y2'])).code).toBe(0);
     }
-    const shape = (s: any) => ({ keys: Object.keys(s).sort(), status: s.status, id: s.id, hasPid: s.pid > 0, root: s.rootfs === rootfs });
+    const shape = (s: ParsedJson) => ({ keys: Object.keys(s).sort(), status: s.status, id: s.id, hasPid: s.pid > 0, root: s.rootfs === rootfs });
     expect(states.mine.map(shape)).toEqual(states.runc.map(shape));
   });
 });

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Result } from './harness';
+import type { ParsedJson } from './json';
 
 /** The built mydocker-oci, run through its shebang as containerd and Podman run it. */
 export const OCI_BIN = resolve(__dirname, '../../packages/oci-runtime/bin/mydocker-oci');
@@ -44,10 +45,10 @@ export function busyboxRootfs(dir: string): string {
 }
 
 /** runc spec's default config.json, without a terminal, running ARGS; `patch` edits it. */
-export function writeBundle(bundle: string, rootfs: string, args: string[], patch: (spec: any) => void = () => undefined): void {
+export function writeBundle(bundle: string, rootfs: string, args: string[], patch: (spec: ParsedJson) => void = () => undefined): void {
   mkdirSync(bundle, { recursive: true });
   const caps = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
-  const spec: any = {
+  const spec: ParsedJson = {
     ociVersion: '1.0.2-dev',
     process: {
       terminal: false,

@@ -7,7 +7,7 @@ export const serviceCommand: CommandSpec = {
   command: 'system-service',
   describe: 'Serve the Docker Engine API (mydocker system service)',
   hidden: true,
-  builder: (y: any) =>
+  builder: (y) =>
     y
       .option('socket', { type: 'string', describe: `The unix socket to listen on (default ${DEFAULT_SOCKET})` })
       .option('time', { alias: 't', type: 'string', describe: 'Seconds without a connection before the service exits (0: never; default 5)' })

@@ -1,4 +1,4 @@
-import { UsageError, type CommandContext, type CommandSpec } from '@mydocker/core';
+import { UsageError, type CommandArgs, type CommandContext } from '@mydocker/core';
 import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { AttachBroker } from './attach-broker';
@@ -15,7 +15,7 @@ import { DEFAULT_SOCKET } from './index';
  * plus a TLS-only TCP listener with client certificates when asked. With `--time N` it ends after N
  * seconds without a connection (0: never); containers live on, owned by their monitors.
  */
-export async function runService(args: Record<string, any>, ctx: CommandContext): Promise<number> {
+export async function runService(args: CommandArgs, ctx: CommandContext): Promise<number> {
   const idleSeconds = args.time === undefined ? 5 : Number(args.time);
   if (!Number.isInteger(idleSeconds) || idleSeconds < 0) throw new UsageError(`Invalid --time "${args.time}": give whole seconds (0: never exit).`);
   const api: ApiContext = {

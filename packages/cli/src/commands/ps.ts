@@ -1,4 +1,4 @@
-import { EXIT_CODE_UNKNOWN, UsageError, shortId, type CommandContext, type CommandSpec, type ContainerRecord } from '@mydocker/core';
+import { EXIT_CODE_UNKNOWN, UsageError, shortId, type CommandArgs, type CommandContext, type CommandSpec, type ContainerRecord } from '@mydocker/core';
 import { psTable } from '../format';
 import { containerInspect, type DockerContainerInspect } from '../inspect/container-inspect';
 import { formatItems } from '../output-format';
@@ -30,7 +30,7 @@ export const psCommand: CommandSpec = {
   },
 };
 
-async function printPs(args: Record<string, any>, ctx: CommandContext): Promise<ContainerRecord[]> {
+async function printPs(args: CommandArgs, ctx: CommandContext): Promise<ContainerRecord[]> {
   {
     const { engine, stdout } = ctx;
     const filters = ((args.filter as unknown[] | undefined) ?? []).map(String);

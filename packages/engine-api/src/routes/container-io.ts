@@ -41,13 +41,13 @@ async function attach(call: ApiCall, api: ApiContext): Promise<void> {
     if (running) socket = await socketPromise;
     else {
       const conn = call.hijack(tty ? RAW : MULTIPLEXED);
-      return relay(call, conn, socketPromise, { tty, wantOut, wantErr, wantIn }, (s) => (connection = s), () => closed);
+      return relay(conn, socketPromise, { tty, wantOut, wantErr, wantIn }, (s) => (connection = s), () => closed);
     }
   } catch (err) {
     throw new ApiError(409, `Container ${r.name} cannot be attached to: ${(err as Error).message}`);
   }
   const conn = call.hijack(tty ? RAW : MULTIPLEXED);
-  relay(call, conn, Promise.resolve(socket), { tty, wantOut, wantErr, wantIn }, (s) => (connection = s), () => closed);
+  relay(conn, Promise.resolve(socket), { tty, wantOut, wantErr, wantIn }, (s) => (connection = s), () => closed);
 }
 
 interface RelayOptions {
@@ -57,13 +57,16 @@ interface RelayOptions {
   wantIn: boolean;
 }
 
-function relay(call: ApiCall, conn: ReturnType<ApiCall['hijack']>, socketPromise: Promise<Socket>, o: RelayOptions, keep: (s: Socket) => void, isClosed: () => boolean): void {
+function relay(conn: ReturnType<ApiCall['hijack']>, socketPromise: Promise<Socket>, o: RelayOptions, keep: (s: Socket) => void, isClosed: () => boolean): void {
   // Input that arrives before the monitor's socket is there waits (paused) for it.
   conn.input?.pause();
   socketPromise.then(
     (socket) => {
       keep(socket);
-      if (isClosed()) return socket.destroy();
+      if (isClosed()) {
+        socket.destroy();
+        return;
+      }
       const reader = new FrameReader();
       socket.on('data', (chunk: Buffer) => {
         for (const f of reader.push(chunk)) {

@@ -1,6 +1,6 @@
 import { ApiError, badRequest, messageOf, notFound, notImplemented } from '../api-error';
 import { jsonProgress } from '../json-progress';
-import type { ImageSummary } from 'docker-types/generated/1.42';
+import type { ImageInspect, ImageSummary } from 'docker-types/generated/1.42';
 import type { ApiCall } from '../call';
 import { runCommand } from '../commands';
 import type { ApiContext } from '../context';
@@ -14,7 +14,7 @@ export async function imageIds(api: ApiContext, filters: string[] = []): Promise
 }
 
 /** Docker's image inspect, from the plugin that owns images (the same view `docker inspect` prints). */
-export async function inspectImage(api: ApiContext, ref: string): Promise<Record<string, any>> {
+export async function inspectImage(api: ApiContext, ref: string): Promise<ImageInspect> {
   let view = await api.bus.hooks.inspectObject.promise({ type: 'image', ref });
   if (!view && api.bus.has('images')) {
     // The store's resolve is what `run` uses: it also provides the engine's default image on first use.
@@ -22,7 +22,8 @@ export async function inspectImage(api: ApiContext, ref: string): Promise<Record
     if (found) view = await api.bus.hooks.inspectObject.promise({ type: 'image', ref });
   }
   if (!view) throw notFound(`No such image: ${ref}`);
-  return view as Record<string, any>;
+  // The images plugin builds Docker's image inspect shape (its own tests check it field by field).
+  return view as ImageInspect;
 }
 
 async function list(call: ApiCall, api: ApiContext): Promise<void> {
@@ -30,11 +31,11 @@ async function list(call: ApiCall, api: ApiContext): Promise<void> {
   for (const id of await imageIds(api, filterList(call.query.get('filters')))) {
     const v = await inspectImage(api, id);
     out.push({
-      Id: v.Id,
+      Id: v.Id ?? id,
       ParentId: v.Parent ?? '',
       RepoTags: v.RepoTags ?? [],
       RepoDigests: v.RepoDigests ?? [],
-      Created: Math.floor(Date.parse(v.Created) / 1000) || 0,
+      Created: Math.floor(Date.parse(v.Created ?? '') / 1000) || 0,
       Size: v.Size ?? 0,
       SharedSize: -1,
       VirtualSize: v.Size ?? 0,

@@ -8,7 +8,7 @@ import { filterList } from '../docker-filters';
 import { route, type Route } from '../router';
 
 /** Networks and volumes: the network and storage plugins' own commands and inspect views. */
-async function inspectObject(api: ApiContext, type: 'network' | 'volume', ref: string): Promise<Record<string, any>> {
+async function inspectObject(api: ApiContext, type: 'network' | 'volume', ref: string): Promise<Record<string, unknown>> {
   let view: Record<string, unknown> | undefined;
   try {
     view = await api.bus.hooks.inspectObject.promise({ type, ref });
@@ -23,7 +23,7 @@ async function inspectObject(api: ApiContext, type: 'network' | 'volume', ref: s
     const { 'com.docker.network.bridge.name': _bridge, ...options } = view.Options as Record<string, string>;
     return { ...view, Options: options };
   }
-  return view as Record<string, any>;
+  return view;
 }
 
 const string = (v: unknown, name: string): string | undefined => {

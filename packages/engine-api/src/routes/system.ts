@@ -8,8 +8,10 @@ import { imageIds } from './images';
 import type { SystemVersion } from 'docker-types/generated/1.42';
 import { API_VERSION, MIN_API_VERSION } from '../versions';
 
- 
-const VERSION: string = require('../../package.json').version;
+/** The package's own version, required when /version is first asked (a bundler inlines the JSON). */
+function packageVersion(): string {
+  return (require('../../package.json') as { version: string }).version;
+}
 /** Go's GOARCH names, which Docker reports and clients compare against. */
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
 
@@ -20,8 +22,8 @@ async function ping(call: ApiCall): Promise<void> {
 export function versionReport(): SystemVersion & { MinAPIVersion: string } {
   return {
     Platform: { Name: 'mydocker Engine' },
-    Components: [{ Name: 'Engine', Version: VERSION, Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: ARCH[process.arch] ?? process.arch, KernelVersion: release() } }],
-    Version: VERSION,
+    Components: [{ Name: 'Engine', Version: packageVersion(), Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: ARCH[process.arch] ?? process.arch, KernelVersion: release() } }],
+    Version: packageVersion(),
     ApiVersion: API_VERSION,
     MinAPIVersion: MIN_API_VERSION,
     GitCommit: '',
@@ -89,7 +91,7 @@ async function info(call: ApiCall, api: ApiContext): Promise<void> {
     Name: hostname(),
     Labels: [],
     ExperimentalBuild: false,
-    ServerVersion: VERSION,
+    ServerVersion: packageVersion(),
     Runtimes: { mydocker: { path: 'mydocker-init' } },
     DefaultRuntime: 'mydocker',
     LiveRestoreEnabled: true,

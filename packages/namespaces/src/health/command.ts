@@ -32,7 +32,7 @@ export async function checkHealth(ctx: CommandContext, ref: string): Promise<{ s
 export const healthcheckCommand: CommandSpec = {
   command: 'healthcheck <action> <container>',
   describe: "Run a container's health check now (run), as its monitor does every interval",
-  builder: (y: any) => y.positional('action', { type: 'string', describe: 'run' }).positional('container', { type: 'string' }),
+  builder: (y) => y.positional('action', { type: 'string', describe: 'run' }).positional('container', { type: 'string' }),
   async run(args, ctx) {
     if (String(args.action) !== 'run') throw new UsageError(`Unknown "healthcheck" action "${String(args.action)}": use run.`);
     const { passed } = await checkHealth(ctx, String(args.container));

@@ -8,11 +8,14 @@ import { MS, parseMountOptions } from '../mount-options';
 import { cgroupRequest } from '../resources';
 import { seccompEntries } from '../seccomp';
 import { parseSignal } from '../commands';
+import type { OciSpec } from '../spec-types';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- config.json fixtures that each case patches freely
+type ParsedJson = Record<string, any>;
 
 const bundle = mkdtempSync(join(tmpdir(), 'oci-unit-'));
 mkdirSync(join(bundle, 'rootfs'));
-const spec = (patch: (s: any) => void = () => undefined): any => {
-  const s: any = {
+const spec = (patch: (s: ParsedJson) => void = () => undefined): OciSpec => {
+  const s: ParsedJson = {
     ociVersion: '1.0.2',
     process: { user: { uid: 0, gid: 0 }, args: ['true'], cwd: '/' },
     root: { path: 'rootfs' },
@@ -20,7 +23,8 @@ const spec = (patch: (s: any) => void = () => undefined): any => {
     linux: { namespaces: [{ type: 'mount' }, { type: 'pid' }] },
   };
   patch(s);
-  return s;
+  // A fixture the cases patch freely; readSpec would check the same shape at run time.
+  return s as OciSpec;
 };
 
 describe('command line', () => {
@@ -84,17 +88,17 @@ describe('config.json', () => {
     expect(plan.newNamespaces).toEqual(['mount', 'pid']);
   });
   test.each([
-    ['no mount namespace', (s: any) => (s.linux.namespaces = [{ type: 'pid' }]), 'new mount namespace'],
-    ['user namespace without mappings', (s: any) => s.linux.namespaces.push({ type: 'user' }), 'uidMappings'],
-    ['hostname without uts', (s: any) => (s.hostname = 'h'), 'uts'],
-    ['non-namespaced sysctl', (s: any) => (s.linux.sysctl = { 'vm.swappiness': '1' }), 'not namespaced'],
-    ['net sysctl without a network namespace', (s: any) => (s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }), 'network namespace'],
-    ['relative mount destination', (s: any) => s.mounts.push({ destination: 'x', type: 'tmpfs' }), 'absolute'],
-    ['unknown rlimit', (s: any) => (s.process.rlimits = [{ type: 'RLIMIT_NOPE', soft: 1, hard: 1 }]), 'RLIMIT_NOPE'],
-    ['soft above hard', (s: any) => (s.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 2, hard: 1 }]), 'soft'],
-    ['oomScoreAdj out of range', (s: any) => (s.process.oomScoreAdj = 2000), 'oomScoreAdj'],
-    ['ociVersion 2', (s: any) => (s.ociVersion = '2.0.0'), 'ociVersion'],
-    ['FIFO device', (s: any) => (s.linux.devices = [{ path: '/dev/f', type: 'p' }]), 'FIFO'],
+    ['no mount namespace', (s: ParsedJson) => (s.linux.namespaces = [{ type: 'pid' }]), 'new mount namespace'],
+    ['user namespace without mappings', (s: ParsedJson) => s.linux.namespaces.push({ type: 'user' }), 'uidMappings'],
+    ['hostname without uts', (s: ParsedJson) => (s.hostname = 'h'), 'uts'],
+    ['non-namespaced sysctl', (s: ParsedJson) => (s.linux.sysctl = { 'vm.swappiness': '1' }), 'not namespaced'],
+    ['net sysctl without a network namespace', (s: ParsedJson) => (s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }), 'network namespace'],
+    ['relative mount destination', (s: ParsedJson) => s.mounts.push({ destination: 'x', type: 'tmpfs' }), 'absolute'],
+    ['unknown rlimit', (s: ParsedJson) => (s.process.rlimits = [{ type: 'RLIMIT_NOPE', soft: 1, hard: 1 }]), 'RLIMIT_NOPE'],
+    ['soft above hard', (s: ParsedJson) => (s.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 2, hard: 1 }]), 'soft'],
+    ['oomScoreAdj out of range', (s: ParsedJson) => (s.process.oomScoreAdj = 2000), 'oomScoreAdj'],
+    ['ociVersion 2', (s: ParsedJson) => (s.ociVersion = '2.0.0'), 'ociVersion'],
+    ['FIFO device', (s: ParsedJson) => (s.linux.devices = [{ path: '/dev/f', type: 'p' }]), 'FIFO'],
   ])('refuses %s', (_name, patch, message) => {
     expect(() => createEntries(spec(patch), bundle)).toThrow(message);
   });
