@@ -23,7 +23,14 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       // A package is used through its `exports` (its src/index.ts), never by a path into it.
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@mydocker/*/*', 'mydocker-*/*', '**/dist/*'], message: "Import the package by name: its package.json 'exports' is its public face." }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@mydocker/*/*', 'mydocker-*/*', '**/dist/*'], message: "Import the package by name: its package.json 'exports' is its public face." },
+          ],
+        },
+      ],
       // `require()` inside a function is the house's load-on-first-use idiom: `apply()` runs on every
       // command and must stay cheap (core README, "Writing a plugin"), so a tap requires its module when it
       // first runs, typed with `as typeof import(...)`. A require at the top of a module buys nothing over

@@ -20,7 +20,18 @@ const LIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768
  * bench's helpers: timed, measure, peer, stats, asyncRun, pss, sleep, dir, parallel, runs, log.
  */
 async function benchPodman(m, h) {
-  const base = ['--root', path.join(h.dir, 'podman'), '--runroot', path.join(h.dir, 'podman-run'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'none', '--runtime', 'runc'];
+  const base = [
+    '--root',
+    path.join(h.dir, 'podman'),
+    '--runroot',
+    path.join(h.dir, 'podman-run'),
+    '--cgroup-manager',
+    'cgroupfs',
+    '--events-backend',
+    'none',
+    '--runtime',
+    'runc',
+  ];
   const podman = (...args) => h.timed('podman', [...base, ...args]);
   const image = 'mydocker-bench-busybox';
   const ok = h.peer('podman', () => podman('import', path.join(h.dir, 'busybox.tar'), image));
@@ -46,7 +57,9 @@ async function benchPodman(m, h) {
       const samples = [];
       for (let i = 0; i < h.parallelRounds; i++) {
         const start = process.hrtime.bigint();
-        const ids = await Promise.all(Array.from({ length: h.parallel }, () => h.asyncRun('podman', [...base, 'run', '-d', ...LIMITS, '--network', 'none', image, 'top'])));
+        const ids = await Promise.all(
+          Array.from({ length: h.parallel }, () => h.asyncRun('podman', [...base, 'run', '-d', ...LIMITS, '--network', 'none', image, 'top'])),
+        );
         samples.push(Number(process.hrtime.bigint() - start) / 1e6);
         podman('rm', '-f', '-t', '0', ...ids.map((s) => s.trim()));
       }

@@ -22,7 +22,11 @@ const REPO = path.resolve(__dirname, '..');
 const BIN = process.env.BENCH_BIN ? path.resolve(process.env.BENCH_BIN) : path.join(REPO, 'packages/cli/bin/mydocker');
 const OCI_BIN = path.join(REPO, 'packages/oci-runtime/bin/mydocker-oci');
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 20));
-const PS_SIZES = (process.env.BENCH_PS_SIZES ?? '10,100,1000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
+const PS_SIZES = (process.env.BENCH_PS_SIZES ?? '10,100,1000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0)
+  .sort((a, b) => a - b);
 const JOBS = Math.max(1, Number(process.env.BENCH_JOBS ?? os.cpus().length));
 const PARALLEL = 20;
 // BENCH_PARALLEL_ROUNDS: how many times the 20 parallel run -d are timed (default max(3, BENCH_RUNS / 4)).
@@ -38,7 +42,10 @@ if (process.getuid?.() !== 0) {
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-bench-'));
-const tag = path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').slice(-8);
+const tag = path
+  .basename(dir)
+  .replace(/[^a-zA-Z0-9]/g, '')
+  .slice(-8);
 const cgroupParent = `mydocker-bench-${tag}`;
 const runcRoot = path.join(dir, 'runc-state');
 const bundle = path.join(dir, 'bundle');
@@ -47,7 +54,13 @@ const bundle = path.join(dir, 'bundle');
 // mydocker's runs use no network either (its default is Docker's `bridge` network: a veth per container).
 const benchConfig = path.join(dir, 'config.json');
 fs.writeFileSync(benchConfig, JSON.stringify({ pluginOptions: { network: { defaultNetwork: 'none' } } }));
-const env = { ...process.env, MYDOCKER_ROOT: path.join(dir, 'root'), MYDOCKER_RUNROOT: path.join(dir, 'run'), MYDOCKER_CGROUP_PARENT: cgroupParent, MYDOCKER_CONFIG: benchConfig };
+const env = {
+  ...process.env,
+  MYDOCKER_ROOT: path.join(dir, 'root'),
+  MYDOCKER_RUNROOT: path.join(dir, 'run'),
+  MYDOCKER_CGROUP_PARENT: cgroupParent,
+  MYDOCKER_CONFIG: benchConfig,
+};
 delete env.NODE_EXTRA_CA_CERTS;
 delete env.MYDOCKER_TRACE;
 
@@ -147,7 +160,12 @@ async function peerAsync(name, fn) {
 }
 
 function unavailable(name, err) {
-  const reason = String(err.said ?? err.message ?? err).split('\n').filter(Boolean).slice(0, 2).join(' ').slice(0, 240);
+  const reason = String(err.said ?? err.message ?? err)
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, 2)
+    .join(' ')
+    .slice(0, 240);
   process.stderr.write(`bench: ${name} not measurable: ${reason}\n`);
   return { unavailable: reason };
 }
@@ -158,7 +176,10 @@ function unavailable(name, err) {
  * mount is gone: `unshare -m` (private propagation, so the host keeps its mount) + umount + exec crun.
  */
 function crunCommand(args) {
-  const hybrid = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === '/sys/fs/cgroup/unified' && / - cgroup2 /.test(l));
+  const hybrid = fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[4] === '/sys/fs/cgroup/unified' && / - cgroup2 /.test(l));
   if (!hybrid) return ['crun', args];
   const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', `umount /sys/fs/cgroup/unified && exec crun ${quoted}`]];
@@ -283,7 +304,14 @@ function cleanup() {
 async function main() {
   const results = {
     date: new Date().toISOString(),
-    machine: { host: os.hostname(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryMiB: Math.round(os.totalmem() / 2 ** 20), kernel: os.release(), node: process.version },
+    machine: {
+      host: os.hostname(),
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryMiB: Math.round(os.totalmem() / 2 ** 20),
+      kernel: os.release(),
+      node: process.version,
+    },
     note: 'NODE_EXTRA_CA_CERTS unset for every measured command. Times in milliseconds.',
     runs: RUNS,
     loadBefore: os.loadavg(),
@@ -314,7 +342,6 @@ async function main() {
 }
 
 async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
-
   log('preparing the busybox image and an OCI bundle of the same root filesystem');
   mydocker('run', '--rm', 'busybox', '/bin/true'); // builds the busybox image on first use
   makeBundle();
@@ -325,12 +352,16 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
   if (BEFORE_BIN) m.runTrueBefore = measure(() => before('run', '--rm', 'busybox', '/bin/true').ms);
   if (hasRunc) m.runcTrue = peer('runc', () => measure((i) => runc('run', '--bundle', bundle, `bench-${i + 1}`).ms));
   // mydocker-oci on the very same bundle (its own state root): the runc command line over mydocker's helper.
-  m.ociTrue = peer('mydocker-oci', () => measure((i) => timed(process.execPath, [OCI_BIN, '--root', path.join(dir, 'oci-state'), 'run', '--bundle', bundle, `bench-oci-${i + 1}`]).ms));
+  m.ociTrue = peer('mydocker-oci', () =>
+    measure((i) => timed(process.execPath, [OCI_BIN, '--root', path.join(dir, 'oci-state'), 'run', '--bundle', bundle, `bench-oci-${i + 1}`]).ms),
+  );
   if (hasCrun) {
-    m.crunTrue = peer('crun', () => measure((i) => {
-      const [cmd, args] = crunCommand(['--root', runcRoot, 'run', '--bundle', bundle, `bench-crun-${i + 1}`]);
-      return timed(cmd, args).ms;
-    }));
+    m.crunTrue = peer('crun', () =>
+      measure((i) => {
+        const [cmd, args] = crunCommand(['--root', runcRoot, 'run', '--bundle', bundle, `bench-crun-${i + 1}`]);
+        return timed(cmd, args).ms;
+      }),
+    );
   }
   if (hasPodman) {
     const parallelRounds = PARALLEL_ROUNDS;
@@ -414,7 +445,15 @@ function table(results) {
   const tool = (name) => results.tools[name] === 'not installed';
   const row = (what, s, note = '') => {
     if (s?.unavailable) return rows.push([what, '—', '—', '—', '—', '—', `not measurable: ${s.unavailable}`]);
-    rows.push([what, s ? String(s.median) : '—', s?.cpuMs !== undefined ? String(s.cpuMs) : '—', s ? String(s.min) : '—', s ? String(s.max) : '—', s ? String(s.runs) : '—', note]);
+    rows.push([
+      what,
+      s ? String(s.median) : '—',
+      s?.cpuMs !== undefined ? String(s.cpuMs) : '—',
+      s ? String(s.min) : '—',
+      s ? String(s.max) : '—',
+      s ? String(s.runs) : '—',
+      note,
+    ]);
   };
   const pssRow = (what, s, note = '') => {
     if (s?.unavailable) return rows.push([what, '—', '—', '—', '—', '—', `not measurable: ${s.unavailable}`]);
@@ -422,27 +461,73 @@ function table(results) {
     rows.push([what, `${s.private.median} private, ${s.pss.median} Pss`, '', `${s.private.min}`, `${s.private.max}`, String(s.private.runs), note]);
   };
   row('node -e 0 (reference)', m.nodeStart);
-  row('mydocker run --rm busybox /bin/true', m.runTrue, ratios(m.runTrue, [['runc', m.runcTrue], ['crun', m.crunTrue], ['podman', m.podmanTrue]]));
-  if (m.runTrueBefore) row('before (BENCH_BEFORE_BIN): run --rm busybox /bin/true', m.runTrueBefore, `after/before ${ratio(m.runTrue, m.runTrueBefore)}; ${ratios(m.runTrueBefore, [['runc', m.runcTrue]])}`);
+  row(
+    'mydocker run --rm busybox /bin/true',
+    m.runTrue,
+    ratios(m.runTrue, [
+      ['runc', m.runcTrue],
+      ['crun', m.crunTrue],
+      ['podman', m.podmanTrue],
+    ]),
+  );
+  if (m.runTrueBefore)
+    row(
+      'before (BENCH_BEFORE_BIN): run --rm busybox /bin/true',
+      m.runTrueBefore,
+      `after/before ${ratio(m.runTrue, m.runTrueBefore)}; ${ratios(m.runTrueBefore, [['runc', m.runcTrue]])}`,
+    );
   row('runc run (same rootfs)', m.runcTrue, tool('runc') ? 'not installed' : '');
-  row('mydocker-oci run (same bundle)', m.ociTrue, ratios(m.ociTrue, [['runc', m.runcTrue], ['crun', m.crunTrue]]));
-  row('crun run (same rootfs)', m.crunTrue, tool('crun') ? 'not installed' : m.crunTrue && !m.crunTrue.unavailable ? 'in a private mount namespace without the cgroup2 mount (hybrid host)' : '');
+  row(
+    'mydocker-oci run (same bundle)',
+    m.ociTrue,
+    ratios(m.ociTrue, [
+      ['runc', m.runcTrue],
+      ['crun', m.crunTrue],
+    ]),
+  );
+  row(
+    'crun run (same rootfs)',
+    m.crunTrue,
+    tool('crun') ? 'not installed' : m.crunTrue && !m.crunTrue.unavailable ? 'in a private mount namespace without the cgroup2 mount (hybrid host)' : '',
+  );
   row('podman run --rm --network none', m.podmanTrue, tool('podman') ? 'not installed' : '');
   if (m.runTrue && m.runcTrue?.median && m.nodeStart) {
     const budget = m.runcTrue.median + m.nodeStart.median + 20;
-    rows.push(['target: runc + node -e 0 + 20 ms', String(round(budget)), m.runcTrue.cpuMs !== undefined ? String(round(2 * m.runcTrue.cpuMs)) : '—', '', '', '', `mydocker ${m.runTrue.median <= budget ? 'meets' : 'misses'} the wall target${m.runcTrue.cpuMs ? `, ${m.runTrue.cpuMs <= 2 * m.runcTrue.cpuMs ? 'meets' : 'misses'} CPU ≤ 2× runc` : ''}`]);
+    rows.push([
+      'target: runc + node -e 0 + 20 ms',
+      String(round(budget)),
+      m.runcTrue.cpuMs !== undefined ? String(round(2 * m.runcTrue.cpuMs)) : '—',
+      '',
+      '',
+      '',
+      `mydocker ${m.runTrue.median <= budget ? 'meets' : 'misses'} the wall target${m.runcTrue.cpuMs ? `, ${m.runTrue.cpuMs <= 2 * m.runcTrue.cpuMs ? 'meets' : 'misses'} CPU ≤ 2× runc` : ''}`,
+    ]);
   }
   row('run -d top + stop + rm', m.detachedCycle, ratios(m.detachedCycle, [['podman', m.podmanDetachedCycle]]));
-  if (m.detachedCycleBefore) row('before: run -d top + stop + rm', m.detachedCycleBefore, `after/before ${ratio(m.detachedCycle, m.detachedCycleBefore)}; ${ratios(m.detachedCycleBefore, [['podman', m.podmanDetachedCycle]])}`);
+  if (m.detachedCycleBefore)
+    row(
+      'before: run -d top + stop + rm',
+      m.detachedCycleBefore,
+      `after/before ${ratio(m.detachedCycle, m.detachedCycleBefore)}; ${ratios(m.detachedCycleBefore, [['podman', m.podmanDetachedCycle]])}`,
+    );
   row('podman run -d + stop + rm', m.podmanDetachedCycle, tool('podman') ? 'not installed' : '');
   for (const [size, s] of Object.entries(m.ps ?? {})) row(`ps -a, ${size} containers`, s);
   if (m.pull?.mydocker) {
     const what = `${m.pull.layers} layers, ${m.pull.imageMB} MB`;
-    row(`mydocker pull from a local registry (${what}; extracted)`, m.pull.mydocker, `${ratio(m.pull.mydocker, m.pull.skopeo)} skopeo${m.pull.podman ? `, ${ratio(m.pull.mydocker, m.pull.podman)} podman` : ''}`);
+    row(
+      `mydocker pull from a local registry (${what}; extracted)`,
+      m.pull.mydocker,
+      `${ratio(m.pull.mydocker, m.pull.skopeo)} skopeo${m.pull.podman ? `, ${ratio(m.pull.mydocker, m.pull.podman)} podman` : ''}`,
+    );
     row('skopeo copy of the same image to an OCI layout (not extracted)', m.pull.skopeo);
     row('skopeo copy + GNU tar -x of each layer (extracted)', m.pull.skopeoTar, `mydocker ${ratio(m.pull.mydocker, m.pull.skopeoTar)} this`);
     row('podman pull of the same image', m.pull.podman, tool('podman') ? 'not installed' : '');
-    if (m.pull.before) row(`BENCH_PULL_BEFORE: another build's pull (${m.pull.beforeBin})`, m.pull.before, `${ratio(m.pull.before, m.pull.skopeo)} skopeo, ${ratio(m.pull.before, m.pull.skopeoTar)} skopeo + tar`);
+    if (m.pull.before)
+      row(
+        `BENCH_PULL_BEFORE: another build's pull (${m.pull.beforeBin})`,
+        m.pull.before,
+        `${ratio(m.pull.before, m.pull.skopeo)} skopeo, ${ratio(m.pull.before, m.pull.skopeoTar)} skopeo + tar`,
+      );
   } else if (m.pull?.skipped) row('registry pull', undefined, m.pull.skipped);
   row(`${PARALLEL} × run -d in parallel (total wall)`, m.parallel20, ratios(m.parallel20, [['podman', m.podmanParallel20]]));
   row(`podman: ${PARALLEL} × run -d in parallel`, m.podmanParallel20, tool('podman') ? 'not installed' : '');

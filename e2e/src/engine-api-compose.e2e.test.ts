@@ -89,12 +89,21 @@ describe('Engine API: docker-compose', () => {
     expect(rows).toHaveLength(2);
     expect(rows.every((r) => /\bUp\b/.test(r))).toBe(true);
     expect(rows.find((r) => r.startsWith(`${project}_web_1`))).toContain(`127.0.0.1:${port}->8080/tcp`);
-    const logs = await waitFor(() => compose(['logs', 'worker']), (r) => r.stdout.includes('worker up'));
+    const logs = await waitFor(
+      () => compose(['logs', 'worker']),
+      (r) => r.stdout.includes('worker up'),
+    );
     expect(logs.stdout).toContain('worker up');
     const exec = await compose(['exec', '-T', 'worker', 'cat', '/data/greeting']);
     expect(exec).toMatchObject({ code: 0, stdout: 'from-env-file\n' });
     // The web service on the user network, through the published port, with the env file's value.
-    expect(await waitFor(() => httpGet(`http://127.0.0.1:${port}/index.html`), (b) => b.length > 0, 20_000)).toBe('hello from-env-file\n');
+    expect(
+      await waitFor(
+        () => httpGet(`http://127.0.0.1:${port}/index.html`),
+        (b) => b.length > 0,
+        20_000,
+      ),
+    ).toBe('hello from-env-file\n');
     // The mydocker CLI sees compose's containers.
     expect((await sandbox.ok(['ps', '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort()).toEqual([`${project}_web_1`, `${project}_worker_1`]);
 

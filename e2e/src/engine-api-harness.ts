@@ -24,11 +24,18 @@ export class ApiService {
   }
 
   async start(extra: string[] = []): Promise<void> {
-    const child = spawn(MYDOCKER_BIN, ['system', 'service', '--socket', `unix://${this.socket}`, '--time', '0', ...extra], { env: this.sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(MYDOCKER_BIN, ['system', 'service', '--socket', `unix://${this.socket}`, '--time', '0', ...extra], {
+      env: this.sandbox.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     child.stdout!.on('data', (d) => (this.log += d));
     child.stderr!.on('data', (d) => (this.log += d));
-    const up = await waitFor(() => this.ping().catch(() => 0), (s) => s === 200, 30_000);
+    const up = await waitFor(
+      () => this.ping().catch(() => 0),
+      (s) => s === 200,
+      30_000,
+    );
     if (up !== 200) throw new Error(`the service did not come up: ${this.log}`);
   }
 
@@ -49,12 +56,32 @@ export class ApiService {
   }
 
   /** One raw HTTP request over the socket (for what no client sends: bad bodies, odd paths). */
-  http(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  http(
+    method: string,
+    path: string,
+    body?: string | Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.socket, method, path, headers: { Host: 'docker', ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}), ...headers } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      });
+      const req = request(
+        {
+          socketPath: this.socket,
+          method,
+          path,
+          headers: {
+            Host: 'docker',
+            ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
+            ...headers,
+          },
+        },
+        (res) => {
+          let text = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (d) => (text += d))
+            .on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

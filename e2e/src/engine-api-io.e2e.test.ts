@@ -38,7 +38,12 @@ function tarOf(name: string, body: string): Buffer {
   h.write('0000000\0', 108);
   h.write('0000000\0', 116);
   h.write(`${Buffer.byteLength(body).toString(8).padStart(11, '0')}\0`, 124);
-  h.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, '0')}\0`, 136);
+  h.write(
+    `${Math.floor(Date.now() / 1000)
+      .toString(8)
+      .padStart(11, '0')}\0`,
+    136,
+  );
   h.write('        ', 148);
   h.write('0', 156);
   h.write('ustar\0', 257);
@@ -63,9 +68,22 @@ describe('Engine API: images, networks, volumes, cp, events, bad input', () => {
     const data = join(sandbox.dir, 'registry-data');
     mkdirSync(data, { recursive: true });
     const config = join(sandbox.dir, 'registry.yml');
-    writeFileSync(config, ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'));
+    writeFileSync(
+      config,
+      ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join(
+        '\n',
+      ),
+    );
     registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
-    const up = await waitFor(() => fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status, () => 0), (s) => s === 200, 15_000);
+    const up = await waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${port}/v2/`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      (s) => s === 200,
+      15_000,
+    );
     expect(up).toBe(200);
     await api.start();
     await api.dockerOk(['run', '-d', '--name', 'box', 'busybox', 'top']);
@@ -92,7 +110,10 @@ describe('Engine API: images, networks, volumes, cp, events, bad input', () => {
     expect((await api.docker(['image', 'inspect', ref])).code).toBe(1);
     const raw = await api.http('POST', `/v1.41/images/create?fromImage=${encodeURIComponent(`127.0.0.1:${port}/mine/busybox`)}&tag=v1`);
     expect(raw.status).toBe(200);
-    const messages = raw.body.split('\r\n').filter(Boolean).map((l) => JSON.parse(l));
+    const messages = raw.body
+      .split('\r\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(messages.length).toBeGreaterThan(0);
     expect(messages.every((m) => typeof m.status === 'string')).toBe(true);
     expect(await api.dockerOk(['run', '--rm', ref, 'echo', 'pulled'])).toBe('pulled\n');
@@ -108,7 +129,18 @@ describe('Engine API: images, networks, volumes, cp, events, bad input', () => {
     await api.dockerOk(['network', 'create', '--subnet', subnet, net]);
     expect(await api.dockerOk(['network', 'inspect', '-f', '{{.Name}} {{range .IPAM.Config}}{{.Subnet}}{{end}}', net])).toBe(`${net} ${subnet}\n`);
     await api.dockerOk(['volume', 'create', 'apivol']);
-    const out = await api.dockerOk(['run', '--rm', '--network', net, '-v', 'apivol:/data', 'busybox', 'sh', '-c', 'echo kept > /data/f; ip -4 -o addr show eth0']);
+    const out = await api.dockerOk([
+      'run',
+      '--rm',
+      '--network',
+      net,
+      '-v',
+      'apivol:/data',
+      'busybox',
+      'sh',
+      '-c',
+      'echo kept > /data/f; ip -4 -o addr show eth0',
+    ]);
     expect(out).toContain(subnet.replace('.0/24', '.'));
     expect(await api.dockerOk(['run', '--rm', '-v', 'apivol:/data', 'busybox', 'cat', '/data/f'])).toBe('kept\n');
     expect(await api.dockerOk(['volume', 'ls', '--format', '{{.Name}}'])).toContain('apivol');
@@ -134,7 +166,17 @@ describe('Engine API: images, networks, volumes, cp, events, bad input', () => {
   it('docker events --since shows what CLI and API did; system df answers', async () => {
     const since = String(Math.floor(Date.now() / 1000) - 1);
     await sandbox.ok(['run', '--rm', '--name', 'evt', 'busybox', 'true']);
-    const events = await api.dockerOk(['events', '--since', since, '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'container=evt', '--format', '{{.Action}}']);
+    const events = await api.dockerOk([
+      'events',
+      '--since',
+      since,
+      '--until',
+      String(Math.floor(Date.now() / 1000) + 1),
+      '--filter',
+      'container=evt',
+      '--format',
+      '{{.Action}}',
+    ]);
     expect(events.split('\n').filter(Boolean)).toEqual(expect.arrayContaining(['create', 'start', 'die', 'destroy']));
     const df = await api.http('GET', '/system/df');
     expect(df.status).toBe(200);
@@ -163,7 +205,9 @@ describe('Engine API: images, networks, volumes, cp, events, bad input', () => {
     expect(badName.status).toBe(400);
     // A tar whose entry climbs out of the destination is refused, and nothing lands outside the root.
     const escape = `api-escape-${sandbox.tag}`;
-    const put = await api.http('PUT', `/v1.41/containers/box/archive?path=/tmp`, tarOf(`../../../../../../../../tmp/${escape}`, 'escaped\n'), { 'Content-Type': 'application/x-tar' });
+    const put = await api.http('PUT', `/v1.41/containers/box/archive?path=/tmp`, tarOf(`../../../../../../../../tmp/${escape}`, 'escaped\n'), {
+      'Content-Type': 'application/x-tar',
+    });
     expect(put.status).toBe(400);
     expect(existsSync(`/tmp/${escape}`)).toBe(false);
     expect(await api.ping()).toBe(200);
@@ -185,7 +229,9 @@ describe('Engine API: images, networks, volumes, cp, events, bad input', () => {
             resolve();
           }
         });
-        s.write('POST /v1.41/containers/box/attach?stream=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n');
+        s.write(
+          'POST /v1.41/containers/box/attach?stream=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n',
+        );
       });
     }
     const after = await waitFor(fds, (n) => n <= before, 10_000);

@@ -23,7 +23,11 @@ describe('Engine API: dockerode', () => {
     const Docker = (await import('dockerode')).default;
     const docker = new Docker({ socketPath: api.socket });
     expect((await docker.version()).ApiVersion).toBe('1.43');
-    const container = await docker.createContainer({ Image: 'busybox', name: 'dode', Cmd: ['sh', '-c', 'echo from-dockerode; trap "exit 0" TERM; while true; do sleep 0.2; done'] });
+    const container = await docker.createContainer({
+      Image: 'busybox',
+      name: 'dode',
+      Cmd: ['sh', '-c', 'echo from-dockerode; trap "exit 0" TERM; while true; do sleep 0.2; done'],
+    });
     await container.start();
     const info = await container.inspect();
     expect(info.State.Running).toBe(true);

@@ -38,7 +38,7 @@ describe('Engine API: the docker CLI', () => {
     expect(await api.dockerOk(['version', '--format', '{{.Server.APIVersion}}'])).toBe('1.43\n');
   });
 
-  it('answers an endpoint it does not implement with 501 and Docker\'s error JSON', async () => {
+  it("answers an endpoint it does not implement with 501 and Docker's error JSON", async () => {
     const r = await api.http('POST', '/v1.43/swarm/init', '{}');
     expect(r.status).toBe(501);
     expect(JSON.parse(r.body)).toEqual({ message: expect.stringMatching(/not implemented/) });
@@ -62,7 +62,10 @@ describe('Engine API: the docker CLI', () => {
     const taken = await api.docker(['run', '--name', 'dup', 'busybox', 'true']);
     expect(taken.code).toBe(0);
     const again = await api.docker(['run', '--name', 'dup', 'busybox', 'true']);
-    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 125, stderr: expect.stringMatching(/Conflict\. The container name "dup" is already in use/) });
+    expect({ code: again.code, stderr: again.stderr }).toEqual({
+      code: 125,
+      stderr: expect.stringMatching(/Conflict\. The container name "dup" is already in use/),
+    });
     const badCap = await api.docker(['run', '--rm', '--cap-add', 'NOT_A_CAP', 'busybox', 'true']);
     expect({ code: badCap.code, stderr: badCap.stderr }).toEqual({ code: 125, stderr: expect.stringMatching(/NOT_A_CAP/) });
     await api.dockerOk(['rm', 'dup']);
@@ -70,9 +73,25 @@ describe('Engine API: the docker CLI', () => {
   });
 
   it('run -d, logs -f, exec (exit code, stdin), ps --format, inspect -f, stop, rm — and the mydocker CLI sees the same container', async () => {
-    const id = (await api.dockerOk(['run', '-d', '--name', 'web', '-e', 'GREETING=hello', 'busybox', 'sh', '-c', 'echo started; echo warn >&2; trap "exit 0" TERM; while true; do sleep 0.2; done'])).trim();
+    const id = (
+      await api.dockerOk([
+        'run',
+        '-d',
+        '--name',
+        'web',
+        '-e',
+        'GREETING=hello',
+        'busybox',
+        'sh',
+        '-c',
+        'echo started; echo warn >&2; trap "exit 0" TERM; while true; do sleep 0.2; done',
+      ])
+    ).trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
-    const logs = await waitFor(() => api.docker(['logs', 'web']), (r) => r.stdout.includes('started') && r.stderr.includes('warn'));
+    const logs = await waitFor(
+      () => api.docker(['logs', 'web']),
+      (r) => r.stdout.includes('started') && r.stderr.includes('warn'),
+    );
     expect(logs).toMatchObject({ code: 0, stdout: 'started\n', stderr: 'warn\n' });
     expect(await api.dockerOk(['exec', 'web', 'sh', '-c', 'echo $GREETING from exec'])).toBe('hello from exec\n');
     expect((await api.docker(['exec', 'web', 'sh', '-c', 'exit 4'])).code).toBe(4);

@@ -106,7 +106,11 @@ export class Sandbox {
       // Docker; `system prune` removes it once unused, with its bridge and the root's iptables chains.
       if (names.includes('bridge')) await this.run(['system', 'prune', '--force']);
     }
-    const left = await waitFor(() => this.leftovers(), (l) => l.length === 0, 5000);
+    const left = await waitFor(
+      () => this.leftovers(),
+      (l) => l.length === 0,
+      5000,
+    );
     rmSync(this.dir, { recursive: true, force: true });
     return left;
   }
@@ -159,7 +163,10 @@ export function httpGet(url: string): Promise<string> {
   return new Promise((resolve) => {
     const req = get(url, { timeout: 2000 }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve(body));
+      res
+        .setEncoding('utf8')
+        .on('data', (d) => (body += d))
+        .on('end', () => resolve(body));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve(''));

@@ -34,7 +34,10 @@ describe('networks as Docker users expect them', () => {
 
   const inspect = async (name: string) => JSON.parse(await sandbox.ok(['inspect', name]))[0];
   const hostsOf = (name: string) => sandbox.ok(['exec', name, 'cat', '/etc/hosts']);
-  const ourVeths = () => host('ip', ['-o', 'link', 'show']).stdout.split('\n').filter((l) => l.includes(`mydocker:${rootHash}:ctr:`));
+  const ourVeths = () =>
+    host('ip', ['-o', 'link', 'show'])
+      .stdout.split('\n')
+      .filter((l) => l.includes(`mydocker:${rootHash}:ctr:`));
 
   afterAll(async () => {
     expect(await sandbox.destroy()).toEqual([]);
@@ -116,25 +119,76 @@ describe('networks as Docker users expect them', () => {
 
   it('publishes ranges, udp and IP::PORT, and lists them with `port`', async () => {
     const base = 20000 + Math.floor(Math.random() * 20000);
-    await sandbox.ok(['run', '-d', '--name', 'multi', '--net', front, '-p', `${base}-${base + 1}:7000-7001`, '-p', '127.0.0.1::53/udp', '-p', `${base + 5}-${base + 9}:9000`, 'busybox', 'sleep', '1000']);
+    await sandbox.ok([
+      'run',
+      '-d',
+      '--name',
+      'multi',
+      '--net',
+      front,
+      '-p',
+      `${base}-${base + 1}:7000-7001`,
+      '-p',
+      '127.0.0.1::53/udp',
+      '-p',
+      `${base + 5}-${base + 9}:9000`,
+      'busybox',
+      'sleep',
+      '1000',
+    ]);
     const lines = (await sandbox.ok(['port', 'multi'])).trim().split('\n');
     expect(lines[0]).toMatch(/^53\/udp -> 127\.0\.0\.1:\d+$/);
     expect(lines.slice(1)).toEqual([`7000/tcp -> 0.0.0.0:${base}`, `7001/tcp -> 0.0.0.0:${base + 1}`, `9000/tcp -> 0.0.0.0:${base + 5}`]);
     // The udp rule is there, for the chosen port.
     const udpPort = /:(\d+)$/.exec(lines[0])![1];
-    expect(host('iptables-save', ['-t', 'nat']).stdout).toMatch(new RegExp(`-d 127\\.0\\.0\\.1/32 -p udp -m udp --dport ${udpPort} .*mydocker:[0-9a-f]{12}:multi`));
+    expect(host('iptables-save', ['-t', 'nat']).stdout).toMatch(
+      new RegExp(`-d 127\\.0\\.0\\.1/32 -p udp -m udp --dport ${udpPort} .*mydocker:[0-9a-f]{12}:multi`),
+    );
     await sandbox.ok(['rm', '-f', 'multi']);
     expect(host('iptables-save', []).stdout).not.toContain(':multi');
   });
 
   it('--add-host (host-gateway), --dns*, --ip, --mac-address; a network with --ip-range, --gateway, a bridge name and --internal', async () => {
     const gatewayC = subnetC.replace('.0/24', '.254');
-    await sandbox.ok(['network', 'create', '--subnet', subnetC, '--ip-range', subnetC.replace('.0/24', '.128/25'), '--gateway', gatewayC, '--opt', `com.docker.network.bridge.name=${brName}`, '--internal', 'inner']);
+    await sandbox.ok([
+      'network',
+      'create',
+      '--subnet',
+      subnetC,
+      '--ip-range',
+      subnetC.replace('.0/24', '.128/25'),
+      '--gateway',
+      gatewayC,
+      '--opt',
+      `com.docker.network.bridge.name=${brName}`,
+      '--internal',
+      'inner',
+    ]);
     expect(host('ip', ['-4', '-o', 'addr', 'show', 'dev', brName]).stdout).toContain(`${gatewayC}/24`);
     const ip = subnetC.replace('.0/24', '.7');
     const out = await sandbox.ok([
-      'run', '--rm', '--net', 'inner', '--ip', ip, '--mac-address', '02:42:de:ad:be:ef', '--add-host', 'gw:host-gateway', '--add-host', 'db:10.9.9.9',
-      '--dns', '10.53.0.1', '--dns-search', 'corp.example', '--dns-option', 'ndots:2', 'busybox', 'sh', '-c', 'ip -o addr show eth0; ip -o link show eth0; ip route; cat /etc/hosts /etc/resolv.conf',
+      'run',
+      '--rm',
+      '--net',
+      'inner',
+      '--ip',
+      ip,
+      '--mac-address',
+      '02:42:de:ad:be:ef',
+      '--add-host',
+      'gw:host-gateway',
+      '--add-host',
+      'db:10.9.9.9',
+      '--dns',
+      '10.53.0.1',
+      '--dns-search',
+      'corp.example',
+      '--dns-option',
+      'ndots:2',
+      'busybox',
+      'sh',
+      '-c',
+      'ip -o addr show eth0; ip -o link show eth0; ip route; cat /etc/hosts /etc/resolv.conf',
     ]);
     expect(out).toContain(`inet ${ip}/24`);
     expect(out).toContain('link/ether 02:42:de:ad:be:ef');
@@ -155,7 +209,11 @@ describe('networks as Docker users expect them', () => {
     const ip = subnetB.replace('.0/24', '.50');
     await sandbox.ok(['network', 'connect', '--alias', 'web', '--ip', ip, back, 'srv']);
     expect(await sandbox.ok(['run', '--rm', '--net', back, 'busybox', 'sh', '-c', GET('web 80')])).toBe('hello-from-srv\n');
-    expect(JSON.parse(await sandbox.ok(['network', 'inspect', back]))[0].Containers[(await inspect('srv')).Id]).toMatchObject({ Name: 'srv', IPv4Address: `${ip}/24`, Aliases: ['web'] });
+    expect(JSON.parse(await sandbox.ok(['network', 'inspect', back]))[0].Containers[(await inspect('srv')).Id]).toMatchObject({
+      Name: 'srv',
+      IPv4Address: `${ip}/24`,
+      Aliases: ['web'],
+    });
     await sandbox.ok(['rm', '-f', 'ranged']);
     const pruned = await sandbox.ok(['network', 'prune', '-f']);
     expect(pruned).toBe('Deleted Networks:\ninner\n');
@@ -166,10 +224,17 @@ describe('networks as Docker users expect them', () => {
   it('leaves nothing after rm -f: veths, rules, addresses', async () => {
     await sandbox.ok(['rm', '-f', 'srv']);
     expect(ourVeths()).toEqual([]);
-    const rules = host('iptables-save', []).stdout.split('\n').filter((l) => l.includes(`MYDOCKER-${rootHash}`) && /mydocker:[0-9a-f]{12}:/.test(l));
+    const rules = host('iptables-save', [])
+      .stdout.split('\n')
+      .filter((l) => l.includes(`MYDOCKER-${rootHash}`) && /mydocker:[0-9a-f]{12}:/.test(l));
     expect(rules).toEqual([]);
     const net = JSON.parse(await sandbox.ok(['network', 'inspect', front, back, 'bridge']));
     for (const n of net) expect(n.Containers).toEqual({});
-    expect(await waitFor(() => sandbox.ok(['ps', '-a', '-q']), (s) => s === '')).toBe('');
+    expect(
+      await waitFor(
+        () => sandbox.ok(['ps', '-a', '-q']),
+        (s) => s === '',
+      ),
+    ).toBe('');
   });
 });

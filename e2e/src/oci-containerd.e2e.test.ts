@@ -15,7 +15,8 @@ const ns = `mydocker-oci-${sandbox.tag}`;
 const sock = join(sandbox.dir, 'containerd.sock');
 const IMAGE = 'localhost/mydocker-oci-bb:latest';
 let containerd: ChildProcess;
-const ctr = (args: string[]): Promise<Result> => runProcess('ctr', ['-a', sock, '-n', ns, ...args], { env: { PATH: process.env.PATH } }, { timeoutMs: 120_000 });
+const ctr = (args: string[]): Promise<Result> =>
+  runProcess('ctr', ['-a', sock, '-n', ns, ...args], { env: { PATH: process.env.PATH } }, { timeoutMs: 120_000 });
 const RUN = ['--snapshotter', 'native', '--runc-binary', OCI_BIN, '--cgroup', `/${sandbox.cgroupParent}/`];
 
 beforeAll(async () => {
@@ -38,7 +39,11 @@ beforeAll(async () => {
     ].join('\n'),
   );
   containerd = spawn('containerd', ['--config', config], { stdio: 'ignore' });
-  const up = await waitFor(() => existsSync(sock), (v) => v, 30_000);
+  const up = await waitFor(
+    () => existsSync(sock),
+    (v) => v,
+    30_000,
+  );
   expect(up).toBe(true);
   const rootfs = busyboxRootfs(sandbox.dir);
   ociArchive(rootfs, join(sandbox.dir, 'bb-oci.tar'), IMAGE);
@@ -87,13 +92,17 @@ test('run -d, task exec, ps, pause/resume, kill, delete', async () => {
   expect((await ctr(['task', 'ls'])).stdout).toMatch(/c-d\s+\d+\s+PAUSED/);
   expect((await ctr(['task', 'resume', 'c-d'])).code).toBe(0);
   expect((await ctr(['task', 'kill', '-s', 'SIGKILL', 'c-d'])).code).toBe(0);
-  const stopped = await waitFor(async () => (await ctr(['task', 'ls'])).stdout, (s) => /c-d\s+\d+\s+STOPPED/.test(s), 30_000);
+  const stopped = await waitFor(
+    async () => (await ctr(['task', 'ls'])).stdout,
+    (s) => /c-d\s+\d+\s+STOPPED/.test(s),
+    30_000,
+  );
   expect(stopped).toMatch(/STOPPED/);
   expect((await ctr(['task', 'delete', 'c-d'])).code).toBe(0);
   expect((await ctr(['container', 'delete', 'c-d'])).code).toBe(0);
 });
 
-test('run -t: the shim\'s console socket gives the container a tty', async () => {
+test("run -t: the shim's console socket gives the container a tty", async () => {
   const cmd = ['ctr', '-a', sock, '-n', ns, 'run', '-t', '--rm', ...RUN, IMAGE, 'c-t', 'sh', '-c', 'tty; exit 3'];
   const r = await runProcess('script', ['-qec', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'], { env: { PATH: process.env.PATH } }, { timeoutMs: 120_000 });
   expect(r.stdout).toContain('/dev/pts/0');

@@ -14,8 +14,20 @@ import { OCI_BIN, busyboxRootfs } from './oci-util';
 const sandbox = new Sandbox('ocipod');
 const IMAGE = 'localhost/mydocker-oci-bb:latest';
 const base = () => [
-  '--root', join(sandbox.dir, 'podman-root'), '--runroot', join(sandbox.dir, 'podman-run'), '--tmpdir', join(sandbox.dir, 'podman-tmp'),
-  '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--runtime', OCI_BIN,
+  '--root',
+  join(sandbox.dir, 'podman-root'),
+  '--runroot',
+  join(sandbox.dir, 'podman-run'),
+  '--tmpdir',
+  join(sandbox.dir, 'podman-tmp'),
+  '--storage-driver',
+  'vfs',
+  '--cgroup-manager',
+  'cgroupfs',
+  '--events-backend',
+  'file',
+  '--runtime',
+  OCI_BIN,
 ];
 const RUN_FLAGS = () => ['--network', 'none', '--cgroup-parent', `/${sandbox.cgroupParent}`, '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
 const podman = (args: string[], input?: string): Promise<Result> =>
@@ -88,10 +100,15 @@ test('run -d, exec, ps statuses, stop, rm', async () => {
   expect((await podman(['ps', '-aq'])).stdout).toBe('');
 });
 
-test('run -it goes through conmon\'s console socket: a real tty in the container', async () => {
+test("run -it goes through conmon's console socket: a real tty in the container", async () => {
   // script(1) gives podman a terminal; podman hands conmon's console socket to mydocker-oci.
   const cmd = ['podman', ...base(), 'run', '-it', '--rm', ...RUN_FLAGS(), IMAGE, 'sh', '-c', 'tty; test -t 0 && echo stdin-is-a-tty; exit 3'];
-  const r = await runProcess('script', ['-qec', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'], { env: { PATH: process.env.PATH, HOME: sandbox.dir } }, { timeoutMs: 120_000 });
+  const r = await runProcess(
+    'script',
+    ['-qec', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'],
+    { env: { PATH: process.env.PATH, HOME: sandbox.dir } },
+    { timeoutMs: 120_000 },
+  );
   expect(r.stdout).toContain('/dev/pts/0');
   expect(r.stdout).toContain('stdin-is-a-tty');
   expect(r.code).toBe(3);

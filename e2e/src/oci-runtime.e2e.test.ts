@@ -56,7 +56,10 @@ test('create leaves the process waiting (created), start runs it, kill stops it,
   expect(readFileSync(`/proc/${created.pid}/cmdline`, 'utf8')).not.toContain('sleep');
   expect((await oci(['list', '--format', 'json'])).stdout).toContain('"status":"created"');
   expect((await oci(['start', 'life'])).code).toBe(0);
-  const running = await waitFor(() => readFileSync(`/proc/${created.pid}/cmdline`, 'utf8'), (c) => c.startsWith('sleep'));
+  const running = await waitFor(
+    () => readFileSync(`/proc/${created.pid}/cmdline`, 'utf8'),
+    (c) => c.startsWith('sleep'),
+  );
   expect(running).toContain('sleep');
   expect((await stateOf('life')).status).toBe('running');
   expect((await oci(['start', 'life'])).code).toBe(1);
@@ -68,7 +71,10 @@ test('create leaves the process waiting (created), start runs it, kill stops it,
   expect(del.stderr.trim().split('\n')).toHaveLength(1);
   expect((await oci(['kill', 'life', 'KILL'])).code).toBe(0);
   // The process is not our child (the create is long gone): a zombie reaped by init still reads stopped.
-  const stopped = await waitFor(() => stateOf('life'), (s) => s.status === 'stopped');
+  const stopped = await waitFor(
+    () => stateOf('life'),
+    (s) => s.status === 'stopped',
+  );
   expect(stopped).toMatchObject({ status: 'stopped', pid: 0 });
   expect((await oci(['kill', 'life'])).code).toBe(1);
   expect((await oci(['delete', 'life'])).code).toBe(0);
@@ -76,7 +82,7 @@ test('create leaves the process waiting (created), start runs it, kill stops it,
   expect((await oci(['state', 'life'])).code).toBe(1);
 });
 
-test('run is create + start + wait: the exit code is the container\'s and nothing is left', async () => {
+test("run is create + start + wait: the exit code is the container's and nothing is left", async () => {
   const bundle = join(sandbox.dir, 'run');
   writeBundle(bundle, rootfs, ['sh', '-c', 'echo out; echo err >&2; exit 7'], (s) => (s.linux.cgroupsPath = cgroupsPath('run')));
   const r = await oci(['run', '--bundle', bundle, 'run1']);
@@ -95,7 +101,11 @@ test('run in the foreground forwards our signals to the container and ends with 
   writeBundle(bundle, rootfs, ['sh', '-c', 'trap "exit 9" TERM; while true; do sleep 1; done'], (s) => (s.linux.cgroupsPath = cgroupsPath('sig')));
   const child = spawn(OCI_BIN, ['--root', stateRoot, 'run', '--bundle', bundle, 'sig'], { stdio: 'ignore' });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const running = await waitFor(async () => (await oci(['state', 'sig'])).stdout, (out) => out.includes('"running"'), 60_000);
+  const running = await waitFor(
+    async () => (await oci(['state', 'sig'])).stdout,
+    (out) => out.includes('"running"'),
+    60_000,
+  );
   expect(running).toContain('"running"');
   child.kill('SIGTERM');
   expect(await exited).toBe(9);
@@ -217,13 +227,21 @@ describe('runc as the yardstick', () => {
     writeBundle(a, rootfs, ['sleep', '300'], (s) => (s.linux.cgroupsPath = cgroupsPath('yard-mine')));
     writeBundle(b, rootfs, ['sleep', '300'], (s) => (s.linux.cgroupsPath = cgroupsPath('yard-runc')));
     const states: Record<string, ParsedJson[]> = { mine: [], runc: [] };
-    for (const [name, run, bundle] of [['mine', oci, a], ['runc', runc, b]] as const) {
+    for (const [name, run, bundle] of [
+      ['mine', oci, a],
+      ['runc', runc, b],
+    ] as const) {
       expect((await run(['create', '--bundle', bundle, 'y2'])).code).toBe(0);
       states[name].push(JSON.parse((await run(['state', 'y2'])).stdout));
       expect((await run(['start', 'y2'])).code).toBe(0);
       states[name].push(JSON.parse((await run(['state', 'y2'])).stdout));
       expect((await run(['kill', 'y2', 'KILL'])).code).toBe(0);
-      states[name].push(await waitFor(async () => JSON.parse((await run(['state', 'y2'])).stdout), (s) => s.status === 'stopped'));
+      states[name].push(
+        await waitFor(
+          async () => JSON.parse((await run(['state', 'y2'])).stdout),
+          (s) => s.status === 'stopped',
+        ),
+      );
       expect((await run(['delete', 'y2'])).code).toBe(0);
     }
     const shape = (s: ParsedJson) => ({ keys: Object.keys(s).sort(), status: s.status, id: s.id, hasPid: s.pid > 0, root: s.rootfs === rootfs });

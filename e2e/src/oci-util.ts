@@ -37,7 +37,32 @@ export function busyboxRootfs(dir: string): string {
   for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root']) mkdirSync(join(rootfs, d), { recursive: true });
   copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
   chmodSync(join(rootfs, 'bin/busybox'), 0o755);
-  for (const c of ['sh', 'true', 'false', 'cat', 'ls', 'echo', 'sleep', 'id', 'grep', 'hostname', 'env', 'ps', 'mount', 'umask', 'wc', 'head', 'tail', 'touch', 'stat', 'pwd', 'ulimit', 'mkdir', 'test', 'sort'])
+  for (const c of [
+    'sh',
+    'true',
+    'false',
+    'cat',
+    'ls',
+    'echo',
+    'sleep',
+    'id',
+    'grep',
+    'hostname',
+    'env',
+    'ps',
+    'mount',
+    'umask',
+    'wc',
+    'head',
+    'tail',
+    'touch',
+    'stat',
+    'pwd',
+    'ulimit',
+    'mkdir',
+    'test',
+    'sort',
+  ])
     symlinkSync('busybox', join(rootfs, 'bin', c));
   writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n');
   writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nnobody:x:65534:\n');
@@ -92,7 +117,11 @@ export function ociArchive(rootfs: string, out: string, name: string): void {
     return { digest: `sha256:${d}`, size: buf.length };
   };
   const layer = blob(execFileSync('tar', ['-C', rootfs, '-c', '.'], { maxBuffer: 1 << 30 }));
-  const config = blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'], Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [layer.digest] } })));
+  const config = blob(
+    Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'], Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [layer.digest] } }),
+    ),
+  );
   const manifest = blob(
     Buffer.from(
       JSON.stringify({
@@ -104,7 +133,10 @@ export function ociArchive(rootfs: string, out: string, name: string): void {
     ),
   );
   const annotations = { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': name.split(':').pop() };
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations }] }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations }] }),
+  );
   writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   execFileSync('tar', ['-C', dir, '-cf', out, '.']);
   rmSync(dir, { recursive: true });

@@ -92,9 +92,18 @@ describe('restart policies and health checks', () => {
       expect(alive(first.pid)).toBe(true);
       process.kill(first.monitorPid!, 'SIGKILL');
       // PID 1 goes with its monitor; the container is found exited, its exit code unknown.
-      const exited = await waitFor(() => inspect('keep', '{{.State.Status}} {{.State.ExitCode}}'), (s) => s === 'exited -1', 20_000);
+      const exited = await waitFor(
+        () => inspect('keep', '{{.State.Status}} {{.State.ExitCode}}'),
+        (s) => s === 'exited -1',
+        20_000,
+      );
       expect(exited).toBe('exited -1');
-      expect(await waitFor(() => alive(first.pid), (a) => !a)).toBe(false);
+      expect(
+        await waitFor(
+          () => alive(first.pid),
+          (a) => !a,
+        ),
+      ).toBe(false);
       expect(await sandbox.ok(['system', 'restart-policies'])).toBe('keep\n');
       const second = await record('keep');
       expect(second.status).toBe('running');
@@ -104,9 +113,18 @@ describe('restart policies and health checks', () => {
 
       // Once more; this time `ps` notices: it shows what it found, then the policy brings it back.
       process.kill(second.monitorPid!, 'SIGKILL');
-      expect(await waitFor(() => alive(second.pid), (a) => !a)).toBe(false);
+      expect(
+        await waitFor(
+          () => alive(second.pid),
+          (a) => !a,
+        ),
+      ).toBe(false);
       expect(await status('keep')).toMatch(/^Exited \(-1\) /);
-      const third = await waitFor(() => record('keep'), (r) => r.status === 'running' && alive(r.pid) && r.pid !== second.pid, 20_000);
+      const third = await waitFor(
+        () => record('keep'),
+        (r) => r.status === 'running' && alive(r.pid) && r.pid !== second.pid,
+        20_000,
+      );
       expect(third).toMatchObject({ status: 'running', restartCount: 2 });
       expect(await status('keep')).toMatch(/^Up /);
       await sandbox.ok(['rm', '-f', 'keep']);
@@ -119,7 +137,10 @@ describe('restart policies and health checks', () => {
       await sandbox.ok(['run', '-d', '--name', 'al', '--restart', 'always', 'busybox', 'sleep', '1000']);
       await sandbox.ok(['stop', '-t', '0', 'us', 'al']);
       for (const name of ['us', 'al']) {
-        const r = await waitFor(() => record(name), (v) => !alive(v.monitorPid));
+        const r = await waitFor(
+          () => record(name),
+          (v) => !alive(v.monitorPid),
+        );
         expect(r).toMatchObject({ status: 'stopped' });
         expect(r.restarting).toBeUndefined();
         expect(alive(r.monitorPid)).toBe(false);
@@ -138,13 +159,22 @@ describe('restart policies and health checks', () => {
 
     it('rm -f of a container waiting its back-off ends its monitor; bad --restart values are refused', async () => {
       await sandbox.ok(['run', '-d', '--name', 'loop', '--restart', 'always', 'busybox', 'false']);
-      const looping = await waitFor(() => record('loop'), (r) => (r.restartCount ?? 0) >= 3, 60_000);
+      const looping = await waitFor(
+        () => record('loop'),
+        (r) => (r.restartCount ?? 0) >= 3,
+        60_000,
+      );
       expect(looping.restartCount).toBeGreaterThanOrEqual(3);
       const last = await record('loop');
       await sandbox.ok(['rm', '-f', 'loop']);
       expect(alive(last.monitorPid)).toBe(false);
       expect(await sandbox.ok(['ps', '-a', '--format', '{{.Names}} {{.Status}}'])).toBe('');
-      expect(await waitFor(() => engineProcesses(), (p) => p.length === 0)).toEqual([]);
+      expect(
+        await waitFor(
+          () => engineProcesses(),
+          (p) => p.length === 0,
+        ),
+      ).toEqual([]);
 
       for (const [flag, message] of [
         ['sometimes', /unknown policy 'sometimes'/],
@@ -164,13 +194,39 @@ describe('restart policies and health checks', () => {
   describe('health checks', () => {
     it('the monitor runs the check every interval: healthy, unhealthy when it fails, healthy again; in ps, inspect and events', async () => {
       await sandbox.ok([
-        'run', '-d', '--name', 'web', '--health-cmd', 'cat /tmp/healthy', '--health-interval', '200ms', '--health-retries', '1', '--health-timeout', '30s',
-        'busybox', 'sh', '-c', 'touch /tmp/healthy; exec sleep 1000',
+        'run',
+        '-d',
+        '--name',
+        'web',
+        '--health-cmd',
+        'cat /tmp/healthy',
+        '--health-interval',
+        '200ms',
+        '--health-retries',
+        '1',
+        '--health-timeout',
+        '30s',
+        'busybox',
+        'sh',
+        '-c',
+        'touch /tmp/healthy; exec sleep 1000',
       ]);
       const since = new Date(Date.now() - 60_000).toISOString();
-      expect(await waitFor(() => status('web'), (s) => /^Up .* \(healthy\)$/.test(s), 30_000)).toMatch(/\(healthy\)$/);
+      expect(
+        await waitFor(
+          () => status('web'),
+          (s) => /^Up .* \(healthy\)$/.test(s),
+          30_000,
+        ),
+      ).toMatch(/\(healthy\)$/);
       await sandbox.ok(['exec', 'web', 'rm', '/tmp/healthy']);
-      expect(await waitFor(() => status('web'), (s) => s.endsWith('(unhealthy)'), 30_000)).toMatch(/^Up .* \(unhealthy\)$/);
+      expect(
+        await waitFor(
+          () => status('web'),
+          (s) => s.endsWith('(unhealthy)'),
+          30_000,
+        ),
+      ).toMatch(/^Up .* \(unhealthy\)$/);
       expect(await sandbox.ok(['ps', '--filter', 'health=unhealthy', '--format', '{{.Names}}'])).toBe('web\n');
       const health = JSON.parse(await inspect('web', '{{json .State.Health}}'));
       expect(health.Status).toBe('unhealthy');
@@ -178,18 +234,60 @@ describe('restart policies and health checks', () => {
       expect(health.Log.length).toBeLessThanOrEqual(5);
       expect(health.Log.at(-1)).toMatchObject({ ExitCode: 1, Output: expect.stringContaining('No such file') });
       await sandbox.ok(['exec', 'web', 'touch', '/tmp/healthy']);
-      expect(await waitFor(() => status('web'), (s) => s.endsWith('(healthy)'), 30_000)).toMatch(/\(healthy\)$/);
-      const events = await sandbox.ok(['events', '--since', since, '--until', '0s', '--filter', 'container=web', '--filter', 'event=health_status', '--format', '{{.Action}}']);
+      expect(
+        await waitFor(
+          () => status('web'),
+          (s) => s.endsWith('(healthy)'),
+          30_000,
+        ),
+      ).toMatch(/\(healthy\)$/);
+      const events = await sandbox.ok([
+        'events',
+        '--since',
+        since,
+        '--until',
+        '0s',
+        '--filter',
+        'container=web',
+        '--filter',
+        'event=health_status',
+        '--format',
+        '{{.Action}}',
+      ]);
       expect(events.split('\n').filter(Boolean)).toEqual(['health_status: healthy', 'health_status: unhealthy', 'health_status: healthy']);
-      expect(JSON.parse(await inspect('web', '{{json .Config.Healthcheck}}'))).toEqual({ Test: ['CMD-SHELL', 'cat /tmp/healthy'], Interval: 200_000_000, Timeout: 30_000_000_000, Retries: 1 });
+      expect(JSON.parse(await inspect('web', '{{json .Config.Healthcheck}}'))).toEqual({
+        Test: ['CMD-SHELL', 'cat /tmp/healthy'],
+        Interval: 200_000_000,
+        Timeout: 30_000_000_000,
+        Retries: 1,
+      });
       const monitor = (await record('web')).monitorPid;
       await sandbox.ok(['rm', '-f', 'web']);
       expect(alive(monitor)).toBe(false);
-      expect(await waitFor(() => engineProcesses(), (p) => p.length === 0)).toEqual([]);
+      expect(
+        await waitFor(
+          () => engineProcesses(),
+          (p) => p.length === 0,
+        ),
+      ).toEqual([]);
     });
 
     it('healthcheck run: starting until the retries are spent, a time-out kills the check inside the container, --no-healthcheck', async () => {
-      await sandbox.ok(['run', '-d', '--name', 'hs', '--health-cmd', 'test -e /tmp/ok', '--health-interval', '1h', '--health-retries', '2', 'busybox', 'sleep', '1000']);
+      await sandbox.ok([
+        'run',
+        '-d',
+        '--name',
+        'hs',
+        '--health-cmd',
+        'test -e /tmp/ok',
+        '--health-interval',
+        '1h',
+        '--health-retries',
+        '2',
+        'busybox',
+        'sleep',
+        '1000',
+      ]);
       expect(await status('hs')).toMatch(/^Up .* \(health: starting\)$/);
       expect(await sandbox.run(['healthcheck', 'run', 'hs'])).toEqual({ code: 1, stdout: 'unhealthy\n', stderr: '' });
       expect(await inspect('hs', '{{.State.Health.Status}} {{.State.Health.FailingStreak}}')).toBe('starting 1');
@@ -199,9 +297,26 @@ describe('restart policies and health checks', () => {
       expect(await sandbox.run(['healthcheck', 'run', 'hs'])).toEqual({ code: 0, stdout: '', stderr: '' });
       expect(await status('hs')).toMatch(/\(healthy\)$/);
 
-      await sandbox.ok(['run', '-d', '--name', 'slow', '--health-cmd', 'sleep 997', '--health-timeout', '300ms', '--health-interval', '1h', 'busybox', 'sleep', '1000']);
+      await sandbox.ok([
+        'run',
+        '-d',
+        '--name',
+        'slow',
+        '--health-cmd',
+        'sleep 997',
+        '--health-timeout',
+        '300ms',
+        '--health-interval',
+        '1h',
+        'busybox',
+        'sleep',
+        '1000',
+      ]);
       expect((await sandbox.run(['healthcheck', 'run', 'slow'])).code).toBe(1);
-      expect(JSON.parse(await inspect('slow', '{{json .State.Health.Log}}')).at(-1)).toMatchObject({ ExitCode: -1, Output: 'Health check exceeded timeout (300ms)' });
+      expect(JSON.parse(await inspect('slow', '{{json .State.Health.Log}}')).at(-1)).toMatchObject({
+        ExitCode: -1,
+        Output: 'Health check exceeded timeout (300ms)',
+      });
       expect(await sandbox.ok(['exec', 'slow', 'ps', '-o', 'args'])).not.toMatch(/sleep 997/);
 
       const none = await sandbox.run(['healthcheck', 'run', (await sandbox.ok(['run', '-d', '--no-healthcheck', 'busybox', 'sleep', '1000'])).trim()]);
@@ -210,7 +325,12 @@ describe('restart policies and health checks', () => {
       const conflict = await sandbox.run(['run', '-d', '--no-healthcheck', '--health-cmd', 'true', 'busybox', 'true']);
       expect(conflict).toMatchObject({ code: 125, stderr: 'Error: --no-healthcheck conflicts with --health-* options.\n' });
       await sandbox.ok(['rm', '-f', '--all']);
-      expect(await waitFor(() => engineProcesses(), (p) => p.length === 0)).toEqual([]);
+      expect(
+        await waitFor(
+          () => engineProcesses(),
+          (p) => p.length === 0,
+        ),
+      ).toEqual([]);
     });
   });
 });

@@ -121,7 +121,8 @@ export async function prepare(bus: LifecycleBus, ctx: ContainerContext): Promise
   if (!wasMounted) ctx.onRollback(PLUGIN, () => driver.unmount(ctx.id));
   // The runtime's helper can make the mount itself with mount(2) (no mount(8) process); only when no
   // volume destination has to be checked through the root first.
-  const described = !wasMounted && !ext?.volumes?.length && bus.has('runtime') && bus.need('runtime').mountsRootfs ? await driver.describeMount?.(ctx.id) : undefined;
+  const described =
+    !wasMounted && !ext?.volumes?.length && bus.has('runtime') && bus.need('runtime').mountsRootfs ? await driver.describeMount?.(ctx.id) : undefined;
   if (described) {
     ctx.rootfsMount = described;
     ctx.rootfs = described.target;
@@ -186,7 +187,8 @@ function checkResolvedDestination(rootfs: string, destination: string): void {
   const resolved = `/${resolveInRoot(destination, probe, true).components.join('/')}`;
   if (resolved === destination) return;
   const refusal = resolved === '/' ? 'a volume cannot replace the root' : forbiddenDestination(resolved);
-  if (refusal) throw new UsageError(`Invalid volume destination "${destination}": it resolves to "${resolved}" through the image's symbolic links, and ${refusal}.`);
+  if (refusal)
+    throw new UsageError(`Invalid volume destination "${destination}": it resolves to "${resolved}" through the image's symbolic links, and ${refusal}.`);
 }
 
 /** The top-most directory of `path` that does not exist yet: what mkdir -p will create. */

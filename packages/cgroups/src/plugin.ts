@@ -13,7 +13,6 @@ export default class CgroupsPlugin implements Plugin {
     const pause = () => import('./pause');
     bus.claim(name, 'resources');
     bus.provide('cgroups', name, {
-       
       open: (parent, id) => (require('./service') as typeof import('./service')).cgroupService.open(parent, id),
     });
     bus.hooks.validate.tapPromise(name, async (ctx) => (await lifecycle()).validate(ctx));

@@ -1,4 +1,13 @@
-import { isMydockerError, describeError, type MydockerError, UsageError, type CommandContext, type ContainerRecord, type ResourceOptions, type CommandArgs } from '@mydocker/core';
+import {
+  isMydockerError,
+  describeError,
+  type MydockerError,
+  UsageError,
+  type CommandContext,
+  type ContainerRecord,
+  type ResourceOptions,
+  type CommandArgs,
+} from '@mydocker/core';
 import { validExt } from './ext';
 import { managerFromExt } from './factory';
 import { isDir } from './fs-util';
@@ -74,9 +83,13 @@ async function updateOne(ref: string, given: ResourceOptions, ctx: CommandContex
   const found = await store.get(ref);
   await store.withLock(found.id, async () => {
     const record: ContainerRecord = await store.get(found.id);
-    if (record.damaged) throw new UsageError(`Cannot update container ${record.name}: its record is damaged; remove it with \`mydocker rm -f ${record.id.slice(0, 12)}\`.`);
+    if (record.damaged)
+      throw new UsageError(`Cannot update container ${record.name}: its record is damaged; remove it with \`mydocker rm -f ${record.id.slice(0, 12)}\`.`);
     const ext = record.ext[PLUGIN];
-    if (!validExt(ext)) throw new UsageError(`Cannot update container ${record.name}: it was made without cgroup limits (no cgroup hierarchy, or the cgroups plugin was not installed).`);
+    if (!validExt(ext))
+      throw new UsageError(
+        `Cannot update container ${record.name}: it was made without cgroup limits (no cgroup hierarchy, or the cgroups plugin was not installed).`,
+      );
     const prev = ext.limits ?? {};
     const { raw, limits } = mergeResources(record.spec.resources ?? {}, given, prev);
     const manager = managerFromExt(ext, record.id);
@@ -90,7 +103,11 @@ async function updateOne(ref: string, given: ResourceOptions, ctx: CommandContex
         throw isMydockerError(err) ? new UsageError(`Cannot update container ${record.name}: ${describeError(err).message}`) : err;
       }
     }
-    const updated: ContainerRecord = { ...record, spec: { ...record.spec, resources: raw }, ext: { ...record.ext, [PLUGIN]: { ...ext, limits } satisfies CgroupsExt } };
+    const updated: ContainerRecord = {
+      ...record,
+      spec: { ...record.spec, resources: raw },
+      ext: { ...record.ext, [PLUGIN]: { ...ext, limits } satisfies CgroupsExt },
+    };
     try {
       await store.save(updated);
     } catch (err) {
@@ -104,7 +121,10 @@ async function updateOne(ref: string, given: ResourceOptions, ctx: CommandContex
 export async function runUpdate(args: CommandArgs, ctx: CommandContext): Promise<number> {
   const names: string[] = (args.containers ?? []).map(String);
   const given = givenResources(args);
-  if (Object.keys(given).length === 0) throw new UsageError('You must provide one or more flags when using this command: --cpus, --cpu-shares, --cpuset-cpus, --cpuset-mems, -m/--memory, --memory-swap or --pids-limit.');
+  if (Object.keys(given).length === 0)
+    throw new UsageError(
+      'You must provide one or more flags when using this command: --cpus, --cpu-shares, --cpuset-cpus, --cpuset-mems, -m/--memory, --memory-swap or --pids-limit.',
+    );
   if (names.length === 0) throw new UsageError('"update" requires at least 1 argument: mydocker update [OPTIONS] CONTAINER [CONTAINER...].');
   // Values that cannot be parsed at all are refused before any container is looked at.
   parseResources({ ...given, memorySwap: undefined }, readHostFacts());

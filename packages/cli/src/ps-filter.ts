@@ -31,7 +31,8 @@ export function psFilter(filters: string[], all: ContainerRecord[]): PsFilter {
       if (value === 'stopped') value = 'exited';
       if (!DOCKER_STATES.includes(value)) throw new UsageError(`Invalid filter "${f}": a status is one of ${DOCKER_STATES.join(', ')}.`);
     }
-    if (key === 'health' && !HEALTH_STATES.includes(value)) throw new UsageError(`Invalid filter "${f}": a health status is one of ${HEALTH_STATES.join(', ')}.`);
+    if (key === 'health' && !HEALTH_STATES.includes(value))
+      throw new UsageError(`Invalid filter "${f}": a health status is one of ${HEALTH_STATES.join(', ')}.`);
     if (key === 'exited' && !/^-?\d+$/.test(value)) throw new UsageError(`Invalid filter "${f}": exited= takes an exit code.`);
     if (key === 'name') regExp(value, f);
     byKey.set(key, [...(byKey.get(key) ?? []), value]);
@@ -52,10 +53,14 @@ export function psFilter(filters: string[], all: ContainerRecord[]): PsFilter {
     exited: (r, v) => r.status === 'stopped' && r.exitCode === Number(v),
     // Docker's health filter: the container's health status, "none" without one.
     health: (_r, v, view) => ((view?.State as { Health?: { Status?: string } } | undefined)?.Health?.Status ?? 'none') === v,
-    ancestor: (r, v) => r.image === v || r.image.startsWith(`${v}:`) || (r.imageId !== undefined && v.replace(/^sha256:/, '').length >= 4 && r.imageId.startsWith(v.replace(/^sha256:/, ''))),
+    ancestor: (r, v) =>
+      r.image === v ||
+      r.image.startsWith(`${v}:`) ||
+      (r.imageId !== undefined && v.replace(/^sha256:/, '').length >= 4 && r.imageId.startsWith(v.replace(/^sha256:/, ''))),
     before: (r, v) => r.createdAt < times.get(`before=${v}`)!,
     since: (r, v) => r.createdAt > times.get(`since=${v}`)!,
-    network: (_r, v, view) => Object.entries(view?.NetworkSettings.Networks ?? {}).some(([name, ep]) => name === v || (v.length > 0 && Boolean(ep.NetworkID?.startsWith(v)))),
+    network: (_r, v, view) =>
+      Object.entries(view?.NetworkSettings.Networks ?? {}).some(([name, ep]) => name === v || (v.length > 0 && Boolean(ep.NetworkID?.startsWith(v)))),
     volume: (_r, v, view) => (view?.Mounts ?? []).some((m) => m.Name === v || m.Destination === v || m.Source === v),
     label: (_r, v, view) => {
       const [k, ...rest] = v.split('=');

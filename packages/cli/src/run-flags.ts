@@ -35,7 +35,7 @@ export const RUN_FLAGS: FlagDef[] = [
   { name: 'volume', alias: ['v'], type: 'array', describe: 'Bind mount or volume (/host:/ctr[:ro], name:/ctr, /ctr)' },
   { name: 'network', alias: ['net'], type: 'string', describe: 'Network to join (bridge network name, none, host)', seed: ['-net', '-network'] },
   { name: 'publish', alias: ['p'], type: 'array', describe: 'Publish a port ([IP:][HOST[-END]:]CTR[-END][/tcp|udp]; no HOST: one is chosen)' },
-  { name: 'publish-all', alias: ['P'], type: 'boolean', describe: "Publish every port the image exposes on chosen host ports" },
+  { name: 'publish-all', alias: ['P'], type: 'boolean', describe: 'Publish every port the image exposes on chosen host ports' },
   { name: 'network-alias', type: 'array', describe: 'Another name the container answers to on its user-defined network' },
   { name: 'add-host', type: 'array', describe: 'Add a line to /etc/hosts (NAME:IP, IP may be host-gateway)' },
   { name: 'dns', type: 'array', describe: 'Name server for /etc/resolv.conf' },

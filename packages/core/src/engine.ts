@@ -49,7 +49,11 @@ const PLUGIN_OPTIONS: Array<{ option: string; usedFlag: (s: RunSpec) => string |
   { option: 'publish', usedFlag: (s) => (s.publish.length > 0 ? '-p/--publish' : s.publishAll ? '-P/--publish-all' : undefined), pkg: '@mydocker/network' },
   { option: 'network', usedFlag: (s) => (s.networkOptions ? NETWORK_FLAGS[Object.keys(s.networkOptions)[0]] : undefined), pkg: '@mydocker/network' },
   { option: 'volumes', usedFlag: (s) => (s.volumes.length > 0 ? '-v/--volume' : undefined), pkg: '@mydocker/aufs-storage' },
-  { option: 'logOpts', usedFlag: (s) => (s.logOpts.length > 0 ? '--log-opt' : s.logDriver && s.logDriver !== 'none' ? '--log-driver' : undefined), pkg: '@mydocker/logs' },
+  {
+    option: 'logOpts',
+    usedFlag: (s) => (s.logOpts.length > 0 ? '--log-opt' : s.logDriver && s.logDriver !== 'none' ? '--log-driver' : undefined),
+    pkg: '@mydocker/logs',
+  },
   { option: 'pull', usedFlag: (s) => (s.pull !== undefined ? '--pull' : undefined), pkg: '@mydocker/images' },
   { option: 'platform', usedFlag: (s) => (s.platform !== undefined ? '--platform' : undefined), pkg: '@mydocker/images' },
   { option: 'health', usedFlag: (s) => (s.health !== undefined ? '--health-cmd/--health-*' : undefined), pkg: '@mydocker/namespaces' },
@@ -319,7 +323,12 @@ export class Engine {
       this.endBackoff(record);
       for (const key of ['restartCount', 'restartDelayMs', 'manuallyStopped', 'restartCancelled', 'restartError'] as const) delete record[key];
       // The run's own view of the request: -a/-i say where its output and stdin go this time.
-      ctx = await this.relaunch(record, { ...record.spec, detach: !attach, interactive: attach ? Boolean(options.interactive) : Boolean(options.openStdin) && record.spec.interactive }, options.signals, 'start');
+      ctx = await this.relaunch(
+        record,
+        { ...record.spec, detach: !attach, interactive: attach ? Boolean(options.interactive) : Boolean(options.openStdin) && record.spec.interactive },
+        options.signals,
+        'start',
+      );
       return undefined;
     });
     if (already) return { record: this.view(already), alreadyRunning: true };
@@ -663,7 +672,9 @@ export class Engine {
 
   private reportDamagedRemoval(record: ContainerRecord, cleaned: string[]): void {
     const what = [record.pid ? `killed its PID 1 (${record.pid})` : 'found no process of it', ...cleaned];
-    this.warn(`mydocker: warning: container ${record.id.slice(0, 12)} had a damaged record (${record.damage ?? 'unreadable'}); removed from its id: ${what.join(', ')}.`);
+    this.warn(
+      `mydocker: warning: container ${record.id.slice(0, 12)} had a damaged record (${record.damage ?? 'unreadable'}); removed from its id: ${what.join(', ')}.`,
+    );
   }
 
   /** A damaged record proves nothing about its container: only `rm -f` may act on it. */

@@ -40,7 +40,7 @@ export function parseRestartPolicy(raw: string | undefined): RestartPolicy {
  * again at 100 ms; otherwise the last delay doubles, up to a minute.
  */
 export function nextRestartDelay(previousMs: number | undefined, ranMs: number): number {
-  const previous = ranMs >= RESTART_BACKOFF.resetAfterMs ? 0 : previousMs ?? 0;
+  const previous = ranMs >= RESTART_BACKOFF.resetAfterMs ? 0 : (previousMs ?? 0);
   if (previous <= 0) return RESTART_BACKOFF.initialMs;
   return Math.min(previous * 2, RESTART_BACKOFF.maxMs);
 }

@@ -3,7 +3,18 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { messageOf, statusOf } from './api-error';
 
-const REASONS: Record<number, string> = { 200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified', 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 500: 'Internal Server Error', 501: 'Not Implemented' };
+const REASONS: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  304: 'Not Modified',
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+};
 
 /** The two ends of a hijacked connection (attach, exec start): the client's input, our output. */
 export interface Hijacked {
@@ -68,7 +79,14 @@ export class ApiCall {
   }
 
   private raw(status: number, headers: Record<string, string>, body: Buffer): void {
-    const lines = [`HTTP/1.1 ${status} ${REASONS[status] ?? 'Status'}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `Content-Length: ${body.length}`, 'Connection: close', '', ''];
+    const lines = [
+      `HTTP/1.1 ${status} ${REASONS[status] ?? 'Status'}`,
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      `Content-Length: ${body.length}`,
+      'Connection: close',
+      '',
+      '',
+    ];
     this.socket!.end(Buffer.concat([Buffer.from(lines.join('\r\n')), body]));
   }
 
@@ -125,7 +143,11 @@ export class ApiCall {
       return this.res;
     }
     const out = new PassThrough();
-    this.socket!.write(`HTTP/1.1 ${status} ${REASONS[status]}\r\n${Object.entries(this.headers({ 'Content-Type': contentType })).map(([k, v]) => `${k}: ${v}\r\n`).join('')}Connection: close\r\n\r\n`);
+    this.socket!.write(
+      `HTTP/1.1 ${status} ${REASONS[status]}\r\n${Object.entries(this.headers({ 'Content-Type': contentType }))
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('')}Connection: close\r\n\r\n`,
+    );
     out.pipe(this.socket!);
     return out;
   }

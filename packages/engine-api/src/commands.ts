@@ -21,7 +21,17 @@ export function pluginCommands(bus: LifecycleBus): CommandRegistry {
   return registry;
 }
 
-const COMMAND_PACKAGES: Record<string, string> = { logs: '@mydocker/logs', images: '@mydocker/images', rmi: '@mydocker/images', pull: '@mydocker/images', push: '@mydocker/images', tag: '@mydocker/images', network: '@mydocker/network', volume: '@mydocker/aufs-storage', cp: '@mydocker/aufs-storage' };
+const COMMAND_PACKAGES: Record<string, string> = {
+  logs: '@mydocker/logs',
+  images: '@mydocker/images',
+  rmi: '@mydocker/images',
+  pull: '@mydocker/images',
+  push: '@mydocker/images',
+  tag: '@mydocker/images',
+  network: '@mydocker/network',
+  volume: '@mydocker/aufs-storage',
+  cp: '@mydocker/aufs-storage',
+};
 
 export function command(api: ApiContext, name: string): RegisteredCommand {
   const cmd = api.registry.get(name);

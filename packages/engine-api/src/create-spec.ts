@@ -109,7 +109,8 @@ export function createBodyToSpec(body: CreateBody, name: string | undefined): { 
   const logType = str(log?.Type, 'LogConfig.Type');
   const restart = obj(host.RestartPolicy, 'HostConfig.RestartPolicy');
   const restartName = str(restart?.Name, 'RestartPolicy.Name') ?? '';
-  if (restartName !== '' && restartName !== 'no') warnings.push(`The restart policy "${restartName}" is not applied by this engine: the container is not restarted.`);
+  if (restartName !== '' && restartName !== 'no')
+    warnings.push(`The restart policy "${restartName}" is not applied by this engine: the container is not restarted.`);
   const networkMode = str(host.NetworkMode, 'HostConfig.NetworkMode');
   const tmpfs = strMap(host.Tmpfs, 'HostConfig.Tmpfs');
   const nano = num(host.NanoCpus, 'HostConfig.NanoCpus');
@@ -118,7 +119,7 @@ export function createBodyToSpec(body: CreateBody, name: string | undefined): { 
   const spec = emptyRunSpec({
     image,
     // An entrypoint of several words: the first is the entrypoint, the rest lead the command (Docker joins them).
-    entrypoint: entrypoint === undefined ? undefined : entrypoint[0] ?? '',
+    entrypoint: entrypoint === undefined ? undefined : (entrypoint[0] ?? ''),
     command: entrypoint && entrypoint.length > 1 ? [...entrypoint.slice(1), ...cmd] : cmd,
     name: name || undefined,
     // Containers made through the API are owned by their monitors, never by the service.
@@ -150,7 +151,11 @@ export function createBodyToSpec(body: CreateBody, name: string | undefined): { 
     logOpts: Object.entries(strMap(log?.Config, 'LogConfig.Config')).map(([k, v]) => `${k}=${v}`),
     devices: ((host.Devices as unknown[] | undefined | null) ?? []).map((d, i) => {
       const o = obj(d, `HostConfig.Devices[${i}]`) ?? {};
-      return [str(o.PathOnHost, 'PathOnHost') ?? '', str(o.PathInContainer, 'PathInContainer') ?? '', str(o.CgroupPermissions, 'CgroupPermissions') ?? 'rwm'].join(':');
+      return [
+        str(o.PathOnHost, 'PathOnHost') ?? '',
+        str(o.PathInContainer, 'PathInContainer') ?? '',
+        str(o.CgroupPermissions, 'CgroupPermissions') ?? 'rwm',
+      ].join(':');
     }),
     ...(Object.keys(labels).length ? { labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } : {}),
     ...(mountSpecs(host.Mounts).length ? { mounts: mountSpecs(host.Mounts) } : {}),

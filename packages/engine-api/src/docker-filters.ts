@@ -15,7 +15,11 @@ export function filterList(raw: string | null): string[] {
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest(`Invalid filters "${raw}": give a JSON object.`);
   const out: string[] = [];
   for (const [key, values] of Object.entries(parsed as Record<string, unknown>)) {
-    const list = Array.isArray(values) ? values : values && typeof values === 'object' ? Object.keys(values).filter((k) => (values as Record<string, unknown>)[k]) : undefined;
+    const list = Array.isArray(values)
+      ? values
+      : values && typeof values === 'object'
+        ? Object.keys(values).filter((k) => (values as Record<string, unknown>)[k])
+        : undefined;
     if (!list || list.some((v) => typeof v !== 'string')) throw badRequest(`Invalid filter "${key}": its values must be strings.`);
     for (const v of list as string[]) out.push(`${key}=${v}`);
   }

@@ -34,7 +34,15 @@ export class ExecStore {
 
   add(containerId: string, config: ExecConfig): ExecInstance {
     this.sweep();
-    const exec: ExecInstance = { ID: randomBytes(32).toString('hex'), ContainerID: containerId, config, Running: false, ExitCode: null, Pid: 0, started: false };
+    const exec: ExecInstance = {
+      ID: randomBytes(32).toString('hex'),
+      ContainerID: containerId,
+      config,
+      Running: false,
+      ExitCode: null,
+      Pid: 0,
+      started: false,
+    };
     this.byId.set(exec.ID, exec);
     return exec;
   }

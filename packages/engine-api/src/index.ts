@@ -15,7 +15,7 @@ export const serviceCommand: CommandSpec = {
       .option('tls-cert', { type: 'string', describe: "The server's certificate (PEM)" })
       .option('tls-key', { type: 'string', describe: "The server's key (PEM)" })
       .option('tls-ca', { type: 'string', describe: 'The CA that signs client certificates (PEM)' }),
-   
+
   run: (args, ctx) => (require('./service-command') as typeof import('./service-command')).runService(args, ctx),
 };
 

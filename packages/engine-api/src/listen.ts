@@ -72,7 +72,8 @@ export function activationFd(env: NodeJS.ProcessEnv = process.env): number | und
 
 /** TCP only with TLS and client certificates: a plain TCP listener would hand root to the network. */
 export function tlsOptions(cert: string | undefined, key: string | undefined, ca: string | undefined): TlsOptions {
-  if (!cert || !key || !ca) throw new UsageError('A TCP listener needs --tls-cert, --tls-key and --tls-ca (client certificates are required; plain TCP is never offered).');
+  if (!cert || !key || !ca)
+    throw new UsageError('A TCP listener needs --tls-cert, --tls-key and --tls-ca (client certificates are required; plain TCP is never offered).');
   return { cert: readFileSync(cert), key: readFileSync(key), ca: readFileSync(ca), requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' };
 }
 

@@ -93,7 +93,8 @@ export function createApiServer(api: ApiContext, tls?: TlsOptions, routes: Route
     });
   });
   server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"The request is not valid HTTP."}\n');
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"The request is not valid HTTP."}\n');
     else socket.destroy();
   });
   return { server, active: () => sockets.size, onIdle: (fn) => idleListeners.push(fn) };

@@ -80,4 +80,3 @@ export async function runService(args: CommandArgs, ctx: CommandContext): Promis
   setTimeout(() => process.exit(0), 2000).unref();
   return 0;
 }
-

@@ -14,7 +14,11 @@ export interface PathStat {
 const GO_MODE_DIR = 2 ** 31;
 const GO_MODE_SYMLINK = 2 ** 27;
 
-const field = (b: Buffer, start: number, len: number) => b.subarray(start, start + len).toString('utf8').replace(/\0.*$/s, '');
+const field = (b: Buffer, start: number, len: number) =>
+  b
+    .subarray(start, start + len)
+    .toString('utf8')
+    .replace(/\0.*$/s, '');
 const octal = (b: Buffer, start: number, len: number) => parseInt(field(b, start, len).trim() || '0', 8);
 
 /** Parses the first regular header of `buf` (skipping pax/GNU long-name records); undefined until enough bytes came. */
@@ -29,7 +33,11 @@ export function firstEntryStat(buf: Buffer): PathStat | undefined {
     const dataEnd = off + 512 + Math.ceil(size / 512) * 512;
     if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
       if (buf.length < dataEnd) return undefined;
-      if (type === 'L') longName = buf.subarray(off + 512, off + 512 + size).toString('utf8').replace(/\0+$/, '');
+      if (type === 'L')
+        longName = buf
+          .subarray(off + 512, off + 512 + size)
+          .toString('utf8')
+          .replace(/\0+$/, '');
       if (type === 'x') {
         const path = /\d+ path=([^\n]*)\n/.exec(buf.subarray(off + 512, off + 512 + size).toString('utf8'));
         if (path) longName = path[1];
@@ -41,7 +49,13 @@ export function firstEntryStat(buf: Buffer): PathStat | undefined {
     const name = longName ?? (prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100));
     const perm = octal(h, 100, 8) & 0o7777;
     const mode = type === '5' ? perm + GO_MODE_DIR : type === '2' ? perm + GO_MODE_SYMLINK : perm;
-    return { name: name.replace(/\/+$/, '').split('/').pop() ?? name, size: type === '0' || type === '\0' ? size : 0, mode, mtime: new Date(octal(h, 136, 12) * 1000).toISOString(), linkTarget: type === '2' ? field(h, 157, 100) : '' };
+    return {
+      name: name.replace(/\/+$/, '').split('/').pop() ?? name,
+      size: type === '0' || type === '\0' ? size : 0,
+      mode,
+      mtime: new Date(octal(h, 136, 12) * 1000).toISOString(),
+      linkTarget: type === '2' ? field(h, 157, 100) : '',
+    };
   }
   return undefined;
 }

@@ -14,7 +14,9 @@ export function splitVersion(path: string): { version: string; path: string } {
   if (!m) return { version: API_VERSION, path };
   const [, version, rest] = m;
   if (!/^1\.\d+$/.test(version) || minor(version) < minor(MIN_API_VERSION)) {
-    throw badRequest(`client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
+    throw badRequest(
+      `client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`,
+    );
   }
   if (minor(version) > minor(API_VERSION)) throw badRequest(`client version ${version} is too new. Maximum supported API version is ${API_VERSION}`);
   return { version, path: rest };

@@ -76,7 +76,6 @@ void health_reap(struct health *h) {
 void health_stop(struct health *h) {
   if (h->pid <= 0) return;
   kill(-h->pid, SIGKILL);
-  while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR) {
-  }
+  while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR) {}
   h->pid = 0;
 }

@@ -61,7 +61,8 @@ int main(int argc, char **argv) {
   if (monitor && (config_fd = config_to_memfd(CTL_FD, err, sizeof err)) < 0) die_ctl("%s", err);
   if (read_config(monitor ? config_fd : CTL_FD, &cfg, err, sizeof err) < 0) die_ctl("%s", err);
   cfg.config_fd = config_fd;
-  if (monitor != (strcmp(cfg.mode, "run") == 0)) die_ctl("the helper was started for mode \"%s\" but the launch config says \"%s\"", monitor ? "run" : "other", cfg.mode);
+  if (monitor != (strcmp(cfg.mode, "run") == 0))
+    die_ctl("the helper was started for mode \"%s\" but the launch config says \"%s\"", monitor ? "run" : "other", cfg.mode);
   if (strcmp(cfg.mode, "run") == 0) run_mode(&cfg);
   if (strcmp(cfg.mode, "exec") == 0) exec_mode(&cfg);
   if (strcmp(cfg.mode, "oci-create") == 0) oci_create_mode(&cfg);

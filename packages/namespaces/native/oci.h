@@ -45,7 +45,7 @@ struct oci_config {
   long personality; /* -1: keep */
   unsigned long root_propagation;
   int no_pivot, new_keyring, detach;
-  int seccomp;            /* a profile was given */
+  int seccomp;              /* a profile was given */
   unsigned long sc_default; /* libseccomp action */
   struct oci_seccomp_rule *rules;
   int n_rules, cap_rules;

@@ -15,7 +15,9 @@
 
 #define FAIL(...) report_child_error(errfd, 125, __VA_ARGS__)
 
-static void fdpath(char *buf, size_t len, int fd) { snprintf(buf, len, "/proc/self/fd/%d", fd); }
+static void fdpath(char *buf, size_t len, int fd) {
+  snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
 
 /* The mount point inside the root, created (a file for a bind of a file) when missing. */
 static int target(int rootfd, const char *dest, int as_file, int errfd) {
@@ -98,7 +100,8 @@ void oci_mounts(struct config *cfg, int rootfd, int errfd) {
   /* /dev as runc leaves it when config.json mounts a tmpfs there: the default nodes and the usual links. */
   int dev = open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY);
   rootfs_devices(cfg);
-  static const char *links[][2] = {{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"}};
+  static const char *links[][2] = {
+      {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"}};
   for (size_t i = 0; dev >= 0 && i < sizeof links / sizeof *links; i++)
     if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST) FAIL("creating /dev/%s: %s", links[i][1], strerror(errno));
   if (dev >= 0) close(dev);
@@ -122,6 +125,5 @@ void oci_enter_root(struct config *cfg, int rootfd, int errfd) {
     if (umount2(".", MNT_DETACH) < 0) FAIL("detaching the old root: %s", strerror(errno));
   }
   if (chdir("/") < 0) FAIL("entering /: %s", strerror(errno));
-  if (o->root_propagation && mount(NULL, "/", NULL, o->root_propagation, NULL) < 0)
-    FAIL("setting the root's propagation: %s", strerror(errno));
+  if (o->root_propagation && mount(NULL, "/", NULL, o->root_propagation, NULL) < 0) FAIL("setting the root's propagation: %s", strerror(errno));
 }

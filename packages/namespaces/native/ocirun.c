@@ -74,8 +74,7 @@ static void join_paths(struct oci_config *o) {
   int fds[8];
   for (int i = 0; i < o->n_ns; i++) {
     fds[i] = -1;
-    if (o->ns[i].path && (fds[i] = open(o->ns[i].path, O_RDONLY | O_CLOEXEC)) < 0)
-      die_ctl("opening the namespace %s: %s", o->ns[i].path, strerror(errno));
+    if (o->ns[i].path && (fds[i] = open(o->ns[i].path, O_RDONLY | O_CLOEXEC)) < 0) die_ctl("opening the namespace %s: %s", o->ns[i].path, strerror(errno));
   }
   for (size_t k = 0; k < sizeof order / sizeof *order; k++)
     for (int i = 0; i < o->n_ns; i++)
@@ -129,8 +128,10 @@ static void oci_container_child(struct config *cfg, int sync_rd, int errfd, int 
   if (setsid() < 0) FAIL("setsid: %s", strerror(errno));
   /* Attached to the cgroup before "go": a new cgroup namespace now roots the container there. */
   if (has_new(o, CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) FAIL("creating the cgroup namespace: %s", strerror(errno));
-  if (has_new(o, CLONE_NEWNS)) setup_rootfs(cfg, errfd);
-  else FAIL("a container without its own mount namespace is not supported");
+  if (has_new(o, CLONE_NEWNS))
+    setup_rootfs(cfg, errfd);
+  else
+    FAIL("a container without its own mount namespace is not supported");
   if (cfg->hostname && *cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) FAIL("sethostname: %s", strerror(errno));
   if (o->domainname && *o->domainname && setdomainname(o->domainname, strlen(o->domainname)) < 0) FAIL("setdomainname: %s", strerror(errno));
   if (console >= 0) send_pty(console, errfd);

@@ -37,9 +37,12 @@ static void load_profile(struct oci_config *o, int errfd) {
   for (int i = 0; i < o->sc_flag.n; i++) {
     const char *fl = o->sc_flag.items[i];
     int rc = 0;
-    if (!strcmp(fl, "SECCOMP_FILTER_FLAG_LOG")) rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
-    else if (!strcmp(fl, "SECCOMP_FILTER_FLAG_SPEC_ALLOW")) rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
-    else if (!strcmp(fl, "SECCOMP_FILTER_FLAG_TSYNC")) rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+    if (!strcmp(fl, "SECCOMP_FILTER_FLAG_LOG"))
+      rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+    else if (!strcmp(fl, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
+      rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
+    else if (!strcmp(fl, "SECCOMP_FILTER_FLAG_TSYNC"))
+      rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
     if (rc < 0) FAIL("seccomp: the flag %s: %s", fl, strerror(-rc));
   }
   for (int i = 0; i < o->n_rules; i++) {
@@ -195,7 +198,8 @@ void oci_run_hooks(struct config *cfg, struct list *hooks, const char *stage, in
       if (r == 0) poll(NULL, 0, 10);
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-      FAIL("the %s hook %s failed (%s %d)", stage, f[0], WIFEXITED(status) ? "exit code" : "signal", WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+      FAIL("the %s hook %s failed (%s %d)", stage, f[0], WIFEXITED(status) ? "exit code" : "signal",
+           WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
     free(argv);
     free(envp);
     free(h);

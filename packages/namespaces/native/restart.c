@@ -36,8 +36,7 @@ static pid_t spawn_command(char **argv, int out_fd) {
 
 static void reap(pid_t pid) {
   if (pid > 0)
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-    }
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
 }
 
 /* The exit command; returns the back-off it asked for in ms, or -1 when the container stays down. */

@@ -132,7 +132,9 @@ int container_stage_main(int argc, char **argv) {
   int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (self < 0 || !is_sealed(self)) report_child_error(errfd, 125, "the helper is not running from its sealed copy");
   /* run --init: the init is this very sealed copy, never a file a container could write. */
-  if (cfg.init) cfg.init_fd = self;
-  else close(self);
+  if (cfg.init)
+    cfg.init_fd = self;
+  else
+    close(self);
   container_child(&cfg, fds[1], errfd, fds[3], fds[4], fds[5], fds[6]);
 }

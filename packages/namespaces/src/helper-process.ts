@@ -33,7 +33,12 @@ export class HelperProcess {
    * Starts the helper and sends the launch config; `detached` gives it its own session and no CLI stdio.
    * `heldFds` become the helper's fds 4, 5, ...: the monitor holds them until it exits.
    */
-  static async start(entries: ConfigEntry[], detached: boolean, heldFds: readonly number[] = [], options: { captureOutput?: boolean; io?: 'inherit' | 'ignore' } = {}): Promise<HelperProcess> {
+  static async start(
+    entries: ConfigEntry[],
+    detached: boolean,
+    heldFds: readonly number[] = [],
+    options: { captureOutput?: boolean; io?: 'inherit' | 'ignore' } = {},
+  ): Promise<HelperProcess> {
     const payload = serializeConfig(entries);
     const own = options.io ?? (detached ? 'ignore' : 'inherit');
     const stdio: Array<'ignore' | 'inherit' | 'pipe' | number> = [own, own, own, 'pipe'];

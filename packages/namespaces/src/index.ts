@@ -2,7 +2,16 @@ import { NamespacesPlugin } from './plugin';
 
 export default NamespacesPlugin;
 export { NamespacesPlugin };
-export { buildSecurity, resolveCapabilities, normalizeCapability, parseSecurityOpts, CAPABILITIES, DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS } from './capabilities';
+export {
+  buildSecurity,
+  resolveCapabilities,
+  normalizeCapability,
+  parseSecurityOpts,
+  CAPABILITIES,
+  DEFAULT_CAPABILITIES,
+  MASKED_PATHS,
+  READONLY_PATHS,
+} from './capabilities';
 export { resolveCommand, mergeEnv, resolveWorkdir, resolveUser, launchEnv } from './command-resolution';
 // Kept for callers of the old name: the one definition is core's.
 export { DEFAULT_PATH } from '@mydocker/core';

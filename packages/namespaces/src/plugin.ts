@@ -37,7 +37,6 @@ export class NamespacesPlugin implements Plugin {
     // The one launch path, shared with mydocker-oci (its own modes of the same helper).
     bus.provide('helper', PLUGIN_NAME, {
       start: async (entries, options) => {
-         
         const { HelperProcess } = require('./helper-process') as typeof import('./helper-process');
         const helper = await HelperProcess.start(entries, options.detached, [], { io: options.stdio });
         return {
@@ -50,7 +49,26 @@ export class NamespacesPlugin implements Plugin {
         };
       },
     });
-    bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname', 'devices', 'attach', 'sigProxy', 'detachKeys', 'init', 'health');
+    bus.claim(
+      PLUGIN_NAME,
+      'capAdd',
+      'capDrop',
+      'privileged',
+      'securityOpt',
+      'readOnly',
+      'tty',
+      'interactive',
+      'user',
+      'workdir',
+      'entrypoint',
+      'hostname',
+      'devices',
+      'attach',
+      'sigProxy',
+      'detachKeys',
+      'init',
+      'health',
+    );
     // After the image store (default stage) has set ctx.image.
     bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: 10 }, async (ctx: ContainerContext) => {
       const { resolveForRun } = require('./validate') as typeof import('./validate');
@@ -65,7 +83,7 @@ export class NamespacesPlugin implements Plugin {
       registry.add(PLUGIN_NAME, execCommand);
       const { attachCommand } = require('./attach-command') as typeof import('./attach-command');
       registry.add(PLUGIN_NAME, attachCommand);
-       
+
       const { healthcheckCommand } = require('./health/command') as typeof import('./health/command');
       registry.add(PLUGIN_NAME, healthcheckCommand);
     });
@@ -73,7 +91,7 @@ export class NamespacesPlugin implements Plugin {
     bus.hooks.inspect.tapPromise(PLUGIN_NAME, async (record, view) => {
       const healthcheck = (record.ext[PLUGIN_NAME] as NamespacesExt | undefined)?.healthcheck;
       if (!healthcheck) return;
-       
+
       const { inspectHealth } = require('./health/inspect') as typeof import('./health/inspect');
       inspectHealth(bus, record, healthcheck, view);
     });

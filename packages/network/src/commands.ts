@@ -32,7 +32,12 @@ function parseOpts(values: string[]): { bridgeName?: string } {
 export function inspectView(net: NetworkConfig, state: IpamState): unknown {
   const containers: Record<string, unknown> = {};
   for (const [ip, a] of Object.entries(state.allocations[net.name] ?? {})) {
-    containers[a.containerId] = { Name: a.containerName, IPv4Address: `${ip}/${net.subnet.split('/')[1]}`, HostVeth: a.hostVeth, ...(a.aliases ? { Aliases: a.aliases } : {}) };
+    containers[a.containerId] = {
+      Name: a.containerName,
+      IPv4Address: `${ip}/${net.subnet.split('/')[1]}`,
+      HostVeth: a.hostVeth,
+      ...(a.aliases ? { Aliases: a.aliases } : {}),
+    };
   }
   return {
     Name: net.name,
@@ -106,8 +111,16 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
           const { networks, damaged } = store.scan();
           const state = store.readIpam();
           const kept = networks.filter((n) => networkMatches(n, filters, state));
-          const rows = [...kept.map((n) => networkRow(n, argv.trunc === false)), ...(filters.size ? [] : damaged.map(damagedRow))].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
-          if (argv.quiet) out(rows.filter((r) => r.ID).map((r) => `${r.ID}\n`).join(''));
+          const rows = [...kept.map((n) => networkRow(n, argv.trunc === false)), ...(filters.size ? [] : damaged.map(damagedRow))].sort((a, b) =>
+            a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0,
+          );
+          if (argv.quiet)
+            out(
+              rows
+                .filter((r) => r.ID)
+                .map((r) => `${r.ID}\n`)
+                .join(''),
+            );
           else out(formatItems(argv.format ? String(argv.format) : NETWORK_LS_TABLE, rows, NETWORK_HEADERS));
           const { damagedNetworkError } = await import('./store');
           for (const d of damaged) ctx.stderr.write(`Warning: ${damagedNetworkError(d).message}\n`);

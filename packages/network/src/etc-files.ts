@@ -10,7 +10,14 @@ export const PEERS_MARKER = '# containers on the same networks (kept current by 
 
 /** /etc/hosts for a container: loopback names, its own address and hostname, then --add-host lines. */
 export function hostsFile(hostname: string, ip?: string, extra: Array<[string, string]> = []): string {
-  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
+  const lines = [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'ff00::0\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+  ];
   for (const [name, address] of extra) lines.push(`${address}\t${name}`);
   lines.push(ip ? `${ip}\t${hostname}` : `127.0.1.1\t${hostname}`);
   return `${lines.join('\n')}\n`;
@@ -53,7 +60,8 @@ export function resolvConf(hostText: string, ownNamespace: boolean, opts: Networ
     for (const server of opts.dns) if (isIP(server) === 0) throw new UsageError(`Invalid --dns "${truncate(server)}": give the IP address of a name server.`);
     lines = [...lines.filter((l) => !/^\s*nameserver\s/.test(l)), ...opts.dns.map((s) => `nameserver ${s}`)];
   }
-  if (opts.dnsSearch?.length) lines = [...lines.filter((l) => !/^\s*(search|domain)\s/.test(l)), `search ${opts.dnsSearch.filter((d) => d !== '.').join(' ')}`.trimEnd()];
+  if (opts.dnsSearch?.length)
+    lines = [...lines.filter((l) => !/^\s*(search|domain)\s/.test(l)), `search ${opts.dnsSearch.filter((d) => d !== '.').join(' ')}`.trimEnd()];
   if (opts.dnsOptions?.length) lines = [...lines.filter((l) => !/^\s*options\s/.test(l)), `options ${opts.dnsOptions.join(' ')}`];
   lines = lines.filter((l) => l !== 'search');
   if (ownNamespace) {

@@ -34,7 +34,12 @@ export function peerLines(state: IpamState, containerId: string, userNetworks: S
  */
 export function refreshHosts(env: NetworkEnv, networks: string[], also: string[] = []): void {
   if (!env.bus.has('stateStore')) return;
-  const userNetworks = new Set(env.store.list().filter((n) => !n.builtin).map((n) => n.name));
+  const userNetworks = new Set(
+    env.store
+      .list()
+      .filter((n) => !n.builtin)
+      .map((n) => n.name),
+  );
   const touched = networks.filter((n) => userNetworks.has(n));
   if (touched.length === 0) return;
   const state = env.store.tryReadIpam();

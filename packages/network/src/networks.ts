@@ -65,7 +65,8 @@ function autoSubnet(taken: Subnet[], preferred: string[] = []): string {
 
 export async function createNetwork(env: NetworkEnv, name: string, options: CreateOptions): Promise<NetworkConfig> {
   assertValidName(name, 'network');
-  if (RESERVED.has(name) && !(options.builtin && name === DEFAULT_NETWORK)) throw new UsageError(`The network name "${name}" is reserved: choose another name.`);
+  if (RESERVED.has(name) && !(options.builtin && name === DEFAULT_NETWORK))
+    throw new UsageError(`The network name "${name}" is reserved: choose another name.`);
   const driver = options.driver ?? 'bridge';
   if (driver !== 'bridge') {
     throw new UsageError(
@@ -76,7 +77,7 @@ export async function createNetwork(env: NetworkEnv, name: string, options: Crea
   }
   if (options.gateway !== undefined && options.subnet === undefined) throw new UsageError('--gateway needs --subnet.');
   if (options.subnet !== undefined) parseSubnet(options.subnet);
-  if ((options.ipRange !== undefined) && options.subnet === undefined) throw new UsageError('--ip-range needs --subnet.');
+  if (options.ipRange !== undefined && options.subnet === undefined) throw new UsageError('--ip-range needs --subnet.');
   if (options.bridgeName !== undefined && !isUsableIfname(options.bridgeName)) {
     throw new UsageError(`Invalid bridge name "${options.bridgeName}": use at most 15 letters, digits, '_', '.' or '-'.`);
   }
@@ -84,7 +85,8 @@ export async function createNetwork(env: NetworkEnv, name: string, options: Crea
     // Under the lock no other create is running, so a "creating" record is what a killed create left.
     const before = env.store.find(name);
     if (before?.name === name && before.state === 'creating') await undoNetwork(env, before);
-    else if (before?.name === name && options.builtin) return before; // made meanwhile by a concurrent run
+    else if (before?.name === name && options.builtin)
+      return before; // made meanwhile by a concurrent run
     else if (before?.name === name) throw new ConflictError(`A network named ${name} already exists: choose another name.`);
     const taken: Subnet[] = [];
     for (let attempt = 0; ; attempt++) {
@@ -103,7 +105,8 @@ async function makeNetwork(env: NetworkEnv, name: string, options: CreateOptions
   {
     const [routes, links] = await Promise.all([hostRoutes(), linkNames()]);
     const existing = env.store.list();
-    const subnetText = options.subnet ?? autoSubnet([...existing.map((n) => parseSubnet(n.subnet)), ...routes.map((r) => r.subnet), ...alsoTaken], options.preferredSubnets);
+    const subnetText =
+      options.subnet ?? autoSubnet([...existing.map((n) => parseSubnet(n.subnet)), ...routes.map((r) => r.subnet), ...alsoTaken], options.preferredSubnets);
     const subnet = parseSubnet(subnetText);
     const ipRange = options.ipRange === undefined ? undefined : checkIpRange(options.ipRange, subnet);
     if (options.bridgeName !== undefined && links.has(options.bridgeName)) {
@@ -118,7 +121,9 @@ async function makeNetwork(env: NetworkEnv, name: string, options: CreateOptions
     for (const route of routes) {
       if (!overlaps(subnet, route.subnet)) continue;
       if (route.dev && orphans.has(route.dev)) {
-        throw new ConflictError(`Subnet ${subnet.cidr} overlaps bridge ${route.dev}, which an interrupted mydocker command left behind: run \`mydocker system prune\` to remove it.`);
+        throw new ConflictError(
+          `Subnet ${subnet.cidr} overlaps bridge ${route.dev}, which an interrupted mydocker command left behind: run \`mydocker system prune\` to remove it.`,
+        );
       }
       throw new ConflictError(`Subnet ${subnet.cidr} overlaps the host route ${route.text}: choose another subnet.`);
     }
@@ -260,7 +265,9 @@ export async function teardownIfLast(env: NetworkEnv): Promise<void> {
   await iptables.apply(teardownRules(env.chains, after));
   const { ipForwardWas } = env.store.readSysctl();
   // Another engine root's bridges still need forwarding while their chains exist.
-  const othersLeft = Object.values(after.chains).some((chains) => [...chains].some((c) => c.startsWith('MYDOCKER-') && !c.startsWith(`MYDOCKER-${env.paths.rootHash}-`)));
+  const othersLeft = Object.values(after.chains).some((chains) =>
+    [...chains].some((c) => c.startsWith('MYDOCKER-') && !c.startsWith(`MYDOCKER-${env.paths.rootHash}-`)),
+  );
   if (ipForwardWas !== undefined && !othersLeft) writeFileSync(IP_FORWARD, ipForwardWas);
   env.store.clearSysctl();
 }
@@ -310,7 +317,7 @@ export async function ensureLoopbackGuard(env: NetworkEnv, net: NetworkConfig): 
     const saved = await iptables.save();
     const present = (saved.rules.raw ?? []).some((l) => l.startsWith(`-A ${env.chains.raw} `) && l.includes(networkComment(net.name)));
     const base = baseRules(env.chains, saved);
-    await iptables.apply({ raw: [...(base.raw ?? []), ...(present ? [] : networkRules(env.chains, current).raw ?? [])] });
+    await iptables.apply({ raw: [...(base.raw ?? []), ...(present ? [] : (networkRules(env.chains, current).raw ?? []))] });
     current.loopbackGuard = true;
     env.store.save(current);
   });

@@ -26,7 +26,9 @@ interface HandleWithFd {
 function refusal(m: PortMapping, err: NodeJS.ErrnoException): Error {
   const where = describePort(m);
   if (err.code === 'EADDRINUSE') {
-    return new ConflictError(`Host port ${where} cannot be published: address already in use by another program on this host; stop it or choose another host port.`);
+    return new ConflictError(
+      `Host port ${where} cannot be published: address already in use by another program on this host; stop it or choose another host port.`,
+    );
   }
   if (err.code === 'EADDRNOTAVAIL') return new UsageError(`Host port ${where} cannot be published: ${m.hostIp} is not an address of this host.`);
   return new MydockerError(`Host port ${where} cannot be reserved: ${err.message}.`);
@@ -80,7 +82,8 @@ async function holdFromRange(m: PortMapping, end: number): Promise<PortHold> {
       return await holdOne({ ...single, hostPort: p });
     } catch (err) {
       if (!(err instanceof ConflictError) || p >= end) {
-        if (err instanceof ConflictError) throw new ConflictError(`No host port from ${m.hostPort} to ${end}/${m.protocol} is free: every one is in use; choose another range.`);
+        if (err instanceof ConflictError)
+          throw new ConflictError(`No host port from ${m.hostPort} to ${end}/${m.protocol} is free: every one is in use; choose another range.`);
         throw err;
       }
     }

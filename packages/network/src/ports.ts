@@ -17,14 +17,17 @@ function portRange(text: string, spec: string): [number, number] {
   const [a, b, ...extra] = text.split('-');
   const first = port(a, spec);
   const last = b === undefined ? first : port(b, spec);
-  if (extra.length > 0 || last < first) throw new UsageError(`Invalid port range "${truncate(text)}" in "${truncate(spec)}": use FIRST-LAST with FIRST <= LAST.`);
+  if (extra.length > 0 || last < first)
+    throw new UsageError(`Invalid port range "${truncate(text)}" in "${truncate(spec)}": use FIRST-LAST with FIRST <= LAST.`);
   return [first, last];
 }
 
 /** The host address part: "" for every address; IPv6 only in brackets. */
 function hostAddress(text: string, spec: string): string {
   if (text.startsWith('[')) {
-    throw new UsageError(`Invalid port mapping "${truncate(spec)}": IPv6 host addresses cannot be published yet (containers have IPv4 addresses only); publish on an IPv4 address.`);
+    throw new UsageError(
+      `Invalid port mapping "${truncate(spec)}": IPv6 host addresses cannot be published yet (containers have IPv4 addresses only); publish on an IPv4 address.`,
+    );
   }
   if (!isIPv4(text)) throw new UsageError(`Invalid port mapping "${truncate(spec)}": "${truncate(text)}" is not an IPv4 address.`);
   return text === '0.0.0.0' ? '' : text;

@@ -99,7 +99,10 @@ export async function exec(dirs: StateDir, log: RuntimeLog, o: ExecOptions): Pro
   const first = await helper.next();
   const fail = (line: string | null) => {
     const err = line && /^error (\d+) (.*)$/s.exec(line);
-    return new OciError(err ? `exec failed: ${err[2].replace(/\.?$/, '.')}` : `The runtime helper answered "${line}".`, err && Number(err[1]) >= 126 ? Number(err[1]) : 1);
+    return new OciError(
+      err ? `exec failed: ${err[2].replace(/\.?$/, '.')}` : `The runtime helper answered "${line}".`,
+      err && Number(err[1]) >= 126 ? Number(err[1]) : 1,
+    );
   };
   if (!first || !/^pid \d+$/.test(first)) throw fail(first);
   cgroupOf(state.cgroup).addProcess(helper.pid);
@@ -135,14 +138,17 @@ export function ps(dirs: StateDir, id: string, format: string, psArgs: string[])
 }
 
 export function list(dirs: StateDir, format: string, quiet: boolean): string {
-  const states = dirs.ids().map((id) => {
-    try {
-      const s = dirs.load(id);
-      return stateJson(s, statusFor(dirs, s));
-    } catch {
-      return undefined;
-    }
-  }).filter((s): s is Record<string, unknown> => !!s);
+  const states = dirs
+    .ids()
+    .map((id) => {
+      try {
+        const s = dirs.load(id);
+        return stateJson(s, statusFor(dirs, s));
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((s): s is Record<string, unknown> => !!s);
   if (quiet) return states.map((s) => `${s.id}\n`).join('');
   if (format === 'json') return `${JSON.stringify(states)}\n`;
   if (format !== 'table') throw new OciError(`The format "${format}" is not known (table or json).`);

@@ -3,7 +3,13 @@ import { OciError } from './errors';
 import type { OciHook } from './spec-types';
 
 /** Runs the runtime-namespace hooks of one stage in order, the container's state JSON on their stdin. */
-export function runHooks(hooks: OciHook[] | undefined, stage: string, state: Record<string, unknown>, onError: 'fail' | 'warn', warn: (m: string) => void): void {
+export function runHooks(
+  hooks: OciHook[] | undefined,
+  stage: string,
+  state: Record<string, unknown>,
+  onError: 'fail' | 'warn',
+  warn: (m: string) => void,
+): void {
   for (const h of hooks ?? []) {
     const [argv0, ...rest] = h.args?.length ? h.args : [h.path];
     const r = spawnSync(h.path, rest, {

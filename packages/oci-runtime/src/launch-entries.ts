@@ -15,8 +15,22 @@ const NAMESPACES = ['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup'];
 
 /** RLIMIT_* numbers on Linux. */
 const RLIMITS: Record<string, number> = {
-  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5, RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7,
-  RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10, RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
+  RLIMIT_CPU: 0,
+  RLIMIT_FSIZE: 1,
+  RLIMIT_DATA: 2,
+  RLIMIT_STACK: 3,
+  RLIMIT_CORE: 4,
+  RLIMIT_RSS: 5,
+  RLIMIT_NPROC: 6,
+  RLIMIT_NOFILE: 7,
+  RLIMIT_MEMLOCK: 8,
+  RLIMIT_AS: 9,
+  RLIMIT_LOCKS: 10,
+  RLIMIT_SIGPENDING: 11,
+  RLIMIT_MSGQUEUE: 12,
+  RLIMIT_NICE: 13,
+  RLIMIT_RTPRIO: 14,
+  RLIMIT_RTTIME: 15,
 };
 export const RLIMIT_NAMES = Object.keys(RLIMITS);
 
@@ -54,7 +68,13 @@ export function processEntries(p: OciProcess, warnings: string[]): Entry[] {
   if (p.terminal) out.push(['tty', '1']);
   out.push(['caps', '1']);
   const caps = p.capabilities ?? {};
-  for (const [set, key] of [['bounding', 'cap_b'], ['effective', 'cap_e'], ['permitted', 'cap_p'], ['inheritable', 'cap_i'], ['ambient', 'cap_a']] as const)
+  for (const [set, key] of [
+    ['bounding', 'cap_b'],
+    ['effective', 'cap_e'],
+    ['permitted', 'cap_p'],
+    ['inheritable', 'cap_i'],
+    ['ambient', 'cap_a'],
+  ] as const)
     for (const n of capList(caps[set], set)) out.push([key, n]);
   for (const r of p.rlimits ?? []) {
     const n = RLIMITS[r.type];
@@ -86,13 +106,17 @@ export interface CreatePlan {
 /** Checks config.json against what this runtime and kernel can do and turns it into the helper's launch config. */
 export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
   const warnings: string[] = [];
-  if (typeof spec.ociVersion !== 'string' || !/^1\./.test(spec.ociVersion)) throw new OciError(`config.json's ociVersion "${spec.ociVersion}" is not a 1.x runtime-spec version.`);
+  if (typeof spec.ociVersion !== 'string' || !/^1\./.test(spec.ociVersion))
+    throw new OciError(`config.json's ociVersion "${spec.ociVersion}" is not a 1.x runtime-spec version.`);
   if (!spec.root?.path) throw new OciError('config.json has no root.path.');
   if (!spec.process) throw new OciError('config.json has no process.');
   const rootfs = isAbsolute(spec.root.path) ? spec.root.path : join(bundle, spec.root.path);
   if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) throw new OciError(`The root filesystem ${rootfs} is not a directory.`);
   const linux = spec.linux ?? {};
-  const entries: Entry[] = [['mode', 'oci-create'], ['rootfs', rootfs]];
+  const entries: Entry[] = [
+    ['mode', 'oci-create'],
+    ['rootfs', rootfs],
+  ];
   entries.push(...processEntries(spec.process, warnings));
   if (spec.root.readonly) entries.push(['readonly_root', '1']);
   // Namespaces: new or joined by path; absent ones are shared with the runtime, as in runc.
@@ -110,7 +134,8 @@ export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
     if (!ns.path) newNs.push(ns.type);
     entries.push(['ns', `${ns.type}${US}${ns.path ?? ''}`]);
   }
-  if (!seen.has('mount') || !newNs.includes('mount')) throw new OciError('mydocker-oci needs a new mount namespace (linux.namespaces of type "mount" without a path).');
+  if (!seen.has('mount') || !newNs.includes('mount'))
+    throw new OciError('mydocker-oci needs a new mount namespace (linux.namespaces of type "mount" without a path).');
   if (newNs.includes('user')) {
     if (!linux.uidMappings?.length || !linux.gidMappings?.length) throw new OciError('A new user namespace needs linux.uidMappings and linux.gidMappings.');
   } else if (linux.uidMappings?.length || linux.gidMappings?.length) {
@@ -144,7 +169,10 @@ export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
     if (type === 'bind' && !isAbsolute(source)) source = join(bundle, source);
     if (type === 'bind' && !existsSync(source)) throw new OciError(`${where}: the bind source ${source} does not exist.`);
     const remount = type === 'bind' && (o.flags & ~(MS.BIND | MS.REC)) !== 0 ? 1 : 0;
-    entries.push(['ocimount', [type, source, posix.normalize(m.destination), o.data, o.flags.toString(16), o.propagation.toString(16), String(remount)].join(US)]);
+    entries.push([
+      'ocimount',
+      [type, source, posix.normalize(m.destination), o.data, o.flags.toString(16), o.propagation.toString(16), String(remount)].join(US),
+    ]);
   }
   for (const [i, d] of [...DEFAULT_DEVICES, ...(linux.devices ?? [])].entries()) {
     const type = d.type === 'u' ? 'c' : d.type;
@@ -187,7 +215,10 @@ export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
   if (linux.intelRdt) throw new OciError('linux.intelRdt is not supported by mydocker-oci.');
   if (linux.timeOffsets) throw new OciError('linux.timeOffsets (time namespace) is not supported by mydocker-oci.');
   if (linux.memoryPolicy) throw new OciError('linux.memoryPolicy is not supported by mydocker-oci.');
-  for (const [stage, key] of [['createContainer', 'hook_cc'], ['startContainer', 'hook_sc']] as const)
+  for (const [stage, key] of [
+    ['createContainer', 'hook_cc'],
+    ['startContainer', 'hook_sc'],
+  ] as const)
     for (const [i, h] of (spec.hooks?.[stage] ?? []).entries()) entries.push([key, hookEntry(h, i, stage)]);
   for (const stage of ['prestart', 'createRuntime', 'poststart', 'poststop'] as const)
     for (const [i, h] of (spec.hooks?.[stage] ?? []).entries()) hookEntry(h, i, stage);

@@ -182,8 +182,7 @@ export async function remove(dirs: StateDir, log: RuntimeLog, id: string, force:
   }
   const cgroup = cgroupOf(state.cgroup);
   const status = statusOf(dirs, state, () => cgroup.freezerState() === 'frozen');
-  if ((status === 'running' || status === 'paused') && !force)
-    throw new OciError(`The container "${id}" is ${status}: stop it first or use delete --force.`);
+  if ((status === 'running' || status === 'paused') && !force) throw new OciError(`The container "${id}" is ${status}: stop it first or use delete --force.`);
   if (status !== 'stopped') {
     if (status === 'paused') await cgroup.thaw();
     for (const pid of [state.pid, ...cgroup.processes()]) {

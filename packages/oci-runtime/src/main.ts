@@ -21,24 +21,60 @@ const GLOBAL: FlagSpec[] = [
 ];
 
 const COMMAND_FLAGS: Record<string, FlagSpec[]> = {
-  create: [{ names: ['bundle', 'b'], value: true }, { names: ['pid-file'], value: true }, { names: ['console-socket'], value: true }, { names: ['no-pivot'], value: false }, { names: ['no-new-keyring'], value: false }, { names: ['preserve-fds'], value: true }],
-  run: [{ names: ['bundle', 'b'], value: true }, { names: ['pid-file'], value: true }, { names: ['console-socket'], value: true }, { names: ['no-pivot'], value: false }, { names: ['no-new-keyring'], value: false }, { names: ['detach', 'd'], value: false }, { names: ['preserve-fds'], value: true }, { names: ['keep'], value: false }],
+  create: [
+    { names: ['bundle', 'b'], value: true },
+    { names: ['pid-file'], value: true },
+    { names: ['console-socket'], value: true },
+    { names: ['no-pivot'], value: false },
+    { names: ['no-new-keyring'], value: false },
+    { names: ['preserve-fds'], value: true },
+  ],
+  run: [
+    { names: ['bundle', 'b'], value: true },
+    { names: ['pid-file'], value: true },
+    { names: ['console-socket'], value: true },
+    { names: ['no-pivot'], value: false },
+    { names: ['no-new-keyring'], value: false },
+    { names: ['detach', 'd'], value: false },
+    { names: ['preserve-fds'], value: true },
+    { names: ['keep'], value: false },
+  ],
   start: [],
   state: [],
   kill: [{ names: ['all', 'a'], value: false }],
   delete: [{ names: ['force', 'f'], value: false }],
   exec: [
-    { names: ['process', 'p'], value: true }, { names: ['detach', 'd'], value: false }, { names: ['pid-file'], value: true }, { names: ['tty', 't'], value: false },
-    { names: ['console-socket'], value: true }, { names: ['cwd'], value: true }, { names: ['env', 'e'], value: true, multiple: true }, { names: ['user', 'u'], value: true },
-    { names: ['cap', 'c'], value: true, multiple: true }, { names: ['no-new-privs'], value: false }, { names: ['preserve-fds'], value: true }, { names: ['process-label'], value: true }, { names: ['apparmor'], value: true },
+    { names: ['process', 'p'], value: true },
+    { names: ['detach', 'd'], value: false },
+    { names: ['pid-file'], value: true },
+    { names: ['tty', 't'], value: false },
+    { names: ['console-socket'], value: true },
+    { names: ['cwd'], value: true },
+    { names: ['env', 'e'], value: true, multiple: true },
+    { names: ['user', 'u'], value: true },
+    { names: ['cap', 'c'], value: true, multiple: true },
+    { names: ['no-new-privs'], value: false },
+    { names: ['preserve-fds'], value: true },
+    { names: ['process-label'], value: true },
+    { names: ['apparmor'], value: true },
   ],
   ps: [{ names: ['format', 'f'], value: true }],
-  list: [{ names: ['format', 'f'], value: true }, { names: ['quiet', 'q'], value: false }],
+  list: [
+    { names: ['format', 'f'], value: true },
+    { names: ['quiet', 'q'], value: false },
+  ],
   pause: [],
   resume: [],
-  update: [{ names: ['resources', 'r'], value: true }, { names: ['pids-limit'], value: true }, { names: ['memory'], value: true }],
+  update: [
+    { names: ['resources', 'r'], value: true },
+    { names: ['pids-limit'], value: true },
+    { names: ['memory'], value: true },
+  ],
   features: [],
-  spec: [{ names: ['bundle', 'b'], value: true }, { names: ['rootless'], value: false }],
+  spec: [
+    { names: ['bundle', 'b'], value: true },
+    { names: ['rootless'], value: false },
+  ],
 };
 
 const USAGE = `Usage: mydocker-oci [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [FLAGS] ID
@@ -69,7 +105,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return command || g.flags.help ? 0 : 1;
     }
-    if (g.flags['systemd-cgroup']) throw new OciError('--systemd-cgroup is not supported: mydocker-oci manages cgroupfs paths itself (use cgroupfs as the cgroup manager).');
+    if (g.flags['systemd-cgroup'])
+      throw new OciError('--systemd-cgroup is not supported: mydocker-oci manages cgroupfs paths itself (use cgroupfs as the cgroup manager).');
     if (g.flags.rootless === 'true') throw new OciError('--rootless is not supported: mydocker-oci runs as root.');
     const specs = COMMAND_FLAGS[command];
     if (!specs) throw new OciError(`The command "${command}" is not known (see mydocker-oci --help).`);
@@ -81,13 +118,25 @@ export async function main(argv: string[]): Promise<number> {
     const out = (s: string) => process.stdout.write(s);
     switch (command) {
       case 'create': {
-        const { helper } = await create(dirs, log, { id: dirs.checkId(id), bundle: str(f.bundle) ?? '.', pidFile: str(f['pid-file']), consoleSocket: str(f['console-socket']), noPivot: !!f['no-pivot'] });
+        const { helper } = await create(dirs, log, {
+          id: dirs.checkId(id),
+          bundle: str(f.bundle) ?? '.',
+          pidFile: str(f['pid-file']),
+          consoleSocket: str(f['console-socket']),
+          noPivot: !!f['no-pivot'],
+        });
         helper.release();
         await helper.exited;
         return 0;
       }
       case 'run': {
-        const { helper, state } = await create(dirs, log, { id: dirs.checkId(id), bundle: str(f.bundle) ?? '.', pidFile: str(f['pid-file']), consoleSocket: str(f['console-socket']), noPivot: !!f['no-pivot'] });
+        const { helper, state } = await create(dirs, log, {
+          id: dirs.checkId(id),
+          bundle: str(f.bundle) ?? '.',
+          pidFile: str(f['pid-file']),
+          consoleSocket: str(f['console-socket']),
+          noPivot: !!f['no-pivot'],
+        });
         try {
           start(dirs, log, state.id);
         } catch (err) {
@@ -132,8 +181,18 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'exec':
         return await exec(dirs, log, {
-          id: dirs.checkId(id), processFile: str(f.process), args: c.rest.slice(1), detach: !!f.detach, pidFile: str(f['pid-file']), tty: !!f.tty,
-          consoleSocket: str(f['console-socket']), cwd: str(f.cwd), env: (f.env as string[] | undefined) ?? [], user: str(f.user), caps: (f.cap as string[] | undefined) ?? [], noNewPrivs: !!f['no-new-privs'],
+          id: dirs.checkId(id),
+          processFile: str(f.process),
+          args: c.rest.slice(1),
+          detach: !!f.detach,
+          pidFile: str(f['pid-file']),
+          tty: !!f.tty,
+          consoleSocket: str(f['console-socket']),
+          cwd: str(f.cwd),
+          env: (f.env as string[] | undefined) ?? [],
+          user: str(f.user),
+          caps: (f.cap as string[] | undefined) ?? [],
+          noNewPrivs: !!f['no-new-privs'],
         });
       case 'ps':
         out(ps(dirs, dirs.checkId(id), str(f.format) ?? 'table', c.rest.slice(1)));

@@ -29,7 +29,8 @@ export function cgroupRequest(res: OciResources = {}, devices: OciDevice[] = [])
   if (positive(mem.limit)) limits.memory = mem.limit;
   if (mem.swap !== undefined && mem.swap !== 0) {
     if (limits.memory === undefined && mem.swap !== -1) throw new OciError('linux.resources.memory.swap needs memory.limit too.');
-    if (mem.swap !== -1 && mem.swap < (limits.memory ?? 0)) throw new OciError('linux.resources.memory.swap (memory plus swap) must not be below memory.limit.');
+    if (mem.swap !== -1 && mem.swap < (limits.memory ?? 0))
+      throw new OciError('linux.resources.memory.swap (memory plus swap) must not be below memory.limit.');
     if (limits.memory !== undefined) limits.memorySwap = mem.swap;
   }
   for (const k of ['reservation', 'kernel', 'kernelTCP', 'swappiness', 'disableOOMKiller'] as const)
@@ -42,7 +43,8 @@ export function cgroupRequest(res: OciResources = {}, devices: OciDevice[] = [])
   }
   if (cpu.cpus) limits.cpusetCpus = cpu.cpus;
   if (cpu.mems) limits.cpusetMems = cpu.mems;
-  if (positive(cpu.realtimeRuntime) || positive(cpu.realtimePeriod)) throw new OciError('linux.resources.cpu realtime scheduling is not supported by mydocker-oci.');
+  if (positive(cpu.realtimeRuntime) || positive(cpu.realtimePeriod))
+    throw new OciError('linux.resources.cpu realtime scheduling is not supported by mydocker-oci.');
   if (cpu.burst || cpu.idle) throw new OciError('linux.resources.cpu burst and idle are not supported by mydocker-oci.');
   if (res.pids?.limit !== undefined && res.pids.limit !== 0) limits.pidsLimit = res.pids.limit > 0 ? res.pids.limit : -1;
   const blkio = res.blockIO ?? {};

@@ -17,16 +17,35 @@ export const SECCOMP_ACTIONS = [...Object.keys(ACTIONS), 'SCMP_ACT_NOTIFY'];
 
 /** enum scmp_compare. */
 const OPERATORS: Record<string, number> = {
-  SCMP_CMP_NE: 1, SCMP_CMP_LT: 2, SCMP_CMP_LE: 3, SCMP_CMP_EQ: 4, SCMP_CMP_GE: 5, SCMP_CMP_GT: 6, SCMP_CMP_MASKED_EQ: 7,
+  SCMP_CMP_NE: 1,
+  SCMP_CMP_LT: 2,
+  SCMP_CMP_LE: 3,
+  SCMP_CMP_EQ: 4,
+  SCMP_CMP_GE: 5,
+  SCMP_CMP_GT: 6,
+  SCMP_CMP_MASKED_EQ: 7,
 };
 export const SECCOMP_OPERATORS = Object.keys(OPERATORS);
 
 /** runtime-spec names → libseccomp's. */
 const ARCHES: Record<string, string> = {
-  SCMP_ARCH_X86: 'x86', SCMP_ARCH_X86_64: 'x86_64', SCMP_ARCH_X32: 'x32', SCMP_ARCH_ARM: 'arm', SCMP_ARCH_AARCH64: 'aarch64',
-  SCMP_ARCH_MIPS: 'mips', SCMP_ARCH_MIPS64: 'mips64', SCMP_ARCH_MIPS64N32: 'mips64n32', SCMP_ARCH_MIPSEL: 'mipsel',
-  SCMP_ARCH_MIPSEL64: 'mipsel64', SCMP_ARCH_MIPSEL64N32: 'mipsel64n32', SCMP_ARCH_PPC: 'ppc', SCMP_ARCH_PPC64: 'ppc64',
-  SCMP_ARCH_PPC64LE: 'ppc64le', SCMP_ARCH_S390: 's390', SCMP_ARCH_S390X: 's390x', SCMP_ARCH_RISCV64: 'riscv64',
+  SCMP_ARCH_X86: 'x86',
+  SCMP_ARCH_X86_64: 'x86_64',
+  SCMP_ARCH_X32: 'x32',
+  SCMP_ARCH_ARM: 'arm',
+  SCMP_ARCH_AARCH64: 'aarch64',
+  SCMP_ARCH_MIPS: 'mips',
+  SCMP_ARCH_MIPS64: 'mips64',
+  SCMP_ARCH_MIPS64N32: 'mips64n32',
+  SCMP_ARCH_MIPSEL: 'mipsel',
+  SCMP_ARCH_MIPSEL64: 'mipsel64',
+  SCMP_ARCH_MIPSEL64N32: 'mipsel64n32',
+  SCMP_ARCH_PPC: 'ppc',
+  SCMP_ARCH_PPC64: 'ppc64',
+  SCMP_ARCH_PPC64LE: 'ppc64le',
+  SCMP_ARCH_S390: 's390',
+  SCMP_ARCH_S390X: 's390x',
+  SCMP_ARCH_RISCV64: 'riscv64',
 };
 export const SECCOMP_ARCHES = Object.keys(ARCHES);
 const FLAGS = ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'];
@@ -56,7 +75,8 @@ export function seccompEntries(profile: OciSeccomp): Entry[] {
     const args = (rule.args ?? []).map((a) => {
       const op = OPERATORS[a.op];
       if (op === undefined) throw new OciError(`The seccomp operator "${a.op}" (syscalls[${i}]) is not known.`);
-      if (!Number.isInteger(a.index) || a.index < 0 || a.index > 5) throw new OciError(`The seccomp argument index ${a.index} (syscalls[${i}]) must be 0 to 5.`);
+      if (!Number.isInteger(a.index) || a.index < 0 || a.index > 5)
+        throw new OciError(`The seccomp argument index ${a.index} (syscalls[${i}]) must be 0 to 5.`);
       return `${a.index}:${op}:${BigInt.asUintN(64, BigInt(a.value))}:${BigInt.asUintN(64, BigInt(a.valueTwo ?? 0))}`;
     });
     if (args.length > 6) throw new OciError(`syscalls[${i}] of the seccomp profile has more than 6 argument filters.`);

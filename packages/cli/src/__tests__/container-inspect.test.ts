@@ -34,9 +34,44 @@ describe("inspect in Docker's shape", () => {
       Args: ['-b'],
       Name: '/web',
       Image: `sha256:${'f'.repeat(64)}`,
-      State: { Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 4242, ExitCode: 0, Error: '', StartedAt: '2026-11-30T10:00:01.000Z', FinishedAt: ZERO_TIME },
-      Config: { Hostname: 'aaaaaaaaaaaa', Env: ['PATH=/bin', 'A=1'], Cmd: ['/bin/top', '-b'], Image: 'busybox', WorkingDir: '/', Entrypoint: null, User: '', Tty: false, OpenStdin: false },
-      HostConfig: { Memory: 0, NanoCpus: 0, CpuShares: 0, Privileged: false, ReadonlyRootfs: false, Binds: null, PortBindings: {}, NetworkMode: 'none', AutoRemove: false, CapAdd: null, CapDrop: null, Devices: [] },
+      State: {
+        Status: 'running',
+        Running: true,
+        Paused: false,
+        Restarting: false,
+        OOMKilled: false,
+        Dead: false,
+        Pid: 4242,
+        ExitCode: 0,
+        Error: '',
+        StartedAt: '2026-11-30T10:00:01.000Z',
+        FinishedAt: ZERO_TIME,
+      },
+      Config: {
+        Hostname: 'aaaaaaaaaaaa',
+        Env: ['PATH=/bin', 'A=1'],
+        Cmd: ['/bin/top', '-b'],
+        Image: 'busybox',
+        WorkingDir: '/',
+        Entrypoint: null,
+        User: '',
+        Tty: false,
+        OpenStdin: false,
+      },
+      HostConfig: {
+        Memory: 0,
+        NanoCpus: 0,
+        CpuShares: 0,
+        Privileged: false,
+        ReadonlyRootfs: false,
+        Binds: null,
+        PortBindings: {},
+        NetworkMode: 'none',
+        AutoRemove: false,
+        CapAdd: null,
+        CapDrop: null,
+        Devices: [],
+      },
       Mounts: [],
       NetworkSettings: { IPAddress: '', Gateway: '', MacAddress: '', Ports: {}, Networks: {} },
     });
@@ -87,7 +122,10 @@ describe("inspect in Docker's shape", () => {
   });
 
   test('--privileged shows no device list, as Docker', () => {
-    expect(baseInspect(record({ spec: emptyRunSpec({ privileged: true, devices: ['/dev/fuse'] }) })).HostConfig).toMatchObject({ Privileged: true, Devices: [] });
+    expect(baseInspect(record({ spec: emptyRunSpec({ privileged: true, devices: ['/dev/fuse'] }) })).HostConfig).toMatchObject({
+      Privileged: true,
+      Devices: [],
+    });
   });
 
   test('--device HOST:PERMS keeps the host path inside', () => {

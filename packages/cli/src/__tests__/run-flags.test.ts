@@ -20,7 +20,10 @@ describe('splitRunArgs', () => {
   });
 
   it('knows which flags take a value, including grouped short flags', () => {
-    expect(splitRunArgs(['-e', 'A=1', '-v', '/a:/b', '-dm', '10m', 'busybox'])).toEqual({ flags: ['-e', 'A=1', '-v', '/a:/b', '-dm', '10m'], rest: ['busybox'] });
+    expect(splitRunArgs(['-e', 'A=1', '-v', '/a:/b', '-dm', '10m', 'busybox'])).toEqual({
+      flags: ['-e', 'A=1', '-v', '/a:/b', '-dm', '10m'],
+      rest: ['busybox'],
+    });
     expect(splitRunArgs(['--name=x', '-it', 'busybox'])).toEqual({ flags: ['--name=x', '-it'], rest: ['busybox'] });
     expect(splitRunArgs(['--', 'busybox', '-x'])).toEqual({ flags: [], rest: ['busybox', '-x'] });
   });

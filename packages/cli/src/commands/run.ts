@@ -1,4 +1,16 @@
-import { emptyRunSpec, EXIT_CODE_UNKNOWN, MydockerError, ProcessRunSignals, UsageError, type RunCancellation, type CommandSpec, type ContainerRecord, type RunSpec, type NetworkRunOptions, type CommandArgs } from '@mydocker/core';
+import {
+  emptyRunSpec,
+  EXIT_CODE_UNKNOWN,
+  MydockerError,
+  ProcessRunSignals,
+  UsageError,
+  type RunCancellation,
+  type CommandSpec,
+  type ContainerRecord,
+  type RunSpec,
+  type NetworkRunOptions,
+  type CommandArgs,
+} from '@mydocker/core';
 import { rmSync } from 'node:fs';
 import { resolveEnv } from '../env';
 import { resolveLabels } from '../labels';
@@ -144,20 +156,22 @@ export const runCommand: CommandSpec = {
           ? { throwIfCancelled: () => signals.throwIfCancelled(), started: () => signals.started((signal) => (late ??= signal)) }
           : signals;
       const cid = cidFileWriter(spec);
-      const result = await engine.run(
-        spec,
-        (record) => {
-          if (spec.detach) stdout.write(`${record.id}\n`);
-          if (cancellation !== signals) {
-            signals.dispose();
-            if (late) process.kill(process.pid, late);
-          }
-        },
-        { signals: cancellation, onCreated: cid.onCreated },
-      ).catch((err) => {
-        cid.cleanup();
-        throw err;
-      });
+      const result = await engine
+        .run(
+          spec,
+          (record) => {
+            if (spec.detach) stdout.write(`${record.id}\n`);
+            if (cancellation !== signals) {
+              signals.dispose();
+              if (late) process.kill(process.pid, late);
+            }
+          },
+          { signals: cancellation, onCreated: cid.onCreated },
+        )
+        .catch((err) => {
+          cid.cleanup();
+          throw err;
+        });
       if (result.exit?.code === EXIT_CODE_UNKNOWN) {
         throw new MydockerError(`The monitor of container ${result.record.name} was killed, so how the container ended is unknown.`);
       }

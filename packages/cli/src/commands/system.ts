@@ -116,7 +116,8 @@ async function restartPolicies(ctx: CommandContext): Promise<number> {
 
 export const systemCommand: CommandSpec = {
   command: 'system <action>',
-  describe: 'Manage mydocker: df (disk usage), prune (remove stopped containers and what crashes left behind), restart-policies (start what restart policies bring back, as after a reboot), service (the Docker Engine API, from @mydocker/engine-api)',
+  describe:
+    'Manage mydocker: df (disk usage), prune (remove stopped containers and what crashes left behind), restart-policies (start what restart policies bring back, as after a reboot), service (the Docker Engine API, from @mydocker/engine-api)',
   builder: (y) =>
     y
       .positional('action', { type: 'string', describe: 'df | prune | restart-policies | service' })

@@ -13,9 +13,21 @@ describe('mountinfo', () => {
   it('reads the mount point, options, type, source and super options of each line', () => {
     expect(parseMountInfo(SAMPLE)).toEqual([
       { mountPoint: '/', mountOptions: ['rw', 'relatime'], fstype: 'ext4', source: '/dev/sda1', superOptions: ['rw', 'errors=remount-ro'] },
-      { mountPoint: '/sys/fs/cgroup/memory', mountOptions: ['rw', 'nosuid', 'nodev', 'noexec', 'relatime'], fstype: 'cgroup', source: 'cgroup', superOptions: ['rw', 'memory'] },
+      {
+        mountPoint: '/sys/fs/cgroup/memory',
+        mountOptions: ['rw', 'nosuid', 'nodev', 'noexec', 'relatime'],
+        fstype: 'cgroup',
+        source: 'cgroup',
+        superOptions: ['rw', 'memory'],
+      },
       { mountPoint: '/sys/fs/cgroup/unified', mountOptions: ['rw', 'nosuid'], fstype: 'cgroup2', source: 'cgroup2', superOptions: ['rw', 'nsdelegate'] },
-      { mountPoint: '/var/lib/my root/merged', mountOptions: ['rw', 'relatime'], fstype: 'overlay', source: 'overlay', superOptions: ['rw', 'lowerdir=/l', 'upperdir=/u', 'workdir=/w'] },
+      {
+        mountPoint: '/var/lib/my root/merged',
+        mountOptions: ['rw', 'relatime'],
+        fstype: 'overlay',
+        source: 'overlay',
+        superOptions: ['rw', 'lowerdir=/l', 'upperdir=/u', 'workdir=/w'],
+      },
     ]);
   });
 

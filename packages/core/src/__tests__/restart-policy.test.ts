@@ -10,7 +10,7 @@ describe('parseRestartPolicy', () => {
     expect(parseRestartPolicy('on-failure:5')).toEqual({ name: 'on-failure', maximumRetryCount: 5 });
   });
 
-  it("refuses what Docker refuses, with its sentences (exit 125)", () => {
+  it('refuses what Docker refuses, with its sentences (exit 125)', () => {
     expect(() => parseRestartPolicy('sometimes')).toThrow(/unknown policy 'sometimes'/);
     expect(() => parseRestartPolicy(':3')).toThrow(/no policy provided before colon/);
     expect(() => parseRestartPolicy('on-failure:x')).toThrow(/must be an integer/);

@@ -13,17 +13,53 @@ describe('createBodyToSpec', () => {
         Labels: { a: 'b' },
         WorkingDir: '/w',
         User: '1000',
-        HostConfig: { Binds: ['/h:/c:ro'], Memory: 67108864, NanoCpus: 500000000, CpuShares: 0, PidsLimit: 0, AutoRemove: true, NetworkMode: 'default', PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] }, RestartPolicy: { Name: 'always' } },
+        HostConfig: {
+          Binds: ['/h:/c:ro'],
+          Memory: 67108864,
+          NanoCpus: 500000000,
+          CpuShares: 0,
+          PidsLimit: 0,
+          AutoRemove: true,
+          NetworkMode: 'default',
+          PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }] },
+          RestartPolicy: { Name: 'always' },
+        },
       },
       'web',
     );
-    expect(spec).toMatchObject({ image: 'busybox', command: ['echo', 'hi'], env: ['A=1'], tty: true, interactive: true, detach: true, autoRemove: true, name: 'web', workdir: '/w', user: '1000', volumes: ['/h:/c:ro'], publish: ['8080:80/tcp'], labels: ['a=b'], network: undefined });
-    expect(spec.resources).toEqual({ memory: '67108864', memorySwap: undefined, cpuShares: undefined, cpus: '0.5', cpusetCpus: undefined, cpusetMems: undefined, pidsLimit: undefined });
+    expect(spec).toMatchObject({
+      image: 'busybox',
+      command: ['echo', 'hi'],
+      env: ['A=1'],
+      tty: true,
+      interactive: true,
+      detach: true,
+      autoRemove: true,
+      name: 'web',
+      workdir: '/w',
+      user: '1000',
+      volumes: ['/h:/c:ro'],
+      publish: ['8080:80/tcp'],
+      labels: ['a=b'],
+      network: undefined,
+    });
+    expect(spec.resources).toEqual({
+      memory: '67108864',
+      memorySwap: undefined,
+      cpuShares: undefined,
+      cpus: '0.5',
+      cpusetCpus: undefined,
+      cpusetMems: undefined,
+      pidsLimit: undefined,
+    });
     expect(warnings).toEqual([expect.stringMatching(/restart policy "always"/)]);
   });
 
   it('splits a multi-word Entrypoint: the first word is the entrypoint, the rest lead the command', () => {
-    expect(createBodyToSpec({ Image: 'i', Entrypoint: ['sh', '-c'], Cmd: ['echo x'] }, undefined).spec).toMatchObject({ entrypoint: 'sh', command: ['-c', 'echo x'] });
+    expect(createBodyToSpec({ Image: 'i', Entrypoint: ['sh', '-c'], Cmd: ['echo x'] }, undefined).spec).toMatchObject({
+      entrypoint: 'sh',
+      command: ['-c', 'echo x'],
+    });
     expect(createBodyToSpec({ Image: 'i', Entrypoint: 'top' }, undefined).spec).toMatchObject({ entrypoint: 'top', command: [] });
   });
 
@@ -47,7 +83,11 @@ describe('createBodyToSpec', () => {
 
 describe('publishSpecs / mountSpecs', () => {
   it('writes -p specs: any free port for an empty or zero HostPort, the address when given', () => {
-    expect(publishSpecs({ '80/tcp': [{ HostPort: '' }], '53/udp': [{ HostIp: '127.0.0.1', HostPort: '5353' }], '22/tcp': [{ HostPort: '0' }] })).toEqual(['80/tcp', '127.0.0.1:5353:53/udp', '22/tcp']);
+    expect(publishSpecs({ '80/tcp': [{ HostPort: '' }], '53/udp': [{ HostIp: '127.0.0.1', HostPort: '5353' }], '22/tcp': [{ HostPort: '0' }] })).toEqual([
+      '80/tcp',
+      '127.0.0.1:5353:53/udp',
+      '22/tcp',
+    ]);
     expect(publishSpecs({}, ['8080/tcp'])).toEqual(['8080/tcp']);
     expect(() => publishSpecs({ 'x/tcp': [] })).toThrow(/Invalid port/);
   });

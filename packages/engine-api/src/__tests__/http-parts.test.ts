@@ -13,7 +13,11 @@ describe('splitVersion', () => {
 });
 
 describe('router', () => {
-  const routes = [route('GET /images/json', async () => undefined), route('GET /images/{name*}/json', async () => undefined), route('DELETE /containers/{id}', async () => undefined)];
+  const routes = [
+    route('GET /images/json', async () => undefined),
+    route('GET /images/{name*}/json', async () => undefined),
+    route('DELETE /containers/{id}', async () => undefined),
+  ];
   it('matches segments and image names with slashes, URL-decoded', () => {
     expect(match(routes, 'GET', '/images/json')).toMatchObject({ params: [] });
     expect(match(routes, 'GET', '/images/localhost%3A5000/a/b/json')).toMatchObject({ params: ['localhost:5000/a/b'] });

@@ -18,7 +18,12 @@ function cp(api: ApiContext, args: string[]) {
 
 /** The cp command's one-sentence error as Docker's status: a missing path 404, anything else 400. */
 function cpError(stderr: string, code: number | null): ApiError {
-  const sentence = stderr.trim().split('\n').pop()?.replace(/^Error( response from daemon)?:\s*/i, '') || `cp ended with ${code}`;
+  const sentence =
+    stderr
+      .trim()
+      .split('\n')
+      .pop()
+      ?.replace(/^Error( response from daemon)?:\s*/i, '') || `cp ended with ${code}`;
   return new ApiError(/no such|not find|not exist|does not exist/i.test(sentence) ? 404 : 400, sentence);
 }
 
@@ -85,4 +90,8 @@ async function put(call: ApiCall, api: ApiContext): Promise<void> {
   call.noContent(200);
 }
 
-export const archiveRoutes: Route[] = [route('GET /containers/{id}/archive', get), route('HEAD /containers/{id}/archive', get), route('PUT /containers/{id}/archive', put)];
+export const archiveRoutes: Route[] = [
+  route('GET /containers/{id}/archive', get),
+  route('HEAD /containers/{id}/archive', get),
+  route('PUT /containers/{id}/archive', put),
+];

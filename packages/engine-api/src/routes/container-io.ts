@@ -41,13 +41,25 @@ async function attach(call: ApiCall, api: ApiContext): Promise<void> {
     if (running) socket = await socketPromise;
     else {
       const conn = call.hijack(tty ? RAW : MULTIPLEXED);
-      return relay(conn, socketPromise, { tty, wantOut, wantErr, wantIn }, (s) => (connection = s), () => closed);
+      return relay(
+        conn,
+        socketPromise,
+        { tty, wantOut, wantErr, wantIn },
+        (s) => (connection = s),
+        () => closed,
+      );
     }
   } catch (err) {
     throw new ApiError(409, `Container ${r.name} cannot be attached to: ${(err as Error).message}`);
   }
   const conn = call.hijack(tty ? RAW : MULTIPLEXED);
-  relay(conn, Promise.resolve(socket), { tty, wantOut, wantErr, wantIn }, (s) => (connection = s), () => closed);
+  relay(
+    conn,
+    Promise.resolve(socket),
+    { tty, wantOut, wantErr, wantIn },
+    (s) => (connection = s),
+    () => closed,
+  );
 }
 
 interface RelayOptions {
@@ -175,7 +187,14 @@ async function logs(call: ApiCall, api: ApiContext): Promise<void> {
     if (v === null || v === '' || v === '0') return undefined;
     return /^\d+(\.\d+)?$/.test(v) ? new Date(Number(v) * 1000).toISOString() : v;
   };
-  const args = { container: r.id, follow: call.flag('follow'), timestamps: call.flag('timestamps'), tail: call.query.get('tail') || 'all', since: time('since'), until: time('until') };
+  const args = {
+    container: r.id,
+    follow: call.flag('follow'),
+    timestamps: call.flag('timestamps'),
+    tail: call.query.get('tail') || 'all',
+    since: time('since'),
+    until: time('until'),
+  };
   // Errors before the first byte are Docker's JSON errors; the command checks its arguments first.
   const out = call.stream(r.tty ? RAW : MULTIPLEXED);
   const stdout = call.flag('stdout') ? muxWritable(out, 1, r.tty) : discard();

@@ -27,7 +27,8 @@ async function summary(api: ApiContext, r: ContainerRecord, now: number, size: b
   for (const [key, bindings] of Object.entries(view.NetworkSettings.Ports ?? {})) {
     const [port, type] = key.split('/');
     if (!bindings || bindings.length === 0) ports.push({ PrivatePort: Number(port), Type: (type ?? 'tcp') as Port['Type'] });
-    for (const b of bindings ?? []) ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: (type ?? 'tcp') as Port['Type'] });
+    for (const b of bindings ?? [])
+      ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: (type ?? 'tcp') as Port['Type'] });
   }
   return {
     Id: r.id,
@@ -55,7 +56,10 @@ async function list(call: ApiCall, api: ApiContext): Promise<void> {
   // Docker's daemon ANDs label filters (compose asks for project=X and oneoff=False at once); the other
   // keys match any of their values, which psFilter does.
   const labels = filters.filter((f) => f.startsWith('label=')).map((f) => f.slice('label='.length));
-  const filter = psFilter(filters.filter((f) => !f.startsWith('label=')), records);
+  const filter = psFilter(
+    filters.filter((f) => !f.startsWith('label=')),
+    records,
+  );
   const labelled = (have: Record<string, string>) =>
     labels.every((l) => {
       const eq = l.indexOf('=');
@@ -87,7 +91,8 @@ async function create(call: ApiCall, api: ApiContext): Promise<void> {
   try {
     await api.bus.need('images', 'Creating a container').resolve(spec.image);
   } catch (err) {
-    if (err instanceof NotFoundError) throw notFound(`No such image: ${spec.image.includes(':') || spec.image.includes('@') ? spec.image : `${spec.image}:latest`}`);
+    if (err instanceof NotFoundError)
+      throw notFound(`No such image: ${spec.image.includes(':') || spec.image.includes('@') ? spec.image : `${spec.image}:latest`}`);
     throw err;
   }
   const record = await api.engine.create(spec);

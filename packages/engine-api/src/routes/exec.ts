@@ -53,7 +53,16 @@ async function create(call: ApiCall, api: ApiContext): Promise<void> {
  */
 function launch(api: ApiContext, exec: ExecInstance, detached: boolean) {
   const c = exec.config;
-  const args = ['exec', ...(c.AttachStdin && !detached ? ['-i'] : []), ...(c.Tty ? ['-t'] : []), ...c.Env.flatMap((e) => ['-e', e]), ...(c.WorkingDir ? ['-w', c.WorkingDir] : []), ...(c.User ? ['-u', c.User] : []), exec.ContainerID, ...c.Cmd];
+  const args = [
+    'exec',
+    ...(c.AttachStdin && !detached ? ['-i'] : []),
+    ...(c.Tty ? ['-t'] : []),
+    ...c.Env.flatMap((e) => ['-e', e]),
+    ...(c.WorkingDir ? ['-w', c.WorkingDir] : []),
+    ...(c.User ? ['-u', c.User] : []),
+    exec.ContainerID,
+    ...c.Cmd,
+  ];
   const [file, ...pre] = api.config.selfCommand;
   const child = spawn(file, [...pre, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached });
   exec.Running = true;
@@ -127,8 +136,4 @@ async function inspect(call: ApiCall, api: ApiContext): Promise<void> {
   });
 }
 
-export const execRoutes: Route[] = [
-  route('POST /containers/{id}/exec', create),
-  route('POST /exec/{id}/start', start),
-  route('GET /exec/{id}/json', inspect),
-];
+export const execRoutes: Route[] = [route('POST /containers/{id}/exec', create), route('POST /exec/{id}/start', start), route('GET /exec/{id}/json', inspect)];

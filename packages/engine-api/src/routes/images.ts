@@ -18,7 +18,10 @@ export async function inspectImage(api: ApiContext, ref: string): Promise<ImageI
   let view = await api.bus.hooks.inspectObject.promise({ type: 'image', ref });
   if (!view && api.bus.has('images')) {
     // The store's resolve is what `run` uses: it also provides the engine's default image on first use.
-    const found = await api.bus.need('images').resolve(ref).catch(() => undefined);
+    const found = await api.bus
+      .need('images')
+      .resolve(ref)
+      .catch(() => undefined);
     if (found) view = await api.bus.hooks.inspectObject.promise({ type: 'image', ref });
   }
   if (!view) throw notFound(`No such image: ${ref}`);

@@ -56,7 +56,13 @@ async function networkCreate(call: ApiCall, api: ApiContext): Promise<void> {
   if (existing && (existing as Record<string, unknown>).Name === name) {
     if (body.CheckDuplicate !== false) return call.json(409, { message: `network with name ${name} already exists` });
   }
-  const { stdout } = await runCommand(api, 'network', { action: 'create', args: [name], driver, subnet: string(config[0]?.Subnet, 'IPAM.Config.Subnet'), gateway: string(config[0]?.Gateway, 'IPAM.Config.Gateway') });
+  const { stdout } = await runCommand(api, 'network', {
+    action: 'create',
+    args: [name],
+    driver,
+    subnet: string(config[0]?.Subnet, 'IPAM.Config.Subnet'),
+    gateway: string(config[0]?.Gateway, 'IPAM.Config.Gateway'),
+  });
   call.json(201, { Id: stdout.trim(), Warning: '' });
 }
 
@@ -92,7 +98,8 @@ async function volumeCreate(call: ApiCall, api: ApiContext): Promise<void> {
   const body = await readJson(call.req);
   const labels = (body.Labels ?? {}) as Record<string, unknown>;
   const opts = (body.DriverOpts ?? {}) as Record<string, unknown>;
-  for (const [k, v] of [...Object.entries(labels), ...Object.entries(opts)]) if (typeof v !== 'string') throw badRequest(`The value of ${k} in the request body must be a string.`);
+  for (const [k, v] of [...Object.entries(labels), ...Object.entries(opts)])
+    if (typeof v !== 'string') throw badRequest(`The value of ${k} in the request body must be a string.`);
   const name = string(body.Name, 'Name');
   const { stdout } = await runCommand(api, 'volume', {
     action: 'create',

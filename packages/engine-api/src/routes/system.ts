@@ -22,7 +22,13 @@ async function ping(call: ApiCall): Promise<void> {
 export function versionReport(): SystemVersion & { MinAPIVersion: string } {
   return {
     Platform: { Name: 'mydocker Engine' },
-    Components: [{ Name: 'Engine', Version: packageVersion(), Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: ARCH[process.arch] ?? process.arch, KernelVersion: release() } }],
+    Components: [
+      {
+        Name: 'Engine',
+        Version: packageVersion(),
+        Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: ARCH[process.arch] ?? process.arch, KernelVersion: release() },
+      },
+    ],
     Version: packageVersion(),
     ApiVersion: API_VERSION,
     MinAPIVersion: MIN_API_VERSION,
@@ -165,9 +171,37 @@ async function df(call: ApiCall, api: ApiContext): Promise<void> {
   const total = (type: string) => report.entries.find((e) => e.type === type);
   call.json(200, {
     LayersSize: total('Images')?.size ?? 0,
-    Images: (total('Images')?.items ?? []).map((i) => ({ Id: String(i.ID ?? i.Id ?? ''), RepoTags: [`${i.Repository}:${i.Tag}`], Size: Number(i.SizeBytes ?? 0), SharedSize: -1, Containers: Number(i.Containers ?? 0), Created: 0, ParentId: '', RepoDigests: [], Labels: {}, VirtualSize: Number(i.SizeBytes ?? 0) })),
-    Containers: records.map((r) => ({ Id: r.id, Names: [`/${r.name}`], Image: r.image, Command: r.command.join(' '), Created: Math.floor(Date.parse(r.createdAt) / 1000), State: r.status === 'stopped' ? 'exited' : r.status, SizeRw: 0, SizeRootFs: 0 })),
-    Volumes: (total('Local Volumes')?.items ?? []).map((v) => ({ Name: String(v['VOLUME NAME'] ?? v.Name ?? ''), Driver: 'local', Mountpoint: '', Scope: 'local', Labels: {}, Options: {}, UsageData: { Size: Number(v.SizeBytes ?? -1), RefCount: Number(v.LINKS ?? v.Links ?? 0) } })),
+    Images: (total('Images')?.items ?? []).map((i) => ({
+      Id: String(i.ID ?? i.Id ?? ''),
+      RepoTags: [`${i.Repository}:${i.Tag}`],
+      Size: Number(i.SizeBytes ?? 0),
+      SharedSize: -1,
+      Containers: Number(i.Containers ?? 0),
+      Created: 0,
+      ParentId: '',
+      RepoDigests: [],
+      Labels: {},
+      VirtualSize: Number(i.SizeBytes ?? 0),
+    })),
+    Containers: records.map((r) => ({
+      Id: r.id,
+      Names: [`/${r.name}`],
+      Image: r.image,
+      Command: r.command.join(' '),
+      Created: Math.floor(Date.parse(r.createdAt) / 1000),
+      State: r.status === 'stopped' ? 'exited' : r.status,
+      SizeRw: 0,
+      SizeRootFs: 0,
+    })),
+    Volumes: (total('Local Volumes')?.items ?? []).map((v) => ({
+      Name: String(v['VOLUME NAME'] ?? v.Name ?? ''),
+      Driver: 'local',
+      Mountpoint: '',
+      Scope: 'local',
+      Labels: {},
+      Options: {},
+      UsageData: { Size: Number(v.SizeBytes ?? -1), RefCount: Number(v.LINKS ?? v.Links ?? 0) },
+    })),
     BuildCache: [],
   });
 }

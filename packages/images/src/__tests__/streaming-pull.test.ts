@@ -61,7 +61,11 @@ describe('FileWrites', () => {
       closeSync(fd);
     });
     expect(finished).toBe(true);
-    expect(() => writes.close(fd, () => { throw new Error('fchown failed'); })).toThrow('fchown failed');
+    expect(() =>
+      writes.close(fd, () => {
+        throw new Error('fchown failed');
+      }),
+    ).toThrow('fchown failed');
   });
 
   it('asks for a pause beyond its queue limit and gives room once the writes land', async () => {
@@ -118,7 +122,16 @@ describe('extraction with queued writes', () => {
     const h = Buffer.alloc(512);
     const type = extra.type ?? 'File';
     const size = type === 'File' ? body.length : 0;
-    new Header({ path, type: type as never, linkpath: extra.linkpath, size, mode: extra.mode ?? 0o644, uid: 0, gid: 0, mtime: new Date(1_700_000_000_000) }).encode(h, 0);
+    new Header({
+      path,
+      type: type as never,
+      linkpath: extra.linkpath,
+      size,
+      mode: extra.mode ?? 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: new Date(1_700_000_000_000),
+    }).encode(h, 0);
     return size ? Buffer.concat([h, body, Buffer.alloc((512 - (size % 512)) % 512)]) : h;
   }
 
@@ -255,7 +268,10 @@ describe('blob bodies over plain HTTP (node:http, not fetch)', () => {
         res.write(blob.subarray(0, 1 << 20), () => setTimeout(() => res.socket?.destroy(), 50));
         return;
       }
-      res.writeHead(from ? 206 : 200, { 'Content-Length': String(blob.length - from), ...(from ? { 'Content-Range': `bytes ${from}-${blob.length - 1}/${blob.length}` } : {}) });
+      res.writeHead(from ? 206 : 200, {
+        'Content-Length': String(blob.length - from),
+        ...(from ? { 'Content-Range': `bytes ${from}-${blob.length - 1}/${blob.length}` } : {}),
+      });
       res.end(blob.subarray(from));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -20,7 +20,13 @@ describe('resolveHealthcheck', () => {
   const image = { test: ['CMD', 'curl', '-f', 'http://localhost/'], interval: 5e9, timeout: 2e9, retries: 4 };
   it("takes the image's HEALTHCHECK, the flags overriding field by field", () => {
     expect(resolveHealthcheck(undefined, image)).toEqual({ test: image.test, intervalMs: 5000, timeoutMs: 2000, startPeriodMs: 0, retries: 4 });
-    expect(resolveHealthcheck({ cmd: 'true', interval: '1s' }, image)).toEqual({ test: ['CMD-SHELL', 'true'], intervalMs: 1000, timeoutMs: 2000, startPeriodMs: 0, retries: 4 });
+    expect(resolveHealthcheck({ cmd: 'true', interval: '1s' }, image)).toEqual({
+      test: ['CMD-SHELL', 'true'],
+      intervalMs: 1000,
+      timeoutMs: 2000,
+      startPeriodMs: 0,
+      retries: 4,
+    });
     expect(resolveHealthcheck({ retries: '1' }, undefined)).toBeUndefined();
   });
   it('--no-healthcheck and NONE disable it; with --health-* it conflicts', () => {
@@ -33,7 +39,11 @@ describe('resolveHealthcheck', () => {
     expect(() => resolveHealthcheck({ cmd: 'true', retries: '-1' }, undefined)).toThrow('--health-retries cannot be negative.');
   });
   it("shows Docker's Config.Healthcheck and runs CMD-SHELL through /bin/sh -c", () => {
-    expect(healthcheckView({ test: ['CMD-SHELL', 'x'], intervalMs: 1000, timeoutMs: 0, startPeriodMs: 0, retries: 2 })).toEqual({ Test: ['CMD-SHELL', 'x'], Interval: 1e9, Retries: 2 });
+    expect(healthcheckView({ test: ['CMD-SHELL', 'x'], intervalMs: 1000, timeoutMs: 0, startPeriodMs: 0, retries: 2 })).toEqual({
+      Test: ['CMD-SHELL', 'x'],
+      Interval: 1e9,
+      Retries: 2,
+    });
     expect(probeCommand(['CMD-SHELL', 'test -e /x'])).toEqual(['/bin/sh', '-c', 'test -e /x']);
     expect(probeCommand(['CMD', 'ls', '/'])).toEqual(['ls', '/']);
   });
@@ -79,14 +89,29 @@ describe('health state (Docker handleProbeResult)', () => {
 
 describe('launch config for the monitor', () => {
   it('passes the restart command and the health check command with its interval', () => {
-     
     const { runConfig } = require('../launch-config') as typeof import('../launch-config');
     const base = {
-      rootfs: '/r', command: ['sh'], env: [], hostname: 'h', workdir: '/', tty: false, interactive: false, detach: true, readOnly: false, mounts: [], shared: [],
+      rootfs: '/r',
+      command: ['sh'],
+      env: [],
+      hostname: 'h',
+      workdir: '/',
+      tty: false,
+      interactive: false,
+      detach: true,
+      readOnly: false,
+      mounts: [],
+      shared: [],
       security: { capabilities: [], noNewPrivileges: false, seccomp: 'default' as const, maskedPaths: [], readonlyPaths: [], privileged: false },
-      exitFile: '/e', exitCommand: ['mydocker', 'container-cleanup', 'id'],
+      exitFile: '/e',
+      exitCommand: ['mydocker', 'container-cleanup', 'id'],
     };
-    const entries = runConfig({ ...base, restartCommand: ['mydocker', 'container-restart', 'id'], healthCommand: ['mydocker', 'healthcheck', 'run', 'id'], healthIntervalMs: 1500 });
+    const entries = runConfig({
+      ...base,
+      restartCommand: ['mydocker', 'container-restart', 'id'],
+      healthCommand: ['mydocker', 'healthcheck', 'run', 'id'],
+      healthIntervalMs: 1500,
+    });
     const get = (k: string) => entries.filter(([key]) => key === k).map(([, v]) => v);
     expect(get('restart_command')).toEqual(['mydocker', 'container-restart', 'id']);
     expect(get('health_command')).toEqual(['mydocker', 'healthcheck', 'run', 'id']);

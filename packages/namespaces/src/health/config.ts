@@ -54,7 +54,7 @@ export function resolveHealthcheck(flags: HealthOptions | undefined, image: Imag
     retries = Number(f.retries);
     if (retries < 0) throw new UsageError('--health-retries cannot be negative.');
   }
-  const test = f.cmd !== undefined ? ['CMD-SHELL', f.cmd] : image?.test ?? [];
+  const test = f.cmd !== undefined ? ['CMD-SHELL', f.cmd] : (image?.test ?? []);
   if (test.length === 0 || test[0] === 'NONE') return undefined;
   if (!['CMD', 'CMD-SHELL'].includes(test[0]) || test.length < 2) return undefined;
   const fromImage = (ns: number | undefined) => Math.max(0, Math.floor((ns ?? 0) / NS_PER_MS));

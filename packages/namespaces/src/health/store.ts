@@ -23,7 +23,10 @@ export function readHealth(path: string): HealthState | undefined {
 }
 
 /** Read, change and write under a lock of its own, so a check by hand and the monitor's never lose a result. */
-export async function updateHealth(path: string, change: (stored: HealthState | undefined) => HealthState): Promise<{ before: HealthState | undefined; after: HealthState }> {
+export async function updateHealth(
+  path: string,
+  change: (stored: HealthState | undefined) => HealthState,
+): Promise<{ before: HealthState | undefined; after: HealthState }> {
   return withFileLock(`${path}.lock`, async () => {
     const before = readHealth(path);
     const after = change(before);

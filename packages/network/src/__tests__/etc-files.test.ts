@@ -5,8 +5,18 @@ import { peerLines } from '../name-resolution';
 describe('/etc/hosts', () => {
   it('puts --add-host lines before the own name; host-gateway is the gateway', () => {
     const extra = addHosts(['db:10.0.0.5', 'host.docker.internal:host-gateway', 'v6:fd00::1'], '172.17.0.1');
-    expect(extra).toEqual([['db', '10.0.0.5'], ['host.docker.internal', '172.17.0.1'], ['v6', 'fd00::1']]);
-    expect(hostsFile('web', '172.17.0.2', extra).split('\n').slice(-5)).toEqual(['10.0.0.5\tdb', '172.17.0.1\thost.docker.internal', 'fd00::1\tv6', '172.17.0.2\tweb', '']);
+    expect(extra).toEqual([
+      ['db', '10.0.0.5'],
+      ['host.docker.internal', '172.17.0.1'],
+      ['v6', 'fd00::1'],
+    ]);
+    expect(hostsFile('web', '172.17.0.2', extra).split('\n').slice(-5)).toEqual([
+      '10.0.0.5\tdb',
+      '172.17.0.1\thost.docker.internal',
+      'fd00::1\tv6',
+      '172.17.0.2\tweb',
+      '',
+    ]);
   });
 
   it.each(['db', 'db:', ':1.2.3.4', 'db:nonsense', 'a b:1.2.3.4'])('refuses --add-host %s', (spec) => {
@@ -30,9 +40,15 @@ describe('/etc/hosts', () => {
     const a = 'a'.repeat(64);
     const b = 'b'.repeat(64);
     const c = 'c'.repeat(64);
-    state.allocations.front = { '10.1.0.2': { containerId: a, containerName: 'a', hostVeth: 'v1' }, '10.1.0.3': { containerId: b, containerName: 'b', hostVeth: 'v2', aliases: ['api'] } };
+    state.allocations.front = {
+      '10.1.0.2': { containerId: a, containerName: 'a', hostVeth: 'v1' },
+      '10.1.0.3': { containerId: b, containerName: 'b', hostVeth: 'v2', aliases: ['api'] },
+    };
     state.allocations.back = { '10.2.0.2': { containerId: c, containerName: 'c', hostVeth: 'v3' } };
-    state.allocations.bridge = { '172.17.0.2': { containerId: a, containerName: 'a', hostVeth: 'v4' }, '172.17.0.3': { containerId: c, containerName: 'c', hostVeth: 'v5' } };
+    state.allocations.bridge = {
+      '172.17.0.2': { containerId: a, containerName: 'a', hostVeth: 'v4' },
+      '172.17.0.3': { containerId: c, containerName: 'c', hostVeth: 'v5' },
+    };
     const user = new Set(['front', 'back']);
     expect(peerLines(state, a, user)).toEqual([`10.1.0.3\tb api ${b.slice(0, 12)}`]);
     expect(peerLines(state, c, user)).toEqual([]);

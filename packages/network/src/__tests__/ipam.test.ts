@@ -76,7 +76,16 @@ describe('IPAM', () => {
 });
 
 describe('--ip and --ip-range', () => {
-  const net = { id: 'n'.repeat(64), name: 'r', driver: 'bridge' as const, subnet: '10.9.0.0/24', gateway: '10.9.0.1', bridge: 'r', createdAt: '', ipRange: '10.9.0.128/25' };
+  const net = {
+    id: 'n'.repeat(64),
+    name: 'r',
+    driver: 'bridge' as const,
+    subnet: '10.9.0.0/24',
+    gateway: '10.9.0.1',
+    bridge: 'r',
+    createdAt: '',
+    ipRange: '10.9.0.128/25',
+  };
   const holder = (id: string) => ({ containerId: id, containerName: id, hostVeth: `veth${id}` });
   it('automatic addresses come from the range; --ip may be anywhere in the subnet but not taken or the gateway', () => {
     const state = emptyIpam();

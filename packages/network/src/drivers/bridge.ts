@@ -25,7 +25,11 @@ export class BridgeDriver implements NetworkDriver {
   /** Refuses a host port another live container holds (or the request names twice). */
   private async checkPorts(state: IpamState, ports: PortMapping[], selfId: string): Promise<void> {
     if (ports.length === 0) return;
-    const live = await this.env.liveContainers(Object.values(state.ports).map((h) => h.containerId).filter((id) => id !== selfId));
+    const live = await this.env.liveContainers(
+      Object.values(state.ports)
+        .map((h) => h.containerId)
+        .filter((id) => id !== selfId),
+    );
     const conflict = findPortConflict(state, ports, (h) => live.has(h.containerId));
     if (conflict) {
       const where = describePort(conflict.mapping);
@@ -41,7 +45,9 @@ export class BridgeDriver implements NetworkDriver {
   network(name: string): NetworkConfig {
     const net = this.env.store.get(name);
     if (net.state === 'creating') {
-      throw new ConflictError(`Network ${net.name} is not ready: its \`network create\` is still running or was interrupted (then remove it with \`mydocker network rm ${net.name}\`).`);
+      throw new ConflictError(
+        `Network ${net.name} is not ready: its \`network create\` is still running or was interrupted (then remove it with \`mydocker network rm ${net.name}\`).`,
+      );
     }
     return net;
   }
@@ -76,7 +82,13 @@ export class BridgeDriver implements NetworkDriver {
    * Address, veth name and ports are taken together under the lock, so concurrent runs never share.
    * The ports are bound first: a port the kernel chooses (`-p 80`, `-P`) is known only then.
    */
-  async reserve(record: ContainerRecord, net: NetworkConfig, wanted: PortMapping[], ifname: string, opts: EndpointOptions = {}): Promise<{ ep: Endpoint; ports: PortMapping[] }> {
+  async reserve(
+    record: ContainerRecord,
+    net: NetworkConfig,
+    wanted: PortMapping[],
+    ifname: string,
+    opts: EndpointOptions = {},
+  ): Promise<{ ep: Endpoint; ports: PortMapping[] }> {
     const existing = await linkNames();
     return this.env.store.withLock(async () => {
       const state = this.env.store.readIpam();
@@ -123,7 +135,17 @@ export class BridgeDriver implements NetworkDriver {
     ctx.onRollback('network', () => this.dropHolds(ctx.id));
     // The monitor keeps these open for the container's whole life (core's heldFds contract).
     ctx.heldFds.push(...(this.holds.get(ctx.id) ?? []).map((h) => h.fd));
-    return { mode: 'bridge', network: ep.network, ip: ep.ip, gateway: ep.gateway, mac: ep.mac, hostVeth: ep.hostVeth, ports, endpoints: [ep], ...(plan.exposed ? { exposed: plan.exposed } : {}) };
+    return {
+      mode: 'bridge',
+      network: ep.network,
+      ip: ep.ip,
+      gateway: ep.gateway,
+      mac: ep.mac,
+      hostVeth: ep.hostVeth,
+      ports,
+      endpoints: [ep],
+      ...(plan.exposed ? { exposed: plan.exposed } : {}),
+    };
   }
 
   async created(ctx: ContainerContext, ext: NetworkExt): Promise<void> {
@@ -191,7 +213,9 @@ export class BridgeDriver implements NetworkDriver {
       warn(`the addresses of container ${id.slice(0, 12)} were not released: ${state.message}`);
       return;
     }
-    const holds = Object.values(state.allocations).some((h) => Object.values(h).some((a) => a.containerId === id)) || Object.values(state.ports).some((p) => p.containerId === id);
+    const holds =
+      Object.values(state.allocations).some((h) => Object.values(h).some((a) => a.containerId === id)) ||
+      Object.values(state.ports).some((p) => p.containerId === id);
     if (holds) await this.env.store.updateIpam((s) => releaseContainer(s, id, onlyNetwork));
   }
 

@@ -29,11 +29,14 @@ const spec = (patch: (s: ParsedJson) => void = () => undefined): OciSpec => {
 
 describe('command line', () => {
   test('runc spellings: --x v, --x=v, -x v, booleans, positional stop', () => {
-    const p = parseArgs(['--bundle=/b', '-pid-file', '/p', '--no-pivot', 'id', '--later'], [
-      { names: ['bundle', 'b'], value: true },
-      { names: ['pid-file'], value: true },
-      { names: ['no-pivot'], value: false },
-    ]);
+    const p = parseArgs(
+      ['--bundle=/b', '-pid-file', '/p', '--no-pivot', 'id', '--later'],
+      [
+        { names: ['bundle', 'b'], value: true },
+        { names: ['pid-file'], value: true },
+        { names: ['no-pivot'], value: false },
+      ],
+    );
     expect(p).toEqual({ flags: { bundle: '/b', 'pid-file': '/p', 'no-pivot': true }, rest: ['id', '--later'] });
     expect(() => parseArgs(['--nope'], [])).toThrow('The flag --nope is not known');
   });
@@ -53,7 +56,12 @@ describe('command line', () => {
 
 describe('mount options', () => {
   test('flags, propagation and data', () => {
-    expect(parseMountOptions(['rbind', 'ro', 'nosuid', 'rslave', 'size=1m'], 'm')).toEqual({ flags: MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID, propagation: MS.SLAVE | MS.REC, data: 'size=1m', ignored: [] });
+    expect(parseMountOptions(['rbind', 'ro', 'nosuid', 'rslave', 'size=1m'], 'm')).toEqual({
+      flags: MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID,
+      propagation: MS.SLAVE | MS.REC,
+      data: 'size=1m',
+      ignored: [],
+    });
     expect(parseMountOptions(['ro', 'rw'], 'm').flags).toBe(0);
     expect(parseMountOptions(['tmpcopyup'], 'm').ignored).toEqual(['tmpcopyup']);
     expect(() => parseMountOptions(['rro'], 'm')).toThrow('recursive');
@@ -75,7 +83,12 @@ describe('seccomp', () => {
       ['sc_rule', 'tkill\x1f7fff0000\x1f1:1:18446744073709551615:0'],
     ]);
     expect(() => seccompEntries({ defaultAction: 'SCMP_ACT_NOTIFY' })).toThrow('listener');
-    expect(() => seccompEntries({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['x'], action: 'SCMP_ACT_ALLOW', args: [{ index: 7, value: 0, op: 'SCMP_CMP_EQ' }] }] })).toThrow('0 to 5');
+    expect(() =>
+      seccompEntries({
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [{ names: ['x'], action: 'SCMP_ACT_ALLOW', args: [{ index: 7, value: 0, op: 'SCMP_CMP_EQ' }] }],
+      }),
+    ).toThrow('0 to 5');
   });
 });
 
@@ -111,7 +124,12 @@ describe('config.json', () => {
 
 describe('resources', () => {
   test('limits in v1 units, device rules with the defaults appended', () => {
-    const r = cgroupRequest({ memory: { limit: 100, swap: 200, reservation: 5 }, cpu: { quota: 50000, shares: 512 }, pids: { limit: -1 }, devices: [{ allow: false, access: 'rwm' }] });
+    const r = cgroupRequest({
+      memory: { limit: 100, swap: 200, reservation: 5 },
+      cpu: { quota: 50000, shares: 512 },
+      pids: { limit: -1 },
+      devices: [{ allow: false, access: 'rwm' }],
+    });
     expect(r.limits).toEqual({ memory: 100, memorySwap: 200, cpuShares: 512, cpuQuota: 50000, cpuPeriod: 100000, pidsLimit: -1 });
     expect(r.warnings).toEqual(['linux.resources.memory.reservation is ignored by mydocker-oci.']);
     expect(r.devices![0]).toEqual({ type: 'a', major: '*', minor: '*', access: 'rwm', allow: false });
