@@ -374,8 +374,8 @@ const FUNCS: Record<string, (...args: any[]) => unknown> = {
   pad: (s: unknown, before: unknown, after: unknown) => (goString(s) === '' ? '' : `${' '.repeat(Number(before))}${goString(s)}${' '.repeat(Number(after))}`),
   // Go's own escapers and slice.
   html: (...a: unknown[]) => (FUNCS.print(...a) as string).replace(/[&<>'"\0]/g, (c) => HTML_ESCAPES[c]),
-  // eslint-disable-next-line no-control-regex -- Go's JSEscape writes control characters as \uXXXX
   js: (...a: unknown[]) =>
+    // eslint-disable-next-line no-control-regex -- Go's JSEscape writes control characters as \uXXXX
     (FUNCS.print(...a) as string).replace(/[\\'"<>&=]|[\x00-\x1f]/g, (c) =>
       c === '\\' || c === "'" || c === '"' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
     ),
