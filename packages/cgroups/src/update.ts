@@ -1,4 +1,5 @@
-import { isMydockerError, describeError, MydockerError, UsageError, type CommandContext, type ContainerRecord, type ResourceOptions } from '@mydocker/core';
+import { isMydockerError, describeError, MydockerError, UsageError, type CommandContext, type ContainerRecord } from '@mydocker/core';
+import { RESOURCE_FLAGS, resourceFlagValues, resourcesOf, type ResourceOptions } from './flags';
 import { validExt } from './ext';
 import { managerFromExt } from './factory';
 import { isDir } from './fs-util';
@@ -7,16 +8,8 @@ import { parseBytes, parseResources, readHostFacts } from './parse';
 
 const PLUGIN = 'cgroups';
 
-/** The `update` flags, as yargs names them, and the ResourceOptions key each one sets. */
-export const UPDATE_FLAGS: Array<[flag: string, key: keyof ResourceOptions]> = [
-  ['cpus', 'cpus'],
-  ['cpu-shares', 'cpuShares'],
-  ['cpuset-cpus', 'cpusetCpus'],
-  ['cpuset-mems', 'cpusetMems'],
-  ['memory', 'memory'],
-  ['memory-swap', 'memorySwap'],
-  ['pids-limit', 'pidsLimit'],
-];
+/** The `update` flags are `run`'s resource flags, spelled the same. */
+export const UPDATE_FLAGS = RESOURCE_FLAGS;
 
 /** The flags the user gave, raw (strings as typed, as `run` keeps them in the record's spec). */
 export function givenResources(args: Record<string, unknown>): ResourceOptions {
@@ -78,7 +71,7 @@ async function updateOne(ref: string, given: ResourceOptions, ctx: CommandContex
     const ext = record.ext[PLUGIN];
     if (!validExt(ext)) throw new UsageError(`Cannot update container ${record.name}: it was made without cgroup limits (no cgroup hierarchy, or the cgroups plugin was not installed).`);
     const prev = ext.limits ?? {};
-    const { raw, limits } = mergeResources(record.spec.resources ?? {}, given, prev);
+    const { raw, limits } = mergeResources(resourcesOf(record.spec), given, prev);
     const manager = managerFromExt(ext, record.id);
     manager.check(limits);
     const live = record.status !== 'stopped' && Object.values(manager.paths).some(isDir);
@@ -90,7 +83,7 @@ async function updateOne(ref: string, given: ResourceOptions, ctx: CommandContex
         throw isMydockerError(err) ? new UsageError(`Cannot update container ${record.name}: ${describeError(err).message}`) : err;
       }
     }
-    const updated: ContainerRecord = { ...record, spec: { ...record.spec, resources: raw }, ext: { ...record.ext, [PLUGIN]: { ...ext, limits } satisfies CgroupsExt } };
+    const updated: ContainerRecord = { ...record, spec: { ...record.spec, flags: { ...record.spec.flags, [PLUGIN]: { ...record.spec.flags?.[PLUGIN], ...resourceFlagValues(raw) } } }, ext: { ...record.ext, [PLUGIN]: { ...ext, limits } satisfies CgroupsExt } };
     try {
       await store.save(updated);
     } catch (err) {

@@ -1,4 +1,4 @@
 export { main } from './main';
-export { splitRunArgs, RUN_FLAGS } from './run-flags';
+export { splitRunArgs, CLI_RUN_FLAGS, CLI_OWNER } from './run-flags';
 export { resolveEnv } from './env';
 export { toRunSpec } from './commands/run';

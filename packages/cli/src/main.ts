@@ -8,6 +8,7 @@ import {
   trace,
   UsageError,
   type CommandContext,
+  type FlagRegistry,
   type RegisteredCommand,
 } from '@mydocker/core';
 import { resolve } from 'node:path';
@@ -30,7 +31,7 @@ import { waitCommand } from './commands/wait';
 import { writeError } from './error-output';
 import { globalFlagsArgv, splitGlobalFlags } from './global-flags';
 import { COMMAND_PACKAGES } from './hints';
-import { splitRunArgs } from './run-flags';
+import { CLI_OWNER, CLI_RUN_FLAGS, splitRunArgs } from './run-flags';
 
 /** The bin's handler for errors that escape main prints them the same way. */
 export { writeError };
@@ -62,10 +63,10 @@ export function usage(registry: CommandRegistry, packages: Map<string, string> =
 }
 
 /** Parses one command's arguments with yargs; every parse error is a UsageError (exit 125). */
-function parseArgs(cmd: RegisteredCommand, name: string, rest: string[]): Record<string, any> | undefined {
+function parseArgs(cmd: RegisteredCommand, name: string, rest: string[], flags: FlagRegistry): Record<string, any> | undefined {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const yargs = require('yargs/yargs') as (args: string[]) => any;
-  const argv = cmd.rawArgs && /^(run|create) /.test(cmd.command) ? runArgv(rest) : rest;
+  const argv = cmd.rawArgs && /^(run|create) /.test(cmd.command) ? runArgv(rest, flags) : rest;
   const y = yargs(argv)
     .scriptName(`mydocker ${name}`)
     .usage(`mydocker ${cmd.command}\n\n${cmd.describe}`)
@@ -102,8 +103,8 @@ function parseArgs(cmd: RegisteredCommand, name: string, rest: string[]): Record
 }
 
 /** `run` options end at the image; the seed's single-dash flags are rewritten first. */
-function runArgv(rest: string[]): string[] {
-  const { flags, rest: positional } = splitRunArgs(rest);
+function runArgv(rest: string[], declared: FlagRegistry): string[] {
+  const { flags, rest: positional } = splitRunArgs(rest, declared);
   return positional.length > 0 && positional[0].startsWith('-') ? [...flags, '--', ...positional] : [...flags, ...positional];
 }
 
@@ -135,8 +136,10 @@ export async function main(argv: string[]): Promise<number> {
     const cliDir = resolve(__dirname, '..');
     confineModuleLookup(findInstall(cliDir).bound);
     const { bus, engine } = createEngineFromInstalled(config, { cliDir });
+    bus.flags.declare(CLI_OWNER, ...CLI_RUN_FLAGS);
+    const packageOf = (owner: string) => bus.plugins.find((p) => p.name === owner)?.packageName ?? owner;
     const registry = new CommandRegistry();
-    for (const c of [runCommand, createCommand, startCommand, restartCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand, versionCommand, waitCommand, renameCommand, portCommand, topCommand, eventsCommand, containerCommand]) registry.add('@mydocker/cli', c);
+    for (const c of [runCommand(bus, packageOf), createCommand(bus, packageOf), startCommand, restartCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand, versionCommand, waitCommand, renameCommand, portCommand, topCommand, eventsCommand, containerCommand]) registry.add('@mydocker/cli', c);
     registry.add('@mydocker/cli', completionCommand(() => registry.list()));
     bus.hooks.commands.call(registry);
     if (!command || flags.help || command === 'help') {
@@ -160,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
       const typed = command === 'container' ? `container ${rest[0]}` : command;
       throw new UsageError(`Unknown command "${typed}": run 'mydocker ${command === 'container' ? 'container ' : ''}--help' for the list.`);
     }
-    const args = parseArgs(cmd, name, args0);
+    const args = parseArgs(cmd, name, args0, bus.flags);
     trace('arguments parsed');
     if (!args) return 0;
     const ctx: CommandContext = { bus, config, engine, stdout, stderr };

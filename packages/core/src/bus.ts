@@ -4,6 +4,7 @@ import type { EngineConfig } from './config';
 import type { ContainerContext } from './context';
 import type { ContainerRecord } from './model';
 import { MissingPluginError, UsageError } from './errors';
+import { FlagRegistry } from './flags';
 import { makeEvent, type EventInput, type EventJournal } from './events';
 import { SERVICE_PACKAGES, type ServiceMap } from './services';
 import type { StorageDriver, StorageDriverRegistration } from './storage-driver';
@@ -156,9 +157,13 @@ function timeTaps(hooks: LifecycleHooks): void {
 export class LifecycleBus {
   readonly hooks: LifecycleHooks = createHooks();
   readonly plugins: PluginInfo[] = [];
+  /**
+   * The `run`/`create` flags plugins bring (`bus.flags.declare(this.name, {...})`): the CLI parses and
+   * lists them from here; a flag nobody declared is refused by the CLI.
+   */
+  readonly flags = new FlagRegistry();
   private readonly services = new Map<keyof ServiceMap, { impl: unknown; owner: string }>();
   private readonly drivers = new Map<string, StorageDriverRegistration>();
-  private readonly claimedOptions = new Map<string, string>();
   private driverInstance?: StorageDriver;
   /** The events journal: set for an installed engine (createEngineFromInstalled), absent in unit tests. */
   events?: EventJournal;
@@ -193,15 +198,6 @@ export class LifecycleBus {
     const entry = this.services.get(key);
     if (!entry) throw new MissingPluginError(what, SERVICE_PACKAGES[key]);
     return entry.impl as ServiceMap[K];
-  }
-
-  /** A plugin declares which RunSpec options it handles; options nobody claims are refused. */
-  claim(owner: string, ...options: string[]): void {
-    for (const option of options) this.claimedOptions.set(option, owner);
-  }
-
-  isClaimed(option: string): boolean {
-    return this.claimedOptions.has(option);
   }
 
   registerStorageDriver(registration: StorageDriverRegistration): void {

@@ -12,37 +12,6 @@ import { startStep, stopGraceMs, stopSignalOf } from './start-step';
 import type { Runtime } from './services';
 import { trace } from './trace';
 
-const RESOURCE_FLAGS: Record<string, string> = {
-  memory: '-m/--memory',
-  memorySwap: '--memory-swap',
-  cpuShares: '--cpu-shares',
-  cpus: '--cpus',
-  cpusetCpus: '--cpuset-cpus',
-  cpusetMems: '--cpuset-mems',
-  pidsLimit: '--pids-limit',
-};
-
-/**
- * RunSpec options that belong to a plugin: the option key a plugin claims, the flag the user typed
- * (undefined when not used), and the package that handles it.
- */
-const PLUGIN_OPTIONS: Array<{ option: string; usedFlag: (s: RunSpec) => string | undefined; pkg: string }> = [
-  {
-    option: 'resources',
-    usedFlag: (s) => {
-      const key = Object.keys(s.resources).find((k) => s.resources[k as keyof RunSpec['resources']] !== undefined);
-      return key && (RESOURCE_FLAGS[key] ?? `--${key}`);
-    },
-    pkg: '@mydocker/cgroups',
-  },
-  { option: 'network', usedFlag: (s) => (s.network !== undefined && s.network !== 'none' ? '--net/--network' : undefined), pkg: '@mydocker/network' },
-  { option: 'publish', usedFlag: (s) => (s.publish.length > 0 ? '-p/--publish' : undefined), pkg: '@mydocker/network' },
-  { option: 'volumes', usedFlag: (s) => (s.volumes.length > 0 ? '-v/--volume' : undefined), pkg: '@mydocker/aufs-storage' },
-  { option: 'logOpts', usedFlag: (s) => (s.logOpts.length > 0 ? '--log-opt' : s.logDriver && s.logDriver !== 'none' ? '--log-driver' : undefined), pkg: '@mydocker/logs' },
-  { option: 'pull', usedFlag: (s) => (s.pull !== undefined ? '--pull' : undefined), pkg: '@mydocker/images' },
-  { option: 'platform', usedFlag: (s) => (s.platform !== undefined ? '--platform' : undefined), pkg: '@mydocker/images' },
-];
-
 export interface RunResult {
   record: ContainerRecord;
   /** Foreground containers: how they ended. */
@@ -133,14 +102,6 @@ export class Engine {
     };
   }
 
-  /** Every option that needs a plugin must be claimed by an installed one. */
-  checkOptionOwners(spec: RunSpec): void {
-    for (const { option, usedFlag, pkg } of PLUGIN_OPTIONS) {
-      const flag = usedFlag(spec);
-      if (flag && !this.bus.isClaimed(option)) throw new MissingPluginError(`The ${flag} flag`, pkg);
-    }
-  }
-
   /**
    * validate → create → prepare → spawn → created → start → started. A failure anywhere undoes what was
    * made (in reverse order) before the error reaches the user. From `create` to `started` the container's
@@ -200,7 +161,6 @@ export class Engine {
   private async validated(spec: RunSpec, signals?: RunCancellation): Promise<ContainerContext> {
     this.bus.need('images', 'Running a container');
     const ctx = new ContainerContext(this.bus.config, this.newRecord(spec), spec);
-    this.checkOptionOwners(spec);
     await this.hooks.validate.promise(ctx);
     trace('validate');
     if (ctx.record.command.length === 0) {

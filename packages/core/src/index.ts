@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './ids';
 export * from './model';
+export * from './flags';
 export * from './config';
 export * from './context';
 export * from './bus';

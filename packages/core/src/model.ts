@@ -1,3 +1,5 @@
+import type { FlagValues } from './flags';
+
 /**
  * The container model shared by every plugin. A RunSpec is what the user asked for, kept raw
  * (strings as typed) so the CLI needs no knowledge of what a plugin accepts: each plugin parses
@@ -18,16 +20,6 @@ export type ContainerStatus = 'created' | 'running' | 'stopped' | 'unknown';
  */
 export const EXIT_CODE_UNKNOWN = -1;
 
-export interface ResourceOptions {
-  memory?: string;
-  memorySwap?: string;
-  cpuShares?: string;
-  cpus?: string;
-  cpusetCpus?: string;
-  cpusetMems?: string;
-  pidsLimit?: string;
-}
-
 export interface RunSpec {
   /** Image reference; the CLI fills in the default image for the seed's `run /bin/top` form. */
   image: string;
@@ -45,42 +37,19 @@ export interface RunSpec {
   workdir?: string;
   user?: string;
   entrypoint?: string;
-  readOnly: boolean;
-  resources: ResourceOptions;
-  /** -v specs, raw. */
-  volumes: string[];
-  /** --net/--network; undefined means the engine default (no network but loopback). */
-  network?: string;
-  /** -p specs, raw. */
-  publish: string[];
-  capAdd: string[];
-  capDrop: string[];
-  privileged: boolean;
-  securityOpt: string[];
-  /** --log-opt KEY=VALUE entries, raw. */
-  logOpts: string[];
-  /** --device HOST[:CONTAINER[:rwm]] specs, raw. */
-  devices: string[];
-  /** --pull missing|always|never, raw; undefined is Docker's default, missing. */
-  pull?: string;
-  /** --platform OS/ARCH[/VARIANT], raw: the variant a pull of the image chooses from an index. */
-  platform?: string;
+  /**
+   * --read-only: the root filesystem is mounted read-only (the runtime mounts it so, `cp` refuses to write
+   * into it): part of the container model, as Docker's HostConfig.ReadonlyRootfs.
+   */
+  readOnly?: boolean;
   /** --label / --label-file entries as KEY=VALUE (a bare KEY is KEY=), resolved by the CLI. */
   labels?: string[];
-  /** --mount specs, raw (Docker's CSV: type=bind|volume|tmpfs,source=,target=,...). */
-  mounts?: string[];
-  /** --tmpfs PATH[:OPTIONS] specs, raw. */
-  tmpfs?: string[];
-  /** --log-driver, raw; undefined is the logs plugin's default (k8s-file). */
-  logDriver?: string;
   /** -a/--attach: the streams a foreground run connects, raw; undefined is stdout and stderr (and stdin with -i). */
   attach?: string[];
   /** --sig-proxy: forward the signals `run` receives to the container; undefined is Docker's default, true. */
   sigProxy?: boolean;
   /** --detach-keys (Docker's "ctrl-p,ctrl-q" form), raw; undefined is ctrl-p,ctrl-q. */
   detachKeys?: string;
-  /** --init: a minimal init as PID 1 that reaps orphans and forwards signals. */
-  init?: boolean;
   /**
    * --stop-signal, checked by the CLI: a signal name with the SIG prefix ("SIGUSR1") or a number as
    * decimal text. `stop`, `restart` and `rm -f -t` send it first; undefined is SIGTERM.
@@ -90,6 +59,12 @@ export interface RunSpec {
   stopTimeout?: number;
   /** --cidfile: where the CLI wrote the container's id (kept for inspect's HostConfig.ContainerIDFile). */
   cidFile?: string;
+  /**
+   * The values of the flags plugins declared (`bus.flags.declare`), raw as typed, keyed by the declaring
+   * plugin's name, then by flag name: `{ cgroups: { memory: '100m' } }`. A plugin reads its own with
+   * `flagsOf(spec, name)`; nothing else reads them.
+   */
+  flags?: Record<string, FlagValues>;
 }
 
 export function emptyRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {
@@ -101,16 +76,6 @@ export function emptyRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {
     interactive: false,
     autoRemove: false,
     env: [],
-    readOnly: false,
-    resources: {},
-    volumes: [],
-    publish: [],
-    capAdd: [],
-    capDrop: [],
-    privileged: false,
-    securityOpt: [],
-    logOpts: [],
-    devices: [],
     ...overrides,
   };
 }
@@ -193,6 +158,11 @@ export interface ContainerRecord {
    * --privileged), resolved from the host in `validate`: the runtime creates them, cgroups allows them.
    */
   devices?: DeviceSpec[];
+  /**
+   * Set by the runtime plugin in `validate` for --privileged: every capability and every device, so the
+   * device cgroup allows them all. Part of the model (Docker's HostConfig.Privileged), not of a flag table.
+   */
+  privileged?: boolean;
   /**
    * Set when the record file could not be read (garbage, truncated, wrong types): only `id` is known,
    * the rest is defaults. `stopped`/`remove` taps must then find what they own from the id alone.

@@ -2,6 +2,7 @@ import type { ImageStore, LifecycleBus, Plugin } from '@mydocker/core';
 import type { EarlyExtraction } from './pull';
 import { imageCommands } from './commands';
 import { storeCommands } from './commands/specs';
+import { pullFlags, RUN_FLAGS } from './flags';
 
 const NAME = 'images';
 type Store = typeof import('./store/store-for');
@@ -18,7 +19,7 @@ export default class ImagesPlugin implements Plugin {
   readonly name = NAME;
 
   apply(bus: LifecycleBus): void {
-    bus.claim(NAME, 'pull', 'platform');
+    bus.flags.declare(NAME, ...RUN_FLAGS);
     const service: ImageStore & EarlyExtraction = {
       resolve: (ref) => store(bus).resolve(ref),
       addFetched: (image) => store(bus).addFetched(image),
@@ -51,7 +52,8 @@ export default class ImagesPlugin implements Plugin {
     // Before every other validate tap: they resolve the image, which must be there by then.
     bus.hooks.validate.tapPromise({ name: NAME, stage: -100 }, async (ctx) => {
       const { pullIfMissing } = require('./auto-pull') as typeof import('./auto-pull');
-      await pullIfMissing(bus, ctx.spec.image, ctx.spec.pull, ctx.spec.platform);
+      const { pull, platform } = pullFlags(ctx.spec);
+      await pullIfMissing(bus, ctx.spec.image, pull, platform);
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { ContainerContext, LifecycleBus, Plugin } from '@mydocker/core';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
+import { RUN_FLAGS } from './flags';
 
 /**
  * Process isolation: provides the `runtime` service (the native helper mydocker-init and its driver),
@@ -32,7 +33,7 @@ export class NamespacesPlugin implements Plugin {
       monitorAlive: (record) => lazyRuntime().monitorAlive(record),
       adopt: (record) => lazyRuntime().adopt(record),
     });
-    bus.claim(PLUGIN_NAME, 'capAdd', 'capDrop', 'privileged', 'securityOpt', 'readOnly', 'tty', 'interactive', 'user', 'workdir', 'entrypoint', 'hostname', 'devices', 'attach', 'sigProxy', 'detachKeys', 'init');
+    bus.flags.declare(PLUGIN_NAME, ...RUN_FLAGS);
     // After the image store (default stage) has set ctx.image.
     bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: 10 }, async (ctx: ContainerContext) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -43,6 +44,7 @@ export class NamespacesPlugin implements Plugin {
     bus.hooks.prepare.tapPromise(PLUGIN_NAME, async (ctx: ContainerContext) => {
       ctx.security ??= ctx.ext<NamespacesExt>(PLUGIN_NAME)?.security;
     });
+    bus.hooks.inspect.tapPromise(PLUGIN_NAME, async (record, view) => (require('./inspect') as typeof import('./inspect')).fillInspect(record, view));
     bus.hooks.commands.tap(PLUGIN_NAME, (registry) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { execCommand } = require('./exec-command') as typeof import('./exec-command');

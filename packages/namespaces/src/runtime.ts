@@ -11,6 +11,7 @@ import {
   type LifecycleBus,
   type Runtime,
 } from '@mydocker/core';
+import { runtimeFlags } from './flags';
 import { attachStreams, parseDetachKeys } from './attach-options';
 import { attachSocketPath } from './attach-command';
 import { buildSecurity } from './capabilities';
@@ -44,7 +45,7 @@ export class NamespacesRuntime implements Runtime {
   async spawn(ctx: ContainerContext): Promise<void> {
     if (!ctx.rootfs) throw new MydockerError('No root filesystem was prepared for the container: install a storage plugin such as @mydocker/aufs-storage.');
     const { record, spec } = ctx;
-    const security = ctx.security ?? buildSecurity(spec);
+    const security = ctx.security ?? buildSecurity(runtimeFlags(spec));
     const exitFile = this.exitFile(record.id);
     rmSync(exitFile, { force: true });
     // validate refused -a with -d for `run`; a later start of the same container (detached) keeps its streams.
@@ -59,7 +60,7 @@ export class NamespacesRuntime implements Runtime {
       tty: spec.tty,
       interactive: streams.stdin,
       detach: spec.detach,
-      readOnly: spec.readOnly,
+      readOnly: spec.readOnly === true,
       mounts: ctx.mounts,
       devices: record.devices,
       security,
@@ -71,7 +72,7 @@ export class NamespacesRuntime implements Runtime {
       attachStdout: streams.stdout,
       attachStderr: streams.stderr,
       sigProxy: spec.sigProxy,
-      init: spec.init,
+      init: runtimeFlags(spec).init,
       detachKeys: spec.tty && streams.stdin && !spec.detach ? parseDetachKeys(spec.detachKeys) : undefined,
     });
     const helper = await HelperProcess.start(entries, spec.detach, ctx.heldFds);

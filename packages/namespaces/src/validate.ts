@@ -4,11 +4,13 @@ import { buildSecurity } from './capabilities';
 import { checkHostname, mergeEnv, resolveCommand, resolveUser, resolveWorkdir } from './command-resolution';
 import { resolveDevices } from './devices';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
+import { runtimeFlags } from './flags';
 
 /** The `validate` step: what runs, with which environment, as whom, with which privileges. */
 export function resolveForRun(ctx: ContainerContext): void {
   const { spec, record, image } = ctx;
-  const security = buildSecurity(spec);
+  const flags = runtimeFlags(spec);
+  const security = buildSecurity(flags);
   attachStreams(spec);
   if (spec.detachKeys !== undefined) parseDetachKeys(spec.detachKeys);
   checkHostname(record.hostname);
@@ -16,7 +18,9 @@ export function resolveForRun(ctx: ContainerContext): void {
   record.env = mergeEnv(image?.env ?? [], spec.env);
   record.workdir = resolveWorkdir(spec, image);
   record.user = resolveUser(spec, image);
-  record.devices = resolveDevices(spec.devices ?? [], spec.privileged);
+  record.devices = resolveDevices(flags.devices, flags.privileged);
+  if (flags.privileged) record.privileged = true;
+  else delete record.privileged;
   ctx.security = security;
   ctx.setExt(PLUGIN_NAME, { security } satisfies NamespacesExt);
 }

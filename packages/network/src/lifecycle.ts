@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { networkFlag, publishFlags } from './flags';
 import { join } from 'node:path';
 import type { ContainerContext, ContainerRecord, InfoReport, PruneReport } from '@mydocker/core';
 import type { NetworkEnv } from './context';
@@ -41,15 +42,15 @@ export class NetworkLifecycle {
   }
 
   async validate(ctx: ContainerContext): Promise<void> {
-    const driver = this.driverFor(ctx.spec.network);
-    const plan = { driver, network: ctx.spec.network, ports: ctx.spec.publish.map(parsePublish) };
+    const driver = this.driverFor(networkFlag(ctx.spec));
+    const plan = { driver, network: networkFlag(ctx.spec), ports: publishFlags(ctx.spec).map(parsePublish) };
     await driver.validate(ctx, plan);
     this.plans.set(ctx, plan);
   }
 
   /** The `prepare` hook: on every start, from the spec (`start` runs no `validate`). */
   async create(ctx: ContainerContext): Promise<void> {
-    const plan = this.plans.get(ctx) ?? { driver: this.driverFor(ctx.spec.network), network: ctx.spec.network, ports: ctx.spec.publish.map(parsePublish) };
+    const plan = this.plans.get(ctx) ?? { driver: this.driverFor(networkFlag(ctx.spec)), network: networkFlag(ctx.spec), ports: publishFlags(ctx.spec).map(parsePublish) };
     const ext = await plan.driver.create(ctx, plan);
     ctx.setExt(PLUGIN, ext);
     this.writeEtcFiles(ctx, ext);

@@ -18,7 +18,7 @@ function view(): ContainerInspectView {
 }
 
 function record(status: ContainerRecord['status'], network: unknown): ContainerRecord {
-  return { id: 'b'.repeat(64), name: 'web', image: 'busybox', command: [], createdAt: '', status, env: [], hostname: '', workdir: '/', tty: false, detach: true, autoRemove: false, spec: emptyRunSpec({ network: 'mynet' }), ext: { network } };
+  return { id: 'b'.repeat(64), name: 'web', image: 'busybox', command: [], createdAt: '', status, env: [], hostname: '', workdir: '/', tty: false, detach: true, autoRemove: false, spec: emptyRunSpec({ flags: { network: { network: 'mynet' } } }), ext: { network } };
 }
 
 describe('network part of inspect', () => {
