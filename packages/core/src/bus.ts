@@ -1,4 +1,6 @@
+import 'reflect-metadata';
 import { AsyncSeriesBailHook, AsyncSeriesHook, SyncHook } from 'tapable';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { CommandRegistry } from './commands';
 import type { EngineConfig } from './config';
 import type { ContainerContext } from './context';
@@ -6,7 +8,8 @@ import type { ContainerRecord } from './model';
 import { MissingPluginError, UsageError } from './errors';
 import { FlagRegistry } from './flags';
 import { makeEvent, type EventInput, type EventJournal } from './events';
-import { SERVICE_PACKAGES, type ServiceMap } from './services';
+import { SERVICE_PACKAGES, SERVICE_TOKENS, type ServiceMap } from './services';
+import { TOKENS } from './tokens';
 import type { StorageDriver, StorageDriverRegistration } from './storage-driver';
 import { traceTap, traceTapsEnabled } from './trace';
 
@@ -162,13 +165,18 @@ export class LifecycleBus {
    * lists them from here; a flag nobody declared is refused by the CLI.
    */
   readonly flags = new FlagRegistry();
-  private readonly services = new Map<keyof ServiceMap, { impl: unknown; owner: string }>();
   private readonly drivers = new Map<string, StorageDriverRegistration>();
-  private driverInstance?: StorageDriver;
   /** The events journal: set for an installed engine (createEngineFromInstalled), absent in unit tests. */
   events?: EventJournal;
 
-  constructor(readonly config: EngineConfig) {
+  /**
+   * @param container where services live (the one registry): `provide` registers there, `need` resolves
+   * there, so a test that registered fakes in a parent container gets them.
+   */
+  constructor(
+    readonly config: EngineConfig,
+    readonly container: DependencyContainer = rootContainer.createChildContainer(),
+  ) {
     if (traceTapsEnabled()) timeTaps(this.hooks);
   }
 
@@ -185,19 +193,19 @@ export class LifecycleBus {
     }
   }
 
-  provide<K extends keyof ServiceMap>(key: K, owner: string, impl: ServiceMap[K]): void {
-    this.services.set(key, { impl, owner });
+  /** A plugin provides a service: registered in the container (`owner` is the providing plugin, for reading). */
+  provide<K extends keyof ServiceMap>(key: K, _owner: string, impl: ServiceMap[K]): void {
+    this.container.register(SERVICE_TOKENS[key], { useValue: impl });
   }
 
   has(key: keyof ServiceMap): boolean {
-    return this.services.has(key);
+    return this.container.isRegistered(SERVICE_TOKENS[key], true);
   }
 
-  /** The service, or a MissingPluginError naming the package to install. */
+  /** The service from the container, or a MissingPluginError naming the package to install. */
   need<K extends keyof ServiceMap>(key: K, what = `This command`): ServiceMap[K] {
-    const entry = this.services.get(key);
-    if (!entry) throw new MissingPluginError(what, SERVICE_PACKAGES[key]);
-    return entry.impl as ServiceMap[K];
+    if (!this.has(key)) throw new MissingPluginError(what, SERVICE_PACKAGES[key]);
+    return this.container.resolve<ServiceMap[K]>(SERVICE_TOKENS[key]);
   }
 
   registerStorageDriver(registration: StorageDriverRegistration): void {
@@ -212,9 +220,12 @@ export class LifecycleBus {
     return this.drivers.get(name);
   }
 
-  /** The configured driver, or the preferred supported one. */
+  /**
+   * The driver in the container (a test's fake), else the configured one, else the preferred supported
+   * one; chosen once, then registered in the container.
+   */
   storageDriver(): StorageDriver {
-    if (this.driverInstance) return this.driverInstance;
+    if (this.container.isRegistered(TOKENS.StorageDriver, true)) return this.container.resolve<StorageDriver>(TOKENS.StorageDriver);
     const wanted = this.config.storageDriver;
     let registration: StorageDriverRegistration | undefined;
     if (wanted) {
@@ -230,7 +241,8 @@ export class LifecycleBus {
       registration = [...this.drivers.values()].filter((d) => d.isSupported()).sort((a, b) => a.priority - b.priority)[0];
       if (!registration) throw new MissingPluginError('Running a container', '@mydocker/aufs-storage');
     }
-    this.driverInstance = registration.create({ home: `${this.config.root}/storage/${registration.name}`, config: this.config });
-    return this.driverInstance;
+    const driver = registration.create({ home: `${this.config.root}/storage/${registration.name}`, config: this.config });
+    this.container.register(TOKENS.StorageDriver, { useValue: driver });
+    return driver;
   }
 }

@@ -11,6 +11,7 @@ import type { RunCancellation } from './run-signals';
 import { startStep, stopGraceMs, stopSignalOf } from './start-step';
 import type { Runtime } from './services';
 import { trace } from './trace';
+import { systemClock, TOKENS, type Clock } from './tokens';
 
 export interface RunResult {
   record: ContainerRecord;
@@ -76,6 +77,13 @@ export class Engine {
     return this.bus.hooks;
   }
 
+  /** The container's clock (a test's fake clock makes timestamps exact), else the system's. */
+  private now(): string {
+    const { container } = this.bus;
+    const clock = container.isRegistered(TOKENS.Clock, true) ? container.resolve<Clock>(TOKENS.Clock) : systemClock;
+    return clock.now().toISOString();
+  }
+
   /** A fresh record for a run request (not yet stored). */
   newRecord(spec: RunSpec): ContainerRecord {
     const id = generateId();
@@ -86,7 +94,7 @@ export class Engine {
       name,
       image: spec.image,
       command: [...spec.command],
-      createdAt: new Date().toISOString(),
+      createdAt: this.now(),
       status: 'created',
       creatorPid: process.pid,
       creatorStartTime: processStartTime(process.pid),
@@ -192,7 +200,7 @@ export class Engine {
     signals?.started(ctx.spec.detach ? undefined : (signal) => runtime.signal(ctx.record, signal));
     faultPoint('run:after-start');
     ctx.record.status = 'running';
-    ctx.record.startedAt = new Date().toISOString();
+    ctx.record.startedAt = this.now();
     delete ctx.record.awaitingStart;
     await this.hooks.started.promise(ctx);
     faultPoint('run:after-started');
@@ -310,7 +318,7 @@ export class Engine {
     const exit = known ?? runtime.exitStatus(record);
     const wasRunning = record.status === 'running' || record.damaged === true;
     record.status = 'stopped';
-    record.finishedAt = new Date().toISOString();
+    record.finishedAt = this.now();
     if (exit) record.exitCode = exit.code;
     else if (wasRunning) record.exitCode = EXIT_CODE_UNKNOWN;
     const ctx = new ContainerContext(this.bus.config, record);

@@ -14,6 +14,7 @@ export * from './process';
 export * from './faults';
 export * from './discovery';
 export * from './di';
+export * from './tokens';
 export * from './trace';
 export * from './table';
 export * from './file-lock';

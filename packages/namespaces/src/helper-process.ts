@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
-import { CannotExecuteError, CommandNotFoundError, MydockerError, processStartTime } from '@mydocker/core';
+import { CannotExecuteError, CommandNotFoundError, MydockerError, processStartTime, type ProcessSpawner } from '@mydocker/core';
 import { ControlChannel, parseErrorLine } from './control-channel';
 import { helperPath } from './helper-path';
 import { serializeConfig, type ConfigEntry } from './launch-config';
@@ -33,10 +33,10 @@ export class HelperProcess {
    * Starts the helper and sends the launch config; `detached` gives it its own session and no CLI stdio.
    * `heldFds` become the helper's fds 4, 5, ...: the monitor holds them until it exits.
    */
-  static async start(entries: ConfigEntry[], detached: boolean, heldFds: readonly number[] = []): Promise<HelperProcess> {
+  static async start(entries: ConfigEntry[], detached: boolean, heldFds: readonly number[] = [], spawner: ProcessSpawner = { spawn }): Promise<HelperProcess> {
     const payload = serializeConfig(entries);
     const stdio: Array<'ignore' | 'inherit' | 'pipe' | number> = detached ? ['ignore', 'ignore', 'ignore', 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'];
-    const child = spawn(helperPath(), [], { stdio: [...stdio, ...heldFds], detached });
+    const child = spawner.spawn(helperPath(), [], { stdio: [...stdio, ...heldFds], detached });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err) => reject(new MydockerError(`Cannot start the runtime helper ${helperPath()}: ${err.message}.`)));

@@ -10,6 +10,8 @@ import {
   type ExitStatus,
   type LifecycleBus,
   type Runtime,
+  TOKENS,
+  type ProcessSpawner,
 } from '@mydocker/core';
 import { runtimeFlags } from './flags';
 import { attachStreams, parseDetachKeys } from './attach-options';
@@ -30,6 +32,12 @@ import { findContainerInit } from './proc-scan';
  */
 export class NamespacesRuntime implements Runtime {
   private readonly helpers = new Map<string, HelperProcess>();
+
+  /** The container's process spawner (the engine registers node's; a test may register another). */
+  private spawner(): ProcessSpawner | undefined {
+    const { container } = this.bus;
+    return container.isRegistered(TOKENS.ProcessSpawner, true) ? container.resolve<ProcessSpawner>(TOKENS.ProcessSpawner) : undefined;
+  }
 
   constructor(private readonly bus: LifecycleBus) {}
 
@@ -75,7 +83,7 @@ export class NamespacesRuntime implements Runtime {
       init: runtimeFlags(spec).init,
       detachKeys: spec.tty && streams.stdin && !spec.detach ? parseDetachKeys(spec.detachKeys) : undefined,
     });
-    const helper = await HelperProcess.start(entries, spec.detach, ctx.heldFds);
+    const helper = await HelperProcess.start(entries, spec.detach, ctx.heldFds, this.spawner());
     ctx.onRollback(PLUGIN_NAME, async () => {
       const pid = record.pid;
       const start = record.pidStartTime;
