@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { AsyncSeriesBailHook, AsyncSeriesHook, SyncHook } from 'tapable';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { CommandRegistry } from './commands';
+import type { CommandRegistry } from './commands';
 import type { EngineConfig } from './config';
 import type { ContainerContext } from './context';
 import type { ContainerRecord } from './model';
@@ -94,6 +94,11 @@ function createHooks() {
     execCreated: new AsyncSeriesHook<[ContainerContext, number]>(['ctx', 'pid']),
     /** The command runs: record it. */
     started: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
+    /**
+     * A `run`, `create` or `start` failed and its undo steps have run (the container is as it was before
+     * it): audit or metrics plugins see the context and the error. A tap's own failure is ignored.
+     */
+    failed: new AsyncSeriesHook<[ContainerContext, Error]>(['ctx', 'error']),
     /** Return a reason to refuse a stop. */
     preStop: new AsyncSeriesBailHook<[ContainerContext], string | undefined>(['ctx']),
     /**

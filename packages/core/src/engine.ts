@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import type { LifecycleBus } from './bus';
 import { ContainerContext } from './context';
-import { ConflictError, MissingPluginError, NotFoundError, UsageError } from './errors';
+import { ConflictError, NotFoundError, UsageError } from './errors';
 import { faultInsideHook, faultPoint } from './faults';
 import { emitContainerEvent, signalNumber } from './event-taps';
 import { assertValidName, generateId, generateName } from './ids';
@@ -129,7 +129,7 @@ export class Engine {
         await options.onCreated?.(ctx.record);
         await this.launch(ctx, signals);
       } catch (err) {
-        await this.rollback(ctx, 'run');
+        await this.rollback(ctx, 'run', err);
         throw err;
       }
     });
@@ -157,7 +157,7 @@ export class Engine {
         faultPoint('create:after-create');
         await options.onCreated?.(ctx.record);
       } catch (err) {
-        await this.rollback(ctx, 'create');
+        await this.rollback(ctx, 'create', err);
         throw err;
       }
     });
@@ -207,10 +207,16 @@ export class Engine {
     trace('start');
   }
 
-  private async rollback(ctx: ContainerContext, what: string): Promise<void> {
+  /** Undo steps in reverse, then the `failed` taps with the error that caused it. */
+  private async rollback(ctx: ContainerContext, what: string, cause: unknown): Promise<void> {
     const failures = await ctx.rollback();
     if (failures.length > 0) {
       this.warn(`mydocker: warning: clean-up after a failed ${what} left problems: ${failures.map((f) => f.message).join('; ')}`);
+    }
+    try {
+      await this.hooks.failed.promise(ctx, cause instanceof Error ? cause : new Error(String(cause)));
+    } catch {
+      // An observer's failure must not hide why the run failed.
     }
   }
 
@@ -254,7 +260,7 @@ export class Engine {
       try {
         await this.launch(ctx, options.signals);
       } catch (err) {
-        await this.rollback(ctx, 'start');
+        await this.rollback(ctx, 'start', err);
         // `started` wrote the record as running before the failure: put it back as it was.
         if (record.status === 'running') await store.save(before).catch(() => undefined);
         throw err;

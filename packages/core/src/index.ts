@@ -6,6 +6,7 @@ export * from './config';
 export * from './context';
 export * from './bus';
 export * from './commands';
+export * from './command-context';
 export * from './plugin';
 export * from './services';
 export * from './storage-driver';

@@ -1,4 +1,4 @@
-import type { ContainerContext, LifecycleBus, Plugin } from '@mydocker/core';
+import { Stage, type ContainerContext, type LifecycleBus, type Plugin } from '@mydocker/core';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
 import { RUN_FLAGS } from './flags';
 
@@ -35,7 +35,7 @@ export class NamespacesPlugin implements Plugin {
     });
     bus.flags.declare(PLUGIN_NAME, ...RUN_FLAGS);
     // After the image store (default stage) has set ctx.image.
-    bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: 10 }, async (ctx: ContainerContext) => {
+    bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: Stage.RESOLVE }, async (ctx: ContainerContext) => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { resolveForRun } = require('./validate') as typeof import('./validate');
       resolveForRun(ctx);
