@@ -11,6 +11,7 @@ export * from './plugin';
 export * from './services';
 export * from './storage-driver';
 export * from './engine';
+export * from './prune';
 export * from './process';
 export * from './faults';
 export * from './discovery';

@@ -18,6 +18,8 @@ export interface StateStore {
   get(ref: string): Promise<ContainerRecord>;
   find(ref: string): Promise<ContainerRecord | undefined>;
   list(): Promise<ContainerRecord[]>;
+  /** The ids of every stored container (damaged records included): what `system prune` keeps. */
+  ids(): Promise<string[]>;
   /** Delete the record, its name and its directory. */
   delete(id: string): Promise<void>;
   /** Give the container a new name atomically (the caller holds its lock); a ConflictError if the name is taken. */

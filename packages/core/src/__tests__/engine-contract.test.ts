@@ -42,6 +42,7 @@ function fakes() {
       return r && structuredClone(r);
     },
     list: async () => [...records.values()].map((r) => structuredClone(r)),
+    ids: async () => [...records.keys()],
     delete: async (id) => {
       log.push('state-store: delete record');
       records.delete(id);
