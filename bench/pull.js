@@ -53,7 +53,7 @@ function randomLayer(file, name, bytes) {
   const fd = fs.openSync(file, 'w');
   fs.writeSync(fd, header);
   for (let left = bytes; left > 0; left -= 1 << 20) fs.writeSync(fd, crypto.randomBytes(Math.min(left, 1 << 20)));
-  fs.writeSync(fd, Buffer.alloc((512 - (bytes % 512)) % 512 + 1024));
+  fs.writeSync(fd, Buffer.alloc(((512 - (bytes % 512)) % 512) + 1024));
   fs.closeSync(fd);
 }
 
@@ -80,9 +80,22 @@ function makeLayout(dir, arch, given) {
     return { digest: `sha256:${digest}`, size: Buffer.byteLength(text) };
   };
   const config = put(JSON.stringify({ architecture: arch, os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: descs.map((d) => d.digest) } }));
-  const manifest = put(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers: descs }));
+  const manifest = put(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: descs,
+    }),
+  );
   fs.writeFileSync(path.join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+  fs.writeFileSync(
+    path.join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }],
+    }),
+  );
 }
 
 /**
@@ -95,11 +108,27 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
   fs.mkdirSync(work, { recursive: true });
   const port = await freePort();
   const regConfig = path.join(work, 'registry.yml');
-  fs.writeFileSync(regConfig, ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${path.join(work, 'registry-data')}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'));
+  fs.writeFileSync(
+    regConfig,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: error',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${path.join(work, 'registry-data')}`,
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      '',
+    ].join('\n'),
+  );
   const registry = spawn('docker-registry', ['serve', regConfig], { stdio: 'ignore' });
   try {
     for (let i = 0; i < 150; i++) {
-      const up = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false);
+      const up = await fetch(`http://127.0.0.1:${port}/v2/`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (up) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -197,7 +226,8 @@ function sharedBase({ work, port, arch, env, bin, log }) {
   fs.rmSync(tars, { recursive: true, force: true });
   const pullInto = (name, list) => {
     const root = path.join(work, `shared-root-${name}`);
-    for (const ref of list) sh(process.execPath, [bin, 'pull', '-q', ref], { ...env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: path.join(work, `shared-run-${name}`) });
+    for (const ref of list)
+      sh(process.execPath, [bin, 'pull', '-q', ref], { ...env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: path.join(work, `shared-run-${name}`) });
     const used = { store: du(root), layers: du(path.join(root, 'layers')), blobs: du(path.join(root, 'images')) };
     fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(path.join(work, `shared-run-${name}`), { recursive: true, force: true });

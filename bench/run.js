@@ -20,7 +20,11 @@ const path = require('node:path');
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'packages/cli/bin/mydocker');
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 20));
-const PS_SIZES = (process.env.BENCH_PS_SIZES ?? '10,100,1000').split(',').map(Number).filter((n) => n > 0).sort((a, b) => a - b);
+const PS_SIZES = (process.env.BENCH_PS_SIZES ?? '10,100,1000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0)
+  .sort((a, b) => a - b);
 const JOBS = Math.max(1, Number(process.env.BENCH_JOBS ?? os.cpus().length));
 const PARALLEL = 20;
 const RSS_CONTAINERS = 5;
@@ -33,7 +37,10 @@ if (process.getuid?.() !== 0) {
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mydocker-bench-'));
-const tag = path.basename(dir).replace(/[^a-zA-Z0-9]/g, '').slice(-8);
+const tag = path
+  .basename(dir)
+  .replace(/[^a-zA-Z0-9]/g, '')
+  .slice(-8);
 const cgroupParent = `mydocker-bench-${tag}`;
 const runcRoot = path.join(dir, 'runc-state');
 const bundle = path.join(dir, 'bundle');
@@ -205,7 +212,14 @@ function cleanup() {
 async function main() {
   const results = {
     date: new Date().toISOString(),
-    machine: { host: os.hostname(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryMiB: Math.round(os.totalmem() / 2 ** 20), kernel: os.release(), node: process.version },
+    machine: {
+      host: os.hostname(),
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryMiB: Math.round(os.totalmem() / 2 ** 20),
+      kernel: os.release(),
+      node: process.version,
+    },
     note: 'NODE_EXTRA_CA_CERTS unset for every measured command. Times in milliseconds.',
     runs: RUNS,
     tools: {},
@@ -231,7 +245,6 @@ async function main() {
 }
 
 async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
-
   log('preparing the busybox image and an OCI bundle of the same root filesystem');
   mydocker('run', '--rm', 'busybox', '/bin/true'); // builds the busybox image on first use
   makeBundle();
@@ -300,9 +313,14 @@ function ratio(a, b) {
 function table(results) {
   const m = results.measurements;
   const rows = [];
-  const row = (what, s, note = '') => rows.push([what, s ? String(s.median) : '—', s ? String(s.min) : '—', s ? String(s.max) : '—', s ? String(s.runs) : '—', note]);
+  const row = (what, s, note = '') =>
+    rows.push([what, s ? String(s.median) : '—', s ? String(s.min) : '—', s ? String(s.max) : '—', s ? String(s.runs) : '—', note]);
   row('node -e 0 (reference)', m.nodeStart);
-  row('mydocker run --rm busybox /bin/true', m.runTrue, `${ratio(m.runTrue, m.runcTrue)} runc${m.podmanTrue ? `, ${ratio(m.runTrue, m.podmanTrue)} podman` : ''}`);
+  row(
+    'mydocker run --rm busybox /bin/true',
+    m.runTrue,
+    `${ratio(m.runTrue, m.runcTrue)} runc${m.podmanTrue ? `, ${ratio(m.runTrue, m.podmanTrue)} podman` : ''}`,
+  );
   row('runc run (same rootfs)', m.runcTrue, results.tools.runc === 'not installed' ? 'not installed' : '');
   row('crun run (same rootfs)', m.crunTrue, results.tools.crun === 'not installed' ? 'not installed' : '');
   row('podman run --rm --network none', m.podmanTrue, results.tools.podman === 'not installed' ? 'not installed' : '');
@@ -310,7 +328,11 @@ function table(results) {
   for (const [size, s] of Object.entries(m.ps ?? {})) row(`ps -a, ${size} containers`, s);
   if (m.pull?.mydocker) {
     const what = `${m.pull.layers} layers, ${m.pull.imageMB} MB`;
-    row(`mydocker pull from a local registry (${what}; extracted)`, m.pull.mydocker, `${ratio(m.pull.mydocker, m.pull.skopeo)} skopeo${m.pull.podman ? `, ${ratio(m.pull.mydocker, m.pull.podman)} podman` : ''}`);
+    row(
+      `mydocker pull from a local registry (${what}; extracted)`,
+      m.pull.mydocker,
+      `${ratio(m.pull.mydocker, m.pull.skopeo)} skopeo${m.pull.podman ? `, ${ratio(m.pull.mydocker, m.pull.podman)} podman` : ''}`,
+    );
     row('skopeo copy of the same image to an OCI layout (not extracted)', m.pull.skopeo);
     row('skopeo copy + GNU tar -x of each layer (extracted)', m.pull.skopeoTar, `mydocker ${ratio(m.pull.mydocker, m.pull.skopeoTar)} this`);
     row('podman pull of the same image', m.pull.podman, results.tools.podman === 'not installed' ? 'not installed' : '');

@@ -29,7 +29,11 @@ class Live {
   /** Waits until the output holds TEXT (fails with what there was otherwise). */
   async see(text: string | RegExp, timeoutMs = 20_000): Promise<void> {
     const has = () => (typeof text === 'string' ? this.out.includes(text) : text.test(this.out));
-    await waitFor(() => has(), (v) => v, timeoutMs);
+    await waitFor(
+      () => has(),
+      (v) => v,
+      timeoutMs,
+    );
     if (!has()) throw new Error(`never saw ${text}\nstdout: ${this.out}\nstderr: ${this.err}`);
   }
 }
@@ -39,7 +43,9 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
   const live = (args: string[]) => new Live(spawn(MYDOCKER_BIN, args, { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] }));
   /** The command under a pseudo-terminal (util-linux script), for -t and the detach keys. */
   const withPty = (args: string[]) =>
-    new Live(spawn('script', ['-qefc', [MYDOCKER_BIN, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] }));
+    new Live(
+      spawn('script', ['-qefc', [MYDOCKER_BIN, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] }),
+    );
   const status = async (name: string) => (await sandbox.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name])).trim();
   /** A container that says "tick" until /tmp/stop exists, echoing each stdin line, then exits CODE. */
   const ticker = (code: number) => [
@@ -71,7 +77,10 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       one.write('hello\n');
       await one.see('in:hello');
       await two.see('in:hello'); // every client sees the output, whoever typed
-      await waitFor(() => one.err, (e) => e.includes('err:hello'));
+      await waitFor(
+        () => one.err,
+        (e) => e.includes('err:hello'),
+      );
       expect(one.err).toContain('err:hello'); // stderr stays stderr
       expect(one.out).not.toContain('err:hello');
       // --no-stdin: what the second client is given never reaches the container.
@@ -112,18 +121,25 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       slow.child.kill('SIGSTOP');
       await sandbox.ok(['exec', 'a7', 'touch', '/tmp/go']);
       // The 8 MB went out (to the log, and to nobody else) although the client reads nothing.
-      const done = await waitFor(() => sandbox.run(['exec', 'a7', 'test', '-f', '/tmp/done']), (r) => r.code === 0, 60_000);
+      const done = await waitFor(
+        () => sandbox.run(['exec', 'a7', 'test', '-f', '/tmp/done']),
+        (r) => r.code === 0,
+        60_000,
+      );
       expect(done.code).toBe(0);
       slow.child.kill('SIGCONT');
       const ended = await slow.exited;
       expect(ended.code).toBe(1);
-      await waitFor(() => slow.err, (e) => e.includes('fell behind'));
+      await waitFor(
+        () => slow.err,
+        (e) => e.includes('fell behind'),
+      );
       expect(slow.err).toContain('was dropped because this client fell behind');
       expect(await status('a7')).toBe('running 0');
       await sandbox.ok(['rm', '-f', 'a7']);
     });
 
-    it('refuses a stopped or missing container with Docker\'s message and exit code 1', async () => {
+    it("refuses a stopped or missing container with Docker's message and exit code 1", async () => {
       await sandbox.ok(['run', '--name', 'a3', 'busybox', 'true']);
       expect(await sandbox.run(['attach', 'a3'])).toEqual({ code: 1, stdout: '', stderr: 'Error: You cannot attach to a stopped container, start it first\n' });
       const missing = await sandbox.run(['attach', 'nope']);
@@ -190,7 +206,11 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       const script = ['sh', '-c', 'echo out; echo err >&2'];
       expect(await sandbox.run(['run', '--rm', '-a', 'stdout', 'busybox', ...script])).toEqual({ code: 0, stdout: 'out\n', stderr: '' });
       expect(await sandbox.run(['run', '--rm', '-a', 'STDERR', 'busybox', ...script])).toEqual({ code: 0, stdout: '', stderr: 'err\n' });
-      expect(await sandbox.run(['run', '--rm', '-a', 'stdin', '-a', 'stdout', 'busybox', 'cat'], { input: 'abc\n' })).toEqual({ code: 0, stdout: 'abc\n', stderr: '' });
+      expect(await sandbox.run(['run', '--rm', '-a', 'stdin', '-a', 'stdout', 'busybox', 'cat'], { input: 'abc\n' })).toEqual({
+        code: 0,
+        stdout: 'abc\n',
+        stderr: '',
+      });
     });
 
     it('-a refuses an unknown stream and -d, exit 125, nothing made', async () => {
@@ -233,7 +253,10 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       back.write('exit 4\r');
       expect((await back.exited).code).toBe(4);
       // The monitor ran the clean-up as for a detached container.
-      await waitFor(() => status('r3'), (s) => s === 'exited 4');
+      await waitFor(
+        () => status('r3'),
+        (s) => s === 'exited 4',
+      );
       expect(await status('r3')).toBe('exited 4');
       await sandbox.ok(['rm', 'r3']);
     });

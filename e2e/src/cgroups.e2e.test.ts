@@ -85,7 +85,13 @@ describe('cgroups', () => {
   it('removes the cgroups when a detached container ends on its own', async () => {
     const id = (await sandbox.ok(['run', '-d', '--name', 'short', '-m', '20m', 'busybox', 'sleep', '1'])).trim();
     expect(cgroupDirsOf(id).length).toBe(HIERARCHIES.length);
-    expect(await waitFor(() => cgroupDirsOf(id), (d) => d.length === 0, 15_000)).toEqual([]);
+    expect(
+      await waitFor(
+        () => cgroupDirsOf(id),
+        (d) => d.length === 0,
+        15_000,
+      ),
+    ).toEqual([]);
   });
 
   it("puts exec'd processes into the container's cgroups", async () => {
@@ -109,7 +115,11 @@ describe('cgroups', () => {
     const [header, row, ...rest] = out.trim().split('\n');
     expect(header.split(/\s{2,}/)).toEqual(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS']);
     expect(rest).toEqual([]);
-    expect(row).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+watched\\s+\\d+\\.\\d\\d%\\s+[\\d.]+[KMG]?i?B / 50MiB\\s+\\d+\\.\\d\\d%\\s+0B / 0B\\s+[\\d.]+[kMG]?B / [\\d.]+[kMG]?B\\s+1$`));
+    expect(row).toMatch(
+      new RegExp(
+        `^${id.slice(0, 12)}\\s+watched\\s+\\d+\\.\\d\\d%\\s+[\\d.]+[KMG]?i?B / 50MiB\\s+\\d+\\.\\d\\d%\\s+0B / 0B\\s+[\\d.]+[kMG]?B / [\\d.]+[kMG]?B\\s+1$`,
+      ),
+    );
     await sandbox.ok(['rm', '-f', 'watched']);
     expect(cgroupDirsOf(id)).toEqual([]);
   });

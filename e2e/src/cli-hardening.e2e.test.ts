@@ -56,7 +56,12 @@ describe('plugin discovery in a packed install under a /tmp-like directory', () 
     const direct = names.filter((n) => n !== '@mydocker/core');
     writeFileSync(
       join(install, 'package.json'),
-      JSON.stringify({ name: 'install-test', private: true, dependencies: Object.fromEntries(direct.map((n) => [n, tarballs[n]])), overrides: { '@mydocker/core': tarballs['@mydocker/core'] } }),
+      JSON.stringify({
+        name: 'install-test',
+        private: true,
+        dependencies: Object.fromEntries(direct.map((n) => [n, tarballs[n]])),
+        overrides: { '@mydocker/core': tarballs['@mydocker/core'] },
+      }),
     );
     sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], install);
 
@@ -117,7 +122,9 @@ describe('plugin discovery in a packed install under a /tmp-like directory', () 
     const r1 = await run(['--config', owned, 'ps']);
     expect(r1.code).toBe(125);
     expectOneSentence(r1);
-    expect(r1.stderr).toMatch(/^Error: Refusing to load the plugin mydocker-evil named in the config from .*: .*\/shared\/node_modules is owned by uid 65534, not by root, so another user could replace the code/);
+    expect(r1.stderr).toMatch(
+      /^Error: Refusing to load the plugin mydocker-evil named in the config from .*: .*\/shared\/node_modules is owned by uid 65534, not by root, so another user could replace the code/,
+    );
 
     const open = join(sandbox.dir, 'open-plugins');
     plantPackage(join(open, 'p'), 'mydocker-open', marker('open'));
@@ -168,13 +175,20 @@ describe("the launcher: Node reads none of mydocker's arguments", () => {
     expect(before).toEqual({ code: 0, stdout: `--require ${hook}\n`, stderr: '' });
     const detached = (await sandbox.ok(['run', '-d', '--env-file', envFile, 'busybox', 'true'])).trim();
     // The monitor's clean-up command (a second CLI process) goes through the same `--`.
-    await waitFor(() => sandbox.run(['container-record', detached]), (r) => /"Status": "stopped"/.test(r.stdout) || /"status": "stopped"/.test(r.stdout));
+    await waitFor(
+      () => sandbox.run(['container-record', detached]),
+      (r) => /"Status": "stopped"/.test(r.stdout) || /"status": "stopped"/.test(r.stdout),
+    );
     await sandbox.ok(['rm', detached]);
     expect(existsSync(marker)).toBe(false);
   });
 
   it("answers a Node option given to mydocker itself with mydocker's own sentence", async () => {
-    for (const args of [['--env-file', '/nonexistent', 'ps'], ['ps', '--env-file', '/nonexistent'], ['--require', '/nonexistent', 'version']]) {
+    for (const args of [
+      ['--env-file', '/nonexistent', 'ps'],
+      ['ps', '--env-file', '/nonexistent'],
+      ['--require', '/nonexistent', 'version'],
+    ]) {
       const r = await sandbox.run(args);
       expect({ args, code: r.code }).toEqual({ args, code: 125 });
       expectOneSentence(r);
@@ -184,7 +198,10 @@ describe("the launcher: Node reads none of mydocker's arguments", () => {
 
   it('stops quietly with 141 when its reader goes away, as a Unix tool killed by SIGPIPE does', () => {
     // The reader exits before mydocker writes: the write fails with EPIPE.
-    const r = spawnSync('bash', ['-c', `${MYDOCKER_BIN} --help | (exec 0<&-; sleep 0.5); echo "status=\${PIPESTATUS[0]}"`], { env: sandbox.env, encoding: 'utf8' });
+    const r = spawnSync('bash', ['-c', `${MYDOCKER_BIN} --help | (exec 0<&-; sleep 0.5); echo "status=\${PIPESTATUS[0]}"`], {
+      env: sandbox.env,
+      encoding: 'utf8',
+    });
     expect({ stdout: r.stdout, stderr: r.stderr }).toEqual({ stdout: 'status=141\n', stderr: '' });
   });
 

@@ -59,7 +59,9 @@ describe('concurrency: racing commands serialize and leak nothing', () => {
   it('10 runs racing for addresses on a small network get distinct ones', async () => {
     await sandbox.ok(['network', 'create', '--subnet', `10.${200 + (parseInt(sandbox.tag, 36) % 50)}.7.0/28`, `race${sandbox.tag}`]);
     const names = Array.from({ length: 10 }, (_, i) => `n${i}`);
-    const results = await Promise.all(names.map((n) => sandbox.run(['run', '-d', '--name', n, '--net', `race${sandbox.tag}`, 'busybox', 'sleep', '600'], { timeoutMs: 110_000 })));
+    const results = await Promise.all(
+      names.map((n) => sandbox.run(['run', '-d', '--name', n, '--net', `race${sandbox.tag}`, 'busybox', 'sleep', '600'], { timeoutMs: 110_000 })),
+    );
     expect(results.filter((r) => r.code !== 0)).toEqual([]);
     const records = JSON.parse(await sandbox.ok(['container-record', ...names]));
     const addresses = records.map((r: { ext: Record<string, any> }) => JSON.stringify(r.ext.network));

@@ -32,21 +32,41 @@ describe('container lifecycle verbs', () => {
   const mounted = (id: string) => readFileSync('/proc/self/mountinfo', 'utf8').includes(id);
   /** The container printed "ready" (`times` runs so far: the log keeps every run's output). */
   const ready = async (name: string, times = 1) => {
-    const seen = await waitFor(() => sandbox.run(['logs', name]), (r) => r.stdout.split('ready').length - 1 >= times, 20_000);
+    const seen = await waitFor(
+      () => sandbox.run(['logs', name]),
+      (r) => r.stdout.split('ready').length - 1 >= times,
+      20_000,
+    );
     expect(seen.stdout.split('ready').length - 1).toBe(times);
   };
   const cgroupDir = (id: string) => join('/sys/fs/cgroup/memory', sandbox.cgroupParent, id);
 
   describe('create', () => {
     it('prints the full id and makes a "Created" container with its layer and name, and no process', async () => {
-      const r = await sandbox.run(['create', '--name', 'c1', '-e', 'GREETING=hi', '-w', '/tmp', '--hostname', 'box', 'busybox', 'sh', '-c', 'echo $GREETING $(pwd) $(hostname)']);
+      const r = await sandbox.run([
+        'create',
+        '--name',
+        'c1',
+        '-e',
+        'GREETING=hi',
+        '-w',
+        '/tmp',
+        '--hostname',
+        'box',
+        'busybox',
+        'sh',
+        '-c',
+        'echo $GREETING $(pwd) $(hostname)',
+      ]);
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
       const id = r.stdout.trim();
       expect(await sandbox.ok(['ps', '-a', '--format', '{{.ID}} {{.Names}} {{.Status}}'])).toBe(`${id.slice(0, 12)} c1 Created\n`);
       expect(await sandbox.ok(['ps', '-q'])).toBe(''); // not running
-      expect(await sandbox.ok(['inspect', '-f', '{{.State.Status}} {{.State.Running}} {{.State.Pid}} {{.State.StartedAt}}', 'c1'])).toBe('created false 0 0001-01-01T00:00:00Z\n');
+      expect(await sandbox.ok(['inspect', '-f', '{{.State.Status}} {{.State.Running}} {{.State.Pid}} {{.State.StartedAt}}', 'c1'])).toBe(
+        'created false 0 0001-01-01T00:00:00Z\n',
+      );
       const rec = await record('c1');
       expect(rec).toMatchObject({ id, status: 'created', awaitingStart: true });
       expect(rec.pid).toBeUndefined();
@@ -180,7 +200,9 @@ describe('container lifecycle verbs', () => {
       ]);
       const rec = await record('s8');
       expect(alive(rec.pid)).toBe(true);
-      const sleeps = host('pgrep', ['-f', '-x', 'sleep 600']).stdout.split('\n').filter((pid) => pid && host('grep', ['-q', sandbox.cgroupParent, `/proc/${pid}/cgroup`]).code === 0);
+      const sleeps = host('pgrep', ['-f', '-x', 'sleep 600'])
+        .stdout.split('\n')
+        .filter((pid) => pid && host('grep', ['-q', sandbox.cgroupParent, `/proc/${pid}/cgroup`]).code === 0);
       expect(sleeps).toEqual([String(rec.pid)]);
       await sandbox.ok(['rm', '-f', 's8']);
     });
@@ -202,8 +224,12 @@ describe('container lifecycle verbs', () => {
       expect(after.pid).not.toBe(before.pid);
       expect(alive(before.pid)).toBe(false);
       expect(alive(after.pid)).toBe(true);
-      await waitFor(() => sandbox.run(['exec', 'r1', 'cat', '/log']), (r) => r.stdout === 'up\nup\n', 5000);
-      expect((await sandbox.ok(['exec', 'r1', 'cat', '/log']))).toBe('up\nup\n');
+      await waitFor(
+        () => sandbox.run(['exec', 'r1', 'cat', '/log']),
+        (r) => r.stdout === 'up\nup\n',
+        5000,
+      );
+      expect(await sandbox.ok(['exec', 'r1', 'cat', '/log'])).toBe('up\nup\n');
       await sandbox.ok(['stop', '-t', '0', 'r1']);
       expect(await sandbox.run(['restart', 'r1'])).toEqual({ code: 0, stdout: 'r1\n', stderr: '' });
       expect((await state('r1')).split(' ')[0]).toBe('running');
@@ -234,7 +260,7 @@ describe('container lifecycle verbs', () => {
   });
 
   describe('stop, kill, rm with several names, --all, --ignore, rm -t', () => {
-    it('rm of a running container without -f: Docker\'s message and exit 1, nothing changed', async () => {
+    it("rm of a running container without -f: Docker's message and exit 1, nothing changed", async () => {
       await sandbox.ok(['run', '-d', '--name', 'busy', 'busybox', 'sleep', '600']);
       const before = await record('busy');
       expect(await sandbox.run(['rm', 'busy'])).toEqual({
@@ -280,7 +306,7 @@ describe('container lifecycle verbs', () => {
       for (const args of [['rm', '--all', 'x'], ['stop'], ['kill']]) expect((await sandbox.run(args)).code).toBe(125);
     });
 
-    it('rm -f -t N sends the stop signal first (the container\'s trap runs); rm -f alone kills', async () => {
+    it("rm -f -t N sends the stop signal first (the container's trap runs); rm -f alone kills", async () => {
       // The trap leaves a mark in a host directory: proof of which signal the container got first.
       const out = join(sandbox.dir, 'marks');
       const trap = 'trap "touch /out/$HOSTNAME.termed; exit 42" TERM; echo ready; while true; do sleep 0.1; done';
@@ -297,7 +323,20 @@ describe('container lifecycle verbs', () => {
 
   describe('--stop-signal, --stop-timeout, --cidfile', () => {
     it('--stop-signal is what stop sends; both show in inspect', async () => {
-      await sandbox.ok(['run', '-d', '--name', 'g1', '--stop-signal', 'USR1', '--stop-timeout', '30', 'busybox', 'sh', '-c', 'trap "exit 42" USR1; echo ready; while true; do sleep 0.1; done']);
+      await sandbox.ok([
+        'run',
+        '-d',
+        '--name',
+        'g1',
+        '--stop-signal',
+        'USR1',
+        '--stop-timeout',
+        '30',
+        'busybox',
+        'sh',
+        '-c',
+        'trap "exit 42" USR1; echo ready; while true; do sleep 0.1; done',
+      ]);
       expect(await sandbox.ok(['inspect', '-f', '{{.Config.StopSignal}} {{.Config.StopTimeout}}', 'g1'])).toBe('SIGUSR1 30\n');
       await ready('g1');
       expect(await sandbox.run(['stop', 'g1'])).toEqual({ code: 0, stdout: 'g1\n', stderr: '' });
@@ -332,7 +371,11 @@ describe('container lifecycle verbs', () => {
       const before = await sandbox.ok(['ps', '-a', '-q']);
       for (const verb of ['run', 'create']) {
         const r = await sandbox.run([verb, '--cidfile', file, 'busybox', 'true']);
-        expect(r).toEqual({ code: 125, stdout: '', stderr: `Error: Container ID file found, make sure the other container isn't running or delete ${file}.\n` });
+        expect(r).toEqual({
+          code: 125,
+          stdout: '',
+          stderr: `Error: Container ID file found, make sure the other container isn't running or delete ${file}.\n`,
+        });
       }
       expect(await sandbox.ok(['ps', '-a', '-q'])).toBe(before);
       expect(readFileSync(file, 'utf8')).toBe(id);

@@ -45,7 +45,7 @@ describe('cp', () => {
     expect(statSync(out).mode & 0o777).toBe(0o604);
   });
 
-  it("sees the files mounted into the container (/etc/hostname), not the empty mount targets under them", async () => {
+  it('sees the files mounted into the container (/etc/hostname), not the empty mount targets under them', async () => {
     const out = join(sandbox.dir, 'hostname');
     await sandbox.ok(['cp', 'live:/etc/hostname', out]);
     expect(readFileSync(out, 'utf8')).toBe(await sandbox.ok(['exec', 'live', 'cat', '/etc/hostname']));
@@ -95,7 +95,12 @@ describe('cp', () => {
   });
 
   it('refuses bad arguments with one sentence and exit 125', async () => {
-    for (const args of [['cp', '/a', '/b'], ['cp', 'live:/a', 'done:/b'], ['cp', 'nosuch:/etc/passwd', sandbox.dir], ['cp', 'live:/no/such', sandbox.dir]]) {
+    for (const args of [
+      ['cp', '/a', '/b'],
+      ['cp', 'live:/a', 'done:/b'],
+      ['cp', 'nosuch:/etc/passwd', sandbox.dir],
+      ['cp', 'live:/no/such', sandbox.dir],
+    ]) {
       const r = await sandbox.run(args);
       expect(r.code).toBe(125);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -90,7 +90,18 @@ describe('the device cgroup', () => {
     await sandbox.ok(['run', '--name', 'maker', 'busybox', 'sh', '-c', 'mknod /lc c 10 237 && chmod 666 /lc']);
     await sandbox.ok(['commit', 'maker', `devnode${sandbox.tag.toLowerCase()}:1`]);
     await sandbox.ok(['rm', 'maker']);
-    const r = await sandbox.run(['run', '--rm', '--cap-drop', 'ALL', '-u', 'nobody', `devnode${sandbox.tag.toLowerCase()}:1`, 'sh', '-c', 'ls -l /lc; head -c0 < /lc && echo opened']);
+    const r = await sandbox.run([
+      'run',
+      '--rm',
+      '--cap-drop',
+      'ALL',
+      '-u',
+      'nobody',
+      `devnode${sandbox.tag.toLowerCase()}:1`,
+      'sh',
+      '-c',
+      'ls -l /lc; head -c0 < /lc && echo opened',
+    ]);
     expect(r.stdout).toMatch(/^crw-rw-rw- .* 10, +237 .* \/lc$/m);
     expect(r.stdout).not.toContain('opened');
     expect(r.stderr).toContain("can't open /lc: Operation not permitted");
@@ -101,7 +112,8 @@ describe('the device cgroup', () => {
     await sandbox.ok(['run', '-d', '--name', 'dev', '--device', '/dev/loop-control:/dev/lc:r', 'busybox', 'sleep', '60']);
     const id = await idOf('dev');
     expect(readFileSync(`${DEVICES}/${sandbox.cgroupParent}/${id}/devices.list`, 'utf8')).toContain('c 10:237 r\n');
-    const probe = 'head -c0 < /dev/lc && echo read-ok; (echo x > /dev/lc) 2>&1 | grep -o "Operation not permitted"; mknod /k c 1 11; (echo x > /k) 2>&1 | grep -o "Operation not permitted"';
+    const probe =
+      'head -c0 < /dev/lc && echo read-ok; (echo x > /dev/lc) 2>&1 | grep -o "Operation not permitted"; mknod /k c 1 11; (echo x > /k) 2>&1 | grep -o "Operation not permitted"';
     const r = await sandbox.run(['exec', 'dev', 'sh', '-c', probe]);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual(['read-ok', 'Operation not permitted', 'Operation not permitted']);
     await sandbox.ok(['rm', '-f', 'dev']);
@@ -128,6 +140,12 @@ describe('the device cgroup', () => {
     const rm = await sandbox.run(['rm', '-f', id]);
     expect(rm.code).toBe(0);
     expect(dirs.filter((d) => existsSync(d))).toEqual([]);
-    expect(await waitFor(() => host('kill', ['-0', String(pid)]).code, (c) => c !== 0, 5000)).not.toBe(0);
+    expect(
+      await waitFor(
+        () => host('kill', ['-0', String(pid)]).code,
+        (c) => c !== 0,
+        5000,
+      ),
+    ).not.toBe(0);
   });
 });

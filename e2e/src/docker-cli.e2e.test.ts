@@ -20,7 +20,24 @@ describe('docker inspect', () => {
 
   beforeAll(async () => {
     await sandbox.ok(['network', 'create', '--subnet', subnet, net]);
-    await sandbox.ok(['run', '-d', '--name', 'web', '--net', net, '-m', '64m', '--cpus', '0.5', '-e', 'GREETING=hello world', '-v', `${sandbox.dir}:/hostdir:ro`, 'busybox', 'top']);
+    await sandbox.ok([
+      'run',
+      '-d',
+      '--name',
+      'web',
+      '--net',
+      net,
+      '-m',
+      '64m',
+      '--cpus',
+      '0.5',
+      '-e',
+      'GREETING=hello world',
+      '-v',
+      `${sandbox.dir}:/hostdir:ro`,
+      'busybox',
+      'top',
+    ]);
     await sandbox.ok(['run', '--name', 'done', 'busybox', 'sh', '-c', 'exit 3']).catch(() => undefined);
   });
 
@@ -39,11 +56,30 @@ describe('docker inspect', () => {
     expect(c.Image).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(c.Path).toBe('top');
     expect(c.Args).toEqual([]);
-    expect(c.State).toMatchObject({ Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, ExitCode: 0, Error: '', FinishedAt: '0001-01-01T00:00:00Z' });
+    expect(c.State).toMatchObject({
+      Status: 'running',
+      Running: true,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      ExitCode: 0,
+      Error: '',
+      FinishedAt: '0001-01-01T00:00:00Z',
+    });
     expect(c.State.Pid).toBeGreaterThan(1);
     // The PID is the container's top, seen from the host.
     expect(host('ps', ['-o', 'args=', '-p', String(c.State.Pid)]).stdout.trim()).toBe('top');
-    expect(c.HostConfig).toMatchObject({ Memory: 67108864, NanoCpus: 500000000, CpuShares: 0, Privileged: false, ReadonlyRootfs: false, NetworkMode: net, AutoRemove: false, Binds: [`${sandbox.dir}:/hostdir:ro`] });
+    expect(c.HostConfig).toMatchObject({
+      Memory: 67108864,
+      NanoCpus: 500000000,
+      CpuShares: 0,
+      Privileged: false,
+      ReadonlyRootfs: false,
+      NetworkMode: net,
+      AutoRemove: false,
+      Binds: [`${sandbox.dir}:/hostdir:ro`],
+    });
     expect(c.LogPath).toMatch(/\/container\.log$/);
     expect(c.HostConfig.LogConfig).toMatchObject({ Type: 'k8s-file' });
     expect(c.Mounts).toEqual([{ Type: 'bind', Source: sandbox.dir, Destination: '/hostdir', Mode: 'ro', RW: false, Propagation: 'rprivate' }]);
@@ -97,7 +133,10 @@ describe('docker inspect', () => {
     expect(c.State.ExitCode).toBe(143);
     expect(c.State.FinishedAt).not.toBe('0001-01-01T00:00:00Z');
     expect(c.NetworkSettings.IPAddress).toBe('');
-    await waitFor(() => sandbox.ok(['inspect', '-f', '{{.State.Status}}', 'web']), (s) => s === 'exited\n');
+    await waitFor(
+      () => sandbox.ok(['inspect', '-f', '{{.State.Status}}', 'web']),
+      (s) => s === 'exited\n',
+    );
   });
 });
 
@@ -174,10 +213,22 @@ describe('docker ps', () => {
   });
 
   it('--format: table with headers, json, {{json .}}, State and Status', async () => {
-    expect(await sandbox.ok(['ps', '-a', '--format', 'table {{.Names}}\\t{{.State}}'])).toBe('NAMES   STATE\nex3     exited\nex0     exited\nup      running\n');
-    expect(await sandbox.ok(['ps', '-a', '--format', '{{.Names}}: {{.Status}}', '--filter', 'name=ex0'])).toMatch(new RegExp(`^ex0: Exited \\(0\\) ${DUR} ago\n$`));
+    expect(await sandbox.ok(['ps', '-a', '--format', 'table {{.Names}}\\t{{.State}}'])).toBe(
+      'NAMES   STATE\nex3     exited\nex0     exited\nup      running\n',
+    );
+    expect(await sandbox.ok(['ps', '-a', '--format', '{{.Names}}: {{.Status}}', '--filter', 'name=ex0'])).toMatch(
+      new RegExp(`^ex0: Exited \\(0\\) ${DUR} ago\n$`),
+    );
     const [row] = lines(await sandbox.ok(['ps', '--format', 'json'])).map((l) => JSON.parse(l));
-    expect(row).toMatchObject({ ID: ids.up.slice(0, 12), Image: 'busybox', Names: 'up', State: 'running', Command: '"sh -c while true; d…"', Networks: 'none', Ports: '' });
+    expect(row).toMatchObject({
+      ID: ids.up.slice(0, 12),
+      Image: 'busybox',
+      Names: 'up',
+      State: 'running',
+      Command: '"sh -c while true; d…"',
+      Networks: 'none',
+      Ports: '',
+    });
     expect(row.Status).toMatch(/^Up /);
     // The same row; only the clock-driven fields may have moved on by a second.
     const again = lines(await sandbox.ok(['ps', '--format', '{{json .}}'])).map((l) => JSON.parse(l));
@@ -215,7 +266,9 @@ describe('mydocker --help', () => {
     }
     // Internal commands stay out of sight.
     expect(out).not.toMatch(/container-cleanup|container-record/);
-    for (const command of Object.values(groups).flat().filter((c) => c !== 'version' && c !== 'container')) {
+    for (const command of Object.values(groups)
+      .flat()
+      .filter((c) => c !== 'version' && c !== 'container')) {
       const help = await sandbox.run([command, '--help']);
       expect({ command, code: help.code, options: /Options:/.test(help.stdout) }).toEqual({ command, code: 0, options: true });
     }
@@ -262,8 +315,18 @@ describe('the container group', () => {
     expect(await sandbox.ok(['container', 'rm', 'g1'])).toBe('g1\n');
     expect(await sandbox.ok(['container', 'ps', '-aq'])).toBe('');
     const help = await sandbox.ok(['container', '--help']);
-    expect(help.split('Commands:\n')[1].split('\n').map((l) => l.trim()).filter(Boolean)).toEqual(expect.arrayContaining(['ls', 'run', 'rm', 'inspect', 'logs', 'exec']));
+    expect(
+      help
+        .split('Commands:\n')[1]
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ).toEqual(expect.arrayContaining(['ls', 'run', 'rm', 'inspect', 'logs', 'exec']));
     const unknown = await sandbox.run(['container', 'bogus']);
-    expect(unknown).toMatchObject({ code: 125, stdout: '', stderr: `Error: Unknown command "container bogus": run 'mydocker container --help' for the list.\n` });
+    expect(unknown).toMatchObject({
+      code: 125,
+      stdout: '',
+      stderr: `Error: Unknown command "container bogus": run 'mydocker container --help' for the list.\n`,
+    });
   });
 });

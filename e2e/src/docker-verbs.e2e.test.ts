@@ -79,7 +79,11 @@ describe('docker verbs', () => {
       await sandbox.ok(['run', '-d', '--name', 'w6', 'busybox', 'sleep', '600']);
       const before = await record('w6');
       process.kill(before.monitorPid, 'SIGKILL');
-      await waitFor(() => alive(before.monitorPid), (a) => !a, 5000);
+      await waitFor(
+        () => alive(before.monitorPid),
+        (a) => !a,
+        5000,
+      );
       const waiting = sandbox.run(['wait', 'w6']);
       await new Promise((r) => setTimeout(r, 300));
       process.kill(before.pid, 'SIGKILL');
@@ -95,9 +99,15 @@ describe('docker verbs', () => {
       const r = await sandbox.run(['wait', before.id]);
       expect(r.code).toBe(125);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(new RegExp(`^Error: Cannot wait for container w7: its record is damaged \\(.*\\); remove it with \`mydocker rm -f ${before.id.slice(0, 12)}\`\\.\\n$`));
+      expect(r.stderr).toMatch(
+        new RegExp(`^Error: Cannot wait for container w7: its record is damaged \\(.*\\); remove it with \`mydocker rm -f ${before.id.slice(0, 12)}\`\\.\\n$`),
+      );
       await sandbox.run(['rm', '-f', before.id]);
-      await waitFor(() => alive(before.pid), (a) => !a, 5000);
+      await waitFor(
+        () => alive(before.pid),
+        (a) => !a,
+        5000,
+      );
     });
   });
 
@@ -130,7 +140,10 @@ describe('docker verbs', () => {
       const invalid = await sandbox.run(['rename', 'r2', 'bad/name']);
       expect(invalid.code).toBe(125);
       expect(invalid.stderr).toMatch(/^Error: Invalid container name "bad\/name": [^\n]*\n$/);
-      expect(await sandbox.run(['rename', 'r2', 'r2'])).toMatchObject({ code: 125, stderr: 'Error: Renaming a container with the same name as its current name: r2.\n' });
+      expect(await sandbox.run(['rename', 'r2', 'r2'])).toMatchObject({
+        code: 125,
+        stderr: 'Error: Renaming a container with the same name as its current name: r2.\n',
+      });
       expect(await sandbox.run(['rename', 'nosuch', 'r9'])).toMatchObject({ code: 125, stderr: 'Error: No such container: nosuch\n' });
       expect((await sandbox.ok(['ps', '-a', '--format', '{{.Names}}'])).split('\n').filter(Boolean).sort()).toEqual(['r2', 'r3']);
       expect(readdirSync(join(sandbox.root, 'names')).sort()).toEqual(['r2', 'r3']);
@@ -151,7 +164,7 @@ describe('docker verbs', () => {
   });
 
   describe('port', () => {
-    it("lists the published ports as Docker does, and looks up one private port; a stopped container has none", async () => {
+    it('lists the published ports as Docker does, and looks up one private port; a stopped container has none', async () => {
       const net = `vp${sandbox.tag}`.toLowerCase();
       await sandbox.ok(['network', 'create', '--subnet', freeSubnet(), net]);
       const [p1, p2] = [await freePort(), await freePort()];
@@ -162,7 +175,11 @@ describe('docker verbs', () => {
       expect(await sandbox.run(['port', 'p1', '53/udp'])).toEqual({ code: 0, stdout: `127.0.0.1:${p2}\n`, stderr: '' });
       expect(await sandbox.run(['port', 'p1', '53'])).toEqual({ code: 1, stdout: '', stderr: "Error: No public port '53/tcp' published for p1\n" });
       expect(await sandbox.run(['port', 'p1', '81/udp'])).toEqual({ code: 1, stdout: '', stderr: "Error: No public port '81/udp' published for p1\n" });
-      expect(await sandbox.run(['port', 'p1', 'http'])).toMatchObject({ code: 125, stdout: '', stderr: expect.stringMatching(/^Error: Invalid port "http": [^\n]*\n$/) });
+      expect(await sandbox.run(['port', 'p1', 'http'])).toMatchObject({
+        code: 125,
+        stdout: '',
+        stderr: expect.stringMatching(/^Error: Invalid port "http": [^\n]*\n$/),
+      });
       expect(await sandbox.run(['port', 'nosuch'])).toMatchObject({ code: 125, stderr: 'Error: No such container: nosuch\n' });
       await sandbox.ok(['stop', '-t', '0', 'p1']);
       expect(await sandbox.run(['port', 'p1'])).toEqual({ code: 0, stdout: '', stderr: '' });
@@ -175,7 +192,10 @@ describe('docker verbs', () => {
     it("runs the host's ps -ef on the container's processes only, in Docker's columns; ps options pass through", async () => {
       await sandbox.ok(['run', '-d', '--name', 't1', 'busybox', 'sh', '-c', 'sleep 600 & exec sleep 700']);
       const pid1 = (await record('t1')).pid as number;
-      const child = await waitFor(() => host('pgrep', ['-P', String(pid1)]).stdout.trim(), (c) => c !== '');
+      const child = await waitFor(
+        () => host('pgrep', ['-P', String(pid1)]).stdout.trim(),
+        (c) => c !== '',
+      );
       const top = await sandbox.ok(['top', 't1']);
       const [header, ...rows] = top.trimEnd().split('\n');
       expect(header).toBe(['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME'].map((t) => t.padEnd(20)).join('') + 'CMD');

@@ -27,7 +27,10 @@ const LINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z (\w+) (\S+(?:: .*)?) 
 
 async function pastEvents(...filters: string[]): Promise<Event[]> {
   const out = await sandbox.ok(['events', '--since', '1h', '--until', '0s', '--format', '{{json .}}', ...filters.flatMap((f) => ['--filter', f])]);
-  return out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Event);
 }
 
 /** `Unix seconds.nanoseconds` of an event, as `--since` accepts it. */
@@ -38,7 +41,10 @@ function unixNano(e: Event): string {
 
 describe('events', () => {
   it('a follower sees the lifecycle of a container run by another process, then stops on SIGINT', async () => {
-    follower = spawn(MYDOCKER_BIN, ['events', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'], { env: sandbox.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    follower = spawn(MYDOCKER_BIN, ['events', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'], {
+      env: sandbox.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     follower.stdout!.setEncoding('utf8').on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => follower!.on('exit', (code) => resolve(code)));
@@ -50,7 +56,10 @@ describe('events', () => {
     }
     await sandbox.run(['run', '--name', 'ev1', 'busybox', 'sh', '-c', 'exit 3']);
     await sandbox.ok(['rm', 'ev1']);
-    await waitFor(() => out, (o) => o.includes('container destroy ev1'));
+    await waitFor(
+      () => out,
+      (o) => o.includes('container destroy ev1'),
+    );
     follower.kill('SIGINT');
     expect(await exited).toBe(0);
     follower = undefined;
@@ -73,7 +82,9 @@ describe('events', () => {
     const since = await sandbox.ok(['events', '--since', unixNano(start), '--until', '0s', '--filter', 'container=ev1', '--format', '{{.Action}}']);
     expect(since).toBe('start\ndie\ndestroy\n');
     const absolute = new Date(Math.floor(start.time) * 1000 - 1000).toISOString().replace('.000Z', 'Z');
-    expect(await sandbox.ok(['events', '--since', absolute, '--until', '0s', '--filter', 'container=ev1', '--format', '{{.Action}}'])).toBe('create\nstart\ndie\ndestroy\n');
+    expect(await sandbox.ok(['events', '--since', absolute, '--until', '0s', '--filter', 'container=ev1', '--format', '{{.Action}}'])).toBe(
+      'create\nstart\ndie\ndestroy\n',
+    );
     expect(await sandbox.ok(['events', '--since', '2000-01-01', '--until', '2000-01-02T00:00:00Z'])).toBe('');
   });
 
@@ -83,7 +94,18 @@ describe('events', () => {
     await sandbox.ok(['rename', 'ev2', 'ev3']);
     await sandbox.ok(['stop', '-t', '1', 'ev3']);
     await sandbox.ok(['rm', 'ev3']);
-    const events = await pastEvents('event=exec_create', 'event=exec_start', 'event=exec_die', 'event=rename', 'event=kill', 'event=stop', 'event=die', 'event=destroy', 'container=ev2', 'container=ev3');
+    const events = await pastEvents(
+      'event=exec_create',
+      'event=exec_start',
+      'event=exec_die',
+      'event=rename',
+      'event=kill',
+      'event=stop',
+      'event=die',
+      'event=destroy',
+      'container=ev2',
+      'container=ev3',
+    );
     const seen = events.map((e) => `${e.Action} ${e.Actor.Attributes.name}`);
     expect(seen.slice(0, 4)).toEqual(['exec_create: sh -c exit 4 ev2', 'exec_start: sh -c exit 4 ev2', 'exec_die ev2', 'rename ev3']);
     expect(seen).toEqual(expect.arrayContaining(['kill ev3', 'die ev3', 'stop ev3', 'destroy ev3']));
@@ -119,7 +141,10 @@ describe('events', () => {
     await sandbox.ok(['network', 'rm', net]);
     expect((await pastEvents('type=network', `network=${net}`)).slice(4).map((e) => e.Action)).toEqual(['create', 'connect', 'disconnect', 'destroy']);
     const vols = await pastEvents('volume=evvol');
-    expect(vols.map((e) => `${e.Type} ${e.Action} ${e.Actor.ID} ${e.Actor.Attributes.driver}`)).toEqual(['volume create evvol local', 'volume destroy evvol local']);
+    expect(vols.map((e) => `${e.Type} ${e.Action} ${e.Actor.ID} ${e.Actor.Attributes.driver}`)).toEqual([
+      'volume create evvol local',
+      'volume destroy evvol local',
+    ]);
     expect(await pastEvents('type=volume', 'event=die')).toEqual([]);
   });
 
@@ -172,10 +197,14 @@ describe('network and volume --format, --filter, -q', () => {
     expect(await sandbox.ok(['network', 'ls', '--filter', `id=${idA.slice(0, 8)}`, '--format', '{{.ID}}: {{.Driver}}'])).toBe(`${idA.slice(0, 12)}: bridge\n`);
     expect(await sandbox.ok(['network', 'ls', '--filter', 'driver=bridge', '--filter', 'type=custom', '--format', '{{.Name}}'])).toBe(`${a}\n${b}\n`);
     expect(await sandbox.ok(['network', 'ls', '--filter', 'type=builtin', '-q'])).toBe('');
-    expect(await sandbox.ok(['network', 'ls', '--filter', `name=${a}`, '--format', 'table {{.Name}}\t{{.Scope}}'])).toBe(`NAME${' '.repeat(a.length - 1)}SCOPE\n${a}   local\n`);
+    expect(await sandbox.ok(['network', 'ls', '--filter', `name=${a}`, '--format', 'table {{.Name}}\t{{.Scope}}'])).toBe(
+      `NAME${' '.repeat(a.length - 1)}SCOPE\n${a}   local\n`,
+    );
     const [json] = (await sandbox.ok(['network', 'ls', '--filter', `name=${a}`, '--format', 'json'])).split('\n');
     expect(JSON.parse(json)).toMatchObject({ ID: idA.slice(0, 12), Name: a, Driver: 'bridge', Scope: 'local', IPv6: 'false', Internal: 'false' });
-    expect(await sandbox.ok(['network', 'inspect', '--format', '{{.Name}} {{.Driver}} {{range .IPAM.Config}}{{.Subnet}}{{end}}', a, b])).toBe(`${a} bridge 10.213.8.0/24\n${b} bridge 10.213.9.0/24\n`);
+    expect(await sandbox.ok(['network', 'inspect', '--format', '{{.Name}} {{.Driver}} {{range .IPAM.Config}}{{.Subnet}}{{end}}', a, b])).toBe(
+      `${a} bridge 10.213.8.0/24\n${b} bridge 10.213.9.0/24\n`,
+    );
     expect(await sandbox.ok(['network', 'inspect', '-f', '{{json .IPAM.Config}}', a])).toBe('[{"Subnet":"10.213.8.0/24","Gateway":"10.213.8.1"}]\n');
     const bad = await sandbox.run(['network', 'ls', '--filter', 'colour=red']);
     expect(bad).toMatchObject({ code: 1, stdout: '' });
@@ -191,13 +220,26 @@ describe('network and volume --format, --filter, -q', () => {
     const anon = JSON.parse(await sandbox.ok(['inspect', 'volc']))[0].Mounts.find((m: { Destination: string }) => m.Destination === '/anon').Name as string;
     const ls = (await sandbox.ok(['volume', 'ls'])).split('\n').filter(Boolean);
     expect(ls[0]).toMatch(/^DRIVER\s+VOLUME NAME$/);
-    expect(ls.slice(1).map((l) => l.split(/\s+/)).sort()).toEqual([['local', anon], ['local', 'vol-free'], ['local', 'vol-used']].sort());
+    expect(
+      ls
+        .slice(1)
+        .map((l) => l.split(/\s+/))
+        .sort(),
+    ).toEqual(
+      [
+        ['local', anon],
+        ['local', 'vol-free'],
+        ['local', 'vol-used'],
+      ].sort(),
+    );
     expect(await sandbox.ok(['volume', 'ls', '-q', '--filter', 'name=vol-'])).toBe('vol-free\nvol-used\n');
     expect(await sandbox.ok(['volume', 'ls', '-q', '--filter', 'dangling=true'])).toBe('vol-free\n');
     expect((await sandbox.ok(['volume', 'ls', '-q', '--filter', 'dangling=false'])).split('\n').filter(Boolean).sort()).toEqual([anon, 'vol-used'].sort());
     expect(await sandbox.ok(['volume', 'ls', '-q', '--filter', 'label=com.docker.volume.anonymous'])).toBe(`${anon}\n`);
     expect(await sandbox.ok(['volume', 'ls', '--filter', 'name=vol-free', '--format', '{{.Name}}: {{.Driver}} {{.Scope}}'])).toBe('vol-free: local local\n');
-    expect(await sandbox.ok(['volume', 'ls', '--filter', 'name=vol-free', '--format', 'table {{.Name}}\t{{.Driver}}'])).toBe('VOLUME NAME   DRIVER\nvol-free      local\n');
+    expect(await sandbox.ok(['volume', 'ls', '--filter', 'name=vol-free', '--format', 'table {{.Name}}\t{{.Driver}}'])).toBe(
+      'VOLUME NAME   DRIVER\nvol-free      local\n',
+    );
     const mount = (await sandbox.ok(['volume', 'inspect', '--format', '{{.Mountpoint}}', 'vol-free'])).trim();
     expect(mount).toBe(JSON.parse(await sandbox.ok(['volume', 'inspect', 'vol-free']))[0].Mountpoint);
     expect(mount.startsWith(sandbox.root)).toBe(true);
@@ -250,7 +292,10 @@ describe('inspect of every kind, system df, completion', () => {
     const lines = (await sandbox.ok(['system', 'df'])).split('\n').filter(Boolean);
     expect(lines[0]).toMatch(/^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE$/);
     expect(lines.slice(1).map((l) => l.split(/\s{2,}/)[0])).toEqual(['Images', 'Containers', 'Local Volumes', 'Build Cache']);
-    const rows = (await sandbox.ok(['system', 'df', '--format', '{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}'])).split('\n').filter(Boolean).map((l) => l.split('|'));
+    const rows = (await sandbox.ok(['system', 'df', '--format', '{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}']))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('|'));
     const row = (type: string) => rows.find((r) => r[0] === type)!;
     // One stopped container whose layer holds the 3000-byte file, and the volume it mounts holding 5000 bytes.
     expect(row('Containers').slice(1, 3)).toEqual(['1', '0']);
@@ -260,11 +305,16 @@ describe('inspect of every kind, system df, completion', () => {
     expect(Number(row('Images')[1])).toBeGreaterThanOrEqual(1);
     expect(row('Images')[2]).toBe('1');
     expect(row('Build Cache').slice(1)).toEqual(['0', '0', '0B', '0B']);
-    const json = (await sandbox.ok(['system', 'df', '--format', 'json'])).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const json = (await sandbox.ok(['system', 'df', '--format', 'json']))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(json.find((j) => j.Type === 'Local Volumes')).toEqual({ Type: 'Local Volumes', TotalCount: '1', Active: '1', Size: '5kB', Reclaimable: '0B (0%)' });
     const verbose = await sandbox.ok(['system', 'df', '-v']);
     expect(verbose).toMatch(/Images space usage:\n\nREPOSITORY\s+TAG\s+IMAGE ID\s+SIZE\s+CONTAINERS\nbusybox\s+latest/);
-    expect(verbose).toMatch(/Containers space usage:\n\nCONTAINER ID\s+IMAGE\s+COMMAND\s+SIZE\s+STATUS\s+NAMES\n[0-9a-f]{12}\s+busybox\s+sh -c .*\s+stopped\s+dfbox\n/);
+    expect(verbose).toMatch(
+      /Containers space usage:\n\nCONTAINER ID\s+IMAGE\s+COMMAND\s+SIZE\s+STATUS\s+NAMES\n[0-9a-f]{12}\s+busybox\s+sh -c .*\s+stopped\s+dfbox\n/,
+    );
     expect(verbose).toMatch(/Local Volumes space usage:\n\nVOLUME NAME\s+LINKS\s+SIZE\ndfvol\s+1\s+5kB\n/);
     expect(verbose).toContain('Build cache usage: 0B');
     await sandbox.ok(['rm', 'dfbox']);
@@ -278,7 +328,10 @@ describe('inspect of every kind, system df, completion', () => {
     const complete = (words: string[]) => {
       const r = spawnSync(
         'bash',
-        ['-c', `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _mydocker; printf '%s\\n' "\${COMPREPLY[@]}"`],
+        [
+          '-c',
+          `source ${script}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _mydocker; printf '%s\\n' "\${COMPREPLY[@]}"`,
+        ],
         { encoding: 'utf8' },
       );
       expect(r.stderr).toBe('');
@@ -301,7 +354,7 @@ describe('inspect of every kind, system df, completion', () => {
       expect(out).toContain('--format');
       expect(out).toContain('network');
     }
-    expect(await sandbox.ok(['completion', 'fish'])).toContain("complete -c mydocker -n \"__fish_seen_subcommand_from ps\" -l format -r");
+    expect(await sandbox.ok(['completion', 'fish'])).toContain('complete -c mydocker -n "__fish_seen_subcommand_from ps" -l format -r');
     const bad = await sandbox.run(['completion', 'tcsh']);
     expect(bad).toMatchObject({ code: 125, stdout: '' });
     expect(bad.stderr).toMatch(/Unsupported shell "tcsh"/);

@@ -26,7 +26,10 @@ function resetCanary(): void {
 
 function opaqueMark(path: string): string {
   try {
-    return execFileSync('getfattr', ['-h', '--absolute-names', '-n', 'trusted.overlay.opaque', path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return execFileSync('getfattr', ['-h', '--absolute-names', '-n', 'trusted.overlay.opaque', path], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } catch {
     return '';
   }
@@ -44,12 +47,39 @@ function canaryState(): unknown {
 const untouched = { names: ['secret', 'victim'], victim: 'still here\n', secretLinks: 1, opaque: '' };
 
 const attacks: Array<[string, () => TarEntry[]]> = [
-  ['a whiteout under a symlink to a host directory (deletes a host file)', () => [{ path: 'lnk', type: 'SymbolicLink', linkpath: canary }, { path: 'lnk/.wh.victim' }]],
-  ['an opaque marker under a symlink to a host directory (sets an xattr on it)', () => [{ path: 'lnk', type: 'SymbolicLink', linkpath: canary }, { path: 'lnk/.wh..wh..opq' }]],
-  ['a device node under a relative symlink that climbs out (mknod on the host)', () => [{ path: 'lnk', type: 'SymbolicLink', linkpath: `../../../../../../../../../..${canary}` }, { path: 'lnk/kmsg', type: 'CharacterDevice', devmaj: 1, devmin: 11 }]],
-  ['a whiteout under a relative symlink that climbs out', () => [{ path: 'up', type: 'SymbolicLink', linkpath: `../../../../../../../../../..${canary}` }, { path: 'up/.wh.victim' }]],
-  ['a hard link to a host file through a symlink', () => [{ path: 'hostroot', type: 'SymbolicLink', linkpath: '/' }, { path: 'stolen', type: 'Link', linkpath: `hostroot${canary}/secret` }]],
-  ['a file written through a symlink', () => [{ path: 'lnk', type: 'SymbolicLink', linkpath: canary }, { path: 'lnk/planted', body: 'x' }]],
+  [
+    'a whiteout under a symlink to a host directory (deletes a host file)',
+    () => [{ path: 'lnk', type: 'SymbolicLink', linkpath: canary }, { path: 'lnk/.wh.victim' }],
+  ],
+  [
+    'an opaque marker under a symlink to a host directory (sets an xattr on it)',
+    () => [{ path: 'lnk', type: 'SymbolicLink', linkpath: canary }, { path: 'lnk/.wh..wh..opq' }],
+  ],
+  [
+    'a device node under a relative symlink that climbs out (mknod on the host)',
+    () => [
+      { path: 'lnk', type: 'SymbolicLink', linkpath: `../../../../../../../../../..${canary}` },
+      { path: 'lnk/kmsg', type: 'CharacterDevice', devmaj: 1, devmin: 11 },
+    ],
+  ],
+  [
+    'a whiteout under a relative symlink that climbs out',
+    () => [{ path: 'up', type: 'SymbolicLink', linkpath: `../../../../../../../../../..${canary}` }, { path: 'up/.wh.victim' }],
+  ],
+  [
+    'a hard link to a host file through a symlink',
+    () => [
+      { path: 'hostroot', type: 'SymbolicLink', linkpath: '/' },
+      { path: 'stolen', type: 'Link', linkpath: `hostroot${canary}/secret` },
+    ],
+  ],
+  [
+    'a file written through a symlink',
+    () => [
+      { path: 'lnk', type: 'SymbolicLink', linkpath: canary },
+      { path: 'lnk/planted', body: 'x' },
+    ],
+  ],
   ['an entry that climbs out with ..', () => [{ path: `../../../../../../../../..${canary}/planted`, body: 'x' }]],
 ];
 

@@ -53,14 +53,24 @@ describe('faults: the engine tells the truth and touches only what is its own', 
   const rewrite = (id: string, change: (r: Record<string, unknown>) => Record<string, unknown>) =>
     writeFileSync(recordFile(id), JSON.stringify(change(JSON.parse(readFileSync(recordFile(id), 'utf8')))));
   const cgroupsOf = (id: string) =>
-    list('/sys/fs/cgroup').filter((h) => existsSync(join('/sys/fs/cgroup', h, sandbox.cgroupParent, id))).map((h) => `${h}/${sandbox.cgroupParent}/${id}`);
+    list('/sys/fs/cgroup')
+      .filter((h) => existsSync(join('/sys/fs/cgroup', h, sandbox.cgroupParent, id)))
+      .map((h) => `${h}/${sandbox.cgroupParent}/${id}`);
   const mountsOf = (id: string) => lines(readFileSync('/proc/self/mountinfo', 'utf8')).filter((l) => l.includes(id));
 
-  describe('a PID is signalled only when it is proven to be the container\'s', () => {
+  describe("a PID is signalled only when it is proven to be the container's", () => {
     const forged: Array<[string, (r: Record<string, unknown>, pid: number) => Record<string, unknown>, RegExp]> = [
       ['no start time', (r, pid) => ({ ...r, pid, pidStartTime: undefined }), /PID \d+ has no start time in the record/],
-      ['the right start time but the host\'s pid namespace', (r, pid) => ({ ...r, pid, pidStartTime: startTime(pid), pidNamespace: undefined }), /PID \d+ is not in the container's pid namespace/],
-      ['another start time', (r, pid) => ({ ...r, pid, pidStartTime: startTime(pid) - 1 }), /PID \d+ started at another time than the record says \(it was reused\)/],
+      [
+        "the right start time but the host's pid namespace",
+        (r, pid) => ({ ...r, pid, pidStartTime: startTime(pid), pidNamespace: undefined }),
+        /PID \d+ is not in the container's pid namespace/,
+      ],
+      [
+        'another start time',
+        (r, pid) => ({ ...r, pid, pidStartTime: startTime(pid) - 1 }),
+        /PID \d+ started at another time than the record says \(it was reused\)/,
+      ],
     ];
 
     it.each(forged)('a record naming a host process with %s: stop, kill and rm -f leave that process alone', async (_label, forge, warning) => {
@@ -75,7 +85,11 @@ describe('faults: the engine tells the truth and touches only what is its own', 
         expect(lines(kill.stderr)).toEqual([expect.stringMatching(warning), expect.stringMatching(/^Error: Container \S+ is not running\.$/)]);
         const rm = await sandbox.run(['rm', '-f', id]);
         expect(rm.code).toBe(0);
-        expect(lines(rm.stderr)).toEqual([expect.stringMatching(new RegExp(`^mydocker: warning: container \\S+: ${warning.source}; treating the container as stopped and leaving that process alone\\.$`))]);
+        expect(lines(rm.stderr)).toEqual([
+          expect.stringMatching(
+            new RegExp(`^mydocker: warning: container \\S+: ${warning.source}; treating the container as stopped and leaving that process alone\\.$`),
+          ),
+        ]);
         expect(alive(victim)).toBe(true);
         expect((await sandbox.run(['container-record', id])).code).toBe(125);
         expect(cgroupsOf(id)).toEqual([]);
@@ -108,7 +122,10 @@ describe('faults: the engine tells the truth and touches only what is its own', 
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
     const runc = (...args: string[]) => spawnSync('runc', ['--root', state, ...args], { encoding: 'utf8', cwd: bundle, stdio: ['ignore', 'pipe', 'pipe'] });
     // Like crun, runc wants this machine's hybrid cgroup layout without the cgroup2 mount (DESIGN.md).
-    const started = spawnSync('unshare', ['-m', 'sh', '-c', `umount /sys/fs/cgroup/unified 2>/dev/null; runc --root ${state} run -d cmp`], { cwd: bundle, stdio: 'ignore' });
+    const started = spawnSync('unshare', ['-m', 'sh', '-c', `umount /sys/fs/cgroup/unified 2>/dev/null; runc --root ${state} run -d cmp`], {
+      cwd: bundle,
+      stdio: 'ignore',
+    });
     expect(started.status).toBe(0);
     const stateFile = join(state, 'cmp', 'state.json');
     const original = JSON.parse(readFileSync(stateFile, 'utf8'));
@@ -120,7 +137,13 @@ describe('faults: the engine tells the truth and touches only what is its own', 
       expect(alive(victim)).toBe(true);
       writeFileSync(stateFile, JSON.stringify({ ...original, init_process_pid: victim, init_process_start: startTime(victim) }));
       expect(runc('kill', 'cmp', 'KILL').status).toBe(0);
-      expect(await waitFor(() => alive(victim), (a) => !a, 5000)).toBe(false); // runc killed a process that was not its own
+      expect(
+        await waitFor(
+          () => alive(victim),
+          (a) => !a,
+          5000,
+        ),
+      ).toBe(false); // runc killed a process that was not its own
     } finally {
       bystander.kill('SIGKILL');
       try {
@@ -132,10 +155,19 @@ describe('faults: the engine tells the truth and touches only what is its own', 
         writeFileSync(stateFile, JSON.stringify(original));
         runc('delete', '-f', 'cmp');
       }
-      await waitFor(() => alive(original.init_process_pid), (a) => !a, 5000);
+      await waitFor(
+        () => alive(original.init_process_pid),
+        (a) => !a,
+        5000,
+      );
       for (const h of list('/sys/fs/cgroup')) {
         const dir = join('/sys/fs/cgroup', h, cgroup);
-        if (existsSync(dir)) await waitFor(() => spawnSync('rmdir', [dir]).status, (code) => code === 0 || !existsSync(dir), 5000);
+        if (existsSync(dir))
+          await waitFor(
+            () => spawnSync('rmdir', [dir]).status,
+            (code) => code === 0 || !existsSync(dir),
+            5000,
+          );
       }
     }
     expect(list('/sys/fs/cgroup').filter((h) => existsSync(join('/sys/fs/cgroup', h, cgroup)))).toEqual([]);
@@ -146,7 +178,11 @@ describe('faults: the engine tells the truth and touches only what is its own', 
       await sandbox.ok(['run', '-d', '--name', 'orphan', '-m', '32m', 'busybox', 'sleep', '600']);
       const before = await inspect('orphan');
       process.kill(before.monitorPid!, 'SIGKILL');
-      await waitFor(() => alive(before.monitorPid!), (a) => !a, 5000);
+      await waitFor(
+        () => alive(before.monitorPid!),
+        (a) => !a,
+        5000,
+      );
 
       expect(await inspect('orphan')).toMatchObject({ status: 'running', unmonitored: true, pid: before.pid });
       expect(await sandbox.ok(['ps'])).toMatch(/orphan\s+\d+\s+running \(unmonitored\)/);
@@ -167,9 +203,17 @@ describe('faults: the engine tells the truth and touches only what is its own', 
       await sandbox.ok(['run', '-d', '--name', 'orphan2', 'busybox', 'sleep', '600']);
       const before = await inspect('orphan2');
       process.kill(before.monitorPid!, 'SIGKILL');
-      await waitFor(() => alive(before.monitorPid!), (a) => !a, 5000);
+      await waitFor(
+        () => alive(before.monitorPid!),
+        (a) => !a,
+        5000,
+      );
       process.kill(before.pid!, 'SIGKILL');
-      await waitFor(() => alive(before.pid!), (a) => !a, 5000);
+      await waitFor(
+        () => alive(before.pid!),
+        (a) => !a,
+        5000,
+      );
       expect(await inspect('orphan2')).toMatchObject({ status: 'stopped', exitCode: -1 });
       expect(await sandbox.ok(['ps'])).toMatch(/orphan2\s+stopped \(exit code unknown\)/);
       const rm = await sandbox.run(['rm', 'orphan2']);
@@ -188,7 +232,11 @@ describe('faults: the engine tells the truth and touches only what is its own', 
       cli.stdout!.on('data', (d) => (out += d));
       cli.stderr!.on('data', (d) => (err += d));
       const closed = new Promise<number | null>((resolve) => cli.on('close', (code) => resolve(code)));
-      await waitFor(() => out, (o) => o.includes('up'), 20_000);
+      await waitFor(
+        () => out,
+        (o) => o.includes('up'),
+        20_000,
+      );
       const before = await inspect('fgorphan');
       process.kill(before.monitorPid!, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 300));
@@ -225,16 +273,26 @@ describe('faults: the engine tells the truth and touches only what is its own', 
 
       const rm = await sandbox.run(['rm', name]);
       expect(rm.code).toBe(125);
-      expect(lines(rm.stderr)).toEqual([`Error: Cannot remove container ${name}: its record is damaged (${damageOf(ps.stderr)}), so nothing proves the container stopped; remove it with \`mydocker rm -f ${before.id.slice(0, 12)}\`.`]);
+      expect(lines(rm.stderr)).toEqual([
+        `Error: Cannot remove container ${name}: its record is damaged (${damageOf(ps.stderr)}), so nothing proves the container stopped; remove it with \`mydocker rm -f ${before.id.slice(0, 12)}\`.`,
+      ]);
       expect(alive(before.pid!)).toBe(true);
 
       const rmf = await sandbox.run(['rm', '-f', name]);
       expect(rmf.code).toBe(0);
       expect(rmf.stdout).toBe(`${name}\n`);
       expect(lines(rmf.stderr)).toEqual([
-        expect.stringMatching(new RegExp(`^mydocker: warning: container ${before.id.slice(0, 12)} had a damaged record \\(.*\\); removed from its id: killed its PID 1 \\(${before.pid}\\)`)),
+        expect.stringMatching(
+          new RegExp(
+            `^mydocker: warning: container ${before.id.slice(0, 12)} had a damaged record \\(.*\\); removed from its id: killed its PID 1 \\(${before.pid}\\)`,
+          ),
+        ),
       ]);
-      await waitFor(() => alive(before.pid!) || alive(before.monitorPid!), (a) => !a, 5000);
+      await waitFor(
+        () => alive(before.pid!) || alive(before.monitorPid!),
+        (a) => !a,
+        5000,
+      );
       expect(alive(before.pid!)).toBe(false);
       expect(alive(before.monitorPid!)).toBe(false);
       expect(mountsOf(before.id)).toEqual([]);
@@ -263,7 +321,9 @@ describe('faults: the engine tells the truth and touches only what is its own', 
 
         const stop = await run(['stop', '-t', '0', 'full2']);
         expect(stop.code).toBe(125);
-        expect(lines(stop.stderr)).toEqual([expect.stringMatching(/^Error: No space left on the device of \S+ to save the record of container full2: free space and retry\.$/)]);
+        expect(lines(stop.stderr)).toEqual([
+          expect.stringMatching(/^Error: No space left on the device of \S+ to save the record of container full2: free space and retry\.$/),
+        ]);
 
         const rm = await run(['rm', '-f', 'full1', 'full2']);
         expect(rm).toMatchObject({ code: 0, stdout: 'full1\nfull2\n', stderr: '' });

@@ -29,7 +29,13 @@ describe('crash at any step: rm -f and system prune recover', () => {
   const expectClean = async () => {
     expect(list(join(sandbox.root, 'containers'))).toEqual([]);
     expect(list(join(sandbox.root, 'names'))).toEqual([]);
-    expect(await waitFor(() => sandbox.leftovers(), (l) => l.length === 0, 5000)).toEqual([]);
+    expect(
+      await waitFor(
+        () => sandbox.leftovers(),
+        (l) => l.length === 0,
+        5000,
+      ),
+    ).toEqual([]);
   };
 
   const expectNoAddressHeld = async () => {

@@ -39,7 +39,11 @@ describe('system prune', () => {
     // The monitor first, so that no clean-up command runs: as if the host had killed both.
     process.kill(record.monitorPid, 'SIGKILL');
     process.kill(record.pid, 'SIGKILL');
-    await waitFor(() => host('kill', ['-0', String(record.pid)]).code, (c) => c !== 0, 5000);
+    await waitFor(
+      () => host('kill', ['-0', String(record.pid)]).code,
+      (c) => c !== 0,
+      5000,
+    );
     const out = await sandbox.ok(['system', 'prune']);
     expect(out).toContain(record.id);
     expect(list(join(sandbox.root, 'containers'))).toEqual([]);
@@ -51,7 +55,11 @@ describe('system prune', () => {
     const record = await inspect('lost');
     process.kill(record.monitorPid, 'SIGKILL');
     process.kill(record.pid, 'SIGKILL');
-    await waitFor(() => host('kill', ['-0', String(record.pid)]).code, (c) => c !== 0, 5000);
+    await waitFor(
+      () => host('kill', ['-0', String(record.pid)]).code,
+      (c) => c !== 0,
+      5000,
+    );
     // The record is lost, the rest is not.
     rmSync(join(sandbox.root, 'containers', record.id), { recursive: true, force: true });
     rmSync(join(sandbox.root, 'names', 'lost'), { force: true });

@@ -102,7 +102,11 @@ export class Sandbox {
     if (networks.code === 0) {
       for (const name of networks.stdout.split('\n').filter(Boolean)) await this.run(['network', 'rm', name]);
     }
-    const left = await waitFor(() => this.leftovers(), (l) => l.length === 0, 5000);
+    const left = await waitFor(
+      () => this.leftovers(),
+      (l) => l.length === 0,
+      5000,
+    );
     rmSync(this.dir, { recursive: true, force: true });
     return left;
   }
@@ -155,7 +159,10 @@ export function httpGet(url: string): Promise<string> {
   return new Promise((resolve) => {
     const req = get(url, { timeout: 2000 }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve(body));
+      res
+        .setEncoding('utf8')
+        .on('data', (d) => (body += d))
+        .on('end', () => resolve(body));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve(''));

@@ -15,10 +15,25 @@ afterAll(async () => {
 });
 
 const lines = (s: string) => s.split('\n').filter(Boolean);
-const rows = (s: string) => lines(s).slice(1).map((l) => l.split(/\s{2,}/));
-const index = () => JSON.parse(readFileSync(join(sandbox.root, 'images/index.json'), 'utf8')) as { tags: Record<string, string>; manifests: Record<string, { config: string; layers: string[]; blobs: string[]; repoDigests: string[] }> };
-const layerDirs = () => (existsSync(join(sandbox.root, 'layers')) ? readdirSync(join(sandbox.root, 'layers')).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort() : []);
-const blobs = () => readdirSync(join(sandbox.root, 'images/sha256')).filter((n) => /^[0-9a-f]{64}$/.test(n)).sort();
+const rows = (s: string) =>
+  lines(s)
+    .slice(1)
+    .map((l) => l.split(/\s{2,}/));
+const index = () =>
+  JSON.parse(readFileSync(join(sandbox.root, 'images/index.json'), 'utf8')) as {
+    tags: Record<string, string>;
+    manifests: Record<string, { config: string; layers: string[]; blobs: string[]; repoDigests: string[] }>;
+  };
+const layerDirs = () =>
+  existsSync(join(sandbox.root, 'layers'))
+    ? readdirSync(join(sandbox.root, 'layers'))
+        .filter((n) => /^[0-9a-f]{64}$/.test(n))
+        .sort()
+    : [];
+const blobs = () =>
+  readdirSync(join(sandbox.root, 'images/sha256'))
+    .filter((n) => /^[0-9a-f]{64}$/.test(n))
+    .sort();
 const idOf = async (ref: string) => (await sandbox.ok(['image', 'inspect', '-f', '{{.Id}}', ref])).trim();
 
 /** A root with the host's static busybox, a sticky /tmp, a setgid directory owned by 1000:1000 and a setuid file. */
@@ -70,7 +85,11 @@ describe('the content-addressed store', () => {
     // Two images and busybox name the base layer; it is stored once.
     expect(index().manifests[index().tags['share:a']].layers[0].slice(7)).toBe(base);
     const out = await sandbox.ok(['rmi', 'share:a']);
-    expect(lines(out)).toEqual(['Untagged: share:a:latest'.replace(':latest', ''), expect.stringMatching(/^Deleted: sha256:[0-9a-f]{64}$/), `Deleted: sha256:${layerA}`]);
+    expect(lines(out)).toEqual([
+      'Untagged: share:a:latest'.replace(':latest', ''),
+      expect.stringMatching(/^Deleted: sha256:[0-9a-f]{64}$/),
+      `Deleted: sha256:${layerA}`,
+    ]);
     expect(layerDirs()).toEqual([base, layerB].sort());
     await sandbox.ok(['rmi', 'share:b']);
     expect(layerDirs()).toEqual([base]);
@@ -95,7 +114,13 @@ describe('the content-addressed store', () => {
       writeFileSync(join(old.dir, 'l.tar'), layer);
       execFileSync('tar', ['-xf', join(old.dir, 'l.tar'), '-C', dir]);
       writeFileSync(join(old.root, 'layers', diff, 'layer.json'), JSON.stringify({ digest: diff, size: layer.length, createdAt: '2026-01-01T00:00:00Z' }));
-      const config = JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z', config: { Cmd: ['sh'], Env: ['PATH=/bin'] }, rootfs: { type: 'layers', diff_ids: [`sha256:${diff}`] } });
+      const config = JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        created: '2026-01-01T00:00:00Z',
+        config: { Cmd: ['sh'], Env: ['PATH=/bin'] },
+        rootfs: { type: 'layers', diff_ids: [`sha256:${diff}`] },
+      });
       const id = sha(config);
       mkdirSync(join(old.root, 'images', id), { recursive: true });
       writeFileSync(join(old.root, 'images', id, 'config.json'), config);
@@ -141,13 +166,23 @@ describe('images', () => {
     expect(lines(await sandbox.ok(['images', '-q', '-a']))).toEqual(ids);
     expect(lines(await sandbox.ok(['images', '-q', '--no-trunc']))).toEqual(ids.map((i) => expect.stringMatching(new RegExp(`^sha256:${i}[0-9a-f]{52}$`))));
     expect(lines(await sandbox.ok(['images', '--digests']))[0]).toMatch(/^REPOSITORY\s+TAG\s+DIGEST\s+IMAGE ID\s+CREATED\s+SIZE$/);
-    expect(await sandbox.ok(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}', 'busybox'])).toBe(`busybox:latest ${(await idOf('busybox')).slice(7, 19)}\n`);
-    expect(lines(await sandbox.ok(['images', '--format', 'table {{.Repository}}\t{{.ID}}', 'busybox']))).toEqual([expect.stringMatching(/^REPOSITORY\s+IMAGE ID$/), expect.stringMatching(/^busybox\s+[0-9a-f]{12}$/)]);
-    expect(JSON.parse(await sandbox.ok(['images', '--format', 'json', 'labelled']))).toMatchObject({ Repository: 'labelled', Tag: '1', Size: expect.any(String) });
+    expect(await sandbox.ok(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}', 'busybox'])).toBe(
+      `busybox:latest ${(await idOf('busybox')).slice(7, 19)}\n`,
+    );
+    expect(lines(await sandbox.ok(['images', '--format', 'table {{.Repository}}\t{{.ID}}', 'busybox']))).toEqual([
+      expect.stringMatching(/^REPOSITORY\s+IMAGE ID$/),
+      expect.stringMatching(/^busybox\s+[0-9a-f]{12}$/),
+    ]);
+    expect(JSON.parse(await sandbox.ok(['images', '--format', 'json', 'labelled']))).toMatchObject({
+      Repository: 'labelled',
+      Tag: '1',
+      Size: expect.any(String),
+    });
   });
 
   it('--filter reference, dangling, label, before and since', async () => {
-    const names = async (...f: string[]) => (await sandbox.ok(['images', '--format', '{{.Repository}}:{{.Tag}}', ...f.flatMap((x) => ['--filter', x])])).split('\n').filter(Boolean).sort();
+    const names = async (...f: string[]) =>
+      (await sandbox.ok(['images', '--format', '{{.Repository}}:{{.Tag}}', ...f.flatMap((x) => ['--filter', x])])).split('\n').filter(Boolean).sort();
     expect(await names('reference=label*')).toEqual(['labelled:1']);
     expect(await names('reference=*:1')).toEqual(['dangling:1', 'labelled:1']);
     expect(await names('dangling=true')).toEqual(['<none>:<none>']);
@@ -191,7 +226,9 @@ describe('rmi', () => {
     await sandbox.ok(['run', '-d', '--name', 'user2', 'inuse:2', 'sleep', '300']);
     const r = await sandbox.run(['rmi', 'inuse:2']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^Error: Unable to remove repository reference "inuse:2" \(must force\): container [0-9a-f]{12} is using its referenced image [0-9a-f]{12}\.\n$/);
+    expect(r.stderr).toMatch(
+      /^Error: Unable to remove repository reference "inuse:2" \(must force\): container [0-9a-f]{12} is using its referenced image [0-9a-f]{12}\.\n$/,
+    );
     // -f with a running container: untagged, the image stays (dangling) and the container keeps running.
     expect(await sandbox.ok(['rmi', '-f', 'inuse:2'])).toBe('Untagged: inuse:2\n');
     expect(await sandbox.ok(['exec', 'user2', 'cat', '/x'])).toBe('x\n');
@@ -253,7 +290,9 @@ describe('image inspect, history, prune', () => {
     const all = await sandbox.ok(['image', 'prune', '-a', '-f']);
     // busybox is used by a container: it stays, with all its names.
     expect(all).not.toMatch(/untagged: busybox/);
-    expect(await sandbox.ok(['images', '--format', '{{.Repository}}:{{.Tag}}'])).toBe('busybox:latest\nunused:1\n'.split('\n').filter(Boolean).sort().join('\n') + '\n');
+    expect(await sandbox.ok(['images', '--format', '{{.Repository}}:{{.Tag}}'])).toBe(
+      'busybox:latest\nunused:1\n'.split('\n').filter(Boolean).sort().join('\n') + '\n',
+    );
     await sandbox.ok(['rm', '-f', 'keeper']);
     await sandbox.ok(['rmi', 'unused:1']);
   });
@@ -264,15 +303,39 @@ describe('run honours the image config', () => {
     await sandbox.ok(['run', '--name', 'cfg', 'busybox', 'sh', '-c', 'mkdir -p /data /work && echo seeded > /data/f']);
     const id = (
       await sandbox.ok([
-        'commit', '-q', '-a', 'Jane <jane@example.com>', '-m', 'configured',
-        '-c', 'ENTRYPOINT ["sh", "-c"]', '-c', 'CMD ["echo $GREETING from $(pwd) as $(id -u); cat /data/f"]', '-c', 'ENV GREETING=hello',
-        '-c', 'WORKDIR /work', '-c', 'USER 1000', '-c', 'VOLUME /data', '-c', 'STOPSIGNAL SIGUSR1', '-c', 'LABEL team=core', '-c', 'EXPOSE 8080/tcp',
-        'cfg', 'configured:1',
+        'commit',
+        '-q',
+        '-a',
+        'Jane <jane@example.com>',
+        '-m',
+        'configured',
+        '-c',
+        'ENTRYPOINT ["sh", "-c"]',
+        '-c',
+        'CMD ["echo $GREETING from $(pwd) as $(id -u); cat /data/f"]',
+        '-c',
+        'ENV GREETING=hello',
+        '-c',
+        'WORKDIR /work',
+        '-c',
+        'USER 1000',
+        '-c',
+        'VOLUME /data',
+        '-c',
+        'STOPSIGNAL SIGUSR1',
+        '-c',
+        'LABEL team=core',
+        '-c',
+        'EXPOSE 8080/tcp',
+        'cfg',
+        'configured:1',
       ])
     ).trim();
     expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
     await sandbox.ok(['rm', 'cfg']);
-    expect(await sandbox.ok(['image', 'inspect', '-f', '{{.Author}}|{{.Comment}}|{{.Config.StopSignal}}', 'configured:1'])).toBe('Jane <jane@example.com>|configured|SIGUSR1\n');
+    expect(await sandbox.ok(['image', 'inspect', '-f', '{{.Author}}|{{.Comment}}|{{.Config.StopSignal}}', 'configured:1'])).toBe(
+      'Jane <jane@example.com>|configured|SIGUSR1\n',
+    );
     expect(await sandbox.ok(['run', '--name', 'c1', 'configured:1'])).toBe('hello from /work as 1000\nseeded\n');
     const view = JSON.parse(await sandbox.ok(['inspect', 'c1']))[0];
     expect(view.Config.Labels).toMatchObject({ team: 'core' });

@@ -20,7 +20,16 @@ function tar(entries: Entry[]): Buffer {
     const type = e.type ?? 'File';
     const body = Buffer.from(e.body ?? '');
     const h = Buffer.alloc(512);
-    new Header({ path: e.path, type, linkpath: e.linkpath, size: type === 'File' ? body.length : 0, mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644), uid: 0, gid: 0, mtime: new Date(1_700_000_000_000) }).encode(h, 0);
+    new Header({
+      path: e.path,
+      type,
+      linkpath: e.linkpath,
+      size: type === 'File' ? body.length : 0,
+      mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644),
+      uid: 0,
+      gid: 0,
+      mtime: new Date(1_700_000_000_000),
+    }).encode(h, 0);
     blocks.push(h);
     if (type === 'File') blocks.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
   }
@@ -109,7 +118,10 @@ describe('images', () => {
     expect(before).toMatch(/^[0-9a-f]{12}\n$/);
     await sandbox.ok(['rmi', 'two-layer', 'busybox']);
     expect(await sandbox.ok(['images', '-q', 'two-layer'])).toBe('');
-    expect((await sandbox.ok(['load', '-i', file])).split('\n').filter(Boolean).sort()).toEqual(['Loaded image: busybox:latest', 'Loaded image: two-layer:latest']);
+    expect((await sandbox.ok(['load', '-i', file])).split('\n').filter(Boolean).sort()).toEqual([
+      'Loaded image: busybox:latest',
+      'Loaded image: two-layer:latest',
+    ]);
     // Layers this engine wrote (busybox) come back byte for byte, so the image id is kept.
     expect(await sandbox.ok(['images', '-q', 'busybox'])).toBe(before);
     expect(await sandbox.ok(['run', '--rm', 'two-layer', 'sh', '-c', 'cat /etc/kept; ls /opt/keep; cat /etc/doomed || echo gone'])).toBe('kept\nnew\ngone\n');

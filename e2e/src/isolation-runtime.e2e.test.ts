@@ -56,7 +56,22 @@ const STAT_NODE = `for f in "$@"; do t=c; [ -b "$f" ] && t=b; echo "$f $t $(prin
 
 describe('devices', () => {
   it('--device HOST:CONTAINER:PERMS creates the host node in the container and records it for the device cgroup', async () => {
-    const out = await sandbox.ok(['run', '--name', 'dev', '--device', '/dev/kmsg:/dev/hostkmsg:r', '--device', '/dev/null:/dev/sub/null2', 'busybox', 'sh', '-c', STAT_NODE, 'sh', '/dev/hostkmsg', '/dev/sub/null2']);
+    const out = await sandbox.ok([
+      'run',
+      '--name',
+      'dev',
+      '--device',
+      '/dev/kmsg:/dev/hostkmsg:r',
+      '--device',
+      '/dev/null:/dev/sub/null2',
+      'busybox',
+      'sh',
+      '-c',
+      STAT_NODE,
+      'sh',
+      '/dev/hostkmsg',
+      '/dev/sub/null2',
+    ]);
     expect(out.trim().split('\n')).toEqual([`/dev/hostkmsg ${hostNode('/dev/kmsg')}`, `/dev/sub/null2 ${hostNode('/dev/null')}`]);
     const record = await inspect('dev');
     expect(record.devices).toEqual([
@@ -81,7 +96,17 @@ describe('devices', () => {
     for (const p of probe) expect(plainDev).not.toContain(p.slice(5));
     expect(plain.stdout).toMatch(/ \/sys ro,/);
 
-    const priv = await sandbox.ok(['run', '--rm', '--privileged', 'busybox', 'sh', '-c', `${STAT_NODE}; ls /dev; grep -E " /sys(/fs/cgroup[^ ]*)? " /proc/self/mountinfo`, 'sh', ...probe]);
+    const priv = await sandbox.ok([
+      'run',
+      '--rm',
+      '--privileged',
+      'busybox',
+      'sh',
+      '-c',
+      `${STAT_NODE}; ls /dev; grep -E " /sys(/fs/cgroup[^ ]*)? " /proc/self/mountinfo`,
+      'sh',
+      ...probe,
+    ]);
     const lines = priv.split('\n');
     for (const p of probe) expect(lines).toContain(`${p} ${hostNode(p)}`);
     for (const p of hostDevices) expect(lines).toContain(p.slice(5).split('/')[0]);
@@ -93,7 +118,7 @@ describe('devices', () => {
     await noContainers();
   });
 
-  it('refuses bad --device values with Docker\'s rules, exit 125 and nothing made', async () => {
+  it("refuses bad --device values with Docker's rules, exit 125 and nothing made", async () => {
     await refused(['run', '--rm', '--device', '/dev/no-such-device', 'busybox', 'true'], /"\/dev\/no-such-device": no such file or directory/);
     await refused(['run', '--rm', '--device', '/etc/hostname', 'busybox', 'true'], /"\/etc\/hostname": not a device node/);
     await refused(['run', '--rm', '--device', '/dev/null:/dev/null:rwx', 'busybox', 'true'], /bad mode specified: rwx/);
@@ -331,7 +356,13 @@ module.exports.default = HoldPort;
     expect(targets.map((l) => l.split(/\s+/).slice(-3)[0])).toEqual(['0', '1', '2']);
     expect(fds).not.toContain('socket:');
     await sandbox.ok(['stop', '-t', '1', 'held'], { env: { MYDOCKER_CONFIG: config } });
-    expect(await waitFor(() => canBind(port), (free) => free, 10_000)).toBe(true);
+    expect(
+      await waitFor(
+        () => canBind(port),
+        (free) => free,
+        10_000,
+      ),
+    ).toBe(true);
     await sandbox.ok(['rm', 'held'], { env: { MYDOCKER_CONFIG: config } });
   });
 

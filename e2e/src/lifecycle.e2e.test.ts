@@ -43,7 +43,12 @@ describe('container lifecycle', () => {
 
   it('says so for an unknown container', async () => {
     // Docker exits 1 for a name its daemon does not know; the hidden engine command keeps 125.
-    for (const [cmd, code] of [[['stop', 'nope'], 1], [['rm', 'nope'], 1], [['kill', 'nope'], 1], [['container-record', 'nope'], 125]] as const) {
+    for (const [cmd, code] of [
+      [['stop', 'nope'], 1],
+      [['rm', 'nope'], 1],
+      [['kill', 'nope'], 1],
+      [['container-record', 'nope'], 125],
+    ] as const) {
       const r = await sandbox.run([...cmd]);
       expect(r.code).toBe(code);
       expect(r.stderr).toMatch(/No such container: nope/);
@@ -51,7 +56,10 @@ describe('container lifecycle', () => {
   });
 
   it('exits 127 for a missing command, with and without -d, and keeps nothing', async () => {
-    for (const args of [['run', '--name', 'missing', 'busybox', 'nosuchcmd'], ['run', '-d', '--name', 'missing', 'busybox', '/bin/nosuchcmd']]) {
+    for (const args of [
+      ['run', '--name', 'missing', 'busybox', 'nosuchcmd'],
+      ['run', '-d', '--name', 'missing', 'busybox', '/bin/nosuchcmd'],
+    ]) {
       const r = await sandbox.run(args);
       expect(r.code).toBe(127);
       expect(r.stderr).toMatch(/not found|no such file/i);
@@ -79,7 +87,11 @@ describe('container lifecycle', () => {
 
   it('shows a detached container that ended by itself as stopped with its code', async () => {
     await sandbox.ok(['run', '-d', '--name', 'short', 'busybox', 'sh', '-c', 'exit 7']);
-    const record = await waitFor(() => inspect('short'), (r) => r.status === 'stopped', 10_000);
+    const record = await waitFor(
+      () => inspect('short'),
+      (r) => r.status === 'stopped',
+      10_000,
+    );
     expect(record.status).toBe('stopped');
     expect(record.exitCode).toBe(7);
     // The monitor's clean-up ran: the root is unmounted, the monitor is gone. The record reads stopped as
@@ -97,7 +109,11 @@ describe('container lifecycle', () => {
 
   it('isolates the container: no host processes, not the host root, only its own environment', async () => {
     const ps = await sandbox.ok(['run', '--rm', 'busybox', 'ps', '-o', 'pid,comm']);
-    const pids = ps.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+    const pids = ps
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/));
     expect(pids).toEqual([['1', 'ps']]);
     const ls = await sandbox.ok(['run', '--rm', 'busybox', 'ls', '/']);
     expect(ls).not.toMatch(/\bwork\b/);

@@ -20,7 +20,13 @@ async function status(ref: string): Promise<string> {
 }
 
 async function waitStopped(ref: string): Promise<void> {
-  expect(await waitFor(() => status(ref), (s) => s === 'stopped', 20_000)).toBe('stopped');
+  expect(
+    await waitFor(
+      () => status(ref),
+      (s) => s === 'stopped',
+      20_000,
+    ),
+  ).toBe('stopped');
 }
 
 describe('logs', () => {
@@ -71,8 +77,16 @@ describe('logs', () => {
 
   it('rotates with --log-opt max-size=1k --log-opt max-file=2, keeping at most 2 files', async () => {
     const rid = await runDetached([
-      '--name', 'chatty', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=2',
-      'busybox', 'sh', '-c', 'i=0; while [ $i -lt 300 ]; do echo line-$i; i=$((i+1)); done',
+      '--name',
+      'chatty',
+      '--log-opt',
+      'max-size=1k',
+      '--log-opt',
+      'max-file=2',
+      'busybox',
+      'sh',
+      '-c',
+      'i=0; while [ $i -lt 300 ]; do echo line-$i; i=$((i+1)); done',
     ]);
     await waitStopped('chatty');
     const dir = join(sandbox.root, 'containers', rid);

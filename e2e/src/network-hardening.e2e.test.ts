@@ -20,7 +20,6 @@ function freeSubnets(count: number): string[] {
   return out;
 }
 
-
 /** A host service on 127.0.0.1 that answers every connection with `reply`. */
 function loopbackServer(port: number, reply: string, hostIp = '127.0.0.1'): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -74,7 +73,7 @@ describe('network hardening', () => {
     expect(host('ip', ['-o', 'link', 'show']).stdout).not.toContain(prefix);
   });
 
-  describe('CVE-2020-8558: host loopback services are out of a container\'s reach', () => {
+  describe("CVE-2020-8558: host loopback services are out of a container's reach", () => {
     const net = `${prefix}l`;
     const gateway = subnets[0].replace('.0/24', '.1');
     let secret: Server;
@@ -97,7 +96,9 @@ describe('network hardening', () => {
       // What the CVE's exploits do from a container: send to 127.0.0.1 with the gateway's MAC as the
       // next hop. Made here from the host side, in the container's network namespace only.
       const setup = host('nsenter', [
-        `--net=/proc/${pid}/ns/net`, 'sh', '-c',
+        `--net=/proc/${pid}/ns/net`,
+        'sh',
+        '-c',
         `ip addr del 127.0.0.1/8 dev lo && sysctl -qw net.ipv4.conf.all.route_localnet=1 && sysctl -qw net.ipv4.conf.eth0.route_localnet=1 && ip route add 127.0.0.0/8 via ${gateway} dev eth0`,
       ]);
       expect(setup.stderr).toBe('');
@@ -105,7 +106,9 @@ describe('network hardening', () => {
       const attempt = await sandbox.run(['exec', 'attacker', 'sh', '-c', `echo | nc -w 3 127.0.0.1 ${secretPort}`]);
       expect(attempt.stdout).not.toContain('host-secret');
       // The packets did reach the bridge with a loopback destination, and the raw rule dropped them.
-      const guard = host('iptables-save', ['-c', '-t', 'raw']).stdout.split('\n').find((l) => l.includes(`-i ${net} `) && l.includes('-d 127.0.0.0/8'));
+      const guard = host('iptables-save', ['-c', '-t', 'raw'])
+        .stdout.split('\n')
+        .find((l) => l.includes(`-i ${net} `) && l.includes('-d 127.0.0.0/8'));
       expect(guard).toBeDefined();
       expect(Number(/^\[(\d+):/.exec(guard!)![1])).toBeGreaterThan(0);
       // The route_localnet setting stays on the bridge only: never on all interfaces.
@@ -114,10 +117,26 @@ describe('network hardening', () => {
 
     it('a port published on 127.0.0.1 still works from the host', async () => {
       await sandbox.ok([
-        'run', '-d', '--name', 'web', '--net', net, '-p', `127.0.0.1:${publishedPort}:80`, 'busybox',
-        'sh', '-c', 'mkdir -p /w && echo published > /w/index.html && exec httpd -f -p 80 -h /w',
+        'run',
+        '-d',
+        '--name',
+        'web',
+        '--net',
+        net,
+        '-p',
+        `127.0.0.1:${publishedPort}:80`,
+        'busybox',
+        'sh',
+        '-c',
+        'mkdir -p /w && echo published > /w/index.html && exec httpd -f -p 80 -h /w',
       ]);
-      expect(await waitFor(() => httpGet(`http://127.0.0.1:${publishedPort}/`), (s) => s.includes('published'), 10_000)).toBe('published\n');
+      expect(
+        await waitFor(
+          () => httpGet(`http://127.0.0.1:${publishedPort}/`),
+          (s) => s.includes('published'),
+          10_000,
+        ),
+      ).toBe('published\n');
     });
 
     it('a network made before the guard existed gets it when a container joins', async () => {
@@ -125,7 +144,10 @@ describe('network hardening', () => {
       const { loopbackGuard, ...old } = JSON.parse(readFileSync(file, 'utf8'));
       expect(loopbackGuard).toBe(true);
       writeFileSync(file, JSON.stringify(old));
-      const guard = () => host('iptables-save', ['-t', 'raw']).stdout.split('\n').find((l) => l.includes(`-i ${net} `) && l.includes('-d 127.0.0.0/8'));
+      const guard = () =>
+        host('iptables-save', ['-t', 'raw'])
+          .stdout.split('\n')
+          .find((l) => l.includes(`-i ${net} `) && l.includes('-d 127.0.0.0/8'));
       expect(host('iptables', ['-t', 'raw', ...guard()!.replace(/^-A /, '-D ').replace(/"/g, '').split(' ')]).code).toBe(0);
       expect(guard()).toBeUndefined();
       await sandbox.ok(['run', '--rm', '--net', net, 'busybox', 'true']);
@@ -169,14 +191,20 @@ describe('network hardening', () => {
     it('holds the port while a foreground container runs, and frees it when it ends', async () => {
       const port = randomPort();
       const run = sandbox.run(['run', '--rm', '--name', 'fg', '--net', net, '-p', `${port}:80`, 'busybox', 'sleep', '6']);
-      expect(await waitFor(() => sandbox.run(['ps', '-q', '--filter', 'name=fg']).then((r) => r.stdout), (s) => s.trim() !== '', 20_000)).not.toBe('');
+      expect(
+        await waitFor(
+          () => sandbox.run(['ps', '-q', '--filter', 'name=fg']).then((r) => r.stdout),
+          (s) => s.trim() !== '',
+          20_000,
+        ),
+      ).not.toBe('');
       expect(await tryListen(port)).toBe('EADDRINUSE');
       expect(await tryListen(port, '127.0.0.1')).toBe('EADDRINUSE');
       expect((await run).code).toBe(0);
       expect(await tryListen(port)).toBeUndefined();
     });
 
-    it('holds the port for a detached container\'s whole life (through its monitor); a second container is refused', async () => {
+    it("holds the port for a detached container's whole life (through its monitor); a second container is refused", async () => {
       const port = randomPort();
       await sandbox.ok(['run', '-d', '--name', 'holder', '--net', net, '-p', `${port}:80`, 'busybox', 'sleep', '1000']);
       expect(await tryListen(port)).toBe('EADDRINUSE');
@@ -185,7 +213,13 @@ describe('network hardening', () => {
       expect(second.stderr).toMatch(new RegExp(`port ${port}/tcp is already published by container holder`));
       oneSentence(second.stderr);
       await sandbox.ok(['rm', '-f', 'holder']);
-      expect(await waitFor(() => tryListen(port), (c) => c === undefined, 5000)).toBeUndefined();
+      expect(
+        await waitFor(
+          () => tryListen(port),
+          (c) => c === undefined,
+          5000,
+        ),
+      ).toBeUndefined();
     });
   });
 
@@ -210,7 +244,10 @@ describe('network hardening', () => {
       expect(ls.stdout).toBe(`${net}\n`);
       expect(ls.stderr).toContain(file);
       expect(ls.stderr).toContain(`mydocker network rm ${net}`);
-      for (const args of [['network', 'inspect', net], ['run', '--rm', '--net', net, 'busybox', 'true']]) {
+      for (const args of [
+        ['network', 'inspect', net],
+        ['run', '--rm', '--net', net, 'busybox', 'true'],
+      ]) {
         const r = await sandbox.run(args);
         expect(r.code).toBe(125);
         expect(r.stderr).toContain(`The network file ${file} is damaged`);
@@ -236,7 +273,10 @@ describe('network hardening', () => {
       const file = join(networksDir, 'ipam.json');
       writeFileSync(file, damage(readFileSync(file, 'utf8')));
 
-      for (const args of [['run', '--rm', '--net', net, 'busybox', 'true'], ['network', 'inspect', net]]) {
+      for (const args of [
+        ['run', '--rm', '--net', net, 'busybox', 'true'],
+        ['network', 'inspect', net],
+      ]) {
         const r = await sandbox.run(args);
         expect(r.code).toBe(125);
         expect(r.stderr).toContain(`The network address file ${file} is damaged`);

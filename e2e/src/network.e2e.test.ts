@@ -11,7 +11,6 @@ function freeSubnets(count: number, prefix = 24): string[] {
   return out;
 }
 
-
 const iptablesSave = () => host('iptables-save', []).stdout;
 const linkExists = (name: string) => host('ip', ['link', 'show', 'dev', name]).code === 0;
 const bridgePorts = (bridge: string) => host('ip', ['-o', 'link', 'show', 'master', bridge]).stdout.trim();
@@ -62,8 +61,18 @@ describe('bridge networks', () => {
   it('connects containers to each other, to the host and through -p on 127.0.0.1, then leaves nothing', async () => {
     await sandbox.ok(['run', '-d', '--name', 'a', '-net', net, 'busybox', 'sleep', '1000']);
     await sandbox.ok([
-      'run', '-d', '--name', 'web', '--network', net, '-p', `${port}:80`, 'busybox',
-      'sh', '-c', 'mkdir -p /tmp/www && echo hello-from-web > /tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www',
+      'run',
+      '-d',
+      '--name',
+      'web',
+      '--network',
+      net,
+      '-p',
+      `${port}:80`,
+      'busybox',
+      'sh',
+      '-c',
+      'mkdir -p /tmp/www && echo hello-from-web > /tmp/www/index.html && exec httpd -f -p 80 -h /tmp/www',
     ]);
     const a = (await inspect('a')).ext.network;
     const web = (await inspect('web')).ext.network;
@@ -79,12 +88,18 @@ describe('bridge networks', () => {
     // the host to the containers
     for (const ip of [a.ip, web.ip]) expect(host('busybox', ['ping', '-c', '1', '-W', '3', ip]).code).toBe(0);
     // /etc/hosts names the container by its host name (Docker's default: the short id)
-    const [hostname, ...hostsLines] = (await sandbox.ok(['run', '--rm', '--net', net, '--name', 'peek', 'busybox', 'sh', '-c', 'hostname; cat /etc/hosts'])).split('\n');
+    const [hostname, ...hostsLines] = (
+      await sandbox.ok(['run', '--rm', '--net', net, '--name', 'peek', 'busybox', 'sh', '-c', 'hostname; cat /etc/hosts'])
+    ).split('\n');
     expect(hostname).toMatch(/^[0-9a-f]{12}$/);
     expect(hostsLines.join('\n')).toMatch(new RegExp(`${subnetA.replace('.0/24', '').replace(/\./g, '\\.')}\\.\\d+\\s+${hostname}`));
 
     // the published port from the host's 127.0.0.1
-    const got = await waitFor(() => httpGet(`http://127.0.0.1:${port}/`), (s) => s.includes('hello'), 10_000);
+    const got = await waitFor(
+      () => httpGet(`http://127.0.0.1:${port}/`),
+      (s) => s.includes('hello'),
+      10_000,
+    );
     expect(got).toBe('hello-from-web\n');
 
     // a host port already published is refused before anything is made

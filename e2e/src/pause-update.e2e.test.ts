@@ -18,7 +18,20 @@ const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function counter(name: string): Promise<{ id: string; read: () => string }> {
   const dir = join(sandbox.dir, `out-${name}`);
   mkdirSync(dir);
-  const id = (await sandbox.ok(['run', '-d', '--name', name, '-v', `${dir}:/out`, 'busybox', 'sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /out/c; usleep 20000; done'])).trim();
+  const id = (
+    await sandbox.ok([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '-v',
+      `${dir}:/out`,
+      'busybox',
+      'sh',
+      '-c',
+      'i=0; while :; do i=$((i+1)); echo $i > /out/c; usleep 20000; done',
+    ])
+  ).trim();
   const file = join(dir, 'c');
   const read = () => (existsSync(file) ? readFileSync(file, 'utf8').trim() : '');
   // Counting: two different non-empty readings.
@@ -62,7 +75,7 @@ describe('pause / unpause', () => {
     await sandbox.ok(['rm', '-f', 'my_container']);
   });
 
-  it("refuses as Docker does: exit 1, one line each, the other names still done", async () => {
+  it('refuses as Docker does: exit 1, one line each, the other names still done', async () => {
     await sandbox.ok(['run', '-d', '--name', 'p1', 'busybox', 'sleep', '300']);
     await sandbox.ok(['run', '--name', 'ended', 'busybox', 'true']);
     expect(await sandbox.run(['pause', 'ended'])).toMatchObject({ code: 1, stdout: '', stderr: 'Error: Container ended is not running\n' });
@@ -101,7 +114,11 @@ describe('pause / unpause', () => {
     expect(await sandbox.ok(['stop', '-t', '30', 'st'])).toBe('st\n');
     expect((await inspect('st')).State).toMatchObject({ Status: 'exited', ExitCode: 143, Paused: false });
     expect(await sandbox.ok(['kill', 'kl'])).toBe('kl\n');
-    const killed = await waitFor(() => inspect('kl'), (r) => r.State.Status === 'exited', 15_000);
+    const killed = await waitFor(
+      () => inspect('kl'),
+      (r) => r.State.Status === 'exited',
+      15_000,
+    );
     expect(killed.State).toMatchObject({ ExitCode: 137, Paused: false });
     const rfId = (await inspect('rf')).Id;
     expect(await sandbox.ok(['rm', '-f', 'rf'])).toBe('rf\n');
@@ -152,7 +169,13 @@ describe('update', () => {
 
   it('refuses invalid values with one sentence and 125, changing nothing', async () => {
     const id = (await sandbox.ok(['run', '-d', '--name', 'bad', '-m', '100m', '--cpu-shares', '256', 'busybox', 'sleep', '300'])).trim();
-    const before = () => [cg('memory', id, 'memory.limit_in_bytes'), cg('memory', id, 'memory.memsw.limit_in_bytes'), cg('cpu', id, 'cpu.shares'), cg('cpuset', id, 'cpuset.cpus'), cg('pids', id, 'pids.max')];
+    const before = () => [
+      cg('memory', id, 'memory.limit_in_bytes'),
+      cg('memory', id, 'memory.memsw.limit_in_bytes'),
+      cg('cpu', id, 'cpu.shares'),
+      cg('cpuset', id, 'cpuset.cpus'),
+      cg('pids', id, 'pids.max'),
+    ];
     const snapshot = before();
     const hostConfig = JSON.stringify((await inspect('bad')).HostConfig);
     const cases: Array<[string[], RegExp]> = [
@@ -182,8 +205,25 @@ describe('update', () => {
   const noSwap = readFileSync('/proc/swaps', 'utf8').trim().split('\n').length <= 1;
   (noSwap ? it : it.skip)("a memory limit below what the container uses is Docker's (runc's) error, and nothing changes", async () => {
     // 40 MB in /dev/shm (tmpfs, charged to the cgroup, and without swap it cannot be reclaimed).
-    const id = (await sandbox.ok(['run', '-d', '--name', 'hog', '-m', '100m', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/dev/shm/x bs=1M count=40 2>/dev/null; touch /dev/shm/ready; exec sleep 300'])).trim();
-    await waitFor(() => sandbox.run(['exec', 'hog', 'test', '-e', '/dev/shm/ready']), (r) => r.code === 0, 15_000);
+    const id = (
+      await sandbox.ok([
+        'run',
+        '-d',
+        '--name',
+        'hog',
+        '-m',
+        '100m',
+        'busybox',
+        'sh',
+        '-c',
+        'dd if=/dev/zero of=/dev/shm/x bs=1M count=40 2>/dev/null; touch /dev/shm/ready; exec sleep 300',
+      ])
+    ).trim();
+    await waitFor(
+      () => sandbox.run(['exec', 'hog', 'test', '-e', '/dev/shm/ready']),
+      (r) => r.code === 0,
+      15_000,
+    );
     const r = await sandbox.run(['update', '-m', '10m', 'hog']);
     expect(r.code).toBe(125);
     expect(r.stderr).toMatch(/^Error: Cannot update container hog: unable to set memory limit to 10485760 \(current usage: \d+, peak usage: \d+\)\n$/);
@@ -196,7 +236,10 @@ describe('update', () => {
   it("keeps Docker's memory-swap rule, and raises memory with swap in the order the kernel accepts", async () => {
     const id = (await sandbox.ok(['run', '-d', '--name', 'sw', '-m', '100m', '--memory-swap', '200m', 'busybox', 'sleep', '300'])).trim();
     const refused = await sandbox.run(['update', '-m', '300m', 'sw']);
-    expect(refused).toMatchObject({ code: 125, stderr: 'Error: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time\n' });
+    expect(refused).toMatchObject({
+      code: 125,
+      stderr: 'Error: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time\n',
+    });
     expect(cg('memory', id, 'memory.limit_in_bytes')).toBe(String(100 * MiB));
     expect(await sandbox.ok(['update', '-m', '300m', '--memory-swap', '600m', 'sw'])).toBe('sw\n');
     expect(cg('memory', id, 'memory.limit_in_bytes')).toBe(String(300 * MiB));

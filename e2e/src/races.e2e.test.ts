@@ -95,13 +95,21 @@ describe('races: signals to a foreground run, and run against rm -f', () => {
     expect((await sandbox.ok(['ps', '-a', '-q'])).trim()).toBe('');
     expect(list(join(sandbox.root, 'containers'))).toEqual([]);
     expect(list(join(sandbox.root, 'names'))).toEqual([]);
-    expect(await waitFor(() => sandbox.leftovers(), (l) => l.length === 0, 10_000)).toEqual([]);
+    expect(
+      await waitFor(
+        () => sandbox.leftovers(),
+        (l) => l.length === 0,
+        10_000,
+      ),
+    ).toEqual([]);
   };
 
   const TRAPPING = ['busybox', 'sh', '-c', 'trap "exit 7" TERM; echo first; while true; do sleep 0.05; done'];
 
-  it('50 foreground runs get SIGTERM as the container prints its first line: each is forwarded, ends with the container\'s code, and is removed', async () => {
-    const results = await pooled(50, 3, (i) => runAndSignal(sandbox, ['run', '--rm', '--name', `first${i}`, ...TRAPPING], 'SIGTERM', (out) => out.includes('first')));
+  it("50 foreground runs get SIGTERM as the container prints its first line: each is forwarded, ends with the container's code, and is removed", async () => {
+    const results = await pooled(50, 3, (i) =>
+      runAndSignal(sandbox, ['run', '--rm', '--name', `first${i}`, ...TRAPPING], 'SIGTERM', (out) => out.includes('first')),
+    );
     const summary = results.map((r) => `${r.code}/${r.signal}/${r.stderr.trim()}`);
     expect(summary).toEqual(Array(50).fill('7/null/'));
     await expectNothingLeft();
@@ -112,9 +120,15 @@ describe('races: signals to a foreground run, and run against rm -f', () => {
     ['SIGINT', 'validate', 130],
     ['SIGHUP', 'validate', 129],
   ] as const)('%s after the %s step, before the container starts, cancels the run and rolls it back (exit %i)', async (signal, step, code) => {
-    const r = await runAndSignal(sandbox, ['run', '--name', 'cancelled', '-m', '32m', ...TRAPPING], signal, (_out, err) => new RegExp(`\\+\\s*[\\d.]+\\s+${step}\\n`).test(err), {
-      MYDOCKER_TRACE: '1',
-    });
+    const r = await runAndSignal(
+      sandbox,
+      ['run', '--name', 'cancelled', '-m', '32m', ...TRAPPING],
+      signal,
+      (_out, err) => new RegExp(`\\+\\s*[\\d.]+\\s+${step}\\n`).test(err),
+      {
+        MYDOCKER_TRACE: '1',
+      },
+    );
     expect(r.code).toBe(code);
     expect(r.stdout).toBe('');
     const errors = lines(r.stderr).filter((l) => !l.startsWith('[trace]'));
@@ -128,7 +142,13 @@ describe('races: signals to a foreground run, and run against rm -f', () => {
       return runAndSignal(sandbox, ['run', '--rm', '--name', `any${i}`, ...TRAPPING], 'SIGTERM', delay, {}, 'first');
     });
     const outcomes = results.map((r) =>
-      r.signal === 'SIGTERM' ? 'killed before the handler' : r.code === 143 ? 'cancelled' : r.code === 7 ? 'forwarded' : `unexpected ${r.code}/${r.signal}: ${r.stderr}`,
+      r.signal === 'SIGTERM'
+        ? 'killed before the handler'
+        : r.code === 143
+          ? 'cancelled'
+          : r.code === 7
+            ? 'forwarded'
+            : `unexpected ${r.code}/${r.signal}: ${r.stderr}`,
     );
     for (const outcome of outcomes) expect(outcome).toMatch(/^(killed before the handler|cancelled|forwarded)$/);
     for (const r of results.filter((x) => x.code === 7)) expect(r.stderr).toBe('');
@@ -137,7 +157,7 @@ describe('races: signals to a foreground run, and run against rm -f', () => {
     await expectNothingLeft();
   }, 240_000);
 
-  it('40 processes racing run --name X and rm -f X: only Docker\'s two sentences, ps tells the truth, nothing leaks', async () => {
+  it("40 processes racing run --name X and rm -f X: only Docker's two sentences, ps tells the truth, nothing leaks", async () => {
     const jobs = Array.from({ length: 40 }, (_, i) =>
       new Promise((r) => setTimeout(r, (i * 53) % 2000)).then(() =>
         i % 2 === 0
@@ -155,7 +175,9 @@ describe('races: signals to a foreground run, and run against rm -f', () => {
       expect(r.code).toBe(r.cmd === 'run' ? 125 : 1);
       expect(lines(r.stderr)).toEqual([
         r.cmd === 'run'
-          ? expect.stringMatching(/^Error: Conflict\. The container name "X" is already in use by container [0-9a-f]{64}\. You have to remove \(or rename\) that container to be able to reuse that name\.$/)
+          ? expect.stringMatching(
+              /^Error: Conflict\. The container name "X" is already in use by container [0-9a-f]{64}\. You have to remove \(or rename\) that container to be able to reuse that name\.$/,
+            )
           : 'Error: No such container: X',
       ]);
     }

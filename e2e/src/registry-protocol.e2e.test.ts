@@ -111,10 +111,25 @@ function layout(name: string, layers: Buffer[], tag = 'v1'): string {
     return { digest, size: Buffer.byteLength(data) };
   };
   const descs = layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...put(l) }));
-  const config = put(JSON.stringify({ architecture: arch, os: 'linux', config: { Env: ['PATH=/bin'] }, rootfs: { type: 'layers', diff_ids: descs.map((d) => d.digest) } }));
-  const manifest = put(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers: descs }));
+  const config = put(
+    JSON.stringify({ architecture: arch, os: 'linux', config: { Env: ['PATH=/bin'] }, rootfs: { type: 'layers', diff_ids: descs.map((d) => d.digest) } }),
+  );
+  const manifest = put(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: descs,
+    }),
+  );
   writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+    }),
+  );
   return dir;
 }
 
@@ -139,7 +154,13 @@ function storeState(): string {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter((l) => l.includes(sandbox.dir)).length;
-  return [list(join(sandbox.root, 'images')), list(join(sandbox.root, 'images', 'sha256')), list(join(sandbox.root, 'layers')), list(join(sandbox.root, 'tmp')), `mounts=${mounts}`].join(' | ');
+  return [
+    list(join(sandbox.root, 'images')),
+    list(join(sandbox.root, 'images', 'sha256')),
+    list(join(sandbox.root, 'layers')),
+    list(join(sandbox.root, 'tmp')),
+    `mounts=${mounts}`,
+  ].join(' | ');
 }
 
 async function startRegistry(name: string, extra: string[] = []): Promise<number> {
@@ -147,12 +168,26 @@ async function startRegistry(name: string, extra: string[] = []): Promise<number
   const data = join(sandbox.dir, `${name}-data`);
   mkdirSync(data, { recursive: true });
   const config = join(sandbox.dir, `${name}.yml`);
-  const lines = ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: 127.0.0.1:${port}`, ...extra];
+  const lines = [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${data}`,
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    ...extra,
+  ];
   writeFileSync(config, `${lines.join('\n')}\n`);
   const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
   children.push(child);
   const up = await waitFor(
-    () => fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status, () => 0),
+    () =>
+      fetch(`http://127.0.0.1:${port}/v2/`).then(
+        (r) => r.status,
+        () => 0,
+      ),
     (s) => s === 200 || s === 401,
     15_000,
   );
@@ -191,7 +226,8 @@ async function startIssuer(keyPem: string, certPem: string): Promise<number> {
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     let user = '';
     if (basic) {
-      if (Buffer.from(basic, 'base64').toString() !== 'alice:s3cret') return void res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"details":"bad credentials"}');
+      if (Buffer.from(basic, 'base64').toString() !== 'alice:s3cret')
+        return void res.writeHead(401, { 'Content-Type': 'application/json' }).end('{"details":"bad credentials"}');
       user = 'alice';
     }
     const scopes = url.searchParams.getAll('scope');
@@ -206,9 +242,22 @@ async function startIssuer(keyPem: string, certPem: string): Promise<number> {
     });
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid }));
-    const claims = b64url(JSON.stringify({ iss: 'test-issuer', sub: user, aud: url.searchParams.get('service'), exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access }));
+    const claims = b64url(
+      JSON.stringify({
+        iss: 'test-issuer',
+        sub: user,
+        aud: url.searchParams.get('service'),
+        exp: now + 300,
+        nbf: now - 10,
+        iat: now,
+        jti: randomBytes(8).toString('hex'),
+        access,
+      }),
+    );
     const signature = b64url(sign('sha256', Buffer.from(`${header}.${claims}`), key));
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token: `${header}.${claims}.${signature}`, expires_in: 300, issued_at: new Date().toISOString() }));
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ token: `${header}.${claims}.${signature}`, expires_in: 300, issued_at: new Date().toISOString() }));
   });
   return listen(server);
 }
@@ -336,7 +385,21 @@ beforeAll(async () => {
   // Token auth: a key pair and self-signed certificate made with openssl; the registry trusts the certificate.
   const pki = join(sandbox.dir, 'pki');
   mkdirSync(pki);
-  sh('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=mydocker token issuer', '-keyout', join(pki, 'issuer.key'), '-out', join(pki, 'issuer.crt')]);
+  sh('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=mydocker token issuer',
+    '-keyout',
+    join(pki, 'issuer.key'),
+    '-out',
+    join(pki, 'issuer.crt'),
+  ]);
   issuerPort = await startIssuer(readFileSync(join(pki, 'issuer.key'), 'utf8'), readFileSync(join(pki, 'issuer.crt'), 'utf8'));
   tokenRegistryPort = await startRegistry('token', [
     'auth:',
@@ -406,7 +469,14 @@ describe('layers that delete files and layers full of symlinks', () => {
     const ref = `127.0.0.1:${plainPort}/test/layered:v1`;
     skopeo('copy', '--dest-tls-verify=false', `oci:${src}:v1`, `docker://${ref}`);
     await ok(['pull', '-q', ref]);
-    const out = await ok(['run', '--rm', ref, 'sh', '-c', 'ls /a; ls /b; cat /links/r7; readlink /links/abs; readlink /links/up; readlink /links/etc; ls /links | wc -l']);
+    const out = await ok([
+      'run',
+      '--rm',
+      ref,
+      'sh',
+      '-c',
+      'ls /a; ls /b; cat /links/r7; readlink /links/abs; readlink /links/up; readlink /links/etc; ls /links | wc -l',
+    ]);
     expect(out).toBe('keep\nnew\nkeep\n/etc/shadow\n../../../../etc/shadow\n/etc\n305\n');
     // On the host the layer holds the symlinks themselves, pointing where the archive said, never followed.
     const [info] = JSON.parse(await ok(['image', 'inspect', ref]));
@@ -436,7 +506,10 @@ describe('layer compressions', () => {
     const gsrc = layout('gzip', [layerOf('gzip-one', 100_000, true), tar([{ path: 'etc/gzip.txt', body: 'from a gzip layer\n' }])]);
     const gref = `127.0.0.1:${plainPort}/test/gzip:v1`;
     skopeo('copy', '--dest-tls-verify=false', '--dest-compress-format', 'gzip', `oci:${gsrc}:v1`, `docker://${gref}`);
-    expect(remoteManifest(gref).layers.map((l) => l.mediaType)).toEqual(['application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.oci.image.layer.v1.tar+gzip']);
+    expect(remoteManifest(gref).layers.map((l) => l.mediaType)).toEqual([
+      'application/vnd.oci.image.layer.v1.tar+gzip',
+      'application/vnd.oci.image.layer.v1.tar+gzip',
+    ]);
     await ok(['pull', '-q', gref]);
     const [ginfo] = JSON.parse(await ok(['image', 'inspect', gref]));
     expect(readFileSync(join(sandbox.root, 'layers', ginfo.RootFS.Layers[1].slice(7), 'diff', 'etc', 'gzip.txt'), 'utf8')).toBe('from a gzip layer\n');
@@ -467,7 +540,10 @@ describe('blobs', () => {
   });
 
   it('downloads at most three layers at once', async () => {
-    const src = layout('five', [1, 2, 3, 4, 5].map((i) => layerOf(`five-${i}`, 50_000, true)));
+    const src = layout(
+      'five',
+      [1, 2, 3, 4, 5].map((i) => layerOf(`five-${i}`, 50_000, true)),
+    );
     const ref = `127.0.0.1:${plainPort}/test/five:v1`;
     skopeo('copy', '--dest-tls-verify=false', `oci:${src}:v1`, `docker://${ref}`);
     const out = await ok(['pull', ref]);
@@ -486,10 +562,26 @@ describe('blobs', () => {
   });
 
   const faults: Array<[string, () => string, RegExp]> = [
-    ['a truncated layer', () => `127.0.0.1:${fakePort}/truncated/app:v1`, /^Error: The download of the blob sha256:[0-9a-f]{12} from 127\.0\.0\.1:\d+ failed: the connection closed after \d+ of \d+ bytes; nothing was stored\.\n$/],
-    ['500 on a blob', () => `127.0.0.1:${fakePort}/cut500/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ answered 500 Internal Server Error for the blob sha256:[0-9a-f]{12}\.\n$/],
-    ['404 of a repository', () => `127.0.0.1:${plainPort}/test/none:v1`, /^Error: The manifest test\/none:v1 was not found in the registry 127\.0\.0\.1:\d+ \(404\)\.\n$/],
-    ['401 from a token registry, anonymous', () => `127.0.0.1:${tokenRegistryPort}/private/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ requires authentication for private\/app: log in with `mydocker login 127\.0\.0\.1:\d+`\.\n$/],
+    [
+      'a truncated layer',
+      () => `127.0.0.1:${fakePort}/truncated/app:v1`,
+      /^Error: The download of the blob sha256:[0-9a-f]{12} from 127\.0\.0\.1:\d+ failed: the connection closed after \d+ of \d+ bytes; nothing was stored\.\n$/,
+    ],
+    [
+      '500 on a blob',
+      () => `127.0.0.1:${fakePort}/cut500/app:v1`,
+      /^Error: The registry 127\.0\.0\.1:\d+ answered 500 Internal Server Error for the blob sha256:[0-9a-f]{12}\.\n$/,
+    ],
+    [
+      '404 of a repository',
+      () => `127.0.0.1:${plainPort}/test/none:v1`,
+      /^Error: The manifest test\/none:v1 was not found in the registry 127\.0\.0\.1:\d+ \(404\)\.\n$/,
+    ],
+    [
+      '401 from a token registry, anonymous',
+      () => `127.0.0.1:${tokenRegistryPort}/private/app:v1`,
+      /^Error: The registry 127\.0\.0\.1:\d+ requires authentication for private\/app: log in with `mydocker login 127\.0\.0\.1:\d+`\.\n$/,
+    ],
   ];
   it.each(faults)('%s: one sentence, exit 125, no image, blob, scratch or mount left', async (_label, ref, message) => {
     const before = storeState();
@@ -502,9 +594,26 @@ describe('blobs', () => {
 
 describe('token auth (auth.token with an issuer in the harness)', () => {
   beforeAll(async () => {
-    const src = layout('tokened', [1, 2, 3].map((i) => layerOf(`tokened-${i}`, 20_000, true)));
-    await skopeoAsync('copy', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `oci:${src}:v1`, `docker://127.0.0.1:${tokenRegistryPort}/public/app:v1`);
-    await skopeoAsync('copy', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `oci:${src}:v1`, `docker://127.0.0.1:${tokenRegistryPort}/private/app:v1`);
+    const src = layout(
+      'tokened',
+      [1, 2, 3].map((i) => layerOf(`tokened-${i}`, 20_000, true)),
+    );
+    await skopeoAsync(
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'alice:s3cret',
+      `oci:${src}:v1`,
+      `docker://127.0.0.1:${tokenRegistryPort}/public/app:v1`,
+    );
+    await skopeoAsync(
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'alice:s3cret',
+      `oci:${src}:v1`,
+      `docker://127.0.0.1:${tokenRegistryPort}/private/app:v1`,
+    );
   }, 60_000);
 
   it('pulls anonymously with one token for the repository scope, kept for the whole pull', async () => {
@@ -529,7 +638,9 @@ describe('token auth (auth.token with an issuer in the harness)', () => {
     tokenLog.length = 0;
     await ok(['tag', ref, `${host}/private/copy:v2`]);
     expect(await ok(['push', '-q', `${host}/private/copy:v2`])).toBe(`${host}/private/copy:v2\n`);
-    expect(tokenLog.every((t) => t.user === 'alice' && t.scopes.every((s) => s.startsWith('repository:private/copy:') || s === 'repository:private/app:pull'))).toBe(true);
+    expect(
+      tokenLog.every((t) => t.user === 'alice' && t.scopes.every((s) => s.startsWith('repository:private/copy:') || s === 'repository:private/app:pull')),
+    ).toBe(true);
     expect(tokenLog.some((t) => t.scopes.includes('repository:private/copy:pull,push'))).toBe(true);
     const read = JSON.parse(await skopeoAsync('inspect', '--tls-verify=false', '--creds', 'alice:s3cret', '--raw', `docker://${host}/private/copy:v2`));
     expect(read.layers).toHaveLength(3);
@@ -555,7 +666,9 @@ describe('Docker Hub mirrors (pluginOptions.images.registryMirrors)', () => {
     const inet = readFileSync(trace, 'utf8')
       .split('\n')
       .filter((l) => /AF_INET6?/.test(l));
-    const targets = new Set(inet.map((l) => `${/inet_addr\("([^"]+)"\)/.exec(l)?.[1] ?? /inet_pton\(AF_INET6, "([^"]+)"/.exec(l)?.[1]}:${/htons\((\d+)\)/.exec(l)?.[1]}`));
+    const targets = new Set(
+      inet.map((l) => `${/inet_addr\("([^"]+)"\)/.exec(l)?.[1] ?? /inet_pton\(AF_INET6, "([^"]+)"/.exec(l)?.[1]}:${/htons\((\d+)\)/.exec(l)?.[1]}`),
+    );
     expect([...targets].sort()).toEqual([`127.0.0.1:${closedPort}`, `127.0.0.1:${plainPort}`].sort());
     expect(await ok(['run', '--rm', '--pull', 'never', 'mirrored:v1', '/nothing']).catch((e: Error) => e.message)).toMatch(/exited 127/);
     await ok(['rmi', 'mirrored:v1']);
@@ -649,7 +762,10 @@ describe('pull -a, -q and progress', () => {
     const src = layout('tags', [layerOf('tags-a', 1000)]);
     skopeo('copy', '--dest-tls-verify=false', `oci:${src}:v1`, `docker://127.0.0.1:${plainPort}/test/tags:one`);
     skopeo('copy', '--dest-tls-verify=false', `oci:${src}:v1`, `docker://127.0.0.1:${plainPort}/test/tags:two`);
-    const f = layout('four', [1, 2, 3, 4].map((i) => layerOf(`four-${i}`, 30_000, true)));
+    const f = layout(
+      'four',
+      [1, 2, 3, 4].map((i) => layerOf(`four-${i}`, 30_000, true)),
+    );
     four = `127.0.0.1:${plainPort}/test/four:v1`;
     skopeo('copy', '--dest-tls-verify=false', `oci:${f}:v1`, `docker://${four}`);
   }, 60_000);

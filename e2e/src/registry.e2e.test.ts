@@ -98,13 +98,21 @@ function makeMultiPlatform(layout: string): void {
       mediaType: 'application/vnd.oci.image.index.v1+json',
       manifests: [
         { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...armManifest, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
-        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDesc.digest, size: manifestDesc.size, platform: { os: 'linux', architecture: host } },
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: manifestDesc.digest,
+          size: manifestDesc.size,
+          platform: { os: 'linux', architecture: host },
+        },
       ],
     }),
   );
   writeFileSync(
     join(layout, 'index.json'),
-    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...list, annotations: { 'org.opencontainers.image.ref.name': 'multi' } }] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...list, annotations: { 'org.opencontainers.image.ref.name': 'multi' } }],
+    }),
   );
 }
 
@@ -119,7 +127,12 @@ function bigLayer(name: string): Buffer {
 const appLayer = tar([{ path: 'hello.txt', body: 'hello from an uncompressed layer\n' }]);
 /** `unpacked`: the tar the config's diff id names (another than the layer's for a damaged image). */
 function fakeImage(layer: Buffer, served: Buffer, unpacked: Buffer = layer) {
-  const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'] }, rootfs: { type: 'layers', diff_ids: [`sha256:${sha(unpacked)}`] } });
+  const config = JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    config: { Env: ['PATH=/bin'] },
+    rootfs: { type: 'layers', diff_ids: [`sha256:${sha(unpacked)}`] },
+  });
   const manifest = JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -148,7 +161,11 @@ function startFake(): Promise<void> {
     'cut/app': fakeImage(bigLayer('cut'), bigLayer('cut')),
     'evil/app': fakeImage(evilLayer, evilLayer),
     // The blob is what its digest says, but not the layer its config names: unpacked, then refused.
-    'lying/app': fakeImage(tar([{ path: 'lie.txt', body: 'not the layer the config names\n' }]), tar([{ path: 'lie.txt', body: 'not the layer the config names\n' }]), tar([{ path: 'truth.txt', body: 'the named layer\n' }])),
+    'lying/app': fakeImage(
+      tar([{ path: 'lie.txt', body: 'not the layer the config names\n' }]),
+      tar([{ path: 'lie.txt', body: 'not the layer the config names\n' }]),
+      tar([{ path: 'truth.txt', body: 'the named layer\n' }]),
+    ),
     'busy/app': fakeImage(busyLayer, busyLayer),
     'stalled/app': fakeImage(bigLayer('stalled'), bigLayer('stalled')),
   };
@@ -202,7 +219,9 @@ function startFake(): Promise<void> {
       return;
     }
     if (url === '/v2/old/schema1/manifests/v1') {
-      res.writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' }).end(JSON.stringify({ schemaVersion: 1, name: 'old/schema1', tag: 'v1', fsLayers: [] }));
+      res
+        .writeHead(200, { 'Content-Type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' })
+        .end(JSON.stringify({ schemaVersion: 1, name: 'old/schema1', tag: 'v1', fsLayers: [] }));
       return;
     }
     const m = /^\/v2\/([a-z]+\/[a-z]+)\/(manifests|blobs)\/(.+)$/.exec(url);
@@ -250,7 +269,13 @@ async function startRegistry(name: string, htpasswd?: string, tls?: { cert: stri
   const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
   registries.push(child);
   const up = await waitFor(
-    () => (tls ? httpsStatus(address, port) : fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status, () => 0)),
+    () =>
+      tls
+        ? httpsStatus(address, port)
+        : fetch(`http://127.0.0.1:${port}/v2/`).then(
+            (r) => r.status,
+            () => 0,
+          ),
     (s) => s === (htpasswd ? 401 : 200),
     15_000,
   );
@@ -271,7 +296,13 @@ function httpsStatus(address: string, port: number): Promise<number> {
 
 /** An htpasswd line (bcrypt, as the registry wants), made by the system's crypt(3) through Python. */
 function htpasswdLine(user: string, password: string): string {
-  const hash = sh('python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))', password]).trim();
+  const hash = sh('python3', [
+    '-W',
+    'ignore',
+    '-c',
+    'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))',
+    password,
+  ]).trim();
   return `${user}:${hash}\n`;
 }
 
@@ -355,7 +386,9 @@ describe('pull from a real registry', () => {
     expect(JSON.parse(await ok(['image', 'inspect', ref]))[0].Architecture).toBe(host);
     const stored = await md(['run', '--rm', '--platform', `linux/${host}`, ref, 'true']);
     expect(stored).toEqual({ code: 0, stdout: '', stderr: '' });
-    expect((await md(['run', '--rm', '--platform', 'linux', ref, 'true'])).stderr).toBe('Error: Invalid platform "linux": use OS/ARCH[/VARIANT], such as linux/amd64.\n');
+    expect((await md(['run', '--rm', '--platform', 'linux', ref, 'true'])).stderr).toBe(
+      'Error: Invalid platform "linux": use OS/ARCH[/VARIANT], such as linux/amd64.\n',
+    );
   });
 
   it('run of a missing registry image pulls it first; tag names it again', async () => {
@@ -479,17 +512,57 @@ describe('login and logout against a registry with Basic auth', () => {
 
 describe('a failed pull is one sentence, exit 125, and stores nothing', () => {
   const cases: Array<[string, () => string, RegExp]> = [
-    ['a blob whose bytes do not match its digest', () => `127.0.0.1:${fakePort}/bad/digest:v1`, /^Error: The registry sent a blob whose bytes do not match its digest sha256:[0-9a-f]{64}: nothing was stored\.\n$/],
-    ['401 without credentials', () => `127.0.0.1:${fakePort}/locked/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ requires authentication for locked\/app: log in with `mydocker login 127\.0\.0\.1:\d+`\.\n$/],
-    ['404 from the real registry', () => `127.0.0.1:${registryPort}/test/missing:v1`, /^Error: The manifest test\/missing:v1 was not found in the registry 127\.0\.0\.1:\d+ \(404\)\.\n$/],
-    ['an unreachable registry', () => `127.0.0.1:${closedPort}/test/busybox:oci`, /^Error: Cannot reach the registry 127\.0\.0\.1:\d+: the connection was refused\.\n$/],
-    ['403 from the registry', () => `127.0.0.1:${fakePort}/forbidden/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ denied access to forbidden\/app \(403 Forbidden\)\.\n$/],
-    ['500 from the registry', () => `127.0.0.1:${fakePort}/broken/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ answered 500 Internal Server Error for the manifest broken\/app:v1\.\n$/],
-    ['a manifest over the size cap', () => `127.0.0.1:${fakePort}/huge/app:v1`, /^Error: The registry sent a manifest larger than the limit of 4 MiB: refused\.\n$/],
-    ['a schema 1 manifest', () => `127.0.0.1:${fakePort}/old/schema1:v1`, /^Error: The image uses the Docker schema 1 manifest format, which is deprecated and not supported: push it again with a current client\.\n$/],
-    ['429 that does not end', () => `127.0.0.1:${fakePort}/always-busy/app:v1`, /^Error: The registry 127\.0\.0\.1:\d+ is limiting requests \(429 Too Many Requests\): try again later\.\n$/],
+    [
+      'a blob whose bytes do not match its digest',
+      () => `127.0.0.1:${fakePort}/bad/digest:v1`,
+      /^Error: The registry sent a blob whose bytes do not match its digest sha256:[0-9a-f]{64}: nothing was stored\.\n$/,
+    ],
+    [
+      '401 without credentials',
+      () => `127.0.0.1:${fakePort}/locked/app:v1`,
+      /^Error: The registry 127\.0\.0\.1:\d+ requires authentication for locked\/app: log in with `mydocker login 127\.0\.0\.1:\d+`\.\n$/,
+    ],
+    [
+      '404 from the real registry',
+      () => `127.0.0.1:${registryPort}/test/missing:v1`,
+      /^Error: The manifest test\/missing:v1 was not found in the registry 127\.0\.0\.1:\d+ \(404\)\.\n$/,
+    ],
+    [
+      'an unreachable registry',
+      () => `127.0.0.1:${closedPort}/test/busybox:oci`,
+      /^Error: Cannot reach the registry 127\.0\.0\.1:\d+: the connection was refused\.\n$/,
+    ],
+    [
+      '403 from the registry',
+      () => `127.0.0.1:${fakePort}/forbidden/app:v1`,
+      /^Error: The registry 127\.0\.0\.1:\d+ denied access to forbidden\/app \(403 Forbidden\)\.\n$/,
+    ],
+    [
+      '500 from the registry',
+      () => `127.0.0.1:${fakePort}/broken/app:v1`,
+      /^Error: The registry 127\.0\.0\.1:\d+ answered 500 Internal Server Error for the manifest broken\/app:v1\.\n$/,
+    ],
+    [
+      'a manifest over the size cap',
+      () => `127.0.0.1:${fakePort}/huge/app:v1`,
+      /^Error: The registry sent a manifest larger than the limit of 4 MiB: refused\.\n$/,
+    ],
+    [
+      'a schema 1 manifest',
+      () => `127.0.0.1:${fakePort}/old/schema1:v1`,
+      /^Error: The image uses the Docker schema 1 manifest format, which is deprecated and not supported: push it again with a current client\.\n$/,
+    ],
+    [
+      '429 that does not end',
+      () => `127.0.0.1:${fakePort}/always-busy/app:v1`,
+      /^Error: The registry 127\.0\.0\.1:\d+ is limiting requests \(429 Too Many Requests\): try again later\.\n$/,
+    ],
     ['a layer with a ../ path', () => `127.0.0.1:${fakePort}/evil/app:v1`, /^Error: The image's layer 1 cannot be extracted: [^\n]+\.\n$/],
-    ['a layer that is not the one its config names', () => `127.0.0.1:${fakePort}/lying/app:v1`, /^Error: The image is damaged: its layer 1 does not match the diff id its config gives\.\n$/],
+    [
+      'a layer that is not the one its config names',
+      () => `127.0.0.1:${fakePort}/lying/app:v1`,
+      /^Error: The image is damaged: its layer 1 does not match the diff id its config gives\.\n$/,
+    ],
     ['an invalid reference', () => `127.0.0.1:${fakePort}/Bad/Name`, /^Error: Invalid reference format ".*": the repository name must be lowercase\.\n$/],
   ];
   it.each(cases)('%s', async (_label, ref, message) => {
@@ -524,7 +597,11 @@ describe('a failed pull is one sentence, exit 125, and stores nothing', () => {
       }
       return '';
     };
-    const scratch = await waitFor(() => (existsSync(tmp) ? partial() : ''), (d) => d !== '', 20_000);
+    const scratch = await waitFor(
+      () => (existsSync(tmp) ? partial() : ''),
+      (d) => d !== '',
+      20_000,
+    );
     expect(scratch).not.toBe('');
     // A running pull keeps its scratch through a prune.
     await ok(['system', 'prune']);
@@ -560,10 +637,40 @@ describe('HTTPS registries: the system CAs plus certs.d', () => {
     const pki = join(sandbox.dir, 'pki');
     mkdirSync(pki);
     const f = (n: string) => join(pki, n);
-    sh('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=mydocker test CA', '-keyout', f('ca.key'), '-out', f('ca.crt')]);
+    sh('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=mydocker test CA',
+      '-keyout',
+      f('ca.key'),
+      '-out',
+      f('ca.crt'),
+    ]);
     sh('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', f('server.key'), '-out', f('server.csr')]);
     writeFileSync(f('ext.cnf'), `subjectAltName=DNS:${name}\n`);
-    sh('openssl', ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('ext.cnf'), '-out', f('server.crt')]);
+    sh('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      f('server.csr'),
+      '-CA',
+      f('ca.crt'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      f('ext.cnf'),
+      '-out',
+      f('server.crt'),
+    ]);
     const port = await startRegistry('tls-registry', undefined, { cert: f('server.crt'), key: f('server.key'), address: addr.address });
     host = `${name}:${port}`;
     skopeo('copy', '--dest-tls-verify=false', `docker-archive:${join(sandbox.dir, 'busybox.tar')}`, `docker://${host}/secure/busybox:v1`);
@@ -572,7 +679,9 @@ describe('HTTPS registries: the system CAs plus certs.d', () => {
   it('refuses a registry whose CA it does not know, in one sentence, storing nothing', async () => {
     const before = storeState();
     const r = await sandbox.run(['pull', `${host}/secure/busybox:v1`], { env: tlsEnv });
-    expect(r.stderr).toMatch(new RegExp(`^Error: The certificate of the registry ${host} is not trusted \\([^\n]+\\): put its CA in ${certsDir}/${host}/ca\\.crt\\.\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^Error: The certificate of the registry ${host} is not trusted \\([^\n]+\\): put its CA in ${certsDir}/${host}/ca\\.crt\\.\n$`),
+    );
     expect(r.code).toBe(125);
     expect(storeState()).toBe(before);
   });
@@ -656,10 +765,30 @@ describe('concurrent pulls of one image', () => {
     };
     const layerBytes = [bigLayer('concurrent-one'), bigLayer('concurrent-two')];
     const layerDescs = layerBytes.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...put(l) }));
-    const config = put(JSON.stringify({ architecture: process.arch === 'x64' ? 'amd64' : process.arch, os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: layerDescs.map((d) => d.digest) } }));
-    const manifest = put(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers: layerDescs }));
+    const config = put(
+      JSON.stringify({
+        architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+        os: 'linux',
+        config: {},
+        rootfs: { type: 'layers', diff_ids: layerDescs.map((d) => d.digest) },
+      }),
+    );
+    const manifest = put(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: layerDescs,
+      }),
+    );
     writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-    writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+    writeFileSync(
+      join(layout, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }],
+      }),
+    );
     skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://127.0.0.1:${registryPort}/test/concurrent:v1`);
     // A proxy in front of the real registry that counts blob GETs and holds each one for 1 s, so that
     // the two pulls' downloads would overlap if nothing kept them apart.
@@ -696,7 +825,9 @@ describe('concurrent pulls of one image', () => {
     const [info] = JSON.parse(await ok(['image', 'inspect', ref]));
     expect(info.RepoTags).toContain(ref);
     // skopeo compressed the layers on the way in: the manifest it wrote names the blobs.
-    const manifest = await fetch(`http://127.0.0.1:${registryPort}/v2/test/concurrent/manifests/v1`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } }).then((r) => r.json());
+    const manifest = await fetch(`http://127.0.0.1:${registryPort}/v2/test/concurrent/manifests/v1`, {
+      headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+    }).then((r) => r.json());
     const layerGets = (manifest.layers as Array<{ digest: string }>).map((l) => blobGets.get(l.digest));
     expect(layerGets).toEqual([1, 1]);
     // One of them found both layers in the store once the other had stored them.

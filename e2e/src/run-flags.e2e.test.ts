@@ -33,7 +33,21 @@ describe('--label, --label-file', () => {
   it('sets Config.Labels, and ps --filter label= finds the container by key or key=value', async () => {
     const file = join(sandbox.dir, 'labels');
     writeFileSync(file, '# from the reference\ncom.example.label1=a label\ncom.example.label2=another\n');
-    await sandbox.ok(['run', '--name', 'lab', '--label', 'com.example.foo=bar', '-l', 'bar', '--label-file', file, '--label', 'com.example.label2=override', 'busybox', 'true']);
+    await sandbox.ok([
+      'run',
+      '--name',
+      'lab',
+      '--label',
+      'com.example.foo=bar',
+      '-l',
+      'bar',
+      '--label-file',
+      file,
+      '--label',
+      'com.example.label2=override',
+      'busybox',
+      'true',
+    ]);
     expect(JSON.parse(await inspect('lab', '{{json .Config.Labels}}'))).toEqual({
       'com.example.label1': 'a label',
       'com.example.label2': 'override',
@@ -59,8 +73,16 @@ describe('--mount, --tmpfs and -v options', () => {
     mkdirSync(host, { recursive: true });
     writeFileSync(join(host, 'index.html'), 'hello\n');
     const r = await sandbox.run([
-      'run', '--name', 'mnt', '--mount', `type=bind,source=${host},target=/usr/share/nginx/html,readonly`,
-      '--mount', `type=bind,"src=${host}",dst=/shared,bind-propagation=rshared`, 'busybox', 'sh', '-c',
+      'run',
+      '--name',
+      'mnt',
+      '--mount',
+      `type=bind,source=${host},target=/usr/share/nginx/html,readonly`,
+      '--mount',
+      `type=bind,"src=${host}",dst=/shared,bind-propagation=rshared`,
+      'busybox',
+      'sh',
+      '-c',
       'cat /usr/share/nginx/html/index.html; touch /usr/share/nginx/html/x || echo refused; grep " /shared " /proc/self/mountinfo',
     ]);
     expect(r.code).toBe(0);
@@ -80,8 +102,17 @@ describe('--mount, --tmpfs and -v options', () => {
 
   it('--mount type=volume (named and anonymous) and type=tmpfs with tmpfs-size and tmpfs-mode', async () => {
     const out = await sandbox.ok([
-      'run', '--rm', '--mount', 'source=mvol,target=/data', '--mount', 'type=volume,target=/anon,volume-nocopy',
-      '--mount', 'type=tmpfs,destination=/app,tmpfs-size=2m,tmpfs-mode=1770', 'busybox', 'sh', '-c',
+      'run',
+      '--rm',
+      '--mount',
+      'source=mvol,target=/data',
+      '--mount',
+      'type=volume,target=/anon,volume-nocopy',
+      '--mount',
+      'type=tmpfs,destination=/app,tmpfs-size=2m,tmpfs-mode=1770',
+      'busybox',
+      'sh',
+      '-c',
       'echo kept > /data/f; grep " /app " /proc/mounts; stat -c %a /app',
     ]);
     expect(out).toMatch(/^tmpfs \/app tmpfs rw,nosuid,nodev,noexec,relatime,size=2048k,mode=1770 0 0\n1770\n$/);
@@ -92,7 +123,19 @@ describe('--mount, --tmpfs and -v options', () => {
   });
 
   it("--tmpfs PATH[:OPTIONS]: Docker's noexec,nosuid,nodev unless overridden; HostConfig.Tmpfs; not in Mounts", async () => {
-    await sandbox.ok(['run', '--name', 'tmp', '--tmpfs', '/run:rw,size=65536k', '--tmpfs', '/exec:exec,mode=1777', 'busybox', 'sh', '-c', 'grep -E " /(run|exec) " /proc/mounts > /run/m; cat /run/m']);
+    await sandbox.ok([
+      'run',
+      '--name',
+      'tmp',
+      '--tmpfs',
+      '/run:rw,size=65536k',
+      '--tmpfs',
+      '/exec:exec,mode=1777',
+      'busybox',
+      'sh',
+      '-c',
+      'grep -E " /(run|exec) " /proc/mounts > /run/m; cat /run/m',
+    ]);
     const mounts = await sandbox.ok(['logs', 'tmp']);
     expect(mounts).toMatch(/^tmpfs \/run tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k 0 0$/m);
     expect(mounts).toMatch(/^tmpfs \/exec tmpfs rw,nosuid,nodev,relatime(,inode64)? 0 0$/m);
@@ -105,7 +148,21 @@ describe('--mount, --tmpfs and -v options', () => {
     const host = join(sandbox.dir, 'zdir');
     mkdirSync(host, { recursive: true });
     writeFileSync(join(host, 'f'), 'z\n');
-    const out = await sandbox.ok(['run', '--name', 'zz', '-v', `${host}:/a:z`, '-v', `${host}:/b:ro,Z`, '-v', `${host}:/c:rslave`, 'busybox', 'sh', '-c', 'cat /a/f /b/f; touch /b/x || echo ro']);
+    const out = await sandbox.ok([
+      'run',
+      '--name',
+      'zz',
+      '-v',
+      `${host}:/a:z`,
+      '-v',
+      `${host}:/b:ro,Z`,
+      '-v',
+      `${host}:/c:rslave`,
+      'busybox',
+      'sh',
+      '-c',
+      'cat /a/f /b/f; touch /b/x || echo ro',
+    ]);
     expect(out).toBe('z\nz\nro\n');
     const mounts = JSON.parse(await inspect('zz', '{{json .Mounts}}')) as Array<{ Destination: string; Mode: string; RW: boolean; Propagation: string }>;
     expect(mounts.map((m) => [m.Destination, m.Mode, m.RW, m.Propagation])).toEqual([
@@ -123,7 +180,10 @@ describe('--mount, --tmpfs and -v options', () => {
     expect(existsSync(missing)).toBe(false);
     await refused(['run', '--rm', '--mount', 'type=bind,source=/tmp', 'busybox', 'true'], /target is required/);
     await refused(['run', '--rm', '--mount', 'type=volume,source=v,target=/x,foo', 'busybox', 'true'], /invalid field 'foo' must be a key=value pair/);
-    await refused(['run', '--rm', '--mount', 'type=volume,target=/x,tmpfs-size=1m', 'busybox', 'true'], /cannot mix 'tmpfs-\*' options with mount type 'volume'/);
+    await refused(
+      ['run', '--rm', '--mount', 'type=volume,target=/x,tmpfs-size=1m', 'busybox', 'true'],
+      /cannot mix 'tmpfs-\*' options with mount type 'volume'/,
+    );
     await refused(['run', '--rm', '--mount', 'type=tmpfs,source=foo,target=/x', 'busybox', 'true'], /field Source must not be specified/);
     await refused(['run', '--rm', '--mount', 'type=volume,source=newvol,target=/x', '--tmpfs', '/x', 'busybox', 'true'], /Duplicate mount point: \/x/);
     await refused(['run', '--rm', '--tmpfs', '/run:bogus', 'busybox', 'true'], /unknown option "bogus"/);
@@ -141,12 +201,18 @@ describe('--log-driver, --log-opt', () => {
     expect(r.stderr).toBe('q"uote\n');
     const path = await inspect('jl', '{{.LogPath}}');
     expect(path).toMatch(/-json\.log$/);
-    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toEqual([
       { log: 'out\n', stream: 'stdout', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/) },
       { log: 'q"uote\n', stream: 'stderr', time: expect.any(String) },
     ]);
-    expect(JSON.parse(await inspect('jl', '{{json .HostConfig.LogConfig}}'))).toEqual({ Type: 'json-file', Config: { 'max-size': '10485760', 'max-file': '3' } });
+    expect(JSON.parse(await inspect('jl', '{{json .HostConfig.LogConfig}}'))).toEqual({
+      Type: 'json-file',
+      Config: { 'max-size': '10485760', 'max-file': '3' },
+    });
     await sandbox.ok(['rm', 'jl']);
     expect(existsSync(path)).toBe(false);
   });
@@ -188,7 +254,18 @@ describe('volume create --label/-o, volume prune', () => {
     const [labelled, tmpvol] = JSON.parse(await sandbox.ok(['volume', 'inspect', 'labelled', 'tmpvol']));
     expect(labelled).toMatchObject({ Name: 'labelled', Driver: 'local', Labels: { env: 'prod', team: '' }, Options: null });
     expect(tmpvol).toMatchObject({ Options: { type: 'tmpfs', device: 'tmpfs', o: 'size=100m,uid=1000' } });
-    const out = await sandbox.ok(['run', '--rm', '-v', 'tmpvol:/t', '-v', 'bindvol:/b', 'busybox', 'sh', '-c', 'grep " /t " /proc/mounts; cat /b/on-host; echo new > /b/from-ctr']);
+    const out = await sandbox.ok([
+      'run',
+      '--rm',
+      '-v',
+      'tmpvol:/t',
+      '-v',
+      'bindvol:/b',
+      'busybox',
+      'sh',
+      '-c',
+      'grep " /t " /proc/mounts; cat /b/on-host; echo new > /b/from-ctr',
+    ]);
     expect(out).toMatch(/^tmpfs \/t tmpfs rw,nosuid,nodev,relatime,size=102400k,uid=1000(,inode64)? 0 0\nhost\n$/);
     expect(readFileSync(join(device, 'from-ctr'), 'utf8')).toBe('new\n');
   });
@@ -208,13 +285,18 @@ describe('volume create --label/-o, volume prune', () => {
     const before = await names();
     expect(before).toHaveLength(5); // used-anon, unused-anon, labelled, tmpvol, bindvol
     const declined = await sandbox.run(['volume', 'prune'], { input: 'n\n' });
-    expect(declined).toMatchObject({ code: 0, stdout: 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ' });
+    expect(declined).toMatchObject({
+      code: 0,
+      stdout: 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ',
+    });
     expect(await names()).toEqual(before);
     const pruned = await sandbox.ok(['volume', 'prune', '-f']);
     expect(pruned).toMatch(/^Deleted Volumes:\n[0-9a-f]{64}\n\nTotal reclaimed space: \d+(\.\d+)?k?B\n$/);
     expect(await names()).toHaveLength(4);
     expect(await sandbox.ok(['volume', 'prune', '-a', '-f', '--filter', 'label=env=prod'])).toBe('Total reclaimed space: 0B\n'); // in use
-    expect(await sandbox.ok(['volume', 'prune', '--all', '--force', '--filter', 'label!=env'])).toBe('Deleted Volumes:\nbindvol\ntmpvol\n\nTotal reclaimed space: 0B\n');
+    expect(await sandbox.ok(['volume', 'prune', '--all', '--force', '--filter', 'label!=env'])).toBe(
+      'Deleted Volumes:\nbindvol\ntmpvol\n\nTotal reclaimed space: 0B\n',
+    );
     await refused(['volume', 'prune', '-f', '--filter', 'until=1h'], /Invalid filter 'until'/, 1);
     await sandbox.ok(['rm', '-v', 'user']);
     await sandbox.ok(['volume', 'prune', '-af']);
@@ -239,7 +321,9 @@ describe('cp bugs', () => {
     // The current directory holds something else: it must not be what arrives.
     const r = await sandbox.run(['cp', '-', 'cpbox:/tmp'], { input: tar as unknown as string, cwd: join(sandbox.dir, 'tarsrc', 'sub') });
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(await sandbox.ok(['exec', 'cpbox', 'sh', '-c', 'ls /tmp; cat /tmp/a.txt /tmp/sub/b; stat -c %u:%g /tmp/a.txt'])).toBe('a.txt\nsub\nfrom tar\nb\n7:8\n');
+    expect(await sandbox.ok(['exec', 'cpbox', 'sh', '-c', 'ls /tmp; cat /tmp/a.txt /tmp/sub/b; stat -c %u:%g /tmp/a.txt'])).toBe(
+      'a.txt\nsub\nfrom tar\nb\n7:8\n',
+    );
   });
 
   it('cp CONTAINER:PATH - writes a tar to stdout', async () => {
@@ -250,8 +334,16 @@ describe('cp bugs', () => {
 
   it('cp - refuses a destination that is missing or not a directory, and input that is no tar', async () => {
     const tar = spawnSync('tar', ['-C', sandbox.dir, '-cf', '-', 'tarsrc/a.txt']).stdout as unknown as string;
-    expect(await sandbox.run(['cp', '-', 'cpbox:/nonexist'], { input: tar })).toEqual({ code: 1, stdout: '', stderr: 'Error: Could not find the file /nonexist in container cpbox\n' });
-    expect(await sandbox.run(['cp', '-', 'cpbox:/etc/hostname'], { input: tar })).toEqual({ code: 1, stdout: '', stderr: 'Error: destination "cpbox:/etc/hostname" must be a directory\n' });
+    expect(await sandbox.run(['cp', '-', 'cpbox:/nonexist'], { input: tar })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error: Could not find the file /nonexist in container cpbox\n',
+    });
+    expect(await sandbox.run(['cp', '-', 'cpbox:/etc/hostname'], { input: tar })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error: destination "cpbox:/etc/hostname" must be a directory\n',
+    });
     const bad = await sandbox.run(['cp', '-', 'cpbox:/tmp'], { input: 'not a tar\n' });
     expect(bad.code).toBe(125);
     expect(bad.stderr).toMatch(/^Error: The input of "cp -" is not a tar archive/);
@@ -286,9 +378,13 @@ describe("Docker's defaults", () => {
     const group = join(sandbox.dir, 'group');
     // busybox's own image lists root in wheel: Docker shows groups=0(root),10(wheel) there.
     writeFileSync(group, 'root:x:0:\ndaemon:x:1:\nwheel:x:10:root\nvideo:x:27:root,other\n');
-    expect(await sandbox.ok(['run', '--rm', '-v', `${group}:/etc/group:ro`, 'busybox', 'id'])).toBe('uid=0(root) gid=0(root) groups=0(root),10(wheel),27(video)\n');
+    expect(await sandbox.ok(['run', '--rm', '-v', `${group}:/etc/group:ro`, 'busybox', 'id'])).toBe(
+      'uid=0(root) gid=0(root) groups=0(root),10(wheel),27(video)\n',
+    );
     // A group given with --user replaces them (runc's GetExecUser), and still comes first.
-    expect(await sandbox.ok(['run', '--rm', '-v', `${group}:/etc/group:ro`, '-u', '0:27', 'busybox', 'id'])).toBe('uid=0(root) gid=27(video) groups=27(video)\n');
+    expect(await sandbox.ok(['run', '--rm', '-v', `${group}:/etc/group:ro`, '-u', '0:27', 'busybox', 'id'])).toBe(
+      'uid=0(root) gid=27(video) groups=27(video)\n',
+    );
   });
 
   it('ps -s: the SIZE column, the container layer and the virtual size with the image', async () => {

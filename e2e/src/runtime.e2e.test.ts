@@ -21,9 +21,12 @@ it('passes the exit code and the output of a foreground container', async () => 
 });
 
 it('gives the container its own PID namespace, hostname and only its own environment', async () => {
-  const r = await sandbox.run(['run', '--rm', '--name', 'envbox', '--hostname', 'envhost', '-e', 'GREETING=hi', 'busybox', 'sh', '-c', 'echo pid=$$; hostname; env'], {
-    env: { SECRET_HOST_VAR: 'leak' },
-  });
+  const r = await sandbox.run(
+    ['run', '--rm', '--name', 'envbox', '--hostname', 'envhost', '-e', 'GREETING=hi', 'busybox', 'sh', '-c', 'echo pid=$$; hostname; env'],
+    {
+      env: { SECRET_HOST_VAR: 'leak' },
+    },
+  );
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('pid=1\n');
   expect(r.stdout).toContain('envhost\n');
@@ -56,7 +59,11 @@ it('runs the seed’s detached top, visible on the host and as PID 1 inside', as
 
 it('a detached container that ends on its own is cleaned up by its monitor', async () => {
   await sandbox.ok(['run', '-d', '--name', 'short', 'busybox', 'sh', '-c', 'echo bye; exit 6']);
-  const ps = await waitFor(() => sandbox.ok(['ps', '-a']), (out) => /Exited \(6\) .* ago\s+short\n/.test(out), 10_000);
+  const ps = await waitFor(
+    () => sandbox.ok(['ps', '-a']),
+    (out) => /Exited \(6\) .* ago\s+short\n/.test(out),
+    10_000,
+  );
   expect(ps).toMatch(/Exited \(6\) .* ago\s+short\n/);
   await sandbox.ok(['rm', 'short']);
 });
@@ -114,13 +121,21 @@ it('refuses an unknown user with one sentence and exit 125', async () => {
 
 it('forwards SIGTERM from the CLI to a foreground container', async () => {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [MYDOCKER_BIN, 'run', '--rm', '--name', 'trap', 'busybox', 'sh', '-c', 'trap "echo got-term; exit 9" TERM; echo ready; while true; do sleep 0.1; done'], {
-    env: sandbox.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [MYDOCKER_BIN, 'run', '--rm', '--name', 'trap', 'busybox', 'sh', '-c', 'trap "echo got-term; exit 9" TERM; echo ready; while true; do sleep 0.1; done'],
+    {
+      env: sandbox.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
-  await waitFor(() => out, (o) => o.includes('ready'), 10_000);
+  await waitFor(
+    () => out,
+    (o) => o.includes('ready'),
+    10_000,
+  );
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   expect(out).toContain('got-term');

@@ -8,7 +8,12 @@ describe("the seed's transcript: run -d, ps, stop, rm", () => {
     expect(await sandbox.destroy()).toEqual([]);
   });
 
-  const rows = (out: string) => out.trim().split('\n').slice(1).map((l) => l.split(/\s{2,}/));
+  const rows = (out: string) =>
+    out
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s{2,}/));
   const hostProcess = (pid: string) => host('ps', ['-o', 'args=', '-p', pid]).stdout.trim();
 
   it('replays every step and leaves nothing behind', async () => {
@@ -35,7 +40,11 @@ describe("the seed's transcript: run -d, ps, stop, rm", () => {
 
     await sandbox.ok(['rm', 'test']);
     expect((await sandbox.ok(['ps'])).trim().split('\n')).toHaveLength(1);
-    const left = await waitFor(() => sandbox.leftovers(), (l) => l.length === 0, 5000);
+    const left = await waitFor(
+      () => sandbox.leftovers(),
+      (l) => l.length === 0,
+      5000,
+    );
     expect(left).toEqual([]);
   });
 });

@@ -71,7 +71,12 @@ describe('selective installs from npm pack tarballs', () => {
     const dependencies = Object.fromEntries(direct.map((n) => [n, file(n)]));
     writeFileSync(join(folder, 'package.json'), JSON.stringify({ name: 'install-test', private: true, dependencies, overrides }, null, 2));
     // npm ci filled the cache with the third-party packages; the registry is only asked for what it lacks.
-    return runProcess('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: folder, env: process.env }, { timeoutMs: 120_000 });
+    return runProcess(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+      { cwd: folder, env: process.env },
+      { timeoutMs: 120_000 },
+    );
   }
 
   const run = (bin: string, args: string[], extra: NodeJS.ProcessEnv = {}) => runProcess(bin, args, { env: { ...env, ...extra } });
@@ -81,7 +86,13 @@ describe('selective installs from npm pack tarballs', () => {
     if (r.code !== 0) throw new Error(`${bin} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
     return r.stdout;
   }
-  const rows = (out: string) => out.trim().split('\n').slice(1).filter(Boolean).map((l) => l.split(/\s{2,}/));
+  const rows = (out: string) =>
+    out
+      .trim()
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => l.split(/\s{2,}/));
 
   beforeAll(async () => {
     mkdirSync(packDir, { recursive: true });
@@ -163,7 +174,8 @@ describe('selective installs from npm pack tarballs', () => {
 
     it('each install holds one copy of core, tsyringe and reflect-metadata', () => {
       for (const folder of Object.values(installs)) {
-        const copies = (name: string) => filesUnder(join(folder, 'node_modules')).filter((f) => f === `${name}/package.json` || f.endsWith(`/node_modules/${name}/package.json`));
+        const copies = (name: string) =>
+          filesUnder(join(folder, 'node_modules')).filter((f) => f === `${name}/package.json` || f.endsWith(`/node_modules/${name}/package.json`));
         expect({ folder, core: copies('@mydocker/core'), tsyringe: copies('tsyringe'), reflect: copies('reflect-metadata') }).toEqual({
           folder,
           core: ['@mydocker/core/package.json'],
@@ -233,7 +245,9 @@ describe('selective installs from npm pack tarballs', () => {
       writeFileSync(missing, JSON.stringify({ plugins: ['mydocker-no-such-plugin'] }));
       const r = await run(bin(), ['--config', missing, 'ps']);
       expect(r.code).toBe(125);
-      expect(r.stderr).toMatch(/^Error: The plugin "mydocker-no-such-plugin" named in the config is not installed: run `npm install mydocker-no-such-plugin`\.\n$/);
+      expect(r.stderr).toMatch(
+        /^Error: The plugin "mydocker-no-such-plugin" named in the config is not installed: run `npm install mydocker-no-such-plugin`\.\n$/,
+      );
     });
   });
 
@@ -291,7 +305,13 @@ describe('selective installs from npm pack tarballs', () => {
       expect(hostProcess(pid)).toBe('');
       await ok(bin, ['rm', 'test']);
       expect((await ok(bin, ['ps'])).trim().split('\n')).toHaveLength(1);
-      expect(await waitFor(() => sandbox.leftovers(), (l) => l.length === 0, 5000)).toEqual([]);
+      expect(
+        await waitFor(
+          () => sandbox.leftovers(),
+          (l) => l.length === 0,
+          5000,
+        ),
+      ).toEqual([]);
     });
   });
 });

@@ -13,12 +13,14 @@ async function ids(): Promise<string[]> {
 }
 
 describe('state store', () => {
-  it('keeps a name for one container only, with Docker\'s conflict message', async () => {
+  it("keeps a name for one container only, with Docker's conflict message", async () => {
     const first = (await sandbox.ok(['run', '-d', '--name', 'test', 'busybox', 'sleep', '30'])).trim();
     const again = await sandbox.run(['run', '-d', '--name', 'test', 'busybox', 'true']);
     expect(again.code).toBe(125);
     expect(again.stderr.trim()).toMatch(
-      new RegExp(`Conflict\\. The container name "test" is already in use by container ${first}\\. You have to remove \\(or rename\\) that container to be able to reuse that name\\.$`),
+      new RegExp(
+        `Conflict\\. The container name "test" is already in use by container ${first}\\. You have to remove \\(or rename\\) that container to be able to reuse that name\\.$`,
+      ),
     );
     expect(await ids()).toHaveLength(1);
   });

@@ -75,7 +75,11 @@ describe('malformed archives: one sentence, exit 125, nothing left', () => {
   it("docker's legacy format: a layer that links to another one inside the archive loads", async () => {
     const layer = busyboxLayer([{ path: 'etc/legacy', body: 'linked\n' }]);
     const archive = dockerSave([layer], ['legacy:latest'], { omitLayer: 0 });
-    const shared = tar([{ path: 'shared/', type: 'Directory' }, { path: 'shared/layer.tar', body: layer }, { path: 'l0/layer.tar', type: 'SymbolicLink', linkpath: '../shared/layer.tar' }]);
+    const shared = tar([
+      { path: 'shared/', type: 'Directory' },
+      { path: 'shared/layer.tar', body: layer },
+      { path: 'l0/layer.tar', type: 'SymbolicLink', linkpath: '../shared/layer.tar' },
+    ]);
     const file = join(sandbox.dir, 'legacy.tar');
     writeFileSync(file, Buffer.concat([archive.subarray(0, archive.length - 1024), shared]));
     expect(await sandbox.ok(['load', '-i', file])).toBe('Loaded image: legacy:latest\n');
@@ -86,7 +90,10 @@ describe('malformed archives: one sentence, exit 125, nothing left', () => {
   it('a layer whose bytes do not match its diff id', async () => {
     const archive = dockerSave([uniqueLayer('honest')], ['mismatch:latest']);
     // Same length, other bytes: the config still names the honest layer's digest.
-    const swapped = Buffer.from(archive.toString('latin1').replace(/honest \d+/, (m) => m.replace(/\d/g, '7')), 'latin1');
+    const swapped = Buffer.from(
+      archive.toString('latin1').replace(/honest \d+/, (m) => m.replace(/\d/g, '7')),
+      'latin1',
+    );
     await refused(swapped, /layer 1 does not match the digest/);
   });
 });
@@ -132,7 +139,11 @@ describe('a load killed half-way', () => {
     const child = spawn(process.execPath, [MYDOCKER_BIN, 'load', '-i', file], { env: sandbox.env, stdio: 'ignore' });
     const exited = new Promise((r) => child.on('exit', r));
     // The layer's own scratch appears once the archive is unpacked: the load is deep in its work.
-    const seen = await waitFor(() => storageScratch(sandbox.root).scratch.length > before.scratch.length, (v) => v, 60_000);
+    const seen = await waitFor(
+      () => storageScratch(sandbox.root).scratch.length > before.scratch.length,
+      (v) => v,
+      60_000,
+    );
     child.kill('SIGKILL');
     await exited;
     expect(seen).toBe(true);
@@ -161,7 +172,13 @@ describe('a full disk (a 16 MB tmpfs root)', () => {
   it('commit is one sentence and its scratch is gone at once; rm -f of a running container still works', async () => {
     // 8 MB in the container's layer: copying it for the commit cannot fit in what is left.
     await disk.ok(['run', '-d', '--name', 'filler', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/big bs=1M count=8 2>/dev/null; touch /done; sleep 1000']);
-    await waitFor(() => existsSync(join(disk.root, 'storage/overlay/containers')) && readdirSync(join(disk.root, 'storage/overlay/containers')).some((id) => existsSync(join(disk.root, 'storage/overlay/containers', id, 'diff/done'))), (v) => v, 20_000);
+    await waitFor(
+      () =>
+        existsSync(join(disk.root, 'storage/overlay/containers')) &&
+        readdirSync(join(disk.root, 'storage/overlay/containers')).some((id) => existsSync(join(disk.root, 'storage/overlay/containers', id, 'diff/done'))),
+      (v) => v,
+      20_000,
+    );
     const images = await disk.ok(['images', '-q']);
     const r = await disk.run(['commit', 'filler', 'snap']);
     expect(r.code).toBe(125);
@@ -180,7 +197,11 @@ describe('a full disk (a 16 MB tmpfs root)', () => {
     // Whatever else needs space says so in one sentence and leaves nothing half made.
     const payload = join(disk.dir, 'payload');
     writeFileSync(payload, 'x'.repeat(64 * 1024));
-    for (const args of [['cp', payload, 'filler:/payload'], ['volume', 'create', 'v1'], ['save', '-o', join(disk.dir, 'saved.tar'), 'busybox']]) {
+    for (const args of [
+      ['cp', payload, 'filler:/payload'],
+      ['volume', 'create', 'v1'],
+      ['save', '-o', join(disk.dir, 'saved.tar'), 'busybox'],
+    ]) {
       const full = await disk.run(args);
       expect({ args, code: full.code }).toEqual({ args, code: 125 });
       oneSentence(full.stderr);
@@ -228,7 +249,7 @@ describe('volumes over /proc and the masked paths', () => {
     expect(await sandbox.ok(['ps', '-a', '-q'])).toBe('');
   });
 
-  it('a destination that reaches /proc through the image\'s own symlink is refused too, and rolled back', async () => {
+  it("a destination that reaches /proc through the image's own symlink is refused too, and rolled back", async () => {
     const file = join(sandbox.dir, 'procalias.tar');
     writeFileSync(file, busyboxLayer([{ path: 'data', type: 'SymbolicLink', linkpath: '/proc/sys' }]));
     await sandbox.ok(['import', file, 'procalias:latest']);
@@ -283,4 +304,3 @@ describe('commit onto a name that exists', () => {
     await sandbox.ok(['rm', 'c1', 'c2']);
   });
 });
-

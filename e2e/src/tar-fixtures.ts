@@ -22,9 +22,16 @@ export function tar(entries: TarEntry[]): Buffer {
     const body = Buffer.from(e.body ?? '');
     const h = Buffer.alloc(512);
     new Header({
-      path: e.path, type, linkpath: e.linkpath, size: type === 'File' ? body.length : 0,
-      mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644), uid: 0, gid: 0, mtime: new Date(1_700_000_000_000),
-      devmaj: e.devmaj, devmin: e.devmin,
+      path: e.path,
+      type,
+      linkpath: e.linkpath,
+      size: type === 'File' ? body.length : 0,
+      mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644),
+      uid: 0,
+      gid: 0,
+      mtime: new Date(1_700_000_000_000),
+      devmaj: e.devmaj,
+      devmin: e.devmin,
     }).encode(h, 0);
     blocks.push(h);
     if (type === 'File') blocks.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
@@ -66,7 +73,10 @@ export function dockerSave(layers: Buffer[], repoTags: unknown[] = ['fixture:lat
     if (options.omitLayer !== i) entries.push({ path: `l${i}/layer.tar`, body: l });
   });
   entries.push({ path: `${sha(config)}.json`, body: config });
-  entries.push({ path: 'manifest.json', body: JSON.stringify([{ Config: `${sha(config)}.json`, RepoTags: repoTags, Layers: layers.map((_, i) => `l${i}/layer.tar`) }]) });
+  entries.push({
+    path: 'manifest.json',
+    body: JSON.stringify([{ Config: `${sha(config)}.json`, RepoTags: repoTags, Layers: layers.map((_, i) => `l${i}/layer.tar`) }]),
+  });
   return tar(entries);
 }
 

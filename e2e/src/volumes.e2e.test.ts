@@ -20,7 +20,17 @@ describe('volumes', () => {
   it('bind mounts a host dir (created if missing), several -v at once, and :ro refuses writes', async () => {
     const host = join(sandbox.dir, 'host', 'sub');
     const out = await sandbox.run([
-      'run', '--rm', '-v', `${host}:/h`, '-v', `${host}:/ro:ro`, '-v', 'shared:/data:ro', 'busybox', 'sh', '-c',
+      'run',
+      '--rm',
+      '-v',
+      `${host}:/h`,
+      '-v',
+      `${host}:/ro:ro`,
+      '-v',
+      'shared:/data:ro',
+      'busybox',
+      'sh',
+      '-c',
       'echo w > /h/file; cat /ro/file; cat /data/msg; touch /ro/nope || echo ro-refused; touch /data/nope || echo vol-refused',
     ]);
     expect(out.code).toBe(0);

@@ -7,7 +7,6 @@ import { flatten } from './flatten';
 import { readTreeXattrs, setOpaque, writeXattrs } from './xattrs';
 import { spawnSync } from 'node:child_process';
 
-
 /**
  * `<home>/containers/<id>/` holds `root/` (a full copy of the lowers, then the container's writes),
  * `lowers.json` (written last: its presence means `root/` is complete) and `mounted` (a marker: there is
@@ -126,7 +125,8 @@ export class VfsDriver implements StorageDriver {
       if (st.isDirectory()) for (const name of readdirSync(path)) count(join(path, name));
     };
     for (const change of changes) {
-      if (change.kind === 'delete') inodes += 1; // a whiteout
+      if (change.kind === 'delete')
+        inodes += 1; // a whiteout
       else if (change.kind === 'add') count(join(root, change.path));
       else {
         inodes += 1;

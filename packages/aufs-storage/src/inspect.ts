@@ -6,7 +6,16 @@ import { mountFlags } from './flags';
 /** One entry of Docker's top-level Mounts. */
 function mountPoint(v: VolumeMount): Record<string, unknown> {
   if (v.type === 'volume') {
-    return { Type: 'volume', Name: v.name ?? '', Source: v.source, Destination: v.destination, Driver: 'local', Mode: v.mode ?? (v.readOnly ? 'ro' : 'z'), RW: !v.readOnly, Propagation: '' };
+    return {
+      Type: 'volume',
+      Name: v.name ?? '',
+      Source: v.source,
+      Destination: v.destination,
+      Driver: 'local',
+      Mode: v.mode ?? (v.readOnly ? 'ro' : 'z'),
+      RW: !v.readOnly,
+      Propagation: '',
+    };
   }
   if (v.type === 'tmpfs') return { Type: 'tmpfs', Source: '', Destination: v.destination, Mode: '', RW: !v.readOnly, Propagation: '' };
   const mode = v.mode ?? (v.readOnly && v.origin === undefined ? 'ro' : '');
@@ -21,7 +30,11 @@ function hostConfigMount(flag: string): Record<string, unknown> | undefined {
   } catch {
     return undefined; // validated at run: only an old record could hold one this version refuses
   }
-  const base = { Type: v.kind === 'named' || v.kind === 'anonymous' ? 'volume' : v.kind, Source: v.kind === 'bind' ? v.source : v.kind === 'named' ? v.name : '', Target: v.destination };
+  const base = {
+    Type: v.kind === 'named' || v.kind === 'anonymous' ? 'volume' : v.kind,
+    Source: v.kind === 'bind' ? v.source : v.kind === 'named' ? v.name : '',
+    Target: v.destination,
+  };
   const ro = v.readOnly ? { ReadOnly: true } : {};
   if (v.kind === 'bind') return { ...base, ...ro, ...(v.propagation ? { BindOptions: { Propagation: v.propagation } } : {}) };
   if (v.kind === 'tmpfs') {

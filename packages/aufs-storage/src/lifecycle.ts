@@ -176,7 +176,8 @@ function checkResolvedDestination(rootfs: string, destination: string): void {
   const resolved = `/${resolveInRoot(destination, probe, true).components.join('/')}`;
   if (resolved === destination) return;
   const refusal = resolved === '/' ? 'a volume cannot replace the root' : forbiddenDestination(resolved);
-  if (refusal) throw new UsageError(`Invalid volume destination "${destination}": it resolves to "${resolved}" through the image's symbolic links, and ${refusal}.`);
+  if (refusal)
+    throw new UsageError(`Invalid volume destination "${destination}": it resolves to "${resolved}" through the image's symbolic links, and ${refusal}.`);
 }
 
 /** The top-most directory of `path` that does not exist yet: what mkdir -p will create. */

@@ -59,7 +59,14 @@ export async function diskUsage(bus: LifecycleBus, report: DiskUsageReport): Pro
     active: containers.filter((r) => r.status === 'running').length,
     size: sum(sizes),
     reclaimable: sum(sizes.filter((_, i) => containers[i].status !== 'running')),
-    items: containers.map((r, i) => ({ 'CONTAINER ID': r.id.slice(0, 12), IMAGE: r.image, COMMAND: r.command.join(' '), SIZE: sizes[i], STATUS: r.status, NAMES: r.name })),
+    items: containers.map((r, i) => ({
+      'CONTAINER ID': r.id.slice(0, 12),
+      IMAGE: r.image,
+      COMMAND: r.command.join(' '),
+      SIZE: sizes[i],
+      STATUS: r.status,
+      NAMES: r.name,
+    })),
   });
 
   const mounted = new Map<string, number>();

@@ -28,7 +28,9 @@
 #define MAX_ATTACHED 64
 #define PROG_NAME "mydocker_dev" /* so that leftovers can be counted without bpftool */
 
-static int bpf(int cmd, union bpf_attr *attr) { return (int)syscall(SYS_bpf, cmd, attr, sizeof *attr); }
+static int bpf(int cmd, union bpf_attr *attr) {
+  return (int)syscall(SYS_bpf, cmd, attr, sizeof *attr);
+}
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...) {

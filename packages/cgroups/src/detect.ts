@@ -54,7 +54,8 @@ export function detectHierarchy(mountinfo: string, readControllers: (root: strin
     }
   }
   const unified = mounts.find((m) => m.fstype === 'cgroup2');
-  if (Object.keys(v1).some((c) => DECIDING_CONTROLLERS.includes(c))) return unified ? { version: 1, mounts: v1, unified: unified.mountPoint } : { version: 1, mounts: v1 };
+  if (Object.keys(v1).some((c) => DECIDING_CONTROLLERS.includes(c)))
+    return unified ? { version: 1, mounts: v1, unified: unified.mountPoint } : { version: 1, mounts: v1 };
   if (unified) return { version: 2, root: unified.mountPoint, controllers: readControllers(unified.mountPoint) };
   return { version: 0 };
 }

@@ -22,7 +22,10 @@ export function writeControl(path: string, value: string | number): void {
 
 /** A refused write to a control file; `code` is the errno (EBUSY: a memory limit below what is in use). */
 export class ControlWriteError extends MydockerError {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
   }
 }

@@ -41,7 +41,7 @@ export function parseCpuList(raw: string, flag: string): number[] {
 /** The canonical kernel spelling of a set of numbers: "0-2,4". */
 export function formatCpuList(nums: number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < nums.length; ) {
+  for (let i = 0; i < nums.length;) {
     let j = i;
     while (j + 1 < nums.length && nums[j + 1] === nums[j] + 1) j++;
     parts.push(i === j ? `${nums[i]}` : `${nums[i]}-${nums[j]}`);

@@ -52,7 +52,8 @@ async function toggle(verb: Verb, ref: string, ctx: CommandContext): Promise<Con
   const found = await store.get(ref);
   return store.withLock(found.id, async () => {
     const record = ctx.engine.view(await store.get(found.id));
-    if (record.damaged) throw new MydockerError(`Container ${record.name} has a damaged record: remove it with \`mydocker rm -f ${record.id.slice(0, 12)}\``, 1);
+    if (record.damaged)
+      throw new MydockerError(`Container ${record.name} has a damaged record: remove it with \`mydocker rm -f ${record.id.slice(0, 12)}\``, 1);
     const running = record.status === 'running' && runtime.isRunning(record);
     const freezer = running ? freezerOf(record) : undefined;
     const frozen = freezer?.state() === 'frozen';

@@ -20,7 +20,11 @@ export function parseNetDev(text: string): { rx: number; tx: number } {
   for (const line of text.split('\n').slice(2)) {
     const colon = line.indexOf(':');
     if (colon < 0 || line.slice(0, colon).trim() === 'lo') continue;
-    const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const fields = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     rx += fields[0] || 0;
     tx += fields[8] || 0;
   }
@@ -63,7 +67,12 @@ export interface StatsEntry {
  * One row as `docker stats` shows it. CPU % is CPU time over wall time between two samples (Docker's
  * cpuDelta / systemDelta * onlineCPUs comes to the same), so 100% is one full CPU.
  */
-export function statsEntry(record: ContainerRecord, before: Sample | undefined, after: Sample, options: { container?: string; noTrunc?: boolean; hostMemory?: number } = {}): StatsEntry {
+export function statsEntry(
+  record: ContainerRecord,
+  before: Sample | undefined,
+  after: Sample,
+  options: { container?: string; noTrunc?: boolean; hostMemory?: number } = {},
+): StatsEntry {
   const s = after.stats;
   const hostMemory = options.hostMemory ?? totalmem();
   let cpu = 0;

@@ -67,9 +67,13 @@ async function updateOne(ref: string, given: ResourceOptions, ctx: CommandContex
   const found = await store.get(ref);
   await store.withLock(found.id, async () => {
     const record: ContainerRecord = await store.get(found.id);
-    if (record.damaged) throw new UsageError(`Cannot update container ${record.name}: its record is damaged; remove it with \`mydocker rm -f ${record.id.slice(0, 12)}\`.`);
+    if (record.damaged)
+      throw new UsageError(`Cannot update container ${record.name}: its record is damaged; remove it with \`mydocker rm -f ${record.id.slice(0, 12)}\`.`);
     const ext = record.ext[PLUGIN];
-    if (!validExt(ext)) throw new UsageError(`Cannot update container ${record.name}: it was made without cgroup limits (no cgroup hierarchy, or the cgroups plugin was not installed).`);
+    if (!validExt(ext))
+      throw new UsageError(
+        `Cannot update container ${record.name}: it was made without cgroup limits (no cgroup hierarchy, or the cgroups plugin was not installed).`,
+      );
     const prev = ext.limits ?? {};
     const { raw, limits } = mergeResources(resourcesOf(record.spec), given, prev);
     const manager = managerFromExt(ext, record.id);
@@ -83,7 +87,11 @@ async function updateOne(ref: string, given: ResourceOptions, ctx: CommandContex
         throw isMydockerError(err) ? new UsageError(`Cannot update container ${record.name}: ${describeError(err).message}`) : err;
       }
     }
-    const updated: ContainerRecord = { ...record, spec: { ...record.spec, flags: { ...record.spec.flags, [PLUGIN]: { ...record.spec.flags?.[PLUGIN], ...resourceFlagValues(raw) } } }, ext: { ...record.ext, [PLUGIN]: { ...ext, limits } satisfies CgroupsExt } };
+    const updated: ContainerRecord = {
+      ...record,
+      spec: { ...record.spec, flags: { ...record.spec.flags, [PLUGIN]: { ...record.spec.flags?.[PLUGIN], ...resourceFlagValues(raw) } } },
+      ext: { ...record.ext, [PLUGIN]: { ...ext, limits } satisfies CgroupsExt },
+    };
     try {
       await store.save(updated);
     } catch (err) {
@@ -97,7 +105,10 @@ async function updateOne(ref: string, given: ResourceOptions, ctx: CommandContex
 export async function runUpdate(args: Record<string, any>, ctx: CommandContext): Promise<number> {
   const names: string[] = (args.containers ?? []).map(String);
   const given = givenResources(args);
-  if (Object.keys(given).length === 0) throw new UsageError('You must provide one or more flags when using this command: --cpus, --cpu-shares, --cpuset-cpus, --cpuset-mems, -m/--memory, --memory-swap or --pids-limit.');
+  if (Object.keys(given).length === 0)
+    throw new UsageError(
+      'You must provide one or more flags when using this command: --cpus, --cpu-shares, --cpuset-cpus, --cpuset-mems, -m/--memory, --memory-swap or --pids-limit.',
+    );
   if (names.length === 0) throw new UsageError('"update" requires at least 1 argument: mydocker update [OPTIONS] CONTAINER [CONTAINER...].');
   // Values that cannot be parsed at all are refused before any container is looked at.
   parseResources({ ...given, memorySwap: undefined }, readHostFacts());

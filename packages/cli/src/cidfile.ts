@@ -23,7 +23,14 @@ export function writeCidFile(path: string, id: string): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST' && existsSync(path)) throw new UsageError(`Container ID file found, make sure the other container isn't running or delete ${path}.`);
-    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of its path is not a directory' : (err as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'its directory does not exist'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'ENOTDIR'
+            ? 'a part of its path is not a directory'
+            : (err as Error).message;
     throw new MydockerError(`Failed to create the container ID file ${path}: ${why}.`);
   } finally {
     rmSync(temp, { force: true });

@@ -139,7 +139,11 @@ export function zshCompletion(commands: CompletionCommand[]): string {
   const cases = commands
     .map((c) => {
       const specs = c.flags.flatMap((f) => f.names.map((n) => `'${n}[${esc(f.describe)}]${f.takesValue ? ':value:_files' : ''}'`));
-      const rest = c.actions.length ? `'1:action:(${c.actions.join(' ')})' '*::arg:_files'` : c.containers ? `'*::container:_mydocker_containers'` : `'*::arg:_files'`;
+      const rest = c.actions.length
+        ? `'1:action:(${c.actions.join(' ')})' '*::arg:_files'`
+        : c.containers
+          ? `'*::container:_mydocker_containers'`
+          : `'*::arg:_files'`;
       return `      (${[c.name, ...c.aliases].join('|')}) _arguments -s ${[...specs, rest].join(' ')} ;;`;
     })
     .join('\n');

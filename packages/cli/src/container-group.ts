@@ -2,7 +2,31 @@ import { UsageError, type CommandRegistry, type CommandSpec } from '@mydocker/co
 
 /** Docker's `container VERB` names for the top-level commands (`container ls` is `ps`). */
 const ALIASES: Record<string, string> = { ls: 'ps', list: 'ps', ps: 'ps', remove: 'rm' };
-const VERBS = ['run', 'create', 'start', 'restart', 'stop', 'kill', 'rm', 'inspect', 'logs', 'exec', 'cp', 'commit', 'export', 'stats', 'wait', 'attach', 'pause', 'unpause', 'top', 'port', 'rename', 'update', 'diff'];
+const VERBS = [
+  'run',
+  'create',
+  'start',
+  'restart',
+  'stop',
+  'kill',
+  'rm',
+  'inspect',
+  'logs',
+  'exec',
+  'cp',
+  'commit',
+  'export',
+  'stats',
+  'wait',
+  'attach',
+  'pause',
+  'unpause',
+  'top',
+  'port',
+  'rename',
+  'update',
+  'diff',
+];
 
 function verbs(registry: CommandRegistry): string[] {
   return ['ls', ...VERBS.filter((v) => registry.get(v))];
@@ -24,7 +48,11 @@ export const containerCommand: CommandSpec = {
 export function resolveContainerGroup(registry: CommandRegistry, rest: string[]): { command: string; rest: string[] } | { help: string } {
   const [verb, ...args] = rest;
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
-    return { help: `Usage: mydocker container COMMAND\n\nManage containers (Docker's names for the top-level commands).\n\nCommands:\n${verbs(registry).map((v) => `  ${v}`).join('\n')}\n` };
+    return {
+      help: `Usage: mydocker container COMMAND\n\nManage containers (Docker's names for the top-level commands).\n\nCommands:\n${verbs(registry)
+        .map((v) => `  ${v}`)
+        .join('\n')}\n`,
+    };
   }
   const command = ALIASES[verb] ?? verb;
   if (!VERBS.includes(command) && command !== 'ps') throw new UsageError(`Unknown command "container ${verb}": run 'mydocker container --help' for the list.`);

@@ -46,7 +46,14 @@ export function splitGlobalFlags(argv: string[]): { flags: GlobalFlags; command?
 }
 
 /** The same flags again, so the monitor's clean-up command acts on the same engine. */
-export function globalFlagsArgv(flags: { root: string; runRoot: string; cgroupParent: string; configFile?: string; storageDriver?: string; plugins: string[] }): string[] {
+export function globalFlagsArgv(flags: {
+  root: string;
+  runRoot: string;
+  cgroupParent: string;
+  configFile?: string;
+  storageDriver?: string;
+  plugins: string[];
+}): string[] {
   const out = ['--root', flags.root, '--run-root', flags.runRoot, '--cgroup-parent', flags.cgroupParent];
   if (flags.configFile) out.push('--config', flags.configFile);
   if (flags.storageDriver) out.push('--storage-driver', flags.storageDriver);

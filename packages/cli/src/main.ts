@@ -47,7 +47,7 @@ export function usage(registry: CommandRegistry, packages: Map<string, string> =
   const width = Math.max(...visible.map((c) => c.command.split(' ')[0].length));
   const groups = new Map<string, string[]>();
   for (const c of visible) {
-    const group = c.owner.startsWith('@') || c.owner.includes('/') ? c.owner : packages.get(c.owner) ?? c.owner;
+    const group = c.owner.startsWith('@') || c.owner.includes('/') ? c.owner : (packages.get(c.owner) ?? c.owner);
     groups.set(group, [...(groups.get(group) ?? []), `  ${c.command.split(' ')[0].padEnd(width)}  ${c.describe}`]);
   }
   return [
@@ -70,7 +70,12 @@ function parseArgs(cmd: RegisteredCommand, name: string, rest: string[], flags: 
   const y = yargs(argv)
     .scriptName(`mydocker ${name}`)
     .usage(`mydocker ${cmd.command}\n\n${cmd.describe}`)
-    .parserConfiguration({ 'greedy-arrays': false, 'parse-positional-numbers': false, 'halt-at-non-option': Boolean(cmd.rawArgs), 'unknown-options-as-args': false })
+    .parserConfiguration({
+      'greedy-arrays': false,
+      'parse-positional-numbers': false,
+      'halt-at-non-option': Boolean(cmd.rawArgs),
+      'unknown-options-as-args': false,
+    })
     .help('help')
     .version(false)
     .strict()
@@ -119,7 +124,14 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const config = loadConfig({
-      flags: { root: flags.root, runRoot: flags.runRoot, cgroupParent: flags.cgroupParent, storageDriver: flags.storageDriver, config: flags.config, plugins: flags.plugins },
+      flags: {
+        root: flags.root,
+        runRoot: flags.runRoot,
+        cgroupParent: flags.cgroupParent,
+        storageDriver: flags.storageDriver,
+        config: flags.config,
+        plugins: flags.plugins,
+      },
     });
     roots.push(config.root, config.runRoot);
     const self = resolve(process.argv[1] ?? 'mydocker');
@@ -139,8 +151,33 @@ export async function main(argv: string[]): Promise<number> {
     bus.flags.declare(CLI_OWNER, ...CLI_RUN_FLAGS);
     const packageOf = (owner: string) => bus.plugins.find((p) => p.name === owner)?.packageName ?? owner;
     const registry = new CommandRegistry();
-    for (const c of [runCommand(bus, packageOf), createCommand(bus, packageOf), startCommand, restartCommand, psCommand, stopCommand, killCommand, rmCommand, inspectCommand, infoCommand, cleanupCommand, recordCommand, systemCommand, versionCommand, waitCommand, renameCommand, portCommand, topCommand, eventsCommand, containerCommand]) registry.add('@mydocker/cli', c);
-    registry.add('@mydocker/cli', completionCommand(() => registry.list()));
+    for (const c of [
+      runCommand(bus, packageOf),
+      createCommand(bus, packageOf),
+      startCommand,
+      restartCommand,
+      psCommand,
+      stopCommand,
+      killCommand,
+      rmCommand,
+      inspectCommand,
+      infoCommand,
+      cleanupCommand,
+      recordCommand,
+      systemCommand,
+      versionCommand,
+      waitCommand,
+      renameCommand,
+      portCommand,
+      topCommand,
+      eventsCommand,
+      containerCommand,
+    ])
+      registry.add('@mydocker/cli', c);
+    registry.add(
+      '@mydocker/cli',
+      completionCommand(() => registry.list()),
+    );
     bus.hooks.commands.call(registry);
     if (!command || flags.help || command === 'help') {
       stdout.write(usage(registry, new Map(bus.plugins.map((p) => [p.name, p.packageName ?? p.name]))));

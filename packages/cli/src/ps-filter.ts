@@ -48,10 +48,14 @@ export function psFilter(filters: string[], all: ContainerRecord[]): PsFilter {
     // A paused container is "paused", not "running": only the inspect view (the cgroups plugin) knows.
     status: (r, v, view) => (view?.State.Status ?? dockerStatus(r)) === v,
     exited: (r, v) => r.status === 'stopped' && r.exitCode === Number(v),
-    ancestor: (r, v) => r.image === v || r.image.startsWith(`${v}:`) || (r.imageId !== undefined && v.replace(/^sha256:/, '').length >= 4 && r.imageId.startsWith(v.replace(/^sha256:/, ''))),
+    ancestor: (r, v) =>
+      r.image === v ||
+      r.image.startsWith(`${v}:`) ||
+      (r.imageId !== undefined && v.replace(/^sha256:/, '').length >= 4 && r.imageId.startsWith(v.replace(/^sha256:/, ''))),
     before: (r, v) => r.createdAt < times.get(`before=${v}`)!,
     since: (r, v) => r.createdAt > times.get(`since=${v}`)!,
-    network: (_r, v, view) => Object.entries(view?.NetworkSettings.Networks ?? {}).some(([name, ep]) => name === v || (v.length > 0 && Boolean(ep.NetworkID?.startsWith(v)))),
+    network: (_r, v, view) =>
+      Object.entries(view?.NetworkSettings.Networks ?? {}).some(([name, ep]) => name === v || (v.length > 0 && Boolean(ep.NetworkID?.startsWith(v)))),
     volume: (_r, v, view) => (view?.Mounts ?? []).some((m) => m.Name === v || m.Destination === v || m.Source === v),
     label: (_r, v, view) => {
       const [k, ...rest] = v.split('=');

@@ -89,7 +89,9 @@ export function psRow(r: ContainerRecord, view: DockerContainerInspect, now: num
     Status: dockerStatusText(r, now) + (view.State.Paused ? ' (Paused)' : ''),
     Size: view.SizeRw === undefined ? '' : `${humanSize(view.SizeRw)} (virtual ${humanSize(view.SizeRootFs ?? 0)})`,
     Names: r.name,
-    Labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','),
+    Labels: Object.entries(labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
     Mounts: view.Mounts.map((m) => (m.Type === 'volume' ? m.Name : m.Source) ?? '').join(','),
     Networks: Object.keys(view.NetworkSettings.Networks ?? {}).join(','),
     LocalVolumes: String(view.Mounts.filter((m) => m.Type === 'volume').length),

@@ -31,7 +31,11 @@ export function renderDf(entries: DiskUsageEntry[], format?: string): string {
 
 /** `system df -v`: one table per type, each object's row as the plugin gave it (sizes made human). */
 export function renderDfVerbose(entries: DiskUsageEntry[]): string {
-  const titles: Record<string, string> = { Images: 'Images space usage:', Containers: 'Containers space usage:', 'Local Volumes': 'Local Volumes space usage:' };
+  const titles: Record<string, string> = {
+    Images: 'Images space usage:',
+    Containers: 'Containers space usage:',
+    'Local Volumes': 'Local Volumes space usage:',
+  };
   const out: string[] = [];
   for (const e of dfRows(entries)) {
     if (e.type === 'Build Cache') {

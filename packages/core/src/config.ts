@@ -84,11 +84,7 @@ export function loadConfig(sources: ConfigSources = {}): EngineConfig {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.\/-]*$/.test(cgroupParent) || cgroupParent.split('/').includes('..')) {
     throw new UsageError(`Invalid cgroup parent "${cgroupParent}": use a relative path of names.`);
   }
-  const plugins = [
-    ...(file.plugins ?? []),
-    ...(env.MYDOCKER_PLUGINS ? env.MYDOCKER_PLUGINS.split(',').filter(Boolean) : []),
-    ...(flags.plugins ?? []),
-  ];
+  const plugins = [...(file.plugins ?? []), ...(env.MYDOCKER_PLUGINS ? env.MYDOCKER_PLUGINS.split(',').filter(Boolean) : []), ...(flags.plugins ?? [])];
   return {
     root: absolute(flags.root ?? env.MYDOCKER_ROOT ?? file.root ?? '/var/lib/mydocker', 'root'),
     runRoot: absolute(flags.runRoot ?? env.MYDOCKER_RUNROOT ?? file.runRoot ?? '/run/mydocker', 'run root'),

@@ -46,7 +46,11 @@ export function createEngine(config: EngineConfig, plugins: Array<PluginClass | 
 }
 
 /** Discovers installed plugins (the `mydocker` key, the config's list) and wires an engine with them. */
-export function createEngineFromInstalled(config: EngineConfig, discovery: Omit<DiscoveryOptions, 'extra'>, parent: DependencyContainer = rootContainer): EngineSetup {
+export function createEngineFromInstalled(
+  config: EngineConfig,
+  discovery: Omit<DiscoveryOptions, 'extra'>,
+  parent: DependencyContainer = rootContainer,
+): EngineSetup {
   const found = discoverPlugins({ ...discovery, extra: config.plugins });
   trace('plugins discovered');
   const setup = createEngine(config, [], parent);

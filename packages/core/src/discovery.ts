@@ -83,7 +83,7 @@ export function isCandidateName(name: string): boolean {
 }
 
 function workspaceDirs(root: string, pkg: PackageJson): string[] {
-  const patterns = Array.isArray(pkg.workspaces) ? pkg.workspaces : pkg.workspaces?.packages ?? [];
+  const patterns = Array.isArray(pkg.workspaces) ? pkg.workspaces : (pkg.workspaces?.packages ?? []);
   const dirs: string[] = [];
   for (const pattern of patterns) {
     if (pattern.endsWith('/*')) {
@@ -141,7 +141,9 @@ function resolveWithin(name: string, from: string, bound: string): string | unde
 }
 
 function refuse(what: string, reason: string): never {
-  throw new UsageError(`Refusing to load ${what}: ${reason}, so another user could replace the code mydocker would run as root; make it owned by root and writable only by root.`);
+  throw new UsageError(
+    `Refusing to load ${what}: ${reason}, so another user could replace the code mydocker would run as root; make it owned by root and writable only by root.`,
+  );
 }
 
 function assertTrusted(what: string, paths: string[], trust?: TrustOptions): void {
@@ -230,16 +232,21 @@ export function loadPluginClass(plugin: DiscoveredPlugin, trust?: TrustOptions):
   try {
     file = real(require.resolve(entry));
   } catch (err) {
-    throw new UsageError(`The plugin ${plugin.packageName} could not be loaded from ${entry} (${(err as Error).message.split('\n')[0]}): reinstall or rebuild it.`);
+    throw new UsageError(
+      `The plugin ${plugin.packageName} could not be loaded from ${entry} (${(err as Error).message.split('\n')[0]}): reinstall or rebuild it.`,
+    );
   }
-  if (relative(plugin.dir, file).startsWith('..')) throw new UsageError(`The plugin ${plugin.packageName} names an entry point outside its folder (${file}): reinstall it.`);
+  if (relative(plugin.dir, file).startsWith('..'))
+    throw new UsageError(`The plugin ${plugin.packageName} names an entry point outside its folder (${file}): reinstall it.`);
   assertTrusted(`the plugin ${plugin.packageName} from ${file}`, [plugin.dir, file], trust);
   let mod: { default?: PluginClass; plugin?: PluginClass };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require(file);
   } catch (err) {
-    throw new UsageError(`The plugin ${plugin.packageName} could not be loaded from ${entry} (${(err as Error).message.split('\n')[0]}): reinstall or rebuild it.`);
+    throw new UsageError(
+      `The plugin ${plugin.packageName} could not be loaded from ${entry} (${(err as Error).message.split('\n')[0]}): reinstall or rebuild it.`,
+    );
   }
   const cls = mod.default ?? mod.plugin;
   if (typeof cls !== 'function') {

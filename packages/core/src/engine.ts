@@ -434,7 +434,9 @@ export class Engine {
 
   private reportDamagedRemoval(record: ContainerRecord, cleaned: string[]): void {
     const what = [record.pid ? `killed its PID 1 (${record.pid})` : 'found no process of it', ...cleaned];
-    this.warn(`mydocker: warning: container ${record.id.slice(0, 12)} had a damaged record (${record.damage ?? 'unreadable'}); removed from its id: ${what.join(', ')}.`);
+    this.warn(
+      `mydocker: warning: container ${record.id.slice(0, 12)} had a damaged record (${record.damage ?? 'unreadable'}); removed from its id: ${what.join(', ')}.`,
+    );
   }
 
   /** A damaged record proves nothing about its container: only `rm -f` may act on it. */

@@ -3,7 +3,10 @@
  * print one sentence and exit without a stack trace.
  */
 export class MydockerError extends Error {
-  constructor(message: string, readonly exitCode: number = 125) {
+  constructor(
+    message: string,
+    readonly exitCode: number = 125,
+  ) {
     super(message);
     this.name = new.target.name;
   }
@@ -44,7 +47,10 @@ export class CommandNotFoundError extends MydockerError {
 
 /** A feature whose plugin is not installed: says which package brings it. */
 export class MissingPluginError extends MydockerError {
-  constructor(readonly what: string, readonly packageName: string) {
+  constructor(
+    readonly what: string,
+    readonly packageName: string,
+  ) {
     super(`${what} needs the ${packageName} plugin, which is not installed: run \`npm install ${packageName}\` next to @mydocker/cli.`, 125);
   }
 }
@@ -162,7 +168,12 @@ function isFullFromStatfs(path: string): boolean {
 export function describeError(err: unknown, options: DescribeOptions = {}): DescribedError {
   const mydocker = isMydockerError(err);
   const exitCode = mydocker ? (err as MydockerError).exitCode : 125;
-  const raw = err instanceof Error ? err.message : typeof err === 'object' && err && typeof (err as ErrnoLike).message === 'string' ? String((err as ErrnoLike).message) : String(err);
+  const raw =
+    err instanceof Error
+      ? err.message
+      : typeof err === 'object' && err && typeof (err as ErrnoLike).message === 'string'
+        ? String((err as ErrnoLike).message)
+        : String(err);
   // The text stays as its layer wrote it (Docker's "No such container: x" has no full stop, and scripts
   // match it); only the sentences made here are shaped here.
   const text = stripErrorPrefixes(raw.trim());
@@ -185,10 +196,13 @@ export function describeError(err: unknown, options: DescribeOptions = {}): Desc
     return sentence(`No space left on ${on}: free space and retry.`);
   }
   if (mydocker) return sentence(text);
-  if (matches('EROFS')) return sentence(`read-only file system at ${where() ?? 'the target'}: remount it read-write, or point --root/--run-root at a writable file system.`);
+  if (matches('EROFS'))
+    return sentence(`read-only file system at ${where() ?? 'the target'}: remount it read-write, or point --root/--run-root at a writable file system.`);
   if (matches('EACCES')) return sentence(`permission denied on ${where() ?? 'a file mydocker needs'}: check its owner and mode, and run mydocker as root.`);
   if (matches('EPERM')) {
-    return sentence(`operation not permitted on ${where() ?? 'a file mydocker needs'}: the file may be immutable (lsattr), or mydocker lacks a capability it needs.`);
+    return sentence(
+      `operation not permitted on ${where() ?? 'a file mydocker needs'}: the file may be immutable (lsattr), or mydocker lacks a capability it needs.`,
+    );
   }
   if (errno.code) {
     // Node's errno text is "ENOENT: no such file or directory, open '/x'": keep the strerror part.
@@ -198,6 +212,11 @@ export function describeError(err: unknown, options: DescribeOptions = {}): Desc
     return sentence(`${what ? `${what} failed: ` : ''}${reason} (${errno.code}).`);
   }
   // JavaScript's own error types mean a bug, not a refusal: the CLI offers their stack trace.
-  const bug = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError || (err as Error)?.name === 'AssertionError';
+  const bug =
+    err instanceof TypeError ||
+    err instanceof RangeError ||
+    err instanceof ReferenceError ||
+    err instanceof SyntaxError ||
+    (err as Error)?.name === 'AssertionError';
   return sentence(text, bug);
 }

@@ -22,7 +22,7 @@ export function containerEventAttributes(record: ContainerRecord, extra: Record<
 
 /** A signal as Docker's `kill` event names it: its number. */
 export function signalNumber(signal: NodeJS.Signals | number): string {
-  return String(typeof signal === 'number' ? signal : constants.signals[signal] ?? signal);
+  return String(typeof signal === 'number' ? signal : (constants.signals[signal] ?? signal));
 }
 
 export function emitContainerEvent(bus: LifecycleBus, action: string, record: ContainerRecord, extra?: Record<string, string | undefined>): Promise<void> {

@@ -109,7 +109,10 @@ export class EventJournal {
   /** Under the lock, and only if still too big: another writer may have rotated it meanwhile. */
   private async rotate(): Promise<void> {
     await withFileLock(join(this.dir, 'rotate.lock'), async () => {
-      const size = await stat(this.file).then((s) => s.size, () => 0);
+      const size = await stat(this.file).then(
+        (s) => s.size,
+        () => 0,
+      );
       if (size > this.maxBytes) await rename(this.file, this.previous);
     });
   }

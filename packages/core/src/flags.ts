@@ -114,7 +114,8 @@ export class FlagRegistry {
       if (flag.owner === skipOwner) continue;
       const raw = args[flag.name];
       if (raw === undefined) continue;
-      const value: FlagValue = flag.type === 'array' ? (Array.isArray(raw) ? raw.map(String) : [String(raw)]) : flag.type === 'boolean' ? Boolean(raw) : String(raw);
+      const value: FlagValue =
+        flag.type === 'array' ? (Array.isArray(raw) ? raw.map(String) : [String(raw)]) : flag.type === 'boolean' ? Boolean(raw) : String(raw);
       if (flag.type === 'array' && (value as string[]).length === 0) continue;
       if (flag.nonEmpty && (value === '' || (Array.isArray(value) && value.includes('')))) {
         throw new UsageError(`The --${flag.name} flag needs a non-empty value.`);

@@ -30,9 +30,7 @@ interface Pipeline {
 }
 
 type Operand =
-  | { kind: 'field'; base: 'dot' | { var: string } | { paren: Pipeline }; path: string[] }
-  | { kind: 'ident'; name: string }
-  | { kind: 'lit'; value: unknown };
+  { kind: 'field'; base: 'dot' | { var: string } | { paren: Pipeline }; path: string[] } | { kind: 'ident'; name: string } | { kind: 'lit'; value: unknown };
 
 const NO_VALUE = Symbol('no value');
 
@@ -337,7 +335,7 @@ const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '
 
 /** Docker's `json`: no HTML escaping (JSON.stringify never does), no trailing newline. */
 const FUNCS: Record<string, (...args: any[]) => unknown> = {
-  json: (v: unknown) => JSON.stringify(v === NO_VALUE ? null : v ?? null),
+  json: (v: unknown) => JSON.stringify(v === NO_VALUE ? null : (v ?? null)),
   print: (...a: unknown[]) => a.map((x, i) => (i > 0 && typeof x !== 'string' && typeof a[i - 1] !== 'string' ? ' ' : '') + goString(x)).join(''),
   println: (...a: unknown[]) => `${a.map(goString).join(' ')}\n`,
   printf: (f: string, ...a: unknown[]) => sprintf(String(f), a),
@@ -375,8 +373,14 @@ const FUNCS: Record<string, (...args: any[]) => unknown> = {
   pad: (s: unknown, before: unknown, after: unknown) => (goString(s) === '' ? '' : `${' '.repeat(Number(before))}${goString(s)}${' '.repeat(Number(after))}`),
   // Go's own escapers and slice.
   html: (...a: unknown[]) => (FUNCS.print(...a) as string).replace(/[&<>'"\0]/g, (c) => HTML_ESCAPES[c]),
-  js: (...a: unknown[]) => (FUNCS.print(...a) as string).replace(/[\\'"<>&=]|[\x00-\x1f]/g, (c) => (c === '\\' || c === "'" || c === '"' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`)),
-  urlquery: (...a: unknown[]) => encodeURIComponent(FUNCS.print(...a) as string).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+  js: (...a: unknown[]) =>
+    (FUNCS.print(...a) as string).replace(/[\\'"<>&=]|[\x00-\x1f]/g, (c) =>
+      c === '\\' || c === "'" || c === '"' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+    ),
+  urlquery: (...a: unknown[]) =>
+    encodeURIComponent(FUNCS.print(...a) as string)
+      .replace(/%20/g, '+')
+      .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
   slice: (v: unknown, ...idx: unknown[]) => {
     if (typeof v !== 'string' && !Array.isArray(v)) throw new TemplateError(`template: can't slice item of type ${typeof v}`);
     const [i = 0, j = v.length] = idx.map(Number);
@@ -421,7 +425,9 @@ class Evaluator {
         const entries: Array<[unknown, unknown]> = Array.isArray(v)
           ? v.map((x, i) => [i, x])
           : v && typeof v === 'object'
-            ? Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]])
+            ? Object.keys(v)
+                .sort()
+                .map((k) => [k, (v as Record<string, unknown>)[k]])
             : typeof v === 'number'
               ? Array.from({ length: v }, (_x, i) => [i, i])
               : v === null || v === undefined || v === NO_VALUE

@@ -19,9 +19,7 @@ export function isValidName(name: string): boolean {
 
 export function assertValidName(name: string, kind = 'container'): void {
   if (!isValidName(name)) {
-    throw new UsageError(
-      `Invalid ${kind} name "${truncate(name)}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most ${MAX_NAME_LENGTH} characters.`,
-    );
+    throw new UsageError(`Invalid ${kind} name "${truncate(name)}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most ${MAX_NAME_LENGTH} characters.`);
   }
 }
 
@@ -40,8 +38,42 @@ export function truncate(s: string, max = 64): string {
  * Docker-style generated names, for containers started without --name. The id's first hex digits make
  * them unique in practice (a bare adjective_noun space collides within a few hundred containers).
  */
-const ADJECTIVES = ['brave', 'calm', 'eager', 'fervent', 'gentle', 'happy', 'jolly', 'keen', 'lucid', 'nifty', 'quirky', 'sharp', 'tender', 'vivid', 'witty', 'zen'];
-const NOUNS = ['turing', 'hopper', 'lovelace', 'ritchie', 'thompson', 'torvalds', 'knuth', 'dijkstra', 'liskov', 'hamilton', 'kay', 'pike', 'wozniak', 'noether', 'curie', 'shannon'];
+const ADJECTIVES = [
+  'brave',
+  'calm',
+  'eager',
+  'fervent',
+  'gentle',
+  'happy',
+  'jolly',
+  'keen',
+  'lucid',
+  'nifty',
+  'quirky',
+  'sharp',
+  'tender',
+  'vivid',
+  'witty',
+  'zen',
+];
+const NOUNS = [
+  'turing',
+  'hopper',
+  'lovelace',
+  'ritchie',
+  'thompson',
+  'torvalds',
+  'knuth',
+  'dijkstra',
+  'liskov',
+  'hamilton',
+  'kay',
+  'pike',
+  'wozniak',
+  'noether',
+  'curie',
+  'shannon',
+];
 export function generateName(id: string = generateId()): string {
   const b = randomBytes(2);
   return `${ADJECTIVES[b[0] % ADJECTIVES.length]}_${NOUNS[b[1] % NOUNS.length]}_${id.slice(0, 6)}`;

@@ -55,7 +55,8 @@ function componentReason(path: string, st: ReturnType<TrustFs['lstat']>, uid: nu
   const otherWrite = (mode & 0o002) !== 0;
   const groupWrite = (mode & 0o020) !== 0 && st.gid !== 0;
   const stickyPassage = st.isDirectory() && (mode & STICKY) !== 0 && !last;
-  if ((otherWrite || groupWrite) && !stickyPassage) return `${path} is writable by ${otherWrite ? 'any user' : `group ${st.gid}`} (mode ${mode.toString(8).padStart(4, '0')})`;
+  if ((otherWrite || groupWrite) && !stickyPassage)
+    return `${path} is writable by ${otherWrite ? 'any user' : `group ${st.gid}`} (mode ${mode.toString(8).padStart(4, '0')})`;
   return undefined;
 }
 

@@ -52,7 +52,8 @@ export async function pruneContainers(engine: Engine, onError: (err: unknown) =>
   for (const record of await store.list()) {
     const verdict = pruneVerdict(record, isAlive(runtime, record), isProcessAlive(record.creatorPid, record.creatorStartTime));
     if (verdict === 'keep') {
-      if (record.damaged) result.kept.push(`${shortId(record.id)} has a damaged record and its container still runs; \`rm -f ${shortId(record.id)}\` removes it`);
+      if (record.damaged)
+        result.kept.push(`${shortId(record.id)} has a damaged record and its container still runs; \`rm -f ${shortId(record.id)}\` removes it`);
       continue;
     }
     if (verdict === 'in-progress') {

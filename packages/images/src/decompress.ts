@@ -32,7 +32,8 @@ export function unzstd(input: string, output: string, layer: number): Promise<vo
     let written = false;
     const done = () => {
       if (exited === undefined || !written) return;
-      if (spawnError) return fail(spawnError.code === 'ENOENT' ? 'it is zstd-compressed and the zstd program is not installed (apt-get install zstd)' : spawnError.message);
+      if (spawnError)
+        return fail(spawnError.code === 'ENOENT' ? 'it is zstd-compressed and the zstd program is not installed (apt-get install zstd)' : spawnError.message);
       if (exited !== 0) return fail(`zstd: ${(stderr.trim().split('\n').pop() ?? `exit ${exited}`).replace(/^zstd: [^:]*: /, '').replace(/[.\s]+$/, '')}`);
       resolve();
     };

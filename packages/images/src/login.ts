@@ -22,11 +22,15 @@ export async function login(args: Args, ctx: CommandContext): Promise<number> {
     if (!username) throw new UsageError('--password-stdin needs the user name: give -u USER.');
     password = (await readStdin()).replace(/\r?\n$/, '');
   }
-  if (!username || password === undefined) throw new UsageError('login needs -u USER and -p PASSWORD (or --password-stdin); interactive prompts are not supported.');
+  if (!username || password === undefined)
+    throw new UsageError('login needs -u USER and -p PASSWORD (or --password-stdin); interactive prompts are not supported.');
   if (username.includes(':')) throw new UsageError('The user name cannot contain ":".');
   if (password === '') throw new UsageError('The password is empty.');
   if (args.password !== undefined) ctx.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
-  const client = new RegistryClient({ domain: host, path: '' }, { insecure: insecureRegistries(ctx.config), certsDir: ctx.config.certsDir, credentials: { username, password } });
+  const client = new RegistryClient(
+    { domain: host, path: '' },
+    { insecure: insecureRegistries(ctx.config), certsDir: ctx.config.certsDir, credentials: { username, password } },
+  );
   // Docker asks for a token with no scope: it proves the credentials without naming a repository.
   await client.ping('');
   await saveCredentials(host, { username, password });

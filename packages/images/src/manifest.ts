@@ -62,8 +62,13 @@ export function pickFromIndex(m: FetchedManifest, platform: Platform, name: stri
   const entries = body.manifests.map((e) => descriptor(e, 'manifest'));
   const chosen = choosePlatform(entries, platform);
   if (!chosen) {
-    const offered = entries.map((e) => e.platform).filter((p): p is Platform => !!p?.os && !!p?.architecture && p.os !== 'unknown').map(formatPlatform);
-    throw new UsageError(`The image ${name} has no variant for ${formatPlatform(platform)}${offered.length ? ` (it has ${[...new Set(offered)].join(', ')})` : ''}.`);
+    const offered = entries
+      .map((e) => e.platform)
+      .filter((p): p is Platform => !!p?.os && !!p?.architecture && p.os !== 'unknown')
+      .map(formatPlatform);
+    throw new UsageError(
+      `The image ${name} has no variant for ${formatPlatform(platform)}${offered.length ? ` (it has ${[...new Set(offered)].join(', ')})` : ''}.`,
+    );
   }
   return chosen;
 }

@@ -46,7 +46,8 @@ export function choosePlatform<T extends { platform?: Partial<Platform> }>(entri
     if (!p || p.os !== wanted.os || p.architecture !== wanted.architecture) continue;
     const variant = p.variant || undefined;
     if (variant === wanted.variant) return e;
-    const isDefault = wanted.architecture === 'arm64' && (variant === undefined || variant === 'v8') && (wanted.variant === undefined || wanted.variant === 'v8');
+    const isDefault =
+      wanted.architecture === 'arm64' && (variant === undefined || variant === 'v8') && (wanted.variant === undefined || wanted.variant === 'v8');
     if (isDefault || variant === undefined) fallback ??= e;
   }
   return fallback;

@@ -4,7 +4,8 @@
  * (Docker leaves out the lines that carry a progress bar, Downloading and Extracting, when it is not on
  * a terminal); with `-q`, nothing but the reference at the end, which the caller prints.
  */
-export type LayerState = 'Pulling fs layer' | 'Waiting' | 'Downloading' | 'Verifying Checksum' | 'Download complete' | 'Extracting' | 'Pull complete' | 'Already exists';
+export type LayerState =
+  'Pulling fs layer' | 'Waiting' | 'Downloading' | 'Verifying Checksum' | 'Download complete' | 'Extracting' | 'Pull complete' | 'Already exists';
 
 export interface PullProgress {
   /** A line of its own: "latest: Pulling from x", "Digest: …", "Status: …". */

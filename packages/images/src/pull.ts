@@ -126,7 +126,8 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
     options.out.write(`${fullString(ref)}\n`);
     return id;
   }
-  if (given.tag !== undefined || given.digest !== undefined) throw new UsageError(`Cannot pull "${input}" with --all-tags: give a repository without a tag or digest.`);
+  if (given.tag !== undefined || given.digest !== undefined)
+    throw new UsageError(`Cannot pull "${input}" with --all-tags: give a repository without a tag or digest.`);
   const first = { ...given, tag: 'latest' };
   const probe = new RegistryClient(first, { insecure: insecureRegistries(config), certsDir: config.certsDir, credentials: await credentialsFor(given.domain) });
   const tags = await probe.tags();
@@ -173,7 +174,8 @@ async function pullOne(
   } catch {
     throw new RegistryError('The image config is not a valid image config (it has no rootfs.diff_ids).');
   }
-  if (diffIds.length !== layers.length) throw new RegistryError(`The image is damaged: its manifest lists ${layers.length} layers but its config ${diffIds.length}.`);
+  if (diffIds.length !== layers.length)
+    throw new RegistryError(`The image is damaged: its manifest lists ${layers.length} layers but its config ${diffIds.length}.`);
   const id = createHash('sha256').update(configBytes).digest('hex');
   const existed = await images.resolve(`sha256:${id}`).then(
     () => true,
@@ -195,7 +197,10 @@ async function pullOne(
       return out;
     };
     // Another pull may be fetching some of them: wait for it, then ask the store again.
-    releaseBlobs = await lockBlobs(config.runRoot, (await missing()).map((i) => layers[i].digest));
+    releaseBlobs = await lockBlobs(
+      config.runRoot,
+      (await missing()).map((i) => layers[i].digest),
+    );
     trace('pull: blob locks');
     const needed = await missing();
     for (const [i, l] of layers.entries()) progress.layer(short(l), needed.includes(i) ? 'Pulling fs layer' : 'Already exists', l.size);

@@ -50,7 +50,8 @@ export class PushClient extends RegistryClient {
     const location = res.headers.get('location');
     if (!location) throw new RegistryError(`The registry ${printable(this.host)} opened an upload without a Location.`);
     const url = new URL(location, this.base);
-    if (url.origin !== new URL(this.base).origin) throw new RegistryError(`The registry ${printable(this.host)} sent an upload Location on another host (${printable(url.host)}): refused.`);
+    if (url.origin !== new URL(this.base).origin)
+      throw new RegistryError(`The registry ${printable(this.host)} sent an upload Location on another host (${printable(url.host)}): refused.`);
     return url;
   }
 
@@ -114,7 +115,8 @@ export class PushClient extends RegistryClient {
 
   pushFailure(res: Response, what: string): RegistryError {
     if (res.status === 403) return new RegistryError(`The registry ${printable(this.host)} denied pushing to ${printable(this.ref.path)} (403 Forbidden).`);
-    if (res.status === 404 || res.status === 405) return new RegistryError(`The registry ${printable(this.host)} does not accept pushes to ${printable(this.ref.path)} (${res.status}).`);
+    if (res.status === 404 || res.status === 405)
+      return new RegistryError(`The registry ${printable(this.host)} does not accept pushes to ${printable(this.ref.path)} (${res.status}).`);
     return new RegistryError(`The registry ${printable(this.host)} answered ${res.status} ${printable(res.statusText)} when ${what}.`);
   }
 }

@@ -89,7 +89,11 @@ export async function push(images: ImageStore, config: EngineConfig, input: stri
     }
     await client.putManifest(ref.tag!, mediaType, manifest);
     // A later push to another repository of this registry can mount these blobs instead of sending them.
-    await recordBlobSources(config.root, `${ref.domain}/${ref.path}`, [...layers, configBlob].map((b) => b.digest)).catch(() => undefined);
+    await recordBlobSources(
+      config.root,
+      `${ref.domain}/${ref.path}`,
+      [...layers, configBlob].map((b) => b.digest),
+    ).catch(() => undefined);
     const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
     say(`${ref.tag}: digest: ${digest} size: ${manifest.length}`);
     if (quiet) out.write(`${familiarName(ref)}:${ref.tag}\n`);

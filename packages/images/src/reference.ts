@@ -60,7 +60,10 @@ function splitDomain(name: string): { domain: string; path: string } {
 
 /** A registry as `login`/`logout` take it: `host[:port]`, or a URL of one; Docker Hub by any of its names. */
 export function parseRegistryHost(input: string): string {
-  const host = input.trim().replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  const host = input
+    .trim()
+    .replace(/^https?:\/\//, '')
+    .replace(/\/.*$/, '');
   if (!new RegExp(`^${DOMAIN}$`).test(host)) throw new UsageError(`Invalid registry "${printable(input)}": give HOST or HOST:PORT.`);
   return ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(host.toLowerCase()) ? DOCKER_HUB : host;
 }
@@ -72,14 +75,17 @@ export function parseReference(input: string): Reference {
   if (why) throw new UsageError(`Invalid reference format "${printable(input)}": ${why}.`);
   const m = REFERENCE.exec(ref)!;
   const [, name, tag, digest] = m;
-  if (name.length > MAX_NAME) throw new UsageError(`Invalid reference format "${printable(input)}": the repository name is longer than ${MAX_NAME} characters.`);
+  if (name.length > MAX_NAME)
+    throw new UsageError(`Invalid reference format "${printable(input)}": the repository name is longer than ${MAX_NAME} characters.`);
   const { domain, path } = splitDomain(name);
   if (ANCHORED_IDENTIFIER.test(ref)) {
     throw new UsageError(`Invalid reference format "${printable(input)}": a repository name cannot be 64 hexadecimal characters (that is an image id).`);
   }
   if (/[A-Z]/.test(path)) throw new UsageError(`Invalid reference format "${printable(input)}": the repository name must be lowercase.`);
   if (digest && !/^sha256:[a-f0-9]{64}$/.test(digest)) {
-    throw new UsageError(`Unsupported digest "${printable(digest)}" in "${printable(input)}": only sha256 with 64 lowercase hexadecimal characters is supported.`);
+    throw new UsageError(
+      `Unsupported digest "${printable(digest)}" in "${printable(input)}": only sha256 with 64 lowercase hexadecimal characters is supported.`,
+    );
   }
   return { domain, path, ...(tag !== undefined ? { tag } : {}), ...(digest ? { digest } : {}) };
 }

@@ -80,7 +80,9 @@ function networkReason(err: unknown): string {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return 'the connection timed out';
     default:
-      return String(cause?.message ?? err).split('\n')[0].replace(/[.\s]+$/, '');
+      return String(cause?.message ?? err)
+        .split('\n')[0]
+        .replace(/[.\s]+$/, '');
   }
 }
 
@@ -149,7 +151,11 @@ export class RegistryClient {
     if (!isCertificateError(cause?.code)) return undefined;
     const dir = `${this.options.certsDir ?? '/etc/mydocker/certs.d'}/${this.host}`;
     return new RegistryError(
-      `The certificate of the registry ${printable(this.host)} is not trusted (${printable(String(cause.message).split('\n')[0].replace(/[.\s]+$/, ''))}): put its CA in ${printable(dir)}/ca.crt.`,
+      `The certificate of the registry ${printable(this.host)} is not trusted (${printable(
+        String(cause.message)
+          .split('\n')[0]
+          .replace(/[.\s]+$/, ''),
+      )}): put its CA in ${printable(dir)}/ca.crt.`,
     );
   }
 
@@ -250,7 +256,9 @@ export class RegistryClient {
       if (basic) return { value: basic };
     }
     if (this.options.credentials) throw new RegistryError(`The registry ${printable(this.host)} asks for an authentication scheme this client does not speak.`);
-    throw new RegistryError(`The registry ${printable(this.host)} requires authentication${this.forWhat()}: log in with \`mydocker login ${printable(this.host)}\`.`);
+    throw new RegistryError(
+      `The registry ${printable(this.host)} requires authentication${this.forWhat()}: log in with \`mydocker login ${printable(this.host)}\`.`,
+    );
   }
 
   private async token(challenge: Challenge, scope: string): Promise<{ token: string; lifetimeS: number }> {
@@ -258,7 +266,8 @@ export class RegistryClient {
     let url: URL;
     try {
       url = new URL(realm);
-      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (isLoopback(url.host) || (this.options.insecure ?? []).includes(url.host)))) throw new Error('scheme');
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (isLoopback(url.host) || (this.options.insecure ?? []).includes(url.host))))
+        throw new Error('scheme');
     } catch {
       throw new RegistryError(`The registry ${printable(this.host)} names an unusable token service ${JSON.stringify(printable(realm ?? ''))}.`);
     }
@@ -270,7 +279,10 @@ export class RegistryClient {
     try {
       res = await this.fetch(url, { headers: basic ? { Authorization: basic } : {}, redirect: 'follow' });
     } catch (err) {
-      throw this.certificateFailure(err) ?? new RegistryError(`Cannot reach the token service of ${printable(this.host)} (${printable(url.host)}): ${networkReason(err)}.`);
+      throw (
+        this.certificateFailure(err) ??
+        new RegistryError(`Cannot reach the token service of ${printable(this.host)} (${printable(url.host)}): ${networkReason(err)}.`)
+      );
     }
     if (!res.ok) {
       await res.body?.cancel();
@@ -298,7 +310,9 @@ export class RegistryClient {
     if (res.status === 404) return new RegistryError(`${what} was not found in the registry ${printable(this.host)} (404).`);
     if (res.status === 403) return new RegistryError(`The registry ${printable(this.host)} denied access to ${printable(this.ref.path)} (403 Forbidden).`);
     if (res.status === 429) return new RegistryError(`The registry ${printable(this.host)} is limiting requests (429 Too Many Requests): try again later.`);
-    return new RegistryError(`The registry ${printable(this.host)} answered ${res.status} ${printable(res.statusText)} for ${what.charAt(0).toLowerCase()}${what.slice(1)}.`);
+    return new RegistryError(
+      `The registry ${printable(this.host)} answered ${res.status} ${printable(res.statusText)} for ${what.charAt(0).toLowerCase()}${what.slice(1)}.`,
+    );
   }
 
   /** Reads a body of at most `cap` bytes, refusing a longer one before it is read whole. */
@@ -405,7 +419,8 @@ export class RegistryClient {
               Readable.fromWeb(res.body as import('node:stream/web').ReadableStream),
               async function* (chunks: AsyncIterable<Buffer>) {
                 for await (const chunk of chunks) {
-                  if (total + chunk.length > size) throw new RegistryError(`The registry sent more bytes than the ${size} of the blob ${short}: nothing was stored.`);
+                  if (total + chunk.length > size)
+                    throw new RegistryError(`The registry sent more bytes than the ${size} of the blob ${short}: nothing was stored.`);
                   hash.update(chunk);
                   total += chunk.length;
                   onBytes?.(chunk.length);
@@ -427,7 +442,10 @@ export class RegistryClient {
             throw new TransientError(`The download of the blob ${short} from ${printable(this.host)} failed: ${networkReason(err)}; nothing was stored.`);
           }
           // A body that ends early without an error (a proxy that closed cleanly) is a cut connection too.
-          if (total < size) throw new TransientError(`The download of the blob ${short} from ${printable(this.host)} failed: the connection closed after ${total} of ${size} bytes; nothing was stored.`);
+          if (total < size)
+            throw new TransientError(
+              `The download of the blob ${short} from ${printable(this.host)} failed: the connection closed after ${total} of ${size} bytes; nothing was stored.`,
+            );
           break;
         } catch (err) {
           if (!(err instanceof TransientError) || attempt >= RETRIES) throw err;
@@ -438,7 +456,9 @@ export class RegistryClient {
     } catch (err) {
       await rm(file, { force: true });
       if (err instanceof TransientError && /^Cannot reach/.test(err.message)) {
-        throw new RegistryError(`The download of the blob ${short} from ${printable(this.host)} failed: ${err.message.replace(/^Cannot reach the registry [^:]+: /, '').replace(/\.$/, '')}; nothing was stored.`);
+        throw new RegistryError(
+          `The download of the blob ${short} from ${printable(this.host)} failed: ${err.message.replace(/^Cannot reach the registry [^:]+: /, '').replace(/\.$/, '')}; nothing was stored.`,
+        );
       }
       throw err;
     }

@@ -32,7 +32,9 @@ export function registryCAs(certsDir: string | undefined, host: string): { ca: s
     const dir = join(certsDir, host);
     let names: string[] = [];
     try {
-      names = readdirSync(dir).filter((n) => n.endsWith('.crt')).sort();
+      names = readdirSync(dir)
+        .filter((n) => n.endsWith('.crt'))
+        .sort();
     } catch {
       // no directory for this registry: the common case
     }

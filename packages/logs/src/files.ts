@@ -27,7 +27,9 @@ export async function rotatedFiles(path: string): Promise<string[]> {
 /** Every file of the log, oldest first, ending with the live file if it exists. */
 export async function logFiles(path: string): Promise<string[]> {
   const names = await namesIn(dirname(path));
-  const rotated = rotatedNumbers(names, basename(path)).sort((a, b) => b - a).map((n) => `${path}.${n}`);
+  const rotated = rotatedNumbers(names, basename(path))
+    .sort((a, b) => b - a)
+    .map((n) => `${path}.${n}`);
   return names.includes(basename(path)) ? [...rotated, path] : rotated;
 }
 

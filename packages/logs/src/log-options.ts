@@ -79,6 +79,7 @@ export function parseLogConfig(driver: string | undefined, entries: string[]): {
   }
   if (name === 'none' && entries.length > 0) throw new UsageError('The none log driver takes no --log-opt: it keeps no log.');
   const settings = parseLogOpts(entries);
-  if (name === 'json-file' && settings.path !== undefined) throw new UsageError('Unknown log opt "path" for the json-file log driver (it is a k8s-file option).');
+  if (name === 'json-file' && settings.path !== undefined)
+    throw new UsageError('Unknown log opt "path" for the json-file log driver (it is a k8s-file option).');
   return { driver: name as LogDriver, settings };
 }

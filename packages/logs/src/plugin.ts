@@ -29,7 +29,7 @@ export class LogsPlugin implements Plugin {
       if (driver === 'none') return { driver, settings, path: undefined };
       const dir = bus.need('stateStore', 'Keeping container logs').containerDir(ctx.id);
       // The monitor writes Docker's json-file format to a file named as Docker names it (<id>-json.log).
-      const path = driver === 'json-file' ? join(dir, jsonLogFile(ctx.id)) : settings.path ?? join(dir, LOG_FILE);
+      const path = driver === 'json-file' ? join(dir, jsonLogFile(ctx.id)) : (settings.path ?? join(dir, LOG_FILE));
       return { driver, settings, path };
     };
 

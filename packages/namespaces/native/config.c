@@ -96,36 +96,66 @@ static int set_entry(struct config *cfg, char *entry) {
   if (!eq) return -1;
   *eq = 0;
   char *k = entry, *v = eq + 1;
-  if (!strcmp(k, "mode")) cfg->mode = v;
-  else if (!strcmp(k, "rootfs")) cfg->rootfs = v;
-  else if (!strcmp(k, "arg")) return list_push(&cfg->args, v);
-  else if (!strcmp(k, "env")) return list_push(&cfg->env, v);
-  else if (!strcmp(k, "cap")) return list_push(&cfg->caps, v);
-  else if (!strcmp(k, "masked")) return list_push(&cfg->masked, v);
-  else if (!strcmp(k, "readonly")) return list_push(&cfg->readonly_paths, v);
-  else if (!strcmp(k, "exit_command")) return list_push(&cfg->exit_command, v);
-  else if (!strcmp(k, "share")) return list_push(&cfg->shared, v);
-  else if (!strcmp(k, "mount")) return parse_mount(cfg, v);
-  else if (!strcmp(k, "device")) return parse_device(cfg, v);
-  else if (!strcmp(k, "hostname")) cfg->hostname = v;
-  else if (!strcmp(k, "workdir")) cfg->workdir = v;
-  else if (!strcmp(k, "user")) cfg->user = v;
-  else if (!strcmp(k, "tty")) cfg->tty = atoi(v);
-  else if (!strcmp(k, "interactive")) cfg->interactive = atoi(v);
-  else if (!strcmp(k, "detach")) cfg->detach = atoi(v);
-  else if (!strcmp(k, "readonly_root")) cfg->readonly_root = atoi(v);
-  else if (!strcmp(k, "no_new_privs")) cfg->no_new_privs = atoi(v);
-  else if (!strcmp(k, "privileged")) cfg->privileged = atoi(v);
-  else if (!strcmp(k, "seccomp")) cfg->seccomp = strcmp(v, "unconfined") != 0;
-  else if (!strcmp(k, "log_path")) cfg->log_path = v;
-  else if (!strcmp(k, "log_max_size")) cfg->log_max_size = atoll(v);
-  else if (!strcmp(k, "log_max_files")) cfg->log_max_files = atoi(v);
-  else if (!strcmp(k, "exit_file")) cfg->exit_file = v;
-  else if (!strcmp(k, "attach_path")) cfg->attach_path = v;
-  else if (!strcmp(k, "attach_stdout")) cfg->attach_stdout = atoi(v);
-  else if (!strcmp(k, "attach_stderr")) cfg->attach_stderr = atoi(v);
-  else if (!strcmp(k, "sig_proxy")) cfg->sig_proxy = atoi(v);
-  else if (!strcmp(k, "init")) cfg->init = atoi(v);
+  if (!strcmp(k, "mode"))
+    cfg->mode = v;
+  else if (!strcmp(k, "rootfs"))
+    cfg->rootfs = v;
+  else if (!strcmp(k, "arg"))
+    return list_push(&cfg->args, v);
+  else if (!strcmp(k, "env"))
+    return list_push(&cfg->env, v);
+  else if (!strcmp(k, "cap"))
+    return list_push(&cfg->caps, v);
+  else if (!strcmp(k, "masked"))
+    return list_push(&cfg->masked, v);
+  else if (!strcmp(k, "readonly"))
+    return list_push(&cfg->readonly_paths, v);
+  else if (!strcmp(k, "exit_command"))
+    return list_push(&cfg->exit_command, v);
+  else if (!strcmp(k, "share"))
+    return list_push(&cfg->shared, v);
+  else if (!strcmp(k, "mount"))
+    return parse_mount(cfg, v);
+  else if (!strcmp(k, "device"))
+    return parse_device(cfg, v);
+  else if (!strcmp(k, "hostname"))
+    cfg->hostname = v;
+  else if (!strcmp(k, "workdir"))
+    cfg->workdir = v;
+  else if (!strcmp(k, "user"))
+    cfg->user = v;
+  else if (!strcmp(k, "tty"))
+    cfg->tty = atoi(v);
+  else if (!strcmp(k, "interactive"))
+    cfg->interactive = atoi(v);
+  else if (!strcmp(k, "detach"))
+    cfg->detach = atoi(v);
+  else if (!strcmp(k, "readonly_root"))
+    cfg->readonly_root = atoi(v);
+  else if (!strcmp(k, "no_new_privs"))
+    cfg->no_new_privs = atoi(v);
+  else if (!strcmp(k, "privileged"))
+    cfg->privileged = atoi(v);
+  else if (!strcmp(k, "seccomp"))
+    cfg->seccomp = strcmp(v, "unconfined") != 0;
+  else if (!strcmp(k, "log_path"))
+    cfg->log_path = v;
+  else if (!strcmp(k, "log_max_size"))
+    cfg->log_max_size = atoll(v);
+  else if (!strcmp(k, "log_max_files"))
+    cfg->log_max_files = atoi(v);
+  else if (!strcmp(k, "exit_file"))
+    cfg->exit_file = v;
+  else if (!strcmp(k, "attach_path"))
+    cfg->attach_path = v;
+  else if (!strcmp(k, "attach_stdout"))
+    cfg->attach_stdout = atoi(v);
+  else if (!strcmp(k, "attach_stderr"))
+    cfg->attach_stderr = atoi(v);
+  else if (!strcmp(k, "sig_proxy"))
+    cfg->sig_proxy = atoi(v);
+  else if (!strcmp(k, "init"))
+    cfg->init = atoi(v);
   else if (!strcmp(k, "detach_keys")) {
     size_t n = strlen(v);
     if (n == 0 || n % 2 || n / 2 > sizeof cfg->detach_keys) return -1;
@@ -135,9 +165,10 @@ static int set_entry(struct config *cfg, char *entry) {
       cfg->detach_keys[i] = (unsigned char)x;
     }
     cfg->n_detach_keys = (int)(n / 2);
-  }
-  else if (!strcmp(k, "pid")) cfg->target_pid = (pid_t)atol(v);
-  else return -1;
+  } else if (!strcmp(k, "pid"))
+    cfg->target_pid = (pid_t)atol(v);
+  else
+    return -1;
   return 0;
 }
 

@@ -11,7 +11,7 @@
 #define FIRST_HELD_FD 4
 
 struct mount_entry {
-  char *type;   /* "bind" or "tmpfs" */
+  char *type; /* "bind" or "tmpfs" */
   char *source;
   char *dest;
   int readonly;
@@ -52,7 +52,7 @@ struct config {
   int attach_stdout, attach_stderr, sig_proxy, init;
   unsigned char detach_keys[16]; /* run -it: the keys that detach the CLI (decoded from hex) */
   int n_detach_keys;
-  int init_fd; /* run --init: our sealed copy, exec'd as the container's PID 1 */
+  int init_fd;      /* run --init: our sealed copy, exec'd as the container's PID 1 */
   pid_t target_pid; /* exec mode */
 };
 
@@ -120,7 +120,7 @@ int open_pty(int *master, int *slave, char *err, size_t errlen);
 /* attach.c */
 struct attach_client {
   int fd;
-  int got;             /* header bytes read so far */
+  int got; /* header bytes read so far */
   unsigned char head[5];
   unsigned char size[4];
   unsigned left, body; /* payload bytes still to read, and read */
@@ -143,19 +143,19 @@ void attach_finish(struct attach_server *a, int code);
 /* supervise.c */
 struct supervision {
   pid_t child;
-  int ctl_open;     /* the driver still listens on the control socket */
-  int master;       /* pty master, or -1 */
-  int out_fd, err_fd; /* the container's stdout/stderr pipes, or -1 */
-  int relay_stdin;  /* copy our stdin into the pty */
-  int tee;          /* copy output to our stdout/stderr */
-  int tee_out, tee_err; /* which of them (run -a): both unless told */
-  int client_in;    /* where attached clients' input goes: the container's stdin pipe or pty, or -1 */
-  int sig_proxy;    /* forward the signals we receive to the container */
-  struct attach_server *attach; /* or NULL */
+  int ctl_open;                     /* the driver still listens on the control socket */
+  int master;                       /* pty master, or -1 */
+  int out_fd, err_fd;               /* the container's stdout/stderr pipes, or -1 */
+  int relay_stdin;                  /* copy our stdin into the pty */
+  int tee;                          /* copy output to our stdout/stderr */
+  int tee_out, tee_err;             /* which of them (run -a): both unless told */
+  int client_in;                    /* where attached clients' input goes: the container's stdin pipe or pty, or -1 */
+  int sig_proxy;                    /* forward the signals we receive to the container */
+  struct attach_server *attach;     /* or NULL */
   const unsigned char *detach_keys; /* typed on our stdin: the CLI detaches, the container runs on */
   int n_detach_keys;
   struct logfile *log;
-  int status;       /* wait status once the child ended */
+  int status; /* wait status once the child ended */
 };
 void block_signals(void);
 void supervise(struct supervision *s);

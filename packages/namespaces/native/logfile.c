@@ -51,8 +51,10 @@ static void rotate(struct logfile *lf) {
     return;
   }
   for (int n = lf->max_files - 1; n >= 1; n--) {
-    if (n == 1) snprintf(from, len, "%s", lf->path);
-    else snprintf(from, len, "%s.%d", lf->path, n - 1);
+    if (n == 1)
+      snprintf(from, len, "%s", lf->path);
+    else
+      snprintf(from, len, "%s.%d", lf->path, n - 1);
     snprintf(to, len, "%s.%d", lf->path, n);
     rename(from, to);
   }
@@ -118,14 +120,14 @@ static void entry(struct logfile *lf, const char *stream, char tag, const char *
   gmtime_r(&ts.tv_sec, &tm);
   if (lf->json) {
     char stamp[48];
-    snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-             tm.tm_sec, ts.tv_nsec);
+    snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             ts.tv_nsec);
     json_entry(lf, stream, stamp, buf, len, tag == 'F');
     return;
   }
   char head[96];
-  int h = snprintf(head, sizeof head, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                   tm.tm_min, tm.tm_sec, ts.tv_nsec, stream, tag);
+  int h = snprintf(head, sizeof head, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                   tm.tm_sec, ts.tv_nsec, stream, tag);
   long long total = h + (long long)len + 1;
   if (lf->max_size > 0 && lf->size > 0 && lf->size + total > lf->max_size) rotate(lf);
   if (lf->fd < 0) return;

@@ -64,8 +64,7 @@ static int receive_master(int console) {
   } u;
   struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
   ssize_t n;
-  while ((n = recvmsg(console, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
-  }
+  while ((n = recvmsg(console, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {}
   struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
   if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
   int fd;
@@ -82,8 +81,7 @@ static void container_child(struct config *cfg, int sync_rd, int errfd, int in, 
   prctl(PR_SET_PDEATHSIG, 0);
   close(sync_rd);
   if (setsid() < 0) report_child_error(errfd, 125, "setsid: %s", strerror(errno));
-  if (console < 0 && (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0))
-    report_child_error(errfd, 125, "setting up stdio: %s", strerror(errno));
+  if (console < 0 && (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)) report_child_error(errfd, 125, "setting up stdio: %s", strerror(errno));
   /* The cgroups plugin attached us before "go": a cgroup namespace now makes that cgroup the container's
      root, so /proc/self/cgroup and the cgroupfs mounted below show only the container's own subtree. */
   if (unshare(CLONE_NEWCGROUP) < 0) report_child_error(errfd, 125, "creating the cgroup namespace: %s", strerror(errno));
@@ -109,8 +107,10 @@ static void write_exit_file(const char *path, int status) {
   if (fd < 0) return;
   int ok = write_all(fd, body, (size_t)n) == 0 && fsync(fd) == 0;
   close(fd);
-  if (ok) rename(tmp, path);
-  else unlink(tmp);
+  if (ok)
+    rename(tmp, path);
+  else
+    unlink(tmp);
 }
 
 static void run_exit_command(struct config *cfg) {
@@ -123,8 +123,7 @@ static void run_exit_command(struct config *cfg) {
     _exit(127);
   }
   if (pid > 0)
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-    }
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
 }
 
 int run_mode(struct config *cfg) {
@@ -196,10 +195,21 @@ int run_mode(struct config *cfg) {
   struct logfile log;
   log_open(&log, cfg->log_path, cfg->log_max_size, cfg->log_max_files);
   ctl_printf("started\n");
-  struct supervision s = {.child = pid, .ctl_open = 1, .master = master, .out_fd = out[0], .err_fd = errout[0],
-                          .relay_stdin = cfg->interactive && !cfg->detach, .tee = !cfg->detach, .tee_out = cfg->attach_stdout,
-                          .tee_err = cfg->attach_stderr, .client_in = cfg->interactive ? (master >= 0 ? master : in[1]) : -1,
-                          .sig_proxy = cfg->sig_proxy, .detach_keys = cfg->detach_keys, .n_detach_keys = cfg->n_detach_keys, .attach = attach.listen_fd >= 0 ? &attach : NULL, .log = &log};
+  struct supervision s = {.child = pid,
+                          .ctl_open = 1,
+                          .master = master,
+                          .out_fd = out[0],
+                          .err_fd = errout[0],
+                          .relay_stdin = cfg->interactive && !cfg->detach,
+                          .tee = !cfg->detach,
+                          .tee_out = cfg->attach_stdout,
+                          .tee_err = cfg->attach_stderr,
+                          .client_in = cfg->interactive ? (master >= 0 ? master : in[1]) : -1,
+                          .sig_proxy = cfg->sig_proxy,
+                          .detach_keys = cfg->detach_keys,
+                          .n_detach_keys = cfg->n_detach_keys,
+                          .attach = attach.listen_fd >= 0 ? &attach : NULL,
+                          .log = &log};
   supervise(&s);
   log_close(&log);
   if (in[1] >= 0) close(in[1]);

@@ -82,9 +82,19 @@ int exec_mode(struct config *cfg) {
   if (slave >= 0) close(slave);
   await_exec(errp[0], pid);
   ctl_printf("started\n");
-  struct supervision s = {.child = pid, .ctl_open = 1, .master = master, .out_fd = -1, .err_fd = -1,
-                          .relay_stdin = cfg->interactive, .tee = 1, .tee_out = 1, .tee_err = 1, .client_in = -1,
-                          .sig_proxy = 1, .attach = NULL, .log = NULL};
+  struct supervision s = {.child = pid,
+                          .ctl_open = 1,
+                          .master = master,
+                          .out_fd = -1,
+                          .err_fd = -1,
+                          .relay_stdin = cfg->interactive,
+                          .tee = 1,
+                          .tee_out = 1,
+                          .tee_err = 1,
+                          .client_in = -1,
+                          .sig_proxy = 1,
+                          .attach = NULL,
+                          .log = NULL};
   supervise(&s);
   int code = exit_code_of(s.status);
   ctl_printf("exit %d\n", code);

@@ -21,7 +21,9 @@ static int g_rootfd;
 
 #define FAIL(...) report_child_error(g_errfd, 125, __VA_ARGS__)
 
-static void fdpath(char *buf, size_t len, int fd) { snprintf(buf, len, "/proc/self/fd/%d", fd); }
+static void fdpath(char *buf, size_t len, int fd) {
+  snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
 
 static int target_fd(const char *dest, int as_file, int create) {
   char err[512];
@@ -59,11 +61,25 @@ static int is_dir_path(const char *path) {
 }
 
 /* mount(8)'s flag words in a tmpfs option list; the rest (size=, mode=, uid=, ...) is data for tmpfs. */
-static const struct { const char *word; unsigned long set, clear; } MOUNT_WORDS[] = {
-    {"ro", MS_RDONLY, 0},     {"rw", 0, MS_RDONLY},         {"noexec", MS_NOEXEC, 0},   {"exec", 0, MS_NOEXEC},
-    {"nosuid", MS_NOSUID, 0}, {"suid", 0, MS_NOSUID},       {"nodev", MS_NODEV, 0},     {"dev", 0, MS_NODEV},
-    {"sync", MS_SYNCHRONOUS, 0}, {"async", 0, MS_SYNCHRONOUS}, {"noatime", MS_NOATIME, 0}, {"atime", 0, MS_NOATIME},
-    {"nodiratime", MS_NODIRATIME, 0}, {"diratime", 0, MS_NODIRATIME}, {"relatime", MS_RELATIME, 0},
+static const struct {
+  const char *word;
+  unsigned long set, clear;
+} MOUNT_WORDS[] = {
+    {"ro", MS_RDONLY, 0},
+    {"rw", 0, MS_RDONLY},
+    {"noexec", MS_NOEXEC, 0},
+    {"exec", 0, MS_NOEXEC},
+    {"nosuid", MS_NOSUID, 0},
+    {"suid", 0, MS_NOSUID},
+    {"nodev", MS_NODEV, 0},
+    {"dev", 0, MS_NODEV},
+    {"sync", MS_SYNCHRONOUS, 0},
+    {"async", 0, MS_SYNCHRONOUS},
+    {"noatime", MS_NOATIME, 0},
+    {"atime", 0, MS_NOATIME},
+    {"nodiratime", MS_NODIRATIME, 0},
+    {"diratime", 0, MS_NODIRATIME},
+    {"relatime", MS_RELATIME, 0},
     {"strictatime", MS_STRICTATIME, 0},
 };
 
@@ -145,7 +161,8 @@ static void mount_dev(struct config *cfg) {
   if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0) FAIL("creating /dev/pts and /dev/shm: %s", strerror(errno));
   mount_at("/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5", 0, 0);
   mount_at("/dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", 0, 0);
-  static const char *links[][2] = {{"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
+  static const char *links[][2] = {
+      {"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}};
   for (size_t i = 0; i < sizeof links / sizeof *links; i++)
     if (symlinkat(links[i][0], dev, links[i][1]) < 0) FAIL("creating /dev/%s: %s", links[i][1], strerror(errno));
   (void)cfg;
@@ -196,8 +213,10 @@ static void mask_paths(struct config *cfg) {
     struct stat st;
     fstat(fd, &st);
     close(fd);
-    if (S_ISDIR(st.st_mode)) mount_at(path, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k", 0, 0);
-    else mount_at(path, "/dev/null", NULL, MS_BIND, NULL, 1, 0);
+    if (S_ISDIR(st.st_mode))
+      mount_at(path, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k", 0, 0);
+    else
+      mount_at(path, "/dev/null", NULL, MS_BIND, NULL, 1, 0);
   }
   for (int i = 0; i < cfg->readonly_paths.n; i++) {
     const char *path = cfg->readonly_paths.items[i];
@@ -247,8 +266,10 @@ static void mount_cgroups(struct config *cfg) {
     if (strncmp(mnt, "/sys/fs/cgroup/", 15) || strchr(mnt + 15, '/') || strchr(mnt, '\\') || !mnt[15]) continue;
     snprintf(names[n], sizeof names[n], "%.255s", mnt + 15);
     snprintf(types[n], sizeof types[n], "%.15s", fstype);
-    if (!strcmp(fstype, "cgroup")) hierarchy_options(super, opts[n], sizeof opts[n]);
-    else opts[n][0] = 0;
+    if (!strcmp(fstype, "cgroup"))
+      hierarchy_options(super, opts[n], sizeof opts[n]);
+    else
+      opts[n][0] = 0;
     n++;
   }
   fclose(f);

@@ -161,13 +161,13 @@ static void load_seccomp(struct config *cfg, int errfd) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   if (!ctx) report_child_error(errfd, 125, "seccomp: cannot create the filter");
   seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-  static const char *const always[] = {"acct", "add_key", "bpf", "create_module", "get_kernel_syms", "kexec_file_load", "kexec_load",
-                                       "keyctl", "lookup_dcookie", "nfsservctl", "perf_event_open", "query_module", "request_key", "uselib",
-                                       "userfaultfd", "ustat", "vm86", "vm86old", "_sysctl", "sysfs", "syslog",
-                                       "quotactl", "quotactl_fd", "fanotify_init", NULL};
-  static const char *const admin[] = {"mount", "umount", "umount2", "pivot_root", "setns", "unshare", "open_by_handle_at",
-                                      "name_to_handle_at", "swapon", "swapoff", "mount_setattr", "move_mount", "open_tree", "fsopen",
-                                      "fsconfig", "fsmount", "fspick", "setdomainname", "sethostname", NULL};
+  static const char *const always[] = {
+      "acct",       "add_key",         "bpf",          "create_module", "get_kernel_syms", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie",
+      "nfsservctl", "perf_event_open", "query_module", "request_key",   "uselib",          "userfaultfd",     "ustat",      "vm86",   "vm86old",
+      "_sysctl",    "sysfs",           "syslog",       "quotactl",      "quotactl_fd",     "fanotify_init",   NULL};
+  static const char *const admin[] = {
+      "mount",      "umount",    "umount2", "pivot_root", "setns",   "unshare", "open_by_handle_at", "name_to_handle_at", "swapon", "swapoff", "mount_setattr",
+      "move_mount", "open_tree", "fsopen",  "fsconfig",   "fsmount", "fspick",  "setdomainname",     "sethostname",       NULL};
   static const char *const ptrace[] = {"kcmp", "pidfd_getfd", NULL};
   /* Docker allows these on kernels from 4.8, where ptrace can no longer be used to skip the seccomp
      filter (the tracer's changes are checked again); strace and gdb then work in a default container. */

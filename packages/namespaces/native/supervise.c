@@ -66,8 +66,10 @@ static int relay_with_keys(struct supervision *s, const char *buf, size_t len, i
     }
     for (int k = 0; k < *matched; k++) out[o++] = (char)s->detach_keys[k];
     *matched = 0;
-    if (b == s->detach_keys[0]) *matched = 1;
-    else out[o++] = (char)b;
+    if (b == s->detach_keys[0])
+      *matched = 1;
+    else
+      out[o++] = (char)b;
   }
   if (o > 0) write_all(s->master, out, o);
   return done;
@@ -190,8 +192,7 @@ void supervise(struct supervision *s) {
   free(p);
   if (!child_done) {
     /* Output ended first (or the drain timed out before the child was reaped): wait for it. */
-    while (waitpid(s->child, &s->status, 0) < 0 && errno == EINTR) {
-    }
+    while (waitpid(s->child, &s->status, 0) < 0 && errno == EINTR) {}
   }
   restore_terminal();
   close(sfd);

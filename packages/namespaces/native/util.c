@@ -165,8 +165,7 @@ void await_exec(int errfd, pid_t pid) {
   close(errfd);
   if (len == 0) return;
   msg[len] = 0;
-  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-  }
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
   ctl_printf("error %s\n", msg);
   _exit(atoi(msg) ? atoi(msg) : 125);
 }

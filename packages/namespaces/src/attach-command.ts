@@ -69,7 +69,9 @@ export async function attachToContainer(req: AttachRequest, { bus, engine, stdou
     if (code === 'ENOENT' || code === 'ECONNREFUSED') {
       // The monitor removes its socket as the container ends: between our check and now, it stopped.
       if (!runtime.isRunning(record)) throw refuse(STOPPED);
-      throw refuse(`Container ${record.name} has no attach socket: its monitor is gone or predates attach; its output is in "mydocker logs -f ${record.name}".`);
+      throw refuse(
+        `Container ${record.name} has no attach socket: its monitor is gone or predates attach; its output is in "mydocker logs -f ${record.name}".`,
+      );
     }
     throw err;
   }
@@ -133,7 +135,8 @@ export async function attachToContainer(req: AttachRequest, { bus, engine, stdou
   if (outcome.code !== undefined) return outcome.code;
   // The socket closed without an exit frame. With the container still running, the monitor dropped us
   // for falling behind its output (it never waits for a client); otherwise it was killed.
-  if (runtime.isRunning(record)) throw refuse(`The attach connection to ${record.name} was dropped because this client fell behind the container's output; attach again.`);
+  if (runtime.isRunning(record))
+    throw refuse(`The attach connection to ${record.name} was dropped because this client fell behind the container's output; attach again.`);
   // The exit file may still know how it ended.
   await runtime.waitMonitor(record, 5000);
   const status = runtime.exitStatus(record);
@@ -151,7 +154,7 @@ function parseDetachKeysFor(keys: string | undefined): Buffer {
 
 export const attachCommand: CommandSpec = {
   command: 'attach <container>',
-  describe: "Attach local standard input, output, and error streams to a running container",
+  describe: 'Attach local standard input, output, and error streams to a running container',
   builder: (y: any) =>
     y
       .positional('container', { type: 'string', describe: 'The container (name or id)' })
@@ -160,7 +163,12 @@ export const attachCommand: CommandSpec = {
       .option('detach-keys', { type: 'string', describe: 'Override the key sequence for detaching a container (default ctrl-p,ctrl-q)' }),
   run: (args, ctx) =>
     attachToContainer(
-      { container: String(args.container), stdin: args.stdin !== false, sigProxy: args['sig-proxy'] !== false, detachKeys: args['detach-keys'] === undefined ? undefined : String(args['detach-keys']) },
+      {
+        container: String(args.container),
+        stdin: args.stdin !== false,
+        sigProxy: args['sig-proxy'] !== false,
+        detachKeys: args['detach-keys'] === undefined ? undefined : String(args['detach-keys']),
+      },
       ctx,
     ),
 };

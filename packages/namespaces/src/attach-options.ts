@@ -43,7 +43,8 @@ export function parseDetachKeys(keys: string | undefined): Buffer {
     else if (NAMED[key.toLowerCase()] !== undefined) bytes.push(NAMED[key.toLowerCase()]);
     else throw new UsageError(`Invalid detach keys (${text}) provided: use a comma-separated list of characters and ctrl-<key> names, such as ctrl-p,ctrl-q.`);
   }
-  if (bytes.length === 0 || bytes.some((b) => b > 0x7f)) throw new UsageError(`Invalid detach keys (${text}) provided: use a comma-separated list of characters and ctrl-<key> names, such as ctrl-p,ctrl-q.`);
+  if (bytes.length === 0 || bytes.some((b) => b > 0x7f))
+    throw new UsageError(`Invalid detach keys (${text}) provided: use a comma-separated list of characters and ctrl-<key> names, such as ctrl-p,ctrl-q.`);
   return Buffer.from(bytes);
 }
 

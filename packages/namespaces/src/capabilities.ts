@@ -134,7 +134,21 @@ export function buildSecurity(spec: Pick<RuntimeFlags, 'capAdd' | 'capDrop' | 'p
   const opts = parseSecurityOpts(spec.securityOpt);
   const capabilities = resolveCapabilities(spec.capAdd, spec.capDrop);
   if (spec.privileged) {
-    return { capabilities: Object.keys(CAPABILITIES), noNewPrivileges: opts.noNewPrivileges, seccomp: 'unconfined', maskedPaths: [], readonlyPaths: [], privileged: true };
+    return {
+      capabilities: Object.keys(CAPABILITIES),
+      noNewPrivileges: opts.noNewPrivileges,
+      seccomp: 'unconfined',
+      maskedPaths: [],
+      readonlyPaths: [],
+      privileged: true,
+    };
   }
-  return { capabilities, noNewPrivileges: opts.noNewPrivileges, seccomp: opts.seccomp, maskedPaths: [...MASKED_PATHS], readonlyPaths: [...READONLY_PATHS], privileged: false };
+  return {
+    capabilities,
+    noNewPrivileges: opts.noNewPrivileges,
+    seccomp: opts.seccomp,
+    maskedPaths: [...MASKED_PATHS],
+    readonlyPaths: [...READONLY_PATHS],
+    privileged: false,
+  };
 }

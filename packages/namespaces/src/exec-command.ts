@@ -25,7 +25,8 @@ export function toExecRequest(args: Record<string, any>): ExecRequest {
     if (!/^[A-Za-z_][A-Za-z0-9_.-]*=/.test(e)) throw new UsageError(`Invalid environment variable "${e}": use KEY=VALUE.`);
   }
   const workdir = args.workdir === undefined ? undefined : String(args.workdir);
-  if (workdir !== undefined && !workdir.startsWith('/')) throw new UsageError(`The working directory "${workdir}" is invalid: it needs to be an absolute path.`);
+  if (workdir !== undefined && !workdir.startsWith('/'))
+    throw new UsageError(`The working directory "${workdir}" is invalid: it needs to be an absolute path.`);
   return {
     container: rest[0],
     command: rest.slice(1),

@@ -37,13 +37,14 @@ export function mountEntry(m: MountSpec): ConfigEntry {
     if (v.includes(FIELD)) throw new UsageError(`The mount path "${v}" contains a control character.`);
   }
   // The helper reads the last field as tmpfs options, or as a bind's propagation.
-  const data = m.type === 'bind' ? m.propagation ?? '' : m.data ?? '';
+  const data = m.type === 'bind' ? (m.propagation ?? '') : (m.data ?? '');
   return ['mount', [m.type, m.source, m.destination, m.readOnly ? '1' : '0', data].join(FIELD)];
 }
 
 /** "path US type US major US minor US mode(octal) US uid US gid": what the helper mknods in the container. */
 export function deviceEntry(d: DeviceSpec): ConfigEntry {
-  if (!d.path.startsWith('/') || d.path.includes(FIELD)) throw new UsageError(`The device path "${d.path}" must be an absolute path without control characters.`);
+  if (!d.path.startsWith('/') || d.path.includes(FIELD))
+    throw new UsageError(`The device path "${d.path}" must be an absolute path without control characters.`);
   return ['device', [d.path, d.type, d.major, d.minor, (d.fileMode & 0o7777).toString(8), d.uid, d.gid].join(FIELD)];
 }
 
@@ -87,7 +88,10 @@ export interface RunLaunch {
 }
 
 export function runConfig(l: RunLaunch): ConfigEntry[] {
-  const e: ConfigEntry[] = [['mode', 'run'], ['rootfs', l.rootfs]];
+  const e: ConfigEntry[] = [
+    ['mode', 'run'],
+    ['rootfs', l.rootfs],
+  ];
   for (const a of l.command) e.push(['arg', a]);
   for (const v of l.env) e.push(['env', v]);
   e.push(['hostname', l.hostname], ['workdir', l.workdir]);
@@ -121,7 +125,10 @@ export interface ExecLaunch {
 }
 
 export function execConfig(l: ExecLaunch): ConfigEntry[] {
-  const e: ConfigEntry[] = [['mode', 'exec'], ['pid', String(l.pid)]];
+  const e: ConfigEntry[] = [
+    ['mode', 'exec'],
+    ['pid', String(l.pid)],
+  ];
   for (const a of l.command) e.push(['arg', a]);
   for (const v of l.env) e.push(['env', v]);
   e.push(['workdir', l.workdir]);

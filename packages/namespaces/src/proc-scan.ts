@@ -46,7 +46,12 @@ function readProc(pid: number, file: string): string | undefined {
 
 /** True when a line of /proc/PID/cgroup ("N:controllers:/path") has `id` as a whole path component. */
 export function cgroupLinesName(text: string, id: string): boolean {
-  return text.split('\n').some((line) => line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1).split('/').includes(id));
+  return text.split('\n').some((line) =>
+    line
+      .slice(line.indexOf(':', line.indexOf(':') + 1) + 1)
+      .split('/')
+      .includes(id),
+  );
 }
 
 function inCgroupNamed(pid: number, id: string): boolean {

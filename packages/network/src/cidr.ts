@@ -69,5 +69,11 @@ export function chooseGateway(subnet: Subnet, given: string | undefined, subnetT
 
 /** Docker's scheme: 02:42 followed by the four bytes of the address, unique within the subnet. */
 export function macForIp(ip: string): string {
-  return ['02', '42', ...ipaddr.IPv4.parse(ip).toByteArray().map((b) => b.toString(16).padStart(2, '0'))].join(':');
+  return [
+    '02',
+    '42',
+    ...ipaddr.IPv4.parse(ip)
+      .toByteArray()
+      .map((b) => b.toString(16).padStart(2, '0')),
+  ].join(':');
 }

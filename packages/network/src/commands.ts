@@ -78,8 +78,16 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
           const { networks, damaged } = store.scan();
           const state = store.readIpam();
           const kept = networks.filter((n) => networkMatches(n, filters, state));
-          const rows = [...kept.map((n) => networkRow(n, argv.trunc === false)), ...(filters.size ? [] : damaged.map(damagedRow))].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
-          if (argv.quiet) out(rows.filter((r) => r.ID).map((r) => `${r.ID}\n`).join(''));
+          const rows = [...kept.map((n) => networkRow(n, argv.trunc === false)), ...(filters.size ? [] : damaged.map(damagedRow))].sort((a, b) =>
+            a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0,
+          );
+          if (argv.quiet)
+            out(
+              rows
+                .filter((r) => r.ID)
+                .map((r) => `${r.ID}\n`)
+                .join(''),
+            );
           else out(formatItems(argv.format ? String(argv.format) : NETWORK_LS_TABLE, rows, NETWORK_HEADERS));
           const { damagedNetworkError } = await import('./store');
           for (const d of damaged) ctx.stderr.write(`Warning: ${damagedNetworkError(d).message}\n`);

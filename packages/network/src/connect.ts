@@ -14,7 +14,8 @@ export async function connect(life: NetworkLifecycle, netName: string, ref: stri
   const found = await states.get(ref);
   return states.withLock(found.id, async () => {
     const record = await states.get(found.id);
-    if (!(record.status === 'running' && runtime.isRunning(record))) throw new ConflictError(`Container ${record.name} is not running: start it before connecting it to a network.`);
+    if (!(record.status === 'running' && runtime.isRunning(record)))
+      throw new ConflictError(`Container ${record.name} is not running: start it before connecting it to a network.`);
     const ext = record.ext[PLUGIN] as NetworkExt | undefined;
     if (!ext || ext.mode !== 'bridge') {
       throw new UsageError(`Container ${record.name} runs with --net ${ext?.mode ?? 'none'}, which cannot be combined with other networks.`);

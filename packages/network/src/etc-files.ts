@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 
 /** /etc/hosts for a container: loopback names plus its own address and hostname. */
 export function hostsFile(hostname: string, ip?: string): string {
-  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
+  const lines = [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'ff00::0\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+  ];
   lines.push(ip ? `${ip}\t${hostname}` : `127.0.1.1\t${hostname}`);
   return `${lines.join('\n')}\n`;
 }

@@ -5,7 +5,10 @@ import type { IpamState, NetworkConfig } from './model';
 
 /** A network or IPAM file that cannot be used as it is: one sentence naming the file and the way out. */
 export class DamagedFileError extends MydockerError {
-  constructor(message: string, readonly path: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
     super(message, 125);
   }
 }

@@ -4,7 +4,14 @@ const NAME = 'network';
 
 /** What this plugin adds to `run` and `create` (the seed's `-net br0` included). */
 export const RUN_FLAGS: FlagDeclaration[] = [
-  { name: 'network', alias: ['net'], type: 'string', describe: 'Network to join (bridge network name, none, host)', seed: ['-net', '-network'], nonEmpty: true },
+  {
+    name: 'network',
+    alias: ['net'],
+    type: 'string',
+    describe: 'Network to join (bridge network name, none, host)',
+    seed: ['-net', '-network'],
+    nonEmpty: true,
+  },
   { name: 'publish', alias: ['p'], type: 'array', describe: 'Publish a port ([IP:]HOST:CTR[/tcp|udp])' },
 ];
 

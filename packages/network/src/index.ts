@@ -50,7 +50,10 @@ export default class NetworkPlugin implements Plugin {
     });
     bus.hooks.commands.tap(NAME, (registry) => {
       const { networkCommand } = require('./commands') as typeof import('./commands');
-      registry.add(NAME, networkCommand(async () => life()));
+      registry.add(
+        NAME,
+        networkCommand(async () => life()),
+      );
     });
   }
 }

@@ -19,7 +19,7 @@ export function fillInspect(record: ContainerRecord, view: ContainerInspectView)
   for (const p of ext.ports) {
     (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
   }
-  view.HostConfig.NetworkMode = ext.mode === 'bridge' ? ext.endpoints[0]?.network ?? asked ?? 'none' : ext.mode;
+  view.HostConfig.NetworkMode = ext.mode === 'bridge' ? (ext.endpoints[0]?.network ?? asked ?? 'none') : ext.mode;
   view.HostConfig.PortBindings = ports;
   const networks: Record<string, unknown> = {};
   if (ext.mode !== 'bridge') {

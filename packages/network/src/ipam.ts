@@ -62,6 +62,7 @@ export function allHolders(state: IpamState): Set<string> {
 /** Free usable addresses (for `network inspect` and messages). */
 export function freeCount(state: IpamState, network: NetworkConfig): number {
   const subnet = parseSubnet(network.subnet);
-  const usable = subnet.broadcast - subnet.network - 1 - (contains(subnet, ipToInt(network.gateway)) && isHostAddress(subnet, ipToInt(network.gateway)) ? 1 : 0);
+  const usable =
+    subnet.broadcast - subnet.network - 1 - (contains(subnet, ipToInt(network.gateway)) && isHostAddress(subnet, ipToInt(network.gateway)) ? 1 : 0);
   return usable - Object.keys(state.allocations[network.name] ?? {}).length;
 }

@@ -50,7 +50,11 @@ export class NetworkLifecycle {
 
   /** The `prepare` hook: on every start, from the spec (`start` runs no `validate`). */
   async create(ctx: ContainerContext): Promise<void> {
-    const plan = this.plans.get(ctx) ?? { driver: this.driverFor(networkFlag(ctx.spec)), network: networkFlag(ctx.spec), ports: publishFlags(ctx.spec).map(parsePublish) };
+    const plan = this.plans.get(ctx) ?? {
+      driver: this.driverFor(networkFlag(ctx.spec)),
+      network: networkFlag(ctx.spec),
+      ports: publishFlags(ctx.spec).map(parsePublish),
+    };
     const ext = await plan.driver.create(ctx, plan);
     ctx.setExt(PLUGIN, ext);
     this.writeEtcFiles(ctx, ext);

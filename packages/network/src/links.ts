@@ -8,14 +8,22 @@ export async function linkExists(name: string): Promise<boolean> {
 
 export async function linkNames(): Promise<Set<string>> {
   const out = await run('ip', ['-o', 'link', 'show']);
-  return new Set(out.split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => Boolean(n)));
+  return new Set(
+    out
+      .split('\n')
+      .map((l) => l.split(': ')[1]?.split('@')[0])
+      .filter((n): n is string => Boolean(n)),
+  );
 }
 
 /** Interfaces enslaved to a bridge. */
 export async function bridgePorts(bridge: string): Promise<string[]> {
   const r = await exec('ip', ['-o', 'link', 'show', 'master', bridge]);
   if (r.code !== 0) return [];
-  return r.stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0]).filter((n): n is string => Boolean(n));
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(': ')[1]?.split('@')[0])
+    .filter((n): n is string => Boolean(n));
 }
 
 /**
@@ -23,12 +31,16 @@ export async function bridgePorts(bridge: string): Promise<string[]> {
  * this bridge (the rule set masquerades their source); it is per-interface and goes with the bridge.
  */
 export async function createBridge(net: NetworkConfig, prefixLength: number, alias: string): Promise<void> {
-  await run('ip', ['-batch', '-'], [
-    `link add name ${net.bridge} type bridge`,
-    `link set dev ${net.bridge} alias ${alias}`,
-    `addr add ${net.gateway}/${prefixLength} dev ${net.bridge}`,
-    `link set ${net.bridge} up`,
-  ].join('\n') + '\n');
+  await run(
+    'ip',
+    ['-batch', '-'],
+    [
+      `link add name ${net.bridge} type bridge`,
+      `link set dev ${net.bridge} alias ${alias}`,
+      `addr add ${net.gateway}/${prefixLength} dev ${net.bridge}`,
+      `link set ${net.bridge} up`,
+    ].join('\n') + '\n',
+  );
   writeFileSync(`/proc/sys/net/ipv4/conf/${net.bridge}/route_localnet`, '1');
 }
 
@@ -43,12 +55,16 @@ export async function deleteLink(name: string): Promise<void> {
  * so no temporary name is ever visible on the host; then address, MAC, route and loopback inside.
  */
 export async function attachEndpoint(pid: number, ep: Endpoint, defaultRoute: boolean, alias: string): Promise<void> {
-  await run('ip', ['-batch', '-'], [
-    `link add name ${ep.hostVeth} type veth peer name ${ep.ifname} netns ${pid}`,
-    `link set dev ${ep.hostVeth} alias ${alias}`,
-    `link set ${ep.hostVeth} master ${ep.bridge}`,
-    `link set ${ep.hostVeth} up`,
-  ].join('\n') + '\n');
+  await run(
+    'ip',
+    ['-batch', '-'],
+    [
+      `link add name ${ep.hostVeth} type veth peer name ${ep.ifname} netns ${pid}`,
+      `link set dev ${ep.hostVeth} alias ${alias}`,
+      `link set ${ep.hostVeth} master ${ep.bridge}`,
+      `link set ${ep.hostVeth} up`,
+    ].join('\n') + '\n',
+  );
   const inside = [
     `link set lo up`,
     `link set ${ep.ifname} address ${ep.mac}`,

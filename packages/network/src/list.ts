@@ -40,7 +40,19 @@ export function networkRow(net: NetworkConfig, noTrunc = false): NetworkRow {
 
 /** A damaged record is listed too (its fields unknown), so that `network rm NAME` can be found. */
 export function damagedRow(d: DamagedNetwork): NetworkRow {
-  return { ID: '', Name: d.name, Driver: '', Scope: 'local', IPv6: 'false', Internal: 'false', Labels: '', CreatedAt: '', Subnet: '(damaged)', Gateway: '', Bridge: '' };
+  return {
+    ID: '',
+    Name: d.name,
+    Driver: '',
+    Scope: 'local',
+    IPv6: 'false',
+    Internal: 'false',
+    Labels: '',
+    CreatedAt: '',
+    Subnet: '(damaged)',
+    Gateway: '',
+    Bridge: '',
+  };
 }
 
 const FILTER_KEYS = ['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling'];

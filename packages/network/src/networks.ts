@@ -82,7 +82,9 @@ export async function createNetwork(env: NetworkEnv, name: string, options: Crea
     for (const route of routes) {
       if (!overlaps(subnet, route.subnet)) continue;
       if (route.dev && orphans.has(route.dev)) {
-        throw new ConflictError(`Subnet ${subnet.cidr} overlaps bridge ${route.dev}, which an interrupted mydocker command left behind: run \`mydocker system prune\` to remove it.`);
+        throw new ConflictError(
+          `Subnet ${subnet.cidr} overlaps bridge ${route.dev}, which an interrupted mydocker command left behind: run \`mydocker system prune\` to remove it.`,
+        );
       }
       throw new ConflictError(`Subnet ${subnet.cidr} overlaps the host route ${route.text}: choose another subnet.`);
     }
@@ -156,7 +158,9 @@ export async function teardownIfLast(env: NetworkEnv): Promise<void> {
   await iptables.apply(teardownRules(env.chains, after));
   const { ipForwardWas } = env.store.readSysctl();
   // Another engine root's bridges still need forwarding while their chains exist.
-  const othersLeft = Object.values(after.chains).some((chains) => [...chains].some((c) => c.startsWith('MYDOCKER-') && !c.startsWith(`MYDOCKER-${env.paths.rootHash}-`)));
+  const othersLeft = Object.values(after.chains).some((chains) =>
+    [...chains].some((c) => c.startsWith('MYDOCKER-') && !c.startsWith(`MYDOCKER-${env.paths.rootHash}-`)),
+  );
   if (ipForwardWas !== undefined && !othersLeft) writeFileSync(IP_FORWARD, ipForwardWas);
   env.store.clearSysctl();
 }
@@ -205,7 +209,7 @@ export async function ensureLoopbackGuard(env: NetworkEnv, net: NetworkConfig): 
     const saved = await iptables.save();
     const present = (saved.rules.raw ?? []).some((l) => l.startsWith(`-A ${env.chains.raw} `) && l.includes(networkComment(net.name)));
     const base = baseRules(env.chains, saved);
-    await iptables.apply({ raw: [...(base.raw ?? []), ...(present ? [] : networkRules(env.chains, current).raw ?? [])] });
+    await iptables.apply({ raw: [...(base.raw ?? []), ...(present ? [] : (networkRules(env.chains, current).raw ?? []))] });
     current.loopbackGuard = true;
     env.store.save(current);
   });

@@ -26,7 +26,9 @@ interface HandleWithFd {
 function refusal(m: PortMapping, err: NodeJS.ErrnoException): Error {
   const where = describePort(m);
   if (err.code === 'EADDRINUSE') {
-    return new ConflictError(`Host port ${where} cannot be published: address already in use by another program on this host; stop it or choose another host port.`);
+    return new ConflictError(
+      `Host port ${where} cannot be published: address already in use by another program on this host; stop it or choose another host port.`,
+    );
   }
   if (err.code === 'EADDRNOTAVAIL') return new UsageError(`Host port ${where} cannot be published: ${m.hostIp} is not an address of this host.`);
   return new MydockerError(`Host port ${where} cannot be reserved: ${err.message}.`);

@@ -66,7 +66,12 @@ export async function pruneNetworks(env: NetworkEnv, report: PruneReport): Promi
       await removeLeftoverNetwork(env, net);
       removed(`network ${net.name} (${'reason' in net ? `damaged: ${net.reason}` : 'left half-made by an interrupted create'})`);
     }
-    const recorded = new Set(store.scan().networks.map((n) => n.name).concat(store.damaged().map((d) => d.name)));
+    const recorded = new Set(
+      store
+        .scan()
+        .networks.map((n) => n.name)
+        .concat(store.damaged().map((d) => d.name)),
+    );
 
     const veths = new Set<string>();
     for (const held of Object.values(state.allocations)) for (const a of Object.values(held)) veths.add(a.hostVeth);

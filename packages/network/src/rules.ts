@@ -81,7 +81,14 @@ export function parseSave(text: string): Saved {
 export function baseRules(chains: Chains, saved: Saved): RuleSet {
   const out: RuleSet = { raw: [], nat: [], filter: [] };
   const want: Array<[Table, string, string[]]> = [
-    ['nat', chains.dnat, [`-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment ${chains.tag} -j ${chains.dnat}`, `-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment ${chains.tag} -j ${chains.dnat}`]],
+    [
+      'nat',
+      chains.dnat,
+      [
+        `-A PREROUTING -m addrtype --dst-type LOCAL -m comment --comment ${chains.tag} -j ${chains.dnat}`,
+        `-A OUTPUT -m addrtype --dst-type LOCAL -m comment --comment ${chains.tag} -j ${chains.dnat}`,
+      ],
+    ],
     ['nat', chains.post, [`-A POSTROUTING -m comment --comment ${chains.tag} -j ${chains.post}`]],
     // Inserted first so that a host firewall's DROP policy or rules do not cut the bridges off.
     ['filter', chains.forward, [`-I FORWARD -m comment --comment ${chains.tag} -j ${chains.forward}`]],
@@ -110,10 +117,7 @@ export function networkRules(chains: Chains, net: NetworkConfig): RuleSet {
   const c = `-m comment --comment ${networkComment(net.name)}`;
   return {
     raw: [`-A ${chains.raw} -i ${net.bridge} -d 127.0.0.0/8 ${c} -j DROP`],
-    nat: [
-      `-A ${chains.post} -s ${net.subnet} ! -o ${net.bridge} ${c} -j MASQUERADE`,
-      `-A ${chains.post} -s 127.0.0.0/8 -o ${net.bridge} ${c} -j MASQUERADE`,
-    ],
+    nat: [`-A ${chains.post} -s ${net.subnet} ! -o ${net.bridge} ${c} -j MASQUERADE`, `-A ${chains.post} -s 127.0.0.0/8 -o ${net.bridge} ${c} -j MASQUERADE`],
     filter: [`-A ${chains.forward} -i ${net.bridge} ${c} -j ACCEPT`, `-A ${chains.forward} -o ${net.bridge} ${c} -j ACCEPT`],
   };
 }
@@ -123,7 +127,8 @@ export function portRules(chains: Chains, id: string, name: string, ip: string, 
   const c = `-m comment --comment ${containerComment(id, name)}`;
   return {
     nat: ports.map(
-      (p) => `-A ${chains.dnat}${p.hostIp ? ` -d ${p.hostIp}/32` : ''} -p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} ${c} -j DNAT --to-destination ${ip}:${p.containerPort}`,
+      (p) =>
+        `-A ${chains.dnat}${p.hostIp ? ` -d ${p.hostIp}/32` : ''} -p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} ${c} -j DNAT --to-destination ${ip}:${p.containerPort}`,
     ),
   };
 }

@@ -48,4 +48,3 @@ export function serializeRecord(record: ContainerRecord): string {
   const { unmonitored: _view, ...stored } = record;
   return `${JSON.stringify(stored, null, 2)}\n`;
 }
-

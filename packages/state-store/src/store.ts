@@ -175,7 +175,9 @@ export class FileStateStore implements StateStore {
       await this.writeAtomic(this.layout.recordFile(record.id), serializeRecord(record));
     } catch (err) {
       if (isErrno(err, 'ENOSPC', 'EDQUOT')) {
-        throw new MydockerError(`No space left on the device of ${this.layout.containers} to save the record of container ${record.name}: free space and retry.`);
+        throw new MydockerError(
+          `No space left on the device of ${this.layout.containers} to save the record of container ${record.name}: free space and retry.`,
+        );
       }
       throw err;
     }
@@ -288,7 +290,9 @@ export class FileStateStore implements StateStore {
     }
     if (damaged.length > 0) {
       const which = damaged.map((r) => `${shortId(r.id)}: ${r.damage}`).join('; ');
-      this.warn(`mydocker: warning: ${damaged.length === 1 ? 'a container record is' : `${damaged.length} container records are`} damaged (${which}); \`rm -f\` removes them.`);
+      this.warn(
+        `mydocker: warning: ${damaged.length === 1 ? 'a container record is' : `${damaged.length} container records are`} damaged (${which}); \`rm -f\` removes them.`,
+      );
     }
     return [...records, ...damaged];
   }
@@ -345,6 +349,10 @@ export class FileStateStore implements StateStore {
 
   withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
     assertValidReference(id);
-    return this.locks.withLock(`container-${id}`, `Container ${shortId(id)} is busy: another mydocker command is working on it; try again when it finishes.`, fn);
+    return this.locks.withLock(
+      `container-${id}`,
+      `Container ${shortId(id)} is busy: another mydocker command is working on it; try again when it finishes.`,
+      fn,
+    );
   }
 }

@@ -27,7 +27,16 @@ describe('layerChanges (docker diff from an overlay-format diff)', () => {
     symlinkSync('/etc/shadow', join(upper, 'etc', 'link'));
     execFileSync('mknod', [join(upper, 'bin', 'cat'), 'c', '0', '0']);
     const changes = await layerChanges(upper, inLayers([lower]));
-    expect(changes.map((c) => `${c.kind} ${c.path}`)).toEqual(['C /bin', 'D /bin/cat', 'A /data', 'A /data/sub', 'A /data/sub/f', 'C /etc', 'A /etc/link', 'C /etc/motd']);
+    expect(changes.map((c) => `${c.kind} ${c.path}`)).toEqual([
+      'C /bin',
+      'D /bin/cat',
+      'A /data',
+      'A /data/sub',
+      'A /data/sub/f',
+      'C /etc',
+      'A /etc/link',
+      'C /etc/motd',
+    ]);
   });
 
   it('leaves out the paths it is told to skip (mount points of binds and volumes)', async () => {

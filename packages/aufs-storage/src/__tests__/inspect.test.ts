@@ -2,7 +2,22 @@ import { emptyRunSpec, type ContainerInspectView, type ContainerRecord } from '@
 import { fillInspect } from '../inspect';
 
 function inspectWith(storage: unknown): ContainerInspectView {
-  const record: ContainerRecord = { id: 'd'.repeat(64), name: 'x', image: 'busybox', command: [], createdAt: '', status: 'running', env: [], hostname: '', workdir: '/', tty: false, detach: true, autoRemove: false, spec: emptyRunSpec(), ext: { storage } };
+  const record: ContainerRecord = {
+    id: 'd'.repeat(64),
+    name: 'x',
+    image: 'busybox',
+    command: [],
+    createdAt: '',
+    status: 'running',
+    env: [],
+    hostname: '',
+    workdir: '/',
+    tty: false,
+    detach: true,
+    autoRemove: false,
+    spec: emptyRunSpec(),
+    ext: { storage },
+  };
   const view: ContainerInspectView = { HostConfig: {}, NetworkSettings: {}, Config: { Volumes: null }, Mounts: [] };
   fillInspect(record, view);
   return view;

@@ -22,18 +22,46 @@ describe('CSV as Go reads it (--mount)', () => {
 
 describe('--mount', () => {
   it("Docker's reference examples", () => {
-    expect(parseMountFlag('type=bind,source=/srv/app,target=/app')).toEqual({ kind: 'bind', source: '/srv/app', destination: '/app', readOnly: false, origin: 'mount' });
-    expect(parseMountFlag('type=bind,src=/srv,dst=/app,readonly,bind-propagation=rshared')).toEqual({
-      kind: 'bind', source: '/srv', destination: '/app', readOnly: true, propagation: 'rshared', origin: 'mount',
+    expect(parseMountFlag('type=bind,source=/srv/app,target=/app')).toEqual({
+      kind: 'bind',
+      source: '/srv/app',
+      destination: '/app',
+      readOnly: false,
+      origin: 'mount',
     });
-    expect(parseMountFlag('source=myvol,target=/data,ro=true')).toEqual({ kind: 'named', name: 'myvol', destination: '/data', readOnly: true, origin: 'mount' });
+    expect(parseMountFlag('type=bind,src=/srv,dst=/app,readonly,bind-propagation=rshared')).toEqual({
+      kind: 'bind',
+      source: '/srv',
+      destination: '/app',
+      readOnly: true,
+      propagation: 'rshared',
+      origin: 'mount',
+    });
+    expect(parseMountFlag('source=myvol,target=/data,ro=true')).toEqual({
+      kind: 'named',
+      name: 'myvol',
+      destination: '/data',
+      readOnly: true,
+      origin: 'mount',
+    });
     expect(parseMountFlag('type=volume,target=/cache,volume-nocopy,volume-label=a=b')).toEqual({
-      kind: 'anonymous', destination: '/cache', readOnly: false, noCopy: true, labels: { a: 'b' }, origin: 'mount',
+      kind: 'anonymous',
+      destination: '/cache',
+      readOnly: false,
+      noCopy: true,
+      labels: { a: 'b' },
+      origin: 'mount',
     });
     expect(parseMountFlag('type=tmpfs,destination=/run,tmpfs-size=64m,tmpfs-mode=1770')).toEqual({
-      kind: 'tmpfs', destination: '/run', readOnly: false, options: 'noexec,nosuid,nodev,size=64m,mode=1770', origin: 'mount',
+      kind: 'tmpfs',
+      destination: '/run',
+      readOnly: false,
+      options: 'noexec,nosuid,nodev,size=64m,mode=1770',
+      origin: 'mount',
     });
-    expect(parseMountFlag('"type=bind","source=/a,b",target=/x').kind === 'bind' && parseMountFlag('"type=bind","source=/a,b",target=/x')).toMatchObject({ source: '/a,b' });
+    expect(parseMountFlag('"type=bind","source=/a,b",target=/x').kind === 'bind' && parseMountFlag('"type=bind","source=/a,b",target=/x')).toMatchObject({
+      source: '/a,b',
+    });
   });
 
   it.each([
@@ -61,7 +89,9 @@ describe('--mount', () => {
     expect(ramInBytes('1.5k')).toBe(1536);
     expect(ramInBytes('2GiB')).toBe(2 * 2 ** 30);
     expect(ramInBytes('x')).toBeUndefined();
-    expect(parseMountFlag('type=tmpfs,target=/t,tmpfs-size=1536').kind === 'tmpfs' && parseMountFlag('type=tmpfs,target=/t,tmpfs-size=1536')).toMatchObject({ options: 'noexec,nosuid,nodev,size=1536' });
+    expect(parseMountFlag('type=tmpfs,target=/t,tmpfs-size=1536').kind === 'tmpfs' && parseMountFlag('type=tmpfs,target=/t,tmpfs-size=1536')).toMatchObject({
+      options: 'noexec,nosuid,nodev,size=1536',
+    });
     expect(parseMountFlag('type=tmpfs,target=/t,tmpfs-size=2g')).toMatchObject({ options: 'noexec,nosuid,nodev,size=2g' });
   });
 });
@@ -70,7 +100,11 @@ describe('--tmpfs', () => {
   it('starts from noexec,nosuid,nodev and passes mount options on', () => {
     expect(parseTmpfsFlag('/run')).toEqual({ kind: 'tmpfs', destination: '/run', readOnly: false, options: 'noexec,nosuid,nodev', origin: 'tmpfs' });
     expect(parseTmpfsFlag('/run:rw,exec,size=65536k,mode=1777')).toEqual({
-      kind: 'tmpfs', destination: '/run', readOnly: false, options: 'noexec,nosuid,nodev,exec,size=65536k,mode=1777', origin: 'tmpfs',
+      kind: 'tmpfs',
+      destination: '/run',
+      readOnly: false,
+      options: 'noexec,nosuid,nodev,exec,size=65536k,mode=1777',
+      origin: 'tmpfs',
     });
     expect(parseTmpfsFlag('/ro:ro')).toMatchObject({ readOnly: true });
   });
@@ -86,8 +120,22 @@ describe('--tmpfs', () => {
 describe('-v options field', () => {
   it('accepts z/Z (ignored), propagation, nocopy and consistency words', () => {
     expect(parseVolumeSpec('/srv:/data:z')).toEqual({ kind: 'bind', source: '/srv', destination: '/data', readOnly: false, mode: 'z' });
-    expect(parseVolumeSpec('/srv:/data:ro,Z,rslave')).toEqual({ kind: 'bind', source: '/srv', destination: '/data', readOnly: true, propagation: 'rslave', mode: 'ro,Z,rslave' });
-    expect(parseVolumeSpec('v:/data:nocopy,cached')).toEqual({ kind: 'named', name: 'v', destination: '/data', readOnly: false, noCopy: true, mode: 'nocopy,cached' });
+    expect(parseVolumeSpec('/srv:/data:ro,Z,rslave')).toEqual({
+      kind: 'bind',
+      source: '/srv',
+      destination: '/data',
+      readOnly: true,
+      propagation: 'rslave',
+      mode: 'ro,Z,rslave',
+    });
+    expect(parseVolumeSpec('v:/data:nocopy,cached')).toEqual({
+      kind: 'named',
+      name: 'v',
+      destination: '/data',
+      readOnly: false,
+      noCopy: true,
+      mode: 'nocopy,cached',
+    });
   });
   it.each([
     ['/s:/d:ro,rw', /more than one rw\/ro/],
@@ -99,7 +147,9 @@ describe('-v options field', () => {
   ])('refuses %s', (spec, message) => expect(() => parseVolumeSpec(spec)).toThrow(message));
 
   it('refuses one container path given by -v and --mount', () => {
-    expect(() => parseRunMounts(emptyRunSpec({ flags: { storage: { volume: ['/a:/data'], mount: ['type=tmpfs,target=/data/'] } } }))).toThrow(/Duplicate mount point: \/data/);
+    expect(() => parseRunMounts(emptyRunSpec({ flags: { storage: { volume: ['/a:/data'], mount: ['type=tmpfs,target=/data/'] } } }))).toThrow(
+      /Duplicate mount point: \/data/,
+    );
     expect(parseRunMounts(emptyRunSpec({ flags: { storage: { volume: ['/a:/x'], mount: ['type=tmpfs,target=/y'], tmpfs: ['/z'] } } }))).toHaveLength(3);
   });
 });
@@ -138,19 +188,43 @@ describe('volume prune filters', () => {
     expect(matchesLabels(prod, parsePruneFilters(['label!=env=dev']))).toBe(true);
     expect(volumeLabels({ name: 'a', anonymous: true, createdAt: '', mountpoint: '' })).toEqual({ 'com.docker.volume.anonymous': '' });
   });
-  it.each([['until=24h', /Invalid filter 'until'/], ['label', /Bad format/], ['label=', /give label=KEY/]])('refuses %s', (f, message) =>
-    expect(() => parsePruneFilters([f])).toThrow(message),
-  );
+  it.each([
+    ['until=24h', /Invalid filter 'until'/],
+    ['label', /Bad format/],
+    ['label=', /give label=KEY/],
+  ])('refuses %s', (f, message) => expect(() => parsePruneFilters([f])).toThrow(message));
 });
 
 describe('inspect of --mount, --tmpfs and -v modes', () => {
   it("Docker's Mounts, HostConfig.Mounts and HostConfig.Tmpfs", () => {
-    const spec = emptyRunSpec({ flags: { storage: { volume: ['/srv:/z:ro,Z'], mount: ['type=tmpfs,target=/t,tmpfs-size=2m,tmpfs-mode=700', 'type=bind,source=/h,target=/h,bind-propagation=rshared'], tmpfs: ['/run:size=1m', '/cache'] } } });
+    const spec = emptyRunSpec({
+      flags: {
+        storage: {
+          volume: ['/srv:/z:ro,Z'],
+          mount: ['type=tmpfs,target=/t,tmpfs-size=2m,tmpfs-mode=700', 'type=bind,source=/h,target=/h,bind-propagation=rshared'],
+          tmpfs: ['/run:size=1m', '/cache'],
+        },
+      },
+    });
     const record: ContainerRecord = {
-      id: 'f'.repeat(64), name: 'x', image: 'busybox', command: [], createdAt: '', status: 'running', env: [], hostname: '', workdir: '/', tty: false, detach: true, autoRemove: false, spec,
+      id: 'f'.repeat(64),
+      name: 'x',
+      image: 'busybox',
+      command: [],
+      createdAt: '',
+      status: 'running',
+      env: [],
+      hostname: '',
+      workdir: '/',
+      tty: false,
+      detach: true,
+      autoRemove: false,
+      spec,
       ext: {
         storage: {
-          driver: 'overlay', imageId: 'i', layers: [],
+          driver: 'overlay',
+          imageId: 'i',
+          layers: [],
           volumes: [
             { type: 'bind', anonymous: false, source: '/srv', destination: '/z', readOnly: true, mode: 'ro,Z' },
             { type: 'tmpfs', anonymous: false, source: '', destination: '/t', readOnly: false, origin: 'mount' },

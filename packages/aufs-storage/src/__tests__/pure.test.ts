@@ -65,4 +65,3 @@ describe('overlay opaque marks', () => {
     expect([...parseOpaqueDump(dump, '/l')].sort()).toEqual(['', 'a/b']);
   });
 });
-

@@ -3,15 +3,28 @@ import { forbiddenDestination, parseVolumeSpec } from '../volumes/volume-spec';
 import { isNoSpace } from '../util/no-space';
 
 describe('volume destinations Docker and runc refuse', () => {
-  it.each(['/proc', '/proc/', '/proc/sys', '/proc/self/fd', '/proc/1/root', '/proc/sysrq-trigger', '/sys/firmware', '/sys/firmware/efi', '/sys/devices/virtual/powercap'])('refuses %s', (dest) => {
+  it.each([
+    '/proc',
+    '/proc/',
+    '/proc/sys',
+    '/proc/self/fd',
+    '/proc/1/root',
+    '/proc/sysrq-trigger',
+    '/sys/firmware',
+    '/sys/firmware/efi',
+    '/sys/devices/virtual/powercap',
+  ])('refuses %s', (dest) => {
     expect(() => parseVolumeSpec(`/tmp:${dest}`)).toThrow(/cannot be mounted/);
     expect(() => parseVolumeSpec(`named:${dest}`)).toThrow(/cannot be mounted/);
     expect(() => parseVolumeSpec(dest)).toThrow(/cannot be mounted/);
   });
 
-  it.each(['/proc/cpuinfo', '/proc/meminfo', '/proc/uptime', '/sys', '/dev', '/dev/shm', '/procfoo', '/data/proc'])('allows %s (lxcfs files, /sys, /dev, look-alikes)', (dest) => {
-    expect(forbiddenDestination(parseVolumeSpec(`/tmp:${dest}`).destination)).toBeUndefined();
-  });
+  it.each(['/proc/cpuinfo', '/proc/meminfo', '/proc/uptime', '/sys', '/dev', '/dev/shm', '/procfoo', '/data/proc'])(
+    'allows %s (lxcfs files, /sys, /dev, look-alikes)',
+    (dest) => {
+      expect(forbiddenDestination(parseVolumeSpec(`/tmp:${dest}`).destination)).toBeUndefined();
+    },
+  );
 
   it('still refuses "/"', () => {
     expect(() => parseVolumeSpec('/tmp:/')).toThrow(/cannot be "\/"/);

@@ -7,7 +7,15 @@ const anon = { name: 'a'.repeat(64), anonymous: true, createdAt: '2026-11-30T00:
 describe('volume ls', () => {
   it("gives Docker's fields and inspect view", () => {
     expect(volumeRow(anon)).toMatchObject({ Name: anon.name, Driver: 'local', Scope: 'local', Labels: 'com.docker.volume.anonymous=' });
-    expect(volumeInspectView(named)).toEqual({ CreatedAt: named.createdAt, Driver: 'local', Labels: {}, Mountpoint: named.mountpoint, Name: 'data', Options: null, Scope: 'local' });
+    expect(volumeInspectView(named)).toEqual({
+      CreatedAt: named.createdAt,
+      Driver: 'local',
+      Labels: {},
+      Mountpoint: named.mountpoint,
+      Name: 'data',
+      Options: null,
+      Scope: 'local',
+    });
   });
 
   it('filters name (substring), label (key or key=value), dangling (no container uses it)', () => {

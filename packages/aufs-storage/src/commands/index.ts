@@ -25,7 +25,11 @@ export const volumeCommand: CommandSpec = {
       .option('opt', { alias: 'o', type: 'array', describe: 'create: local driver options (type=tmpfs, device=, o=)' })
       .option('driver', { alias: 'd', type: 'string', describe: 'create: volume driver (local)' })
       .option('all', { alias: 'a', type: 'boolean', describe: 'prune: named volumes too, not only anonymous ones' })
-      .option('filter', { type: 'string', array: true, describe: 'ls: name=, label=, dangling=true|false, driver=; prune: label=KEY[=VALUE], label!=KEY[=VALUE]' })
+      .option('filter', {
+        type: 'string',
+        array: true,
+        describe: 'ls: name=, label=, dangling=true|false, driver=; prune: label=KEY[=VALUE], label!=KEY[=VALUE]',
+      })
       .option('format', { type: 'string', describe: "ls/inspect: Go template, e.g. '{{.Name}}', 'table {{.Name}}\\t{{.Mountpoint}}', json" }),
   run: lazy('volumeSubcommand'),
 };

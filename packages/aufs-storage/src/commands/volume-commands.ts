@@ -25,7 +25,8 @@ export async function volumeSubcommand(args: Args, ctx: CommandContext): Promise
     case 'create': {
       if (names.length > 1) throw new UsageError('"volume create" takes at most one name.');
       if (names[0] !== undefined) assertValidName(names[0], 'volume');
-      if (args.driver !== undefined && String(args.driver) !== 'local') throw new UsageError(`The volume driver "${args.driver}" is not installed: only local is.`);
+      if (args.driver !== undefined && String(args.driver) !== 'local')
+        throw new UsageError(`The volume driver "${args.driver}" is not installed: only local is.`);
       const labels = labelMap(list(args.label));
       const options = parseVolumeOptions(list(args.opt));
       const { info, created } = await volumes.ensure(names[0], false, { labels, options });

@@ -19,9 +19,7 @@ export function parseEndpoint(arg: string): CpEndpoint {
   return { container: arg.slice(0, colon), path: path === '' ? '/' : path };
 }
 
-export type CpPlan =
-  | { direction: 'out'; container: string; src: string; dest: string }
-  | { direction: 'in'; container: string; src: string; dest: string };
+export type CpPlan = { direction: 'out'; container: string; src: string; dest: string } | { direction: 'in'; container: string; src: string; dest: string };
 
 export function planCopy(srcArg: string, destArg: string): CpPlan {
   const src = parseEndpoint(srcArg);

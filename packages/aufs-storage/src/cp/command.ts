@@ -19,16 +19,15 @@ interface StorageExtForCp {
  * network plugin): cp reads and writes their sources, as the container's processes see them.
  */
 function bindMounts(record: ContainerRecord): CpVolume[] {
-  return (record.mounts ?? [])
-    .filter((m) => m.type === 'bind')
-    .map((m) => ({ source: m.source, destination: m.destination, readOnly: m.readOnly }));
+  return (record.mounts ?? []).filter((m) => m.type === 'bind').map((m) => ({ source: m.source, destination: m.destination, readOnly: m.readOnly }));
 }
 
 function driverFor(bus: LifecycleBus, name: string | undefined): StorageDriver {
   const configured = bus.storageDriver();
   if (!name || configured.name === name) return configured;
   const registration = bus.storageDriverRegistration(name);
-  if (!registration) throw new UsageError(`The container's storage driver "${name}" is not installed: add the package that provides it to the config's "plugins".`);
+  if (!registration)
+    throw new UsageError(`The container's storage driver "${name}" is not installed: add the package that provides it to the config's "plugins".`);
   return registration.create({ home: `${bus.config.root}/storage/${name}`, config: bus.config });
 }
 
@@ -90,16 +89,28 @@ export function cpCommand(): CommandSpec {
           const images = ctx.bus.need('images', 'Copying a tar stream');
           if (!images.extractArchive) throw new UsageError('The installed @mydocker/images cannot read tar streams: update it.');
           await images.extractArchive(process.stdin, scratch).catch((err: NodeJS.ErrnoException) => {
-            if (typeof err?.code === 'string' && err.code.startsWith('TAR_')) throw new UsageError(`The input of "cp -" is not a tar archive (${err.message}).`);
+            if (typeof err?.code === 'string' && err.code.startsWith('TAR_'))
+              throw new UsageError(`The input of "cp -" is not a tar archive (${err.message}).`);
             throw err;
           });
         }
         await store.withLock(record.id, async () =>
           withRoot(ctx.bus, record, (root, volumes) => {
             const ext = record.ext.storage as StorageExtForCp | undefined;
-            const cfs = new ContainerFs(root, volumes, record.spec?.readOnly === true, (ext?.volumes ?? []).map((v) => v.destination));
+            const cfs = new ContainerFs(
+              root,
+              volumes,
+              record.spec?.readOnly === true,
+              (ext?.volumes ?? []).map((v) => v.destination),
+            );
             if (plan.direction === 'out') {
-              copyFromContainer(cfs, plan.src, scratch ? `${scratch}/` : absoluteHostPath(plan.dest), scratch ? { ...options, archive: true } : options, record.name);
+              copyFromContainer(
+                cfs,
+                plan.src,
+                scratch ? `${scratch}/` : absoluteHostPath(plan.dest),
+                scratch ? { ...options, archive: true } : options,
+                record.name,
+              );
             } else if (scratch) {
               checkTarDestination(cfs, plan.dest, record.name);
               copyToContainer(cfs, `${scratch}/.`, plan.dest, { ...options, archive: true }, record.name);

@@ -37,7 +37,12 @@ export class ContainerFs {
    * `rootReadOnly`: the container runs with --read-only, so only its volumes (`volumeDestinations`,
    * the -v mounts, not the engine's own files such as /etc/hosts) may be written, as Docker allows.
    */
-  constructor(readonly root: string, volumes: CpVolume[] = [], private readonly rootReadOnly = false, private readonly volumeDestinations: string[] = []) {
+  constructor(
+    readonly root: string,
+    volumes: CpVolume[] = [],
+    private readonly rootReadOnly = false,
+    private readonly volumeDestinations: string[] = [],
+  ) {
     this.volumes = volumes
       .map((v) => ({ ...v, destination: `/${splitPath(v.destination).join('/')}` }))
       .sort((a, b) => b.destination.length - a.destination.length);

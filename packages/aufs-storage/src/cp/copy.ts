@@ -1,7 +1,28 @@
 import { MydockerError, UsageError } from '@mydocker/core';
 import {
-  closeSync, constants, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync,
-  openSync, readdirSync, readlinkSync, readSync, rmSync, statSync, symlinkSync, unlinkSync, writeSync, chmodSync, utimesSync, chownSync, type Stats,
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  futimesSync,
+  lchownSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+  chmodSync,
+  utimesSync,
+  chownSync,
+  type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { at, type ContainerFs } from './container-fs';
@@ -195,7 +216,10 @@ export function copyToContainer(cfs: ContainerFs, src: string, dest: string, opt
   }
   const readOnly = cfs.readOnlyReason(target);
   if (readOnly === 'volume') throw new UsageError(`Cannot copy into ${containerPath(target)}: it is on a read-only volume of container ${label}.`);
-  if (readOnly === 'root') throw new UsageError(`Cannot copy into ${containerPath(target)}: container ${label} has a read-only root file system (--read-only); copy into one of its volumes instead.`);
+  if (readOnly === 'root')
+    throw new UsageError(
+      `Cannot copy into ${containerPath(target)}: container ${label} has a read-only root file system (--read-only); copy into one of its volumes instead.`,
+    );
   if (target.length === 0 && !intoDir) throw new UsageError(`Cannot replace the root directory of container ${label}.`);
   if (intoDir) {
     const fd = cfs.openDir(target);

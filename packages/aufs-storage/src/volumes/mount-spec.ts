@@ -52,7 +52,11 @@ export function ramInBytes(raw: string): number | undefined {
 
 /** tmpfs-size as Docker turns it into a mount option: the largest of g, m, k that divides it evenly. */
 function sizeOption(bytes: number): string {
-  for (const [suffix, div] of [['g', 2 ** 30], ['m', 2 ** 20], ['k', 2 ** 10]] as const) {
+  for (const [suffix, div] of [
+    ['g', 2 ** 30],
+    ['m', 2 ** 20],
+    ['k', 2 ** 10],
+  ] as const) {
     if (bytes % div === 0) return `size=${bytes / div}${suffix}`;
   }
   return `size=${bytes}`;
@@ -163,7 +167,9 @@ export function parseMountFlag(flag: string): VolumeSpec {
   if (type === 'tmpfs') {
     if (source !== '') throw new UsageError(`Invalid mount config for type "tmpfs": field Source must not be specified.`);
     // Docker starts every tmpfs from noexec,nosuid,nodev (daemon/oci_linux.go).
-    const options = ['noexec', 'nosuid', 'nodev', size !== undefined ? sizeOption(size) : '', mode !== undefined ? `mode=${mode.toString(8)}` : ''].filter(Boolean).join(',');
+    const options = ['noexec', 'nosuid', 'nodev', size !== undefined ? sizeOption(size) : '', mode !== undefined ? `mode=${mode.toString(8)}` : '']
+      .filter(Boolean)
+      .join(',');
     return { kind: 'tmpfs', destination, readOnly, options, origin: 'mount' };
   }
   if (type === 'bind') {
@@ -185,7 +191,24 @@ export function parseMountFlag(flag: string): VolumeSpec {
 }
 
 /** Words `--tmpfs` options may hold: mount(8) flags and tmpfs's own keys (the helper splits them). */
-const TMPFS_FLAGS = new Set(['ro', 'rw', 'exec', 'noexec', 'suid', 'nosuid', 'dev', 'nodev', 'sync', 'async', 'atime', 'noatime', 'diratime', 'nodiratime', 'relatime', 'strictatime']);
+const TMPFS_FLAGS = new Set([
+  'ro',
+  'rw',
+  'exec',
+  'noexec',
+  'suid',
+  'nosuid',
+  'dev',
+  'nodev',
+  'sync',
+  'async',
+  'atime',
+  'noatime',
+  'diratime',
+  'nodiratime',
+  'relatime',
+  'strictatime',
+]);
 const TMPFS_KEYS = new Set(['size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'mpol']);
 
 /**

@@ -3,7 +3,15 @@ import type { VolumeInfo } from './volume-store';
 
 /** `volume inspect`'s JSON, Docker's shape. */
 export function volumeInspectView(v: VolumeInfo): Record<string, unknown> {
-  return { CreatedAt: v.createdAt, Driver: 'local', Labels: volumeLabels(v), Mountpoint: v.mountpoint, Name: v.name, Options: v.options ?? null, Scope: 'local' };
+  return {
+    CreatedAt: v.createdAt,
+    Driver: 'local',
+    Labels: volumeLabels(v),
+    Mountpoint: v.mountpoint,
+    Name: v.name,
+    Options: v.options ?? null,
+    Scope: 'local',
+  };
 }
 
 export function volumeLabels(v: VolumeInfo): Record<string, string> {
@@ -18,7 +26,9 @@ export function volumeRow(v: VolumeInfo): Record<string, string> {
     Driver: 'local',
     Scope: 'local',
     Mountpoint: v.mountpoint,
-    Labels: Object.entries(labels).map(([k, val]) => `${k}=${val}`).join(','),
+    Labels: Object.entries(labels)
+      .map(([k, val]) => `${k}=${val}`)
+      .join(','),
     Links: 'N/A',
     Size: 'N/A',
     CreatedAt: v.createdAt,

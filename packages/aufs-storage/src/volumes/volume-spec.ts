@@ -31,8 +31,17 @@ export function containerPath(raw: string, spec: string, what = 'volume'): strin
  * lxcfs emulates. Docker's masked paths outside /proc are refused too: a volume there would unmask them.
  */
 export const LXCFS_PROC_FILES = [
-  '/proc/cpuinfo', '/proc/diskstats', '/proc/meminfo', '/proc/stat', '/proc/swaps', '/proc/uptime', '/proc/loadavg',
-  '/proc/slabinfo', '/proc/net/dev', '/proc/sys/kernel/ns_last_pid', '/proc/sys/crypto/fips_enabled',
+  '/proc/cpuinfo',
+  '/proc/diskstats',
+  '/proc/meminfo',
+  '/proc/stat',
+  '/proc/swaps',
+  '/proc/uptime',
+  '/proc/loadavg',
+  '/proc/slabinfo',
+  '/proc/net/dev',
+  '/proc/sys/kernel/ns_last_pid',
+  '/proc/sys/crypto/fips_enabled',
 ];
 export const MASKED_SYS_PATHS = ['/sys/firmware', '/sys/devices/virtual/powercap'];
 
@@ -111,9 +120,7 @@ export function parseVolumeSpec(spec: string): VolumeSpec {
     };
   }
   if (!isValidName(source)) {
-    throw new UsageError(
-      `Invalid volume "${spec}": "${source}" is neither an absolute host path nor a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*).`,
-    );
+    throw new UsageError(`Invalid volume "${spec}": "${source}" is neither an absolute host path nor a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*).`);
   }
   if (m.propagation) throw new UsageError(`Invalid volume "${spec}": a propagation (${m.propagation}) applies to bind mounts of host paths, not to volumes.`);
   return { kind: 'named', name: source, destination, readOnly: m.readOnly, ...(m.noCopy ? { noCopy: true } : {}), ...extra };

@@ -123,7 +123,12 @@ describeUnified(`cgroup v2 device program (on ${unified})`, () => {
 
   it('a --device rule in the program grants that node only with its access', async () => {
     const m = new V2Manager(unified!, readV2Controllers(unified!), parent, newId());
-    await m.create({}, deviceRules([{ path: '/dev/zero2', type: 'c', major: 1, minor: 5, access: 'r', fileMode: 0o666, uid: 0, gid: 0 }], false).filter((r) => !(r.type === 'c' && r.major === 1 && r.minor === 5 && r.access === 'rwm')));
+    await m.create(
+      {},
+      deviceRules([{ path: '/dev/zero2', type: 'c', major: 1, minor: 5, access: 'r', fileMode: 0o666, uid: 0, gid: 0 }], false).filter(
+        (r) => !(r.type === 'c' && r.major === 1 && r.minor === 5 && r.access === 'rwm'),
+      ),
+    );
     try {
       // /dev/zero readable by the --device rule, /dev/null still by the defaults, kmsg not.
       expect(await probe(m)).toBe('kmsg=denied null=ok zero=ok');

@@ -130,7 +130,10 @@ describe('the cgroup v2 device program', () => {
   it('agrees with cgroup v1 semantics (last matching rule wins) on every request over mixed rule lists', () => {
     const lists: DeviceRule[][] = [
       deviceRules([], false),
-      [{ type: 'a', major: '*', minor: '*', access: 'rwm', allow: true }, { type: 'c', major: 1, minor: '*', access: 'w', allow: false }],
+      [
+        { type: 'a', major: '*', minor: '*', access: 'rwm', allow: true },
+        { type: 'c', major: 1, minor: '*', access: 'w', allow: false },
+      ],
       [
         { type: 'c', major: '*', minor: 3, access: 'r', allow: true },
         { type: 'b', major: 8, minor: '*', access: 'rw', allow: true },
@@ -143,12 +146,25 @@ describe('the cgroup v2 device program', () => {
       for (const type of ['c', 'b'] as const)
         for (const major of [1, 5, 8, 10, 136, 4095])
           for (const minor of [0, 1, 3, 11, 200, 0xfffff])
-            for (const access of accesses) expect([type, major, minor, access, run(program, type, major, minor, access)]).toEqual([type, major, minor, access, reference(rules, type, major, minor, access)]);
+            for (const access of accesses)
+              expect([type, major, minor, access, run(program, type, major, minor, access)]).toEqual([
+                type,
+                major,
+                minor,
+                access,
+                reference(rules, type, major, minor, access),
+              ]);
     }
   });
 
   it('encodes struct bpf_insn: opcode, src<<4|dst on little-endian, off, imm', () => {
-    const bytes = encode([{ code: OP.LDXW, dst: 4, src: 1, off: 4, imm: 0 }, { code: OP.JNE_K, dst: 5, src: 0, off: 2, imm: -1 }], 'LE');
+    const bytes = encode(
+      [
+        { code: OP.LDXW, dst: 4, src: 1, off: 4, imm: 0 },
+        { code: OP.JNE_K, dst: 5, src: 0, off: 2, imm: -1 },
+      ],
+      'LE',
+    );
     expect(bytes.toString('hex')).toBe('6114040000000000' + '55050200ffffffff');
     expect(encode([{ code: OP.LDXW, dst: 4, src: 1, off: 4, imm: 7 }], 'BE').toString('hex')).toBe('6141000400000007');
   });

@@ -25,8 +25,25 @@ describe('deviceRules', () => {
 
   it('never allows read or write of the devices a container must not reach (kmsg, mem, port, disks, fuse, loop, tty1, the host console)', () => {
     const allowsOpen = (type: string, major: number, minor: number) =>
-      deviceRules([], false).some((r) => r.allow && (r.type === type || r.type === 'a') && (r.major === '*' || r.major === major) && (r.minor === '*' || r.minor === minor) && /[rw]/.test(r.access));
-    for (const [type, major, minor] of [['c', 1, 11], ['c', 1, 1], ['c', 1, 4], ['b', 8, 0], ['c', 10, 229], ['c', 10, 237], ['b', 7, 0], ['c', 4, 1], ['c', 5, 1]] as const) {
+      deviceRules([], false).some(
+        (r) =>
+          r.allow &&
+          (r.type === type || r.type === 'a') &&
+          (r.major === '*' || r.major === major) &&
+          (r.minor === '*' || r.minor === minor) &&
+          /[rw]/.test(r.access),
+      );
+    for (const [type, major, minor] of [
+      ['c', 1, 11],
+      ['c', 1, 1],
+      ['c', 1, 4],
+      ['b', 8, 0],
+      ['c', 10, 229],
+      ['c', 10, 237],
+      ['b', 7, 0],
+      ['c', 4, 1],
+      ['c', 5, 1],
+    ] as const) {
       expect([type, major, minor, allowsOpen(type, major, minor)]).toEqual([type, major, minor, false]);
     }
   });

@@ -2,7 +2,22 @@ import { emptyRunSpec, type ContainerInspectView, type ContainerRecord } from '@
 import { fillInspect } from '../inspect';
 
 function inspectWith(limits: unknown): Record<string, unknown> {
-  const record: ContainerRecord = { id: 'c'.repeat(64), name: 'x', image: 'busybox', command: [], createdAt: '', status: 'running', env: [], hostname: '', workdir: '/', tty: false, detach: true, autoRemove: false, spec: emptyRunSpec(), ext: { cgroups: { version: 1, paths: {}, parent: 'p', limits } } };
+  const record: ContainerRecord = {
+    id: 'c'.repeat(64),
+    name: 'x',
+    image: 'busybox',
+    command: [],
+    createdAt: '',
+    status: 'running',
+    env: [],
+    hostname: '',
+    workdir: '/',
+    tty: false,
+    detach: true,
+    autoRemove: false,
+    spec: emptyRunSpec(),
+    ext: { cgroups: { version: 1, paths: {}, parent: 'p', limits } },
+  };
   const view: ContainerInspectView = { HostConfig: {}, NetworkSettings: {}, Config: {}, Mounts: [] };
   fillInspect(record, view);
   return view.HostConfig;

@@ -1,7 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { CommandRegistry, ContainerContext, emptyRunSpec, Engine, LifecycleBus, loadConfig, UsageError, waitForProcessExit, type InfoReport } from '@mydocker/core';
+import {
+  CommandRegistry,
+  ContainerContext,
+  emptyRunSpec,
+  Engine,
+  LifecycleBus,
+  loadConfig,
+  UsageError,
+  waitForProcessExit,
+  type InfoReport,
+} from '@mydocker/core';
 import { resourceFlagValues, type ResourceOptions } from '../flags';
 import { detectHostHierarchy } from '../detect';
 import CgroupsPlugin from '../index';
@@ -146,7 +156,11 @@ describeHost('the cgroups lifecycle on this host', () => {
     const report: InfoReport = {};
     await bus.hooks.info.promise(report);
     expect(report).toMatchObject({ CgroupDriver: 'cgroupfs', CgroupVersion: '1' });
-    expect(report.Cgroups).toMatchObject({ Controllers: ['blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids'], Parent: parent, Devices: 'cgroup v1 devices controller' });
+    expect(report.Cgroups).toMatchObject({
+      Controllers: ['blkio', 'cpu', 'cpuacct', 'cpuset', 'devices', 'freezer', 'memory', 'pids'],
+      Parent: parent,
+      Devices: 'cgroup v1 devices controller',
+    });
 
     const kept = ctxFor(engine, {});
     const orphan = ctxFor(engine, {});

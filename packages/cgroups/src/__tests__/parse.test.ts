@@ -49,10 +49,7 @@ describe('parseResources', () => {
 
   it('parses every flag', () => {
     expect(
-      parseResources(
-        { memory: '50m', memorySwap: '100m', cpuShares: '512', cpus: '1.5', cpusetCpus: '1,0', cpusetMems: '0', pidsLimit: '20' },
-        twoCpus,
-      ),
+      parseResources({ memory: '50m', memorySwap: '100m', cpuShares: '512', cpus: '1.5', cpusetCpus: '1,0', cpusetMems: '0', pidsLimit: '20' }, twoCpus),
     ).toEqual({
       memory: 50 * 1024 ** 2,
       memorySwap: 100 * 1024 ** 2,

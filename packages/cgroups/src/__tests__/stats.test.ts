@@ -48,7 +48,12 @@ describe('formatting', () => {
   });
 
   it('pads columns three spaces apart', () => {
-    expect(formatTable([['A', 'BB', 'C'], ['long', 'x', 'y']])).toBe('A      BB   C\nlong   x    y\n');
+    expect(
+      formatTable([
+        ['A', 'BB', 'C'],
+        ['long', 'x', 'y'],
+      ]),
+    ).toBe('A      BB   C\nlong   x    y\n');
   });
 });
 
@@ -60,7 +65,7 @@ describe('statsEntry', () => {
     net: { rx: 648, tx: 1234 },
   };
 
-  it('computes CPU % over the interval, memory against the limit, and Docker\'s other columns', () => {
+  it("computes CPU % over the interval, memory against the limit, and Docker's other columns", () => {
     expect(statsEntry(record('running'), before, after, { hostMemory: 8 * 1024 ** 3 })).toEqual({
       BlockIO: '1.23kB / 12.3MB',
       CPUPerc: '50.00%',
@@ -82,11 +87,23 @@ describe('statsEntry', () => {
 
   it('uses host memory when the cgroup is unlimited', () => {
     const unlimited: Sample = { at: 2e9, stats: { memoryUsage: 1024 ** 3 } };
-    expect(statsEntry(record('running'), undefined, unlimited, { hostMemory: 4 * 1024 ** 3 })).toMatchObject({ CPUPerc: '0.00%', MemUsage: '1GiB / 4GiB', MemPerc: '25.00%', PIDs: '0' });
+    expect(statsEntry(record('running'), undefined, unlimited, { hostMemory: 4 * 1024 ** 3 })).toMatchObject({
+      CPUPerc: '0.00%',
+      MemUsage: '1GiB / 4GiB',
+      MemPerc: '25.00%',
+      PIDs: '0',
+    });
   });
 
   it('shows zeros for a stopped container', () => {
-    expect(statsEntry(record('stopped'), undefined, { at: 1, stats: {} })).toMatchObject({ CPUPerc: '0.00%', MemUsage: '0B / 0B', MemPerc: '0.00%', NetIO: '0B / 0B', BlockIO: '0B / 0B', PIDs: '0' });
+    expect(statsEntry(record('stopped'), undefined, { at: 1, stats: {} })).toMatchObject({
+      CPUPerc: '0.00%',
+      MemUsage: '0B / 0B',
+      MemPerc: '0.00%',
+      NetIO: '0B / 0B',
+      BlockIO: '0B / 0B',
+      PIDs: '0',
+    });
   });
 });
 

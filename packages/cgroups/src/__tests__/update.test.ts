@@ -5,7 +5,11 @@ const MiB = 1024 * 1024;
 
 describe('givenResources', () => {
   it('keeps the flags given, raw, under their RunSpec keys', () => {
-    expect(givenResources({ memory: '300M', 'cpu-shares': '512', 'pids-limit': '-1', cpus: undefined })).toEqual({ memory: '300M', cpuShares: '512', pidsLimit: '-1' });
+    expect(givenResources({ memory: '300M', 'cpu-shares': '512', 'pids-limit': '-1', cpus: undefined })).toEqual({
+      memory: '300M',
+      cpuShares: '512',
+      pidsLimit: '-1',
+    });
   });
   it('refuses a flag given twice', () => {
     expect(() => givenResources({ memory: ['1g', '2g'] })).toThrow('--memory was given more than once: give it once.');
@@ -17,7 +21,9 @@ describe('mergeResources', () => {
     const { raw, limits } = mergeResources({ memory: '100m', cpuShares: '256' }, { cpuShares: '512' }, { memory: 100 * MiB, cpuShares: 256 });
     expect(raw).toEqual({ memory: '100m', cpuShares: '512' });
     expect(limits).toEqual({ memory: 100 * MiB, cpuShares: 512 });
-    expect(() => mergeResources({ memory: '100m', memorySwap: '200m' }, { memorySwap: '50m' }, { memory: 100 * MiB, memorySwap: 200 * MiB })).toThrow(/at least the -m\/--memory limit/);
+    expect(() => mergeResources({ memory: '100m', memorySwap: '200m' }, { memorySwap: '50m' }, { memory: 100 * MiB, memorySwap: 200 * MiB })).toThrow(
+      /at least the -m\/--memory limit/,
+    );
     expect(() => mergeResources({}, { memorySwap: '1g' }, {})).toThrow('--memory-swap needs a memory limit');
   });
 
@@ -27,9 +33,15 @@ describe('mergeResources', () => {
       new UsageError('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time'),
     );
     expect(mergeResources({ memory: '100m', memorySwap: '200m' }, { memory: '150m' }, prev).limits).toEqual({ memory: 150 * MiB, memorySwap: 200 * MiB });
-    expect(mergeResources({ memory: '100m', memorySwap: '200m' }, { memory: '300m', memorySwap: '600m' }, prev).limits).toEqual({ memory: 300 * MiB, memorySwap: 600 * MiB });
+    expect(mergeResources({ memory: '100m', memorySwap: '200m' }, { memory: '300m', memorySwap: '600m' }, prev).limits).toEqual({
+      memory: 300 * MiB,
+      memorySwap: 600 * MiB,
+    });
     // Unlimited swap (-1), or Docker's implied double of memory, has nothing to conflict with.
-    expect(mergeResources({ memory: '100m', memorySwap: '-1' }, { memory: '300m' }, { memory: 100 * MiB, memorySwap: -1 }).limits).toEqual({ memory: 300 * MiB, memorySwap: -1 });
+    expect(mergeResources({ memory: '100m', memorySwap: '-1' }, { memory: '300m' }, { memory: 100 * MiB, memorySwap: -1 }).limits).toEqual({
+      memory: 300 * MiB,
+      memorySwap: -1,
+    });
     expect(mergeResources({ memory: '100m' }, { memory: '300m' }, { memory: 100 * MiB }).limits).toEqual({ memory: 300 * MiB });
   });
 });
@@ -37,8 +49,16 @@ describe('mergeResources', () => {
 describe('limitChanges', () => {
   it('names only what changes; memory and swap travel together', () => {
     expect(limitChanges({ memory: 100 * MiB, cpuShares: 512 }, { memory: 100 * MiB, cpuShares: 512 })).toEqual({});
-    expect(limitChanges({ memory: 100 * MiB, memorySwap: 200 * MiB }, { memory: 150 * MiB, memorySwap: 200 * MiB })).toEqual({ memory: 150 * MiB, memorySwap: 200 * MiB });
-    expect(limitChanges({}, { cpuQuota: 50000, cpuPeriod: 100000, pidsLimit: -1, cpusetCpus: '0' })).toEqual({ cpuQuota: 50000, cpuPeriod: 100000, pidsLimit: -1, cpusetCpus: '0' });
+    expect(limitChanges({ memory: 100 * MiB, memorySwap: 200 * MiB }, { memory: 150 * MiB, memorySwap: 200 * MiB })).toEqual({
+      memory: 150 * MiB,
+      memorySwap: 200 * MiB,
+    });
+    expect(limitChanges({}, { cpuQuota: 50000, cpuPeriod: 100000, pidsLimit: -1, cpusetCpus: '0' })).toEqual({
+      cpuQuota: 50000,
+      cpuPeriod: 100000,
+      pidsLimit: -1,
+      cpusetCpus: '0',
+    });
   });
   it('writes the default weight back for --cpu-shares 0', () => {
     expect(limitChanges({ cpuShares: 512 }, {})).toEqual({ cpuShares: 1024 });

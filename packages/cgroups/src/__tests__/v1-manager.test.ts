@@ -113,7 +113,8 @@ describeV1('V1Manager on this host', () => {
     try {
       m.update({ memory: 300 * 1024 ** 2, memorySwap: 600 * 1024 ** 2, cpuShares: 512, pidsLimit: -1 });
       expect(read(`${m.paths.memory}/memory.limit_in_bytes`)).toBe(String(300 * 1024 ** 2));
-      if (existsSync(`${m.paths.memory}/memory.memsw.limit_in_bytes`)) expect(read(`${m.paths.memory}/memory.memsw.limit_in_bytes`)).toBe(String(600 * 1024 ** 2));
+      if (existsSync(`${m.paths.memory}/memory.memsw.limit_in_bytes`))
+        expect(read(`${m.paths.memory}/memory.memsw.limit_in_bytes`)).toBe(String(600 * 1024 ** 2));
       expect(read(`${m.paths.cpu}/cpu.shares`)).toBe('512');
       expect(read(`${m.paths.pids}/pids.max`)).toBe('max');
       // cpuset is written after memory and cpu: its refusal must undo them.

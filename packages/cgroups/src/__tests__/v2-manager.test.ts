@@ -79,7 +79,9 @@ describe('V2Manager on a cgroup2-shaped tree', () => {
 
   it('refuses a limit whose controller the root does not offer, naming it', () => {
     const m = new V2Manager(root, ['memory'], 'p', ID, fakeRmdir);
-    expect(() => m.check({ pidsLimit: 20 })).toThrow(`The --pids-limit flag needs the cgroup v2 "pids" controller, which ${root}/cgroup.controllers does not offer.`);
+    expect(() => m.check({ pidsLimit: 20 })).toThrow(
+      `The --pids-limit flag needs the cgroup v2 "pids" controller, which ${root}/cgroup.controllers does not offer.`,
+    );
     expect(() => m.check({ memory: 10 * 1024 ** 2 })).not.toThrow();
   });
 

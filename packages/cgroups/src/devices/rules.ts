@@ -60,7 +60,8 @@ export function deviceRules(devices: readonly DeviceSpec[] | undefined, privileg
   const out = [DENY_ALL, ...DEFAULT_DEVICE_RULES];
   for (const d of devices ?? []) {
     const what = `the device ${d.path}`;
-    if (d.type !== 'c' && d.type !== 'b') throw new MydockerError(`Invalid device type "${String(d.type)}" for ${what}: only character (c) and block (b) devices can be added.`);
+    if (d.type !== 'c' && d.type !== 'b')
+      throw new MydockerError(`Invalid device type "${String(d.type)}" for ${what}: only character (c) and block (b) devices can be added.`);
     // The kernel's dev_t holds a 12-bit major and a 20-bit minor.
     if (!Number.isInteger(d.major) || d.major < 0 || d.major > 0xfff || !Number.isInteger(d.minor) || d.minor < 0 || d.minor > 0xfffff) {
       throw new MydockerError(`Invalid device number ${d.major}:${d.minor} for ${what}.`);

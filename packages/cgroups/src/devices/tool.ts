@@ -18,8 +18,14 @@ function runTool(args: string[], input?: Buffer): string {
   const r = spawnSync(toolPath(), args, { input, encoding: 'buffer', timeout: 10_000 });
   if (r.error) throw new MydockerError(`Cannot run ${toolPath()}: ${r.error.message}.`);
   if (r.status !== 0) {
-    const why = r.stderr.toString().trim().replace(/^mydocker-devcg: /, '') || `exit status ${r.status ?? r.signal}`;
-    throw new MydockerError(args[0] === 'attach' ? `Cannot set the device rules of the cgroup ${args[1]}: ${why}.` : `mydocker-devcg ${args.join(' ')} failed: ${why}.`);
+    const why =
+      r.stderr
+        .toString()
+        .trim()
+        .replace(/^mydocker-devcg: /, '') || `exit status ${r.status ?? r.signal}`;
+    throw new MydockerError(
+      args[0] === 'attach' ? `Cannot set the device rules of the cgroup ${args[1]}: ${why}.` : `mydocker-devcg ${args.join(' ')} failed: ${why}.`,
+    );
   }
   return r.stdout.toString();
 }

@@ -60,7 +60,6 @@ export function oomKilledV1(dir: string): boolean {
   return (readKeyed(`${dir}/memory.oom_control`).oom_kill ?? 0) > 0;
 }
 
-
 /** A limit below what the cgroup uses and cannot reclaim is EBUSY: said as runc (and so Docker) say it. */
 function writeMemoryLimit(dir: string, limit: number): void {
   try {

@@ -2,7 +2,20 @@ import { existsSync } from 'node:fs';
 import { UsageError } from '@mydocker/core';
 import { attachDeviceProgram } from '../devices/tool';
 import type { DeviceRule } from '../devices/rules';
-import { isDir, joinCgroup, killAll, makeDirs, readControl, readPids, removeDir, removeEmptyParents, restoreControls, snapshotControls, type Rmdir, writeControl } from '../fs-util';
+import {
+  isDir,
+  joinCgroup,
+  killAll,
+  makeDirs,
+  readControl,
+  readPids,
+  removeDir,
+  removeEmptyParents,
+  restoreControls,
+  snapshotControls,
+  type Rmdir,
+  writeControl,
+} from '../fs-util';
 import type { Freezer } from '../freezer';
 import { freezerV2 } from './freezer';
 import { ioV2 } from './io';
@@ -50,13 +63,20 @@ export class V2Manager implements CgroupManager {
       }
     }
     // Only a non-root cgroup shows memory.swap.max, so ask the parent once it exists.
-    if (limits.memorySwap !== undefined && limits.memorySwap !== -1 && existsSync(`${this.parentDir}/memory.max`) && !existsSync(`${this.parentDir}/${SWAP_FILE}`)) {
+    if (
+      limits.memorySwap !== undefined &&
+      limits.memorySwap !== -1 &&
+      existsSync(`${this.parentDir}/memory.max`) &&
+      !existsSync(`${this.parentDir}/${SWAP_FILE}`)
+    ) {
       throw this.noSwap();
     }
   }
 
   private noSwap(): UsageError {
-    return new UsageError(`--memory-swap cannot be enforced: ${this.parentDir}/${SWAP_FILE} does not exist (swap accounting is off), so use --memory-swap -1 or leave it out.`);
+    return new UsageError(
+      `--memory-swap cannot be enforced: ${this.parentDir}/${SWAP_FILE} does not exist (swap accounting is off), so use --memory-swap -1 or leave it out.`,
+    );
   }
 
   /**
@@ -66,7 +86,9 @@ export class V2Manager implements CgroupManager {
   private delegate(dir: string, required: Set<string>): void {
     const file = `${dir}/cgroup.subtree_control`;
     const on = (readControl(file) ?? '').split(/\s+/);
-    const missing = this.usable().filter((c) => !on.includes(c.name)).map((c) => c.name);
+    const missing = this.usable()
+      .filter((c) => !on.includes(c.name))
+      .map((c) => c.name);
     if (missing.length === 0) return;
     try {
       writeControl(file, missing.map((c) => `+${c}`).join(' '));

@@ -8,7 +8,7 @@ describe('--cidfile', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'cidfile-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('resolves a relative name against the working directory and refuses an existing file with Docker\'s words', () => {
+  it("resolves a relative name against the working directory and refuses an existing file with Docker's words", () => {
     expect(checkCidFile('cid', dir)).toBe(join(dir, 'cid'));
     writeFileSync(join(dir, 'cid'), '');
     expect(() => checkCidFile('cid', dir)).toThrow(`Container ID file found, make sure the other container isn't running or delete ${join(dir, 'cid')}.`);
@@ -30,6 +30,8 @@ describe('--cidfile', () => {
   });
 
   it('a missing directory is one sentence', () => {
-    expect(() => writeCidFile(join(dir, 'no', 'cid'), 'x')).toThrow(`Failed to create the container ID file ${join(dir, 'no', 'cid')}: its directory does not exist.`);
+    expect(() => writeCidFile(join(dir, 'no', 'cid'), 'x')).toThrow(
+      `Failed to create the container ID file ${join(dir, 'no', 'cid')}: its directory does not exist.`,
+    );
   });
 });

@@ -34,9 +34,44 @@ describe("inspect in Docker's shape", () => {
       Args: ['-b'],
       Name: '/web',
       Image: `sha256:${'f'.repeat(64)}`,
-      State: { Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 4242, ExitCode: 0, Error: '', StartedAt: '2026-11-30T10:00:01.000Z', FinishedAt: ZERO_TIME },
-      Config: { Hostname: 'aaaaaaaaaaaa', Env: ['PATH=/bin', 'A=1'], Cmd: ['/bin/top', '-b'], Image: 'busybox', WorkingDir: '/', Entrypoint: null, User: '', Tty: false, OpenStdin: false },
-      HostConfig: { Memory: 0, NanoCpus: 0, CpuShares: 0, Privileged: false, ReadonlyRootfs: false, Binds: null, PortBindings: {}, NetworkMode: 'none', AutoRemove: false, CapAdd: null, CapDrop: null, Devices: [] },
+      State: {
+        Status: 'running',
+        Running: true,
+        Paused: false,
+        Restarting: false,
+        OOMKilled: false,
+        Dead: false,
+        Pid: 4242,
+        ExitCode: 0,
+        Error: '',
+        StartedAt: '2026-11-30T10:00:01.000Z',
+        FinishedAt: ZERO_TIME,
+      },
+      Config: {
+        Hostname: 'aaaaaaaaaaaa',
+        Env: ['PATH=/bin', 'A=1'],
+        Cmd: ['/bin/top', '-b'],
+        Image: 'busybox',
+        WorkingDir: '/',
+        Entrypoint: null,
+        User: '',
+        Tty: false,
+        OpenStdin: false,
+      },
+      HostConfig: {
+        Memory: 0,
+        NanoCpus: 0,
+        CpuShares: 0,
+        Privileged: false,
+        ReadonlyRootfs: false,
+        Binds: null,
+        PortBindings: {},
+        NetworkMode: 'none',
+        AutoRemove: false,
+        CapAdd: null,
+        CapDrop: null,
+        Devices: [],
+      },
       Mounts: [],
       NetworkSettings: { IPAddress: '', Gateway: '', MacAddress: '', Ports: {}, Networks: {} },
     });
@@ -69,6 +104,14 @@ describe("inspect in Docker's shape", () => {
     const v = baseInspect(record({ spec, command: ['/bin/sh', '-c', 'echo hi'], autoRemove: true, tty: true, user: '1000' }));
     expect(v.Config).toMatchObject({ Entrypoint: ['/bin/sh'], Cmd: ['-c', 'echo hi'], Tty: true, OpenStdin: true, User: '1000' });
     // A plugin's flags are its own to show (its inspect tap): the CLI shows Docker's zero values for them.
-    expect(v.HostConfig).toMatchObject({ Binds: null, NetworkMode: 'none', CapAdd: null, Privileged: false, ReadonlyRootfs: true, AutoRemove: true, Devices: [] });
+    expect(v.HostConfig).toMatchObject({
+      Binds: null,
+      NetworkMode: 'none',
+      CapAdd: null,
+      Privileged: false,
+      ReadonlyRootfs: true,
+      AutoRemove: true,
+      Devices: [],
+    });
   });
 });

@@ -4,7 +4,10 @@ import { eventLine, eventTemplateView } from '../events/line';
 import { formatItems } from '../output-format';
 
 const at = 1_796_040_000_123_456_768n; // 2026-11-30T12:00:00.123456768Z
-const die = makeEvent({ type: 'container', action: 'die', id: 'a'.repeat(64), attributes: { name: 'web', image: 'busybox', exitCode: '0', tier: 'front' } }, at);
+const die = makeEvent(
+  { type: 'container', action: 'die', id: 'a'.repeat(64), attributes: { name: 'web', image: 'busybox', exitCode: '0', tier: 'front' } },
+  at,
+);
 const exec = makeEvent({ type: 'container', action: 'exec_create: sh -c true', id: 'b'.repeat(64), attributes: { name: 'db', image: 'alpine:3' } }, at);
 const net = makeEvent({ type: 'network', action: 'connect', id: 'c'.repeat(64), attributes: { name: 'front', container: 'a'.repeat(64), type: 'bridge' } }, at);
 

@@ -16,7 +16,13 @@ describe('--label and --label-file', () => {
   it("Docker's rules: files first, flags last, a later key wins, a bare KEY is empty", () => {
     const file = join(dir, 'labels');
     writeFileSync(file, '# comment\n\ncom.example.label1=a\r\ncom.example.label2=b=c\n  spaced=1\nbare\n');
-    expect(resolveLabels(['com.example.label1=override', 'x'], [file])).toEqual(['com.example.label1=override', 'com.example.label2=b=c', 'spaced=1', 'bare=', 'x=']);
+    expect(resolveLabels(['com.example.label1=override', 'x'], [file])).toEqual([
+      'com.example.label1=override',
+      'com.example.label2=b=c',
+      'spaced=1',
+      'bare=',
+      'x=',
+    ]);
     expect(labelMap(['a=1', 'b=', 'c=d=e'])).toEqual({ a: '1', b: '', c: 'd=e' });
     expect(labelMap(undefined)).toEqual({});
   });

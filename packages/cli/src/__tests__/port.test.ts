@@ -5,11 +5,14 @@ describe('portLines', () => {
   const ports = {
     '8080/tcp': [{ HostIp: '0.0.0.0', HostPort: '80' }],
     '53/udp': [{ HostIp: '::1', HostPort: '5353' }],
-    '443/tcp': [{ HostIp: '', HostPort: '8443' }, { HostIp: '127.0.0.1', HostPort: '9443' }],
+    '443/tcp': [
+      { HostIp: '', HostPort: '8443' },
+      { HostIp: '127.0.0.1', HostPort: '9443' },
+    ],
     '9/tcp': null,
   };
 
-  it("lists every binding in port order, IPv6 in brackets, no address as 0.0.0.0", () => {
+  it('lists every binding in port order, IPv6 in brackets, no address as 0.0.0.0', () => {
     expect(portLines(ports)).toEqual(['53/udp -> [::1]:5353', '443/tcp -> 0.0.0.0:8443', '443/tcp -> 127.0.0.1:9443', '8080/tcp -> 0.0.0.0:80']);
   });
 

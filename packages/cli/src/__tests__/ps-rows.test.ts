@@ -37,7 +37,9 @@ describe("ps in Docker's words", () => {
     expect(ellipsis('sh -c while true; do sleep 1; done', 20)).toBe('sh -c while true; d…');
     const row = psRow(record({ command: ['sh', '-c', 'while true; do sleep 1; done'] }), baseInspect(record()), NOW, false);
     expect(row.Command).toBe('"sh -c while true; d…"');
-    expect(psRow(record({ command: ['sh', '-c', 'while true; do sleep 1; done'] }), baseInspect(record()), NOW, true).Command).toBe('"sh -c while true; do sleep 1; done"');
+    expect(psRow(record({ command: ['sh', '-c', 'while true; do sleep 1; done'] }), baseInspect(record()), NOW, true).Command).toBe(
+      '"sh -c while true; do sleep 1; done"',
+    );
   });
 
   test('a container the cgroups plugin reports paused is "Up ... (Paused)" in state paused', () => {
@@ -49,7 +51,9 @@ describe("ps in Docker's words", () => {
   });
 
   test('PORTS as Docker prints them', () => {
-    expect(portsText({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '53/udp': [{ HostIp: '', HostPort: '5353' }] })).toBe('127.0.0.1:8080->80/tcp, 0.0.0.0:5353->53/udp');
+    expect(portsText({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '53/udp': [{ HostIp: '', HostPort: '5353' }] })).toBe(
+      '127.0.0.1:8080->80/tcp, 0.0.0.0:5353->53/udp',
+    );
     expect(portsText({})).toBe('');
   });
 
@@ -84,7 +88,22 @@ describe("ps in Docker's words", () => {
       LocalVolumes: '0',
     });
     expect(formatItems('json', [row])).toBe(formatItems('{{json .}}', [row]));
-    expect(Object.keys(JSON.parse(formatItems('json', [row])))).toEqual(['Command', 'CreatedAt', 'ID', 'Image', 'Labels', 'LocalVolumes', 'Mounts', 'Names', 'Networks', 'Ports', 'RunningFor', 'Size', 'State', 'Status']);
+    expect(Object.keys(JSON.parse(formatItems('json', [row])))).toEqual([
+      'Command',
+      'CreatedAt',
+      'ID',
+      'Image',
+      'Labels',
+      'LocalVolumes',
+      'Mounts',
+      'Names',
+      'Networks',
+      'Ports',
+      'RunningFor',
+      'Size',
+      'State',
+      'Status',
+    ]);
     expect(formatItems('{{.Label "none"}}|{{.Names}}', [row])).toBe('|test\n');
   });
 

@@ -24,7 +24,10 @@ describe('splitRunArgs', () => {
   });
 
   it('knows which flags take a value, including grouped short flags', () => {
-    expect(splitRunArgs(['-e', 'A=1', '-v', '/a:/b', '-dm', '10m', 'busybox'], flags)).toEqual({ flags: ['-e', 'A=1', '-v', '/a:/b', '-dm', '10m'], rest: ['busybox'] });
+    expect(splitRunArgs(['-e', 'A=1', '-v', '/a:/b', '-dm', '10m', 'busybox'], flags)).toEqual({
+      flags: ['-e', 'A=1', '-v', '/a:/b', '-dm', '10m'],
+      rest: ['busybox'],
+    });
     expect(splitRunArgs(['--name=x', '-it', 'busybox'], flags)).toEqual({ flags: ['--name=x', '-it'], rest: ['busybox'] });
     expect(splitRunArgs(['--', 'busybox', '-x'], flags)).toEqual({ flags: [], rest: ['busybox', '-x'] });
   });
@@ -46,7 +49,12 @@ describe('toRunSpec', () => {
 
   it('refuses a flag whose plugin is not installed, naming the package, in one sentence', () => {
     const cliOnly = (args: string[]) => () => splitRunArgs(args, new (flags.constructor as any)());
-    for (const [args, shown] of [[['-m', '1g', 'busybox'], '-m'], [['--memory=1g', 'busybox'], '--memory'], [['-net', 'br0', 'busybox'], '-net'], [['-dp', '80:80', 'busybox'], '-p']] as const) {
+    for (const [args, shown] of [
+      [['-m', '1g', 'busybox'], '-m'],
+      [['--memory=1g', 'busybox'], '--memory'],
+      [['-net', 'br0', 'busybox'], '-net'],
+      [['-dp', '80:80', 'busybox'], '-p'],
+    ] as const) {
       let caught: unknown;
       try {
         cliOnly([...args])();

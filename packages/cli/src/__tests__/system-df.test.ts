@@ -34,7 +34,9 @@ describe('system df', () => {
   });
 
   it('-v: a table per type with human sizes', () => {
-    const out = renderDfVerbose([{ type: 'Local Volumes', total: 1, active: 0, size: 5, reclaimable: 5, items: [{ 'VOLUME NAME': 'data', LINKS: 0, SIZE: 5 }] }]);
+    const out = renderDfVerbose([
+      { type: 'Local Volumes', total: 1, active: 0, size: 5, reclaimable: 5, items: [{ 'VOLUME NAME': 'data', LINKS: 0, SIZE: 5 }] },
+    ]);
     expect(out).toContain('Local Volumes space usage:\n\nVOLUME NAME   LINKS   SIZE\ndata          0       5B\n');
     expect(out).toContain('Build cache usage: 0B\n');
   });

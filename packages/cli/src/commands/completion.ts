@@ -15,7 +15,13 @@ export function completionCommand(listCommands: () => import('@mydocker/core').R
       const generators: Record<string, typeof bashCompletion> = { bash: bashCompletion, zsh: zshCompletion, fish: fishCompletion };
       const generate = generators[shell];
       if (!generate) throw new UsageError(`Unsupported shell "${shell}": use bash, zsh or fish.`);
-      ctx.stdout.write(generate(listCommands().filter((c) => !c.hidden).map(describeCommand)));
+      ctx.stdout.write(
+        generate(
+          listCommands()
+            .filter((c) => !c.hidden)
+            .map(describeCommand),
+        ),
+      );
       return 0;
     },
   };

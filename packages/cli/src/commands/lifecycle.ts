@@ -61,7 +61,7 @@ export function stopTimeoutArg(value: unknown): number | undefined {
 
 export const stopCommand: CommandSpec = {
   command: 'stop [containers..]',
-  describe: "Stop containers: the stop signal (SIGTERM), then SIGKILL after the timeout",
+  describe: 'Stop containers: the stop signal (SIGTERM), then SIGKILL after the timeout',
   builder: (y) =>
     selectionFlags(y, 'Stop every running container').option('time', {
       alias: 't',
@@ -90,7 +90,8 @@ export function parseSignal(value: string): NodeJS.Signals | number {
 export const killCommand: CommandSpec = {
   command: 'kill [containers..]',
   describe: 'Send a signal to containers (default KILL)',
-  builder: (y) => selectionFlags(y, 'Signal every running container').option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'Signal to send' }),
+  builder: (y) =>
+    selectionFlags(y, 'Signal every running container').option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'Signal to send' }),
   async run(args, ctx) {
     const signal = parseSignal(String(args.signal));
     const names = await selected('kill', args, ctx, true);

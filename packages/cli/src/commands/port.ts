@@ -23,7 +23,8 @@ export function portLines(ports: Bindings, wanted?: string): string[] | undefine
       .flatMap((key) => (ports[key] ?? []).map((b) => `${key} -> ${hostAddress(b)}`));
   }
   const match = /^(\d+)(?:\/(tcp|udp|sctp))?$/.exec(wanted);
-  if (!match || Number(match[1]) < 1 || Number(match[1]) > 65535) throw new UsageError(`Invalid port "${wanted}": give PRIVATE_PORT[/PROTO], such as 80 or 53/udp.`);
+  if (!match || Number(match[1]) < 1 || Number(match[1]) > 65535)
+    throw new UsageError(`Invalid port "${wanted}": give PRIVATE_PORT[/PROTO], such as 80 or 53/udp.`);
   const bindings = ports[`${match[1]}/${match[2] ?? 'tcp'}`];
   return bindings && bindings.length > 0 ? bindings.map(hostAddress) : undefined;
 }

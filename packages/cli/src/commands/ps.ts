@@ -12,7 +12,11 @@ export const psCommand: CommandSpec = {
     y
       .option('all', { alias: 'a', type: 'boolean', describe: 'Show all containers (default shows just running)' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only display container IDs' })
-      .option('filter', { alias: 'f', type: 'array', describe: 'Filter output: name=, id=, status=, exited=, ancestor=, before=, since=, network=, volume=, label= (repeatable)' })
+      .option('filter', {
+        alias: 'f',
+        type: 'array',
+        describe: 'Filter output: name=, id=, status=, exited=, ancestor=, before=, since=, network=, volume=, label= (repeatable)',
+      })
       .option('noheading', { type: 'boolean', describe: "Podman's: print the table without its header row" })
       .option('format', { type: 'string', describe: 'Format output using a Go template, "table TEMPLATE" or json' })
       .option('trunc', { type: 'boolean', default: true, describe: 'Truncate IDs and commands; --no-trunc shows them whole' })
@@ -24,7 +28,16 @@ export const psCommand: CommandSpec = {
     const filters = ((args.filter as unknown[] | undefined) ?? []).map(String);
     const last = args.last as number | undefined;
     if (last !== undefined && (!Number.isInteger(last) || Number.isNaN(last))) throw new UsageError(`Invalid value for -n: give a whole number.`);
-    const dockerFlags = args.all || args.noheading || args.quiet || filters.length > 0 || args.format !== undefined || args.trunc === false || last !== undefined || args.latest || args.size;
+    const dockerFlags =
+      args.all ||
+      args.noheading ||
+      args.quiet ||
+      filters.length > 0 ||
+      args.format !== undefined ||
+      args.trunc === false ||
+      last !== undefined ||
+      args.latest ||
+      args.size;
     const records = await engine.list();
     // Plain comparison: ISO timestamps sort as strings, and localeCompare would load ICU (~10 ms).
     records.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
@@ -51,7 +64,8 @@ export const psCommand: CommandSpec = {
     }
     const now = Date.now();
     const rows = [];
-    const format = args.format === undefined || args.format === '' || args.format === 'table' ? PS_DEFAULT_TABLE + (args.size ? '\t{{.Size}}' : '') : String(args.format);
+    const format =
+      args.format === undefined || args.format === '' || args.format === 'table' ? PS_DEFAULT_TABLE + (args.size ? '\t{{.Size}}' : '') : String(args.format);
     // Docker computes sizes for -s, or when the template reads .Size.
     const size = Boolean(args.size) || /\.Size\b/.test(format);
     for (const { r, view } of shown) rows.push(psRow(r, size || !view ? await containerInspect(ctx.bus, r, { size }) : view, now, noTrunc));

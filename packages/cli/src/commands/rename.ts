@@ -15,7 +15,9 @@ export const renameCommand: CommandSpec = {
     if (!store.rename) throw new UsageError('The installed state store cannot rename containers.');
     const found = await store.get(String(args.container));
     if (found.damaged) {
-      throw new ConflictError(`Cannot rename container ${found.name}: its record is damaged (${found.damage ?? 'unreadable'}); remove it with \`mydocker rm -f ${found.id.slice(0, 12)}\`.`);
+      throw new ConflictError(
+        `Cannot rename container ${found.name}: its record is damaged (${found.damage ?? 'unreadable'}); remove it with \`mydocker rm -f ${found.id.slice(0, 12)}\`.`,
+      );
     }
     const renamed = await store.withLock(found.id, () => store.rename!(found.id, newName));
     // Docker's rename event: the new name, and the old one with its slash.

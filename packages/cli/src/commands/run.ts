@@ -39,7 +39,8 @@ export function toRunSpec(
   const [image, command] = rest[0].startsWith('/') ? [defaultImage, rest] : [rest[0], rest.slice(1)];
   if (image === '') throw new UsageError('The image name must not be empty.');
   for (const flag of CLI_RUN_FLAGS) {
-    if (flag.nonEmpty && args[flag.name] !== undefined && String(args[flag.name]) === '') throw new UsageError(`The --${flag.name} flag needs a non-empty value.`);
+    if (flag.nonEmpty && args[flag.name] !== undefined && String(args[flag.name]) === '')
+      throw new UsageError(`The --${flag.name} flag needs a non-empty value.`);
   }
   const pluginFlags = flags.collect(args, verb, CLI_OWNER);
   return emptyRunSpec({
@@ -143,20 +144,22 @@ export const runCommand = (bus: LifecycleBus, packageOf: (owner: string) => stri
           ? { throwIfCancelled: () => signals.throwIfCancelled(), started: () => signals.started((signal) => (late ??= signal)) }
           : signals;
       const cid = cidFileWriter(spec);
-      const result = await engine.run(
-        spec,
-        (record) => {
-          if (spec.detach) stdout.write(`${record.id}\n`);
-          if (cancellation !== signals) {
-            signals.dispose();
-            if (late) process.kill(process.pid, late);
-          }
-        },
-        { signals: cancellation, onCreated: cid.onCreated },
-      ).catch((err) => {
-        cid.cleanup();
-        throw err;
-      });
+      const result = await engine
+        .run(
+          spec,
+          (record) => {
+            if (spec.detach) stdout.write(`${record.id}\n`);
+            if (cancellation !== signals) {
+              signals.dispose();
+              if (late) process.kill(process.pid, late);
+            }
+          },
+          { signals: cancellation, onCreated: cid.onCreated },
+        )
+        .catch((err) => {
+          cid.cleanup();
+          throw err;
+        });
       if (result.exit?.code === EXIT_CODE_UNKNOWN) {
         throw new MydockerError(`The monitor of container ${result.record.name} was killed, so how the container ended is unknown.`);
       }

@@ -2,7 +2,6 @@ import { EXIT_CODE_UNKNOWN, MydockerError, NotFoundError, ProcessRunSignals, Usa
 import { writeError } from '../error-output';
 import { each, stopTimeoutArg } from './lifecycle';
 
-
 /**
  * `start [-a] [-i] CONTAINER...`: a created or exited container runs again with its id, name, layer, log
  * and settings. A running one is left alone (its name is printed, as Docker does). With -a the output is
@@ -49,7 +48,8 @@ export const startCommand: CommandSpec = {
 export const restartCommand: CommandSpec = {
   command: 'restart <containers..>',
   describe: 'Restart one or more containers (stop, then start; a stopped one just starts)',
-  builder: (y) => y.option('time', { alias: 't', type: 'string', describe: "Seconds to wait before SIGKILL (default: the container's --stop-timeout, else 10)" }),
+  builder: (y) =>
+    y.option('time', { alias: 't', type: 'string', describe: "Seconds to wait before SIGKILL (default: the container's --stop-timeout, else 10)" }),
   async run(args, ctx) {
     const timeoutSeconds = stopTimeoutArg(args.time);
     return each(args.containers as string[], ctx, async (name) => void (await ctx.engine.restart(name, { timeoutSeconds })));

@@ -33,7 +33,7 @@ export function filterPs(output: string, members: Set<number>): { titles: string
   const [header = '', ...lines] = output.split('\n');
   const titles = header.trim().split(/\s+/);
   const pidCol = titles.indexOf('PID');
-  if (pidCol < 0) throw new MydockerError('Couldn\'t find PID field in ps output.');
+  if (pidCol < 0) throw new MydockerError("Couldn't find PID field in ps output.");
   const rows: string[][] = [];
   for (const line of lines) {
     if (line.trim() === '') continue;

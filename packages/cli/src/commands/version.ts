@@ -10,7 +10,15 @@ const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', ia32: '386'
 
 /** Docker's version report (the Engine API's SystemVersion shape for the server side). */
 function versionReport() {
-  const side = { Version: VERSION, ApiVersion: API_VERSION, Os: process.platform, Arch: ARCH[process.arch] ?? process.arch, GoVersion: '', GitCommit: '', BuildTime: '' };
+  const side = {
+    Version: VERSION,
+    ApiVersion: API_VERSION,
+    Os: process.platform,
+    Arch: ARCH[process.arch] ?? process.arch,
+    GoVersion: '',
+    GitCommit: '',
+    BuildTime: '',
+  };
   return {
     Client: { Platform: { Name: 'mydocker' }, ...side, DefaultAPIVersion: API_VERSION, Context: 'default', NodeVersion: process.version },
     Server: { Platform: { Name: 'mydocker' }, ...side, MinAPIVersion: API_VERSION, KernelVersion: release() },
@@ -19,16 +27,28 @@ function versionReport() {
 
 /** Docker's plain layout: a Client section and a Server section, labels padded to one column. */
 function plain(report: ReturnType<typeof versionReport>): string {
-  const rows = (indent: string, pairs: Array<[string, string]>) => pairs.map(([k, v]) => `${indent}${`${k}:`.padEnd(19 - indent.length)}${v}`.trimEnd()).join('\n');
+  const rows = (indent: string, pairs: Array<[string, string]>) =>
+    pairs.map(([k, v]) => `${indent}${`${k}:`.padEnd(19 - indent.length)}${v}`.trimEnd()).join('\n');
   const { Client: c, Server: s } = report;
   return [
     'Client:',
-    rows(' ', [['Version', c.Version], ['API version', c.ApiVersion], ['Node version', c.NodeVersion], ['OS/Arch', `${c.Os}/${c.Arch}`], ['Context', c.Context]]),
+    rows(' ', [
+      ['Version', c.Version],
+      ['API version', c.ApiVersion],
+      ['Node version', c.NodeVersion],
+      ['OS/Arch', `${c.Os}/${c.Arch}`],
+      ['Context', c.Context],
+    ]),
     '',
     // No daemon: the "server" is the same engine, in this process.
     `Server: ${s.Platform.Name} Engine (no daemon)`,
     ' Engine:',
-    rows('  ', [['Version', s.Version], ['API version', `${s.ApiVersion} (minimum version ${s.MinAPIVersion})`], ['OS/Arch', `${s.Os}/${s.Arch}`], ['Kernel version', s.KernelVersion]]),
+    rows('  ', [
+      ['Version', s.Version],
+      ['API version', `${s.ApiVersion} (minimum version ${s.MinAPIVersion})`],
+      ['OS/Arch', `${s.Os}/${s.Arch}`],
+      ['Kernel version', s.KernelVersion],
+    ]),
     '',
   ].join('\n');
 }

@@ -21,7 +21,9 @@ export async function waitForExit(ctx: CommandContext, ref: string): Promise<num
       throw new NotFoundError(`No such container: ${ref}`);
     }
     if (record.damaged) {
-      throw new ConflictError(`Cannot wait for container ${record.name}: its record is damaged (${record.damage ?? 'unreadable'}); remove it with \`mydocker rm -f ${record.id.slice(0, 12)}\`.`);
+      throw new ConflictError(
+        `Cannot wait for container ${record.name}: its record is damaged (${record.damage ?? 'unreadable'}); remove it with \`mydocker rm -f ${record.id.slice(0, 12)}\`.`,
+      );
     }
     const view = ctx.engine.view(record);
     if (view.status === 'stopped') {

@@ -38,7 +38,7 @@ function labelMatches(event: EngineEvent, wanted: string): boolean {
 }
 
 function imageMatches(event: EngineEvent, wanted: string): boolean {
-  const image = event.Type === 'image' ? event.Actor.Attributes.name ?? event.Actor.ID : event.Actor.Attributes.image;
+  const image = event.Type === 'image' ? (event.Actor.Attributes.name ?? event.Actor.ID) : event.Actor.Attributes.image;
   if (image === undefined) return false;
   const bare = (ref: string) => (/:[^/]+$/.test(ref) ? ref : `${ref}:latest`);
   return image === wanted || bare(image) === bare(wanted) || (event.Type === 'image' && actorMatches(event, wanted));

@@ -75,6 +75,8 @@ describe('LifecycleBus', () => {
     bus.flags.declare('limits', { name: 'memory', alias: ['m'], type: 'string', describe: 'memory', seed: ['-mem'] });
     expect(bus.flags.find('m')?.owner).toBe('limits');
     expect(bus.flags.find('-mem')?.name).toBe('memory');
-    expect(() => bus.flags.declare('other', { name: 'm2', alias: ['m'], type: 'string', describe: 'x' })).toThrow(/"m" is declared twice \(by limits and by other\)/);
+    expect(() => bus.flags.declare('other', { name: 'm2', alias: ['m'], type: 'string', describe: 'x' })).toThrow(
+      /"m" is declared twice \(by limits and by other\)/,
+    );
   });
 });

@@ -22,7 +22,10 @@ const tapping = (name: string, stage?: number) => `exports.default = class { nam
 describe('the order plugins are applied in, as documented', () => {
   it('taps within a stage run in package-name order, whatever order the install lists them; a lower stage first', async () => {
     const project = join(top, 'inst');
-    pkg(project, { name: 'app', dependencies: { '@mydocker/cli': '1', 'mydocker-zeta': '1', '@mydocker/beta': '1', '@acme/mydocker-alpha': '1', 'mydocker-early': '1' } });
+    pkg(project, {
+      name: 'app',
+      dependencies: { '@mydocker/cli': '1', 'mydocker-zeta': '1', '@mydocker/beta': '1', '@acme/mydocker-alpha': '1', 'mydocker-early': '1' },
+    });
     const cli = pkg(join(project, 'node_modules/@mydocker/cli'), { name: '@mydocker/cli' });
     pkg(join(project, 'node_modules/mydocker-zeta'), { name: 'mydocker-zeta', mydocker: {} }, tapping('zeta'));
     pkg(join(project, 'node_modules/@mydocker/beta'), { name: '@mydocker/beta', mydocker: {} }, tapping('beta'));
@@ -42,24 +45,55 @@ describe('the order plugins are applied in, as documented', () => {
 describe('config precedence', () => {
   it('flag > environment > config file > default, for every root', () => {
     const file = join(top, 'config.json');
-    writeFileSync(file, JSON.stringify({ root: '/file/root', runRoot: '/file/run', cgroupParent: 'file-parent', storageDriver: 'file-driver', defaultImage: 'alpine' }));
+    writeFileSync(
+      file,
+      JSON.stringify({ root: '/file/root', runRoot: '/file/run', cgroupParent: 'file-parent', storageDriver: 'file-driver', defaultImage: 'alpine' }),
+    );
     const env = { MYDOCKER_ROOT: '/env/root', MYDOCKER_RUNROOT: '/env/run', MYDOCKER_CGROUP_PARENT: 'env-parent', MYDOCKER_STORAGE_DRIVER: 'env-driver' };
     const flags = { root: '/flag/root', runRoot: '/flag/run', cgroupParent: 'flag-parent', storageDriver: 'flag-driver', config: file };
-    expect(loadConfig({ env, flags })).toMatchObject({ root: '/flag/root', runRoot: '/flag/run', cgroupParent: 'flag-parent', storageDriver: 'flag-driver', defaultImage: 'alpine' });
-    expect(loadConfig({ env, flags: { config: file } })).toMatchObject({ root: '/env/root', runRoot: '/env/run', cgroupParent: 'env-parent', storageDriver: 'env-driver' });
-    expect(loadConfig({ env: {}, flags: { config: file } })).toMatchObject({ root: '/file/root', runRoot: '/file/run', cgroupParent: 'file-parent', storageDriver: 'file-driver', configFile: file });
+    expect(loadConfig({ env, flags })).toMatchObject({
+      root: '/flag/root',
+      runRoot: '/flag/run',
+      cgroupParent: 'flag-parent',
+      storageDriver: 'flag-driver',
+      defaultImage: 'alpine',
+    });
+    expect(loadConfig({ env, flags: { config: file } })).toMatchObject({
+      root: '/env/root',
+      runRoot: '/env/run',
+      cgroupParent: 'env-parent',
+      storageDriver: 'env-driver',
+    });
+    expect(loadConfig({ env: {}, flags: { config: file } })).toMatchObject({
+      root: '/file/root',
+      runRoot: '/file/run',
+      cgroupParent: 'file-parent',
+      storageDriver: 'file-driver',
+      configFile: file,
+    });
     // The environment may name the file too; a flag's file wins over it.
     expect(loadConfig({ env: { MYDOCKER_CONFIG: file }, flags: {} })).toMatchObject({ root: '/file/root' });
     const missing = join(top, 'none.json');
     expect(loadConfig({ env: { MYDOCKER_CONFIG: missing }, flags: { config: file } }).root).toBe('/file/root');
     writeFileSync(join(top, 'empty.json'), '{}');
     const defaults = loadConfig({ env: {}, flags: { config: join(top, 'empty.json') } });
-    expect(defaults).toMatchObject({ root: '/var/lib/mydocker', runRoot: '/run/mydocker', cgroupParent: 'mydocker', storageDriver: undefined, defaultImage: 'busybox' });
+    expect(defaults).toMatchObject({
+      root: '/var/lib/mydocker',
+      runRoot: '/run/mydocker',
+      cgroupParent: 'mydocker',
+      storageDriver: undefined,
+      defaultImage: 'busybox',
+    });
   });
 
   it('plugins add up from the file, the environment and the flags, in that order', () => {
     const file = join(top, 'config.json');
     writeFileSync(file, JSON.stringify({ plugins: ['from-file'] }));
-    expect(loadConfig({ env: { MYDOCKER_PLUGINS: 'from-env,other' }, flags: { config: file, plugins: ['from-flag'] } }).plugins).toEqual(['from-file', 'from-env', 'other', 'from-flag']);
+    expect(loadConfig({ env: { MYDOCKER_PLUGINS: 'from-env,other' }, flags: { config: file, plugins: ['from-flag'] } }).plugins).toEqual([
+      'from-file',
+      'from-env',
+      'other',
+      'from-flag',
+    ]);
   });
 });

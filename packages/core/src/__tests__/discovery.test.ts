@@ -19,7 +19,10 @@ const names = (found: { packageName: string }[]) => found.map((p) => p.packageNa
 describe('discoverPlugins', () => {
   it("loads the project's mydocker dependencies and nothing planted above the install or beside it", () => {
     const project = join(top, 'inst');
-    pkg(project, { name: 'app', dependencies: { '@mydocker/cli': '1', '@mydocker/a': '1', 'mydocker-b': '1', '@acme/mydocker-c': '1', '@mydocker/missing': '1', lodash: '1' } });
+    pkg(project, {
+      name: 'app',
+      dependencies: { '@mydocker/cli': '1', '@mydocker/a': '1', 'mydocker-b': '1', '@acme/mydocker-c': '1', '@mydocker/missing': '1', lodash: '1' },
+    });
     const cli = pkg(join(project, 'node_modules/@mydocker/cli'), { name: '@mydocker/cli' });
     plugin(join(project, 'node_modules/@mydocker/a'), '@mydocker/a');
     plugin(join(project, 'node_modules/mydocker-b'), 'mydocker-b');
@@ -31,7 +34,11 @@ describe('discoverPlugins', () => {
     plugin(join(top, 'node_modules/@mydocker/missing'), '@mydocker/missing');
     const found = discoverPlugins({ cliDir: cli, extra: [] });
     expect(names(found)).toEqual(['@acme/mydocker-c', '@mydocker/a', 'mydocker-b']);
-    expect(found.map((p) => p.dir)).toEqual([join(project, 'node_modules/@acme/mydocker-c'), join(project, 'node_modules/@mydocker/a'), join(project, 'node_modules/mydocker-b')]);
+    expect(found.map((p) => p.dir)).toEqual([
+      join(project, 'node_modules/@acme/mydocker-c'),
+      join(project, 'node_modules/@mydocker/a'),
+      join(project, 'node_modules/mydocker-b'),
+    ]);
     expect(found.every((p) => p.source === 'dependency')).toBe(true);
   });
 
@@ -85,7 +92,9 @@ describe('discoverPlugins', () => {
       ['mydocker-local', 'config'],
       ['mydocker-named', 'config'],
     ]);
-    expect(() => discoverPlugins({ cliDir: cli, extra: ['mydocker-above'] })).toThrow('The plugin "mydocker-above" named in the config is not installed: run `npm install mydocker-above`.');
+    expect(() => discoverPlugins({ cliDir: cli, extra: ['mydocker-above'] })).toThrow(
+      'The plugin "mydocker-above" named in the config is not installed: run `npm install mydocker-above`.',
+    );
   });
 
   it('refuses a plugin folder or package.json another user could write, in one sentence', () => {
@@ -99,11 +108,15 @@ describe('discoverPlugins', () => {
     );
     chmodSync(join(a, 'package.json'), 0o644);
     chmodSync(dirname(a), 0o777);
-    expect(() => discoverPlugins({ cliDir: cli, extra: [] })).toThrow(/^Refusing to load the plugin mydocker-a from .*: .*\/inst\/node_modules is writable by any user \(mode 0777\)/);
+    expect(() => discoverPlugins({ cliDir: cli, extra: [] })).toThrow(
+      /^Refusing to load the plugin mydocker-a from .*: .*\/inst\/node_modules is writable by any user \(mode 0777\)/,
+    );
     chmodSync(dirname(a), 0o755);
     const local = plugin(join(top, 'open/p'), 'mydocker-open');
     chmodSync(join(top, 'open'), 0o777);
-    expect(() => discoverPlugins({ cliDir: cli, extra: [local] })).toThrow(/^Refusing to load the plugin mydocker-open named in the config from .*: .*\/open is writable by any user/);
+    expect(() => discoverPlugins({ cliDir: cli, extra: [local] })).toThrow(
+      /^Refusing to load the plugin mydocker-open named in the config from .*: .*\/open is writable by any user/,
+    );
   });
 
   it("refuses to load a plugin whose entry file others can write, and keeps the entry inside the plugin's folder", () => {
@@ -127,12 +140,14 @@ describe('discoverPlugins', () => {
 });
 
 describe('the install itself', () => {
-  it("refuses an install whose own package.json another user could write", () => {
+  it('refuses an install whose own package.json another user could write', () => {
     const project = join(top, 'inst');
     pkg(project, { name: 'app', dependencies: {} });
     const cli = pkg(join(project, 'node_modules/@mydocker/cli'), { name: '@mydocker/cli' });
     chmodSync(join(project, 'package.json'), 0o666);
-    expect(() => discoverPlugins({ cliDir: cli, extra: [] })).toThrow(/^Refusing to load the plugins of the install at .*\/inst: .*\/inst\/package\.json is writable by any user \(mode 0666\)/);
+    expect(() => discoverPlugins({ cliDir: cli, extra: [] })).toThrow(
+      /^Refusing to load the plugins of the install at .*\/inst: .*\/inst\/package\.json is writable by any user \(mode 0666\)/,
+    );
   });
 });
 

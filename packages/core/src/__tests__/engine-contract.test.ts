@@ -51,7 +51,10 @@ function fakes() {
     withLock: async (id, fn) => {
       const before = locks.get(id) ?? Promise.resolve();
       const mine = before.then(fn, fn);
-      locks.set(id, mine.catch(() => undefined));
+      locks.set(
+        id,
+        mine.catch(() => undefined),
+      );
       return mine;
     },
     containerDir: (id) => `/nowhere/${id}`,
@@ -91,7 +94,9 @@ function fakes() {
   const parent = rootContainer.createChildContainer();
   parent.register(TOKENS.StateStore, { useValue: store });
   parent.register(TOKENS.Runtime, { useValue: runtime });
-  parent.register(TOKENS.ImageStore, { useValue: { resolve: async () => ({ id: 'i', name: 'i', config: { env: [], cmd: ['sh'], entrypoint: [], workdir: '/' }, layers: [] }) } });
+  parent.register(TOKENS.ImageStore, {
+    useValue: { resolve: async () => ({ id: 'i', name: 'i', config: { env: [], cmd: ['sh'], entrypoint: [], workdir: '/' }, layers: [] }) },
+  });
   parent.register(TOKENS.StorageDriver, { useValue: driver });
   parent.register(TOKENS.Clock, { useValue: clock });
   return { parent, records, log, alive, store };
@@ -179,7 +184,14 @@ describe('the engine with fakes from the container', () => {
     const { record } = await engine.run(spec('forced'));
     log.length = 0;
     await engine.remove('forced', { force: true, volumes: false });
-    expect(log).toEqual(['runtime: signal SIGKILL', 'state-store: stopped (removing=true)', 'storage: remove', 'logs: remove', 'network: remove', 'state-store: delete record']);
+    expect(log).toEqual([
+      'runtime: signal SIGKILL',
+      'state-store: stopped (removing=true)',
+      'storage: remove',
+      'logs: remove',
+      'network: remove',
+      'state-store: delete record',
+    ]);
     expect(alive.has(record.id)).toBe(false);
     expect(records.size).toBe(0);
   });
@@ -200,12 +212,54 @@ describe('the engine with fakes from the container', () => {
     'runtime: spawn': 'undo runtime: kill',
   };
   const failAt: Array<[string, (bus: LifecycleBus, runtime: Runtime) => void, number]> = [
-    ['create', (bus) => bus.hooks.create.tapPromise({ name: 'boom', stage: Stage.NORMAL + 1 }, async () => { throw new Error('boom'); }), 3],
-    ['prepare', (bus) => bus.hooks.prepare.tapPromise('boom', async () => { throw new Error('boom'); }), 6],
-    ['spawn', (_bus, runtime) => void (runtime.spawn = async () => { throw new Error('boom'); }), 6],
-    ['created', (bus) => bus.hooks.created.tapPromise('boom', async () => { throw new Error('boom'); }), 8],
-    ['start', (_bus, runtime) => void (runtime.start = async () => { throw new Error('boom'); }), 8],
-    ['started', (bus) => bus.hooks.started.tapPromise({ name: 'boom', stage: Stage.NORMAL }, async () => { throw new Error('boom'); }), 9],
+    [
+      'create',
+      (bus) =>
+        bus.hooks.create.tapPromise({ name: 'boom', stage: Stage.NORMAL + 1 }, async () => {
+          throw new Error('boom');
+        }),
+      3,
+    ],
+    [
+      'prepare',
+      (bus) =>
+        bus.hooks.prepare.tapPromise('boom', async () => {
+          throw new Error('boom');
+        }),
+      6,
+    ],
+    [
+      'spawn',
+      (_bus, runtime) =>
+        void (runtime.spawn = async () => {
+          throw new Error('boom');
+        }),
+      6,
+    ],
+    [
+      'created',
+      (bus) =>
+        bus.hooks.created.tapPromise('boom', async () => {
+          throw new Error('boom');
+        }),
+      8,
+    ],
+    [
+      'start',
+      (_bus, runtime) =>
+        void (runtime.start = async () => {
+          throw new Error('boom');
+        }),
+      8,
+    ],
+    [
+      'started',
+      (bus) =>
+        bus.hooks.started.tapPromise({ name: 'boom', stage: Stage.NORMAL }, async () => {
+          throw new Error('boom');
+        }),
+      9,
+    ],
   ];
   it.each(failAt)('a failure at %s undoes what was made, in reverse, then calls the failed hook', async (_step, inject, made) => {
     const f = fakes();

@@ -106,4 +106,3 @@ export function fakeSignals() {
   const emitter = new EventEmitter();
   return { signals: new ProcessRunSignals(emitter as unknown as NodeJS.Process), send: (s: NodeJS.Signals) => emitter.emit(s, s) };
 }
-

@@ -52,7 +52,7 @@ describe('Engine under faults', () => {
     const { engine, records, events } = setup();
     const record = engine.newRecord(emptyRunSpec({ name: 'gone', command: ['sh'] }));
     records.set(record.id, { ...record, status: 'stopped' });
-    const store = (engine.bus.need('stateStore') as StateStore);
+    const store = engine.bus.need('stateStore') as StateStore;
     // `get` (before the lock) finds it; `find` under the lock no longer does.
     store.find = async () => undefined;
     await expect(engine.remove('gone', { force: true, volumes: false })).resolves.toMatchObject({ name: 'gone' });

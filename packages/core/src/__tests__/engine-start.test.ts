@@ -77,7 +77,7 @@ describe('Engine: create, start, restart', () => {
     expect(records.get(crashed.id)).toMatchObject({ status: 'running' });
   });
 
-  it('restart stops with the container\'s stop signal, then starts; rm -f -t sends it too', async () => {
+  it("restart stops with the container's stop signal, then starts; rm -f -t sends it too", async () => {
     const { engine, records, events, alive } = setup();
     const runtime = engine.bus.need('runtime') as Runtime;
     runtime.signal = (record, signal) => {

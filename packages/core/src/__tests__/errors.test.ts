@@ -32,7 +32,11 @@ describe('describeError', () => {
       exitCode: 125,
       internal: false,
     });
-    expect(describeError(new CannotExecuteError('exec /bin/x: permission denied'))).toEqual({ message: 'exec /bin/x: permission denied', exitCode: 126, internal: false });
+    expect(describeError(new CannotExecuteError('exec /bin/x: permission denied'))).toEqual({
+      message: 'exec /bin/x: permission denied',
+      exitCode: 126,
+      internal: false,
+    });
     // Docker's wording, without a full stop, as scripts match it.
     expect(describeError(new UsageError('No such container: nosuch')).message).toBe('No such container: nosuch');
   });
@@ -67,12 +71,18 @@ describe('describeError', () => {
   });
 
   it('says the mount point once when the full path is the mount itself', () => {
-    expect(describeError(errno('ENOSPC', 'ENOSPC', { path: '/mnt/small' }), { mountOf: () => '/mnt/small' }).message).toBe('No space left on /mnt/small: free space and retry.');
+    expect(describeError(errno('ENOSPC', 'ENOSPC', { path: '/mnt/small' }), { mountOf: () => '/mnt/small' }).message).toBe(
+      'No space left on /mnt/small: free space and retry.',
+    );
   });
 
   it('turns EROFS, EACCES and EPERM into one sentence naming the path', () => {
-    expect(describeError(errno('EROFS', "EROFS: read-only file system, mkdir '/ro/x'", { path: '/ro/x' })).message).toMatch(/^read-only file system at \/ro\/x: remount it read-write/);
-    expect(describeError(errno('EACCES', "EACCES: permission denied, open '/p'", { path: '/p' })).message).toMatch(/^permission denied on \/p: check its owner and mode/);
+    expect(describeError(errno('EROFS', "EROFS: read-only file system, mkdir '/ro/x'", { path: '/ro/x' })).message).toMatch(
+      /^read-only file system at \/ro\/x: remount it read-write/,
+    );
+    expect(describeError(errno('EACCES', "EACCES: permission denied, open '/p'", { path: '/p' })).message).toMatch(
+      /^permission denied on \/p: check its owner and mode/,
+    );
     expect(describeError(new Error("rm: cannot remove '/imm/f': Operation not permitted")).message).toMatch(/^operation not permitted on \/imm\/f: /);
     for (const code of ['EROFS', 'EACCES', 'EPERM']) expect(describeError(errno(code, code)).exitCode).toBe(125);
   });
@@ -86,7 +96,9 @@ describe('describeError', () => {
   });
 
   it('escapes a path an errno carries', () => {
-    expect(describeError(errno('ENOENT', 'ENOENT: no such file or directory', { syscall: 'open', path: '/x\ny' })).message).toBe('open /x\\ny failed: no such file or directory (ENOENT).');
+    expect(describeError(errno('ENOENT', 'ENOENT: no such file or directory', { syscall: 'open', path: '/x\ny' })).message).toBe(
+      'open /x\\ny failed: no such file or directory (ENOENT).',
+    );
   });
 
   it('marks an error nobody expected as internal', () => {

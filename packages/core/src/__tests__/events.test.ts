@@ -14,7 +14,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('events', () => {
   it("makes Docker's message shape, with the legacy fields for containers", () => {
-    const e = makeEvent({ type: 'container', action: 'die', id: 'abc', attributes: { name: 'web', image: 'busybox', exitCode: '3', gone: undefined } }, 1_700_000_000_123_456_789n);
+    const e = makeEvent(
+      { type: 'container', action: 'die', id: 'abc', attributes: { name: 'web', image: 'busybox', exitCode: '3', gone: undefined } },
+      1_700_000_000_123_456_789n,
+    );
     expect(e).toEqual({
       status: 'die',
       id: 'abc',

@@ -95,7 +95,12 @@ describe('Go templates as Docker evaluates them', () => {
   });
 
   test('a function at a field is a method: {{.Label "k"}}', () => {
-    const row = { Labels: { k: 'v' }, Label(this: { Labels: Record<string, string> }, key: string) { return this.Labels[key] ?? ''; } };
+    const row = {
+      Labels: { k: 'v' },
+      Label(this: { Labels: Record<string, string> }, key: string) {
+        return this.Labels[key] ?? '';
+      },
+    };
     expect(render('{{.Label "k"}}|{{.Label "none"}}', row)).toBe('v|');
   });
 
@@ -141,7 +146,7 @@ describe('Go templates as Docker evaluates them', () => {
     expect(render('{{js "a\'b<"}}', {})).toBe("a\\'b\\u003C");
     expect(render('{{urlquery "a b&c"}}', {})).toBe('a+b%26c');
     expect(render('{{slice .S 1 3}}|{{slice .L 1}}', { S: 'a:b:c', L: ['x', 'y', 'z'] })).toBe(':b|[y z]');
-    expect(render("{{printf \"%c\" 'a'}}", {})).toBe('a');
+    expect(render('{{printf "%c" \'a\'}}', {})).toBe('a');
     expect(render('[{{pad "" 2 1}}]', {})).toBe('[]');
   });
 });

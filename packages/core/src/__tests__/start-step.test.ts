@@ -25,7 +25,7 @@ describe('startStep', () => {
 });
 
 describe('stop signal and grace', () => {
-  it('SIGTERM and 10 s by default; the container\'s --stop-signal and --stop-timeout; -t wins', () => {
+  it("SIGTERM and 10 s by default; the container's --stop-signal and --stop-timeout; -t wins", () => {
     const plain = { spec: emptyRunSpec() };
     const own = { spec: emptyRunSpec({ stopSignal: 'SIGUSR1', stopTimeout: 2 }) };
     expect(stopSignalOf(plain)).toBe('SIGTERM');

@@ -23,7 +23,9 @@ describe('the layer blob locks of a pull', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(secondHeld).toBe(false);
     await first();
-    await (await second)();
+    await (
+      await second
+    )();
     expect(secondHeld).toBe(true);
   });
 

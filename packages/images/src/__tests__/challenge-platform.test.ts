@@ -37,7 +37,9 @@ describe('choosePlatform', () => {
     expect(choosePlatform(idx, { os: 'windows', architecture: 'amd64' })?.digest).toBe('win');
   });
   it('treats arm64 without a variant as v8', () => {
-    expect(choosePlatform([{ digest: 'x', platform: { os: 'linux', architecture: 'arm64' } }], { os: 'linux', architecture: 'arm64', variant: 'v8' })?.digest).toBe('x');
+    expect(
+      choosePlatform([{ digest: 'x', platform: { os: 'linux', architecture: 'arm64' } }], { os: 'linux', architecture: 'arm64', variant: 'v8' })?.digest,
+    ).toBe('x');
     expect(choosePlatform(idx, { os: 'linux', architecture: 'arm64' })?.digest).toBe('arm64');
   });
   it('finds nothing for a platform the index lacks', () => {

@@ -26,8 +26,16 @@ function tar(entries: E[]): Buffer {
     const body = Buffer.from(e.body ?? '');
     const h = Buffer.alloc(512);
     new Header({
-      path: e.path, type: type as never, linkpath: e.linkpath, size: type === 'File' ? body.length : 0, mode: e.mode ?? 0o644,
-      uid: 0, gid: 0, mtime: new Date(1_700_000_000_000), devmaj: e.devmaj, devmin: e.devmin,
+      path: e.path,
+      type: type as never,
+      linkpath: e.linkpath,
+      size: type === 'File' ? body.length : 0,
+      mode: e.mode ?? 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: new Date(1_700_000_000_000),
+      devmaj: e.devmaj,
+      devmin: e.devmin,
     }).encode(h, 0);
     blocks.push(h);
     if (type === 'File') blocks.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
@@ -42,7 +50,10 @@ function freshTarget(): string {
 
 function xattr(path: string): string {
   try {
-    return execFileSync('getfattr', ['-h', '--absolute-names', '-n', 'trusted.overlay.opaque', '-e', 'text', path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return execFileSync('getfattr', ['-h', '--absolute-names', '-n', 'trusted.overlay.opaque', '-e', 'text', path], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } catch {
     return '';
   }
@@ -68,13 +79,37 @@ describe('extracting an untrusted layer', () => {
   const escapes: Array<[string, E[]]> = [
     ['a whiteout under a symlink to a host directory', [{ path: 'lnk', type: 'SymbolicLink', linkpath: canary }, { path: 'lnk/.wh.victim' }]],
     ['an opaque marker under a symlink to a host directory', [{ path: 'lnk', type: 'SymbolicLink', linkpath: canary }, { path: 'lnk/.wh..wh..opq' }]],
-    ['a file written through a symlink', [{ path: 'lnk', type: 'SymbolicLink', linkpath: canary }, { path: 'lnk/planted', body: 'x' }]],
+    [
+      'a file written through a symlink',
+      [
+        { path: 'lnk', type: 'SymbolicLink', linkpath: canary },
+        { path: 'lnk/planted', body: 'x' },
+      ],
+    ],
     ['a relative symlink that climbs out', [{ path: 'up', type: 'SymbolicLink', linkpath: `../../../../../../../../..${canary}` }, { path: 'up/.wh.victim' }]],
-    ['a directory entry through a symlink', [{ path: 'lnk', type: 'SymbolicLink', linkpath: canary }, { path: 'lnk/sub/', type: 'Directory', mode: 0o755 }]],
-    ['a hard link to a host file through a symlink', [{ path: 'root', type: 'SymbolicLink', linkpath: '/' }, { path: 'hl', type: 'Link', linkpath: `root${canary}/secret` }]],
+    [
+      'a directory entry through a symlink',
+      [
+        { path: 'lnk', type: 'SymbolicLink', linkpath: canary },
+        { path: 'lnk/sub/', type: 'Directory', mode: 0o755 },
+      ],
+    ],
+    [
+      'a hard link to a host file through a symlink',
+      [
+        { path: 'root', type: 'SymbolicLink', linkpath: '/' },
+        { path: 'hl', type: 'Link', linkpath: `root${canary}/secret` },
+      ],
+    ],
     ['a hard link that climbs out with ..', [{ path: 'hl', type: 'Link', linkpath: `../../../../../../..${canary}/secret` }]],
     ['an entry that climbs out with ..', [{ path: `../../../../../../../..${canary}/planted`, body: 'x' }]],
-    ['a device node through a symlink', [{ path: 'lnk', type: 'SymbolicLink', linkpath: canary }, { path: 'lnk/null', type: 'CharacterDevice', devmaj: 1, devmin: 3 }]],
+    [
+      'a device node through a symlink',
+      [
+        { path: 'lnk', type: 'SymbolicLink', linkpath: canary },
+        { path: 'lnk/null', type: 'CharacterDevice', devmaj: 1, devmin: 3 },
+      ],
+    ],
   ];
   it.each(escapes)('refuses %s and touches nothing outside', async (_name, entries) => {
     await expect(extractLayer(Readable.from([tar(entries)]), freshTarget())).rejects.toThrow(/symbolic link|outside the layer|does not hold/);
@@ -142,7 +177,9 @@ describe('extracting an untrusted layer', () => {
 
   it('refuses device nodes in an archive that is not a layer', async () => {
     const target = freshTarget();
-    await expect(extractLayer(Readable.from([tar([{ path: 'null', type: 'CharacterDevice', devmaj: 1, devmin: 3 }])]), target, { layer: false })).rejects.toThrow(/device/);
+    await expect(
+      extractLayer(Readable.from([tar([{ path: 'null', type: 'CharacterDevice', devmaj: 1, devmin: 3 }])]), target, { layer: false }),
+    ).rejects.toThrow(/device/);
     expect(existsSync(join(target, 'null'))).toBe(false);
   });
 });

@@ -32,7 +32,9 @@ describe('manifests', () => {
 
   it('refuses schema 1, unknown layer and manifest types and bad descriptors with one sentence', () => {
     expect(() => readImageManifest(fetched({ schemaVersion: 1, fsLayers: [] }))).toThrow(/schema 1 manifest format.*not supported/);
-    expect(() => readImageManifest(fetched({ ...manifest, layers: [{ ...manifest.layers[0], mediaType: 'application/vnd.oci.image.layer.v1.tar+lz4' }] }))).toThrow(/layer of the unsupported type/);
+    expect(() =>
+      readImageManifest(fetched({ ...manifest, layers: [{ ...manifest.layers[0], mediaType: 'application/vnd.oci.image.layer.v1.tar+lz4' }] })),
+    ).toThrow(/layer of the unsupported type/);
     expect(() => readImageManifest(fetched({ ...manifest, mediaType: 'application/vnd.example+json' }))).toThrow(/unsupported type/);
     expect(() => readImageManifest(fetched({ ...manifest, layers: [{ digest: 'sha256:zz', size: 1 }] }))).toThrow(/invalid layer descriptor/);
     expect(() => readImageManifest({ raw: Buffer.from('not json'), digest: digest('0'), mediaType: '' })).toThrow(/not JSON/);
@@ -50,7 +52,9 @@ describe('manifests', () => {
     });
     expect(isIndex(index)).toBe(true);
     expect(pickFromIndex(index, { os: 'linux', architecture: 'amd64' }, 'x').digest).toBe(digest('2'));
-    expect(() => pickFromIndex(index, { os: 'linux', architecture: 'riscv64' }, 'x:1')).toThrow('The image x:1 has no variant for linux/riscv64 (it has linux/arm64/v8, linux/amd64).');
+    expect(() => pickFromIndex(index, { os: 'linux', architecture: 'riscv64' }, 'x:1')).toThrow(
+      'The image x:1 has no variant for linux/riscv64 (it has linux/arm64/v8, linux/amd64).',
+    );
   });
 });
 
@@ -80,7 +84,9 @@ describe('credentials file', () => {
   it('refuses a file that is not JSON rather than overwriting it', async () => {
     const file = join(dir, 'config.json');
     writeFileSync(file, '{ broken');
-    await expect(saveCredentials('h', { username: 'u', password: 'p' }, file)).rejects.toThrow(`The credentials file ${file} is not valid JSON: fix or remove it.`);
+    await expect(saveCredentials('h', { username: 'u', password: 'p' }, file)).rejects.toThrow(
+      `The credentials file ${file} is not valid JSON: fix or remove it.`,
+    );
     expect(readFileSync(file, 'utf8')).toBe('{ broken');
     expect(await credentialsFor('h', file)).toBeUndefined();
   });

@@ -32,7 +32,17 @@ describe('image config', () => {
   it('converts to the engine ImageConfig with defaults', () => {
     const oci = makeConfig({ diffIds: ['a'.repeat(64)], created: '2024-01-01T00:00:00Z', createdBy: 't', config: { Env: ['PATH=/bin'], Cmd: ['sh'] } });
     expect(oci.rootfs.diff_ids).toEqual([`sha256:${'a'.repeat(64)}`]);
-    expect(toImageConfig(oci)).toEqual({ env: ['PATH=/bin'], cmd: ['sh'], entrypoint: [], workdir: '/', user: undefined, volumes: [], exposedPorts: [], stopSignal: undefined, labels: {} });
+    expect(toImageConfig(oci)).toEqual({
+      env: ['PATH=/bin'],
+      cmd: ['sh'],
+      entrypoint: [],
+      workdir: '/',
+      user: undefined,
+      volumes: [],
+      exposedPorts: [],
+      stopSignal: undefined,
+      labels: {},
+    });
     const child = makeConfig({ base: oci, diffIds: [...oci.rootfs.diff_ids, 'b'.repeat(64)], created: '2024-01-02T00:00:00Z', createdBy: 'commit' });
     expect(child.config?.Cmd).toEqual(['sh']);
     expect(child.history).toHaveLength(2);

@@ -66,7 +66,9 @@ describe('blob download: resume after a cut', () => {
     const fake = (async () => cutResponse(blob.subarray(0, 10))) as unknown as typeof fetch;
     const client = new RegistryClient({ domain: '127.0.0.1:1', path: 'a/b' }, { fetch: fake });
     const file = join(dir, 'blob');
-    await expect(client.blobToFile(digestOf(blob), blob.length, file)).rejects.toThrow(/^The download of the blob sha256:[0-9a-f]{12} from 127\.0\.0\.1:1 failed: the connection was reset; nothing was stored\.$/);
+    await expect(client.blobToFile(digestOf(blob), blob.length, file)).rejects.toThrow(
+      /^The download of the blob sha256:[0-9a-f]{12} from 127\.0\.0\.1:1 failed: the connection was reset; nothing was stored\.$/,
+    );
     expect(() => readFileSync(file)).toThrow();
   }, 20_000);
 });
@@ -82,7 +84,8 @@ describe('token cache', () => {
         return Response.json({ token: 't1', expires_in: 300 });
       }
       const auth = (init.headers as Record<string, string> | undefined)?.Authorization;
-      if (auth !== 'Bearer t1') return new Response(null, { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="http://127.0.0.1:1/token",service="s"' } });
+      if (auth !== 'Bearer t1')
+        return new Response(null, { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="http://127.0.0.1:1/token",service="s"' } });
       return new Response('{}', { status: 200 });
     }) as unknown as typeof fetch;
     const client = new RegistryClient({ domain: '127.0.0.1:1', path: 'a/b' }, { fetch: fake });
@@ -110,7 +113,7 @@ describe('token cache', () => {
 });
 
 describe('progress lines', () => {
-  it("sizes and bars as Docker draws them", () => {
+  it('sizes and bars as Docker draws them', () => {
     expect(humanSize(512)).toBe('512B');
     expect(humanSize(1_050_000)).toBe('1.05MB');
     expect(humanSize(2_000_000)).toBe('2MB');
@@ -123,7 +126,8 @@ describe('progress lines', () => {
     let out = '';
     const p = plainProgress({ write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream);
     p.line('v1: Pulling from a/b');
-    for (const s of ['Pulling fs layer', 'Downloading', 'Verifying Checksum', 'Download complete', 'Extracting', 'Pull complete'] as const) p.layer('abc', s, 10);
+    for (const s of ['Pulling fs layer', 'Downloading', 'Verifying Checksum', 'Download complete', 'Extracting', 'Pull complete'] as const)
+      p.layer('abc', s, 10);
     p.bytes('abc', 5);
     expect(out).toBe('v1: Pulling from a/b\nabc: Pulling fs layer\nabc: Verifying Checksum\nabc: Download complete\nabc: Pull complete\n');
   });

@@ -141,10 +141,17 @@ describe('--change', () => {
 describe('image subcommands', () => {
   it('parse each subcommand with its own flags', () => {
     expect(parseSubcommand('rm', ['-f', 'a', 'b'])).toEqual({ impl: 'removeImages', args: expect.objectContaining({ force: true, images: ['a', 'b'] }) });
-    expect(parseSubcommand('inspect', ['-f', '{{.Id}}', 'a'])).toEqual({ impl: 'inspectImages', args: expect.objectContaining({ format: '{{.Id}}', images: ['a'] }) });
-    expect(parseSubcommand('ls', ['--no-trunc', '-q', '--filter', 'dangling=true', 'busybox']).args).toEqual(expect.objectContaining({ trunc: false, quiet: true, filter: ['dangling=true'], reference: 'busybox' }));
+    expect(parseSubcommand('inspect', ['-f', '{{.Id}}', 'a'])).toEqual({
+      impl: 'inspectImages',
+      args: expect.objectContaining({ format: '{{.Id}}', images: ['a'] }),
+    });
+    expect(parseSubcommand('ls', ['--no-trunc', '-q', '--filter', 'dangling=true', 'busybox']).args).toEqual(
+      expect.objectContaining({ trunc: false, quiet: true, filter: ['dangling=true'], reference: 'busybox' }),
+    );
     expect(parseSubcommand('list', []).impl).toBe('listImages');
-    expect(parseSubcommand('import', ['-c', 'CMD ["x"]', '-c', 'ENV A=1', 'f.tar', 'n']).args).toEqual(expect.objectContaining({ change: ['CMD ["x"]', 'ENV A=1'], file: 'f.tar', reference: 'n' }));
+    expect(parseSubcommand('import', ['-c', 'CMD ["x"]', '-c', 'ENV A=1', 'f.tar', 'n']).args).toEqual(
+      expect.objectContaining({ change: ['CMD ["x"]', 'ENV A=1'], file: 'f.tar', reference: 'n' }),
+    );
   });
 
   it('refuse unknown flags, missing arguments and unknown subcommands', () => {

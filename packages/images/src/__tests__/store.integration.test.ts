@@ -69,7 +69,12 @@ describe('image store', () => {
     expect(await findOpaqueDirs(target)).toEqual(new Set(['var']));
     const names: string[] = [];
     const { Parser } = await import('tar');
-    const parser = new Parser({ onReadEntry: (e) => { names.push(e.path); e.resume(); } });
+    const parser = new Parser({
+      onReadEntry: (e) => {
+        names.push(e.path);
+        e.resume();
+      },
+    });
     for await (const chunk of packDirectory(target, { layer: true })) parser.write(chunk as Buffer);
     parser.end();
     expect(names).toEqual(['etc/', 'etc/.wh.group', 'var/', 'var/.wh..wh..opq', 'var/kept']);

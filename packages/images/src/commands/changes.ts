@@ -131,7 +131,8 @@ export function applyChanges(config: Config, changes: string[]): Config {
         break;
       }
       case 'STOPSIGNAL':
-        if (!/^(SIG)?[A-Z0-9+-]+$/i.test(args) || args === '') throw new UsageError(`Invalid STOPSIGNAL "${args}": use a signal name such as SIGTERM or a number.`);
+        if (!/^(SIG)?[A-Z0-9+-]+$/i.test(args) || args === '')
+          throw new UsageError(`Invalid STOPSIGNAL "${args}": use a signal name such as SIGTERM or a number.`);
         c.StopSignal = args;
         break;
       case 'USER':

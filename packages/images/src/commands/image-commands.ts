@@ -25,7 +25,10 @@ export async function importImage(args: Args, ctx: CommandContext): Promise<numb
   // Checked before anything is read: a bad --change changes nothing.
   applyChanges({}, changes);
   const bar = progress(ctx.stderr, 'Importing', await sizeOf(file));
-  const id = await importRootfs(store, file, args.reference ? String(args.reference) : undefined, bar.add, { changes, message: args.message ? String(args.message) : undefined });
+  const id = await importRootfs(store, file, args.reference ? String(args.reference) : undefined, bar.add, {
+    changes,
+    message: args.message ? String(args.message) : undefined,
+  });
   bar.done();
   ctx.stdout.write(`sha256:${id}\n`);
   return 0;
@@ -124,7 +127,11 @@ export async function commitContainer(args: Args, ctx: CommandContext): Promise<
   } catch (err) {
     if (isNoSpace(err)) throw noSpace(ctx.config.root);
     if (isMydockerError(err)) throw err;
-    throw new UsageError(`Cannot commit ${record.name}: ${String((err as Error).message).split('\n')[0].replace(/[.\s]+$/, '')}.`);
+    throw new UsageError(
+      `Cannot commit ${record.name}: ${String((err as Error).message)
+        .split('\n')[0]
+        .replace(/[.\s]+$/, '')}.`,
+    );
   } finally {
     // Removed at once, not left for a prune: on a full disk this is the space the user needs back.
     if (diff) await store.layers.discard(diff);

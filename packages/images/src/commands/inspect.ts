@@ -129,7 +129,9 @@ export async function imageHistory(args: Args, ctx: CommandContext): Promise<num
     ctx.stdout.write(formatItems(String(args.format), rows, { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY' }));
     return 0;
   }
-  ctx.stdout.write(formatTable([['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], ...rows.map((r) => [r.ID, r.CreatedSince, r.CreatedBy, r.Size, r.Comment])]));
+  ctx.stdout.write(
+    formatTable([['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], ...rows.map((r) => [r.ID, r.CreatedSince, r.CreatedBy, r.Size, r.Comment])]),
+  );
   return 0;
 }
 

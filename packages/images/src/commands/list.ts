@@ -22,13 +22,23 @@ export interface ImageRow {
   VirtualSize: string;
 }
 
-const HEADERS: Record<string, string> = { ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE' };
+const HEADERS: Record<string, string> = {
+  ID: 'IMAGE ID',
+  CreatedSince: 'CREATED',
+  CreatedAt: 'CREATED AT',
+  VirtualSize: 'SIZE',
+  SharedSize: 'SHARED SIZE',
+  UniqueSize: 'UNIQUE SIZE',
+};
 
 /** Docker's CreatedAt: "2026-11-30 13:45:01 +0000 UTC". */
 export function createdAt(iso: string | undefined): string {
   const t = iso ? Date.parse(iso) : NaN;
   if (Number.isNaN(t)) return '';
-  return `${new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '')} +0000 UTC`;
+  return `${new Date(t)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '')} +0000 UTC`;
 }
 
 export function created(img: StoredImage): string {
@@ -63,7 +73,8 @@ export async function listImages(args: Args, ctx: CommandContext): Promise<numbe
     const names = shown.length ? shown : [undefined];
     for (const n of names) {
       const { repository, tag } = n ? splitReference(n) : { repository: '<none>', tag: '<none>' };
-      const digest = img.digests.find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1) ?? (n ? '<none>' : (img.digests[0]?.split('@')[1] ?? '<none>'));
+      const digest =
+        img.digests.find((d) => d.startsWith(`${repository}@`))?.slice(repository.length + 1) ?? (n ? '<none>' : (img.digests[0]?.split('@')[1] ?? '<none>'));
       const repo = n === undefined && img.digests[0] ? img.digests[0].split('@')[0] : repository;
       rows.push({
         ID: noTrunc ? `sha256:${img.id}` : img.id.slice(0, 12),

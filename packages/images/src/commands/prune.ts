@@ -32,7 +32,8 @@ async function readAnswer(stdin: NodeJS.ReadableStream): Promise<string> {
  */
 export async function pruneImages(args: Args, ctx: CommandContext): Promise<number> {
   const filters = parseImageFilters(((args.filter as unknown[]) ?? []).map(String));
-  if (filters.dangling !== undefined || filters.reference.length) throw new UsageError('image prune takes only the label, before and since filters (use -a for all unused images).');
+  if (filters.dangling !== undefined || filters.reference.length)
+    throw new UsageError('image prune takes only the label, before and since filters (use -a for all unused images).');
   if (!args.force) {
     ctx.stdout.write(
       args.all

@@ -49,7 +49,9 @@ export async function removeImages(args: Args, ctx: CommandContext): Promise<num
           const others = named.kind === 'tag' ? image.names.filter((n) => n !== named.name) : image.names;
           const lastReference = others.length === 0;
           if (lastReference && users.length > 0 && !force) {
-            throw new ConflictError(`Unable to remove repository reference "${ref}" (must force): container ${users[0].id.slice(0, 12)} is using its referenced image ${image.id.slice(0, 12)}.`);
+            throw new ConflictError(
+              `Unable to remove repository reference "${ref}" (must force): container ${users[0].id.slice(0, 12)} is using its referenced image ${image.id.slice(0, 12)}.`,
+            );
           }
           if (named.kind === 'tag') {
             delete index.tags[named.name];
@@ -70,10 +72,14 @@ export async function removeImages(args: Args, ctx: CommandContext): Promise<num
             throw new ConflictError(`Unable to delete ${image.id.slice(0, 12)} (must be forced): the image is referenced in multiple repositories.`);
           }
           if (running.length > 0) {
-            throw new ConflictError(`Unable to delete ${image.id.slice(0, 12)} (cannot be forced): the image is being used by running container ${running[0].id.slice(0, 12)}.`);
+            throw new ConflictError(
+              `Unable to delete ${image.id.slice(0, 12)} (cannot be forced): the image is being used by running container ${running[0].id.slice(0, 12)}.`,
+            );
           }
           if (users.length > 0 && !force) {
-            throw new ConflictError(`Unable to delete ${image.id.slice(0, 12)} (must be forced): the image is being used by stopped container ${users[0].id.slice(0, 12)}.`);
+            throw new ConflictError(
+              `Unable to delete ${image.id.slice(0, 12)} (must be forced): the image is being used by stopped container ${users[0].id.slice(0, 12)}.`,
+            );
           }
           for (const n of image.names) out.push(`Untagged: ${n}`);
           for (const d of image.digests) out.push(`Untagged: ${d}`);
@@ -86,8 +92,10 @@ export async function removeImages(args: Args, ctx: CommandContext): Promise<num
       });
       ctx.stdout.write(lines.map((l) => `${l}\n`).join(''));
       for (const line of lines) {
-        if (line.startsWith('Untagged: ')) await ctx.bus.emitEvent({ type: 'image', action: 'untag', id: `sha256:${imageId}`, attributes: { name: line.slice(10) } });
-        else if (line === `Deleted: sha256:${imageId}`) await ctx.bus.emitEvent({ type: 'image', action: 'delete', id: `sha256:${imageId}`, attributes: { name: ref } });
+        if (line.startsWith('Untagged: '))
+          await ctx.bus.emitEvent({ type: 'image', action: 'untag', id: `sha256:${imageId}`, attributes: { name: line.slice(10) } });
+        else if (line === `Deleted: sha256:${imageId}`)
+          await ctx.bus.emitEvent({ type: 'image', action: 'delete', id: `sha256:${imageId}`, attributes: { name: ref } });
       }
     } catch (err) {
       if (!(err instanceof NotFoundError || err instanceof ConflictError || err instanceof UsageError)) throw err;

@@ -37,7 +37,9 @@ export const imagesCommand: CommandSpec = {
 };
 
 const rmiOptions = (y: any) =>
-  y.option('force', { alias: 'f', type: 'boolean', describe: 'Remove even if a container uses it or it has several names' }).option('prune', { type: 'boolean', default: true, describe: '--no-prune is accepted for Docker compatibility' });
+  y
+    .option('force', { alias: 'f', type: 'boolean', describe: 'Remove even if a container uses it or it has several names' })
+    .option('prune', { type: 'boolean', default: true, describe: '--no-prune is accepted for Docker compatibility' });
 
 export const rmiCommand: CommandSpec = {
   command: 'rmi <images..>',
@@ -48,7 +50,12 @@ export const rmiCommand: CommandSpec = {
 
 const changeOption = (y: any) =>
   y
-    .option('change', { alias: 'c', type: 'array', string: true, describe: 'Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL)' })
+    .option('change', {
+      alias: 'c',
+      type: 'array',
+      string: true,
+      describe: 'Apply a Dockerfile instruction (CMD, ENTRYPOINT, ENV, WORKDIR, USER, LABEL, EXPOSE, VOLUME, STOPSIGNAL)',
+    })
     .option('message', { alias: 'm', type: 'string', describe: 'Commit message' });
 
 export const importCommand: CommandSpec = {
@@ -58,7 +65,8 @@ export const importCommand: CommandSpec = {
   run: lazy('importImage'),
 };
 
-const loadOptions = (y: any) => y.option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'Archive to read' }).option('quiet', { alias: 'q', type: 'boolean' });
+const loadOptions = (y: any) =>
+  y.option('input', { alias: 'i', type: 'string', demandOption: true, describe: 'Archive to read' }).option('quiet', { alias: 'q', type: 'boolean' });
 
 export const loadCommand: CommandSpec = {
   command: 'load',
@@ -127,12 +135,28 @@ interface SubFlags {
 }
 
 const SUBCOMMANDS: Record<string, { impl: keyof Impl; flags: SubFlags }> = {
-  ls: { impl: 'listImages', flags: { boolean: ['quiet', 'all', 'digests', 'trunc'], string: ['format'], array: ['filter'], alias: { q: 'quiet', a: 'all', f: 'filter' }, positionals: ['reference'], min: 0 } },
+  ls: {
+    impl: 'listImages',
+    flags: {
+      boolean: ['quiet', 'all', 'digests', 'trunc'],
+      string: ['format'],
+      array: ['filter'],
+      alias: { q: 'quiet', a: 'all', f: 'filter' },
+      positionals: ['reference'],
+      min: 0,
+    },
+  },
   rm: { impl: 'removeImages', flags: { boolean: ['force', 'prune'], alias: { f: 'force' }, positionals: ['images'], variadic: true, min: 1 } },
   inspect: { impl: 'inspectImages', flags: { string: ['format'], alias: { f: 'format' }, positionals: ['images'], variadic: true, min: 1 } },
-  history: { impl: 'imageHistory', flags: { boolean: ['quiet', 'trunc', 'human'], string: ['format'], alias: { q: 'quiet', H: 'human' }, positionals: ['image'], min: 1 } },
+  history: {
+    impl: 'imageHistory',
+    flags: { boolean: ['quiet', 'trunc', 'human'], string: ['format'], alias: { q: 'quiet', H: 'human' }, positionals: ['image'], min: 1 },
+  },
   prune: { impl: 'pruneImages', flags: { boolean: ['all', 'force'], array: ['filter'], alias: { a: 'all', f: 'force' }, positionals: [], min: 0 } },
-  import: { impl: 'importImage', flags: { array: ['change'], string: ['message'], alias: { c: 'change', m: 'message' }, positionals: ['file', 'reference'], min: 1 } },
+  import: {
+    impl: 'importImage',
+    flags: { array: ['change'], string: ['message'], alias: { c: 'change', m: 'message' }, positionals: ['file', 'reference'], min: 1 },
+  },
   load: { impl: 'loadImages', flags: { string: ['input'], boolean: ['quiet'], alias: { i: 'input', q: 'quiet' }, positionals: [], min: 0 } },
   save: { impl: 'saveImagesCommand', flags: { string: ['output'], alias: { o: 'output' }, positionals: ['images'], variadic: true, min: 1 } },
 };
@@ -155,10 +179,12 @@ export function parseSubcommand(sub: string, argv: string[]): { impl: keyof Impl
   if (parsed.error) throw new UsageError(`${parsed.error.message.replace(/\.$/, '')}. See 'mydocker image ${sub} --help'.`);
   const argvOut = parsed.argv as Record<string, any>;
   const known = new Set(['_', '--', ...(f.boolean ?? []), ...(f.string ?? []), ...(f.array ?? []), ...Object.keys(f.alias ?? {})]);
-  for (const key of Object.keys(argvOut)) if (!known.has(key)) throw new UsageError(`Unknown flag "${key.length === 1 ? '-' : '--'}${key}" for image ${sub}. See 'mydocker image ${sub} --help'.`);
+  for (const key of Object.keys(argvOut))
+    if (!known.has(key)) throw new UsageError(`Unknown flag "${key.length === 1 ? '-' : '--'}${key}" for image ${sub}. See 'mydocker image ${sub} --help'.`);
   const pos = (argvOut._ as unknown[]).map(String);
   if (pos.length < f.min) throw new UsageError(`"image ${sub}" needs ${f.positionals.join(' and ') || 'arguments'}.`);
-  if (!f.variadic && pos.length > f.positionals.length) throw new UsageError(`"image ${sub}" takes at most ${f.positionals.length} argument${f.positionals.length === 1 ? '' : 's'}.`);
+  if (!f.variadic && pos.length > f.positionals.length)
+    throw new UsageError(`"image ${sub}" takes at most ${f.positionals.length} argument${f.positionals.length === 1 ? '' : 's'}.`);
   if (sub === 'load' && !argvOut.input) throw new UsageError('"image load" needs -i FILE.');
   if (sub === 'save' && !argvOut.output) throw new UsageError('"image save" needs -o FILE.');
   const args: Record<string, any> = { ...argvOut };
@@ -203,7 +229,9 @@ export function subcommandHelp(sub: string): string {
   const f = entry.flags;
   const short = Object.fromEntries(Object.entries(f.alias ?? {}).map(([a, long]) => [long, a]));
   const flag = (name: string, kind: string) => `  ${short[name] ? `-${short[name]}, ` : '    '}--${name === 'trunc' ? 'no-trunc' : name}${kind}`;
-  const args = f.positionals.map((p, i) => (i >= f.min ? `[${p.toUpperCase()}]` : p.toUpperCase()) + (f.variadic && i === f.positionals.length - 1 ? '...' : '')).join(' ');
+  const args = f.positionals
+    .map((p, i) => (i >= f.min ? `[${p.toUpperCase()}]` : p.toUpperCase()) + (f.variadic && i === f.positionals.length - 1 ? '...' : ''))
+    .join(' ');
   return [
     `Usage: mydocker image ${ALIASES[sub] ?? sub} [OPTIONS] ${args}`.trimEnd(),
     '',
@@ -218,7 +246,12 @@ export function subcommandHelp(sub: string): string {
 /** `image tag|pull|push` arguments, for the registry commands. */
 function parseRegistryArgs(sub: string, argv: string[]): Record<string, any> {
   const parser = require('yargs-parser') as typeof import('yargs-parser');
-  const a = parser(argv, { boolean: ['quiet', 'all-tags'], string: ['platform'], alias: { q: 'quiet', a: 'all-tags' }, configuration: { 'parse-numbers': false, 'parse-positional-numbers': false } }) as Record<string, any>;
+  const a = parser(argv, {
+    boolean: ['quiet', 'all-tags'],
+    string: ['platform'],
+    alias: { q: 'quiet', a: 'all-tags' },
+    configuration: { 'parse-numbers': false, 'parse-positional-numbers': false },
+  }) as Record<string, any>;
   const pos = (a._ as unknown[]).map(String);
   return sub === 'tag' ? { ...a, source: pos[0], target: pos[1] } : { ...a, reference: pos[0] };
 }

@@ -1,8 +1,20 @@
 import { UsageError } from '@mydocker/core';
 import { execFileSync } from 'node:child_process';
 import {
-  closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync,
-  openSync, rmSync, symlinkSync, type Stats,
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  type Stats,
 } from 'node:fs';
 import { posix } from 'node:path';
 import { OPAQUE_XATTR } from '@mydocker/core';
@@ -175,7 +187,8 @@ export class LayerRoot {
     const target = this.split(targetParts);
     if (!target.name) throw new LayerEscapeError('a hard link entry names the layer root');
     const st = this.lstatAt(this.dir(target.parent, false, 'the hard link target'), target.name);
-    if (!st) throw new LayerEscapeError(`the hard link "${printable(parts.join('/'))}" names "${printable(targetParts.join('/'))}", which the layer does not hold`);
+    if (!st)
+      throw new LayerEscapeError(`the hard link "${printable(parts.join('/'))}" names "${printable(targetParts.join('/'))}", which the layer does not hold`);
     if (st.isDirectory()) throw new LayerEscapeError(`the hard link "${printable(parts.join('/'))}" names a directory`);
     if (parts.join('/') === targetParts.join('/')) return;
     const { pfd, name } = this.place(parts, 'the hard link');
@@ -221,7 +234,10 @@ function run(file: string, args: string[]): void {
   try {
     execFileSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
-    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim().split('\n').pop();
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .pop();
     throw new Error(`${file} failed: ${stderr || (err as Error).message}`);
   }
 }

@@ -83,7 +83,14 @@ async function* generate(root: string, options: PackOptions): AsyncGenerator<Buf
         if (written < st.size) yield Buffer.alloc(st.size - written);
         yield padding(st.size);
       } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-        yield header({ ...base, path, type: st.isCharacterDevice() ? 'CharacterDevice' : 'BlockDevice', size: 0, devmaj: major(st.rdev), devmin: minor(st.rdev) } as HeaderData);
+        yield header({
+          ...base,
+          path,
+          type: st.isCharacterDevice() ? 'CharacterDevice' : 'BlockDevice',
+          size: 0,
+          devmaj: major(st.rdev),
+          devmin: minor(st.rdev),
+        } as HeaderData);
       } else if (st.isFIFO()) {
         yield header({ ...base, path, type: 'FIFO', size: 0 });
       }

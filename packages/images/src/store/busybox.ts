@@ -24,7 +24,10 @@ export async function buildBusyboxImage(store: LocalImageStore, binary = BUSYBOX
     } catch {
       throw new MydockerError(`The default busybox image needs ${binary}, which is missing: run \`apt-get install busybox-static\`.`);
     }
-    const applets = execFileSync(binary, ['--list-full'], { encoding: 'utf8' }).split('\n').map((l) => l.trim()).filter(Boolean);
+    const applets = execFileSync(binary, ['--list-full'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const diff = await store.layers.scratch();
     try {
       return await fillBusybox(store, diff, binary, applets, st.mtime);

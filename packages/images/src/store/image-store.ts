@@ -1,11 +1,33 @@
-import { NotFoundError, truncate, UsageError, withFileLock, type EngineConfig, type FetchedImage, type ImageStore, type ResolvedImage, type StoredManifest } from '@mydocker/core';
+import {
+  NotFoundError,
+  truncate,
+  UsageError,
+  withFileLock,
+  type EngineConfig,
+  type FetchedImage,
+  type ImageStore,
+  type ResolvedImage,
+  type StoredManifest,
+} from '@mydocker/core';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LayerStore } from './layer-store';
 import { checkConfig, isValidReference, normalizeReference, sha256, splitReference, toImageConfig, type OciImageConfig } from './oci-config';
-import { bare, checkIndex, dropImage, emptyIndex, imageIds, manifestsOf, repoDigestsOf, tagsOf, unreferenced, type ManifestEntry, type StoreIndex } from './store-index';
+import {
+  bare,
+  checkIndex,
+  dropImage,
+  emptyIndex,
+  imageIds,
+  manifestsOf,
+  repoDigestsOf,
+  tagsOf,
+  unreferenced,
+  type ManifestEntry,
+  type StoreIndex,
+} from './store-index';
 import { isNoSpace } from '../util/no-space';
 
 export interface StoredImage {
@@ -109,7 +131,10 @@ export class LocalImageStore implements ImageStore {
     const writeFileAtomic = require('write-file-atomic') as typeof import('write-file-atomic');
     await mkdir(this.dir, { recursive: true });
     const sort = <T>(o: Record<string, T>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    await writeFileAtomic(join(this.dir, 'index.json'), `${JSON.stringify({ version: index.version, tags: sort(index.tags), manifests: sort(index.manifests) }, null, 2)}\n`);
+    await writeFileAtomic(
+      join(this.dir, 'index.json'),
+      `${JSON.stringify({ version: index.version, tags: sort(index.tags), manifests: sort(index.manifests) }, null, 2)}\n`,
+    );
   }
 
   /** The old layout (one folder per image id, repositories.json) becomes blobs and an index, once. */
@@ -118,7 +143,10 @@ export class LocalImageStore implements ImageStore {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     if (names.includes('repositories.json') || names.some((n) => /^[0-9a-f]{64}$/.test(n))) {
       const { migrateOldLayout } = require('./migrate') as typeof import('./migrate');
-      await withFileLock(this.lockPath, () => migrateOldLayout(this), { staleMs: 30_000, busyMessage: 'The image store is busy: another mydocker command holds its lock.' });
+      await withFileLock(this.lockPath, () => migrateOldLayout(this), {
+        staleMs: 30_000,
+        busyMessage: 'The image store is busy: another mydocker command holds its lock.',
+      });
     }
     this.migrated = true;
   }
@@ -206,10 +234,12 @@ export class LocalImageStore implements ImageStore {
       await buildBusyboxImage(this);
       found = await this.find(ref);
     }
-    if (!found) throw new NotFoundError(`Unable to find image '${truncate(ref)}' locally: pull it, or load it with \`mydocker load\` or \`mydocker import\` first.`);
+    if (!found)
+      throw new NotFoundError(`Unable to find image '${truncate(ref)}' locally: pull it, or load it with \`mydocker load\` or \`mydocker import\` first.`);
     const layers: string[] = [];
     for (const d of found.config.rootfs.diff_ids) {
-      if (!(await this.layers.has(d))) throw new NotFoundError(`Image '${ref}' is damaged: its layer ${d.slice(7, 19)} is missing; remove it and load it again.`);
+      if (!(await this.layers.has(d)))
+        throw new NotFoundError(`Image '${ref}' is damaged: its layer ${d.slice(7, 19)} is missing; remove it and load it again.`);
       layers.push(this.layers.path(d));
     }
     return { id: found.id, name: found.names[0] ?? found.id, config: toImageConfig(found.config), layers };
@@ -299,7 +329,11 @@ export class LocalImageStore implements ImageStore {
   /** Name → image id, for callers that list names. */
   async repositories(): Promise<Record<string, string>> {
     const idx = await this.index();
-    return Object.fromEntries(Object.entries(idx.tags).filter(([, m]) => idx.manifests[m]).map(([n, m]) => [n, bare(idx.manifests[m].config)]));
+    return Object.fromEntries(
+      Object.entries(idx.tags)
+        .filter(([, m]) => idx.manifests[m])
+        .map(([n, m]) => [n, bare(idx.manifests[m].config)]),
+    );
   }
 
   /** The stored manifest of an image (its first, when several), parsed, with its digest. */
@@ -378,7 +412,9 @@ export class LocalImageStore implements ImageStore {
         extracted.set(want, diff);
         if (digest !== want) throw new UsageError(`The image is damaged: its layer ${i + 1} does not match the diff id its config gives.`);
       }
-      return await this.withLock(() => this.placeAndAdd(extracted, [{ config, names, raw: image.config, manifest: blobDigests ? manifest : undefined, blobs, repoDigest }]));
+      return await this.withLock(() =>
+        this.placeAndAdd(extracted, [{ config, names, raw: image.config, manifest: blobDigests ? manifest : undefined, blobs, repoDigest }]),
+      );
     } finally {
       for (const diff of extracted.values()) await this.layers.discard(diff);
     }
@@ -428,7 +464,9 @@ export class LocalImageStore implements ImageStore {
         const size = image.tarSizes?.get(bare(d)) ?? (await this.layers.tarInfo(this.layers.path(d))).size;
         layers.push({ mediaType: MEDIA_LAYER, digest: d, size });
       }
-      manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_MANIFEST, config: { mediaType: MEDIA_CONFIG, digest: configDigest, size: configSize }, layers }));
+      manifest = Buffer.from(
+        JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_MANIFEST, config: { mediaType: MEDIA_CONFIG, digest: configDigest, size: configSize }, layers }),
+      );
     }
     const manifestDigest = await this.writeBlob(manifest);
     const existing = index.manifests[manifestDigest];
@@ -531,7 +569,13 @@ export class LocalImageStore implements ImageStore {
         mediaType: m.mediaType ?? MEDIA_MANIFEST,
         manifest: raw,
         config: { digest: `sha256:${image.id}`, bytes: await this.readBlob(image.id) },
-        layers: m.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType ?? MEDIA_LAYER, file: this.blobPath(l.digest), open: () => createReadStream(this.blobPath(l.digest)) })),
+        layers: m.layers.map((l) => ({
+          digest: l.digest,
+          size: l.size,
+          mediaType: l.mediaType ?? MEDIA_LAYER,
+          file: this.blobPath(l.digest),
+          open: () => createReadStream(this.blobPath(l.digest)),
+        })),
       };
     }
     return undefined;
@@ -561,7 +605,14 @@ export class LocalImageStore implements ImageStore {
 const EXTRACT_CHUNK = 1 << 20;
 
 function extractionError(err: Error, i: number): Error {
-  return isNoSpace(err) ? err : new UsageError(`The image's layer ${i + 1} cannot be extracted: ${String(err.message).split('\n')[0].replace(/^TAR_[A-Z_]+: /, '').replace(/[.\s]+$/, '')}.`);
+  return isNoSpace(err)
+    ? err
+    : new UsageError(
+        `The image's layer ${i + 1} cannot be extracted: ${String(err.message)
+          .split('\n')[0]
+          .replace(/^TAR_[A-Z_]+: /, '')
+          .replace(/[.\s]+$/, '')}.`,
+      );
 }
 
 /** The layer digests an image manifest names; undefined when the bytes are not an image manifest. */

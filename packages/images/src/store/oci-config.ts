@@ -70,7 +70,10 @@ export function makeConfig(options: {
     ...(options.author ? { author: options.author } : {}),
     config: { ...(options.base?.config ?? {}), ...(options.config ?? {}) },
     rootfs: { type: 'layers', diff_ids: options.diffIds.map((d) => (d.startsWith('sha256:') ? d : `sha256:${d}`)) },
-    history: [...(options.base?.history ?? []), { created: options.created, created_by: options.createdBy, ...(options.comment ? { comment: options.comment } : {}) }],
+    history: [
+      ...(options.base?.history ?? []),
+      { created: options.created, created_by: options.createdBy, ...(options.comment ? { comment: options.comment } : {}) },
+    ],
   };
 }
 
@@ -90,7 +93,10 @@ export function checkConfig(value: unknown, where: string): OciImageConfig {
  */
 export function normalizeReference(ref: string): string {
   let name = ref.trim();
-  name = name.replace(/^docker\.io\//, '').replace(/^index\.docker\.io\//, '').replace(/^library\//, '');
+  name = name
+    .replace(/^docker\.io\//, '')
+    .replace(/^index\.docker\.io\//, '')
+    .replace(/^library\//, '');
   const lastSlash = name.lastIndexOf('/');
   const colon = name.lastIndexOf(':');
   if (colon <= lastSlash) name = `${name}:latest`;

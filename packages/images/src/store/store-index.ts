@@ -39,7 +39,9 @@ export function imageIds(index: StoreIndex): string[] {
 
 /** The manifests whose config is the image `id` (bare hex). */
 export function manifestsOf(index: StoreIndex, id: string): string[] {
-  return Object.keys(index.manifests).filter((d) => bare(index.manifests[d].config) === id).sort();
+  return Object.keys(index.manifests)
+    .filter((d) => bare(index.manifests[d].config) === id)
+    .sort();
 }
 
 /** The names pointing at the image `id`, sorted. */
@@ -59,7 +61,9 @@ export function repoDigestsOf(index: StoreIndex, id: string): string[] {
  */
 export function dropImage(index: StoreIndex, id: string): string[] {
   const manifests = new Set(manifestsOf(index, id));
-  const names = Object.keys(index.tags).filter((n) => manifests.has(index.tags[n])).sort();
+  const names = Object.keys(index.tags)
+    .filter((n) => manifests.has(index.tags[n]))
+    .sort();
   for (const n of names) delete index.tags[n];
   for (const d of manifests) delete index.manifests[d];
   return names;

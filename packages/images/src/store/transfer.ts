@@ -47,7 +47,10 @@ async function readSize(file: string, what: string): Promise<number> {
 
 /** An error's message as the middle of a sentence (no trailing period, one line). */
 function reason(err: unknown): string {
-  const text = String((err as Error)?.message ?? err).split('\n')[0].replace(/^TAR_[A-Z_]+: /, '').replace(/[.\s]+$/, '');
+  const text = String((err as Error)?.message ?? err)
+    .split('\n')[0]
+    .replace(/^TAR_[A-Z_]+: /, '')
+    .replace(/[.\s]+$/, '');
   return text === 'Unrecognized archive format' ? 'it is not a tar archive' : text;
 }
 
@@ -156,7 +159,8 @@ function readArchiveLayout(dir: string): LoadEntry[] {
     if (!Array.isArray(entries)) throw new Error('manifest.json is not a list');
     return entries.map((e: { Config?: unknown; RepoTags?: unknown; Layers?: unknown }) => {
       if (!e || typeof e !== 'object' || !Array.isArray(e.Layers)) throw new Error('manifest.json has an entry without a list of Layers');
-      if (e.RepoTags != null && !(Array.isArray(e.RepoTags) && e.RepoTags.every((t) => typeof t === 'string'))) throw new Error('manifest.json has RepoTags that are not a list of names');
+      if (e.RepoTags != null && !(Array.isArray(e.RepoTags) && e.RepoTags.every((t) => typeof t === 'string')))
+        throw new Error('manifest.json has RepoTags that are not a list of names');
       return { configPath: insidePath(e.Config), layerPaths: e.Layers.map(insidePath), names: (e.RepoTags as string[] | null) ?? [] };
     });
   }
@@ -279,7 +283,13 @@ export async function loadArchive(store: LocalImageStore, file: string, onBytes?
     const images = plans.map((p) => {
       const descriptors = p.config.rootfs.diff_ids.map((d) => kept.get(d.slice(7)));
       const own = new Map([...blobs].filter(([digest]) => descriptors.some((l) => l?.digest === digest)));
-      return { config: p.config, names: p.names, raw: p.raw, blobs: own, layerDescriptors: descriptors.every(Boolean) ? (descriptors as Array<{ digest: string; size: number; mediaType: string }>) : undefined };
+      return {
+        config: p.config,
+        names: p.names,
+        raw: p.raw,
+        blobs: own,
+        layerDescriptors: descriptors.every(Boolean) ? (descriptors as Array<{ digest: string; size: number; mediaType: string }>) : undefined,
+      };
     });
     await store.withLock(() => store.placeAndAdd(extracted, images));
     const loaded: string[] = [];
@@ -339,7 +349,8 @@ export async function saveImages(store: LocalImageStore, refs: string[], output:
           });
           await pipeline(stream, createWriteStream(tmp));
           const digest = `sha256:${hash.digest('hex')}`;
-          if (source.digest && digest !== source.digest) throw new UsageError(`The stored layer blob ${source.digest.slice(7, 19)} is damaged: remove the image and pull or load it again.`);
+          if (source.digest && digest !== source.digest)
+            throw new UsageError(`The stored layer blob ${source.digest.slice(7, 19)} is damaged: remove the image and pull or load it again.`);
           const { rename } = require('node:fs/promises') as typeof import('node:fs/promises');
           await rename(tmp, join(dir, 'blobs', 'sha256', digest.slice(7)));
           // A kept blob is the layer the config names; a packed one only when it gives the same bytes.
@@ -350,7 +361,9 @@ export async function saveImages(store: LocalImageStore, refs: string[], output:
       }
       // A layer written again may differ in bytes from the tar it came from: the config then follows what is written.
       const same = layers.every((l) => l.matches);
-      const raw = same ? (await store.readBlob(image.id)).toString('utf8') : JSON.stringify({ ...image.config, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } });
+      const raw = same
+        ? (await store.readBlob(image.id)).toString('utf8')
+        : JSON.stringify({ ...image.config, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } });
       const config = await writeBlob(raw);
       let manifest = JSON.stringify({
         schemaVersion: 2,
@@ -362,7 +375,8 @@ export async function saveImages(store: LocalImageStore, refs: string[], output:
       const stored = await store.manifestOf(image.id).catch(() => undefined);
       if (stored && same) {
         const parsed = JSON.parse(stored.raw.toString('utf8')) as { config?: { digest?: string }; layers?: Array<{ digest?: string }> };
-        if (parsed.config?.digest === config.digest && JSON.stringify(parsed.layers?.map((l) => l.digest)) === JSON.stringify(layers.map((l) => l.digest))) manifest = stored.raw.toString('utf8');
+        if (parsed.config?.digest === config.digest && JSON.stringify(parsed.layers?.map((l) => l.digest)) === JSON.stringify(layers.map((l) => l.digest)))
+          manifest = stored.raw.toString('utf8');
       }
       const m = await writeBlob(manifest);
       const tagged = names.length ? names : [undefined];

@@ -11,7 +11,9 @@ export function isWhiteoutStat(st: { isCharacterDevice(): boolean; rdev: number 
 export async function findOpaqueDirs(root: string): Promise<Set<string>> {
   const out = await new Promise<string>((resolve) =>
     // getfattr exits 1 when some files lack the attribute; its stdout still lists those that have it.
-    execFile('getfattr', ['-R', '-P', '--absolute-names', '-n', OPAQUE_XATTR, '-e', 'text', root], { maxBuffer: 256 * 1024 * 1024 }, (_err, stdout) => resolve(String(stdout ?? ''))),
+    execFile('getfattr', ['-R', '-P', '--absolute-names', '-n', OPAQUE_XATTR, '-e', 'text', root], { maxBuffer: 256 * 1024 * 1024 }, (_err, stdout) =>
+      resolve(String(stdout ?? '')),
+    ),
   );
   return parseOpaqueDump(out, root);
 }

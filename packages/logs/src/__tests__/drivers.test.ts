@@ -37,7 +37,12 @@ describe("json-file entries (Docker's format)", () => {
     expect(full?.data.toString()).toBe('hi "x"\u0001');
     expect(full?.time).toBe(1796047359213074798n);
     expect(parseEntry(Buffer.from('{"log":"part","stream":"stdout","time":"2026-11-30T14:02:39Z"}'))).toMatchObject({ partial: true });
-    for (const bad of ['{"log":1,"stream":"stdout","time":"2026-11-30T14:02:39Z"}', '{"log":"x","stream":"other","time":"2026-11-30T14:02:39Z"}', '{"log":"x","stream":"stdout","time":"yesterday"}', '{not json']) {
+    for (const bad of [
+      '{"log":1,"stream":"stdout","time":"2026-11-30T14:02:39Z"}',
+      '{"log":"x","stream":"other","time":"2026-11-30T14:02:39Z"}',
+      '{"log":"x","stream":"stdout","time":"yesterday"}',
+      '{not json',
+    ]) {
       expect(parseEntry(Buffer.from(bad))).toBeUndefined();
     }
   });

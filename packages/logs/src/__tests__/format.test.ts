@@ -50,7 +50,7 @@ describe('LogDecoder', () => {
     expect(text(lines)).toEqual(['stdout:out\n', 'stderr:err\n', 'stdout:\n']);
   });
 
-  it('joins P entries with the F that ends them, per stream, with the first chunk\'s time', () => {
+  it("joins P entries with the F that ends them, per stream, with the first chunk's time", () => {
     const { lines, decoder } = decode(
       Buffer.concat([
         entry(0, 'stdout', 'hel', true),

@@ -2,7 +2,22 @@ import { emptyRunSpec, type ContainerInspectView, type ContainerRecord } from '@
 import { fillInspect } from '../inspect';
 
 function inspectWith(logs: unknown): ContainerInspectView {
-  const record: ContainerRecord = { id: 'e'.repeat(64), name: 'x', image: 'busybox', command: [], createdAt: '', status: 'running', env: [], hostname: '', workdir: '/', tty: false, detach: true, autoRemove: false, spec: emptyRunSpec(), ext: { logs } };
+  const record: ContainerRecord = {
+    id: 'e'.repeat(64),
+    name: 'x',
+    image: 'busybox',
+    command: [],
+    createdAt: '',
+    status: 'running',
+    env: [],
+    hostname: '',
+    workdir: '/',
+    tty: false,
+    detach: true,
+    autoRemove: false,
+    spec: emptyRunSpec(),
+    ext: { logs },
+  };
   const view: ContainerInspectView = { HostConfig: { LogConfig: { Type: 'none', Config: {} } }, NetworkSettings: {}, Config: {}, Mounts: [] };
   fillInspect(record, view);
   return view;

@@ -5,7 +5,7 @@ const NOW = BigInt(Date.UTC(2026, 10, 28, 12, 0, 0)) * 1_000_000n;
 const S = 1_000_000_000n;
 
 describe('parseRfc3339 / formatTimestamp', () => {
-  it('round-trips Docker\'s nine-digit format', () => {
+  it("round-trips Docker's nine-digit format", () => {
     const t = '2026-11-28T01:57:43.123456789Z';
     expect(formatTimestamp(parseRfc3339(t)!)).toBe(t);
   });

@@ -3,12 +3,30 @@ import { deviceMapping, fillInspect } from '../inspect';
 
 const view = (): ContainerInspectView => ({ HostConfig: {}, NetworkSettings: {}, Config: {}, Mounts: [] });
 const record = (flags: Record<string, unknown>): ContainerRecord =>
-  ({ id: 'a'.repeat(64), name: 'x', image: 'busybox', command: [], createdAt: '', status: 'running', env: [], hostname: '', workdir: '/', tty: false, detach: true, autoRemove: false, spec: emptyRunSpec({ flags: { namespaces: flags as never } }), ext: {} }) as ContainerRecord;
+  ({
+    id: 'a'.repeat(64),
+    name: 'x',
+    image: 'busybox',
+    command: [],
+    createdAt: '',
+    status: 'running',
+    env: [],
+    hostname: '',
+    workdir: '/',
+    tty: false,
+    detach: true,
+    autoRemove: false,
+    spec: emptyRunSpec({ flags: { namespaces: flags as never } }),
+    ext: {},
+  }) as ContainerRecord;
 
 describe("the runtime's part of inspect", () => {
   it('shows its flags as Docker names them', () => {
     const v = view();
-    fillInspect(record({ 'cap-add': ['NET_ADMIN'], 'cap-drop': ['MKNOD'], 'security-opt': ['no-new-privileges'], device: ['/dev/fuse', '/dev/null:/dev/mynull:r'] }), v);
+    fillInspect(
+      record({ 'cap-add': ['NET_ADMIN'], 'cap-drop': ['MKNOD'], 'security-opt': ['no-new-privileges'], device: ['/dev/fuse', '/dev/null:/dev/mynull:r'] }),
+      v,
+    );
     expect(v.HostConfig).toEqual({
       CapAdd: ['NET_ADMIN'],
       CapDrop: ['MKNOD'],

@@ -62,22 +62,41 @@ describe('launch config wire format', () => {
   it('refuses relative mount destinations', () => {
     expect(() =>
       runConfig({
-        rootfs: '/r', command: ['x'], env: [], hostname: 'h', workdir: '/', tty: false, interactive: false, detach: false, readOnly: false,
-        mounts: [{ type: 'tmpfs', source: 'tmpfs', destination: 'data' }], security, shared: [], exitFile: '/e', exitCommand: [],
+        rootfs: '/r',
+        command: ['x'],
+        env: [],
+        hostname: 'h',
+        workdir: '/',
+        tty: false,
+        interactive: false,
+        detach: false,
+        readOnly: false,
+        mounts: [{ type: 'tmpfs', source: 'tmpfs', destination: 'data' }],
+        security,
+        shared: [],
+        exitFile: '/e',
+        exitCommand: [],
       }),
     ).toThrow(/must be an absolute path/);
   });
 
   it('exec config names the target pid', () => {
     const e = execConfig({ pid: 42, command: ['ps'], env: [], workdir: '/', tty: false, interactive: true, security });
-    expect(e.slice(0, 3)).toEqual([['mode', 'exec'], ['pid', '42'], ['arg', 'ps']]);
+    expect(e.slice(0, 3)).toEqual([
+      ['mode', 'exec'],
+      ['pid', '42'],
+      ['arg', 'ps'],
+    ]);
     expect(e).toContainEqual(['interactive', '1']);
   });
 });
 
 describe('helper answers', () => {
   it('parses error lines', () => {
-    expect(parseErrorLine('error 127 exec: "x": executable file not found in $PATH')).toEqual({ code: 127, message: 'exec: "x": executable file not found in $PATH' });
+    expect(parseErrorLine('error 127 exec: "x": executable file not found in $PATH')).toEqual({
+      code: 127,
+      message: 'exec: "x": executable file not found in $PATH',
+    });
     expect(parseErrorLine('started')).toBeUndefined();
   });
 
@@ -95,16 +114,35 @@ describe('helper answers', () => {
 
 describe('runConfig: attach, signals, init', () => {
   const base = {
-    rootfs: '/r', command: ['sh'], env: [], hostname: 'h', workdir: '/', tty: true, interactive: true, detach: false, readOnly: false,
-    mounts: [], security: { capabilities: [], seccomp: 'default', noNewPrivileges: false, privileged: false, maskedPaths: [], readonlyPaths: [] },
-    shared: [], exitFile: '/x/exit', exitCommand: [],
+    rootfs: '/r',
+    command: ['sh'],
+    env: [],
+    hostname: 'h',
+    workdir: '/',
+    tty: true,
+    interactive: true,
+    detach: false,
+    readOnly: false,
+    mounts: [],
+    security: { capabilities: [], seccomp: 'default', noNewPrivileges: false, privileged: false, maskedPaths: [], readonlyPaths: [] },
+    shared: [],
+    exitFile: '/x/exit',
+    exitCommand: [],
   } as unknown as RunLaunch;
   it('sends only what differs from the helper defaults', () => {
     const plain = runConfig(base).map(([k]) => k);
     for (const k of ['attach_path', 'attach_stdout', 'attach_stderr', 'sig_proxy', 'init', 'detach_keys']) expect(plain).not.toContain(k);
   });
   it('encodes the attach socket, streams, sig-proxy, init and detach keys (hex)', () => {
-    const e = runConfig({ ...base, attachSocket: '/c/attach', attachStdout: false, attachStderr: true, sigProxy: false, init: true, detachKeys: Buffer.from([16, 17]) });
+    const e = runConfig({
+      ...base,
+      attachSocket: '/c/attach',
+      attachStdout: false,
+      attachStderr: true,
+      sigProxy: false,
+      init: true,
+      detachKeys: Buffer.from([16, 17]),
+    });
     expect(e.filter(([k]) => ['attach_path', 'attach_stdout', 'attach_stderr', 'sig_proxy', 'init', 'detach_keys'].includes(k))).toEqual([
       ['attach_path', '/c/attach'],
       ['attach_stdout', '0'],

@@ -10,7 +10,7 @@ describe('finding a container from its id', () => {
     expect(cgroupLinesName(`12:memory:/mydocker/other\n`, id)).toBe(false);
   });
 
-  it('reads the innermost PID from NSpid: 1 is a namespace\'s init', () => {
+  it("reads the innermost PID from NSpid: 1 is a namespace's init", () => {
     expect(innermostPid('Name:\tsleep\nNSpid:\t4242\t1\n')).toBe(1);
     expect(innermostPid('NSpid:\t4242\n')).toBe(4242);
     expect(innermostPid('Name:\tx\n')).toBeUndefined();

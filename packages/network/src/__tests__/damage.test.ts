@@ -40,7 +40,12 @@ describe('IPAM file checks', () => {
   it('accepts the empty table and a real one', () => {
     expect(ipamProblem('{}')).toBeUndefined();
     expect(
-      ipamProblem(JSON.stringify({ allocations: { web: { '10.1.1.2': { containerId: 'abc', containerName: 'x', hostVeth: 'vethabc' } } }, ports: { 'tcp/0.0.0.0:80': { containerId: 'abc', containerName: 'x' } } })),
+      ipamProblem(
+        JSON.stringify({
+          allocations: { web: { '10.1.1.2': { containerId: 'abc', containerName: 'x', hostVeth: 'vethabc' } } },
+          ports: { 'tcp/0.0.0.0:80': { containerId: 'abc', containerName: 'x' } },
+        }),
+      ),
     ).toBeUndefined();
   });
 
@@ -70,15 +75,46 @@ describe('interface aliases', () => {
 });
 
 function record(id: string, status: ContainerRecord['status'], ext: Record<string, unknown>): ContainerRecord {
-  return { id, name: `c-${id.slice(0, 3)}`, image: 'busybox', command: [], createdAt: '', status, env: [], hostname: '', workdir: '/', tty: false, detach: true, autoRemove: false, spec: emptyRunSpec(), ext };
+  return {
+    id,
+    name: `c-${id.slice(0, 3)}`,
+    image: 'busybox',
+    command: [],
+    createdAt: '',
+    status,
+    env: [],
+    hostname: '',
+    workdir: '/',
+    tty: false,
+    detach: true,
+    autoRemove: false,
+    spec: emptyRunSpec(),
+    ext,
+  };
 }
 
 describe('the address table rebuilt from records', () => {
-  const endpoint = (ip: string, veth: string) => ({ network: 'web', networkId: 'x', bridge: 'web', ip, prefixLength: 24, gateway: '10.1.1.1', mac: '', hostVeth: veth, ifname: 'eth0' });
+  const endpoint = (ip: string, veth: string) => ({
+    network: 'web',
+    networkId: 'x',
+    bridge: 'web',
+    ip,
+    prefixLength: 24,
+    gateway: '10.1.1.1',
+    mac: '',
+    hostVeth: veth,
+    ifname: 'eth0',
+  });
 
   it('takes addresses and ports of live bridged containers, skips stopped, damaged and other modes', () => {
     const records = [
-      record('1'.repeat(64), 'running', { network: { mode: 'bridge', ports: [{ protocol: 'tcp', hostIp: '', hostPort: 8080, containerPort: 80 }], endpoints: [endpoint('10.1.1.2', 'veth1111111')] } }),
+      record('1'.repeat(64), 'running', {
+        network: {
+          mode: 'bridge',
+          ports: [{ protocol: 'tcp', hostIp: '', hostPort: 8080, containerPort: 80 }],
+          endpoints: [endpoint('10.1.1.2', 'veth1111111')],
+        },
+      }),
       record('2'.repeat(64), 'stopped', { network: { mode: 'bridge', ports: [], endpoints: [endpoint('10.1.1.3', 'veth2222222')] } }),
       record('3'.repeat(64), 'running', {}),
       record('4'.repeat(64), 'running', { network: { mode: 'none', ports: [], endpoints: [] } }),
@@ -90,7 +126,7 @@ describe('the address table rebuilt from records', () => {
     });
   });
 
-  it('reads a record\'s network part only when it has the expected shape', () => {
+  it("reads a record's network part only when it has the expected shape", () => {
     expect(networkExtOf(undefined)).toBeUndefined();
     expect(networkExtOf({ mode: 'bridge' })).toBeUndefined();
     expect(networkExtOf({ mode: 'bridge', ports: [], endpoints: [{ hostVeth: 3 }] })).toBeUndefined();

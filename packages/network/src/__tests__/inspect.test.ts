@@ -10,7 +10,19 @@ const ext: NetworkExt = {
     { protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80 },
     { protocol: 'udp', hostIp: '', hostPort: 5353, containerPort: 53 },
   ],
-  endpoints: [{ network: 'mynet', networkId: 'n'.repeat(64), bridge: 'br-mynet', ip: '10.9.0.2', prefixLength: 24, gateway: '10.9.0.1', mac: '02:42:0a:09:00:02', hostVeth: 'vethabc', ifname: 'eth0' }],
+  endpoints: [
+    {
+      network: 'mynet',
+      networkId: 'n'.repeat(64),
+      bridge: 'br-mynet',
+      ip: '10.9.0.2',
+      prefixLength: 24,
+      gateway: '10.9.0.1',
+      mac: '02:42:0a:09:00:02',
+      hostVeth: 'vethabc',
+      ifname: 'eth0',
+    },
+  ],
 };
 
 function view(): ContainerInspectView {
@@ -18,7 +30,22 @@ function view(): ContainerInspectView {
 }
 
 function record(status: ContainerRecord['status'], network: unknown): ContainerRecord {
-  return { id: 'b'.repeat(64), name: 'web', image: 'busybox', command: [], createdAt: '', status, env: [], hostname: '', workdir: '/', tty: false, detach: true, autoRemove: false, spec: emptyRunSpec({ flags: { network: { network: 'mynet' } } }), ext: { network } };
+  return {
+    id: 'b'.repeat(64),
+    name: 'web',
+    image: 'busybox',
+    command: [],
+    createdAt: '',
+    status,
+    env: [],
+    hostname: '',
+    workdir: '/',
+    tty: false,
+    detach: true,
+    autoRemove: false,
+    spec: emptyRunSpec({ flags: { network: { network: 'mynet' } } }),
+    ext: { network },
+  };
 }
 
 describe('network part of inspect', () => {
@@ -29,8 +56,19 @@ describe('network part of inspect', () => {
       NetworkMode: 'mynet',
       PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '53/udp': [{ HostIp: '', HostPort: '5353' }] },
     });
-    expect(v.NetworkSettings).toMatchObject({ IPAddress: '10.9.0.2', Gateway: '10.9.0.1', MacAddress: '02:42:0a:09:00:02', IPPrefixLen: 24, Ports: v.HostConfig.PortBindings });
-    expect((v.NetworkSettings.Networks as Record<string, unknown>).mynet).toMatchObject({ IPAddress: '10.9.0.2', Gateway: '10.9.0.1', NetworkID: 'n'.repeat(64), Aliases: ['web', 'bbbbbbbbbbbb'] });
+    expect(v.NetworkSettings).toMatchObject({
+      IPAddress: '10.9.0.2',
+      Gateway: '10.9.0.1',
+      MacAddress: '02:42:0a:09:00:02',
+      IPPrefixLen: 24,
+      Ports: v.HostConfig.PortBindings,
+    });
+    expect((v.NetworkSettings.Networks as Record<string, unknown>).mynet).toMatchObject({
+      IPAddress: '10.9.0.2',
+      Gateway: '10.9.0.1',
+      NetworkID: 'n'.repeat(64),
+      Aliases: ['web', 'bbbbbbbbbbbb'],
+    });
   });
 
   test('a stopped container keeps its networks but shows no address or published ports', () => {

@@ -2,7 +2,15 @@ import { MydockerError, UsageError } from '@mydocker/core';
 import { networkMatches, networkRow, parseNetworkFilters } from '../list';
 import type { IpamState, NetworkConfig } from '../model';
 
-const net = { id: 'f'.repeat(64), name: 'frontnet', driver: 'bridge', subnet: '10.1.0.0/24', gateway: '10.1.0.1', bridge: 'br-f', createdAt: '2026-11-30T00:00:00Z' } as NetworkConfig;
+const net = {
+  id: 'f'.repeat(64),
+  name: 'frontnet',
+  driver: 'bridge',
+  subnet: '10.1.0.0/24',
+  gateway: '10.1.0.1',
+  bridge: 'br-f',
+  createdAt: '2026-11-30T00:00:00Z',
+} as NetworkConfig;
 const ipam = (used: boolean) => ({ allocations: used ? { frontnet: { '10.1.0.2': {} } } : {} }) as unknown as IpamState;
 
 describe('network ls', () => {

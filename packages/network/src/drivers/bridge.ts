@@ -23,7 +23,11 @@ export class BridgeDriver implements NetworkDriver {
   /** Refuses a host port another live container holds (or the request names twice). */
   private async checkPorts(state: IpamState, ports: PortMapping[], selfId: string): Promise<void> {
     if (ports.length === 0) return;
-    const live = await this.env.liveContainers(Object.values(state.ports).map((h) => h.containerId).filter((id) => id !== selfId));
+    const live = await this.env.liveContainers(
+      Object.values(state.ports)
+        .map((h) => h.containerId)
+        .filter((id) => id !== selfId),
+    );
     const conflict = findPortConflict(state, ports, (h) => live.has(h.containerId));
     if (conflict) {
       const where = describePort(conflict.mapping);
@@ -39,7 +43,9 @@ export class BridgeDriver implements NetworkDriver {
   network(name: string): NetworkConfig {
     const net = this.env.store.get(name);
     if (net.state === 'creating') {
-      throw new ConflictError(`Network ${net.name} is not ready: its \`network create\` is still running or was interrupted (then remove it with \`mydocker network rm ${net.name}\`).`);
+      throw new ConflictError(
+        `Network ${net.name} is not ready: its \`network create\` is still running or was interrupted (then remove it with \`mydocker network rm ${net.name}\`).`,
+      );
     }
     return net;
   }
@@ -143,7 +149,9 @@ export class BridgeDriver implements NetworkDriver {
       warn(`the addresses of container ${id.slice(0, 12)} were not released: ${state.message}`);
       return;
     }
-    const holds = Object.values(state.allocations).some((h) => Object.values(h).some((a) => a.containerId === id)) || Object.values(state.ports).some((p) => p.containerId === id);
+    const holds =
+      Object.values(state.allocations).some((h) => Object.values(h).some((a) => a.containerId === id)) ||
+      Object.values(state.ports).some((p) => p.containerId === id);
     if (holds) await this.env.store.updateIpam((s) => releaseContainer(s, id, onlyNetwork));
   }
 

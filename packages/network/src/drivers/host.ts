@@ -8,7 +8,7 @@ export class HostDriver implements NetworkDriver {
 
   async validate(ctx: ContainerContext, plan: NetworkPlan): Promise<void> {
     if (plan.ports.length > 0) {
-      throw new UsageError('Published ports make no sense with --net host: the container already uses the host\'s ports, so drop -p.');
+      throw new UsageError("Published ports make no sense with --net host: the container already uses the host's ports, so drop -p.");
     }
     ctx.sharedNamespaces.add('net');
   }

@@ -20,7 +20,7 @@ describe('StateStorePlugin', () => {
     expect(store.containerDir('abc')).toBe(`${roots.root}/containers/abc`);
   });
 
-  it('refuses a taken name in validate with Docker\'s sentence', async () => {
+  it("refuses a taken name in validate with Docker's sentence", async () => {
     const { bus, ctxFor } = setup();
     const first = ctxFor('test');
     await bus.hooks.create.promise(first);
@@ -30,7 +30,7 @@ describe('StateStorePlugin', () => {
     await expect(bus.hooks.validate.promise(ctxFor('other'))).resolves.toBeUndefined();
   });
 
-  it('create saves the record with other plugins\' annotations; rollback deletes record and name', async () => {
+  it("create saves the record with other plugins' annotations; rollback deletes record and name", async () => {
     const { bus, ctxFor, store } = setup();
     bus.hooks.create.tapPromise('annotator', async (ctx) => ctx.setExt('annotator', { made: true }));
     const ctx = ctxFor('annotated');
@@ -89,7 +89,9 @@ describe('StateStorePlugin', () => {
     writeFileSync(`${store.containerDir(ctx.id)}/config.json`, '{}');
     const damaged = new ContainerContext(ctx.config, await store.get('gone'));
     expect(damaged.record).toMatchObject({ id: ctx.id, name: 'gone', damaged: true, status: 'unknown' });
-    await expect(bus.hooks.preRemove.promise(damaged)).resolves.toMatch(/^The record of container gone is damaged \(its id does not match its directory\), so nothing proves the container stopped: use -f/);
+    await expect(bus.hooks.preRemove.promise(damaged)).resolves.toMatch(
+      /^The record of container gone is damaged \(its id does not match its directory\), so nothing proves the container stopped: use -f/,
+    );
     await bus.hooks.stopped.promise(damaged);
     expect(readFileSync(`${store.containerDir(ctx.id)}/config.json`, 'utf8')).toBe('{}');
   });

@@ -6,15 +6,24 @@ import { bundleStore, NODE_PATH } from './bundle';
 import { makeRecord, tempRoots } from './helpers';
 
 /** Runs a script in a fresh node process with the bundled store as `Store`; resolves with its stdout. */
-function node(bundle: string, roots: { root: string; runRoot: string }, script: string, env: Record<string, string> = {}): { done: Promise<{ code: number; out: string }>; pid: number } {
+function node(
+  bundle: string,
+  roots: { root: string; runRoot: string },
+  script: string,
+  env: Record<string, string> = {},
+): { done: Promise<{ code: number; out: string }>; pid: number } {
   const prelude = `const { FileStateStore } = require(${JSON.stringify(bundle)}); const store = new FileStateStore(${JSON.stringify({
     root: roots.root,
     runRoot: roots.runRoot,
   })}, { locks: { staleMs: 2000 } });`;
-  const child = spawn(process.execPath, ['-e', `${prelude}\n(async () => { ${script} })().catch((e) => { console.log('ERR ' + e.message); process.exit(3); });`], {
-    env: { ...process.env, NODE_PATH, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-e', `${prelude}\n(async () => { ${script} })().catch((e) => { console.log('ERR ' + e.message); process.exit(3); });`],
+    {
+      env: { ...process.env, NODE_PATH, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
   return { pid: child.pid!, done: new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? 128, out }))) };
@@ -33,13 +42,19 @@ describe('FileStateStore across processes', () => {
   it('20 processes reserving one name: exactly one wins', async () => {
     const records = Array.from({ length: 20 }, () => makeRecord('contested'));
     const runs = records.map((r) =>
-      node(bundle, roots, `try { await store.reserve(${JSON.stringify(r)}); console.log('won'); } catch (e) { console.log(e.constructor.name + ' ' + e.message); }`),
+      node(
+        bundle,
+        roots,
+        `try { await store.reserve(${JSON.stringify(r)}); console.log('won'); } catch (e) { console.log(e.constructor.name + ' ' + e.message); }`,
+      ),
     );
     const outs = await Promise.all(runs.map((r) => r.done));
     const winners = outs.filter((o) => o.out.trim() === 'won');
     expect(winners).toHaveLength(1);
     const winner = records[outs.findIndex((o) => o.out.trim() === 'won')];
-    for (const o of outs) if (o.out.trim() !== 'won') expect(o.out).toContain(`ConflictError Conflict. The container name "contested" is already in use by container ${winner.id}.`);
+    for (const o of outs)
+      if (o.out.trim() !== 'won')
+        expect(o.out).toContain(`ConflictError Conflict. The container name "contested" is already in use by container ${winner.id}.`);
     const store = new FileStateStore(roots);
     expect((await store.get('contested')).id).toBe(winner.id);
     await store.delete(winner.id);
@@ -112,7 +127,11 @@ describe('FileStateStore across processes', () => {
     const record = makeRecord('orphan');
     const store = new FileStateStore(roots, { locks: { staleMs: 2000, timeoutMs: 15_000 } });
     await store.reserve(record);
-    const holder = node(bundle, roots, `await store.withLock(${JSON.stringify(record.id)}, async () => { console.log('holding'); await new Promise(() => setInterval(() => {}, 1000)); });`);
+    const holder = node(
+      bundle,
+      roots,
+      `await store.withLock(${JSON.stringify(record.id)}, async () => { console.log('holding'); await new Promise(() => setInterval(() => {}, 1000)); });`,
+    );
     const lockDir = join(roots.runRoot, 'locks', `container-${record.id}.lock`);
     while (!existsSync(lockDir)) await new Promise((r) => setTimeout(r, 20));
     process.kill(holder.pid, 'SIGKILL');

@@ -51,7 +51,7 @@ describe('FileStateStore', () => {
     expect(existsSync(roots.root)).toBe(false);
   });
 
-  it('refuses a name in use with Docker\'s message and keeps the first owner', async () => {
+  it("refuses a name in use with Docker's message and keeps the first owner", async () => {
     const first = makeRecord('test');
     await store.reserve(first);
     const second = makeRecord('test');

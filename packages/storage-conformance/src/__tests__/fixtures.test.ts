@@ -56,7 +56,9 @@ describe('buildLayer', () => {
   });
 
   it('has three standard layers that exercise every rule', () => {
-    const kinds = standardLayers().flat().map((e) => e.type);
+    const kinds = standardLayers()
+      .flat()
+      .map((e) => e.type);
     expect(new Set(kinds)).toEqual(new Set(['file', 'dir', 'symlink', 'whiteout']));
   });
 });

@@ -14,7 +14,9 @@ function sh(cmd: string, args: string[]): void {
 }
 
 function mounted(path: string): boolean {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === path);
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[4] === path);
 }
 
 class KernelOverlay implements StorageDriver {
