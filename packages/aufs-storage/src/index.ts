@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { storageCommands } from './commands';
 import { aufsRegistration, overlayRegistration } from './drivers/registrations';
+import { RUN_FLAGS } from './flags';
 
 type Lifecycle = typeof import('./lifecycle');
 const lifecycle = (): Lifecycle => require('./lifecycle') as Lifecycle;
@@ -19,7 +20,7 @@ export default class StoragePlugin implements Plugin {
   apply(bus: LifecycleBus): void {
     bus.registerStorageDriver(overlayRegistration);
     bus.registerStorageDriver(aufsRegistration);
-    bus.claim(NAME, 'volumes');
+    bus.flags.declare(NAME, ...RUN_FLAGS);
     const { hooks } = bus;
     hooks.validate.tapPromise(NAME, (ctx) => lifecycle().validate(bus, ctx));
     hooks.create.tapPromise(NAME, (ctx) => lifecycle().create(bus, ctx));

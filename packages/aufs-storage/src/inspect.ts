@@ -1,6 +1,7 @@
 import type { ContainerInspectView, ContainerRecord, StorageDriver } from '@mydocker/core';
 import type { StorageExt, VolumeMount } from './storage';
 import { parseMountFlag } from './volumes/mount-spec';
+import { mountFlags } from './flags';
 
 /** One entry of Docker's top-level Mounts. */
 function mountPoint(v: VolumeMount): Record<string, unknown> {
@@ -57,9 +58,10 @@ function hostConfigTmpfs(flags: string[]): Record<string, string> {
  * --tmpfs, which Docker shows only in HostConfig.Tmpfs), HostConfig.Mounts and Tmpfs, and Driver.
  */
 export function fillInspect(record: ContainerRecord, view: ContainerInspectView): void {
-  const spec = record.spec;
-  if (spec?.mounts?.length) view.HostConfig.Mounts = spec.mounts.map(hostConfigMount).filter((m) => m !== undefined);
-  if (spec?.tmpfs?.length) view.HostConfig.Tmpfs = hostConfigTmpfs(spec.tmpfs);
+  const { volumes, mounts, tmpfs } = mountFlags(record.spec ?? {});
+  if (volumes.length) view.HostConfig.Binds = [...volumes];
+  if (mounts.length) view.HostConfig.Mounts = mounts.map(hostConfigMount).filter((m) => m !== undefined);
+  if (tmpfs.length) view.HostConfig.Tmpfs = hostConfigTmpfs(tmpfs);
   const ext = record.ext?.storage as StorageExt | undefined;
   if (!ext || typeof ext !== 'object') return;
   if (typeof ext.driver === 'string') view.Driver = ext.driver;

@@ -7,12 +7,13 @@ import { validExt } from './ext';
 import type { CgroupsExt } from './limits';
 import type { CgroupManager } from './manager';
 import { parseResources, readHostFacts } from './parse';
+import { resourcesOf } from './flags';
 
 export const PLUGIN = 'cgroups';
 
 /** validate: parse and check the flags, and that the host can enforce them; nothing is made yet. */
 export function validate(ctx: ContainerContext): void {
-  const limits = parseResources(ctx.spec.resources ?? {}, readHostFacts());
+  const limits = parseResources(resourcesOf(ctx.spec), readHostFacts());
   const manager = managerFor(hierarchy(), ctx.config.cgroupParent, ctx.id, limits);
   if (!manager) return;
   manager.check(limits);
@@ -27,7 +28,7 @@ export function validate(ctx: ContainerContext): void {
 export async function create(ctx: ContainerContext): Promise<void> {
   const ext = ctx.ext<CgroupsExt>(PLUGIN);
   if (!ext) return;
-  const rules = deviceRules(ctx.record.devices, ctx.record.spec.privileged);
+  const rules = deviceRules(ctx.record.devices, ctx.record.privileged === true);
   ext.devices = rules.map(describeRule);
   const manager = managerFromExt(ext, ctx.id);
   ctx.onRollback(PLUGIN, () => manager.destroy());

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { truncate, UsageError, type ResourceOptions } from '@mydocker/core';
+import { truncate, UsageError } from '@mydocker/core';
+import type { ResourceOptions } from './flags';
 import { CPU_PERIOD, MIN_MEMORY, type Limits } from './limits';
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
@@ -83,7 +84,7 @@ function checkSubset(raw: string, flag: string, available: number[], what: strin
   return formatCpuList(wanted);
 }
 
-/** Turns the raw strings of `spec.resources` into checked limits; one UsageError sentence on bad input. */
+/** Turns the raw strings of the resource flags (`resourcesOf(spec)`) into checked limits; one UsageError sentence on bad input. */
 export function parseResources(opts: ResourceOptions, host: HostFacts): Limits {
   const limits: Limits = {};
   if (opts.memory !== undefined) {

@@ -1,4 +1,5 @@
 import type { LifecycleBus, Plugin } from '@mydocker/core';
+import { RUN_FLAGS } from './flags';
 
 /**
  * Resource limits. `apply` only taps: the managers, the parser and the stats command load on first use,
@@ -11,10 +12,10 @@ export default class CgroupsPlugin implements Plugin {
     const name = this.name;
     const lifecycle = () => import('./lifecycle');
     const pause = () => import('./pause');
-    bus.claim(name, 'resources');
     bus.provide('cgroups', name, {
       open: (parent, id) => (require('./service') as typeof import('./service')).cgroupService.open(parent, id),
     });
+    bus.flags.declare(name, ...RUN_FLAGS);
     bus.hooks.validate.tapPromise(name, async (ctx) => (await lifecycle()).validate(ctx));
     // The cgroups belong to one run (`stopped` removes them): made again on every start.
     bus.hooks.prepare.tapPromise(name, async (ctx) => (await lifecycle()).create(ctx));

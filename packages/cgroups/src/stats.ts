@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { compileTemplate, formatTable, shortId, sleep, type CommandContext, type ContainerRecord, type CommandArgs } from '@mydocker/core';
 import { validExt } from './ext';
@@ -32,9 +32,11 @@ export function parseNetDev(text: string): { rx: number; tx: number } {
 }
 
 function readNet(record: ContainerRecord): Sample['net'] {
-  // With --net host the interfaces are the host's: Docker shows none for such a container.
-  if (record.status !== 'running' || !record.pid || record.spec.network === 'host') return undefined;
+  if (record.status !== 'running' || !record.pid) return undefined;
   try {
+    // In the host's network namespace (--net host) the interfaces are the host's: Docker shows none then.
+    // Asked of the kernel, not of another plugin's flags.
+    if (readlinkSync(`/proc/${record.pid}/ns/net`) === readlinkSync('/proc/self/ns/net')) return undefined;
     return parseNetDev(readFileSync(`/proc/${record.pid}/net/dev`, 'utf8'));
   } catch {
     return undefined;

@@ -5,9 +5,9 @@ import {
   UsageError,
   type CommandContext,
   type ContainerRecord,
-  type ResourceOptions,
   type CommandArgs,
 } from '@mydocker/core';
+import { RESOURCE_FLAGS, resourceFlagValues, resourcesOf, type ResourceOptions } from './flags';
 import { validExt } from './ext';
 import { managerFromExt } from './factory';
 import { isDir } from './fs-util';
@@ -16,16 +16,8 @@ import { parseBytes, parseResources, readHostFacts } from './parse';
 
 const PLUGIN = 'cgroups';
 
-/** The `update` flags, as yargs names them, and the ResourceOptions key each one sets. */
-export const UPDATE_FLAGS: Array<[flag: string, key: keyof ResourceOptions]> = [
-  ['cpus', 'cpus'],
-  ['cpu-shares', 'cpuShares'],
-  ['cpuset-cpus', 'cpusetCpus'],
-  ['cpuset-mems', 'cpusetMems'],
-  ['memory', 'memory'],
-  ['memory-swap', 'memorySwap'],
-  ['pids-limit', 'pidsLimit'],
-];
+/** The `update` flags are `run`'s resource flags, spelled the same. */
+export const UPDATE_FLAGS = RESOURCE_FLAGS;
 
 /** The flags the user gave, raw (strings as typed, as `run` keeps them in the record's spec). */
 export function givenResources(args: Record<string, unknown>): ResourceOptions {
@@ -91,7 +83,7 @@ async function updateOne(ref: string, given: ResourceOptions, ctx: CommandContex
         `Cannot update container ${record.name}: it was made without cgroup limits (no cgroup hierarchy, or the cgroups plugin was not installed).`,
       );
     const prev = ext.limits ?? {};
-    const { raw, limits } = mergeResources(record.spec.resources ?? {}, given, prev);
+    const { raw, limits } = mergeResources(resourcesOf(record.spec), given, prev);
     const manager = managerFromExt(ext, record.id);
     manager.check(limits);
     const live = record.status !== 'stopped' && Object.values(manager.paths).some(isDir);
@@ -105,7 +97,7 @@ async function updateOne(ref: string, given: ResourceOptions, ctx: CommandContex
     }
     const updated: ContainerRecord = {
       ...record,
-      spec: { ...record.spec, resources: raw },
+      spec: { ...record.spec, flags: { ...record.spec.flags, [PLUGIN]: { ...record.spec.flags?.[PLUGIN], ...resourceFlagValues(raw) } } },
       ext: { ...record.ext, [PLUGIN]: { ...ext, limits } satisfies CgroupsExt },
     };
     try {

@@ -1,5 +1,5 @@
 export { main } from './main';
-export { splitRunArgs, RUN_FLAGS } from './run-flags';
+export { splitRunArgs, CLI_RUN_FLAGS, CLI_OWNER } from './run-flags';
 export { resolveEnv } from './env';
 export { toRunSpec } from './commands/run';
 // For the Engine API service (@mydocker/engine-api): the same Docker shapes the CLI prints.

@@ -9,6 +9,7 @@ import {
   UsageError,
   type CommandArgs,
   type CommandContext,
+  type FlagRegistry,
   type RegisteredCommand,
 } from '@mydocker/core';
 import { resolve } from 'node:path';
@@ -31,7 +32,7 @@ import { waitCommand } from './commands/wait';
 import { writeError } from './error-output';
 import { globalFlagsArgv, splitGlobalFlags } from './global-flags';
 import { COMMAND_PACKAGES } from './hints';
-import { splitRunArgs } from './run-flags';
+import { CLI_OWNER, CLI_RUN_FLAGS, splitRunArgs } from './run-flags';
 
 /** The bin's handler for errors that escape main prints them the same way. */
 export { writeError };
@@ -64,9 +65,9 @@ export function usage(registry: CommandRegistry, packages: Map<string, string> =
 }
 
 /** Parses one command's arguments with yargs; every parse error is a UsageError (exit 125). */
-function parseArgs(cmd: RegisteredCommand, name: string, rest: string[]): CommandArgs | undefined {
+function parseArgs(cmd: RegisteredCommand, name: string, rest: string[], flags: FlagRegistry): CommandArgs | undefined {
   const yargs = require('yargs/yargs') as typeof import('yargs/yargs');
-  const argv = cmd.rawArgs && /^(run|create) /.test(cmd.command) ? runArgv(rest) : rest;
+  const argv = cmd.rawArgs && /^(run|create) /.test(cmd.command) ? runArgv(rest, flags) : rest;
   const y = yargs(argv)
     .scriptName(`mydocker ${name}`)
     .usage(`mydocker ${cmd.command}\n\n${cmd.describe}`)
@@ -108,8 +109,8 @@ function parseArgs(cmd: RegisteredCommand, name: string, rest: string[]): Comman
 }
 
 /** `run` options end at the image; the seed's single-dash flags are rewritten first. */
-function runArgv(rest: string[]): string[] {
-  const { flags, rest: positional } = splitRunArgs(rest);
+function runArgv(rest: string[], declared: FlagRegistry): string[] {
+  const { flags, rest: positional } = splitRunArgs(rest, declared);
   return positional.length > 0 && positional[0].startsWith('-') ? [...flags, '--', ...positional] : [...flags, ...positional];
 }
 
@@ -148,10 +149,12 @@ export async function main(argv: string[]): Promise<number> {
     const cliDir = resolve(__dirname, '..');
     confineModuleLookup(findInstall(cliDir).bound);
     const { bus, engine } = createEngineFromInstalled(config, { cliDir });
+    bus.flags.declare(CLI_OWNER, ...CLI_RUN_FLAGS);
+    const packageOf = (owner: string) => bus.plugins.find((p) => p.name === owner)?.packageName ?? owner;
     const registry = new CommandRegistry();
     for (const c of [
-      runCommand,
-      createCommand,
+      runCommand(bus, packageOf),
+      createCommand(bus, packageOf),
       startCommand,
       restartCommand,
       psCommand,
@@ -204,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
       const typed = command === 'container' ? `container ${rest[0]}` : command;
       throw new UsageError(`Unknown command "${typed}": run 'mydocker ${command === 'container' ? 'container ' : ''}--help' for the list.`);
     }
-    const args = parseArgs(cmd, name, args0);
+    const args = parseArgs(cmd, name, args0, bus.flags);
     trace('arguments parsed');
     if (!args) return 0;
     const ctx: CommandContext = { bus, config, engine, stdout, stderr };

@@ -1,11 +1,15 @@
+import 'reflect-metadata';
 import { AsyncSeriesBailHook, AsyncSeriesHook, SyncHook } from 'tapable';
-import { type CommandRegistry } from './commands';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import type { CommandRegistry } from './commands';
 import type { EngineConfig } from './config';
 import type { ContainerContext } from './context';
 import type { ContainerRecord } from './model';
 import { MissingPluginError, UsageError } from './errors';
+import { FlagRegistry } from './flags';
 import { makeEvent, type EventInput, type EventJournal } from './events';
-import { SERVICE_PACKAGES, type ServiceMap } from './services';
+import { SERVICE_PACKAGES, SERVICE_TOKENS, type ServiceMap } from './services';
+import { TOKENS } from './tokens';
 import type { StorageDriver, StorageDriverRegistration } from './storage-driver';
 import { traceTap, traceTapsEnabled } from './trace';
 
@@ -90,6 +94,11 @@ function createHooks() {
     execCreated: new AsyncSeriesHook<[ContainerContext, number]>(['ctx', 'pid']),
     /** The command runs: record it. */
     started: new AsyncSeriesHook<[ContainerContext]>(['ctx']),
+    /**
+     * A `run`, `create` or `start` failed and its undo steps have run (the container is as it was before
+     * it): audit or metrics plugins see the context and the error. A tap's own failure is ignored.
+     */
+    failed: new AsyncSeriesHook<[ContainerContext, Error]>(['ctx', 'error']),
     /** Return a reason to refuse a stop. */
     preStop: new AsyncSeriesBailHook<[ContainerContext], string | undefined>(['ctx']),
     /**
@@ -156,14 +165,23 @@ function timeTaps(hooks: LifecycleHooks): void {
 export class LifecycleBus {
   readonly hooks: LifecycleHooks = createHooks();
   readonly plugins: PluginInfo[] = [];
-  private readonly services = new Map<keyof ServiceMap, { impl: unknown; owner: string }>();
+  /**
+   * The `run`/`create` flags plugins bring (`bus.flags.declare(this.name, {...})`): the CLI parses and
+   * lists them from here; a flag nobody declared is refused by the CLI.
+   */
+  readonly flags = new FlagRegistry();
   private readonly drivers = new Map<string, StorageDriverRegistration>();
-  private readonly claimedOptions = new Map<string, string>();
-  private driverInstance?: StorageDriver;
   /** The events journal: set for an installed engine (createEngineFromInstalled), absent in unit tests. */
   events?: EventJournal;
 
-  constructor(readonly config: EngineConfig) {
+  /**
+   * @param container where services live (the one registry): `provide` registers there, `need` resolves
+   * there, so a test that registered fakes in a parent container gets them.
+   */
+  constructor(
+    readonly config: EngineConfig,
+    readonly container: DependencyContainer = rootContainer.createChildContainer(),
+  ) {
     if (traceTapsEnabled()) timeTaps(this.hooks);
   }
 
@@ -180,28 +198,19 @@ export class LifecycleBus {
     }
   }
 
-  provide<K extends keyof ServiceMap>(key: K, owner: string, impl: ServiceMap[K]): void {
-    this.services.set(key, { impl, owner });
+  /** A plugin provides a service: registered in the container (`owner` is the providing plugin, for reading). */
+  provide<K extends keyof ServiceMap>(key: K, _owner: string, impl: ServiceMap[K]): void {
+    this.container.register(SERVICE_TOKENS[key], { useValue: impl });
   }
 
   has(key: keyof ServiceMap): boolean {
-    return this.services.has(key);
+    return this.container.isRegistered(SERVICE_TOKENS[key], true);
   }
 
-  /** The service, or a MissingPluginError naming the package to install. */
+  /** The service from the container, or a MissingPluginError naming the package to install. */
   need<K extends keyof ServiceMap>(key: K, what = `This command`): ServiceMap[K] {
-    const entry = this.services.get(key);
-    if (!entry) throw new MissingPluginError(what, SERVICE_PACKAGES[key]);
-    return entry.impl as ServiceMap[K];
-  }
-
-  /** A plugin declares which RunSpec options it handles; options nobody claims are refused. */
-  claim(owner: string, ...options: string[]): void {
-    for (const option of options) this.claimedOptions.set(option, owner);
-  }
-
-  isClaimed(option: string): boolean {
-    return this.claimedOptions.has(option);
+    if (!this.has(key)) throw new MissingPluginError(what, SERVICE_PACKAGES[key]);
+    return this.container.resolve<ServiceMap[K]>(SERVICE_TOKENS[key]);
   }
 
   registerStorageDriver(registration: StorageDriverRegistration): void {
@@ -216,9 +225,12 @@ export class LifecycleBus {
     return this.drivers.get(name);
   }
 
-  /** The configured driver, or the preferred supported one. */
+  /**
+   * The driver in the container (a test's fake), else the configured one, else the preferred supported
+   * one; chosen once, then registered in the container.
+   */
   storageDriver(): StorageDriver {
-    if (this.driverInstance) return this.driverInstance;
+    if (this.container.isRegistered(TOKENS.StorageDriver, true)) return this.container.resolve<StorageDriver>(TOKENS.StorageDriver);
     const wanted = this.config.storageDriver;
     let registration: StorageDriverRegistration | undefined;
     if (wanted) {
@@ -234,7 +246,8 @@ export class LifecycleBus {
       registration = [...this.drivers.values()].filter((d) => d.isSupported()).sort((a, b) => a.priority - b.priority)[0];
       if (!registration) throw new MissingPluginError('Running a container', '@mydocker/aufs-storage');
     }
-    this.driverInstance = registration.create({ home: `${this.config.root}/storage/${registration.name}`, config: this.config });
-    return this.driverInstance;
+    const driver = registration.create({ home: `${this.config.root}/storage/${registration.name}`, config: this.config });
+    this.container.register(TOKENS.StorageDriver, { useValue: driver });
+    return driver;
   }
 }

@@ -1,12 +1,13 @@
-import type { LifecycleBus } from './bus';
 import type { ArgvBuilder, CommandArgs } from './command-args';
 import type { EngineConfig } from './config';
-import type { Engine } from './engine';
 
+/**
+ * What a command's `run` receives. `bus` and `engine` are added by `command-context.ts` (module
+ * augmentation), so that this file imports neither: the bus's `commands` hook names the registry, and
+ * the engine imports the bus, so importing them here would close a circle bus → commands → engine → bus.
+ */
 export interface CommandContext {
-  bus: LifecycleBus;
   config: EngineConfig;
-  engine: Engine;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
 }

@@ -8,13 +8,11 @@ import { applyEventTaps } from './event-taps';
 import { EventJournal } from './events';
 import type { Plugin, PluginClass } from './plugin';
 import { trace } from './trace';
+import { systemClock, TOKENS } from './tokens';
 
-/** Injection tokens: strings, so that two copies of core in one process still agree. */
-export const TOKENS = {
-  Config: 'mydocker:Config',
-  Bus: 'mydocker:Bus',
-  Engine: 'mydocker:Engine',
-} as const;
+export { TOKENS, systemClock, type Clock, type ProcessSpawner } from './tokens';
+/** Plugins decorate with core's copy of tsyringe, so their classes are known to the container that resolves them. */
+export { inject, injectable } from 'tsyringe';
 
 export interface EngineSetup {
   container: DependencyContainer;
@@ -23,14 +21,20 @@ export interface EngineSetup {
 }
 
 /**
- * Wires one engine: config, bus and engine in a child container (tests make as many as they like),
- * then every plugin class resolved through it (so a plugin may `@inject(TOKENS.Config)`) and applied.
+ * Wires one engine in a child container of `parent` (tests make as many as they like, and register fakes
+ * of any service in `parent` first): config, bus, engine, clock and process spawner (unless `parent` has
+ * them), then every plugin class resolved through it (so a plugin's constructor receives what it
+ * `@inject`s) and applied. Services the plugins provide are registered in the same container.
  */
 export function createEngine(config: EngineConfig, plugins: Array<PluginClass | Plugin>, parent: DependencyContainer = rootContainer): EngineSetup {
   const container = parent.createChildContainer();
-  const bus = new LifecycleBus(config);
+  const bus = new LifecycleBus(config, container);
   container.register(TOKENS.Config, { useValue: config });
   container.register(TOKENS.Bus, { useValue: bus });
+  if (!container.isRegistered(TOKENS.Clock, true)) container.register(TOKENS.Clock, { useValue: systemClock });
+  if (!container.isRegistered(TOKENS.ProcessSpawner, true)) {
+    container.register(TOKENS.ProcessSpawner, { useFactory: () => ({ spawn: (require('node:child_process') as typeof import('node:child_process')).spawn }) });
+  }
   const engine = new Engine(bus);
   container.register(TOKENS.Engine, { useValue: engine });
   for (const p of plugins) {
@@ -42,12 +46,17 @@ export function createEngine(config: EngineConfig, plugins: Array<PluginClass | 
 }
 
 /** Discovers installed plugins (the `mydocker` key, the config's list) and wires an engine with them. */
-export function createEngineFromInstalled(config: EngineConfig, discovery: Omit<DiscoveryOptions, 'extra'>, only?: { services: string[] }): EngineSetup {
+export function createEngineFromInstalled(
+  config: EngineConfig,
+  discovery: Omit<DiscoveryOptions, 'extra'>,
+  only?: { services: string[] },
+  parent: DependencyContainer = rootContainer,
+): EngineSetup {
   let found = discoverPlugins({ ...discovery, extra: config.plugins });
   // A program that needs a few services (mydocker-oci: helper, cgroups) applies only the plugins declaring them.
   if (only) found = found.filter((p) => p.manifest.provides?.some((s) => only.services.includes(s)));
   trace('plugins discovered');
-  const setup = createEngine(config, []);
+  const setup = createEngine(config, [], parent);
   setup.bus.events = new EventJournal(config.runRoot);
   applyEventTaps(setup.bus);
   for (const entry of found) {

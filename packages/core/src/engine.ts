@@ -1,6 +1,6 @@
 import type { LifecycleBus } from './bus';
 import { ContainerContext } from './context';
-import { ConflictError, MissingPluginError, NotFoundError, UsageError } from './errors';
+import { ConflictError, NotFoundError, UsageError } from './errors';
 import { faultInsideHook, faultPoint } from './faults';
 import { emitContainerEvent, signalNumber } from './event-taps';
 import { assertValidName, generateId, generateName } from './ids';
@@ -11,53 +11,7 @@ import type { RunCancellation } from './run-signals';
 import { startStep, stopGraceMs, stopSignalOf } from './start-step';
 import type { Runtime } from './services';
 import { trace } from './trace';
-
-const RESOURCE_FLAGS: Record<string, string> = {
-  memory: '-m/--memory',
-  memorySwap: '--memory-swap',
-  cpuShares: '--cpu-shares',
-  cpus: '--cpus',
-  cpusetCpus: '--cpuset-cpus',
-  cpusetMems: '--cpuset-mems',
-  pidsLimit: '--pids-limit',
-};
-
-const NETWORK_FLAGS: Record<string, string> = {
-  aliases: '--network-alias',
-  addHosts: '--add-host',
-  dns: '--dns',
-  dnsSearch: '--dns-search',
-  dnsOptions: '--dns-option',
-  macAddress: '--mac-address',
-  ip: '--ip',
-};
-
-/**
- * RunSpec options that belong to a plugin: the option key a plugin claims, the flag the user typed
- * (undefined when not used), and the package that handles it.
- */
-const PLUGIN_OPTIONS: Array<{ option: string; usedFlag: (s: RunSpec) => string | undefined; pkg: string }> = [
-  {
-    option: 'resources',
-    usedFlag: (s) => {
-      const key = Object.keys(s.resources).find((k) => s.resources[k as keyof RunSpec['resources']] !== undefined);
-      return key && (RESOURCE_FLAGS[key] ?? `--${key}`);
-    },
-    pkg: '@mydocker/cgroups',
-  },
-  { option: 'network', usedFlag: (s) => (s.network !== undefined && s.network !== 'none' ? '--net/--network' : undefined), pkg: '@mydocker/network' },
-  { option: 'publish', usedFlag: (s) => (s.publish.length > 0 ? '-p/--publish' : s.publishAll ? '-P/--publish-all' : undefined), pkg: '@mydocker/network' },
-  { option: 'network', usedFlag: (s) => (s.networkOptions ? NETWORK_FLAGS[Object.keys(s.networkOptions)[0]] : undefined), pkg: '@mydocker/network' },
-  { option: 'volumes', usedFlag: (s) => (s.volumes.length > 0 ? '-v/--volume' : undefined), pkg: '@mydocker/aufs-storage' },
-  {
-    option: 'logOpts',
-    usedFlag: (s) => (s.logOpts.length > 0 ? '--log-opt' : s.logDriver && s.logDriver !== 'none' ? '--log-driver' : undefined),
-    pkg: '@mydocker/logs',
-  },
-  { option: 'pull', usedFlag: (s) => (s.pull !== undefined ? '--pull' : undefined), pkg: '@mydocker/images' },
-  { option: 'platform', usedFlag: (s) => (s.platform !== undefined ? '--platform' : undefined), pkg: '@mydocker/images' },
-  { option: 'health', usedFlag: (s) => (s.health !== undefined ? '--health-cmd/--health-*' : undefined), pkg: '@mydocker/namespaces' },
-];
+import { systemClock, TOKENS, type Clock } from './tokens';
 
 /** The record's restart policy; a stored value that no longer parses counts as "no". */
 export function restartPolicyOf(record: Pick<ContainerRecord, 'spec'>): RestartPolicy {
@@ -137,6 +91,13 @@ export class Engine {
     return this.bus.hooks;
   }
 
+  /** The container's clock (a test's fake clock makes timestamps exact), else the system's. */
+  private now(): string {
+    const { container } = this.bus;
+    const clock = container.isRegistered(TOKENS.Clock, true) ? container.resolve<Clock>(TOKENS.Clock) : systemClock;
+    return clock.now().toISOString();
+  }
+
   /** A fresh record for a run request (not yet stored). */
   newRecord(spec: RunSpec): ContainerRecord {
     const id = generateId();
@@ -147,7 +108,7 @@ export class Engine {
       name,
       image: spec.image,
       command: [...spec.command],
-      createdAt: new Date().toISOString(),
+      createdAt: this.now(),
       status: 'created',
       creatorPid: process.pid,
       creatorStartTime: processStartTime(process.pid),
@@ -161,14 +122,6 @@ export class Engine {
       spec,
       ext: {},
     };
-  }
-
-  /** Every option that needs a plugin must be claimed by an installed one. */
-  checkOptionOwners(spec: RunSpec): void {
-    for (const { option, usedFlag, pkg } of PLUGIN_OPTIONS) {
-      const flag = usedFlag(spec);
-      if (flag && !this.bus.isClaimed(option)) throw new MissingPluginError(`The ${flag} flag`, pkg);
-    }
   }
 
   /**
@@ -190,7 +143,7 @@ export class Engine {
         await options.onCreated?.(ctx.record);
         await this.launch(ctx, signals);
       } catch (err) {
-        await this.rollback(ctx, 'run');
+        await this.rollback(ctx, 'run', err);
         throw err;
       }
     });
@@ -230,7 +183,7 @@ export class Engine {
         faultPoint('create:after-create');
         await options.onCreated?.(ctx.record);
       } catch (err) {
-        await this.rollback(ctx, 'create');
+        await this.rollback(ctx, 'create', err);
         throw err;
       }
     });
@@ -242,7 +195,6 @@ export class Engine {
   private async validated(spec: RunSpec, signals?: RunCancellation): Promise<ContainerContext> {
     this.bus.need('images', 'Running a container');
     const ctx = new ContainerContext(this.bus.config, this.newRecord(spec), spec);
-    this.checkOptionOwners(spec);
     if (parseRestartPolicy(spec.restart).name !== 'no' && spec.autoRemove) throw new UsageError('Conflicting options: cannot specify both --restart and --rm.');
     await this.hooks.validate.promise(ctx);
     trace('validate');
@@ -275,17 +227,23 @@ export class Engine {
     signals?.started(ctx.spec.detach ? undefined : (signal) => runtime.signal(ctx.record, signal));
     faultPoint('run:after-start');
     ctx.record.status = 'running';
-    ctx.record.startedAt = new Date().toISOString();
+    ctx.record.startedAt = this.now();
     delete ctx.record.awaitingStart;
     await this.hooks.started.promise(ctx);
     faultPoint('run:after-started');
     trace('start');
   }
 
-  private async rollback(ctx: ContainerContext, what: string): Promise<void> {
+  /** Undo steps in reverse, then the `failed` taps with the error that caused it. */
+  private async rollback(ctx: ContainerContext, what: string, cause: unknown): Promise<void> {
     const failures = await ctx.rollback();
     if (failures.length > 0) {
       this.warn(`mydocker: warning: clean-up after a failed ${what} left problems: ${failures.map((f) => f.message).join('; ')}`);
+    }
+    try {
+      await this.hooks.failed.promise(ctx, cause instanceof Error ? cause : new Error(String(cause)));
+    } catch {
+      // An observer's failure must not hide why the run failed.
     }
   }
 
@@ -358,7 +316,7 @@ export class Engine {
     try {
       await this.launch(ctx, signals);
     } catch (err) {
-      await this.rollback(ctx, what);
+      await this.rollback(ctx, what, err);
       if (record.status === 'running') await store.save(before).catch(() => undefined);
       throw err;
     }
@@ -532,7 +490,7 @@ export class Engine {
     const exit = known ?? runtime.exitStatus(record);
     const wasRunning = record.status === 'running' || record.damaged === true;
     record.status = 'stopped';
-    record.finishedAt = new Date().toISOString();
+    record.finishedAt = this.now();
     if (exit) record.exitCode = exit.code;
     else if (wasRunning) record.exitCode = EXIT_CODE_UNKNOWN;
     if (wasRunning && !removing) this.decideRestart(record);

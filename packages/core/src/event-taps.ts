@@ -5,7 +5,7 @@ import { Stage } from './plugin';
 
 const NAME = 'events';
 /** After the state store has written (or deleted) the record: an event tells of what is done. */
-const AFTER_RECORD = Stage.RECORD + 1;
+const AFTER_RECORD = Stage.AFTER_RECORD;
 
 /** Docker's container event attributes: name, image, and the container's labels. */
 export function containerEventAttributes(record: ContainerRecord, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {

@@ -1,3 +1,5 @@
+import type { FlagValues } from './flags';
+
 /**
  * The container model shared by every plugin. A RunSpec is what the user asked for, kept raw
  * (strings as typed) so the CLI needs no knowledge of what a plugin accepts: each plugin parses
@@ -18,16 +20,6 @@ export type ContainerStatus = 'created' | 'running' | 'stopped' | 'unknown';
  */
 export const EXIT_CODE_UNKNOWN = -1;
 
-export interface ResourceOptions {
-  memory?: string;
-  memorySwap?: string;
-  cpuShares?: string;
-  cpus?: string;
-  cpusetCpus?: string;
-  cpusetMems?: string;
-  pidsLimit?: string;
-}
-
 export interface RunSpec {
   /** Image reference; the CLI fills in the default image for the seed's `run /bin/top` form. */
   image: string;
@@ -45,46 +37,19 @@ export interface RunSpec {
   workdir?: string;
   user?: string;
   entrypoint?: string;
-  readOnly: boolean;
-  resources: ResourceOptions;
-  /** -v specs, raw. */
-  volumes: string[];
-  /** --net/--network; undefined means the engine default (no network but loopback). */
-  network?: string;
-  /** -p specs, raw. */
-  publish: string[];
-  /** -P: publish every port the image exposes on host ports the kernel chooses. */
-  publishAll?: boolean;
-  /** The other network flags, raw as typed; set only when one was given (the network plugin checks them). */
-  networkOptions?: NetworkRunOptions;
-  capAdd: string[];
-  capDrop: string[];
-  privileged: boolean;
-  securityOpt: string[];
-  /** --log-opt KEY=VALUE entries, raw. */
-  logOpts: string[];
-  /** --device HOST[:CONTAINER[:rwm]] specs, raw. */
-  devices: string[];
-  /** --pull missing|always|never, raw; undefined is Docker's default, missing. */
-  pull?: string;
-  /** --platform OS/ARCH[/VARIANT], raw: the variant a pull of the image chooses from an index. */
-  platform?: string;
+  /**
+   * --read-only: the root filesystem is mounted read-only (the runtime mounts it so, `cp` refuses to write
+   * into it): part of the container model, as Docker's HostConfig.ReadonlyRootfs.
+   */
+  readOnly?: boolean;
   /** --label / --label-file entries as KEY=VALUE (a bare KEY is KEY=), resolved by the CLI. */
   labels?: string[];
-  /** --mount specs, raw (Docker's CSV: type=bind|volume|tmpfs,source=,target=,...). */
-  mounts?: string[];
-  /** --tmpfs PATH[:OPTIONS] specs, raw. */
-  tmpfs?: string[];
-  /** --log-driver, raw; undefined is the logs plugin's default (k8s-file). */
-  logDriver?: string;
   /** -a/--attach: the streams a foreground run connects, raw; undefined is stdout and stderr (and stdin with -i). */
   attach?: string[];
   /** --sig-proxy: forward the signals `run` receives to the container; undefined is Docker's default, true. */
   sigProxy?: boolean;
   /** --detach-keys (Docker's "ctrl-p,ctrl-q" form), raw; undefined is ctrl-p,ctrl-q. */
   detachKeys?: string;
-  /** --init: a minimal init as PID 1 that reaps orphans and forwards signals. */
-  init?: boolean;
   /**
    * --stop-signal, checked by the CLI: a signal name with the SIG prefix ("SIGUSR1") or a number as
    * decimal text. `stop`, `restart` and `rm -f -t` send it first; undefined is SIGTERM.
@@ -94,21 +59,18 @@ export interface RunSpec {
   stopTimeout?: number;
   /** --cidfile: where the CLI wrote the container's id (kept for inspect's HostConfig.ContainerIDFile). */
   cidFile?: string;
-  /** --restart no|on-failure[:N]|always|unless-stopped, raw; parsed by the engine (restart-policy.ts). */
+  /**
+   * --restart no|on-failure[:N]|always|unless-stopped, raw; parsed by the engine (restart-policy.ts). A core
+   * field, not a plugin flag: restarting is the engine's job (its monitor hand-off, back-off, `stop` by hand,
+   * `ps`/inspect's RestartCount), no plugin acts on it.
+   */
   restart?: string;
-  /** --health-* and --no-healthcheck, raw; the runtime plugin merges them with the image's HEALTHCHECK. */
-  health?: HealthOptions;
-}
-
-/** The health-check flags of `run`/`create` as typed (durations such as "30s", "1m30s"). */
-export interface HealthOptions {
-  cmd?: string;
-  interval?: string;
-  timeout?: string;
-  retries?: string;
-  startPeriod?: string;
-  /** --no-healthcheck: disable the image's HEALTHCHECK. */
-  none?: boolean;
+  /**
+   * The values of the flags plugins declared (`bus.flags.declare`), raw as typed, keyed by the declaring
+   * plugin's name, then by flag name: `{ cgroups: { memory: '100m' } }`. A plugin reads its own with
+   * `flagsOf(spec, name)`; nothing else reads them.
+   */
+  flags?: Record<string, FlagValues>;
 }
 
 /** An image's HEALTHCHECK (OCI config's Healthcheck; durations in nanoseconds, 0 = the default). */
@@ -120,24 +82,6 @@ export interface ImageHealthcheck {
   retries?: number;
 }
 
-/** `run` flags of the network plugin beyond --net and -p, raw. */
-export interface NetworkRunOptions {
-  /** --network-alias */
-  aliases?: string[];
-  /** --add-host NAME:IP (IP may be `host-gateway`) */
-  addHosts?: string[];
-  /** --dns */
-  dns?: string[];
-  /** --dns-search */
-  dnsSearch?: string[];
-  /** --dns-option */
-  dnsOptions?: string[];
-  /** --mac-address */
-  macAddress?: string;
-  /** --ip: the address on a user-defined network */
-  ip?: string;
-}
-
 export function emptyRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {
   return {
     image: 'busybox',
@@ -147,16 +91,6 @@ export function emptyRunSpec(overrides: Partial<RunSpec> = {}): RunSpec {
     interactive: false,
     autoRemove: false,
     env: [],
-    readOnly: false,
-    resources: {},
-    volumes: [],
-    publish: [],
-    capAdd: [],
-    capDrop: [],
-    privileged: false,
-    securityOpt: [],
-    logOpts: [],
-    devices: [],
     ...overrides,
   };
 }
@@ -240,6 +174,11 @@ export interface ContainerRecord {
    * --privileged), resolved from the host in `validate`: the runtime creates them, cgroups allows them.
    */
   devices?: DeviceSpec[];
+  /**
+   * Set by the runtime plugin in `validate` for --privileged: every capability and every device, so the
+   * device cgroup allows them all. Part of the model (Docker's HostConfig.Privileged), not of a flag table.
+   */
+  privileged?: boolean;
   /**
    * Set when the record file could not be read (garbage, truncated, wrong types): only `id` is known,
    * the rest is defaults. `stopped`/`remove` taps must then find what they own from the id alone.

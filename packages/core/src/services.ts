@@ -1,10 +1,12 @@
 import type { ContainerContext } from './context';
 import type { ContainerRecord, ExitStatus, ImageConfig } from './model';
 import type { ProcessProof } from './process';
+import { TOKENS } from './tokens';
 
 /**
- * Services that one plugin provides and others (and the CLI) use. They are looked up on the bus by key,
- * so that nothing imports a plugin by name; a missing one becomes a MissingPluginError naming the package.
+ * Services that one plugin provides and others (and the CLI) use. They live in the engine's tsyringe
+ * container (TOKENS); `bus.need(key)` resolves one there, so nothing imports a plugin by name, and a
+ * missing one becomes a MissingPluginError naming the package.
  */
 
 export interface StateStore {
@@ -16,6 +18,8 @@ export interface StateStore {
   get(ref: string): Promise<ContainerRecord>;
   find(ref: string): Promise<ContainerRecord | undefined>;
   list(): Promise<ContainerRecord[]>;
+  /** The ids of every stored container (damaged records included): what `system prune` keeps. */
+  ids(): Promise<string[]>;
   /** Delete the record, its name and its directory. */
   delete(id: string): Promise<void>;
   /** Give the container a new name atomically (the caller holds its lock); a ConflictError if the name is taken. */
@@ -202,6 +206,15 @@ export interface ServiceMap {
   helper: HelperLauncher;
   cgroups: CgroupService;
 }
+
+/** The container token of each service key (`bus.need('stateStore')` resolves TOKENS.StateStore). */
+export const SERVICE_TOKENS: Record<keyof ServiceMap, string> = {
+  stateStore: TOKENS.StateStore,
+  runtime: TOKENS.Runtime,
+  images: TOKENS.ImageStore,
+  helper: TOKENS.Helper,
+  cgroups: TOKENS.Cgroups,
+};
 
 /** Which package provides each service, for the "install X" message. */
 export const SERVICE_PACKAGES: Record<keyof ServiceMap, string> = {

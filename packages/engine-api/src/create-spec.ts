@@ -1,4 +1,4 @@
-import { emptyRunSpec, type RunSpec } from '@mydocker/core';
+import { emptyRunSpec, type FlagRegistry, type RunSpec } from '@mydocker/core';
 import { badRequest } from './api-error';
 import type { ContainerConfig, HostConfig } from 'docker-types/generated/1.42';
 
@@ -48,6 +48,30 @@ function strMap(v: unknown, path: string): Record<string, string> {
 /** A byte count or limit given as a number: 0 (and absent) is "not set". */
 const positive = (n: number | undefined): string | undefined => (n === undefined || n === 0 ? undefined : String(n));
 
+const nonEmpty = (list: string[] | undefined): string[] | undefined => (list && list.length ? list : undefined);
+
+const NS_PER_MS = 1e6;
+
+/**
+ * Config.Healthcheck as the --health-* flags: a CMD-SHELL test is --health-cmd, NONE is
+ * --no-healthcheck, durations (nanoseconds, 0 = the image's) in milliseconds. A CMD test (an argv) has
+ * no flag spelling: it is left out with a warning, and the image's HEALTHCHECK applies.
+ */
+function healthFlags(check: Json | undefined, warnings: string[]): Record<string, string | boolean | undefined> {
+  if (!check) return {};
+  const test = strs(check.Test, 'Healthcheck.Test') ?? [];
+  const ms = (key: string) => {
+    const ns = num(check[key], `Healthcheck.${key}`);
+    return ns ? `${ns / NS_PER_MS}ms` : undefined;
+  };
+  const retries = num(check.Retries, 'Healthcheck.Retries');
+  const tuning = { 'health-interval': ms('Interval'), 'health-timeout': ms('Timeout'), 'health-start-period': ms('StartPeriod'), 'health-retries': retries ? String(retries) : undefined };
+  if (test[0] === 'NONE') return { healthcheck: false };
+  if (test[0] === 'CMD-SHELL' && test.length >= 2) return { 'health-cmd': test.slice(1).join(' '), ...tuning };
+  if (test[0] === 'CMD') warnings.push('A Healthcheck.Test of the CMD form is not applied by this engine: give CMD-SHELL.');
+  return test.length === 0 ? tuning : {};
+}
+
 /** PortBindings `{"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}` as `-p` specs (an empty HostPort: any free port). */
 export function publishSpecs(bindings: Json | undefined, exposedForAll: string[] = []): string[] {
   const out: string[] = [];
@@ -96,7 +120,7 @@ export function mountSpecs(mounts: unknown): string[] {
  * Docker's container create body (Config + HostConfig) as the RunSpec that `mydocker create` would make:
  * the same raw strings the flags give, so every plugin checks them in `validate` as it does for the CLI.
  */
-export function createBodyToSpec(body: CreateBody, name: string | undefined): { spec: RunSpec; warnings: string[] } {
+export function createBodyToSpec(body: CreateBody, name: string | undefined, flags: FlagRegistry): { spec: RunSpec; warnings: string[] } {
   const warnings: string[] = [];
   const image = str(body.Image, 'Image');
   if (!image) throw badRequest('Config cannot be empty in order to create a container: give an Image.');
@@ -109,13 +133,47 @@ export function createBodyToSpec(body: CreateBody, name: string | undefined): { 
   const logType = str(log?.Type, 'LogConfig.Type');
   const restart = obj(host.RestartPolicy, 'HostConfig.RestartPolicy');
   const restartName = str(restart?.Name, 'RestartPolicy.Name') ?? '';
-  if (restartName !== '' && restartName !== 'no')
-    warnings.push(`The restart policy "${restartName}" is not applied by this engine: the container is not restarted.`);
+  const retries = num(restart?.MaximumRetryCount, 'RestartPolicy.MaximumRetryCount');
   const networkMode = str(host.NetworkMode, 'HostConfig.NetworkMode');
   const tmpfs = strMap(host.Tmpfs, 'HostConfig.Tmpfs');
   const nano = num(host.NanoCpus, 'HostConfig.NanoCpus');
   const pids = num(host.PidsLimit, 'HostConfig.PidsLimit');
   const stopTimeout = num(body.StopTimeout, 'StopTimeout');
+  // Plugin values as the flags `mydocker create` would have been given, grouped and checked by the
+  // installed plugins' own declarations (a flag whose plugin is not installed is left out, as unset).
+  const given: Record<string, string | boolean | string[] | undefined> = {
+    memory: positive(num(host.Memory, 'HostConfig.Memory')),
+    'memory-swap': positive(num(host.MemorySwap, 'HostConfig.MemorySwap')),
+    'cpu-shares': positive(num(host.CpuShares, 'HostConfig.CpuShares')),
+    cpus: nano ? String(nano / 1e9) : undefined,
+    'cpuset-cpus': str(host.CpusetCpus, 'HostConfig.CpusetCpus') || undefined,
+    'cpuset-mems': str(host.CpusetMems, 'HostConfig.CpusetMems') || undefined,
+    'pids-limit': pids && pids > 0 ? String(pids) : undefined,
+    volume: nonEmpty(strs(host.Binds, 'HostConfig.Binds')),
+    network: networkMode && networkMode !== 'default' ? networkMode : undefined,
+    publish: nonEmpty(publishSpecs(obj(host.PortBindings, 'HostConfig.PortBindings'), bool(host.PublishAllPorts, 'HostConfig.PublishAllPorts') ? exposed : [])),
+    'cap-add': nonEmpty(strs(host.CapAdd, 'HostConfig.CapAdd')),
+    'cap-drop': nonEmpty(strs(host.CapDrop, 'HostConfig.CapDrop')),
+    privileged: bool(host.Privileged, 'HostConfig.Privileged') || undefined,
+    'security-opt': nonEmpty(strs(host.SecurityOpt, 'HostConfig.SecurityOpt')),
+    'log-opt': nonEmpty(Object.entries(strMap(log?.Config, 'LogConfig.Config')).map(([k, v]) => `${k}=${v}`)),
+    device: nonEmpty(
+      ((host.Devices as unknown[] | undefined | null) ?? []).map((d, i) => {
+        const o = obj(d, `HostConfig.Devices[${i}]`) ?? {};
+        return [
+          str(o.PathOnHost, 'PathOnHost') ?? '',
+          str(o.PathInContainer, 'PathInContainer') ?? '',
+          str(o.CgroupPermissions, 'CgroupPermissions') ?? 'rwm',
+        ].join(':');
+      }),
+    ),
+    mount: nonEmpty(mountSpecs(host.Mounts)),
+    tmpfs: nonEmpty(Object.entries(tmpfs).map(([p, o]) => (o ? `${p}:${o}` : p))),
+    'log-driver': logType || undefined,
+    init: host.Init === undefined || host.Init === null ? undefined : bool(host.Init, 'HostConfig.Init'),
+    ...healthFlags(obj(body.Healthcheck, 'Healthcheck'), warnings),
+  };
+  const pluginFlags = flags.collect(given, 'create');
   const spec = emptyRunSpec({
     image,
     // An entrypoint of several words: the first is the entrypoint, the rest lead the command (Docker joins them).
@@ -132,38 +190,12 @@ export function createBodyToSpec(body: CreateBody, name: string | undefined): { 
     workdir: str(body.WorkingDir, 'WorkingDir') || undefined,
     user: str(body.User, 'User') || undefined,
     readOnly: bool(host.ReadonlyRootfs, 'HostConfig.ReadonlyRootfs'),
-    resources: {
-      memory: positive(num(host.Memory, 'HostConfig.Memory')),
-      memorySwap: positive(num(host.MemorySwap, 'HostConfig.MemorySwap')),
-      cpuShares: positive(num(host.CpuShares, 'HostConfig.CpuShares')),
-      cpus: nano ? String(nano / 1e9) : undefined,
-      cpusetCpus: str(host.CpusetCpus, 'HostConfig.CpusetCpus') || undefined,
-      cpusetMems: str(host.CpusetMems, 'HostConfig.CpusetMems') || undefined,
-      pidsLimit: pids && pids > 0 ? String(pids) : undefined,
-    },
-    volumes: strs(host.Binds, 'HostConfig.Binds') ?? [],
-    network: networkMode && networkMode !== 'default' ? networkMode : undefined,
-    publish: publishSpecs(obj(host.PortBindings, 'HostConfig.PortBindings'), bool(host.PublishAllPorts, 'HostConfig.PublishAllPorts') ? exposed : []),
-    capAdd: strs(host.CapAdd, 'HostConfig.CapAdd') ?? [],
-    capDrop: strs(host.CapDrop, 'HostConfig.CapDrop') ?? [],
-    privileged: bool(host.Privileged, 'HostConfig.Privileged'),
-    securityOpt: strs(host.SecurityOpt, 'HostConfig.SecurityOpt') ?? [],
-    logOpts: Object.entries(strMap(log?.Config, 'LogConfig.Config')).map(([k, v]) => `${k}=${v}`),
-    devices: ((host.Devices as unknown[] | undefined | null) ?? []).map((d, i) => {
-      const o = obj(d, `HostConfig.Devices[${i}]`) ?? {};
-      return [
-        str(o.PathOnHost, 'PathOnHost') ?? '',
-        str(o.PathInContainer, 'PathInContainer') ?? '',
-        str(o.CgroupPermissions, 'CgroupPermissions') ?? 'rwm',
-      ].join(':');
-    }),
     ...(Object.keys(labels).length ? { labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } : {}),
-    ...(mountSpecs(host.Mounts).length ? { mounts: mountSpecs(host.Mounts) } : {}),
-    ...(Object.keys(tmpfs).length ? { tmpfs: Object.entries(tmpfs).map(([p, o]) => (o ? `${p}:${o}` : p)) } : {}),
-    ...(logType ? { logDriver: logType } : {}),
-    init: host.Init === undefined || host.Init === null ? undefined : bool(host.Init, 'HostConfig.Init'),
+    // Docker's RestartPolicy in --restart's spelling; the engine applies it (a core field).
+    ...(restartName !== '' && restartName !== 'no' ? { restart: restartName === 'on-failure' && retries ? `on-failure:${retries}` : restartName } : {}),
     stopSignal: str(body.StopSignal, 'StopSignal') || undefined,
     stopTimeout: stopTimeout === undefined ? undefined : Math.trunc(stopTimeout),
+    ...(Object.keys(pluginFlags).length ? { flags: pluginFlags } : {}),
   });
   return { spec, warnings };
 }

@@ -1,7 +1,8 @@
-import type { ImageStore, LifecycleBus, Plugin } from '@mydocker/core';
+import { Stage, type ImageStore, type LifecycleBus, type Plugin } from '@mydocker/core';
 import type { EarlyExtraction } from './pull';
 import { imageCommands } from './commands';
 import { storeCommands } from './commands/specs';
+import { pullFlags, RUN_FLAGS } from './flags';
 
 const NAME = 'images';
 type Store = typeof import('./store/store-for');
@@ -18,7 +19,7 @@ export default class ImagesPlugin implements Plugin {
   readonly name = NAME;
 
   apply(bus: LifecycleBus): void {
-    bus.claim(NAME, 'pull', 'platform');
+    bus.flags.declare(NAME, ...RUN_FLAGS);
     const service: ImageStore & EarlyExtraction = {
       resolve: (ref) => store(bus).resolve(ref),
       addFetched: (image) => store(bus).addFetched(image),
@@ -40,7 +41,7 @@ export default class ImagesPlugin implements Plugin {
       for (const spec of [...storeCommands(), ...imageCommands()]) registry.add(NAME, spec);
     });
     // After the pull (stage -100), before the storage and runtime taps that read ctx.image.
-    bus.hooks.validate.tapPromise({ name: NAME, stage: -50 }, (ctx) => lifecycle().validate(bus, ctx));
+    bus.hooks.validate.tapPromise({ name: NAME, stage: Stage.IMAGE }, (ctx) => lifecycle().validate(bus, ctx));
     bus.hooks.prune.tapPromise(NAME, (report) => lifecycle().prune(bus, report));
     bus.hooks.inspect.tapPromise(NAME, async (record, view) => {
       lifecycle().fillInspect(record, view);
@@ -49,9 +50,10 @@ export default class ImagesPlugin implements Plugin {
     bus.hooks.inspectObject.tapPromise(NAME, (request) => lifecycle().inspectObject(bus, request));
     bus.hooks.diskUsage.tapPromise(NAME, (report) => lifecycle().diskUsage(bus, report));
     // Before every other validate tap: they resolve the image, which must be there by then.
-    bus.hooks.validate.tapPromise({ name: NAME, stage: -100 }, async (ctx) => {
+    bus.hooks.validate.tapPromise({ name: NAME, stage: Stage.FETCH }, async (ctx) => {
       const { pullIfMissing } = require('./auto-pull') as typeof import('./auto-pull');
-      await pullIfMissing(bus, ctx.spec.image, ctx.spec.pull, ctx.spec.platform);
+      const { pull, platform } = pullFlags(ctx.spec);
+      await pullIfMissing(bus, ctx.spec.image, pull, platform);
     });
   }
 }

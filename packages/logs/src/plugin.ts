@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ContainerContext, LifecycleBus, Plugin } from '@mydocker/core';
 import { parseLogConfig } from './log-options';
+import { logFlags, RUN_FLAGS } from './flags';
 import { logsCommand, type LogsExt } from './logs-command';
 
 const NAME = 'logs';
@@ -13,10 +14,10 @@ export class LogsPlugin implements Plugin {
 
   apply(bus: LifecycleBus): void {
     const { hooks } = bus;
-    bus.claim(NAME, 'logOpts');
+    bus.flags.declare(NAME, ...RUN_FLAGS);
 
     hooks.validate.tapPromise(NAME, async (ctx) => {
-      parseLogConfig(ctx.spec.logDriver, ctx.spec.logOpts);
+      parseLogConfig(...logFlags(ctx.spec));
     });
 
     /**
@@ -24,7 +25,7 @@ export class LogsPlugin implements Plugin {
      * damaged record cannot aim a write or a delete elsewhere); undefined with the `none` driver.
      */
     const logOf = (ctx: ContainerContext) => {
-      const { driver, settings } = parseLogConfig(ctx.spec.logDriver, ctx.spec.logOpts);
+      const { driver, settings } = parseLogConfig(...logFlags(ctx.spec));
       if (driver === 'none') return { driver, settings, path: undefined };
       const dir = bus.need('stateStore', 'Keeping container logs').containerDir(ctx.id);
       // The monitor writes Docker's json-file format to a file named as Docker names it (<id>-json.log).

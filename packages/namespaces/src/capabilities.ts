@@ -1,4 +1,5 @@
-import { UsageError, type RunSpec, type SecuritySpec } from '@mydocker/core';
+import { UsageError, type SecuritySpec } from '@mydocker/core';
+import type { RuntimeFlags } from './flags';
 
 /** Linux capability numbers (include/uapi/linux/capability.h); the helper receives numbers. */
 export const CAPABILITIES: Record<string, number> = {
@@ -129,7 +130,7 @@ export function resolveCapabilities(capAdd: string[], capDrop: string[]): string
   return all.filter((c) => caps.has(c));
 }
 
-export function buildSecurity(spec: Pick<RunSpec, 'capAdd' | 'capDrop' | 'privileged' | 'securityOpt'>): SecuritySpec {
+export function buildSecurity(spec: Pick<RuntimeFlags, 'capAdd' | 'capDrop' | 'privileged' | 'securityOpt'>): SecuritySpec {
   const opts = parseSecurityOpts(spec.securityOpt);
   const capabilities = resolveCapabilities(spec.capAdd, spec.capDrop);
   if (spec.privileged) {

@@ -1,6 +1,7 @@
 import { ConflictError, ContainerContext, emitContainerEvent, UsageError, type CommandContext, type CommandSpec, type CommandArgs } from '@mydocker/core';
 import { randomBytes } from 'node:crypto';
 import { buildSecurity } from './capabilities';
+import { runtimeFlags } from './flags';
 import { launchEnv, mergeEnv, resolveUser } from './command-resolution';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
 
@@ -55,7 +56,7 @@ export async function execInContainer(req: ExecRequest, { bus, engine }: Command
     user: req.user ?? record.user,
     tty: req.tty,
     interactive: req.interactive,
-    security: ext?.security ?? buildSecurity(record.spec),
+    security: ext?.security ?? buildSecurity(runtimeFlags(record.spec)),
   });
   const helper = await HelperProcess.start(entries, false);
   const execID = randomBytes(32).toString('hex');

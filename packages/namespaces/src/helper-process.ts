@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
-import { CannotExecuteError, CommandNotFoundError, MydockerError, processStartTime } from '@mydocker/core';
+import { CannotExecuteError, CommandNotFoundError, MydockerError, processStartTime, type ProcessSpawner } from '@mydocker/core';
 import { ControlChannel, parseErrorLine } from './control-channel';
 import { helperPath } from './helper-path';
 import { serializeConfig, type ConfigEntry } from './launch-config';
@@ -38,6 +38,7 @@ export class HelperProcess {
     detached: boolean,
     heldFds: readonly number[] = [],
     options: { captureOutput?: boolean; io?: 'inherit' | 'ignore' } = {},
+    spawner: ProcessSpawner = { spawn },
   ): Promise<HelperProcess> {
     const payload = serializeConfig(entries);
     const own = options.io ?? (detached ? 'ignore' : 'inherit');
@@ -47,7 +48,7 @@ export class HelperProcess {
     // The mode on the command line too: the helper decides before reading the config whether it must run
     // from a sealed copy (every mode but "run", whose monitor stays outside the container; native/stage.c).
     const mode = entries.find(([key]) => key === 'mode')?.[1] ?? '';
-    const child = spawn(helperPath(), [mode], { stdio: [...stdio, ...heldFds], detached });
+    const child = spawner.spawn(helperPath(), [mode], { stdio: [...stdio, ...heldFds], detached });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err) => reject(new MydockerError(`Cannot start the runtime helper ${helperPath()}: ${err.message}.`)));

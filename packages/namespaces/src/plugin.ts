@@ -1,5 +1,6 @@
-import type { ContainerContext, LifecycleBus, Plugin } from '@mydocker/core';
+import { Stage, type ContainerContext, type LifecycleBus, type Plugin } from '@mydocker/core';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
+import { RUN_FLAGS } from './flags';
 
 /**
  * Process isolation: provides the `runtime` service (the native helper mydocker-init and its driver),
@@ -49,28 +50,10 @@ export class NamespacesPlugin implements Plugin {
         };
       },
     });
-    bus.claim(
-      PLUGIN_NAME,
-      'capAdd',
-      'capDrop',
-      'privileged',
-      'securityOpt',
-      'readOnly',
-      'tty',
-      'interactive',
-      'user',
-      'workdir',
-      'entrypoint',
-      'hostname',
-      'devices',
-      'attach',
-      'sigProxy',
-      'detachKeys',
-      'init',
-      'health',
-    );
+    bus.flags.declare(PLUGIN_NAME, ...RUN_FLAGS);
     // After the image store (default stage) has set ctx.image.
-    bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: 10 }, async (ctx: ContainerContext) => {
+    bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: Stage.RESOLVE }, async (ctx: ContainerContext) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { resolveForRun } = require('./validate') as typeof import('./validate');
       resolveForRun(ctx);
     });
@@ -78,6 +61,7 @@ export class NamespacesPlugin implements Plugin {
     bus.hooks.prepare.tapPromise(PLUGIN_NAME, async (ctx: ContainerContext) => {
       ctx.security ??= ctx.ext<NamespacesExt>(PLUGIN_NAME)?.security;
     });
+    bus.hooks.inspect.tapPromise(PLUGIN_NAME, async (record, view) => (require('./inspect') as typeof import('./inspect')).fillInspect(record, view));
     bus.hooks.commands.tap(PLUGIN_NAME, (registry) => {
       const { execCommand } = require('./exec-command') as typeof import('./exec-command');
       registry.add(PLUGIN_NAME, execCommand);

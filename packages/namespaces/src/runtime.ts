@@ -10,7 +10,10 @@ import {
   type ExitStatus,
   type LifecycleBus,
   type Runtime,
+  TOKENS,
+  type ProcessSpawner,
 } from '@mydocker/core';
+import { runtimeFlags } from './flags';
 import { attachStreams, parseDetachKeys } from './attach-options';
 import { attachSocketPath } from './attach-command';
 import { buildSecurity } from './capabilities';
@@ -31,6 +34,12 @@ import { findContainerInit } from './proc-scan';
 export class NamespacesRuntime implements Runtime {
   private readonly helpers = new Map<string, HelperProcess>();
 
+  /** The container's process spawner (the engine registers node's; a test may register another). */
+  private spawner(): ProcessSpawner | undefined {
+    const { container } = this.bus;
+    return container.isRegistered(TOKENS.ProcessSpawner, true) ? container.resolve<ProcessSpawner>(TOKENS.ProcessSpawner) : undefined;
+  }
+
   constructor(private readonly bus: LifecycleBus) {}
 
   exitFile(id: string): string {
@@ -45,7 +54,7 @@ export class NamespacesRuntime implements Runtime {
   async spawn(ctx: ContainerContext): Promise<void> {
     if (!ctx.rootfs) throw new MydockerError('No root filesystem was prepared for the container: install a storage plugin such as @mydocker/aufs-storage.');
     const { record, spec } = ctx;
-    const security = ctx.security ?? buildSecurity(spec);
+    const security = ctx.security ?? buildSecurity(runtimeFlags(spec));
     const exitFile = this.exitFile(record.id);
     rmSync(exitFile, { force: true });
     // validate refused -a with -d for `run`; a later start of the same container (detached) keeps its streams.
@@ -61,7 +70,7 @@ export class NamespacesRuntime implements Runtime {
       tty: spec.tty,
       interactive: streams.stdin,
       detach: spec.detach,
-      readOnly: spec.readOnly,
+      readOnly: spec.readOnly === true,
       mounts: ctx.mounts,
       devices: record.devices,
       security,
@@ -73,11 +82,11 @@ export class NamespacesRuntime implements Runtime {
       attachStdout: streams.stdout,
       attachStderr: streams.stderr,
       sigProxy: spec.sigProxy,
-      init: spec.init,
+      init: runtimeFlags(spec).init,
       detachKeys: spec.tty && streams.stdin && !spec.detach ? parseDetachKeys(spec.detachKeys) : undefined,
       ...policyAndHealth(this.bus.config.selfCommand, record),
     });
-    const helper = await HelperProcess.start(entries, spec.detach, ctx.heldFds);
+    const helper = await HelperProcess.start(entries, spec.detach, ctx.heldFds, {}, this.spawner());
     ctx.onRollback(PLUGIN_NAME, async () => {
       const pid = record.pid;
       const start = record.pidStartTime;

@@ -5,11 +5,13 @@ import { checkHostname, mergeEnv, resolveCommand, resolveUser, resolveWorkdir } 
 import { resolveDevices } from './devices';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
 import { resolveHealthcheck } from './health/config';
+import { healthFlags, runtimeFlags } from './flags';
 
 /** The `validate` step: what runs, with which environment, as whom, with which privileges. */
 export function resolveForRun(ctx: ContainerContext): void {
   const { spec, record, image } = ctx;
-  const security = buildSecurity(spec);
+  const flags = runtimeFlags(spec);
+  const security = buildSecurity(flags);
   attachStreams(spec);
   if (spec.detachKeys !== undefined) parseDetachKeys(spec.detachKeys);
   checkHostname(record.hostname);
@@ -17,8 +19,10 @@ export function resolveForRun(ctx: ContainerContext): void {
   record.env = mergeEnv(image?.env ?? [], spec.env);
   record.workdir = resolveWorkdir(spec, image);
   record.user = resolveUser(spec, image);
-  record.devices = resolveDevices(spec.devices ?? [], spec.privileged);
-  const healthcheck = resolveHealthcheck(spec.health, image?.healthcheck);
+  record.devices = resolveDevices(flags.devices, flags.privileged);
+  if (flags.privileged) record.privileged = true;
+  else delete record.privileged;
+  const healthcheck = resolveHealthcheck(healthFlags(spec), image?.healthcheck);
   ctx.security = security;
   ctx.setExt(PLUGIN_NAME, { security, ...(healthcheck ? { healthcheck } : {}) } satisfies NamespacesExt);
 }

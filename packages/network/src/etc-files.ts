@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { UsageError, truncate, type NetworkRunOptions } from '@mydocker/core';
+import { UsageError, truncate } from '@mydocker/core';
+import type { NetworkRunOptions } from './flags';
 
 /**
  * The line after which `/etc/hosts` lists the containers on the same user-defined networks; everything

@@ -1,5 +1,6 @@
 import { Stage, type LifecycleBus, type Plugin } from '@mydocker/core';
 import type { NetworkLifecycle } from './lifecycle';
+import { RUN_FLAGS } from './flags';
 
 export type { NetworkConfig, NetworkExt, Endpoint, PortMapping } from './model';
 
@@ -24,7 +25,7 @@ export default class NetworkPlugin implements Plugin {
 
   apply(bus: LifecycleBus): void {
     const life = () => this.lifecycle(bus);
-    bus.claim(NAME, 'network', 'publish');
+    bus.flags.declare(NAME, ...RUN_FLAGS);
     bus.hooks.validate.tapPromise(NAME, (ctx) => life().validate(ctx));
     // Addresses, veths, port holds and /etc files belong to one run (`stopped` releases them): made in
     // `prepare`, on every start.

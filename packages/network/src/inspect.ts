@@ -1,6 +1,7 @@
 import type { ContainerInspectView, ContainerRecord } from '@mydocker/core';
 import { networkExtOf } from './lifecycle';
 import type { NetworkExt } from './model';
+import { networkFlag } from './flags';
 
 /**
  * Docker's NetworkSettings and the network parts of HostConfig, from this plugin's ext. The primary
@@ -9,13 +10,16 @@ import type { NetworkExt } from './model';
  */
 export function fillInspect(record: ContainerRecord, view: ContainerInspectView): void {
   const ext: NetworkExt | undefined = networkExtOf(record.ext?.network);
+  const asked = record.spec ? networkFlag(record.spec) : undefined;
+  // Not yet started (no ext at all): what was asked for, as Docker shows it before the first start.
+  if (asked !== undefined && record.ext?.network === undefined) view.HostConfig.NetworkMode = asked;
   if (!ext) return;
   const running = record.status === 'running';
   const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
   for (const p of ext.ports) {
     (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
   }
-  view.HostConfig.NetworkMode = ext.mode === 'bridge' ? (ext.endpoints[0]?.network ?? record.spec.network ?? 'none') : ext.mode;
+  view.HostConfig.NetworkMode = ext.mode === 'bridge' ? (ext.endpoints[0]?.network ?? asked ?? 'none') : ext.mode;
   view.HostConfig.PortBindings = ports;
   const networks: Record<string, unknown> = {};
   if (ext.mode !== 'bridge') {

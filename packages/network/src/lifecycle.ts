@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { networkFlag, networkOptions, publishAllFlag } from './flags';
 import { join } from 'node:path';
 import { UsageError, type ContainerContext, type ContainerRecord, type InfoReport, type PruneReport, type RunSpec } from '@mydocker/core';
 import type { NetworkEnv } from './context';
@@ -36,8 +37,9 @@ export class NetworkLifecycle {
   }
 
   /** `--net` as given, or the configured default (Docker's: the `bridge` network) when absent. */
-  networkOf(spec: RunSpec): string {
-    if (spec.network !== undefined && spec.network !== '') return spec.network;
+  networkOf(spec: Pick<RunSpec, 'flags'>): string {
+    const asked = networkFlag(spec);
+    if (asked !== undefined && asked !== '') return asked;
     const { mode } = defaultNetworkOptions(this.env.bus.config);
     return mode === 'bridge' ? DEFAULT_NETWORK : mode;
   }
@@ -50,13 +52,13 @@ export class NetworkLifecycle {
 
   private planFor(ctx: ContainerContext): NetworkPlan & { driver: NetworkDriver } {
     const network = this.networkOf(ctx.spec);
-    const exposed = ctx.spec.publishAll ? (ctx.image?.exposedPorts ?? networkExtOf(ctx.record.ext?.[PLUGIN])?.exposed ?? []) : undefined;
+    const exposed = publishAllFlag(ctx.spec) ? (ctx.image?.exposedPorts ?? networkExtOf(ctx.record.ext?.[PLUGIN])?.exposed ?? []) : undefined;
     return { driver: this.driverFor(network), network, ports: publishedPorts(ctx.spec, undefined, exposed), exposed };
   }
 
   async validate(ctx: ContainerContext): Promise<void> {
     const plan = this.planFor(ctx);
-    const opts = ctx.spec.networkOptions ?? {};
+    const opts = networkOptions(ctx.spec);
     // Checked before anything is made; the gateway is known only once the address is taken.
     addHosts(opts.addHosts ?? [], plan.driver === this.none ? undefined : '0.0.0.0');
     resolvConf('', true, opts);
@@ -79,7 +81,7 @@ export class NetworkLifecycle {
   private writeEtcFiles(ctx: ContainerContext, ext: NetworkExt): void {
     const dir = this.env.bus.need('stateStore', 'Running a container').containerDir(ctx.id);
     mkdirSync(dir, { recursive: true });
-    const opts = ctx.spec.networkOptions ?? {};
+    const opts = networkOptions(ctx.spec);
     const extra = addHosts(opts.addHosts ?? [], ext.mode === 'host' ? '127.0.0.1' : ext.gateway);
     const hosts = ext.mode === 'host' ? `${hostHosts()}${extra.map(([n, a]) => `${a}\t${n}\n`).join('')}` : hostsFile(ctx.record.hostname, ext.ip, extra);
     const files: Array<[string, string]> = [
@@ -136,7 +138,7 @@ export class NetworkLifecycle {
     const networks = this.env.store.list();
     report.network = {
       drivers: ['none', 'host', 'bridge'],
-      default: this.networkOf({} as RunSpec),
+      default: this.networkOf({}),
       networks: networks.map((n) => ({ name: n.name, subnet: n.subnet, bridge: n.bridge })),
       iptablesChains: Object.values(this.env.chains).filter((c) => c.startsWith('MYDOCKER-')),
     };

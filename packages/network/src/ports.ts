@@ -2,6 +2,7 @@ import { truncate, UsageError } from '@mydocker/core';
 // node:net's check, not ipaddr.js: parsing -p must not load the CIDR library on every run.
 import { isIPv4 } from 'node:net';
 import type { IpamState, PortHolder, PortMapping } from './model';
+import { publishAllFlag, publishFlags } from './flags';
 import type { ImageConfig, RunSpec } from '@mydocker/core';
 
 function port(text: string, spec: string): number {
@@ -81,8 +82,8 @@ export function parsePublish(spec: string): PortMapping {
  * ("80/tcp", "53/udp") on a host port the kernel chooses.
  */
 export function publishedPorts(spec: RunSpec, image: ImageConfig | undefined, exposed?: string[]): PortMapping[] {
-  const ports = spec.publish.flatMap(parsePublishes);
-  if (!spec.publishAll) return ports;
+  const ports = publishFlags(spec).flatMap(parsePublishes);
+  if (!publishAllFlag(spec)) return ports;
   for (const entry of exposed ?? image?.exposedPorts ?? []) {
     const m = /^(\d+)(?:\/(tcp|udp|sctp))?$/.exec(entry);
     if (!m || m[2] === 'sctp') continue;

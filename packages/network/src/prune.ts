@@ -1,5 +1,3 @@
-import { readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { ContainerRecord, PruneReport } from '@mydocker/core';
 import type { NetworkEnv } from './context';
 import { allHolders, emptyIpam, releaseContainer } from './ipam';
@@ -13,16 +11,12 @@ import { portKey } from './ports';
 import { containerIdsWithRules, deletionsWhere, networkComment, networksWithRules } from './rules';
 
 /**
- * Container ids with a directory in the state store, read under the network lock: a `run` that got its
- * record after prune started is known here, so its fresh address and veth are not taken for leftovers.
+ * Container ids the state store holds (its contract's `ids()`), read under the network lock: a `run` that
+ * got its record after prune started is known here, so its fresh address and veth are not taken for leftovers.
  */
-function storedIds(env: NetworkEnv): string[] {
+async function storedIds(env: NetworkEnv): Promise<string[]> {
   if (!env.bus.has('stateStore')) return [];
-  try {
-    return readdirSync(dirname(env.bus.need('stateStore').containerDir('0'))).filter((n) => /^[0-9a-f]{64}$/.test(n));
-  } catch {
-    return [];
-  }
+  return env.bus.need('stateStore').ids();
 }
 
 /** The address table as the records of the containers that still exist say it is. */
@@ -50,7 +44,7 @@ export async function pruneNetworks(env: NetworkEnv, report: PruneReport): Promi
   const { store } = env;
   const removed = (what: string) => report.removed.push(`network: ${what}`);
   await store.withLock(async () => {
-    const known = new Set([...report.knownIds, ...storedIds(env)]);
+    const known = new Set([...report.knownIds, ...(await storedIds(env))]);
     const isKnown = (idOrPrefix: string) => [...known].some((id) => id.startsWith(idOrPrefix));
 
     let state = store.tryReadIpam();

@@ -1,4 +1,4 @@
-import { MydockerError, Stage, type ContainerRecord, type LifecycleBus, type Plugin } from '@mydocker/core';
+import { inject, injectable, MydockerError, Stage, TOKENS, type ContainerRecord, type EngineConfig, type LifecycleBus, type Plugin } from '@mydocker/core';
 import { FileStateStore, nameConflict } from './store';
 
 const NAME = 'state-store';
@@ -15,12 +15,18 @@ export function runningRefusal(record: ContainerRecord): string | MydockerError 
   return new MydockerError(`cannot remove container "/${record.name}": container is running: stop the container before removing or force remove`, 1);
 }
 
-/** Provides the `stateStore` service and keeps the record in step with the lifecycle. */
+/**
+ * Provides the `stateStore` service (registered in the engine's container) and keeps the record in step
+ * with the lifecycle. The container hands it the config; made by hand (`new`), it uses the bus's.
+ */
+@injectable()
 export class StateStorePlugin implements Plugin {
   readonly name = NAME;
 
+  constructor(@inject(TOKENS.Config) private readonly config?: EngineConfig) {}
+
   apply(bus: LifecycleBus): void {
-    const store = new FileStateStore(bus.config);
+    const store = new FileStateStore(this.config ?? bus.config);
     bus.provide('stateStore', NAME, store);
     const { hooks } = bus;
 

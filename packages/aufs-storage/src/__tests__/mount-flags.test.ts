@@ -147,8 +147,10 @@ describe('-v options field', () => {
   ])('refuses %s', (spec, message) => expect(() => parseVolumeSpec(spec)).toThrow(message));
 
   it('refuses one container path given by -v and --mount', () => {
-    expect(() => parseRunMounts(emptyRunSpec({ volumes: ['/a:/data'], mounts: ['type=tmpfs,target=/data/'] }))).toThrow(/Duplicate mount point: \/data/);
-    expect(parseRunMounts(emptyRunSpec({ volumes: ['/a:/x'], mounts: ['type=tmpfs,target=/y'], tmpfs: ['/z'] }))).toHaveLength(3);
+    expect(() => parseRunMounts(emptyRunSpec({ flags: { storage: { volume: ['/a:/data'], mount: ['type=tmpfs,target=/data/'] } } }))).toThrow(
+      /Duplicate mount point: \/data/,
+    );
+    expect(parseRunMounts(emptyRunSpec({ flags: { storage: { volume: ['/a:/x'], mount: ['type=tmpfs,target=/y'], tmpfs: ['/z'] } } }))).toHaveLength(3);
   });
 });
 
@@ -196,9 +198,13 @@ describe('volume prune filters', () => {
 describe('inspect of --mount, --tmpfs and -v modes', () => {
   it("Docker's Mounts, HostConfig.Mounts and HostConfig.Tmpfs", () => {
     const spec = emptyRunSpec({
-      volumes: ['/srv:/z:ro,Z'],
-      mounts: ['type=tmpfs,target=/t,tmpfs-size=2m,tmpfs-mode=700', 'type=bind,source=/h,target=/h,bind-propagation=rshared'],
-      tmpfs: ['/run:size=1m', '/cache'],
+      flags: {
+        storage: {
+          volume: ['/srv:/z:ro,Z'],
+          mount: ['type=tmpfs,target=/t,tmpfs-size=2m,tmpfs-mode=700', 'type=bind,source=/h,target=/h,bind-propagation=rshared'],
+          tmpfs: ['/run:size=1m', '/cache'],
+        },
+      },
     });
     const record: ContainerRecord = {
       id: 'f'.repeat(64),

@@ -1,4 +1,5 @@
 import { isValidName, UsageError, type RunSpec } from '@mydocker/core';
+import { mountFlags } from '../flags';
 import { isAbsolute, normalize } from 'node:path';
 import { containerPath, parseVolumeSpecs, PROPAGATIONS, type VolumeSpec } from './volume-spec';
 
@@ -233,5 +234,6 @@ export function parseTmpfsFlag(spec: string): VolumeSpec {
 
 /** Every -v, --mount and --tmpfs of a run, parsed, with no two on one container path. */
 export function parseRunMounts(spec: RunSpec): VolumeSpec[] {
-  return parseVolumeSpecs(spec.volumes, [...(spec.mounts ?? []).map(parseMountFlag), ...(spec.tmpfs ?? []).map(parseTmpfsFlag)]);
+  const { volumes, mounts, tmpfs } = mountFlags(spec);
+  return parseVolumeSpecs(volumes, [...mounts.map(parseMountFlag), ...tmpfs.map(parseTmpfsFlag)]);
 }

@@ -11,8 +11,8 @@ import {
   UsageError,
   waitForProcessExit,
   type InfoReport,
-  type ResourceOptions,
 } from '@mydocker/core';
+import { resourceFlagValues, type ResourceOptions } from '../flags';
 import { detectHostHierarchy } from '../detect';
 import CgroupsPlugin from '../index';
 import { deviceEnforcement } from '../lifecycle';
@@ -34,7 +34,7 @@ function setup() {
 }
 
 function ctxFor(engine: Engine, resources: ResourceOptions): ContainerContext {
-  return new ContainerContext(config, engine.newRecord(emptyRunSpec({ command: ['/bin/true'], resources })));
+  return new ContainerContext(config, engine.newRecord(emptyRunSpec({ command: ['/bin/true'], flags: { cgroups: resourceFlagValues(resources) } })));
 }
 
 function noCgroupLeft(): string[] {
@@ -56,9 +56,10 @@ describe('deviceEnforcement', () => {
 });
 
 describe('CgroupsPlugin.apply', () => {
-  it('claims the resources option and adds the stats command without touching the host', () => {
+  it('declares the resource flags and adds the stats command without touching the host', () => {
     const { bus } = setup();
-    expect(bus.isClaimed('resources')).toBe(true);
+    expect(bus.flags.find('m')).toMatchObject({ owner: 'cgroups', name: 'memory', type: 'string' });
+    expect(bus.flags.find('-cpushare')).toMatchObject({ owner: 'cgroups', name: 'cpu-shares' });
     const registry = new CommandRegistry();
     bus.hooks.commands.call(registry);
     expect(registry.get('stats')?.owner).toBe('cgroups');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { labelMap, resolveLabels } from '../labels';
 import { humanSize } from '../ps-rows';
 import { splitRunArgs } from '../run-flags';
+import { testFlags } from './flag-fixture';
 
 describe('--label and --label-file', () => {
   let dir: string;
@@ -33,7 +34,7 @@ describe('--label and --label-file', () => {
   });
 
   it('-l takes a value before the image', () => {
-    expect(splitRunArgs(['-l', 'a=b', '--label-file', 'f', '--mount', 'type=tmpfs,target=/t', '--tmpfs', '/run', 'busybox', '-l'])).toEqual({
+    expect(splitRunArgs(['-l', 'a=b', '--label-file', 'f', '--mount', 'type=tmpfs,target=/t', '--tmpfs', '/run', 'busybox', '-l'], testFlags())).toEqual({
       flags: ['-l', 'a=b', '--label-file', 'f', '--mount', 'type=tmpfs,target=/t', '--tmpfs', '/run'],
       rest: ['busybox', '-l'],
     });

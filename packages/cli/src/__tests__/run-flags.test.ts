@@ -1,31 +1,35 @@
 import { splitRunArgs } from '../run-flags';
 import { toRunSpec } from '../commands/run';
+import { testFlags } from './flag-fixture';
+import { MissingPluginError } from '@mydocker/core';
 import { resolveEnv } from '../env';
 import { splitGlobalFlags } from '../global-flags';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const flags = testFlags();
+
 describe('splitRunArgs', () => {
   it("rewrites the seed's single-dash long flags and stops at the command", () => {
-    expect(splitRunArgs(['-d', '-name', 'test', '/bin/top'])).toEqual({ flags: ['-d', '--name', 'test'], rest: ['/bin/top'] });
-    expect(splitRunArgs(['-ti', '-cpushare', '512', '-net', 'br0', 'busybox', 'sh'])).toEqual({
+    expect(splitRunArgs(['-d', '-name', 'test', '/bin/top'], flags)).toEqual({ flags: ['-d', '--name', 'test'], rest: ['/bin/top'] });
+    expect(splitRunArgs(['-ti', '-cpushare', '512', '-net', 'br0', 'busybox', 'sh'], flags)).toEqual({
       flags: ['-ti', '--cpu-shares', '512', '--network', 'br0'],
       rest: ['busybox', 'sh'],
     });
   });
 
   it('leaves flags after the image to the command', () => {
-    expect(splitRunArgs(['--rm', 'busybox', 'ls', '-name', '-d'])).toEqual({ flags: ['--rm'], rest: ['busybox', 'ls', '-name', '-d'] });
+    expect(splitRunArgs(['--rm', 'busybox', 'ls', '-name', '-d'], flags)).toEqual({ flags: ['--rm'], rest: ['busybox', 'ls', '-name', '-d'] });
   });
 
   it('knows which flags take a value, including grouped short flags', () => {
-    expect(splitRunArgs(['-e', 'A=1', '-v', '/a:/b', '-dm', '10m', 'busybox'])).toEqual({
+    expect(splitRunArgs(['-e', 'A=1', '-v', '/a:/b', '-dm', '10m', 'busybox'], flags)).toEqual({
       flags: ['-e', 'A=1', '-v', '/a:/b', '-dm', '10m'],
       rest: ['busybox'],
     });
-    expect(splitRunArgs(['--name=x', '-it', 'busybox'])).toEqual({ flags: ['--name=x', '-it'], rest: ['busybox'] });
-    expect(splitRunArgs(['--', 'busybox', '-x'])).toEqual({ flags: [], rest: ['busybox', '-x'] });
+    expect(splitRunArgs(['--name=x', '-it', 'busybox'], flags)).toEqual({ flags: ['--name=x', '-it'], rest: ['busybox'] });
+    expect(splitRunArgs(['--', 'busybox', '-x'], flags)).toEqual({ flags: [], rest: ['busybox', '-x'] });
   });
 });
 
@@ -35,10 +39,34 @@ describe('toRunSpec', () => {
     expect(spec).toMatchObject({ image: 'busybox', command: ['/bin/top'], name: 'test', detach: true });
   });
 
-  it('maps resource flags raw, for the cgroups plugin to check', () => {
-    const spec = toRunSpec({ memory: '100m', 'cpu-shares': '512', 'cpuset-cpus': '0' }, ['busybox', 'true'], 'busybox', {});
-    expect(spec.resources).toMatchObject({ memory: '100m', cpuShares: '512', cpusetCpus: '0' });
+  it("keeps a plugin's flags raw under the plugin's name, for it to check", () => {
+    const spec = toRunSpec({ memory: '100m', 'cpu-shares': '512', 'cpuset-cpus': '0', volume: ['/a:/b'] }, ['busybox', 'true'], 'busybox', {}, 'run', flags);
+    expect(spec.flags).toEqual({ limits: { memory: '100m', 'cpu-shares': '512', 'cpuset-cpus': '0' }, disk: { volume: ['/a:/b'] } });
     expect(spec.command).toEqual(['true']);
+    expect(toRunSpec({}, ['busybox'], 'busybox', {}, 'run', flags).flags).toBeUndefined();
+    expect(() => toRunSpec({ memory: '' }, ['busybox'], 'busybox', {}, 'run', flags)).toThrow(/^The --memory flag needs a non-empty value\.$/);
+  });
+
+  it('refuses a flag whose plugin is not installed, naming the package, in one sentence', () => {
+    const cliOnly = (args: string[]) => () => splitRunArgs(args, new (flags.constructor as any)());
+    for (const [args, shown] of [
+      [['-m', '1g', 'busybox'], '-m'],
+      [['--memory=1g', 'busybox'], '--memory'],
+      [['-net', 'br0', 'busybox'], '-net'],
+      [['-dp', '80:80', 'busybox'], '-p'],
+    ] as const) {
+      let caught: unknown;
+      try {
+        cliOnly([...args])();
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(MissingPluginError);
+      expect((caught as Error).message).toMatch(new RegExp(`^The ${shown} flag needs the @mydocker/\\S+ plugin`));
+      expect((caught as MissingPluginError).exitCode).toBe(125);
+    }
+    // A flag no package brings is left to the parser, which refuses it as unknown.
+    expect(splitRunArgs(['--bogus', 'busybox'], flags)).toEqual({ flags: ['--bogus'], rest: ['busybox'] });
   });
 
   it('refuses a run without image, and empty values', () => {
@@ -82,7 +110,7 @@ describe('--stop-signal, --stop-timeout, --cidfile (run and create)', () => {
   const spec = (args: Record<string, unknown>) => toRunSpec(args, ['busybox', 'true'], 'busybox', {});
 
   it('take a value, so the image after them is not read as one', () => {
-    expect(splitRunArgs(['--stop-signal', 'USR1', '--stop-timeout', '3', '--cidfile', '/tmp/x', 'busybox'])).toEqual({
+    expect(splitRunArgs(['--stop-signal', 'USR1', '--stop-timeout', '3', '--cidfile', '/tmp/x', 'busybox'], flags)).toEqual({
       flags: ['--stop-signal', 'USR1', '--stop-timeout', '3', '--cidfile', '/tmp/x'],
       rest: ['busybox'],
     });

@@ -1,22 +1,18 @@
-import type { CommandSpec } from '@mydocker/core';
-import { RUN_FLAGS, RUN_ONLY_FLAGS } from '../run-flags';
-import { cidFileWriter, toRunSpec } from './run';
+import type { CommandSpec, LifecycleBus } from '@mydocker/core';
+import { buildRunOptions, cidFileWriter, toRunSpec } from './run';
 
 /**
- * `create`: `run`'s flags and parsing (one table, RUN_FLAGS), without running anything. Prints the full
+ * `create`: `run`'s flags and parsing (the declared flags of `create`), without running anything. Prints the full
  * id; the container is `created` until `start`.
  */
-export const createCommand: CommandSpec = {
+export const createCommand = (bus: LifecycleBus, packageOf: (owner: string) => string): CommandSpec => ({
   command: 'create [OPTIONS] IMAGE [COMMAND] [ARG...]',
   describe: 'Create a new container without starting it',
   rawArgs: true,
-  builder: (y) => {
-    for (const f of RUN_FLAGS) if (!RUN_ONLY_FLAGS.has(f.name)) y.option(f.name, { alias: f.alias, type: f.type, describe: f.describe });
-    return y;
-  },
+  builder: (y) => buildRunOptions(y, bus.flags, 'create', packageOf),
   async run(args, { engine, config, stdout }) {
     // `start` decides later whether the output is attached; the record keeps Docker's create defaults.
-    const spec = toRunSpec({ ...args, detach: false }, args.rest as string[], config.defaultImage, process.env, 'create');
+    const spec = toRunSpec({ ...args, detach: false }, args.rest as string[], config.defaultImage, process.env, 'create', bus.flags);
     const cid = cidFileWriter(spec);
     const record = await engine.create(spec, { onCreated: cid.onCreated }).catch((err) => {
       cid.cleanup();
@@ -25,4 +21,4 @@ export const createCommand: CommandSpec = {
     stdout.write(`${record.id}\n`);
     return 0;
   },
-};
+});

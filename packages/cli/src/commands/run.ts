@@ -1,35 +1,50 @@
 import {
   emptyRunSpec,
   EXIT_CODE_UNKNOWN,
+  FlagRegistry,
   MydockerError,
   ProcessRunSignals,
   UsageError,
-  type RunCancellation,
   type CommandSpec,
   type ContainerRecord,
+  type FlagCommand,
+  type LifecycleBus,
+  type RunCancellation,
   type RunSpec,
-  type NetworkRunOptions,
   type CommandArgs,
+  type ArgvBuilder,
 } from '@mydocker/core';
 import { rmSync } from 'node:fs';
 import { resolveEnv } from '../env';
 import { resolveLabels } from '../labels';
 import { checkCidFile, writeCidFile } from '../cidfile';
-import { RUN_FLAGS } from '../run-flags';
+import { CLI_OWNER, CLI_RUN_FLAGS } from '../run-flags';
 import { parseSignal } from './lifecycle';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 const str = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
 
-/** `run` flags and positionals → the RunSpec the engine and plugins work from. */
-export function toRunSpec(args: CommandArgs, rest: string[], defaultImage: string, callerEnv: NodeJS.ProcessEnv, verb = 'run'): RunSpec {
+/**
+ * `run` flags and positionals → the RunSpec the engine and plugins work from. The CLI maps its own flags
+ * to the model; every plugin's flags go, raw and checked by their declarations, to `spec.flags[plugin]`.
+ */
+export function toRunSpec(
+  args: CommandArgs,
+  rest: string[],
+  defaultImage: string,
+  callerEnv: NodeJS.ProcessEnv,
+  verb: FlagCommand = 'run',
+  flags: FlagRegistry = cliOnlyFlags(),
+): RunSpec {
   if (rest.length === 0) throw new UsageError(`"${verb}" needs an image or a command: mydocker ${verb} [OPTIONS] IMAGE [COMMAND] [ARG...].`);
   // The seed's form `run /bin/top` names no image: an absolute path is a command in the default image.
   const [image, command] = rest[0].startsWith('/') ? [defaultImage, rest] : [rest[0], rest.slice(1)];
   if (image === '') throw new UsageError('The image name must not be empty.');
-  for (const flag of ['name', 'hostname', 'workdir', 'user', 'memory', 'network']) {
-    if (args[flag] !== undefined && String(args[flag]) === '') throw new UsageError(`The --${flag} flag needs a non-empty value.`);
+  for (const flag of CLI_RUN_FLAGS) {
+    if (flag.nonEmpty && args[flag.name] !== undefined && String(args[flag.name]) === '')
+      throw new UsageError(`The --${flag.name} flag needs a non-empty value.`);
   }
+  const pluginFlags = flags.collect(args, verb, CLI_OWNER);
   return emptyRunSpec({
     image,
     command,
@@ -44,35 +59,41 @@ export function toRunSpec(args: CommandArgs, rest: string[], defaultImage: strin
     user: str(args.user),
     entrypoint: str(args.entrypoint),
     readOnly: Boolean(args['read-only']),
-    resources: {
-      memory: str(args.memory),
-      memorySwap: str(args['memory-swap']),
-      cpuShares: str(args['cpu-shares']),
-      cpus: str(args.cpus),
-      cpusetCpus: str(args['cpuset-cpus']),
-      cpusetMems: str(args['cpuset-mems']),
-      pidsLimit: str(args['pids-limit']),
-    },
-    volumes: list(args.volume),
-    network: str(args.network),
-    publish: list(args.publish),
-    capAdd: list(args['cap-add']),
-    capDrop: list(args['cap-drop']),
-    privileged: Boolean(args.privileged),
-    securityOpt: list(args['security-opt']),
-    logOpts: list(args['log-opt']),
-    devices: list(args.device),
-    pull: str(args.pull),
-    platform: str(args.platform),
-    ...runFlagExtras(args),
+    ...labelsOf(args),
     attach: args.attach === undefined ? undefined : list(args.attach),
     sigProxy: args['sig-proxy'] === undefined ? undefined : Boolean(args['sig-proxy']),
     detachKeys: str(args['detach-keys']),
-    init: args.init === undefined ? undefined : Boolean(args.init),
     stopSignal: args['stop-signal'] === undefined ? undefined : String(parseSignal(String(args['stop-signal']))),
     stopTimeout: stopTimeoutOf(args['stop-timeout']),
     cidFile: args.cidfile === undefined ? undefined : checkCidFile(String(args.cidfile)),
+    // A core field: the engine, not a plugin, restarts containers (model.ts says why).
+    ...(args.restart !== undefined ? { restart: String(args.restart) } : {}),
+    ...(Object.keys(pluginFlags).length ? { flags: pluginFlags } : {}),
   });
+}
+
+/** A registry with only the CLI's own flags (unit tests of the mapping, which load no plugin). */
+function cliOnlyFlags(): FlagRegistry {
+  const registry = new FlagRegistry();
+  registry.declare(CLI_OWNER, ...CLI_RUN_FLAGS);
+  return registry;
+}
+
+/**
+ * The `run`/`create` options for yargs: every declared flag of the command, grouped under the package
+ * that provides it (the CLI's first), so `run --help` shows where each flag comes from.
+ */
+export function buildRunOptions(y: ReturnType<ArgvBuilder>, flags: FlagRegistry, verb: FlagCommand, packageOf: (owner: string) => string): ReturnType<ArgvBuilder> {
+  const groups = new Map<string, string[]>();
+  const declared = flags.list(verb);
+  const ordered = [...declared.filter((f) => f.owner === CLI_OWNER), ...declared.filter((f) => f.owner !== CLI_OWNER)];
+  for (const f of ordered) {
+    y.option(f.name, { alias: f.alias, type: f.type, describe: f.describe });
+    const group = f.owner === CLI_OWNER ? CLI_OWNER : packageOf(f.owner);
+    groups.set(group, [...(groups.get(group) ?? []), f.name]);
+  }
+  for (const [group, names] of groups) y.group(names, `Flags from ${group}:`);
+  return y;
 }
 
 /** --stop-timeout: whole seconds, -1 for no limit (Docker's). */
@@ -102,52 +123,23 @@ export function cidFileWriter(spec: RunSpec): { onCreated?: (r: ContainerRecord)
   };
 }
 
-/** --label/--label-file, --mount, --tmpfs, --log-driver, --restart, --health-*: set only when given, so a RunSpec stays as it was without them. */
-function runFlagExtras(args: CommandArgs): Partial<RunSpec> {
-  const extras: Partial<RunSpec> = {};
+/** --label/--label-file: set only when given, so a RunSpec stays as it was without them. */
+function labelsOf(args: CommandArgs): Partial<RunSpec> {
   const labels = resolveLabels(list(args.label), list(args['label-file']));
-  if (labels.length) extras.labels = labels;
-  if (list(args.mount).length) extras.mounts = list(args.mount);
-  if (list(args.tmpfs).length) extras.tmpfs = list(args.tmpfs);
-  if (args['log-driver'] !== undefined) extras.logDriver = String(args['log-driver']);
-  if (args['publish-all']) extras.publishAll = true;
-  const net: NetworkRunOptions = {
-    aliases: list(args['network-alias']),
-    addHosts: list(args['add-host']),
-    dns: list(args.dns),
-    dnsSearch: list(args['dns-search']),
-    dnsOptions: list(args['dns-option']),
-    macAddress: str(args['mac-address']),
-    ip: str(args.ip),
-  };
-  for (const key of Object.keys(net) as Array<keyof NetworkRunOptions>) if (net[key] === undefined || net[key]!.length === 0) delete net[key];
-  if (Object.keys(net).length > 0) extras.networkOptions = net;
-  if (args.restart !== undefined) extras.restart = String(args.restart);
-  const health = {
-    cmd: str(args['health-cmd']),
-    interval: str(args['health-interval']),
-    timeout: str(args['health-timeout']),
-    retries: str(args['health-retries']),
-    startPeriod: str(args['health-start-period']),
-    none: args.healthcheck === false ? true : undefined,
-  };
-  if (Object.values(health).some((v) => v !== undefined)) extras.health = health;
-  return extras;
+  return labels.length ? { labels } : {};
 }
 
-export const runCommand: CommandSpec = {
+/** `run`, with the flags the installed plugins declared on the bus. */
+export const runCommand = (bus: LifecycleBus, packageOf: (owner: string) => string): CommandSpec => ({
   command: 'run [OPTIONS] IMAGE [COMMAND] [ARG...]',
   describe: 'Run a command in a new container',
   rawArgs: true,
-  builder: (y) => {
-    for (const f of RUN_FLAGS) y.option(f.name, { alias: f.alias, type: f.type, describe: f.describe });
-    return y;
-  },
+  builder: (y) => buildRunOptions(y, bus.flags, 'run', packageOf),
   async run(args, { engine, config, stdout }) {
     // Before anything exists: a signal from here on cancels the run (rolled back) or goes to the container.
     const signals = new ProcessRunSignals();
     try {
-      const spec = toRunSpec(args, args.rest as string[], config.defaultImage, process.env);
+      const spec = toRunSpec(args, args.rest as string[], config.defaultImage, process.env, 'run', bus.flags);
       // --sig-proxy=false: once the container runs, a signal is the CLI's own (it dies of it, the
       // container runs on), as Docker's CLI; one that comes while the start is being recorded waits for it.
       let late: NodeJS.Signals | undefined;
@@ -180,4 +172,4 @@ export const runCommand: CommandSpec = {
       signals.dispose();
     }
   },
-};
+});

@@ -1,90 +1,21 @@
-import { readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import {
-  isProcessAlive,
-  UsageError,
-  shortId,
-  type CommandContext,
-  type CommandSpec,
-  type ContainerRecord,
-  type DiskUsageReport,
-  type PruneReport,
-  type Runtime,
-  type CommandArgs,
-} from '@mydocker/core';
+// `system prune`'s decisions live in core's engine (pruneContainers, pruneVerdict); re-exported for old imports.
+export { pruneVerdict, type PruneVerdict } from '@mydocker/core';
+import { pruneContainers, UsageError, type CommandContext, type CommandSpec, type DiskUsageReport, type CommandArgs } from '@mydocker/core';
 import { isReportable, writeError } from '../error-output';
 
-export type PruneVerdict = 'keep' | 'remove' | 'in-progress';
-
-/**
- * What `system prune` does with one container, Docker's way: every container that is not running goes.
- * A record still `created` whose creating mydocker process lives is being made by a concurrent `run`
- * and is left alone; once that process is gone, the record is a crash's leftover.
- */
-export function pruneVerdict(record: ContainerRecord, alive: boolean, creatorAlive: boolean): PruneVerdict {
-  if (alive) return 'keep';
-  if (record.status === 'created' && creatorAlive) return 'in-progress';
-  return 'remove';
-}
-
-/** A damaged record proves nothing: its container counts as alive while a PID 1 can be found from its id. */
-function isAlive(runtime: Runtime, record: ContainerRecord): boolean {
-  if (record.damaged) return runtime.adopt ? runtime.adopt({ ...record }) : true;
-  return record.status !== 'stopped' && runtime.isRunning(record);
-}
-
-/**
- * The container ids that have a directory in the state store, read synchronously so that it can be done
- * again just before each plugin's prune tap: a container created meanwhile by a concurrent run is then
- * known to every plugin, and none takes its fresh layer, cgroup or address for a leftover.
- */
-function storedIds(ctx: CommandContext): string[] {
-  const containers = dirname(ctx.bus.need('stateStore').containerDir('0'));
-  try {
-    return readdirSync(containers).filter((n) => /^[0-9a-f]{64}$/.test(n));
-  } catch {
-    return [];
-  }
-}
-
 async function prune(ctx: CommandContext): Promise<number> {
-  const store = ctx.bus.need('stateStore', 'The "system prune" command');
-  const runtime = ctx.bus.need('runtime', 'The "system prune" command');
-  const deleted: string[] = [];
-  const kept: string[] = [];
   let code = 0;
-  for (const record of await store.list()) {
-    const verdict = pruneVerdict(record, isAlive(runtime, record), isProcessAlive(record.creatorPid, record.creatorStartTime));
-    if (verdict === 'keep') {
-      if (record.damaged) kept.push(`${shortId(record.id)} has a damaged record and its container still runs; \`rm -f ${shortId(record.id)}\` removes it`);
-      continue;
-    }
-    if (verdict === 'in-progress') {
-      kept.push(`${record.name} (${shortId(record.id)}) is being created; left alone`);
-      continue;
-    }
-    try {
-      await ctx.engine.remove(record.id, { force: true, volumes: false });
-      deleted.push(record.id);
-    } catch (err) {
-      if (!isReportable(err)) throw err;
-      code = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
-    }
-  }
-
-  const report: PruneReport = { knownIds: new Set(storedIds(ctx)), removed: [] };
-  ctx.bus.hooks.prune.intercept({
-    tap: () => {
-      for (const id of storedIds(ctx)) report.knownIds.add(id);
-    },
+  // The engine removes what is not running and runs the plugins' prune taps; a container that cannot
+  // be removed is reported and the rest go on.
+  const { deleted, kept, removed } = await pruneContainers(ctx.engine, (err) => {
+    if (!isReportable(err)) throw err;
+    code = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
   });
-  await ctx.bus.hooks.prune.promise(report);
-
   const out: string[] = [];
   if (deleted.length > 0) out.push('Deleted Containers:', ...deleted, '');
-  if (report.removed.length > 0) out.push('Removed leftovers:', ...report.removed, '');
+  if (removed.length > 0) out.push('Removed leftovers:', ...removed, '');
   for (const k of kept) out.push(`Skipped: ${k}`);
-  out.push(`Total: ${deleted.length} container(s), ${report.removed.length} leftover(s) removed`);
+  out.push(`Total: ${deleted.length} container(s), ${removed.length} leftover(s) removed`);
   ctx.stdout.write(`${out.join('\n')}\n`);
   return code;
 }

@@ -60,14 +60,6 @@ export function dockerStatus(r: ContainerRecord): NonNullable<ContainerState['St
   return r.status;
 }
 
-/** `--device HOST[:CONTAINER[:PERMS]]` as Docker reports it (the raw flag, kept in the spec). */
-export function deviceMapping(raw: string): DeviceMapping {
-  const [host, second, third] = raw.split(':');
-  const perms = (s: string | undefined) => s !== undefined && /^[rwm]+$/.test(s);
-  if (second !== undefined && third === undefined && perms(second)) return { PathOnHost: host, PathInContainer: host, CgroupPermissions: second };
-  return { PathOnHost: host, PathInContainer: second || host, CgroupPermissions: third || 'rwm' };
-}
-
 /** Everything the core record knows, in Docker's shape, with the zero values Docker shows. */
 export function baseInspect(r: ContainerRecord): DockerContainerInspect {
   const spec = r.spec;
@@ -108,20 +100,21 @@ export function baseInspect(r: ContainerRecord): DockerContainerInspect {
     ProcessLabel: '',
     AppArmorProfile: '',
     HostConfig: {
-      Binds: spec.volumes.length ? [...spec.volumes] : null,
+      // The plugins that own the flags fill their parts (binds, network mode, privileges) in the inspect hook.
+      Binds: null,
       ContainerIDFile: spec.cidFile ?? '',
       // No log plugin, no log: the logs plugin fills its driver in the inspect hook.
       LogConfig: { Type: 'none', Config: {} },
-      NetworkMode: spec.network ?? 'none',
+      NetworkMode: 'none',
       PortBindings: {},
       RestartPolicy: { Name: restartPolicy.name, MaximumRetryCount: restartPolicy.maximumRetryCount },
       AutoRemove: r.autoRemove,
-      CapAdd: spec.capAdd.length ? [...spec.capAdd] : null,
-      CapDrop: spec.capDrop.length ? [...spec.capDrop] : null,
-      Privileged: spec.privileged,
-      ReadonlyRootfs: spec.readOnly,
-      SecurityOpt: spec.securityOpt.length ? [...spec.securityOpt] : undefined,
-      Devices: spec.privileged ? [] : spec.devices.map(deviceMapping),
+      CapAdd: null,
+      CapDrop: null,
+      Privileged: false,
+      ReadonlyRootfs: spec.readOnly === true,
+      SecurityOpt: undefined,
+      Devices: [],
       Memory: 0,
       MemorySwap: 0,
       NanoCpus: 0,

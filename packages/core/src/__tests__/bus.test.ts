@@ -70,12 +70,13 @@ describe('LifecycleBus', () => {
     expect(() => bus.need('runtime', 'Running a container')).toThrow(/@mydocker\/namespaces/);
   });
 
-  it('refuses options that no installed plugin claims', () => {
-    const { bus, engine } = createEngine(config, []);
-    expect(() => engine.checkOptionOwners(emptyRunSpec({ resources: { memory: '100m' } }))).toThrow(/@mydocker\/cgroups/);
-    expect(() => engine.checkOptionOwners(emptyRunSpec({ network: 'br0' }))).toThrow(/@mydocker\/network/);
-    bus.claim('cgroups', 'resources');
-    expect(() => engine.checkOptionOwners(emptyRunSpec({ resources: { memory: '100m' } }))).not.toThrow();
-    expect(() => engine.checkOptionOwners(emptyRunSpec({ network: 'none' }))).not.toThrow();
+  it('keeps the flags plugins declare, one owner per spelling', () => {
+    const { bus } = createEngine(config, []);
+    bus.flags.declare('limits', { name: 'memory', alias: ['m'], type: 'string', describe: 'memory', seed: ['-mem'] });
+    expect(bus.flags.find('m')?.owner).toBe('limits');
+    expect(bus.flags.find('-mem')?.name).toBe('memory');
+    expect(() => bus.flags.declare('other', { name: 'm2', alias: ['m'], type: 'string', describe: 'x' })).toThrow(
+      /"m" is declared twice \(by limits and by other\)/,
+    );
   });
 });

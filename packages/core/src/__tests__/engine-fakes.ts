@@ -36,6 +36,7 @@ export function setup(options: FakeOptions = {}) {
       return r && structuredClone(r);
     },
     list: async () => [...records.values()].map((r) => structuredClone(r)),
+    ids: async () => [...records.keys()],
     delete: async (id) => void records.delete(id),
     withLock: async (_id, fn) => fn(),
     containerDir: (id) => `/nowhere/${id}`,

@@ -1,5 +1,23 @@
 import { createBodyToSpec, mountSpecs, publishSpecs } from '../create-spec';
 import { type ApiError } from '../api-error';
+import { FlagRegistry } from '@mydocker/core';
+
+/** The flags the built-in plugins declare for what this test maps (their owners as those plugins name them). */
+function registry(): FlagRegistry {
+  const flags = new FlagRegistry();
+  const str = (name: string) => ({ name, type: 'string' as const, describe: name });
+  const arr = (name: string) => ({ name, type: 'array' as const, describe: name });
+  flags.declare('cgroups', ...['memory', 'memory-swap', 'cpu-shares', 'cpus', 'cpuset-cpus', 'cpuset-mems', 'pids-limit'].map(str));
+  flags.declare('storage', arr('volume'), arr('mount'), arr('tmpfs'));
+  flags.declare('network', str('network'), arr('publish'));
+  flags.declare('namespaces', arr('cap-add'), { name: 'privileged', type: 'boolean', describe: 'p' }, str('health-cmd'), str('health-interval'), {
+    name: 'healthcheck',
+    type: 'boolean',
+    describe: 'h',
+  });
+  return flags;
+}
+
 
 describe('createBodyToSpec', () => {
   it('maps Config and HostConfig to the flags mydocker create takes', () => {
@@ -26,6 +44,7 @@ describe('createBodyToSpec', () => {
         },
       },
       'web',
+      registry(),
     );
     expect(spec).toMatchObject({
       image: 'busybox',
@@ -38,35 +57,46 @@ describe('createBodyToSpec', () => {
       name: 'web',
       workdir: '/w',
       user: '1000',
-      volumes: ['/h:/c:ro'],
-      publish: ['8080:80/tcp'],
       labels: ['a=b'],
-      network: undefined,
+      restart: 'always',
     });
-    expect(spec.resources).toEqual({
-      memory: '67108864',
-      memorySwap: undefined,
-      cpuShares: undefined,
-      cpus: '0.5',
-      cpusetCpus: undefined,
-      cpusetMems: undefined,
-      pidsLimit: undefined,
+    // Plugin values under their owners, as `mydocker create --memory ... -v ... -p ...` stores them.
+    expect(spec.flags).toEqual({
+      cgroups: { memory: '67108864', cpus: '0.5' },
+      storage: { volume: ['/h:/c:ro'] },
+      network: { publish: ['8080:80/tcp'] },
     });
-    expect(warnings).toEqual([expect.stringMatching(/restart policy "always"/)]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('maps RestartPolicy to --restart and Healthcheck to the --health-* flags', () => {
+    const { spec } = createBodyToSpec(
+      {
+        Image: 'i',
+        Healthcheck: { Test: ['CMD-SHELL', 'true'], Interval: 2_000_000_000 },
+        HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 }, Privileged: true },
+      },
+      undefined,
+      registry(),
+    );
+    expect(spec.restart).toBe('on-failure:3');
+    expect(spec.flags).toEqual({ namespaces: { privileged: true, 'health-cmd': 'true', 'health-interval': '2000ms' } });
+    const none = createBodyToSpec({ Image: 'i', Healthcheck: { Test: ['NONE'] } }, undefined, registry()).spec;
+    expect(none.flags).toEqual({ namespaces: { healthcheck: false } });
   });
 
   it('splits a multi-word Entrypoint: the first word is the entrypoint, the rest lead the command', () => {
-    expect(createBodyToSpec({ Image: 'i', Entrypoint: ['sh', '-c'], Cmd: ['echo x'] }, undefined).spec).toMatchObject({
+    expect(createBodyToSpec({ Image: 'i', Entrypoint: ['sh', '-c'], Cmd: ['echo x'] }, undefined, registry()).spec).toMatchObject({
       entrypoint: 'sh',
       command: ['-c', 'echo x'],
     });
-    expect(createBodyToSpec({ Image: 'i', Entrypoint: 'top' }, undefined).spec).toMatchObject({ entrypoint: 'top', command: [] });
+    expect(createBodyToSpec({ Image: 'i', Entrypoint: 'top' }, undefined, registry()).spec).toMatchObject({ entrypoint: 'top', command: [] });
   });
 
   it('refuses wrong types with a 400 that names the field', () => {
     const bad = (body: Record<string, unknown>) => {
       try {
-        createBodyToSpec(body, undefined);
+        createBodyToSpec(body, undefined, registry());
       } catch (err) {
         return [(err as ApiError).status, (err as Error).message];
       }

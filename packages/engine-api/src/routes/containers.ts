@@ -86,7 +86,7 @@ async function create(call: ApiCall, api: ApiContext): Promise<void> {
   if (name !== undefined && name !== '' && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
     throw badRequest(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
-  const { spec, warnings } = createBodyToSpec(body, name?.replace(/^\//, ''));
+  const { spec, warnings } = createBodyToSpec(body, name?.replace(/^\//, ''), api.bus.flags);
   // The image must be there: Docker's 404 makes its clients pull and create again.
   try {
     await api.bus.need('images', 'Creating a container').resolve(spec.image);

@@ -1,4 +1,4 @@
-import { NotFoundError } from '@mydocker/core';
+import { flagsOf, flagString, NotFoundError } from '@mydocker/core';
 import { badRequest, notFound } from '../api-error';
 import { readJson } from '../body';
 import type { ApiCall } from '../call';
@@ -81,7 +81,7 @@ async function networkConnect(call: ApiCall, api: ApiContext, action: 'connect' 
   // connects each container it creates, to set aliases): nothing to do now.
   if (action === 'connect') {
     const record = await api.engine.inspect(container).catch(() => undefined);
-    if (record && record.status !== 'running' && [network.Name, network.Id].includes(record.spec.network)) return call.noContent(200);
+    if (record && record.status !== 'running' && [network.Name, network.Id].includes(flagString(flagsOf(record.spec, 'network'), 'network'))) return call.noContent(200);
   }
   await runCommand(api, 'network', { action, args: [call.params[0], container] });
   call.noContent(200);

@@ -26,6 +26,7 @@ function fakeStore(dir: string, records: Map<string, ContainerRecord>): StateSto
       return r;
     },
     list: async () => [...records.values()],
+    ids: async () => [...records.keys()],
     reserve: async () => undefined,
     save: async () => undefined,
     delete: async () => undefined,
@@ -56,13 +57,17 @@ describe('LogsPlugin', () => {
     ]);
     const registry = new CommandRegistry();
     bus.hooks.commands.call(registry);
-    const ctxFor = (logOpts: string[] = []) => new ContainerContext(config, engine.newRecord(emptyRunSpec({ name: 'web', command: ['sh'], logOpts })));
+    const ctxFor = (logOpts: string[] = []) =>
+      new ContainerContext(config, engine.newRecord(emptyRunSpec({ name: 'web', command: ['sh'], flags: { logs: { 'log-opt': logOpts } } })));
     return { bus, engine, registry, ctxFor };
   }
 
   it('claims --log-opt and refuses bad entries in validate', async () => {
-    const { bus, engine, ctxFor } = setup();
-    expect(() => engine.checkOptionOwners(emptyRunSpec({ logOpts: ['max-size=1k'] }))).not.toThrow();
+    const { bus, ctxFor } = setup();
+    expect(bus.flags.list('run').map((f) => [f.owner, f.name])).toEqual([
+      ['logs', 'log-opt'],
+      ['logs', 'log-driver'],
+    ]);
     await expect(bus.hooks.validate.promise(ctxFor(['max-size=1k', 'max-file=2']))).resolves.toBeUndefined();
     await expect(bus.hooks.validate.promise(ctxFor(['colour=blue']))).rejects.toThrow(UsageError);
   });

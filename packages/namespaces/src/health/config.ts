@@ -1,4 +1,15 @@
-import { UsageError, type HealthOptions, type ImageHealthcheck } from '@mydocker/core';
+import { UsageError, type ImageHealthcheck } from '@mydocker/core';
+
+/** The health-check flags of `run`/`create` as typed (durations such as "30s", "1m30s"). */
+export interface HealthOptions {
+  cmd?: string;
+  interval?: string;
+  timeout?: string;
+  retries?: string;
+  startPeriod?: string;
+  /** --no-healthcheck: disable the image's HEALTHCHECK. */
+  none?: boolean;
+}
 
 /** A container's health check, resolved at create from its flags and its image's HEALTHCHECK. */
 export interface HealthConfig {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { buildSecurity } from '../capabilities';
 import { launchEnv } from '../command-resolution';
 import { PLUGIN_NAME, type NamespacesExt } from '../ext';
+import { runtimeFlags } from '../flags';
 import { HelperProcess } from '../helper-process';
 import { execConfig } from '../launch-config';
 import { HEALTH_DEFAULTS, probeCommand, type HealthConfig } from './config';
@@ -37,7 +38,7 @@ export async function runProbe(bus: LifecycleBus, record: ContainerRecord, confi
     user: record.user,
     tty: false,
     interactive: false,
-    security: ext?.security ?? buildSecurity(record.spec),
+    security: ext?.security ?? buildSecurity(runtimeFlags(record.spec)),
   });
   const finish = (ExitCode: number, Output: string): HealthResult => ({ Start, End: new Date().toISOString(), ExitCode, Output });
   let helper: HelperProcess;

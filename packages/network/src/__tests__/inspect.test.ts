@@ -43,7 +43,7 @@ function record(status: ContainerRecord['status'], network: unknown): ContainerR
     tty: false,
     detach: true,
     autoRemove: false,
-    spec: emptyRunSpec({ network: 'mynet' }),
+    spec: emptyRunSpec({ flags: { network: { network: 'mynet' } } }),
     ext: { network },
   };
 }

@@ -18,13 +18,13 @@ describe('-p parsing', () => {
   });
 
   it('-P adds every exposed tcp/udp port the -p list does not already publish', () => {
-    const spec = emptyRunSpec({ publish: ['8080:80'], publishAll: true });
+    const spec = emptyRunSpec({ flags: { network: { publish: ['8080:80'], 'publish-all': true } } });
     expect(publishedPorts(spec, undefined, ['80/tcp', '53/udp', '9000', '132/sctp']).map((m) => `${m.hostPort}>${m.containerPort}/${m.protocol}`)).toEqual([
       '8080>80/tcp',
       '0>53/udp',
       '0>9000/tcp',
     ]);
-    expect(publishedPorts(emptyRunSpec({ publish: [] }), undefined, ['80/tcp'])).toEqual([]);
+    expect(publishedPorts(emptyRunSpec(), undefined, ['80/tcp'])).toEqual([]);
   });
 
   it.each(['80:', ':80', 'a:80', '0:80', '70000:80', '80:80/sctp', 'x.y:80:80', '1:2:3:4', '9-8:80', '8000-8002:80-81', '[::1]:80:80', '::1:80:80'])(

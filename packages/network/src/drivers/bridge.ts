@@ -11,6 +11,7 @@ import { holdPorts, releaseHolds, socketInodesOf, stillOurs, type PortHold } fro
 import { describePort, findPortConflict, reservePorts } from '../ports';
 import { baseRules, containerComment, deletionsWhere, merge, portRules } from '../rules';
 import type { NetworkDriver, NetworkPlan } from './driver';
+import { networkOptions } from '../flags';
 import { DEFAULT_NETWORK } from '../defaults';
 
 /** A veth into a Linux bridge, an address from the network's IPAM, DNAT rules for -p. */
@@ -65,7 +66,7 @@ export class BridgeDriver implements NetworkDriver {
 
   async validate(ctx: ContainerContext, plan: NetworkPlan): Promise<void> {
     const net = await this.join(plan.network!);
-    const opts = ctx.spec.networkOptions ?? {};
+    const opts = networkOptions(ctx.spec);
     if (opts.ip !== undefined && net.builtin) {
       throw new UsageError(`--ip works on user-defined networks only: create one with \`mydocker network create --subnet CIDR NAME\` and run with --net NAME.`);
     }
@@ -129,7 +130,7 @@ export class BridgeDriver implements NetworkDriver {
   async create(ctx: ContainerContext, plan: NetworkPlan): Promise<NetworkExt> {
     const net = await this.join(plan.network!);
     if (!net.loopbackGuard) await (await import('../networks')).ensureLoopbackGuard(this.env, net);
-    const opts = ctx.spec.networkOptions ?? {};
+    const opts = networkOptions(ctx.spec);
     const { ep, ports } = await this.reserve(ctx.record, net, plan.ports, 'eth0', { aliases: opts.aliases, ip: opts.ip, mac: opts.macAddress });
     ctx.onRollback('network', () => this.releaseAddresses(ctx.id));
     ctx.onRollback('network', () => this.dropHolds(ctx.id));
