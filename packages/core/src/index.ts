@@ -2,6 +2,7 @@ export * from './errors';
 export * from './ids';
 export * from './model';
 export * from './flags';
+export { migrateLegacyRunSpec } from './legacy-spec';
 export * from './config';
 export * from './context';
 export * from './bus';

@@ -1,5 +1,5 @@
 import type { ContainerRecord, ContainerStatus } from '@mydocker/core';
-import { emptyRunSpec } from '@mydocker/core';
+import { emptyRunSpec, migrateLegacyRunSpec } from '@mydocker/core';
 
 const STATUSES: ReadonlySet<ContainerStatus> = new Set(['created', 'running', 'stopped']);
 
@@ -41,6 +41,8 @@ export function parseRecord(text: string, expectedId: string): ContainerRecord {
   r.ext ??= {};
   r.env ??= [];
   r.spec ??= emptyRunSpec({ image: typeof r.image === 'string' ? r.image : '' });
+  // Written before plugins declared their flags: their values move to spec.flags, where plugins read them.
+  migrateLegacyRunSpec(r.spec);
   return r as ContainerRecord;
 }
 

@@ -27,6 +27,36 @@ describe('FileStateStore', () => {
     expect(await store.get('web')).toEqual(record);
   });
 
+  it('reads a record stored before plugins declared their flags with its plugin values moved to spec.flags', async () => {
+    const record = makeRecord('old');
+    await store.reserve(record);
+    // The spec as the engine wrote it then: limits, volumes, ports and privileges in fields of their own.
+    const stored = JSON.parse(readFileSync(`${roots.root}/containers/${record.id}/config.json`, 'utf8'));
+    stored.spec = {
+      ...stored.spec,
+      resources: { memory: '64m' },
+      volumes: ['/h:/c'],
+      publish: ['8080:80'],
+      privileged: true,
+      capAdd: [],
+      restart: 'on-failure:2',
+    };
+    writeFileSync(`${roots.root}/containers/${record.id}/config.json`, JSON.stringify(stored));
+    const read = await store.get('old');
+    expect(read.spec.flags).toEqual({
+      cgroups: { memory: '64m' },
+      storage: { volume: ['/h:/c'] },
+      network: { publish: ['8080:80'] },
+      namespaces: { privileged: true },
+    });
+    expect(read.spec).not.toHaveProperty('resources');
+    expect(read.spec.restart).toBe('on-failure:2');
+    // Saved again, the record is in today's shape: a second read changes nothing.
+    await store.save(read);
+    expect(JSON.parse(readFileSync(`${roots.root}/containers/${record.id}/config.json`, 'utf8')).spec).toEqual(read.spec);
+    expect(await store.get('old')).toEqual(read);
+  });
+
   it('resolves exact name, then full id, then a unique prefix', async () => {
     const a = makeRecord('alpha', { id: 'ab'.repeat(32) });
     const b = makeRecord('beta', { id: 'ac'.repeat(32) });
