@@ -1,12 +1,4 @@
-import {
-  isMydockerError,
-  describeError,
-  type MydockerError,
-  UsageError,
-  type CommandContext,
-  type ContainerRecord,
-  type CommandArgs,
-} from '@mydocker/core';
+import { isMydockerError, describeError, type MydockerError, UsageError, type CommandContext, type ContainerRecord, type CommandArgs } from '@mydocker/core';
 import { RESOURCE_FLAGS, resourceFlagValues, resourcesOf, type ResourceOptions } from './flags';
 import { validExt } from './ext';
 import { managerFromExt } from './factory';

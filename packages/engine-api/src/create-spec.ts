@@ -65,7 +65,12 @@ function healthFlags(check: Json | undefined, warnings: string[]): Record<string
     return ns ? `${ns / NS_PER_MS}ms` : undefined;
   };
   const retries = num(check.Retries, 'Healthcheck.Retries');
-  const tuning = { 'health-interval': ms('Interval'), 'health-timeout': ms('Timeout'), 'health-start-period': ms('StartPeriod'), 'health-retries': retries ? String(retries) : undefined };
+  const tuning = {
+    'health-interval': ms('Interval'),
+    'health-timeout': ms('Timeout'),
+    'health-start-period': ms('StartPeriod'),
+    'health-retries': retries ? String(retries) : undefined,
+  };
   if (test[0] === 'NONE') return { healthcheck: false };
   if (test[0] === 'CMD-SHELL' && test.length >= 2) return { 'health-cmd': test.slice(1).join(' '), ...tuning };
   if (test[0] === 'CMD') warnings.push('A Healthcheck.Test of the CMD form is not applied by this engine: give CMD-SHELL.');

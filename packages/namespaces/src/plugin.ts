@@ -53,7 +53,6 @@ export class NamespacesPlugin implements Plugin {
     bus.flags.declare(PLUGIN_NAME, ...RUN_FLAGS);
     // After the image store (default stage) has set ctx.image.
     bus.hooks.validate.tapPromise({ name: PLUGIN_NAME, stage: Stage.RESOLVE }, async (ctx: ContainerContext) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { resolveForRun } = require('./validate') as typeof import('./validate');
       resolveForRun(ctx);
     });

@@ -1,7 +1,7 @@
 import { splitRunArgs } from '../run-flags';
 import { toRunSpec } from '../commands/run';
 import { testFlags } from './flag-fixture';
-import { MissingPluginError } from '@mydocker/core';
+import { FlagRegistry, MissingPluginError } from '@mydocker/core';
 import { resolveEnv } from '../env';
 import { splitGlobalFlags } from '../global-flags';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -48,7 +48,7 @@ describe('toRunSpec', () => {
   });
 
   it('refuses a flag whose plugin is not installed, naming the package, in one sentence', () => {
-    const cliOnly = (args: string[]) => () => splitRunArgs(args, new (flags.constructor as any)());
+    const cliOnly = (args: string[]) => () => splitRunArgs(args, new FlagRegistry());
     for (const [args, shown] of [
       [['-m', '1g', 'busybox'], '-m'],
       [['--memory=1g', 'busybox'], '--memory'],

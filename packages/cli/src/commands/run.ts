@@ -83,7 +83,12 @@ function cliOnlyFlags(): FlagRegistry {
  * The `run`/`create` options for yargs: every declared flag of the command, grouped under the package
  * that provides it (the CLI's first), so `run --help` shows where each flag comes from.
  */
-export function buildRunOptions(y: ReturnType<ArgvBuilder>, flags: FlagRegistry, verb: FlagCommand, packageOf: (owner: string) => string): ReturnType<ArgvBuilder> {
+export function buildRunOptions(
+  y: ReturnType<ArgvBuilder>,
+  flags: FlagRegistry,
+  verb: FlagCommand,
+  packageOf: (owner: string) => string,
+): ReturnType<ArgvBuilder> {
   const groups = new Map<string, string[]>();
   const declared = flags.list(verb);
   const ordered = [...declared.filter((f) => f.owner === CLI_OWNER), ...declared.filter((f) => f.owner !== CLI_OWNER)];

@@ -56,7 +56,20 @@ describe('migrateLegacyRunSpec', () => {
       logs: { 'log-opt': ['max-size=1m'], 'log-driver': 'json-file' },
       images: { pull: 'never', platform: 'linux/amd64' },
     });
-    for (const field of ['resources', 'volumes', 'mounts', 'tmpfs', 'network', 'publish', 'publishAll', 'networkOptions', 'capAdd', 'capDrop', 'privileged', 'health']) {
+    for (const field of [
+      'resources',
+      'volumes',
+      'mounts',
+      'tmpfs',
+      'network',
+      'publish',
+      'publishAll',
+      'networkOptions',
+      'capAdd',
+      'capDrop',
+      'privileged',
+      'health',
+    ]) {
       expect(spec).not.toHaveProperty(field);
     }
     // Core fields stay where they were.
@@ -76,11 +89,33 @@ describe('migrateLegacyRunSpec', () => {
   });
 
   it('leaves a spec of today as it is, and an old one with nothing given without flags', () => {
-    const today: RunSpec = { image: 'i', command: [], detach: false, tty: false, interactive: false, autoRemove: false, env: [], flags: { network: { publish: ['1:1'] } } };
+    const today: RunSpec = {
+      image: 'i',
+      command: [],
+      detach: false,
+      tty: false,
+      interactive: false,
+      autoRemove: false,
+      env: [],
+      flags: { network: { publish: ['1:1'] } },
+    };
     const copy = structuredClone(today);
     expect(migrateLegacyRunSpec(today)).toBe(false);
     expect(today).toEqual(copy);
-    const empty = { image: 'i', command: [], env: [], resources: {}, volumes: [], publish: [], capAdd: [], capDrop: [], privileged: false, securityOpt: [], logOpts: [], devices: [] } as unknown as RunSpec;
+    const empty = {
+      image: 'i',
+      command: [],
+      env: [],
+      resources: {},
+      volumes: [],
+      publish: [],
+      capAdd: [],
+      capDrop: [],
+      privileged: false,
+      securityOpt: [],
+      logOpts: [],
+      devices: [],
+    } as unknown as RunSpec;
     expect(migrateLegacyRunSpec(empty)).toBe(true);
     expect(empty).toEqual({ image: 'i', command: [], env: [] });
     expect(migrateLegacyRunSpec(empty)).toBe(false);

@@ -18,7 +18,6 @@ function registry(): FlagRegistry {
   return flags;
 }
 
-
 describe('createBodyToSpec', () => {
   it('maps Config and HostConfig to the flags mydocker create takes', () => {
     const { spec, warnings } = createBodyToSpec(

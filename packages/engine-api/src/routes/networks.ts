@@ -81,7 +81,8 @@ async function networkConnect(call: ApiCall, api: ApiContext, action: 'connect' 
   // connects each container it creates, to set aliases): nothing to do now.
   if (action === 'connect') {
     const record = await api.engine.inspect(container).catch(() => undefined);
-    if (record && record.status !== 'running' && [network.Name, network.Id].includes(flagString(flagsOf(record.spec, 'network'), 'network'))) return call.noContent(200);
+    if (record && record.status !== 'running' && [network.Name, network.Id].includes(flagString(flagsOf(record.spec, 'network'), 'network')))
+      return call.noContent(200);
   }
   await runCommand(api, 'network', { action, args: [call.params[0], container] });
   call.noContent(200);
