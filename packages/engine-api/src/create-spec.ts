@@ -1,4 +1,4 @@
-import { emptyRunSpec, type FlagRegistry, type RunSpec } from '@mydocker/core';
+import { emptyRunSpec, UsageError, type FlagRegistry, type RunSpec } from '@mydocker/core';
 import { badRequest } from './api-error';
 import type { ContainerConfig, HostConfig } from 'docker-types/generated/1.42';
 
@@ -178,6 +178,13 @@ export function createBodyToSpec(body: CreateBody, name: string | undefined, fla
     init: host.Init === undefined || host.Init === null ? undefined : bool(host.Init, 'HostConfig.Init'),
     ...healthFlags(obj(body.Healthcheck, 'Healthcheck'), warnings),
   };
+  // A value no installed plugin takes is refused, not dropped: a container without its limit or port is wrong.
+  const undeclared = Object.keys(given).filter((k) => given[k] !== undefined && !flags.find(k));
+  if (undeclared.length > 0) {
+    throw new UsageError(
+      `No installed plugin takes ${undeclared.map((k) => `--${k}`).join(', ')}, which this request sets: install the mydocker package that brings it.`,
+    );
+  }
   const pluginFlags = flags.collect(given, 'create');
   const spec = emptyRunSpec({
     image,

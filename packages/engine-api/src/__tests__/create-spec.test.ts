@@ -84,6 +84,13 @@ describe('createBodyToSpec', () => {
     expect(none.flags).toEqual({ namespaces: { healthcheck: false } });
   });
 
+  it('refuses a value that no installed plugin takes instead of dropping it', () => {
+    expect(() => createBodyToSpec({ Image: 'i', HostConfig: { Memory: 1 << 26, LogConfig: { Type: 'json-file' } } }, undefined, new FlagRegistry())).toThrow(
+      /No installed plugin takes --memory, --log-driver/,
+    );
+    expect(createBodyToSpec({ Image: 'i', HostConfig: { Memory: 0 } }, undefined, new FlagRegistry()).spec.flags).toBeUndefined();
+  });
+
   it('splits a multi-word Entrypoint: the first word is the entrypoint, the rest lead the command', () => {
     expect(createBodyToSpec({ Image: 'i', Entrypoint: ['sh', '-c'], Cmd: ['echo x'] }, undefined, registry()).spec).toMatchObject({
       entrypoint: 'sh',
