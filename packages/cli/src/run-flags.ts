@@ -57,7 +57,11 @@ function refuseMissing(spelling: string, shown: string): void {
 export function splitRunArgs(args: string[], flags: FlagRegistry): { flags: string[]; rest: string[] } {
   const declared = flags.list();
   const booleanShorts = new Set(declared.filter((f) => f.type === 'boolean').flatMap((f) => (f.alias ?? []).filter((a) => a.length === 1)));
-  const lookup = (spelling: string): DeclaredFlag | undefined => flags.find(spelling);
+  // yargs reads `--no-X` as X=false for a boolean X (`--no-healthcheck`): that spelling names X.
+  const lookup = (spelling: string): DeclaredFlag | undefined => {
+    const negated = spelling.startsWith('no-') ? flags.find(spelling.slice(3)) : undefined;
+    return flags.find(spelling) ?? (negated?.type === 'boolean' ? negated : undefined);
+  };
   const out: string[] = [];
   let i = 0;
   while (i < args.length) {

@@ -19,6 +19,13 @@ describe('splitRunArgs', () => {
     });
   });
 
+  it("takes --no-X of a plugin's boolean X, and names X's package when that plugin is missing", () => {
+    const withHealth = testFlags();
+    withHealth.declare('namespaces', { name: 'healthcheck', type: 'boolean', describe: 'h' });
+    expect(splitRunArgs(['--no-healthcheck', 'busybox', 'true'], withHealth)).toEqual({ flags: ['--no-healthcheck'], rest: ['busybox', 'true'] });
+    expect(() => splitRunArgs(['--no-healthcheck', 'busybox'], flags)).toThrow(/@mydocker\/namespaces/);
+  });
+
   it('leaves flags after the image to the command', () => {
     expect(splitRunArgs(['--rm', 'busybox', 'ls', '-name', '-d'], flags)).toEqual({ flags: ['--rm'], rest: ['busybox', 'ls', '-name', '-d'] });
   });
