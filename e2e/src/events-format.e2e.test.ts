@@ -186,17 +186,21 @@ describe('network and volume --format, --filter, -q', () => {
     const [a, b] = [`fa${sandbox.tag}`.slice(0, 12), `fb${sandbox.tag}`.slice(0, 12)];
     const idA = (await sandbox.ok(['network', 'create', '--subnet', '10.213.8.0/24', a])).trim();
     const idB = (await sandbox.ok(['network', 'create', '--subnet', '10.213.9.0/24', b])).trim();
+    // The default network, made by a first run without --net (as Docker's is always there), is listed too.
+    await sandbox.ok(['run', '--rm', 'busybox', 'true']);
+    const idDefault = (await sandbox.ok(['network', 'inspect', '-f', '{{.Id}}', 'bridge'])).trim();
     const ls = (await sandbox.ok(['network', 'ls'])).split('\n').filter(Boolean);
     expect(ls[0]).toMatch(/^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE$/);
     expect(ls.slice(1).map((l) => l.split(/\s+/))).toEqual([
+      [idDefault.slice(0, 12), 'bridge', 'bridge', 'local'],
       [idA.slice(0, 12), a, 'bridge', 'local'],
       [idB.slice(0, 12), b, 'bridge', 'local'],
     ]);
-    expect(await sandbox.ok(['network', 'ls', '-q'])).toBe(`${idA.slice(0, 12)}\n${idB.slice(0, 12)}\n`);
+    expect(await sandbox.ok(['network', 'ls', '-q'])).toBe(`${idDefault.slice(0, 12)}\n${idA.slice(0, 12)}\n${idB.slice(0, 12)}\n`);
     expect(await sandbox.ok(['network', 'ls', '-q', '--no-trunc', '--filter', `name=${b}`])).toBe(`${idB}\n`);
     expect(await sandbox.ok(['network', 'ls', '--filter', `id=${idA.slice(0, 8)}`, '--format', '{{.ID}}: {{.Driver}}'])).toBe(`${idA.slice(0, 12)}: bridge\n`);
     expect(await sandbox.ok(['network', 'ls', '--filter', 'driver=bridge', '--filter', 'type=custom', '--format', '{{.Name}}'])).toBe(`${a}\n${b}\n`);
-    expect(await sandbox.ok(['network', 'ls', '--filter', 'type=builtin', '-q'])).toBe('');
+    expect(await sandbox.ok(['network', 'ls', '--filter', 'type=builtin', '-q'])).toBe(`${idDefault.slice(0, 12)}\n`);
     expect(await sandbox.ok(['network', 'ls', '--filter', `name=${a}`, '--format', 'table {{.Name}}\t{{.Scope}}'])).toBe(
       `NAME${' '.repeat(a.length - 1)}SCOPE\n${a}   local\n`,
     );
@@ -345,7 +349,7 @@ describe('inspect of every kind, system df, completion', () => {
     // A plugin's command and its flags: `logs` from @mydocker/logs, `events` from the CLI.
     expect(complete(['mydocker', 'logs', '--ta'])).toEqual(['--tail']);
     expect(complete(['mydocker', 'events', '--un'])).toEqual(['--until']);
-    expect(complete(['mydocker', 'system', ''])).toEqual(['df', 'prune']);
+    expect(complete(['mydocker', 'system', ''])).toEqual(['df', 'prune', 'restart-policies', 'service']);
     const compgen = spawnSync('bash', ['-c', `source ${script}; complete -p mydocker`], { encoding: 'utf8' });
     expect(compgen.stdout.trim()).toBe('complete -F _mydocker mydocker');
 

@@ -92,6 +92,6 @@ describe('system prune', () => {
   it('refuses an unknown system action', async () => {
     const r = await sandbox.run(['system', 'nope']);
     expect(r.code).toBe(125);
-    expect(r.stderr.trim()).toBe('Error: Unknown "system" action "nope": use df or prune.');
+    expect(r.stderr.trim()).toBe('Error: Unknown "system" action "nope": use df, prune, restart-policies or service.');
   });
 });

@@ -36,3 +36,4 @@ export * from './start-step';
 export * from './scratch';
 export * from './units';
 export * from './restart-policy';
+export { encodeFrame, FrameDecoder, FRAME_EXIT, FRAME_RESIZE, FRAME_STDERR, FRAME_STDIN, FRAME_STDOUT, resizeFrame, type Frame } from './attach-frames';

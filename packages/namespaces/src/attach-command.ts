@@ -1,9 +1,9 @@
+import { encodeFrame, FRAME_EXIT, FRAME_STDERR, FRAME_STDIN, FRAME_STDOUT, FrameDecoder, resizeFrame } from '@mydocker/core';
 import { closeSync, constants, openSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { EXIT_CODE_UNKNOWN, MydockerError, NotFoundError, type CommandContext, type CommandSpec, type ContainerRecord } from '@mydocker/core';
 import { DetachKeyScanner, parseDetachKeys } from './attach-options';
-import { encodeFrame, FRAME_EXIT, FRAME_STDERR, FRAME_STDIN, FRAME_STDOUT, FrameDecoder, resizeFrame } from './attach-frames';
 
 /** The monitor's attach socket, beside the exit file in the container's directory. */
 export const attachSocketPath = (containerDir: string): string => join(containerDir, 'attach');

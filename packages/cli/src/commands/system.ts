@@ -60,6 +60,6 @@ export const systemCommand: CommandSpec = {
     if (action === 'prune') return prune(ctx);
     if (action === 'df') return df(args, ctx);
     if (action === 'restart-policies') return restartPolicies(ctx);
-    throw new UsageError(`Unknown "system" action "${action}": use df, prune or restart-policies.`);
+    throw new UsageError(`Unknown "system" action "${action}": use df, prune, restart-policies or service.`);
   },
 };

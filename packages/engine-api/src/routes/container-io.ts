@@ -1,7 +1,7 @@
 import { EventJournal, type ContainerRecord, type EngineEvent } from '@mydocker/core';
 import type { Socket } from 'node:net';
 import { ApiError, badRequest } from '../api-error';
-import { encodeFrame, FRAME_EXIT, FRAME_STDERR, FRAME_STDIN, FRAME_STDOUT, FrameReader, resizeFrame } from '../attach-socket';
+import { encodeFrame, FRAME_EXIT, FRAME_STDERR, FRAME_STDIN, FRAME_STDOUT, FrameDecoder, resizeFrame } from '@mydocker/core';
 import type { ApiCall } from '../call';
 import { runCommand } from '../commands';
 import type { ApiContext } from '../context';
@@ -79,7 +79,7 @@ function relay(conn: ReturnType<ApiCall['hijack']>, socketPromise: Promise<Socke
         socket.destroy();
         return;
       }
-      const reader = new FrameReader();
+      const reader = new FrameDecoder();
       socket.on('data', (chunk: Buffer) => {
         for (const f of reader.push(chunk)) {
           if (f.type === FRAME_STDOUT && o.wantOut) conn.output.write(o.tty ? f.payload : muxFrame(1, f.payload));

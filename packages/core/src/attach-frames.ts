@@ -1,5 +1,7 @@
 /**
- * The attach socket's wire format (native/attach.c): 1 byte type, 4 bytes big-endian length, payload.
+ * The attach socket's wire format, part of the runtime's `attachSocket` contract (the built-in runtime's
+ * monitor speaks it in native/attach.c; the CLI's `attach` and the Engine API are its clients):
+ * 1 byte type, 4 bytes big-endian length, payload.
  * From the monitor: 1 stdout, 2 stderr, 3 exit (the code in decimal). To it: 0 stdin, 1 terminal size.
  */
 export const FRAME_STDOUT = 1;
