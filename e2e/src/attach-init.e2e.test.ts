@@ -39,7 +39,7 @@ class Live {
 }
 
 describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
-  const sandbox = new Sandbox('attach');
+  const sandbox = new Sandbox('attach', { defaultNetwork: 'none' });
   const live = (args: string[]) => new Live(spawn(MYDOCKER_BIN, args, { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] }));
   /** The command under a pseudo-terminal (util-linux script), for -t and the detach keys. */
   const withPty = (args: string[]) =>

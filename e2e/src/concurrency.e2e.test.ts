@@ -6,7 +6,7 @@ import type { ParsedJson } from './json';
 const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 
 describe('concurrency: racing commands serialize and leak nothing', () => {
-  const sandbox = new Sandbox('conc');
+  const sandbox = new Sandbox('conc', { defaultNetwork: 'none' });
 
   afterAll(async () => {
     expect(await sandbox.destroy()).toEqual([]);

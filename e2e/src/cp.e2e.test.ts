@@ -4,7 +4,7 @@ import { Sandbox } from './harness';
 
 /** `mydocker cp`: both directions, running and stopped containers, and symlinks that try to leave the root. */
 describe('cp', () => {
-  const sandbox = new Sandbox('cp');
+  const sandbox = new Sandbox('cp', { defaultNetwork: 'none' });
   const host = join(sandbox.dir, 'host');
   const secret = join(host, 'secret');
   let stoppedId: string;

@@ -10,7 +10,7 @@ import { host, safeReaddir, Sandbox, waitFor } from './harness';
  * decided by the cgroup's rules, whatever nodes it makes or its image brings. Compared with runc, whose
  * default spec denies the same opens with the same rule list.
  */
-const sandbox = new Sandbox('devices');
+const sandbox = new Sandbox('devices', { defaultNetwork: 'none' });
 const DEVICES = '/sys/fs/cgroup/devices';
 
 async function idOf(name: string): Promise<string> {

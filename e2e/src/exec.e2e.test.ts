@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { MYDOCKER_BIN, Sandbox } from './harness';
 
 /** `mydocker exec`: a new process inside a running container's namespaces. */
-const sandbox = new Sandbox('exec');
+const sandbox = new Sandbox('exec', { defaultNetwork: 'none' });
 
 let boxId = '';
 

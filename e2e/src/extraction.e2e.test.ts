@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Sandbox } from './harness';
 import { busyboxLayer, dockerSave, storageScratch, tar, type TarEntry } from './tar-fixtures';
 
-const sandbox = new Sandbox('extract');
+const sandbox = new Sandbox('extract', { defaultNetwork: 'none' });
 const canary = join(sandbox.dir, 'canary');
 
 afterAll(async () => {

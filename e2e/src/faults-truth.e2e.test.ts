@@ -38,7 +38,7 @@ interface Inspected {
 }
 
 describe('faults: the engine tells the truth and touches only what is its own', () => {
-  const sandbox = new Sandbox('truth');
+  const sandbox = new Sandbox('truth', { defaultNetwork: 'none' });
 
   beforeAll(async () => {
     await sandbox.ok(['run', '--rm', 'busybox', 'true']); // builds the default image once

@@ -9,7 +9,7 @@ const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
  * a mounted layer, cgroups, an address, a half-removed container) must be found and released by `rm -f`.
  */
 describe('crash at any step: rm -f and system prune recover', () => {
-  const sandbox = new Sandbox('fault');
+  const sandbox = new Sandbox('fault', { defaultNetwork: 'none' });
   let net: string;
 
   beforeAll(async () => {

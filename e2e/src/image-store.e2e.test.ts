@@ -8,7 +8,7 @@ import { sha, tar } from './tar-fixtures';
  * Issue 14, the image store: content-addressed blobs, shared and counted layers, the migration of the
  * old layout, and the commands about stored images in Docker's spellings and output.
  */
-const sandbox = new Sandbox('imgstore');
+const sandbox = new Sandbox('imgstore', { defaultNetwork: 'none' });
 
 afterAll(async () => {
   expect(await sandbox.destroy()).toEqual([]);
@@ -99,7 +99,7 @@ describe('the content-addressed store', () => {
   });
 
   it('migrates a store written in the old layout on first use', async () => {
-    const old = new Sandbox('imgstore-old');
+    const old = new Sandbox('imgstore-old', { defaultNetwork: 'none' });
     try {
       const layer = tar([
         { path: 'bin/', type: 'Directory' },

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { Sandbox } from './harness';
 
-const sandbox = new Sandbox('images');
+const sandbox = new Sandbox('images', { defaultNetwork: 'none' });
 
 afterAll(async () => {
   expect(await sandbox.destroy()).toEqual([]);

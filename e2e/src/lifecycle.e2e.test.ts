@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { host, Sandbox, waitFor } from './harness';
 
 describe('container lifecycle', () => {
-  const sandbox = new Sandbox('life');
+  const sandbox = new Sandbox('life', { defaultNetwork: 'none' });
 
   afterAll(async () => {
     expect(await sandbox.destroy()).toEqual([]);

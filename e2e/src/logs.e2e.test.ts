@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox, waitFor } from './harness';
 
-const sandbox = new Sandbox('logs');
+const sandbox = new Sandbox('logs', { defaultNetwork: 'none' });
 
 afterAll(async () => {
   expect(await sandbox.destroy()).toEqual([]);

@@ -81,7 +81,7 @@ async function pooled<T>(count: number, width: number, job: (i: number) => Promi
 }
 
 describe('races: signals to a foreground run, and run against rm -f', () => {
-  const sandbox = new Sandbox('races');
+  const sandbox = new Sandbox('races', { defaultNetwork: 'none' });
 
   beforeAll(async () => {
     await sandbox.ok(['run', '--rm', 'busybox', 'true']); // builds the default image once

@@ -14,7 +14,7 @@ import { MYDOCKER_BIN, Sandbox, waitFor } from './harness';
  * TCP proxy; faults a fake registry serves; push with mounts and chunks read back by skopeo; progress
  * on a pipe and on a pty. Nothing here contacts any host but 127.0.0.1 (strace shows it for the mirror).
  */
-const sandbox = new Sandbox('regproto');
+const sandbox = new Sandbox('regproto', { defaultNetwork: 'none' });
 const configFile = join(sandbox.dir, 'mydocker.json');
 const env = { DOCKER_CONFIG: join(sandbox.dir, 'docker-config'), MYDOCKER_CONFIG: configFile };
 const md = (args: string[]) => sandbox.run(args, { env });

@@ -15,7 +15,7 @@ import { MYDOCKER_BIN, Sandbox, waitFor } from './harness';
  * independent client (skopeo) from images mydocker saved; and the faults a registry can throw at a pull,
  * served by a tiny HTTP server in this process. Nothing here contacts any host but 127.0.0.1.
  */
-const sandbox = new Sandbox('registry');
+const sandbox = new Sandbox('registry', { defaultNetwork: 'none' });
 const env = { DOCKER_CONFIG: join(sandbox.dir, 'docker-config') };
 const md = (args: string[]) => sandbox.run(args, { env });
 const ok = (args: string[]) => sandbox.ok(args, { env });

@@ -8,7 +8,7 @@ import { Sandbox } from './harness';
  * Docker's CLI reference (docker run --label/--mount/--tmpfs/-v/--log-driver, volume create/prune, cp -)
  * including its refusals and exit codes.
  */
-const sandbox = new Sandbox('runflags');
+const sandbox = new Sandbox('runflags', { defaultNetwork: 'none' });
 
 afterAll(async () => {
   expect(await sandbox.destroy()).toEqual([]);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { MYDOCKER_BIN, Sandbox, waitFor } from './harness';
 
 /** The runtime: namespaces, the monitor, exit codes, stdio and the pty. */
-const sandbox = new Sandbox('runtime');
+const sandbox = new Sandbox('runtime', { defaultNetwork: 'none' });
 
 afterAll(async () => {
   expect(await sandbox.destroy()).toEqual([]);

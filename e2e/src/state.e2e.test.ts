@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox } from './harness';
 
-const sandbox = new Sandbox('state');
+const sandbox = new Sandbox('state', { defaultNetwork: 'none' });
 
 afterAll(async () => {
   expect(await sandbox.destroy()).toEqual([]);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { MYDOCKER_BIN, Sandbox, waitFor } from './harness';
 import { busyboxLayer, dockerSave, storageScratch, tar } from './tar-fixtures';
 
-const sandbox = new Sandbox('stfaults');
+const sandbox = new Sandbox('stfaults', { defaultNetwork: 'none' });
 
 afterAll(async () => {
   expect(await sandbox.destroy()).toEqual([]);
@@ -157,7 +157,7 @@ describe('a load killed half-way', () => {
 });
 
 describe('a full disk (a 16 MB tmpfs root)', () => {
-  const disk = new Sandbox('fulldisk');
+  const disk = new Sandbox('fulldisk', { defaultNetwork: 'none' });
   beforeAll(() => {
     mkdirSync(disk.root, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', disk.root]);

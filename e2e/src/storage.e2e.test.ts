@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox } from './harness';
 
-const sandbox = new Sandbox('storage');
+const sandbox = new Sandbox('storage', { defaultNetwork: 'none' });
 
 afterAll(async () => {
   expect(await sandbox.destroy()).toEqual([]);

@@ -4,7 +4,7 @@ import { Sandbox } from './harness';
 
 /** The third-party vfs driver, loaded by name from a config file, runs containers end to end. */
 describe('vfs storage driver (mydocker-storage-vfs)', () => {
-  const sandbox = new Sandbox('vfs');
+  const sandbox = new Sandbox('vfs', { defaultNetwork: 'none' });
   const config = join(sandbox.dir, 'config.json');
   const vfsContainers = join(sandbox.root, 'storage/vfs/containers');
 

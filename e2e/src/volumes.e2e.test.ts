@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox } from './harness';
 
-const sandbox = new Sandbox('volumes');
+const sandbox = new Sandbox('volumes', { defaultNetwork: 'none' });
 
 afterAll(async () => {
   expect(await sandbox.destroy()).toEqual([]);
