@@ -517,6 +517,53 @@ describe('layer compressions', () => {
   });
 });
 
+describe('a zstd layer keeps its blob', () => {
+  it('stores the zstd blob as the registry sent it (images --digests, save, push), and runs the image', async () => {
+    const base = layerTar([
+      { path: 'bin/', type: 'Directory' },
+      { path: 'bin/busybox', body: readFileSync('/bin/busybox'), mode: 0o755 },
+      ...['sh', 'cat'].map((a) => ({ path: `bin/${a}`, type: 'SymbolicLink' as const, linkpath: 'busybox' })),
+    ]);
+    const src = layout('zstd-run', [base, tar([{ path: 'etc/zrun.txt', body: 'ran from a zstd layer\n' }])]);
+    const ref = `127.0.0.1:${plainPort}/test/zstd-run:v1`;
+    skopeo('copy', '--dest-tls-verify=false', '--dest-compress-format', 'zstd', `oci:${src}:v1`, `docker://${ref}`);
+    const remote = remoteManifest(ref);
+    expect(remote.layers.map((l) => l.mediaType)).toEqual(['application/vnd.oci.image.layer.v1.tar+zstd', 'application/vnd.oci.image.layer.v1.tar+zstd']);
+    const digest = JSON.parse(skopeo('inspect', '--tls-verify=false', `docker://${ref}`)).Digest as string;
+    await ok(['pull', '-q', ref]);
+
+    // The store keeps each layer blob as it came: zstd bytes whose sha256 is the manifest's digest.
+    for (const l of remote.layers) {
+      const blob = readFileSync(join(sandbox.root, 'images', 'sha256', l.digest.slice(7)));
+      expect(blob.subarray(0, 4).toString('hex')).toBe('28b52ffd');
+      expect(`sha256:${sha(blob)}`).toBe(l.digest);
+      expect(blob.length).toBe(l.size);
+    }
+    const listed = (await ok(['images', '--digests'])).split('\n').find((line) => line.startsWith(`127.0.0.1:${plainPort}/test/zstd-run `));
+    expect(listed?.split(/\s+/).slice(1, 3)).toEqual(['v1', digest]);
+    expect(await ok(['run', '--rm', '--net', 'none', ref, 'cat', '/etc/zrun.txt'])).toBe('ran from a zstd layer\n');
+
+    // save: the same blobs and the same manifest digest in the archive.
+    const archive = join(sandbox.dir, 'zstd-run.tar');
+    await ok(['save', '-o', archive, ref]);
+    const index = JSON.parse(sh('tar', ['-xOf', archive, 'index.json']));
+    expect(index.manifests.map((m: { digest: string }) => m.digest)).toEqual([digest]);
+    for (const l of remote.layers) {
+      const saved = spawnSync('tar', ['-xOf', archive, `blobs/sha256/${l.digest.slice(7)}`], { maxBuffer: 1 << 26 });
+      expect(saved.status).toBe(0);
+      expect(`sha256:${sha(saved.stdout)}`).toBe(l.digest);
+    }
+
+    // push to another repository: skopeo reads back the same layers, and the same manifest digest.
+    const copy = `127.0.0.1:${plainPort}/test/zstd-copy:v1`;
+    await ok(['tag', ref, copy]);
+    await ok(['push', '-q', copy]);
+    expect(remoteManifest(copy).layers).toEqual(remote.layers);
+    expect(JSON.parse(skopeo('inspect', '--tls-verify=false', `docker://${copy}`)).Digest).toBe(digest);
+    await ok(['rmi', ref, copy]);
+  });
+});
+
 describe('blobs', () => {
   it('resumes with Range after the connection drops mid-blob', async () => {
     const src = layout('cut', [layerOf('cut-big', 2_000_000, true)]);

@@ -3,28 +3,17 @@ import { trace, UsageError, type EngineConfig, type ImageStore } from '@mydocker
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { lockBlobs } from './blob-locks';
 import { credentialsFor } from './credentials';
 import { recordBlobSources } from './blob-sources';
-import { isZstd, unzstd } from './decompress';
-import { LayerFeed } from './layer-feed';
-import { isIndex, pickFromIndex, readImageManifest, type Descriptor } from './manifest';
+import { LayerDownloads, type EarlyExtraction } from './pull-layers';
+import { isIndex, pickFromIndex, readImageManifest } from './manifest';
 import { hostPlatform, type Platform } from './platform';
 import { progressFor, type PullProgress } from './progress';
 import { DOCKER_HUB, familiarName, fullString, parseReference, printable, storeName, withDefaultTag, type Reference } from './reference';
 import { RegistryClient, RegistryError, type FetchedManifest } from './registry-client';
 
-/**
- * What this package's own store offers beyond core's contract (see index.ts): a downloaded layer is
- * extracted as soon as its blob is verified, while the other layers still download. Another store
- * provider without it gets every layer extracted by `addFetched` at the end, as before.
- */
-export interface EarlyExtraction {
-  /** `input`: the verified blob's file, or its bytes as they download (see layer-feed.ts). */
-  extractFetchedLayer(input: string | Readable, index: number, diffId: string): Promise<string | undefined>;
-  discardExtracted(diff: string): Promise<void>;
-}
+export type { EarlyExtraction } from './pull-layers';
 
 export interface PullOptions {
   quiet?: boolean;
@@ -150,20 +139,11 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
   return id;
 }
 
-async function pullOne(
-  images: ImageStore,
-  config: EngineConfig,
-  ref: Reference,
-  client: RegistryClient,
-  top: FetchedManifest,
-  options: PullOptions,
-  progress: PullProgress,
-): Promise<{ id: string; existed: boolean; name: string }> {
-  trace('pull: manifest');
-  progress.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
+/** The platform's image manifest of `top`, its config's bytes and diff ids, checked against its layers. */
+async function imageOf(client: RegistryClient, ref: Reference, top: FetchedManifest, platform: Platform | undefined) {
   let manifest = top;
   if (isIndex(top)) {
-    const chosen = pickFromIndex(top, options.platform ?? hostPlatform(), fullString(ref));
+    const chosen = pickFromIndex(top, platform ?? hostPlatform(), fullString(ref));
     manifest = await client.manifest(chosen.digest);
     if (isIndex(manifest)) throw new RegistryError('The registry sent an index where an image manifest was expected.');
   }
@@ -179,6 +159,28 @@ async function pullOne(
   }
   if (diffIds.length !== layers.length)
     throw new RegistryError(`The image is damaged: its manifest lists ${layers.length} layers but its config ${diffIds.length}.`);
+  return { manifest, configDesc, configBytes, layers, diffIds };
+}
+
+/** The indexes of the layers the store lacks. */
+async function missingLayers(images: ImageStore, diffIds: string[]): Promise<number[]> {
+  const out: number[] = [];
+  for (const [i, d] of diffIds.entries()) if (!(images.hasLayer && (await images.hasLayer(d)))) out.push(i);
+  return out;
+}
+
+async function pullOne(
+  images: ImageStore,
+  config: EngineConfig,
+  ref: Reference,
+  client: RegistryClient,
+  top: FetchedManifest,
+  options: PullOptions,
+  progress: PullProgress,
+): Promise<{ id: string; existed: boolean; name: string }> {
+  trace('pull: manifest');
+  progress.line(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}`);
+  const { manifest, configDesc, configBytes, layers, diffIds } = await imageOf(client, ref, top, options.platform);
   const id = createHash('sha256').update(configBytes).digest('hex');
   const existed = await images.resolve(`sha256:${id}`).then(
     () => true,
@@ -187,120 +189,44 @@ async function pullOne(
   const dir = join(config.root, 'tmp', scratchName('pull-'));
   let releaseBlobs: (() => Promise<void>) | undefined;
   const early = (images as Partial<EarlyExtraction>).extractFetchedLayer ? (images as ImageStore & EarlyExtraction) : undefined;
-  /** diff id (bare hex) → scratch, extracted early; placed by addFetched, discarded here if the pull fails. */
-  const prepared = new Map<string, string>();
-  const extracting = new Map<string, Promise<void>>();
+  const downloads = new LayerDownloads(
+    client,
+    layers,
+    diffIds,
+    layers.map((_, i) => join(dir, `layer-${i}`)),
+    progress,
+    early,
+  );
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const files = layers.map((_, i) => join(dir, `layer-${i}`));
-    const short = (l: Descriptor) => l.digest.slice(7, 19);
-    const extractFile = (i: number, source = files[i]): Promise<void> => {
-      progress.layer(short(layers[i]), 'Extracting');
-      const done = early!.extractFetchedLayer(source, i, diffIds[i]).then((diff) => {
-        if (diff) prepared.set(diffIds[i].slice(7), diff);
-        trace(`pull: layer ${i + 1} extracted`);
-      });
-      done.catch(() => undefined); // awaited below; a failure must not be an unhandled rejection meanwhile
-      return done;
-    };
-    /**
-     * Download and extraction in one pass (layer-feed.ts). The scratch is kept only when the blob
-     * verified; the download's error comes before the extractor's, as when the file was extracted
-     * after the download. A download that had to start again is extracted from its file instead.
-     */
-    const streamLayer = async (i: number): Promise<void> => {
-      const l = layers[i];
-      const feed = new LayerFeed();
-      const extraction = early!.extractFetchedLayer(feed.stream, i, diffIds[i]);
-      // Stopped or done (or the store had the layer and read nothing): the download no longer waits for it.
-      extraction.finally(() => feed.stop()).catch(() => undefined);
-      try {
-        await client.blobToFile(l.digest, l.size, files[i], (n) => progress.bytes(short(l), n), feed.tap);
-      } catch (err) {
-        feed.fail(err as Error);
-        const diff = await extraction.catch(() => undefined);
-        if (diff) await early!.discardExtracted(diff);
-        throw err;
-      }
-      progress.layer(short(l), 'Verifying Checksum');
-      progress.layer(short(l), 'Download complete');
-      trace(`pull: layer ${i + 1} downloaded`);
-      if (feed.abandoned) {
-        const diff = await extraction.catch(() => undefined);
-        if (diff) await early!.discardExtracted(diff);
-        return extractFile(i);
-      }
-      progress.layer(short(l), 'Extracting');
-      feed.end();
-      const diff = await extraction;
-      if (diff) prepared.set(diffIds[i].slice(7), diff);
-      trace(`pull: layer ${i + 1} extracted`);
-    };
-    const missing = async () => {
-      const out: number[] = [];
-      for (const i of layers.keys()) if (!(images.hasLayer && (await images.hasLayer(diffIds[i])))) out.push(i);
-      return out;
-    };
     // Another pull may be fetching some of them: wait for it, then ask the store again.
     releaseBlobs = await lockBlobs(
       config.runRoot,
-      (await missing()).map((i) => layers[i].digest),
+      (await missingLayers(images, diffIds)).map((i) => layers[i].digest),
     );
     trace('pull: blob locks');
-    const needed = await missing();
-    for (const [i, l] of layers.entries()) progress.layer(short(l), needed.includes(i) ? 'Pulling fs layer' : 'Already exists', l.size);
-    for (const i of needed.slice(CONCURRENT_DOWNLOADS)) progress.layer(short(layers[i]), 'Waiting');
-    await eachLimited(needed, CONCURRENT_DOWNLOADS, async (i) => {
-      const l = layers[i];
-      progress.layer(short(l), 'Downloading');
-      // gzip and plain layers are extracted from the network as they download (one pass, no file
-      // read back); zstd ones, and a layer that had to be downloaded again, from the verified file.
-      if (early && !isZstd(l.mediaType) && !extracting.has(diffIds[i])) {
-        const done = streamLayer(i);
-        done.catch(() => undefined); // awaited below; a failure must not be an unhandled rejection meanwhile
-        extracting.set(diffIds[i], done);
-        return done;
-      }
-      const zstd = isZstd(l.mediaType);
-      // A zstd blob stays as it came (it is the blob the store keeps, so that push and save send the
-      // registry's bytes); its plain tar goes beside it for this store's extractor. Another store is
-      // handed the plain tar in its place, as it reads only tar and gzip.
-      const blob = zstd && !early ? `${files[i]}.zst` : files[i];
-      await client.blobToFile(l.digest, l.size, blob, (n) => progress.bytes(short(l), n));
-      progress.layer(short(l), 'Verifying Checksum');
-      const tar = zstd && early ? `${files[i]}.tar` : files[i];
-      if (zstd) {
-        await unzstd(blob, tar, i + 1);
-        if (blob !== files[i]) await rm(blob, { force: true });
-      }
-      progress.layer(short(l), 'Download complete');
-      trace(`pull: layer ${i + 1} downloaded`);
-      if (!early || extracting.has(diffIds[i])) return;
-      // Not awaited here: the download slot goes to the next layer while this one is unpacked.
-      const done = extractFile(i, tar);
-      if (tar !== files[i]) void done.finally(() => rm(tar, { force: true })).catch(() => undefined);
-      extracting.set(diffIds[i], done);
-    })
+    const needed = await missingLayers(images, diffIds);
+    for (const [i, l] of layers.entries()) progress.layer(downloads.short(i), needed.includes(i) ? 'Pulling fs layer' : 'Already exists', l.size);
+    for (const i of needed.slice(CONCURRENT_DOWNLOADS)) progress.layer(downloads.short(i), 'Waiting');
+    await eachLimited(needed, CONCURRENT_DOWNLOADS, (i) => downloads.fetch(i))
       .then(() => trace('pull: layers downloaded'))
-      .finally(() => Promise.allSettled(extracting.values()));
-    // Every extraction, and the first failure among them; allSettled above let them all end first so
-    // that none is still writing into a scratch when the failure path discards it.
-    for (const done of extracting.values()) await done;
+      .finally(() => downloads.ended());
+    await downloads.settle();
     trace('pull: layers extracted');
     const name = storeName(ref);
-    if (!early) for (const i of needed) progress.layer(short(layers[i]), 'Extracting');
+    if (!early) for (const i of needed) progress.layer(downloads.short(i), 'Extracting');
     const stored = await images.addFetched!({
       manifestDigest: top.digest,
       manifest: top.raw,
       ...(manifest !== top ? { imageManifest: manifest.raw } : {}),
       config: configBytes,
-      layers: files,
+      layers: downloads.files,
       names: name ? [name] : [],
       repository: familiarName(ref),
-      ...(early ? { prepared } : {}),
+      ...(early ? { prepared: downloads.prepared } : {}),
     } as Parameters<NonNullable<ImageStore['addFetched']>>[0]);
     trace('pull: stored');
-    for (const i of needed) progress.layer(short(layers[i]), 'Pull complete');
+    for (const i of needed) progress.layer(downloads.short(i), 'Pull complete');
     progress.stop();
     progress.line(`Digest: ${top.digest}`);
     // A hint for push's cross-repository mounts; the image is stored whether or not it is written.
@@ -309,8 +235,7 @@ async function pullOne(
   } finally {
     progress.stop();
     await releaseBlobs?.();
-    // Placed scratches are gone already (renamed into the store); what is left is a failed pull's.
-    for (const diff of prepared.values()) await early?.discardExtracted(diff);
+    await downloads.discard();
     await rm(dir, { recursive: true, force: true });
   }
 }

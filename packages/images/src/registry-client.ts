@@ -6,6 +6,7 @@ import { rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parseChallenges, type Challenge } from './challenge';
+import { plainGet, type PlainAnswer } from './plain-http';
 import { printable, registryHost, type Reference } from './reference';
 import { fetchWithCAs, isCertificateError, registryCAs } from './tls';
 
@@ -301,6 +302,7 @@ export class RegistryClient {
 
   /** `GET /v2/`: that this is a registry and that we may talk to it. */
   async ping(scope = this.scope): Promise<void> {
+    if (await this.plain('/v2/', {}, 1 << 20, 'an answer to GET /v2/', scope)) return;
     const res = await this.request('/v2/', {}, scope);
     await res.body?.cancel();
     if (!res.ok) throw new RegistryError(`${printable(this.host)} is not a registry: GET /v2/ answered ${res.status} ${printable(res.statusText)}.`);
@@ -338,17 +340,27 @@ export class RegistryClient {
   /** A manifest by tag or digest; by digest, its bytes must hash to it. */
   async manifest(reference: string): Promise<FetchedManifest> {
     const what = `The manifest ${printable(this.ref.path)}${reference.startsWith('sha256:') ? '@' : ':'}${printable(reference)}`;
-    const res = await this.request(`/v2/${this.ref.path}/manifests/${encodeURIComponent(reference)}`, { headers: { Accept: ACCEPT } });
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw this.failure(res, what);
+    const path = `/v2/${this.ref.path}/manifests/${encodeURIComponent(reference)}`;
+    const direct = await this.plain(path, { Accept: ACCEPT }, MANIFEST_CAP, 'a manifest');
+    let raw: Buffer;
+    let contentType: string;
+    if (direct) {
+      raw = direct.body;
+      contentType = String(direct.headers['content-type'] ?? '');
+    } else {
+      const res = await this.request(path, { headers: { Accept: ACCEPT } });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw this.failure(res, what);
+      }
+      raw = await this.capped(res, MANIFEST_CAP, 'a manifest');
+      contentType = res.headers.get('content-type') ?? '';
     }
-    const raw = await this.capped(res, MANIFEST_CAP, 'a manifest');
     const digest = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
     if (reference.startsWith('sha256:') && reference !== digest) {
       throw new RegistryError(`The registry sent a manifest whose bytes do not match its digest ${reference}: nothing was stored.`);
     }
-    const mediaType = (res.headers.get('content-type') ?? '').split(';')[0].trim();
+    const mediaType = contentType.split(';')[0].trim();
     return { raw, digest, mediaType };
   }
 
@@ -374,10 +386,23 @@ export class RegistryClient {
   /** A small blob (a config) into memory, verified. */
   async blobBytes(digest: string, size: number, cap = CONFIG_CAP): Promise<Buffer> {
     if (size > cap) throw new RegistryError(`The image config is larger than the limit of ${cap >> 20} MiB: refused.`);
-    const res = await this.blobResponse(digest);
-    const bytes = await this.capped(res, cap, 'an image config');
+    const direct = await this.plain(`/v2/${this.ref.path}/blobs/${digest}`, {}, cap, 'an image config');
+    const bytes = direct ? direct.body : await this.capped(await this.blobResponse(digest), cap, 'an image config');
     checkBlob(digest, size, bytes.length, `sha256:${createHash('sha256').update(bytes).digest('hex')}`);
     return bytes;
+  }
+
+  /**
+   * A small GET on a plain-HTTP registry through node:http (plain-http.ts), with the authorization
+   * already held for `scope`; undefined when this is no plain-HTTP registry or the answer is not a 200,
+   * and the caller then asks through `request`.
+   */
+  private async plain(path: string, headers: Record<string, string>, cap: number, what: string, scope = this.scope): Promise<PlainAnswer | undefined> {
+    if (this.options.fetch || !this.base.startsWith('http:')) return undefined;
+    const held = this.cachedAuth(scope);
+    const authorization = held ? await held.catch(() => undefined) : undefined;
+    const tooBig = () => new RegistryError(`The registry sent ${what} larger than the limit of ${cap >> 20} MiB: refused.`);
+    return plainGet(new URL(`${this.base}${path}`), { ...headers, ...(authorization ? { Authorization: authorization } : {}) }, cap, tooBig);
   }
 
   /**

@@ -198,6 +198,69 @@ interface LoadPlan {
   layerPaths: string[];
 }
 
+/** One image of a load archive, checked (config, layer count, names, that each layer is there) before anything is extracted. */
+function planLoad(dir: string, file: string, entry: LoadEntry): LoadPlan {
+  let raw: string;
+  try {
+    raw = readInside(dir, entry.configPath);
+  } catch {
+    throw new UsageError(`${file} is damaged: the image config ${entry.configPath} is missing.`);
+  }
+  let config: OciImageConfig;
+  try {
+    config = checkConfig(JSON.parse(raw), 'the image config');
+  } catch (err) {
+    throw new UsageError(`${file} is damaged: ${reason(err)}.`);
+  }
+  if (config.rootfs.diff_ids.length !== entry.layerPaths.length) {
+    throw new UsageError(`${file} is damaged: its manifest lists ${entry.layerPaths.length} layers but the config ${config.rootfs.diff_ids.length}.`);
+  }
+  const names = entry.names.map((n) => {
+    try {
+      return checkName(n);
+    } catch {
+      throw new UsageError(`${file} names its image with the invalid repository tag "${printable(n)}": nothing was loaded.`);
+    }
+  });
+  for (const [i, path] of entry.layerPaths.entries()) {
+    try {
+      closeSync(openInside(dir, path));
+    } catch {
+      throw new UsageError(`${file} is damaged: layer ${i + 1} (${printable(path)}) is missing from the archive.`);
+    }
+  }
+  return { config, raw, names, layerPaths: entry.layerPaths };
+}
+
+/**
+ * Each layer the store lacks, copied out of the archive (through the confined open) and extracted from
+ * the copy, which is kept as the layer's blob: a save then writes the same bytes, and the id stays.
+ * `extracted` (diff id → scratch) is filled as it goes, so that the caller discards them on failure.
+ */
+async function extractLoadLayers(store: LocalImageStore, dir: string, file: string, plans: LoadPlan[], extracted: Map<string, string>) {
+  const blobs = new Map<string, string>();
+  const kept = new Map<string, { digest: string; size: number; mediaType: string }>();
+  let n = 0;
+  for (const plan of plans) {
+    for (const [i, path] of plan.layerPaths.entries()) {
+      const want = plan.config.rootfs.diff_ids[i].slice(7);
+      if (extracted.has(want) || (await store.layers.has(want))) continue;
+      const staged = join(dir, `.layer-${n++}`);
+      const blob = await store.stage(createReadStream('', { fd: openInside(dir, path) }), staged).catch((err: Error) => {
+        throw isNoSpace(err) ? noSpace(store.config.root) : new UsageError(`${file} is damaged: layer ${i + 1} cannot be read (${reason(err)}).`);
+      });
+      const { diff, digest } = await store.layers.extract(createReadStream(staged)).catch((err: Error) => {
+        throw isNoSpace(err) ? noSpace(store.config.root) : new UsageError(`${file} is damaged: layer ${i + 1} cannot be extracted (${reason(err)}).`);
+      });
+      extracted.set(want, diff);
+      if (digest !== want) throw new UsageError(`${file} is damaged: layer ${i + 1} does not match the digest its config gives.`);
+      blobs.set(blob.digest, staged);
+      kept.set(want, { ...blob, mediaType: (await isGzip(staged)) ? MEDIA_LAYER_GZIP : MEDIA_LAYER });
+    }
+  }
+  return { blobs, kept };
+}
+
 /**
  * `load -i FILE`: a `docker save` archive or an OCI image layout, each layer checked against the
  * config's diff ids. Everything the archive says (names, configs, that each layer is there) is checked
@@ -222,61 +285,8 @@ export async function loadArchive(store: LocalImageStore, file: string, onBytes?
     } catch (err) {
       throw new UsageError(`${file} is not an image archive: ${reason(err)}.`);
     }
-    const plans: LoadPlan[] = [];
-    for (const entry of entries) {
-      let raw: string;
-      try {
-        raw = readInside(dir, entry.configPath);
-      } catch {
-        throw new UsageError(`${file} is damaged: the image config ${entry.configPath} is missing.`);
-      }
-      let config: OciImageConfig;
-      try {
-        config = checkConfig(JSON.parse(raw), 'the image config');
-      } catch (err) {
-        throw new UsageError(`${file} is damaged: ${reason(err)}.`);
-      }
-      if (config.rootfs.diff_ids.length !== entry.layerPaths.length) {
-        throw new UsageError(`${file} is damaged: its manifest lists ${entry.layerPaths.length} layers but the config ${config.rootfs.diff_ids.length}.`);
-      }
-      const names = entry.names.map((n) => {
-        try {
-          return checkName(n);
-        } catch {
-          throw new UsageError(`${file} names its image with the invalid repository tag "${printable(n)}": nothing was loaded.`);
-        }
-      });
-      for (const [i, path] of entry.layerPaths.entries()) {
-        try {
-          closeSync(openInside(dir, path));
-        } catch {
-          throw new UsageError(`${file} is damaged: layer ${i + 1} (${printable(path)}) is missing from the archive.`);
-        }
-      }
-      plans.push({ config, raw, names, layerPaths: entry.layerPaths });
-    }
-    // Each layer file is copied out of the archive (through the confined open) and extracted from the
-    // copy, which is kept as the layer's blob: a save then writes the same bytes, and the id stays.
-    const blobs = new Map<string, string>();
-    const kept = new Map<string, { digest: string; size: number; mediaType: string }>();
-    let n = 0;
-    for (const plan of plans) {
-      for (const [i, path] of plan.layerPaths.entries()) {
-        const want = plan.config.rootfs.diff_ids[i].slice(7);
-        if (extracted.has(want) || (await store.layers.has(want))) continue;
-        const staged = join(dir, `.layer-${n++}`);
-        const blob = await store.stage(createReadStream('', { fd: openInside(dir, path) }), staged).catch((err: Error) => {
-          throw isNoSpace(err) ? noSpace(store.config.root) : new UsageError(`${file} is damaged: layer ${i + 1} cannot be read (${reason(err)}).`);
-        });
-        const { diff, digest } = await store.layers.extract(createReadStream(staged)).catch((err: Error) => {
-          throw isNoSpace(err) ? noSpace(store.config.root) : new UsageError(`${file} is damaged: layer ${i + 1} cannot be extracted (${reason(err)}).`);
-        });
-        extracted.set(want, diff);
-        if (digest !== want) throw new UsageError(`${file} is damaged: layer ${i + 1} does not match the digest its config gives.`);
-        blobs.set(blob.digest, staged);
-        kept.set(want, { ...blob, mediaType: (await isGzip(staged)) ? MEDIA_LAYER_GZIP : MEDIA_LAYER });
-      }
-    }
+    const plans = entries.map((entry) => planLoad(dir, file, entry));
+    const { blobs, kept } = await extractLoadLayers(store, dir, file, plans, extracted);
     const images = plans.map((p) => {
       const descriptors = p.config.rootfs.diff_ids.map((d) => kept.get(d.slice(7)));
       const own = new Map([...blobs].filter(([digest]) => descriptors.some((l) => l?.digest === digest)));
@@ -300,6 +310,47 @@ export async function loadArchive(store: LocalImageStore, file: string, onBytes?
   } finally {
     for (const diff of extracted.values()) await store.layers.discard(diff);
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+type SavedLayer = { digest: string; size: number; mediaType: string; matches: boolean };
+
+/**
+ * Layer `i` of `image` (diff id `diffId`) as a blob of the save layout in `dir`: the blob kept when the
+ * layer came in (pulled, loaded, imported), else the layer packed again; hashed as it is written.
+ */
+async function copyLayerBlob(store: LocalImageStore, image: StoredImage, i: number, diffId: string, dir: string): Promise<SavedLayer> {
+  const source = await store.layerBlob(image, i);
+  const tmp = join(dir, 'blobs', 'sha256', `.tmp-${randomBytes(6).toString('hex')}`);
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = source.open();
+  stream.on('data', (c: Buffer) => {
+    hash.update(c);
+    size += c.length;
+  });
+  await pipeline(stream, createWriteStream(tmp));
+  const digest = `sha256:${hash.digest('hex')}`;
+  if (source.digest && digest !== source.digest)
+    throw new UsageError(`The stored layer blob ${source.digest.slice(7, 19)} is damaged: remove the image and pull or load it again.`);
+  const { rename } = require('node:fs/promises') as typeof import('node:fs/promises');
+  await rename(tmp, join(dir, 'blobs', 'sha256', digest.slice(7)));
+  // A kept blob is the layer the config names; a packed one only when it gives the same bytes.
+  return { digest, size, mediaType: source.mediaType, matches: !!source.digest || digest === diffId };
+}
+
+/** The save layout in `dir` as a tar at `output`, which appears whole or not at all. */
+async function packSaveArchive(dir: string, output: string): Promise<void> {
+  const tar = require('tar') as typeof import('tar');
+  const tmpOut = `${output}.tmp-${randomBytes(4).toString('hex')}`;
+  try {
+    await tar.c({ cwd: dir, file: tmpOut, portable: true }, ['oci-layout', 'index.json', 'manifest.json', 'blobs']);
+    const { rename } = require('node:fs/promises') as typeof import('node:fs/promises');
+    await rename(tmpOut, output);
+  } catch (err) {
+    await rm(tmpOut, { force: true });
+    if (isNoSpace(err)) throw noSpace(dirname(output));
+    throw new UsageError(`Cannot write ${output}: ${reason(err)}.`);
   }
 }
 
@@ -328,30 +379,13 @@ export async function saveImages(store: LocalImageStore, refs: string[], output:
     };
     const manifestJson: Array<{ Config: string; RepoTags: string[]; Layers: string[] }> = [];
     const index: Array<Record<string, unknown>> = [];
-    const layerBlobs = new Map<string, { digest: string; size: number; mediaType: string; matches: boolean }>();
+    const layerBlobs = new Map<string, SavedLayer>();
     for (const { image, names } of images) {
-      const layers: Array<{ digest: string; size: number; mediaType: string; matches: boolean }> = [];
+      const layers: SavedLayer[] = [];
       for (const [i, d] of image.config.rootfs.diff_ids.entries()) {
         let blob = layerBlobs.get(d);
         if (!blob) {
-          // The blob kept when the layer came in (pulled, loaded, imported), else the layer packed again.
-          const source = await store.layerBlob(image, i);
-          const tmp = join(dir, 'blobs', 'sha256', `.tmp-${randomBytes(6).toString('hex')}`);
-          const hash = createHash('sha256');
-          let size = 0;
-          const stream = source.open();
-          stream.on('data', (c: Buffer) => {
-            hash.update(c);
-            size += c.length;
-          });
-          await pipeline(stream, createWriteStream(tmp));
-          const digest = `sha256:${hash.digest('hex')}`;
-          if (source.digest && digest !== source.digest)
-            throw new UsageError(`The stored layer blob ${source.digest.slice(7, 19)} is damaged: remove the image and pull or load it again.`);
-          const { rename } = require('node:fs/promises') as typeof import('node:fs/promises');
-          await rename(tmp, join(dir, 'blobs', 'sha256', digest.slice(7)));
-          // A kept blob is the layer the config names; a packed one only when it gives the same bytes.
-          blob = { digest, size, mediaType: source.mediaType, matches: !!source.digest || digest === d };
+          blob = await copyLayerBlob(store, image, i, d, dir);
           layerBlobs.set(d, blob);
         }
         layers.push(blob);
@@ -389,17 +423,7 @@ export async function saveImages(store: LocalImageStore, refs: string[], output:
     await writeFile(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
     await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: index }));
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifestJson));
-    const tar = require('tar') as typeof import('tar');
-    const tmpOut = `${output}.tmp-${randomBytes(4).toString('hex')}`;
-    try {
-      await tar.c({ cwd: dir, file: tmpOut, portable: true }, ['oci-layout', 'index.json', 'manifest.json', 'blobs']);
-      const { rename } = require('node:fs/promises') as typeof import('node:fs/promises');
-      await rename(tmpOut, output);
-    } catch (err) {
-      await rm(tmpOut, { force: true });
-      if (isNoSpace(err)) throw noSpace(dirname(output));
-      throw new UsageError(`Cannot write ${output}: ${reason(err)}.`);
-    }
+    await packSaveArchive(dir, output);
   } catch (err) {
     throw isNoSpace(err) ? noSpace(store.config.root) : err;
   } finally {
