@@ -501,8 +501,10 @@ function table(results) {
     ratios(m.apiRunTrue, [
       ['mydocker run --rm', m.runTrue],
       ['podman', m.podmanTrue],
+      ['docker via podman service', m.podmanApiRunTrue],
     ]),
   );
+  row('docker run --rm via podman system service', m.podmanApiRunTrue, tool('podman') ? 'not installed' : '');
   if (m.runTrue && m.runcTrue?.median && m.nodeStart) {
     const budget = m.runcTrue.median + m.nodeStart.median + 20;
     rows.push([

@@ -1,3 +1,6 @@
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiService } from './engine-api-harness';
 import { httpGet, Sandbox } from './harness';
 
@@ -60,13 +63,15 @@ describe('Engine API: dockerode and Testcontainers', () => {
     // image from Docker Hub, which this machine cannot reach: disabled, the test stops its container itself.
     // This machine is itself a Docker container (/.dockerenv), which makes Testcontainers look for the
     // gateway of Docker's `bridge` network to reach ports; the override says they are on 127.0.0.1.
-    // Its lock file goes to TMPDIR: the sandbox, so nothing is left in /tmp.
     Object.assign(process.env, {
       DOCKER_HOST: `unix://${api.socket}`,
       TESTCONTAINERS_RYUK_DISABLED: 'true',
       TESTCONTAINERS_HOST_OVERRIDE: '127.0.0.1',
-      TMPDIR: sandbox.dir,
     });
+    // Testcontainers leaves an empty lock file in the OS temp directory (Node's os.tmpdir() reads the real
+    // environment, not Jest's copy): removed afterwards unless it was there before (another user's).
+    const lockFile = join(tmpdir(), 'testcontainers-node.lock');
+    const lockWasThere = existsSync(lockFile);
     try {
       const { GenericContainer, Wait } = await import('testcontainers');
       const container = await new GenericContainer('busybox')
@@ -92,6 +97,7 @@ describe('Engine API: dockerode and Testcontainers', () => {
       expect(await sandbox.ok(['ps', '-a', '--format', '{{.Names}}'])).not.toContain('tc-httpd');
     } finally {
       process.env = saved;
+      if (!lockWasThere) rmSync(lockFile, { force: true });
     }
   });
 });
