@@ -12,6 +12,7 @@
  * (bench/run.js), and runc and crun run the bundle without a network.
  */
 const path = require('node:path');
+const { benchPodmanApi } = require('./engine-api');
 
 const LIMITS = ['--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
 
@@ -42,6 +43,8 @@ async function benchPodman(m, h) {
   try {
     h.log('podman run --rm --network none /bin/true');
     m.podmanTrue = h.peer('podman', () => h.measure(() => podman('run', '--rm', ...LIMITS, '--network', 'none', image, '/bin/true').ms));
+    // The docker client through Podman's own API service, on this storage (beside mydocker's service row).
+    await benchPodmanApi(m, h, base, [...LIMITS, '--network', 'none', `localhost/${image}`, '/bin/true']);
     h.log('podman detached cycle: run -d top, stop, rm');
     m.podmanDetachedCycle = h.peer('podman', () =>
       h.measure(() => {

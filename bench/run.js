@@ -35,6 +35,7 @@ const RSS_CONTAINERS = 5;
 const PULL_RUNS = Math.max(1, Number(process.env.BENCH_PULL_RUNS ?? 3));
 const { benchPull } = require('./pull');
 const { benchPodman } = require('./podman');
+const { benchEngineApi } = require('./engine-api');
 
 if (process.getuid?.() !== 0) {
   console.error('The benchmark runs containers: run it as root.');
@@ -368,6 +369,9 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
     await benchPodman(m, { timed, measure, peer, peerAsync, stats, asyncRun, pss, sleep, dir, parallel: PARALLEL, parallelRounds, idle: RSS_CONTAINERS, log });
   }
 
+  // The docker client through the Engine API service, on the same store and image.
+  await benchEngineApi(m, { timed, measure, peerAsync, sleep, dir, bin: BIN, env, log });
+
   // BENCH_ONLY=run: the single-run rows alone (mydocker, runc, mydocker-oci, crun, podman on one rootfs).
   if (process.env.BENCH_ONLY === 'run') return;
   log('phase breakdown (MYDOCKER_TRACE=1)');
@@ -491,6 +495,16 @@ function table(results) {
     tool('crun') ? 'not installed' : m.crunTrue && !m.crunTrue.unavailable ? 'in a private mount namespace without the cgroup2 mount (hybrid host)' : '',
   );
   row('podman run --rm --network none', m.podmanTrue, tool('podman') ? 'not installed' : '');
+  row(
+    'docker run --rm busybox /bin/true via mydocker system service',
+    m.apiRunTrue,
+    ratios(m.apiRunTrue, [
+      ['mydocker run --rm', m.runTrue],
+      ['podman', m.podmanTrue],
+      ['docker via podman service', m.podmanApiRunTrue],
+    ]),
+  );
+  row('docker run --rm via podman system service', m.podmanApiRunTrue, tool('podman') ? 'not installed' : '');
   if (m.runTrue && m.runcTrue?.median && m.nodeStart) {
     const budget = m.runcTrue.median + m.nodeStart.median + 20;
     rows.push([

@@ -23,9 +23,10 @@ export class ApiService {
     return { PATH: process.env.PATH, HOME: this.sandbox.dir, DOCKER_HOST: `unix://${this.socket}`, DOCKER_CONFIG: config };
   }
 
-  async start(extra: string[] = []): Promise<void> {
+  /** `env`: more of the service's environment (e.g. DOCKER_CONFIG, where `/auth` keeps credentials). */
+  async start(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<void> {
     const child = spawn(MYDOCKER_BIN, ['system', 'service', '--socket', `unix://${this.socket}`, '--time', '0', ...extra], {
-      env: this.sandbox.env,
+      env: { ...this.sandbox.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

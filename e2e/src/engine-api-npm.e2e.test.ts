@@ -1,12 +1,14 @@
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiService } from './engine-api-harness';
-import { Sandbox } from './harness';
+import { httpGet, Sandbox } from './harness';
 
 /**
  * The npm clients of the Docker Engine API, unchanged, against `mydocker system service`: dockerode (the
- * Node client most tools build on). Testcontainers for Node needs Docker's default `bridge` network and
- * `-p CONTAINER_PORT` (any free host port), which the network plugin does not offer yet.
+ * Node client most tools build on) and Testcontainers for Node (how test suites start their databases).
  */
-describe('Engine API: dockerode', () => {
+describe('Engine API: dockerode and Testcontainers', () => {
   const sandbox = new Sandbox('apinpm');
   const api = new ApiService(sandbox);
 
@@ -53,5 +55,49 @@ describe('Engine API: dockerode', () => {
     expect((await container.inspect()).State).toMatchObject({ Status: 'exited', ExitCode: 0 });
     await container.remove();
     await expect(container.inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('Testcontainers: a busybox httpd from the local image, waited for by log line and port, reached on 127.0.0.1, exec, stop', async () => {
+    const saved = { ...process.env };
+    // Testcontainers reads its settings from the environment when first used. Ryuk (its reaper) is an
+    // image from Docker Hub, which this machine cannot reach: disabled, the test stops its container itself.
+    // This machine is itself a Docker container (/.dockerenv), which makes Testcontainers look for the
+    // gateway of Docker's `bridge` network to reach ports; the override says they are on 127.0.0.1.
+    Object.assign(process.env, {
+      DOCKER_HOST: `unix://${api.socket}`,
+      TESTCONTAINERS_RYUK_DISABLED: 'true',
+      TESTCONTAINERS_HOST_OVERRIDE: '127.0.0.1',
+    });
+    // Testcontainers leaves an empty lock file in the OS temp directory (Node's os.tmpdir() reads the real
+    // environment, not Jest's copy): removed afterwards unless it was there before (another user's).
+    const lockFile = join(tmpdir(), 'testcontainers-node.lock');
+    const lockWasThere = existsSync(lockFile);
+    try {
+      const { GenericContainer, Wait } = await import('testcontainers');
+      const container = await new GenericContainer('busybox')
+        .withName('tc-httpd')
+        .withCommand(['sh', '-c', 'mkdir -p /www && echo hello-testcontainers > /www/index.html && echo httpd-ready && exec httpd -f -p 8080 -h /www'])
+        .withExposedPorts(8080)
+        .withWaitStrategy(Wait.forAll([Wait.forLogMessage('httpd-ready'), Wait.forListeningPorts()]))
+        .withStartupTimeout(60_000)
+        .start();
+      try {
+        const port = container.getMappedPort(8080);
+        expect(container.getHost()).toBe('127.0.0.1');
+        expect(port).toBeGreaterThan(0);
+        expect(await httpGet(`http://127.0.0.1:${port}/index.html`)).toBe('hello-testcontainers\n');
+        // The same engine: the CLI lists the container Testcontainers made.
+        expect(await sandbox.ok(['ps', '--format', '{{.Names}}'])).toContain('tc-httpd');
+        const exec = await container.exec(['sh', '-c', 'cat /www/index.html; exit 4']);
+        expect(exec).toMatchObject({ exitCode: 4, output: 'hello-testcontainers\n' });
+      } finally {
+        await container.stop({ timeout: 5 });
+      }
+      // stop() removes it (Testcontainers' default).
+      expect(await sandbox.ok(['ps', '-a', '--format', '{{.Names}}'])).not.toContain('tc-httpd');
+    } finally {
+      process.env = saved;
+      if (!lockWasThere) rmSync(lockFile, { force: true });
+    }
   });
 });

@@ -12,8 +12,10 @@ export default class CgroupsPlugin implements Plugin {
     const name = this.name;
     const lifecycle = () => import('./lifecycle');
     const pause = () => import('./pause');
+    const service = () => (require('./service') as typeof import('./service')).cgroupService;
     bus.provide('cgroups', name, {
-      open: (parent, id) => (require('./service') as typeof import('./service')).cgroupService.open(parent, id),
+      open: (parent, id) => service().open(parent, id),
+      usage: (record) => service().usage!(record),
     });
     bus.flags.declare(name, ...RUN_FLAGS);
     bus.hooks.validate.tapPromise(name, async (ctx) => (await lifecycle()).validate(ctx));

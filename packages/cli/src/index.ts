@@ -7,3 +7,5 @@ export { containerInspect, dockerStatus, type DockerContainerInspect } from './i
 export { dockerStatusText } from './ps-rows';
 export { psFilter } from './ps-filter';
 export { labelMap } from './labels';
+export { filterPs, cgroupMembers } from './commands/top';
+export { renameCommand } from './commands/rename';

@@ -195,8 +195,25 @@ export interface CgroupHandle {
   destroy(): Promise<void>;
 }
 
+/** One reading of a container's usage, the numbers `docker stats` and the Engine API's stats show. */
+export interface ContainerUsage {
+  /** When it was read (process.hrtime, nanoseconds): CPU % is the CPU time between two readings over this. */
+  at: number;
+  cpuUsageNs?: number;
+  memoryUsage?: number;
+  /** Bytes; undefined when unlimited. */
+  memoryLimit?: number;
+  pids?: number;
+  blockRead?: number;
+  blockWrite?: number;
+  /** Bytes through the container's own interfaces; undefined when it shares the host's network. */
+  net?: { rx: number; tx: number };
+}
+
 export interface CgroupService {
   open(parent: string, name: string): CgroupHandle;
+  /** A container's usage now (empty counters when it is not running); for the Engine API's stats. */
+  usage?(record: ContainerRecord): ContainerUsage;
 }
 
 export interface ServiceMap {

@@ -9,6 +9,7 @@ const REASONS: Record<number, string> = {
   204: 'No Content',
   304: 'Not Modified',
   400: 'Bad Request',
+  401: 'Unauthorized',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',

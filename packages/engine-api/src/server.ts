@@ -15,8 +15,24 @@ import { imageRoutes } from './routes/images';
 import { systemRoutes } from './routes/system';
 import { networkRoutes } from './routes/networks';
 import { archiveRoutes } from './routes/archive';
+import { containerAdminRoutes } from './routes/container-admin';
+import { statsRoutes } from './routes/stats';
+import { pruneRoutes } from './routes/prune';
+import { imageArchiveRoutes } from './routes/image-archive';
 
-export const ROUTES: Route[] = [...systemRoutes, ...containerRoutes, ...containerIoRoutes, ...execRoutes, ...imageRoutes, ...networkRoutes, ...archiveRoutes];
+export const ROUTES: Route[] = [
+  ...systemRoutes,
+  ...pruneRoutes,
+  ...containerRoutes,
+  ...containerAdminRoutes,
+  ...statsRoutes,
+  ...imageArchiveRoutes,
+  ...containerIoRoutes,
+  ...execRoutes,
+  ...imageRoutes,
+  ...networkRoutes,
+  ...archiveRoutes,
+];
 
 /**
  * One request: the version prefix is split off, the route found, and every failure answered with

@@ -23,9 +23,14 @@ async function attach(call: ApiCall, api: ApiContext): Promise<void> {
   const r = await findContainer(api, call.params[0]);
   if (!call.flag('stream') && !call.flag('logs')) throw badRequest('Bad parameters: you must choose at least one stream');
   const tty = r.tty;
-  const wantOut = call.flag('stdout');
-  const wantErr = call.flag('stderr');
-  const wantIn = call.flag('stdin') && r.spec.interactive;
+  const o: RelayOptions = { tty, wantOut: call.flag('stdout'), wantErr: call.flag('stderr'), wantIn: call.flag('stdin') && r.spec.interactive };
+  const replay = (out: NodeJS.WritableStream) => (call.flag('logs') ? replayLogs(api, r, out, o) : Promise.resolve());
+  if (!call.flag('stream')) {
+    // logs=1 alone: what the container wrote so far, then the end (Docker's replay without a stream).
+    const conn = call.hijack(tty ? RAW : MULTIPLEXED);
+    await replay(conn.output).catch(() => undefined);
+    return conn.end();
+  }
   const running = r.status === 'running';
   const pending = running ? undefined : api.attach.whenStarted(r);
   const socketPromise = pending ? pending.socket : api.attach.connect(r.id);
@@ -36,30 +41,34 @@ async function attach(call: ApiCall, api: ApiContext): Promise<void> {
     pending?.cancel();
     connection?.destroy();
   });
-  let socket: Socket;
-  try {
-    if (running) socket = await socketPromise;
-    else {
-      const conn = call.hijack(tty ? RAW : MULTIPLEXED);
-      return relay(
-        conn,
-        socketPromise,
-        { tty, wantOut, wantErr, wantIn },
-        (s) => (connection = s),
-        () => closed,
-      );
+  let socket: Promise<Socket> = socketPromise;
+  if (running) {
+    try {
+      socket = Promise.resolve(await socketPromise);
+    } catch (err) {
+      throw new ApiError(409, `Container ${r.name} cannot be attached to: ${(err as Error).message}`);
     }
-  } catch (err) {
-    throw new ApiError(409, `Container ${r.name} cannot be attached to: ${(err as Error).message}`);
   }
   const conn = call.hijack(tty ? RAW : MULTIPLEXED);
+  // The monitor's frames wait in the connected socket (no reader yet) while the log is replayed first.
+  const afterReplay = replay(conn.output).then(
+    () => socket,
+    () => socket,
+  );
   relay(
     conn,
-    Promise.resolve(socket),
-    { tty, wantOut, wantErr, wantIn },
+    afterReplay,
+    o,
     (s) => (connection = s),
     () => closed,
   );
+}
+
+/** logs=1: the container's log so far (the logs plugin's command), framed as the attach stream is. */
+async function replayLogs(api: ApiContext, r: ContainerRecord, out: NodeJS.WritableStream, o: RelayOptions): Promise<void> {
+  const stdout = o.wantOut ? muxWritable(out, 1, o.tty) : discard();
+  const stderr = o.wantErr ? muxWritable(out, 2, o.tty) : discard();
+  await runCommand(api, 'logs', { container: r.id, follow: false, timestamps: false, tail: 'all' }, { stdout, stderr });
 }
 
 interface RelayOptions {

@@ -80,6 +80,17 @@ async function list(call: ApiCall, api: ApiContext): Promise<void> {
   call.json(200, out);
 }
 
+/** Creates this service has under way: their records are `created` before they are whole. */
+let creating = 0;
+
+/**
+ * Whether a `created` record of this process may still be in the making: the engine's prune rule (a live
+ * creator means "being made") cannot tell for the service, which outlives every container it creates.
+ */
+export function ownCreatesInFlight(): boolean {
+  return creating > 0;
+}
+
 async function create(call: ApiCall, api: ApiContext): Promise<void> {
   const body = await readJson(call.req);
   const name = call.query.get('name') ?? undefined;
@@ -95,8 +106,13 @@ async function create(call: ApiCall, api: ApiContext): Promise<void> {
       throw notFound(`No such image: ${spec.image.includes(':') || spec.image.includes('@') ? spec.image : `${spec.image}:latest`}`);
     throw err;
   }
-  const record = await api.engine.create(spec);
-  call.json(201, { Id: record.id, Warnings: warnings });
+  creating++;
+  try {
+    const record = await api.engine.create(spec);
+    call.json(201, { Id: record.id, Warnings: warnings });
+  } finally {
+    creating--;
+  }
 }
 
 async function inspect(call: ApiCall, api: ApiContext): Promise<void> {

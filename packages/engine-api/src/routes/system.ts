@@ -7,6 +7,10 @@ import { route, type Route } from '../router';
 import { imageIds } from './images';
 import type { SystemVersion } from 'docker-types/generated/1.42';
 import { API_VERSION, MIN_API_VERSION } from '../versions';
+import type { AuthConfig } from 'docker-types/generated/1.42';
+import { ApiError, badRequest } from '../api-error';
+import { readJson } from '../body';
+import { runCommand } from '../commands';
 
 /** The package's own version, required when /version is first asked (a bundler inlines the JSON). */
 function packageVersion(): string {
@@ -211,7 +215,27 @@ async function plugin(call: ApiCall): Promise<void> {
   call.json(404, { message: `plugin "${call.params[0]}" not found` });
 }
 
+/**
+ * POST /auth: the images plugin's `login` — the registry is asked (a token with no scope), and the
+ * credentials are kept in the service's own store, which its pulls and pushes use (the service does not
+ * read X-Registry-Auth). Wrong credentials are Docker's 401.
+ */
+async function auth(call: ApiCall, api: ApiContext): Promise<void> {
+  const body = (await readJson(call.req)) as AuthConfig;
+  for (const key of ['username', 'password', 'serveraddress'] as const)
+    if (body[key] !== undefined && typeof body[key] !== 'string') throw badRequest(`${key} must be a string.`);
+  if (!body.username || !body.password) throw badRequest('Give username and password.');
+  try {
+    await runCommand(api, 'login', { server: body.serveraddress || undefined, username: body.username, password: body.password });
+  } catch (err) {
+    if (/\b401\b|unauthori[sz]ed|denied/i.test((err as Error).message)) throw new ApiError(401, (err as Error).message);
+    throw err;
+  }
+  call.json(200, { Status: 'Login Succeeded', IdentityToken: '' });
+}
+
 export const systemRoutes: Route[] = [
+  route('POST /auth', auth),
   route('GET /plugins/{name*}/json', plugin),
   route('GET /_ping', ping),
   route('HEAD /_ping', ping),

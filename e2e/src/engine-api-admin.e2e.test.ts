@@ -1,0 +1,259 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer as netServer } from 'node:net';
+import { join } from 'node:path';
+import { ApiService } from './engine-api-harness';
+import { runProcess, Sandbox, waitFor } from './harness';
+
+/**
+ * The Engine API's container administration and housekeeping, driven by Debian's docker CLI (and raw
+ * requests where the answer's shape is the point): top, stats (one-shot and streamed), pause/unpause,
+ * rename, update, resize of a TTY, attach with logs=1, `docker run -it` through a pty, the four prunes,
+ * save/load, and `docker login` (/auth) against a local docker-registry. One service for the file.
+ */
+const sandbox = new Sandbox('apiadm');
+const api = new ApiService(sandbox);
+let registry: ChildProcess | undefined;
+let port = 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = netServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port: p } = s.address() as { port: number };
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+const json = async (method: string, path: string, body?: string) => {
+  const r = await api.http(method, path, body);
+  return {
+    status: r.status,
+    body: r.body,
+    value: r.body.trim().startsWith('{') || r.body.trim().startsWith('[') ? JSON.parse(r.body.trim().split('\n')[0]) : undefined,
+  };
+};
+
+beforeAll(async () => {
+  port = await freePort();
+  const data = join(sandbox.dir, 'registry');
+  mkdirSync(data, { recursive: true });
+  const config = join(sandbox.dir, 'registry.yml');
+  writeFileSync(
+    config,
+    ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'),
+  );
+  registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  // The service's own credential store (what /auth writes) is in the sandbox.
+  await api.start([], { DOCKER_CONFIG: join(sandbox.dir, 'service-config') });
+  await api.dockerOk([
+    'run',
+    '-d',
+    '--name',
+    'adm',
+    '--network',
+    'none',
+    'busybox',
+    'sh',
+    '-c',
+    'echo started-adm; trap "exit 0" TERM; while :; do sleep 0.2; done',
+  ]);
+});
+
+afterAll(async () => {
+  await api.docker(['rm', '-f', 'adm', 'adm2', 'tty1']);
+  expect([0, 'SIGTERM']).toContain(await api.stop());
+  if (registry) {
+    const gone = new Promise((r) => registry!.once('exit', r));
+    registry.kill('SIGTERM');
+    await gone;
+  }
+  expect(await sandbox.destroy()).toEqual([]);
+});
+
+describe('Engine API: container administration', () => {
+  it('top: docker top, and the {Titles, Processes} answer with ps_args', async () => {
+    const out = await api.dockerOk(['top', 'adm']);
+    expect(out.split('\n')[0]).toMatch(/^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD/);
+    expect(out).toContain('sh -c echo started-adm');
+    const r = await json('GET', '/containers/adm/top?ps_args=-o%20pid,comm');
+    expect(r.status).toBe(200);
+    expect(r.value.Titles).toEqual(['PID', 'COMMAND']);
+    expect(r.value.Processes.map((p: string[]) => p[1])).toContain('sh');
+    expect(r.value.Processes.every((p: string[]) => p.length === 2)).toBe(true);
+  });
+
+  it('stats: one-shot with precpu, streamed one a second, and docker stats --no-stream', async () => {
+    const r = await json('GET', '/containers/adm/stats?stream=false');
+    expect(r.status).toBe(200);
+    const s = r.value;
+    expect(s).toMatchObject({ name: '/adm', id: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(s.cpu_stats.cpu_usage.total_usage).toBeGreaterThan(0);
+    expect(s.cpu_stats.system_cpu_usage).toBeGreaterThan(s.precpu_stats.system_cpu_usage);
+    expect(s.precpu_stats.system_cpu_usage).toBeGreaterThan(0);
+    expect(s.cpu_stats.online_cpus).toBeGreaterThan(0);
+    expect(s.memory_stats.usage).toBeGreaterThan(0);
+    expect(s.memory_stats.limit).toBeGreaterThanOrEqual(s.memory_stats.usage);
+    expect(s.pids_stats.current).toBeGreaterThanOrEqual(1);
+    expect(s.blkio_stats.io_service_bytes_recursive.map((e: { op: string }) => e.op)).toEqual(['read', 'write']);
+    // Streamed: the client reads two objects, then goes; the service keeps serving.
+    const lines = await new Promise<string[]>((resolve, reject) => {
+      const got: string[] = [];
+      let buf = '';
+      const req = request({ socketPath: api.socket, path: '/containers/adm/stats', headers: { Host: 'docker' } }, (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buf += d;
+          const parts = buf.split('\n');
+          buf = parts.pop() ?? '';
+          got.push(...parts.filter(Boolean));
+          if (got.length >= 2) {
+            req.destroy();
+            resolve(got);
+          }
+        });
+      });
+      req.on('error', (e: Error) => (got.length >= 2 ? undefined : reject(e)));
+      req.end();
+    });
+    const [first, second] = lines.map((l) => JSON.parse(l));
+    expect(first.precpu_stats.system_cpu_usage).toBe(0);
+    expect(second.precpu_stats.system_cpu_usage).toBe(first.cpu_stats.system_cpu_usage);
+    const row = JSON.parse(await api.dockerOk(['stats', '--no-stream', '--format', '{{json .}}', 'adm']));
+    expect(row).toMatchObject({ Name: 'adm', PIDs: expect.stringMatching(/^[1-9]\d*$/) });
+    expect(row.MemUsage).toMatch(/^[\d.]+[KMG]iB \/ [\d.]+[KMG]iB$/);
+    expect((await api.ping()) === 200).toBe(true);
+  });
+
+  it('pause / unpause: paused in inspect and ps, 409 twice, running again after', async () => {
+    await api.dockerOk(['pause', 'adm']);
+    expect((await api.dockerOk(['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'adm'])).trim()).toBe('paused true');
+    const again = await json('POST', '/containers/adm/pause');
+    expect(again.status).toBe(409);
+    expect(again.value.message).toMatch(/already paused/);
+    await api.dockerOk(['unpause', 'adm']);
+    expect((await api.dockerOk(['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'adm'])).trim()).toBe('running false');
+    expect((await json('POST', '/containers/adm/unpause')).status).toBe(409);
+  });
+
+  it('rename: the new name everywhere, a taken name is 409, a missing container 404', async () => {
+    await api.dockerOk(['create', '--name', 'adm2', '--network', 'none', 'busybox', 'true']);
+    await api.dockerOk(['rename', 'adm2', 'adm3']);
+    expect((await sandbox.ok(['ps', '-a', '--format', '{{.Names}}'])).split('\n')).toContain('adm3');
+    expect((await json('POST', '/containers/adm3/rename?name=adm')).status).toBe(409);
+    expect((await json('POST', '/containers/nosuch/rename?name=x')).status).toBe(404);
+    await api.dockerOk(['rename', 'adm3', 'adm2']);
+  });
+
+  it('update: docker update --memory/--pids-limit reach the live cgroup; an unsupported field is 400', async () => {
+    expect((await api.dockerOk(['update', '--memory', '96m', '--memory-swap', '-1', '--pids-limit', '50', 'adm'])).trim()).toBe('adm');
+    expect((await api.dockerOk(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}', 'adm'])).trim()).toBe(`${96 * 1024 * 1024} 50`);
+    const id = (await api.dockerOk(['inspect', '-f', '{{.Id}}', 'adm'])).trim();
+    expect(readFileSync(`/sys/fs/cgroup/pids/${sandbox.cgroupParent}/${id}/pids.max`, 'utf8').trim()).toBe('50');
+    const bad = await json('POST', '/containers/adm/update', JSON.stringify({ BlkioWeight: 300 }));
+    expect(bad.status).toBe(400);
+    expect(bad.value.message).toMatch(/BlkioWeight cannot be updated/);
+    const r = await json('POST', '/containers/adm/update', JSON.stringify({ PidsLimit: 60 }));
+    expect(r).toMatchObject({ status: 200, value: { Warnings: [] } });
+  });
+
+  it('attach with logs=1 replays what the container wrote before', async () => {
+    const r = await api.http('POST', '/containers/adm/attach?logs=1&stream=0&stdout=1&stderr=1');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('application/vnd.docker.multiplexed-stream');
+    const buf = Buffer.from(r.body, 'latin1');
+    expect(buf[0]).toBe(1);
+    expect(r.body.slice(8)).toBe('started-adm\n');
+  });
+
+  it('resize of a TTY container: the new size reaches its terminal', async () => {
+    await api.dockerOk(['run', '-d', '-t', '--name', 'tty1', '--network', 'none', 'busybox', 'sh', '-c', 'while :; do stty size; sleep 0.3; done']);
+    const r = await api.http('POST', '/containers/tty1/resize?h=33&w=101');
+    expect(r.status).toBe(200);
+    const logs = await waitFor(
+      () => api.docker(['logs', 'tty1']).then((x) => x.stdout),
+      (l) => l.includes('33 101'),
+      20_000,
+    );
+    expect(logs).toContain('33 101');
+    expect((await api.http('POST', '/containers/tty1/resize?h=x&w=1')).status).toBe(400);
+  });
+
+  it('docker run -it through a pty: a line typed in is echoed back, the exit code comes out', async () => {
+    const cmd = `/usr/bin/docker run -it --rm --network none busybox sh -c 'read line; echo got:$line; exit 3'`;
+    const r = await runProcess('/usr/bin/script', ['-qec', cmd, '/dev/null'], { env: api.dockerEnv }, { input: 'hello-tty\n', timeoutMs: 90_000 });
+    expect(r.stdout).toContain('got:hello-tty');
+    expect(r.code).toBe(3);
+  });
+});
+
+describe('Engine API: prune, save/load, auth', () => {
+  it('container prune removes stopped containers only', async () => {
+    const out = await api.dockerOk(['container', 'prune', '-f']);
+    const id = (await sandbox.ok(['ps', '-a', '-q', '--no-trunc', '--filter', 'name=adm2'])).trim();
+    expect(id).toBe('');
+    expect(out).toMatch(/Deleted Containers:\n[0-9a-f]{64}/);
+    expect((await api.dockerOk(['ps', '--format', '{{.Names}}'])).split('\n')).toEqual(expect.arrayContaining(['adm', 'tty1']));
+    const again = await json('POST', '/containers/prune');
+    expect(again).toMatchObject({ status: 200, value: { ContainersDeleted: [], SpaceReclaimed: 0 } });
+  });
+
+  it('volume and network prune remove the unused ones', async () => {
+    await api.dockerOk(['volume', 'create', 'prunevol']);
+    await api.dockerOk(['network', 'create', '--subnet', '10.235.77.0/24', 'prunenet']);
+    const v = await api.dockerOk(['volume', 'prune', '-f']);
+    expect(v).toContain('prunevol');
+    expect(await api.dockerOk(['volume', 'ls', '-q'])).not.toContain('prunevol');
+    const n = await json('POST', '/networks/prune');
+    expect(n.status).toBe(200);
+    expect(n.value.NetworksDeleted).toContain('prunenet');
+    expect(await api.dockerOk(['network', 'ls', '--format', '{{.Name}}'])).not.toContain('prunenet');
+  });
+
+  it('save and load through the service: docker save -o, rmi, docker load -i, image prune of a dangling image', async () => {
+    await api.dockerOk(['tag', 'busybox', 'saved:1']);
+    const file = join(sandbox.dir, 'saved.tar');
+    await api.dockerOk(['save', '-o', file, 'saved:1']);
+    const list = await runProcess('tar', ['-tf', file], {});
+    expect(list.stdout.split('\n')).toEqual(expect.arrayContaining(['manifest.json', 'index.json']));
+    await api.dockerOk(['rmi', 'saved:1']);
+    expect((await api.docker(['image', 'inspect', 'saved:1'])).code).toBe(1);
+    expect(await api.dockerOk(['load', '-i', file])).toContain('Loaded image: saved:1');
+    expect((await api.dockerOk(['image', 'inspect', '-f', '{{.Id}}', 'saved:1'])).trim()).toBe(
+      (await api.dockerOk(['image', 'inspect', '-f', '{{.Id}}', 'busybox'])).trim(),
+    );
+    expect((await json('GET', '/images/nosuch:1/get')).status).toBe(404);
+    // A dangling image: a commit whose name a second commit takes.
+    await sandbox.ok(['commit', 'adm', 'dang:1']);
+    const first = (await api.dockerOk(['image', 'inspect', '-f', '{{.Id}}', 'dang:1'])).trim();
+    await api.dockerOk(['exec', 'adm', 'touch', '/changed']);
+    await sandbox.ok(['commit', 'adm', 'dang:1']);
+    const pruned = await json('POST', '/images/prune');
+    expect(pruned.status).toBe(200);
+    expect(pruned.value.ImagesDeleted).toContainEqual({ Deleted: first });
+    await api.dockerOk(['rmi', 'dang:1', 'saved:1']);
+  });
+
+  it('docker login (/auth) against a local registry; a missing registry is an error', async () => {
+    const up = await waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${port}/v2/`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      (s) => s === 200,
+      15_000,
+    );
+    expect(up).toBe(200);
+    const out = await api.dockerOk(['login', '-u', 'tester', '--password-stdin', `127.0.0.1:${port}`], { input: 'secret\n' });
+    expect(out).toContain('Login Succeeded');
+    const stored = JSON.parse(readFileSync(join(sandbox.dir, 'service-config', 'config.json'), 'utf8'));
+    expect(Object.keys(stored.auths)).toContain(`127.0.0.1:${port}`);
+    const bad = await json('POST', '/auth', JSON.stringify({ username: 'u', password: 'p', serveraddress: `127.0.0.1:${await freePort()}` }));
+    expect(bad.status).toBeGreaterThanOrEqual(400);
+    expect(bad.value.message).toMatch(/127\.0\.0\.1/);
+  });
+});
