@@ -88,7 +88,12 @@ test('run -d, task exec, ps, pause/resume, kill, delete', async () => {
   expect(exec).toMatchObject({ code: 4, stdout: 'in exec sleep\n' });
   // task exec -t: the shim passes its console socket to `mydocker-oci exec --tty`; script(1) gives ctr a terminal.
   const ttyExec = ['ctr', '-a', sock, '-n', ns, 'task', 'exec', '-t', '--exec-id', 'e2', 'c-d', 'sh', '-c', 'tty; test -t 0 && echo stdin-is-a-tty; exit 6'];
-  const tty = await runProcess('script', ['-qec', ttyExec.map((a) => `'${a}'`).join(' '), '/dev/null'], { env: { PATH: process.env.PATH } }, { timeoutMs: 120_000 });
+  const tty = await runProcess(
+    'script',
+    ['-qec', ttyExec.map((a) => `'${a}'`).join(' '), '/dev/null'],
+    { env: { PATH: process.env.PATH } },
+    { timeoutMs: 120_000 },
+  );
   expect(tty.stdout).toMatch(/\/dev\/pts\/\d+/);
   expect(tty.stdout).toContain('stdin-is-a-tty');
   expect(tty.code).toBe(6);
