@@ -106,6 +106,8 @@ const mydocker = (...args) => timed(process.execPath, [BIN, ...args]);
 const BEFORE_BIN = process.env.BENCH_BEFORE_BIN ? path.resolve(process.env.BENCH_BEFORE_BIN) : undefined;
 const before = (...args) => timed(process.execPath, [BEFORE_BIN, ...args]);
 const runc = (...args) => timed('runc', ['--root', runcRoot, ...args]);
+// BENCH_OCI_BEFORE_BIN: another build's packages/oci-runtime/bin/mydocker-oci, alternated with this one's.
+const OCI_BEFORE_BIN = process.env.BENCH_OCI_BEFORE_BIN ? path.resolve(process.env.BENCH_OCI_BEFORE_BIN) : undefined;
 
 function asyncRun(cmd, args) {
   return new Promise((resolve, reject) => {
@@ -117,6 +119,49 @@ function asyncRun(cmd, args) {
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`))));
   });
+}
+
+/**
+ * Like measure, for several commands alternated run by run, so each meets the same load (the machine is
+ * shared and its load moves within seconds): { name: stats + cpuMs }.
+ */
+function measureAlternated(fns, runs = RUNS) {
+  const names = Object.keys(fns);
+  for (const n of names) fns[n](-1);
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu = Object.fromEntries(names.map((n) => [n, 0]));
+  for (let i = 0; i < runs; i++) {
+    for (const n of names) {
+      const c0 = childCpuMs();
+      samples[n].push(fns[n](i));
+      cpu[n] += childCpuMs() - c0;
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, { ...stats(samples[n]), cpuMs: round(cpu[n] / runs) }]));
+}
+
+/**
+ * What conmon and containerd's shim do for a short container: `create`, `start`, `state` until stopped,
+ * `delete` — four runtime processes. `create`'s stdio is not a pipe: the container inherits it and would
+ * hold the pipe open. Returns the wall time in ms.
+ */
+function ociCycle(cmd, prefix, id) {
+  const begin = process.hrtime.bigint();
+  const call = (args, capture) => {
+    const r = spawnSync(cmd, [...prefix, ...args], { env, encoding: 'utf8', stdio: ['ignore', capture ? 'pipe' : 'ignore', capture ? 'pipe' : 'ignore'] });
+    if (r.status !== 0)
+      throw Object.assign(new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr ?? ''}`), {
+        said: `${path.basename(cmd)} ${args[0]} exited ${r.status}`,
+      });
+    return r.stdout;
+  };
+  call(['create', '--bundle', bundle, id], false);
+  call(['start', id], true);
+  while (JSON.parse(call(['state', id], true)).status !== 'stopped') {
+    /* /bin/true ends at once: poll as conmon does */
+  }
+  call(['delete', id], true);
+  return Number(process.hrtime.bigint() - begin) / 1e6;
 }
 
 function stats(samples) {
@@ -334,7 +379,7 @@ async function main() {
   // BENCH_ONLY=pull: the registry pull comparison alone.
   if (process.env.BENCH_ONLY !== 'pull') await benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun });
   // BENCH_ONLY=runs: everything but the registry pull; BENCH_ONLY=run: the single-run rows alone.
-  if (process.env.BENCH_ONLY !== 'runs' && process.env.BENCH_ONLY !== 'run') {
+  if (!['runs', 'run', 'oci'].includes(process.env.BENCH_ONLY)) {
     log(`pull of a big image from a local registry: mydocker vs skopeo${hasPodman ? ' vs podman' : ''} (${PULL_RUNS} runs after a warm-up)`);
     m.pull = await benchPull({ dir, env, bin: BIN, runs: PULL_RUNS, stats, which, log });
   }
@@ -347,6 +392,11 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
   mydocker('run', '--rm', 'busybox', '/bin/true'); // builds the busybox image on first use
   makeBundle();
   m.nodeStart = measure(() => timed(process.execPath, ['-e', '0']).ms);
+  // BENCH_ONLY=oci: mydocker-oci and runc alternated, alone.
+  if (process.env.BENCH_ONLY === 'oci') {
+    if (hasRunc) benchOciAlternated(m);
+    return;
+  }
 
   log(`run --rm busybox /bin/true × ${RUNS}`);
   m.runTrue = measure(() => mydocker('run', '--rm', 'busybox', '/bin/true').ms);
@@ -356,6 +406,7 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
   m.ociTrue = peer('mydocker-oci', () =>
     measure((i) => timed(process.execPath, [OCI_BIN, '--root', path.join(dir, 'oci-state'), 'run', '--bundle', bundle, `bench-oci-${i + 1}`]).ms),
   );
+  if (hasRunc) benchOciAlternated(m);
   if (hasCrun) {
     m.crunTrue = peer('crun', () =>
       measure((i) => {
@@ -431,6 +482,22 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
   }
 }
 
+/** runc and mydocker-oci (and BENCH_OCI_BEFORE_BIN) alternated run by run: `run`, and the four-command cycle. */
+function benchOciAlternated(m) {
+  const ociRoot = path.join(dir, 'oci-state');
+  const fns = {
+    runcRun: (i) => runc('run', '--bundle', bundle, `alt-runc-${i + 1}`).ms,
+    ociRun: (i) => timed(process.execPath, [OCI_BIN, '--root', ociRoot, 'run', '--bundle', bundle, `alt-oci-${i + 1}`]).ms,
+    runcCycle: (i) => ociCycle('runc', ['--root', runcRoot], `cyc-runc-${i + 1}`),
+    ociCycle: (i) => ociCycle(process.execPath, [OCI_BIN, '--root', ociRoot], `cyc-oci-${i + 1}`),
+  };
+  if (OCI_BEFORE_BIN) {
+    fns.ociRunBefore = (i) => timed(process.execPath, [OCI_BEFORE_BIN, '--root', ociRoot, 'run', '--bundle', bundle, `alt-before-${i + 1}`]).ms;
+    fns.ociCycleBefore = (i) => ociCycle(process.execPath, [OCI_BEFORE_BIN, '--root', ociRoot], `cyc-before-${i + 1}`);
+  }
+  m.ociAlternated = peer('mydocker-oci alternated with runc', () => measureAlternated(fns));
+}
+
 function ratio(a, b) {
   return a?.median && b?.median ? `${(a.median / b.median).toFixed(2)}×` : '';
 }
@@ -489,6 +556,25 @@ function table(results) {
       ['crun', m.crunTrue],
     ]),
   );
+  const alt = m.ociAlternated;
+  if (alt && !alt.unavailable) {
+    row('alternated: runc run', alt.runcRun);
+    row('alternated: mydocker-oci run', alt.ociRun, ratios(alt.ociRun, [['runc', alt.runcRun]]));
+    if (alt.ociRunBefore)
+      row(
+        'alternated: mydocker-oci run, before',
+        alt.ociRunBefore,
+        `after/before ${ratio(alt.ociRun, alt.ociRunBefore)}; ${ratios(alt.ociRunBefore, [['runc', alt.runcRun]])}`,
+      );
+    row('alternated: runc create+start+state+delete', alt.runcCycle);
+    row('alternated: mydocker-oci create+start+state+delete', alt.ociCycle, ratios(alt.ociCycle, [['runc', alt.runcCycle]]));
+    if (alt.ociCycleBefore)
+      row(
+        'alternated: mydocker-oci cycle, before',
+        alt.ociCycleBefore,
+        `after/before ${ratio(alt.ociCycle, alt.ociCycleBefore)}; ${ratios(alt.ociCycleBefore, [['runc', alt.runcCycle]])}`,
+      );
+  } else if (alt) row('alternated: mydocker-oci vs runc', alt);
   row(
     'crun run (same rootfs)',
     m.crunTrue,

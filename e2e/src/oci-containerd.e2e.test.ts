@@ -1,7 +1,7 @@
 /**
  * containerd (Debian's, its runc shim v2) driving mydocker-oci through `ctr --runc-binary`: a containerd of
  * the test's own (throw-away root, state and socket; no CRI), an image imported from a local OCI archive,
- * run --rm with the exit code, run -d + task exec + ps + pause/resume + kill + delete, and run -t (the
+ * run --rm with the exit code, run -d + task exec (also -t) + ps + pause/resume + kill + delete, and run -t (the
  * shim's console socket).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -86,6 +86,17 @@ test('run -d, task exec, ps, pause/resume, kill, delete', async () => {
   expect((await ctr(['task', 'ls'])).stdout).toMatch(/c-d\s+\d+\s+RUNNING/);
   const exec = await ctr(['task', 'exec', '--exec-id', 'e1', 'c-d', 'sh', '-c', 'echo in exec $(cat /proc/1/comm); exit 4']);
   expect(exec).toMatchObject({ code: 4, stdout: 'in exec sleep\n' });
+  // task exec -t: the shim passes its console socket to `mydocker-oci exec --tty`; script(1) gives ctr a terminal.
+  const ttyExec = ['ctr', '-a', sock, '-n', ns, 'task', 'exec', '-t', '--exec-id', 'e2', 'c-d', 'sh', '-c', 'tty; test -t 0 && echo stdin-is-a-tty; exit 6'];
+  const tty = await runProcess(
+    'script',
+    ['-qec', ttyExec.map((a) => `'${a}'`).join(' '), '/dev/null'],
+    { env: { PATH: process.env.PATH } },
+    { timeoutMs: 120_000 },
+  );
+  expect(tty.stdout).toMatch(/\/dev\/pts\/\d+/);
+  expect(tty.stdout).toContain('stdin-is-a-tty');
+  expect(tty.code).toBe(6);
   const ps = await ctr(['task', 'ps', 'c-d']);
   expect(ps.stdout.trim().split('\n')).toHaveLength(2);
   expect((await ctr(['task', 'pause', 'c-d'])).code).toBe(0);

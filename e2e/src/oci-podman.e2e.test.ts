@@ -1,6 +1,6 @@
 /**
  * Podman (Debian's, with conmon) driving mydocker-oci as its OCI runtime: run --rm with exit codes, run -d +
- * exec + stop + rm with `podman ps` statuses, and run -it through conmon's console socket (the pty master
+ * exec (also -t) + stop + rm with `podman ps` statuses, and run -it through conmon's console socket (the pty master
  * passed by SCM_RIGHTS). Podman gets throw-away roots, vfs storage, cgroupfs, no network, and an image
  * imported from a local tar of the busybox rootfs.
  */
@@ -87,6 +87,17 @@ test('run -d, exec, ps statuses, stop, rm', async () => {
   expect(exec.stdout).toMatch(/^pid1 is sleep 600 ?\n$/);
   expect((await podman(['exec', '-e', 'X=1', '-w', '/tmp', 'pd', 'sh', '-c', 'echo $X $(pwd)'])).stdout).toBe('1 /tmp\n');
   expect((await podman(['exec', '-d', 'pd', 'sleep', '500'])).code).toBe(0);
+  // exec -t: podman passes conmon's console socket to `mydocker-oci exec --tty`; script(1) gives podman a terminal.
+  const ttyExec = ['podman', ...base(), 'exec', '-t', 'pd', 'sh', '-c', 'tty; test -t 0 && echo stdin-is-a-tty; exit 6'];
+  const tty = await runProcess(
+    'script',
+    ['-qec', ttyExec.map((a) => `'${a}'`).join(' '), '/dev/null'],
+    { env: { PATH: process.env.PATH, HOME: sandbox.dir } },
+    { timeoutMs: 120_000 },
+  );
+  expect(tty.stdout).toMatch(/\/dev\/pts\/\d+/);
+  expect(tty.stdout).toContain('stdin-is-a-tty');
+  expect(tty.code).toBe(6);
   const top = await podman(['top', 'pd', 'args']);
   expect(top.stdout).toContain('sleep 500');
   expect((await podman(['pause', 'pd'])).code).toBe(0);

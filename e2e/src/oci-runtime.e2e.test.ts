@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, rmdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { Sandbox, waitFor, safeReaddir } from './harness';
 import { OCI_BIN, busyboxRootfs, runtime, writeBundle } from './oci-util';
 import type { ParsedJson } from './json';
@@ -246,5 +246,60 @@ describe('runc as the yardstick', () => {
     }
     const shape = (s: ParsedJson) => ({ keys: Object.keys(s).sort(), status: s.status, id: s.id, hasPid: s.pid > 0, root: s.rootfs === rootfs });
     expect(states.mine.map(shape)).toEqual(states.runc.map(shape));
+  });
+
+  // runc's default (linux.rootfsPropagation unset) makes every mount rslave before the container's are made:
+  // a mount the host makes later under a shared bind source reaches the container; rprivate keeps it out.
+  test('root propagation: unset is rslave as in runc, rprivate is private', async () => {
+    const shared = join(sandbox.dir, 'prop-shared');
+    mkdirSync(shared);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', shared]);
+    execFileSync('mount', ['--make-shared', shared]);
+    const seen: Record<string, string> = {};
+    try {
+      for (const [who, run] of [
+        ['mine', oci],
+        ['runc', runc],
+      ] as const) {
+        for (const propagation of ['default', 'rprivate']) {
+          const name = `prop-${who}-${propagation}`;
+          const b = join(sandbox.dir, name);
+          const script = `test -e /shared/${name}/marker && echo seen > /shared/${name}.out || echo unseen > /shared/${name}.out`;
+          writeBundle(b, rootfs, ['sh', '-c', script], (s) => {
+            s.linux.cgroupsPath = cgroupsPath(name);
+            s.mounts.push({ destination: '/shared', type: 'bind', source: shared, options: ['rbind'] });
+            if (propagation !== 'default') s.linux.rootfsPropagation = propagation;
+          });
+          expect((await run(['create', '--bundle', b, name])).code).toBe(0);
+          // The container's mounts exist now; the host mounts after them.
+          mkdirSync(join(shared, name));
+          execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', join(shared, name)]);
+          writeFileSync(join(shared, name, 'marker'), '');
+          expect((await run(['start', name])).code).toBe(0);
+          const out = join(shared, `${name}.out`);
+          const said = await waitFor(
+            () => (existsSync(out) ? readFileSync(out, 'utf8') : ''),
+            (text) => text.endsWith('\n'),
+            30_000,
+          );
+          seen[name] = said.trim();
+          const status = await waitFor(
+            async () => JSON.parse((await run(['state', name])).stdout).status,
+            (st) => st === 'stopped',
+          );
+          expect(status).toBe('stopped');
+          expect((await run(['delete', name])).code).toBe(0);
+          execFileSync('umount', [join(shared, name)]);
+        }
+      }
+    } finally {
+      execFileSync('umount', ['-R', shared]);
+    }
+    expect(seen).toEqual({
+      'prop-mine-default': 'seen',
+      'prop-mine-rprivate': 'unseen',
+      'prop-runc-default': 'seen',
+      'prop-runc-rprivate': 'unseen',
+    });
   });
 });

@@ -12,45 +12,12 @@
  * bundled instance and nothing is loaded twice. A plugin with its own nested copy of core would still
  * load that copy, as it would without the bundle.
  */
-const { build } = require('esbuild');
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
+// The esbuild set-up (and the module-cache entry described above) is shared with packages/oci-runtime.
+const { bundleWithCore } = require('../../scripts/bundle-with-core');
 
-const entry = `
-const Module = require('node:module');
-const { dirname } = require('node:path');
-const shared = {
-  '@mydocker/core': () => require('@mydocker/core'),
-  tsyringe: () => require('tsyringe'),
-  tapable: () => require('tapable'),
-};
-// Resolve from core's folder, as core's own requires of tsyringe/tapable would.
-let coreFile;
-try { coreFile = require.resolve('@mydocker/core'); } catch { coreFile = undefined; }
-for (const [name, load] of Object.entries(shared)) {
-  let file;
-  try { file = require.resolve(name, coreFile ? { paths: [dirname(coreFile)] } : undefined); } catch { continue; }
-  if (require.cache[file]) continue;
-  const m = new Module(file, module);
-  m.filename = file;
-  m.paths = Module._nodeModulePaths(dirname(file));
-  m.exports = load();
-  m.loaded = true;
-  require.cache[file] = m;
-}
-module.exports = require('./dist/main.js');
-`;
-
-build({
-  stdin: { contents: entry, resolveDir: __dirname, sourcefile: 'bundle-entry.js', loader: 'js' },
-  outfile: join(__dirname, 'dist/mydocker.js'),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  logLevel: 'error',
-  legalComments: 'none',
-})
+bundleWithCore(__dirname, join(__dirname, 'dist/mydocker.js'))
   .then(writeCodeCache)
   .catch(() => process.exit(1));
 

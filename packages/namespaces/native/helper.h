@@ -97,6 +97,7 @@ struct oci_config;
 int oci_set_entry(struct config *cfg, const char *k, char *v);
 void oci_mounts(struct config *cfg, int rootfd, int errfd);
 void oci_enter_root(struct config *cfg, int rootfd, int errfd);
+unsigned long oci_prepare_propagation(struct config *cfg);
 int oci_create_mode(struct config *cfg) __attribute__((noreturn));
 int oci_exec_mode(struct config *cfg) __attribute__((noreturn));
 void oci_before_exec(struct config *cfg, int errfd);

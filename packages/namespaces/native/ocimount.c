@@ -110,6 +110,15 @@ void oci_mounts(struct config *cfg, int rootfd, int errfd) {
   oci_run_hooks(cfg, &o->hooks_cc, "createContainer", errfd);
 }
 
+/* The propagation of every mount before the container's are made, as runc's prepareRoot: rslave unless
+   linux.rootfsPropagation says otherwise (mounts made on the host later still reach the container's binds,
+   none of the container's reach the host). A shared root is only applied after pivot_root (oci_enter_root):
+   pivot_root refuses a shared parent, so until then the mounts are slaves. */
+unsigned long oci_prepare_propagation(struct config *cfg) {
+  unsigned long p = cfg->oci->root_propagation;
+  return p & (MS_SLAVE | MS_PRIVATE) ? p : MS_SLAVE | MS_REC;
+}
+
 /* pivot_root (or, with --no-pivot, move the root over / and chroot), then the root's propagation. */
 void oci_enter_root(struct config *cfg, int rootfd, int errfd) {
   struct oci_config *o = cfg->oci;

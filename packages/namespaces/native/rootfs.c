@@ -323,7 +323,8 @@ static void mount_cgroups_flags(struct config *cfg, unsigned long flags) {
 
 void setup_rootfs(struct config *cfg, int errfd) {
   g_errfd = errfd;
-  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) FAIL("making the mounts private: %s", strerror(errno));
+  if (mount(NULL, "/", NULL, cfg->oci ? oci_prepare_propagation(cfg) : MS_REC | MS_PRIVATE, NULL) < 0)
+    FAIL("setting the propagation of the mounts: %s", strerror(errno));
   if (!cfg->rootfs || !is_dir_path(cfg->rootfs)) FAIL("the root filesystem %s is not a directory", cfg->rootfs ? cfg->rootfs : "(none)");
   if (mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) FAIL("binding the root filesystem: %s", strerror(errno));
   g_rootfd = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

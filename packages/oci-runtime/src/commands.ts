@@ -33,7 +33,8 @@ export function parseSignal(s: string | undefined): number {
 export function kill(dirs: StateDir, id: string, signal: string | undefined, all: boolean): void {
   const state = dirs.load(id);
   const sig = parseSignal(signal);
-  const status = statusFor(dirs, state);
+  // Running or paused is all the same to a signal: no freezer read, so no plugin is loaded.
+  const status = statusOf(dirs, state, () => false);
   if (status === 'stopped' || status === 'creating') throw new OciError(`The container "${id}" is not running.`);
   const pids = all ? cgroupOf(state.cgroup).processes() : [state.pid];
   for (const pid of pids) {

@@ -103,23 +103,8 @@ export interface CreatePlan {
   newNamespaces: string[];
 }
 
-/** Checks config.json against what this runtime and kernel can do and turns it into the helper's launch config. */
-export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
-  const warnings: string[] = [];
-  if (typeof spec.ociVersion !== 'string' || !/^1\./.test(spec.ociVersion))
-    throw new OciError(`config.json's ociVersion "${spec.ociVersion}" is not a 1.x runtime-spec version.`);
-  if (!spec.root?.path) throw new OciError('config.json has no root.path.');
-  if (!spec.process) throw new OciError('config.json has no process.');
-  const rootfs = isAbsolute(spec.root.path) ? spec.root.path : join(bundle, spec.root.path);
-  if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) throw new OciError(`The root filesystem ${rootfs} is not a directory.`);
-  const linux = spec.linux ?? {};
-  const entries: Entry[] = [
-    ['mode', 'oci-create'],
-    ['rootfs', rootfs],
-  ];
-  entries.push(...processEntries(spec.process, warnings));
-  if (spec.root.readonly) entries.push(['readonly_root', '1']);
-  // Namespaces: new or joined by path; absent ones are shared with the runtime, as in runc.
+/** Namespaces new or joined by path (absent ones are shared with the runtime, as in runc), user mappings. */
+function namespaceEntries(linux: NonNullable<OciSpec['linux']>, entries: Entry[]): string[] {
   const seen = new Set<string>();
   const newNs: string[] = [];
   for (const ns of linux.namespaces ?? []) {
@@ -138,21 +123,16 @@ export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
     throw new OciError('mydocker-oci needs a new mount namespace (linux.namespaces of type "mount" without a path).');
   if (newNs.includes('user')) {
     if (!linux.uidMappings?.length || !linux.gidMappings?.length) throw new OciError('A new user namespace needs linux.uidMappings and linux.gidMappings.');
-  } else if (linux.uidMappings?.length || linux.gidMappings?.length) {
-    if (!seen.has('user')) throw new OciError('linux.uidMappings and gidMappings need a user namespace.');
+    for (const m of linux.uidMappings) entries.push(['uid_map', `${m.containerID} ${m.hostID} ${m.size}`]);
+    for (const m of linux.gidMappings) entries.push(['gid_map', `${m.containerID} ${m.hostID} ${m.size}`]);
+  } else if ((linux.uidMappings?.length || linux.gidMappings?.length) && !seen.has('user')) {
+    throw new OciError('linux.uidMappings and gidMappings need a user namespace.');
   }
-  if (newNs.includes('user')) {
-    for (const m of linux.uidMappings!) entries.push(['uid_map', `${m.containerID} ${m.hostID} ${m.size}`]);
-    for (const m of linux.gidMappings!) entries.push(['gid_map', `${m.containerID} ${m.hostID} ${m.size}`]);
-  }
-  if (spec.hostname) {
-    if (!newNs.includes('uts')) throw new OciError('A hostname needs a new uts namespace.');
-    entries.push(['hostname', spec.hostname]);
-  }
-  if (spec.domainname) {
-    if (!newNs.includes('uts')) throw new OciError('A domainname needs a new uts namespace.');
-    entries.push(['domainname', spec.domainname]);
-  }
+  return newNs;
+}
+
+/** config.json's mounts, in order: bind sources checked, flags, data and propagation for the helper. */
+function mountEntries(spec: OciSpec, bundle: string, entries: Entry[], warnings: string[]): void {
   for (const [i, m] of (spec.mounts ?? []).entries()) {
     const where = `mounts[${i}] (${m.destination})`;
     if (!m.destination || !posix.isAbsolute(m.destination)) throw new OciError(`The destination of mounts[${i}] must be an absolute path.`);
@@ -174,6 +154,10 @@ export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
       [type, source, posix.normalize(m.destination), o.data, o.flags.toString(16), o.propagation.toString(16), String(remount)].join(US),
     ]);
   }
+}
+
+/** The default device nodes, then linux.devices. */
+function deviceEntries(linux: NonNullable<OciSpec['linux']>, entries: Entry[]): void {
   for (const [i, d] of [...DEFAULT_DEVICES, ...(linux.devices ?? [])].entries()) {
     const type = d.type === 'u' ? 'c' : d.type;
     if (type === 'p') throw new OciError(`linux.devices: the FIFO ${d.path} is not supported by mydocker-oci.`);
@@ -182,6 +166,10 @@ export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
     const mode = d.fileMode ?? 0o666;
     entries.push(['device', [d.path, type, d.major ?? 0, d.minor ?? 0, (mode & 0o7777).toString(8), d.uid ?? 0, d.gid ?? 0].join(US)]);
   }
+}
+
+/** Namespaced sysctls only: one that would change the host is refused. */
+function sysctlEntries(linux: NonNullable<OciSpec['linux']>, newNs: string[], entries: Entry[]): void {
   for (const [k, v] of Object.entries(linux.sysctl ?? {})) {
     if (!/^[a-z0-9_.\-/]+$/i.test(k) || k.includes('..')) throw new OciError(`The sysctl "${k}" is not a valid name.`);
     const ipc = k.startsWith('kernel.msg') || k.startsWith('kernel.sem') || k.startsWith('kernel.shm') || k.startsWith('fs.mqueue.');
@@ -191,6 +179,10 @@ export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
       throw new OciError(`The sysctl ${k} is not namespaced: it would change the host.`);
     entries.push(['sysctl', `${k}=${v}`]);
   }
+}
+
+/** Masked and read-only paths, root propagation, personality; what this kernel or runtime cannot do is refused. */
+function securityEntries(linux: NonNullable<OciSpec['linux']>, entries: Entry[], warnings: string[]): void {
   if (linux.seccomp) entries.push(...seccompEntries(linux.seccomp));
   for (const p of linux.maskedPaths ?? []) {
     if (!posix.isAbsolute(p)) throw new OciError(`The masked path "${p}" must be absolute.`);
@@ -200,6 +192,7 @@ export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
     if (!posix.isAbsolute(p)) throw new OciError(`The read-only path "${p}" must be absolute.`);
     entries.push(['readonly', p]);
   }
+  // Unset: the helper makes the mounts rslave, as runc (native/ocimount.c, oci_prepare_propagation).
   if (linux.rootfsPropagation) {
     const flag = PROPAGATION[linux.rootfsPropagation];
     if (flag === undefined) throw new OciError(`linux.rootfsPropagation "${linux.rootfsPropagation}" is not known.`);
@@ -215,6 +208,10 @@ export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
   if (linux.intelRdt) throw new OciError('linux.intelRdt is not supported by mydocker-oci.');
   if (linux.timeOffsets) throw new OciError('linux.timeOffsets (time namespace) is not supported by mydocker-oci.');
   if (linux.memoryPolicy) throw new OciError('linux.memoryPolicy is not supported by mydocker-oci.');
+}
+
+/** createContainer/startContainer hooks run in the helper; the other stages are checked here and run by us. */
+function hookEntries(spec: OciSpec, entries: Entry[]): void {
   for (const [stage, key] of [
     ['createContainer', 'hook_cc'],
     ['startContainer', 'hook_sc'],
@@ -222,5 +219,34 @@ export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
     for (const [i, h] of (spec.hooks?.[stage] ?? []).entries()) entries.push([key, hookEntry(h, i, stage)]);
   for (const stage of ['prestart', 'createRuntime', 'poststart', 'poststop'] as const)
     for (const [i, h] of (spec.hooks?.[stage] ?? []).entries()) hookEntry(h, i, stage);
+}
+
+/** Checks config.json against what this runtime and kernel can do and turns it into the helper's launch config. */
+export function createEntries(spec: OciSpec, bundle: string): CreatePlan {
+  const warnings: string[] = [];
+  if (typeof spec.ociVersion !== 'string' || !/^1\./.test(spec.ociVersion))
+    throw new OciError(`config.json's ociVersion "${spec.ociVersion}" is not a 1.x runtime-spec version.`);
+  if (!spec.root?.path) throw new OciError('config.json has no root.path.');
+  if (!spec.process) throw new OciError('config.json has no process.');
+  const rootfs = isAbsolute(spec.root.path) ? spec.root.path : join(bundle, spec.root.path);
+  if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) throw new OciError(`The root filesystem ${rootfs} is not a directory.`);
+  const linux = spec.linux ?? {};
+  const entries: Entry[] = [
+    ['mode', 'oci-create'],
+    ['rootfs', rootfs],
+  ];
+  entries.push(...processEntries(spec.process, warnings));
+  if (spec.root.readonly) entries.push(['readonly_root', '1']);
+  const newNs = namespaceEntries(linux, entries);
+  for (const key of ['hostname', 'domainname'] as const) {
+    if (!spec[key]) continue;
+    if (!newNs.includes('uts')) throw new OciError(`A ${key} needs a new uts namespace.`);
+    entries.push([key, spec[key]]);
+  }
+  mountEntries(spec, bundle, entries, warnings);
+  deviceEntries(linux, entries);
+  sysctlEntries(linux, newNs, entries);
+  securityEntries(linux, entries, warnings);
+  hookEntries(spec, entries);
   return { entries, rootfs, warnings, newNamespaces: newNs };
 }

@@ -132,22 +132,20 @@ export async function create(dirs: StateDir, log: RuntimeLog, o: CreateOptions):
 /** start: opens the exec FIFO (the process waits in its open for writing), reads its byte, removes it. */
 export function start(dirs: StateDir, log: RuntimeLog, id: string): void {
   const state = dirs.load(id);
-  const cgroup = cgroupOf(state.cgroup);
-  const status = statusOf(dirs, state, () => cgroup.freezerState() === 'frozen');
+  // The cgroup (and so the plugins) only when the FIFO is gone: a created container needs neither.
+  const status = statusOf(dirs, state, () => cgroupOf(state.cgroup).freezerState() === 'frozen');
   if (status === 'stopped') throw new OciError(`The container "${id}" cannot start: it has stopped.`);
   if (status !== 'created') throw new OciError(`The container "${id}" cannot start: it is ${status}, not created.`);
   const fd = openSync(dirs.fifo(id), constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const buf = Buffer.alloc(1);
     for (;;) {
-      let n = 0;
-      try {
-        n = readSync(fd, buf, 0, 1, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      if (readFifoByte(fd)) break;
+      // Checked after a read, then read once more: the process may write its byte, exec and end (a
+      // short-lived command) between our read and this check, and the byte is then waiting in the FIFO.
+      if (!processAlive(state)) {
+        if (readFifoByte(fd)) break;
+        throw new OciError(`The container "${id}" ended before it could start.`);
       }
-      if (n === 1) break;
-      if (!processAlive(state)) throw new OciError(`The container "${id}" ended before it could start.`);
       sleep(1);
     }
   } finally {
@@ -155,6 +153,16 @@ export function start(dirs: StateDir, log: RuntimeLog, id: string): void {
   }
   unlinkSync(dirs.fifo(id));
   runHooks(state.hooks?.poststart, 'poststart', stateJson(state, 'running'), 'warn', (m) => log.warn(m));
+}
+
+/** One byte from the non-blocking exec FIFO: true when the process wrote it (it then execs). */
+function readFifoByte(fd: number): boolean {
+  try {
+    return readSync(fd, Buffer.alloc(1), 0, 1, null) === 1;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    return false;
+  }
 }
 
 /** Waits for the process to end (a zombie counts: its parent reaps it, not us). */

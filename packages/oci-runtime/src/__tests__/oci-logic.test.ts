@@ -115,6 +115,13 @@ describe('config.json', () => {
   ])('refuses %s', (_name, patch, message) => {
     expect(() => createEntries(spec(patch), bundle)).toThrow(message);
   });
+  test('rootfsPropagation: unset leaves the helper its rslave default; a value is passed as mount flags; unknown is refused', () => {
+    const keyed = (patch?: (s: ParsedJson) => void) => createEntries(spec(patch), bundle).entries.filter(([k]) => k === 'root_propagation');
+    expect(keyed()).toEqual([]);
+    expect(keyed((s) => (s.linux.rootfsPropagation = 'rprivate'))).toEqual([['root_propagation', (0x40000 | 0x4000).toString(16)]]);
+    expect(keyed((s) => (s.linux.rootfsPropagation = 'shared'))).toEqual([['root_propagation', (0x100000).toString(16)]]);
+    expect(() => keyed((s) => (s.linux.rootfsPropagation = 'sideways'))).toThrow('rootfsPropagation');
+  });
   test('apparmor and selinux are warned about, not refused', () => {
     const warnings: string[] = [];
     processEntries({ user: { uid: 0, gid: 0 }, args: ['x'], cwd: '/', apparmorProfile: 'p', selinuxLabel: 'l' }, warnings);
