@@ -84,7 +84,11 @@ export function createApiServer(api: ApiContext, tls?: TlsOptions, routes: Route
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     void dispatch(api, routes, req, res);
   };
-  const options = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 };
+  // No idle timeout on kept-alive connections, as Docker's daemon (Go's net/http without IdleTimeout): Node's
+  // clients (dockerode, Testcontainers) keep sockets alive and reuse them, and a server that closes an idle
+  // socket just as the client writes its next request on it makes that request fail with EPIPE/ECONNRESET.
+  // A client that goes away closes its end; the service's shutdown closes every connection.
+  const options = { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 0 };
   const server: Server = tls ? createHttpsServer({ ...tls, ...options }, handler) : createServer(options, handler);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
