@@ -2,7 +2,7 @@ import { truncate, UsageError } from '@mydocker/core';
 // node:net's check, not ipaddr.js: parsing -p must not load the CIDR library on every run.
 import { isIPv4, isIPv6 } from 'node:net';
 import type { IpamState, PortHolder, PortMapping } from './model';
-import { publishAllFlag, publishFlags } from './flags';
+import { exposeFlags, publishAllFlag, publishFlags } from './flags';
 import type { ImageConfig, RunSpec } from '@mydocker/core';
 
 function port(text: string, spec: string): number {
@@ -94,6 +94,16 @@ export function parsePublish(spec: string): PortMapping {
   const all = parsePublishes(spec);
   if (all.length !== 1) throw new UsageError(`Invalid port mapping "${truncate(spec)}": a single port was expected.`);
   return all[0];
+}
+
+/** `--expose 81`, `--expose 7000-7002/udp`: Docker's ExposedPorts keys ("81/tcp"), ranges expanded. */
+export function exposedByFlags(spec: Pick<RunSpec, 'flags'>): string[] {
+  return exposeFlags(spec).flatMap((text) => {
+    const m = /^(\d+(?:-\d+)?)(?:\/(tcp|udp|sctp))?$/.exec(text);
+    if (!m) throw new UsageError(`Invalid --expose "${truncate(text)}": use PORT[-END][/tcp|udp], as in --expose 8080 or --expose 53/udp.`);
+    const [first, last] = portRange(m[1], text);
+    return Array.from({ length: last - first + 1 }, (_, i) => `${first + i}/${m[2] ?? 'tcp'}`);
+  });
 }
 
 /**

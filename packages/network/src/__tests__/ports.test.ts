@@ -1,6 +1,6 @@
 import { emptyIpam } from '../ipam';
 import { emptyRunSpec } from '@mydocker/core';
-import { findPortConflict, parsePublish, parsePublishes, portKey, publishedPorts, reservePorts } from '../ports';
+import { exposedByFlags, findPortConflict, parsePublish, parsePublishes, portKey, publishedPorts, reservePorts } from '../ports';
 
 describe('-p parsing', () => {
   it('reads HOST:CTR, IP:HOST:CTR and the protocol', () => {
@@ -21,6 +21,13 @@ describe('-p parsing', () => {
     expect(parsePublish('[::1]:8080:80')).toEqual({ protocol: 'tcp', hostIp: '::1', hostPort: 8080, containerPort: 80 });
     expect(parsePublish('[::]:8080:80/tcp').hostIp).toBe('::');
     expect(parsePublishes('[FD00::2]::53')).toEqual([{ protocol: 'tcp', hostIp: 'fd00::2', hostPort: 0, containerPort: 53 }]);
+  });
+
+  it('--expose: ports and ranges as ExposedPorts keys; a bad one is one sentence', () => {
+    const spec = (expose: string[]) => emptyRunSpec({ flags: { network: { expose } } });
+    expect(exposedByFlags(spec(['81', '7000-7001/udp']))).toEqual(['81/tcp', '7000/udp', '7001/udp']);
+    expect(() => exposedByFlags(spec(['http']))).toThrow(/^Invalid --expose "http": use PORT/);
+    expect(() => exposedByFlags(spec(['9-8']))).toThrow(/Invalid port range/);
   });
 
   it('-P adds every exposed tcp/udp port the -p list does not already publish', () => {
