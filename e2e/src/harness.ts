@@ -153,6 +153,11 @@ export function runProcess(file: string, args: string[], spawnOptions: SpawnOpti
 }
 
 /** Runs a host command (ip, iptables, ...) synchronously. */
+/** The host has IPv6 addresses: then `-p 8080:80` also publishes on [::]:8080, as Docker's does. */
+export function hostHasIpv6(): boolean {
+  return existsSync('/proc/net/if_inet6') && readFileSync('/proc/net/if_inet6', 'utf8').trim() !== '';
+}
+
 export function host(cmd: string, args: string[]): Result {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };

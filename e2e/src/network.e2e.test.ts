@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { host, httpGet, Sandbox, waitFor } from './harness';
+import { host, hostHasIpv6, httpGet, Sandbox, waitFor } from './harness';
 
 /** A 10.231.x.0/24 (or smaller) that no host route touches, so these tests never shadow one. */
 function freeSubnets(count: number, prefix = 24): string[] {
@@ -78,7 +78,8 @@ describe('bridge networks', () => {
     const web = (await inspect('web')).ext.network;
     expect(a).toMatchObject({ mode: 'bridge', network: net, gateway: subnetA.replace('.0/24', '.1') });
     expect(a.ip).not.toBe(web.ip);
-    expect(web.ports).toEqual([{ protocol: 'tcp', hostIp: '', hostPort: port, containerPort: 80 }]);
+    const v6 = hostHasIpv6() ? [{ protocol: 'tcp', hostIp: '::', hostPort: port, containerPort: 80, implicit: true }] : [];
+    expect(web.ports).toEqual([{ protocol: 'tcp', hostIp: '', hostPort: port, containerPort: 80 }, ...v6]);
     expect(bridgePorts(net)).toContain(a.hostVeth);
 
     // container to container, by address
