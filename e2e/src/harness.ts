@@ -101,7 +101,8 @@ export class Sandbox {
     const networks = await this.run(['network', 'ls', '--format', '{{.Name}}']);
     if (networks.code === 0) {
       const names = networks.stdout.split('\n').filter(Boolean);
-      for (const name of names.filter((n) => n !== 'bridge')) await this.run(['network', 'rm', name]);
+      // bridge, host and none are pre-defined (not removable).
+      for (const name of names.filter((n) => !['bridge', 'host', 'none'].includes(n))) await this.run(['network', 'rm', name]);
       // The default network (made by the first run without --net) is not removable by name, as in
       // Docker; `system prune` removes it once unused, with its bridge and the root's iptables chains.
       if (names.includes('bridge')) await this.run(['system', 'prune', '--force']);
