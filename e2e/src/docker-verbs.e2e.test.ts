@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { host, Sandbox, waitFor } from './harness';
+import { host, hostHasIpv6, Sandbox, waitFor } from './harness';
 
 /** A 10.233.x.0/24 that no host route touches. */
 function freeSubnet(): string {
@@ -169,9 +169,15 @@ describe('docker verbs', () => {
       await sandbox.ok(['network', 'create', '--subnet', freeSubnet(), net]);
       const [p1, p2] = [await freePort(), await freePort()];
       await sandbox.ok(['run', '-d', '--name', 'p1', '--net', net, '-p', `${p1}:80`, '-p', `127.0.0.1:${p2}:53/udp`, 'busybox', 'sleep', '600']);
-      expect(await sandbox.run(['port', 'p1'])).toEqual({ code: 0, stdout: `53/udp -> 127.0.0.1:${p2}\n80/tcp -> 0.0.0.0:${p1}\n`, stderr: '' });
-      expect(await sandbox.run(['port', 'p1', '80'])).toEqual({ code: 0, stdout: `0.0.0.0:${p1}\n`, stderr: '' });
-      expect(await sandbox.run(['port', 'p1', '80/tcp'])).toEqual({ code: 0, stdout: `0.0.0.0:${p1}\n`, stderr: '' });
+      // As Docker's: a port on every address is bound on 0.0.0.0 and, where the host has IPv6, on [::].
+      const v6 = hostHasIpv6() ? `[::]:${p1}\n` : '';
+      expect(await sandbox.run(['port', 'p1'])).toEqual({
+        code: 0,
+        stdout: `53/udp -> 127.0.0.1:${p2}\n80/tcp -> 0.0.0.0:${p1}\n${v6 && `80/tcp -> ${v6}`}`,
+        stderr: '',
+      });
+      expect(await sandbox.run(['port', 'p1', '80'])).toEqual({ code: 0, stdout: `0.0.0.0:${p1}\n${v6}`, stderr: '' });
+      expect(await sandbox.run(['port', 'p1', '80/tcp'])).toEqual({ code: 0, stdout: `0.0.0.0:${p1}\n${v6}`, stderr: '' });
       expect(await sandbox.run(['port', 'p1', '53/udp'])).toEqual({ code: 0, stdout: `127.0.0.1:${p2}\n`, stderr: '' });
       expect(await sandbox.run(['port', 'p1', '53'])).toEqual({ code: 1, stdout: '', stderr: "Error: No public port '53/tcp' published for p1\n" });
       expect(await sandbox.run(['port', 'p1', '81/udp'])).toEqual({ code: 1, stdout: '', stderr: "Error: No public port '81/udp' published for p1\n" });

@@ -191,16 +191,22 @@ describe('network and volume --format, --filter, -q', () => {
     const idDefault = (await sandbox.ok(['network', 'inspect', '-f', '{{.Id}}', 'bridge'])).trim();
     const ls = (await sandbox.ok(['network', 'ls'])).split('\n').filter(Boolean);
     expect(ls[0]).toMatch(/^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE$/);
+    // Docker's pre-defined host and none are listed too (drivers host and null).
+    const idHost = (await sandbox.ok(['network', 'inspect', '-f', '{{.Id}}', 'host'])).trim();
+    const idNone = (await sandbox.ok(['network', 'inspect', '-f', '{{.Id}}', 'none'])).trim();
     expect(ls.slice(1).map((l) => l.split(/\s+/))).toEqual([
       [idDefault.slice(0, 12), 'bridge', 'bridge', 'local'],
       [idA.slice(0, 12), a, 'bridge', 'local'],
       [idB.slice(0, 12), b, 'bridge', 'local'],
+      [idHost.slice(0, 12), 'host', 'host', 'local'],
+      [idNone.slice(0, 12), 'none', 'null', 'local'],
     ]);
-    expect(await sandbox.ok(['network', 'ls', '-q'])).toBe(`${idDefault.slice(0, 12)}\n${idA.slice(0, 12)}\n${idB.slice(0, 12)}\n`);
+    const short = [idDefault, idA, idB, idHost, idNone].map((id) => `${id.slice(0, 12)}\n`).join('');
+    expect(await sandbox.ok(['network', 'ls', '-q'])).toBe(short);
     expect(await sandbox.ok(['network', 'ls', '-q', '--no-trunc', '--filter', `name=${b}`])).toBe(`${idB}\n`);
     expect(await sandbox.ok(['network', 'ls', '--filter', `id=${idA.slice(0, 8)}`, '--format', '{{.ID}}: {{.Driver}}'])).toBe(`${idA.slice(0, 12)}: bridge\n`);
     expect(await sandbox.ok(['network', 'ls', '--filter', 'driver=bridge', '--filter', 'type=custom', '--format', '{{.Name}}'])).toBe(`${a}\n${b}\n`);
-    expect(await sandbox.ok(['network', 'ls', '--filter', 'type=builtin', '-q'])).toBe(`${idDefault.slice(0, 12)}\n`);
+    expect(await sandbox.ok(['network', 'ls', '--filter', 'type=builtin', '--format', '{{.Name}}'])).toBe('bridge\nhost\nnone\n');
     expect(await sandbox.ok(['network', 'ls', '--filter', `name=${a}`, '--format', 'table {{.Name}}\t{{.Scope}}'])).toBe(
       `NAME${' '.repeat(a.length - 1)}SCOPE\n${a}   local\n`,
     );

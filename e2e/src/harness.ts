@@ -117,7 +117,8 @@ export class Sandbox {
     const networks = await this.run(['network', 'ls', '--format', '{{.Name}}']);
     if (networks.code === 0) {
       const names = networks.stdout.split('\n').filter(Boolean);
-      for (const name of names.filter((n) => n !== 'bridge')) await this.run(['network', 'rm', name]);
+      // bridge, host and none are pre-defined (not removable).
+      for (const name of names.filter((n) => !['bridge', 'host', 'none'].includes(n))) await this.run(['network', 'rm', name]);
       // The default network (made by the first run without --net) is not removable by name, as in
       // Docker; `system prune` removes it once unused, with its bridge and the root's iptables chains.
       if (names.includes('bridge')) await this.run(['system', 'prune', '--force']);
@@ -169,6 +170,11 @@ export function runProcess(file: string, args: string[], spawnOptions: SpawnOpti
 }
 
 /** Runs a host command (ip, iptables, ...) synchronously. */
+/** The host has IPv6 addresses: then `-p 8080:80` also publishes on [::]:8080, as Docker's does. */
+export function hostHasIpv6(): boolean {
+  return existsSync('/proc/net/if_inet6') && readFileSync('/proc/net/if_inet6', 'utf8').trim() !== '';
+}
+
 export function host(cmd: string, args: string[]): Result {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   return { code: r.status ?? 128, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { host, httpGet, Sandbox, waitFor } from './harness';
+import { host, hostHasIpv6, httpGet, Sandbox, waitFor } from './harness';
 
 /** A 10.231.x.0/24 (or smaller) that no host route touches, so these tests never shadow one. */
 function freeSubnets(count: number, prefix = 24): string[] {
@@ -34,7 +34,8 @@ describe('bridge networks', () => {
   it('creates a network with a bridge and refuses names in use and overlapping subnets', async () => {
     const id = (await sandbox.ok(['network', 'create', '--driver', 'bridge', '--subnet', subnetA.replace('.0/', '.1/'), net])).trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
-    expect(await sandbox.ok(['network', 'ls', '--format', '{{.Name}}'])).toBe(`${net}\n`);
+    // Docker's pre-defined host and none are always listed too.
+    expect(await sandbox.ok(['network', 'ls', '--format', '{{.Name}}'])).toBe(`host\nnone\n${net}\n`);
     const ls = await sandbox.ok(['network', 'list']);
     // Docker's columns (issue 15); the subnet is in inspect.
     expect(ls).toMatch(/^NETWORK ID\s+NAME\s+DRIVER\s+SCOPE\n/);
@@ -55,7 +56,7 @@ describe('bridge networks', () => {
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
-    expect(await sandbox.ok(['network', 'ls', '--format', '{{.Name}}'])).toBe(`${net}\n`);
+    expect(await sandbox.ok(['network', 'ls', '--format', '{{.Name}}'])).toBe(`host\nnone\n${net}\n`);
   });
 
   it('connects containers to each other, to the host and through -p on 127.0.0.1, then leaves nothing', async () => {
@@ -78,7 +79,8 @@ describe('bridge networks', () => {
     const web = (await inspect('web')).ext.network;
     expect(a).toMatchObject({ mode: 'bridge', network: net, gateway: subnetA.replace('.0/24', '.1') });
     expect(a.ip).not.toBe(web.ip);
-    expect(web.ports).toEqual([{ protocol: 'tcp', hostIp: '', hostPort: port, containerPort: 80 }]);
+    const v6 = hostHasIpv6() ? [{ protocol: 'tcp', hostIp: '::', hostPort: port, containerPort: 80, implicit: true }] : [];
+    expect(web.ports).toEqual([{ protocol: 'tcp', hostIp: '', hostPort: port, containerPort: 80 }, ...v6]);
     expect(bridgePorts(net)).toContain(a.hostVeth);
 
     // container to container, by address

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
-import { host, httpGet, Sandbox, waitFor } from './harness';
+import { host, hostHasIpv6, httpGet, Sandbox, waitFor } from './harness';
 
 /**
  * Networks as a Docker user expects them (issue 18): the default `bridge` network, names and aliases on
  * user-defined networks, chosen host ports, ranges, udp, a busy port refused, hairpin, /etc files from
  * --add-host/--dns*, --ip/--mac-address/--ip-range/--gateway/--opt/--internal, connect --alias --ip,
- * network prune, and nothing left behind. Traffic goes only to 127.0.0.1 and to addresses inside the
+ * network prune, IPv6 host addresses (userland proxy), -P with --expose, the pre-defined host and none
+ * networks, and nothing left behind. Traffic goes only to 127.0.0.1 and to addresses inside the
  * networks this file creates.
  */
 
@@ -51,10 +52,21 @@ describe('networks as Docker users expect them', () => {
     const subnet = net.IPAM.Config[0].Subnet as string;
     expect(out).toMatch(new RegExp(`inet ${subnet.split('.').slice(0, 2).join('\\.')}\\.`));
     expect(out).toContain(`default via ${net.IPAM.Config[0].Gateway}`);
-    expect(await sandbox.ok(['network', 'ls', '--filter', 'type=builtin', '--format', '{{.Name}}'])).toBe('bridge\n');
-    const rm = await sandbox.run(['network', 'rm', 'bridge']);
-    expect(rm.code).toBe(125);
-    expect(rm.stderr.trim()).toBe('Error: bridge is a pre-defined network and cannot be removed.');
+    expect(await sandbox.ok(['network', 'ls', '--filter', 'type=builtin', '--format', '{{.Name}} {{.Driver}} {{.Scope}}'])).toBe(
+      'bridge bridge local\nhost host local\nnone null local\n',
+    );
+    for (const name of ['bridge', 'host', 'none']) {
+      const rm = await sandbox.run(['network', 'rm', name]);
+      expect(rm.code).toBe(125);
+      expect(rm.stderr.trim()).toBe(`Error: ${name} is a pre-defined network and cannot be removed.`);
+    }
+    const [hostNet, noneNet] = JSON.parse(await sandbox.ok(['network', 'inspect', 'host', 'none']));
+    expect(hostNet).toMatchObject({ Name: 'host', Driver: 'host', Scope: 'local', IPAM: { Config: [] }, Containers: {} });
+    expect(noneNet).toMatchObject({ Name: 'none', Driver: 'null', Scope: 'local' });
+    expect(hostNet.Id).toMatch(/^[0-9a-f]{64}$/);
+    // --net host keeps sharing the host's network namespace.
+    const hostNs = host('readlink', ['/proc/self/ns/net']).stdout.trim();
+    expect((await sandbox.ok(['run', '--rm', '--net', 'host', 'busybox', 'readlink', '/proc/self/ns/net'])).trim()).toBe(hostNs);
     // --net none keeps meaning loopback only.
     expect((await sandbox.ok(['run', '--rm', '--net', 'none', 'busybox', 'ip', '-o', 'link'])).trim().split('\n')).toHaveLength(1);
     // Docker's default network has no name resolution: a container there is not listed to others.
@@ -88,12 +100,14 @@ describe('networks as Docker users expect them', () => {
 
   it('-p 80 picks a free host port reachable from 127.0.0.1, and the container reaches it through the host address (hairpin)', async () => {
     const lines = (await sandbox.ok(['port', 'srv'])).trim().split('\n');
-    expect(lines).toHaveLength(1);
     const m = /^80\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(lines[0]);
     expect(m).not.toBeNull();
     const port = Number(m![1]);
     expect(port).toBeGreaterThan(1023);
+    // As Docker's: the same port on [::] too where the host has IPv6, served through the userland proxy.
+    expect(lines).toEqual(hostHasIpv6() ? [lines[0], `80/tcp -> [::]:${port}`] : [lines[0]]);
     expect(await httpGet(`http://127.0.0.1:${port}/`)).toBe('hello-from-srv\n');
+    if (hostHasIpv6()) expect(await httpGet(`http://[::1]:${port}/`)).toBe('hello-from-srv\n');
     expect(await sandbox.ok(['exec', 'srv', 'sh', '-c', GET(`${gatewayA} ${port}`)])).toBe('hello-from-srv\n');
   });
 
@@ -138,7 +152,10 @@ describe('networks as Docker users expect them', () => {
     ]);
     const lines = (await sandbox.ok(['port', 'multi'])).trim().split('\n');
     expect(lines[0]).toMatch(/^53\/udp -> 127\.0\.0\.1:\d+$/);
-    expect(lines.slice(1)).toEqual([`7000/tcp -> 0.0.0.0:${base}`, `7001/tcp -> 0.0.0.0:${base + 1}`, `9000/tcp -> 0.0.0.0:${base + 5}`]);
+    const v4 = lines.slice(1).filter((l) => !l.includes('[::]'));
+    expect(v4).toEqual([`7000/tcp -> 0.0.0.0:${base}`, `7001/tcp -> 0.0.0.0:${base + 1}`, `9000/tcp -> 0.0.0.0:${base + 5}`]);
+    // tcp only on [::]: the IPv6 proxy carries no udp.
+    expect(lines.filter((l) => l.includes('[::]'))).toEqual(hostHasIpv6() ? v4.map((l) => l.replace('0.0.0.0', '[::]')) : []);
     // The udp rule is there, for the chosen port.
     const udpPort = /:(\d+)$/.exec(lines[0])![1];
     expect(host('iptables-save', ['-t', 'nat']).stdout).toMatch(
@@ -146,6 +163,65 @@ describe('networks as Docker users expect them', () => {
     );
     await sandbox.ok(['rm', '-f', 'multi']);
     expect(host('iptables-save', []).stdout).not.toContain(':multi');
+  });
+
+  it('publishes on IPv6 host addresses through a proxy that ends with the container; -P with --expose; refuses an address the host lacks', async () => {
+    // The proxy's command line names its container's directory.
+    let six = '';
+    const proxies = () =>
+      host('ps', ['-eo', 'pid,args'])
+        .stdout.split('\n')
+        .filter((l) => l.includes('proxy-main.js') && l.includes(`${sandbox.root}/containers/${six}`));
+    const base = 20000 + Math.floor(Math.random() * 20000);
+    const twoPorts = 'mkdir -p /w && echo hello-from-$(hostname) > /w/index.html && httpd -p 81 -h /w && exec httpd -f -p 80 -h /w';
+    await sandbox.ok([
+      'run',
+      '-d',
+      '--name',
+      'six',
+      '--hostname',
+      'six',
+      '--net',
+      front,
+      '-p',
+      `[::1]:${base}:80`,
+      '-p',
+      `[::]:${base + 1}:80`,
+      '--expose',
+      '81',
+      '-P',
+      'busybox',
+      'sh',
+      '-c',
+      twoPorts,
+    ]);
+    six = (await inspect('six')).Id;
+    const lines = (await sandbox.ok(['port', 'six'])).trim().split('\n');
+    expect(lines.slice(0, 3)).toEqual([`80/tcp -> [::1]:${base}`, `80/tcp -> [::]:${base + 1}`, expect.stringMatching(/^81\/tcp -> 0\.0\.0\.0:\d+$/)]);
+    const chosen = Number(/:(\d+)$/.exec(lines[2])![1]);
+    expect(lines.slice(3)).toEqual(hostHasIpv6() ? [`81/tcp -> [::]:${chosen}`] : []);
+    const get = (url: string) =>
+      waitFor(
+        () => httpGet(url),
+        (b) => b !== '',
+        15_000,
+      );
+    expect(await get(`http://[::1]:${base}/`)).toBe('hello-from-six\n');
+    expect(await get(`http://[::1]:${base + 1}/`)).toBe('hello-from-six\n');
+    // -P: the --expose port on a chosen host port, reached through 127.0.0.1 (DNAT) and ::1 (proxy).
+    expect(await get(`http://127.0.0.1:${chosen}/`)).toBe('hello-from-six\n');
+    if (hostHasIpv6()) expect(await get(`http://[::1]:${chosen}/`)).toBe('hello-from-six\n');
+    // One proxy process for the container; no ip6tables rule (nothing translates IPv6 in the kernel).
+    expect(proxies()).toHaveLength(1);
+    expect(host('ip6tables-save', []).stdout).not.toMatch(/mydocker/i);
+    await sandbox.ok(['rm', '-f', 'six']);
+    expect(await waitFor(proxies, (p) => p.length === 0, 10_000)).toEqual([]);
+    expect(await httpGet(`http://[::1]:${base}/`)).toBe('');
+    // An IPv6 address this host does not have: one sentence, exit 125, nothing made.
+    const bad = await sandbox.run(['run', '-d', '--name', 'nosix', '--net', front, '-p', `[2001:db8::5]:${base}:80`, 'busybox', 'true']);
+    expect(bad.code).toBe(125);
+    expect(bad.stderr.trim()).toBe(`Error: Host port [2001:db8::5]:${base}/tcp cannot be published: 2001:db8::5 is not an address of this host.`);
+    expect(await sandbox.ok(['ps', '-a', '--format', '{{.Names}}'])).not.toContain('nosix');
   });
 
   it('--add-host (host-gateway), --dns*, --ip, --mac-address; a network with --ip-range, --gateway, a bridge name and --internal', async () => {
@@ -218,7 +294,9 @@ describe('networks as Docker users expect them', () => {
     const pruned = await sandbox.ok(['network', 'prune', '-f']);
     expect(pruned).toBe('Deleted Networks:\ninner\n');
     expect(host('ip', ['link', 'show', 'dev', brName]).code).not.toBe(0);
-    expect((await sandbox.ok(['network', 'ls', '--format', '{{.Name}}'])).split('\n').filter(Boolean).sort()).toEqual([back, 'bridge', front].sort());
+    expect((await sandbox.ok(['network', 'ls', '--format', '{{.Name}}'])).split('\n').filter(Boolean).sort()).toEqual(
+      [back, 'bridge', front, 'host', 'none'].sort(),
+    );
   });
 
   it('leaves nothing after rm -f: veths, rules, addresses', async () => {

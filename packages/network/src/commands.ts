@@ -1,19 +1,9 @@
-import { describeError, formatItems, UsageError, type CommandContext, type CommandSpec, type CommandArgs } from '@mydocker/core';
+import { ConflictError, describeError, formatItems, UsageError, type CommandContext, type CommandSpec, type CommandArgs } from '@mydocker/core';
 import { damagedRow, NETWORK_HEADERS, NETWORK_LS_TABLE, networkMatches, networkRow, parseNetworkFilters } from './list';
 import type { NetworkLifecycle } from './lifecycle';
 import type { IpamState, NetworkConfig } from './model';
-
-const ACTIONS: Record<string, string> = {
-  create: 'create',
-  ls: 'ls',
-  list: 'ls',
-  inspect: 'inspect',
-  rm: 'rm',
-  remove: 'rm',
-  connect: 'connect',
-  disconnect: 'disconnect',
-  prune: 'prune',
-};
+import { DEFAULT_NETWORK } from './defaults';
+import { isPredefined, predefinedId, predefinedMatches, predefinedRow, predefinedView, type PredefinedName } from './predefined';
 
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 
@@ -61,6 +51,154 @@ function need(args: string[], count: number, usage: string): string[] {
   return args;
 }
 
+/** What every action gets: the parsed command line, the plugin's lifecycle, and the output. */
+interface ActionInput {
+  argv: CommandArgs;
+  args: string[];
+  ctx: CommandContext;
+  l: NetworkLifecycle;
+  out: (s: string) => void;
+}
+
+type Action = (input: ActionInput) => Promise<number>;
+
+async function createAction({ argv, args, ctx, l, out }: ActionInput): Promise<number> {
+  const [name] = need(args, 1, 'create [--driver bridge] [--subnet CIDR] [--gateway IP] NAME');
+  if (args.length > 1) throw new UsageError('network create takes one name.');
+  const { createNetwork } = await import('./networks');
+  const net = await createNetwork(l.env, name, {
+    driver: argv.driver,
+    subnet: argv.subnet,
+    gateway: argv.gateway,
+    ipRange: argv['ip-range'],
+    internal: Boolean(argv.internal),
+    ...parseOpts(((argv.opt as unknown[]) ?? []).map(String)),
+  });
+  await ctx.bus.emitEvent({ type: 'network', action: 'create', id: net.id, attributes: { name: net.name, type: net.driver } });
+  out(`${net.id}\n`);
+  return 0;
+}
+
+/** Docker's list: the networks of this root, the pre-defined `host` and `none`, and damaged records. */
+async function lsAction({ argv, ctx, l, out }: ActionInput): Promise<number> {
+  const filters = parseNetworkFilters(((argv.filter as unknown[]) ?? []).map(String));
+  const noTrunc = argv.trunc === false;
+  const { networks, damaged } = l.env.store.scan();
+  const state = l.env.store.readIpam();
+  const kept = networks.filter((n) => networkMatches(n, filters, state));
+  const predefined = (['host', 'none'] as const)
+    .map((name) => ({ row: predefinedRow(l.env, name, noTrunc), id: predefinedId(l.env, name) }))
+    .filter((p) => predefinedMatches(p.row, p.id, filters))
+    .map((p) => p.row);
+  const rows = [...kept.map((n) => networkRow(n, noTrunc)), ...predefined, ...(filters.size ? [] : damaged.map(damagedRow))].sort((a, b) =>
+    a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0,
+  );
+  if (argv.quiet)
+    out(
+      rows
+        .filter((r) => r.ID)
+        .map((r) => `${r.ID}\n`)
+        .join(''),
+    );
+  else out(formatItems(argv.format ? String(argv.format) : NETWORK_LS_TABLE, rows, NETWORK_HEADERS));
+  const { damagedNetworkError } = await import('./store');
+  for (const d of damaged) ctx.stderr.write(`Warning: ${damagedNetworkError(d).message}\n`);
+  return 0;
+}
+
+/** `host`/`none` by name or by a prefix of their id (at least 6 characters, as for other networks). */
+function predefinedNamed(l: NetworkLifecycle, ref: string): PredefinedName | undefined {
+  if (isPredefined(ref)) return ref;
+  if (ref.length < 6) return undefined;
+  return (['host', 'none'] as const).find((name) => predefinedId(l.env, name).startsWith(ref));
+}
+
+async function inspectAction({ argv, args, l, out }: ActionInput): Promise<number> {
+  need(args, 1, 'inspect NAME...');
+  const state = args.some((a) => !predefinedNamed(l, a)) ? l.env.store.readIpam() : undefined;
+  const views: unknown[] = [];
+  for (const a of args) {
+    const predefined = predefinedNamed(l, a);
+    views.push(predefined ? await predefinedView(l.env, predefined) : inspectView(l.env.store.get(a), state!));
+  }
+  if (argv.format) out(formatItems(String(argv.format), views));
+  else out(`${JSON.stringify(views, null, 4)}\n`);
+  return 0;
+}
+
+async function removeOne(name: string, { ctx, l, out }: ActionInput): Promise<void> {
+  // The default `bridge` is pre-defined too, also before its first use has made it.
+  const bridgeDefault = name === DEFAULT_NETWORK && !l.env.store.damaged().some((d) => d.name === name);
+  const predefined = predefinedNamed(l, name) ?? (bridgeDefault ? name : undefined);
+  if (predefined) throw new ConflictError(`${predefined} is a pre-defined network and cannot be removed.`);
+  const { removeNetwork } = await import('./networks');
+  let id: string | undefined;
+  try {
+    id = l.env.store.find(name)?.id;
+  } catch {
+    // a damaged record: removed all the same, without an id to report
+  }
+  const removed = await removeNetwork(l.env, name);
+  out(`${removed.name}\n`);
+  if (id) await ctx.bus.emitEvent({ type: 'network', action: 'destroy', id, attributes: { name: removed.name, type: 'bridge' } });
+}
+
+async function rmAction(input: ActionInput): Promise<number> {
+  const args = need(input.args, 1, 'rm NAME...');
+  let code = 0;
+  for (const name of args) {
+    try {
+      await removeOne(name, input);
+    } catch (err) {
+      if (args.length === 1) throw err;
+      input.ctx.stderr.write(`Error: ${describeError(err).message}\n`);
+      code = 125;
+    }
+  }
+  return code;
+}
+
+function connectAction(action: 'connect' | 'disconnect'): Action {
+  return async ({ argv, args, ctx, l }) => {
+    const [net, container] = need(args, 2, `${action} NETWORK CONTAINER`);
+    const predefined = predefinedNamed(l, net);
+    if (predefined) {
+      throw new UsageError(
+        `Containers cannot be connected to or disconnected from the ${predefined} network: it is chosen with --net ${predefined} when the container is created.`,
+      );
+    }
+    const ops = await import('./connect');
+    const aliases = ((argv.alias as unknown[]) ?? []).map(String);
+    if (action === 'connect') await ops.connect(l, net, container, { aliases, ip: argv.ip === undefined ? undefined : String(argv.ip) });
+    else await ops.disconnect(l, net, container);
+    const n = l.env.store.get(net);
+    const c = await ctx.bus.need('stateStore').get(container);
+    await ctx.bus.emitEvent({ type: 'network', action, id: n.id, attributes: { container: c.id, name: n.name, type: n.driver } });
+    return 0;
+  };
+}
+
+async function pruneAction({ args, ctx, l, out }: ActionInput): Promise<number> {
+  if (args.length > 0) throw new UsageError('network prune takes no network names (it removes every unused one).');
+  const { pruneUnusedNetworks } = await import('./networks');
+  const removed = await pruneUnusedNetworks(l.env);
+  if (removed.length > 0) out(`Deleted Networks:\n${removed.map((n) => `${n.name}\n`).join('')}`);
+  for (const n of removed) await ctx.bus.emitEvent({ type: 'network', action: 'destroy', id: n.id, attributes: { name: n.name, type: 'bridge' } });
+  return 0;
+}
+
+const ACTIONS: Record<string, Action> = {
+  create: createAction,
+  ls: lsAction,
+  list: lsAction,
+  inspect: inspectAction,
+  rm: rmAction,
+  remove: rmAction,
+  connect: connectAction('connect'),
+  disconnect: connectAction('disconnect'),
+  prune: pruneAction,
+};
+
 export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSpec {
   return {
     command: 'network <action> [args..]',
@@ -85,101 +223,8 @@ export function networkCommand(life: () => Promise<NetworkLifecycle>): CommandSp
     async run(argv: CommandArgs, ctx: CommandContext): Promise<number> {
       const action = ACTIONS[String(argv.action)];
       if (!action) throw new UsageError(`Unknown network command "${argv.action}": use create, ls, inspect, rm, connect, disconnect or prune.`);
-      const args: string[] = (argv.args ?? []).map(String);
       const l = await life();
-      const { store } = l.env;
-      const out = (s: string) => ctx.stdout.write(s);
-      switch (action) {
-        case 'create': {
-          const [name] = need(args, 1, 'create [--driver bridge] [--subnet CIDR] [--gateway IP] NAME');
-          if (args.length > 1) throw new UsageError('network create takes one name.');
-          const { createNetwork } = await import('./networks');
-          const net = await createNetwork(l.env, name, {
-            driver: argv.driver,
-            subnet: argv.subnet,
-            gateway: argv.gateway,
-            ipRange: argv['ip-range'],
-            internal: Boolean(argv.internal),
-            ...parseOpts(((argv.opt as unknown[]) ?? []).map(String)),
-          });
-          await ctx.bus.emitEvent({ type: 'network', action: 'create', id: net.id, attributes: { name: net.name, type: net.driver } });
-          out(`${net.id}\n`);
-          return 0;
-        }
-        case 'ls': {
-          const filters = parseNetworkFilters(((argv.filter as unknown[]) ?? []).map(String));
-          const { networks, damaged } = store.scan();
-          const state = store.readIpam();
-          const kept = networks.filter((n) => networkMatches(n, filters, state));
-          const rows = [...kept.map((n) => networkRow(n, argv.trunc === false)), ...(filters.size ? [] : damaged.map(damagedRow))].sort((a, b) =>
-            a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0,
-          );
-          if (argv.quiet)
-            out(
-              rows
-                .filter((r) => r.ID)
-                .map((r) => `${r.ID}\n`)
-                .join(''),
-            );
-          else out(formatItems(argv.format ? String(argv.format) : NETWORK_LS_TABLE, rows, NETWORK_HEADERS));
-          const { damagedNetworkError } = await import('./store');
-          for (const d of damaged) ctx.stderr.write(`Warning: ${damagedNetworkError(d).message}\n`);
-          return 0;
-        }
-        case 'inspect': {
-          need(args, 1, 'inspect NAME...');
-          const nets = args.map((a) => store.get(a));
-          const state = store.readIpam();
-          const views = nets.map((n) => inspectView(n, state));
-          if (argv.format) out(formatItems(String(argv.format), views));
-          else out(`${JSON.stringify(views, null, 4)}\n`);
-          return 0;
-        }
-        case 'rm': {
-          need(args, 1, 'rm NAME...');
-          const { removeNetwork } = await import('./networks');
-          let code = 0;
-          for (const name of args) {
-            try {
-              let id: string | undefined;
-              try {
-                id = store.find(name)?.id;
-              } catch {
-                // a damaged record: removed all the same, without an id to report
-              }
-              const removed = await removeNetwork(l.env, name);
-              out(`${removed.name}\n`);
-              if (id) await ctx.bus.emitEvent({ type: 'network', action: 'destroy', id, attributes: { name: removed.name, type: 'bridge' } });
-            } catch (err) {
-              if (args.length === 1) throw err;
-              ctx.stderr.write(`Error: ${describeError(err).message}\n`);
-              code = 125;
-            }
-          }
-          return code;
-        }
-        case 'connect':
-        case 'disconnect': {
-          const [net, container] = need(args, 2, `${action} NETWORK CONTAINER`);
-          const ops = await import('./connect');
-          const aliases = ((argv.alias as unknown[]) ?? []).map(String);
-          if (action === 'connect') await ops.connect(l, net, container, { aliases, ip: argv.ip === undefined ? undefined : String(argv.ip) });
-          else await ops.disconnect(l, net, container);
-          const n = store.get(net);
-          const c = await ctx.bus.need('stateStore').get(container);
-          await ctx.bus.emitEvent({ type: 'network', action, id: n.id, attributes: { container: c.id, name: n.name, type: n.driver } });
-          return 0;
-        }
-        case 'prune': {
-          if (args.length > 0) throw new UsageError('network prune takes no network names (it removes every unused one).');
-          const { pruneUnusedNetworks } = await import('./networks');
-          const removed = await pruneUnusedNetworks(l.env);
-          if (removed.length > 0) out(`Deleted Networks:\n${removed.map((n) => `${n.name}\n`).join('')}`);
-          for (const n of removed) await ctx.bus.emitEvent({ type: 'network', action: 'destroy', id: n.id, attributes: { name: n.name, type: 'bridge' } });
-          return 0;
-        }
-      }
-      return 0;
+      return action({ argv, args: (argv.args ?? []).map(String), ctx, l, out: (s) => ctx.stdout.write(s) });
     },
   };
 }

@@ -63,7 +63,7 @@ export function ipamProblem(text: string): string | undefined {
   if (s.ports !== undefined) {
     if (!isObject(s.ports)) return 'its port reservations have the wrong type';
     for (const [key, h] of Object.entries(s.ports)) {
-      if (!/^(tcp|udp)\/[\d.]+:\d+$/.test(key) || !isObject(h) || !isString(h.containerId) || typeof h.containerName !== 'string') {
+      if (!/^(tcp|udp)\/([\d.]+|[0-9a-f:]+):\d+$/.test(key) || !isObject(h) || !isString(h.containerId) || typeof h.containerName !== 'string') {
         return 'a port reservation has the wrong type';
       }
     }

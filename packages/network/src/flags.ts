@@ -14,6 +14,7 @@ export const RUN_FLAGS: FlagDeclaration[] = [
   },
   { name: 'publish', alias: ['p'], type: 'array', describe: 'Publish a port ([IP:][HOST[-END]:]CTR[-END][/tcp|udp]; no HOST: one is chosen)' },
   { name: 'publish-all', alias: ['P'], type: 'boolean', describe: 'Publish every port the image exposes on chosen host ports' },
+  { name: 'expose', type: 'array', describe: 'Expose a port or range (PORT[-END][/tcp|udp]) without publishing it; -P publishes it' },
   { name: 'network-alias', type: 'array', describe: 'Another name the container answers to on its user-defined network' },
   { name: 'add-host', type: 'array', describe: 'Add a line to /etc/hosts (NAME:IP, IP may be host-gateway)' },
   { name: 'dns', type: 'array', describe: 'Name server for /etc/resolv.conf' },
@@ -31,6 +32,9 @@ export const publishFlags = (spec: Pick<RunSpec, 'flags'>): string[] => flagList
 
 /** -P: publish every port the image exposes on host ports the kernel chooses. */
 export const publishAllFlag = (spec: Pick<RunSpec, 'flags'>): boolean => flagBoolean(flagsOf(spec, NAME), 'publish-all') === true;
+
+/** --expose specs, raw. */
+export const exposeFlags = (spec: Pick<RunSpec, 'flags'>): string[] => flagList(flagsOf(spec, NAME), 'expose');
 
 /** `run` flags of this plugin beyond --net and -p, raw as typed (each absent when not given). */
 export interface NetworkRunOptions {

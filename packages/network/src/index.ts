@@ -44,6 +44,8 @@ export default class NetworkPlugin implements Plugin {
     bus.hooks.inspect.tapPromise(NAME, async (record, view) => (require('./inspect') as typeof import('./inspect')).fillInspect(record, view));
     bus.hooks.inspectObject.tapPromise(NAME, async (request) => {
       if (request.type !== 'network') return undefined;
+      const predefined = require('./predefined') as typeof import('./predefined');
+      if (predefined.isPredefined(request.ref)) return (await predefined.predefinedView(life().env, request.ref)) as Record<string, unknown>;
       const { store } = life().env;
       const net = store.find(request.ref);
       return net && ((require('./commands') as typeof import('./commands')).inspectView(net, store.readIpam()) as Record<string, unknown>);

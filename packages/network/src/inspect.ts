@@ -16,11 +16,15 @@ export function fillInspect(record: ContainerRecord, view: ContainerInspectView)
   if (!ext) return;
   const running = record.status === 'running';
   const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  const bindings: typeof ports = {};
   for (const p of ext.ports) {
-    (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+    const binding = { HostIp: p.hostIp, HostPort: String(p.hostPort) };
+    (ports[`${p.containerPort}/${p.protocol}`] ??= []).push(binding);
+    // HostConfig is what was asked: the IPv6 side of a port on every address is not a binding of its own.
+    if (!p.implicit) (bindings[`${p.containerPort}/${p.protocol}`] ??= []).push(binding);
   }
   view.HostConfig.NetworkMode = ext.mode === 'bridge' ? (ext.endpoints[0]?.network ?? asked ?? 'none') : ext.mode;
-  view.HostConfig.PortBindings = ports;
+  view.HostConfig.PortBindings = bindings;
   const networks: Record<string, unknown> = {};
   if (ext.mode !== 'bridge') {
     networks[ext.mode] = endpointView({ NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, MacAddress: '' });

@@ -9,7 +9,7 @@ import { HostDriver } from './drivers/host';
 import { NoneDriver } from './drivers/none';
 import { addHosts, hostHosts, hostResolvConf, hostsFile, resolvConf } from './etc-files';
 import type { NetworkExt } from './model';
-import { publishedPorts } from './ports';
+import { exposedByFlags, publishedPorts } from './ports';
 import { DEFAULT_NETWORK, defaultNetworkOptions } from './defaults';
 
 export const PLUGIN = 'network';
@@ -52,7 +52,10 @@ export class NetworkLifecycle {
 
   private planFor(ctx: ContainerContext): NetworkPlan & { driver: NetworkDriver } {
     const network = this.networkOf(ctx.spec);
-    const exposed = publishAllFlag(ctx.spec) ? (ctx.image?.exposedPorts ?? networkExtOf(ctx.record.ext?.[PLUGIN])?.exposed ?? []) : undefined;
+    // --expose is checked on every run; -P publishes the image's ports and those (a start has no image).
+    const byFlags = exposedByFlags(ctx.spec);
+    const fromImage = ctx.image?.exposedPorts ?? networkExtOf(ctx.record.ext?.[PLUGIN])?.exposed ?? [];
+    const exposed = publishAllFlag(ctx.spec) ? [...new Set([...fromImage, ...byFlags])] : undefined;
     return { driver: this.driverFor(network), network, ports: publishedPorts(ctx.spec, undefined, exposed), exposed };
   }
 

@@ -55,6 +55,11 @@ export interface PortMapping {
   /** `-p 8000-8010:80`: the first free port from hostPort to this one is bound. */
   hostPortEnd?: number;
   containerPort: number;
+  /**
+   * The IPv6 side ("::", same port) of a port published on every address, as Docker binds 0.0.0.0 and ::
+   * for `-p 8080:80` on a host with IPv6; reserved and refused through its "" mapping, shown by `port`.
+   */
+  implicit?: boolean;
 }
 
 /** How a container is attached to one network. */

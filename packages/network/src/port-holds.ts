@@ -1,9 +1,9 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { fstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, fstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { ConflictError, MydockerError, UsageError } from '@mydocker/core';
 import type { PortMapping } from './model';
-import { describePort } from './ports';
+import { describePort, isV6 } from './ports';
 
 /**
  * A published host port held by a bound socket, as Docker's proxy and kube-proxy hold theirs: while it is
@@ -23,15 +23,19 @@ interface HandleWithFd {
   _handle?: { fd?: number };
 }
 
+/** One sentence for a failed bind; `code` keeps the errno, which `holdOne` reads for the IPv6 side. */
 function refusal(m: PortMapping, err: NodeJS.ErrnoException): Error {
   const where = describePort(m);
+  const code = { code: err.code };
   if (err.code === 'EADDRINUSE') {
-    return new ConflictError(
-      `Host port ${where} cannot be published: address already in use by another program on this host; stop it or choose another host port.`,
+    return Object.assign(
+      new ConflictError(`Host port ${where} cannot be published: address already in use by another program on this host; stop it or choose another host port.`),
+      code,
     );
   }
-  if (err.code === 'EADDRNOTAVAIL') return new UsageError(`Host port ${where} cannot be published: ${m.hostIp} is not an address of this host.`);
-  return new MydockerError(`Host port ${where} cannot be reserved: ${err.message}.`);
+  if (err.code === 'EADDRNOTAVAIL')
+    return Object.assign(new UsageError(`Host port ${where} cannot be published: ${m.hostIp} is not an address of this host.`), code);
+  return Object.assign(new MydockerError(`Host port ${where} cannot be reserved: ${err.message}.`), code);
 }
 
 function fdOf(handle: unknown): number {
@@ -44,7 +48,8 @@ function holdTcp(m: PortMapping): Promise<PortHold> {
   return new Promise((resolve, reject) => {
     const server: Server = createServer();
     server.once('error', (err) => reject(refusal(m, err)));
-    server.listen({ host: m.hostIp || '0.0.0.0', port: m.hostPort, exclusive: true, backlog: 1 }, () => {
+    // ipv6Only: "::" must not take the IPv4 side, which the "" mapping holds (and the DNAT rule serves).
+    server.listen({ host: m.hostIp || '0.0.0.0', port: m.hostPort, exclusive: true, backlog: 1, ipv6Only: isV6(m) }, () => {
       // The reservation must never keep a detached `run` alive. Once the monitor has the socket, the
       // runtime may close this process's descriptor under the handle; a late event must not crash us.
       server.unref();
@@ -70,12 +75,46 @@ function holdUdp(m: PortMapping): Promise<PortHold> {
   });
 }
 
-function holdOne(m: PortMapping): Promise<PortHold> {
+/** The host has IPv6 (a kernel with it, and an address on some interface): `-p 8080:80` also binds "::". */
+export function hostHasIpv6(): boolean {
+  try {
+    return existsSync('/proc/net/if_inet6') && readFileSync('/proc/net/if_inet6', 'utf8').trim() !== '';
+  } catch {
+    return false;
+  }
+}
+
+function holdSingle(m: PortMapping): Promise<PortHold> {
+  if (m.protocol === 'udp' && isV6(m)) {
+    return Promise.reject(
+      new UsageError(`Host port ${describePort(m)} cannot be published: UDP is published on IPv4 addresses only (the IPv6 proxy carries TCP).`),
+    );
+  }
   return m.protocol === 'udp' ? holdUdp(m) : holdTcp(m);
 }
 
+/**
+ * One mapping's sockets. A TCP port on every address ("") also holds "::" on the same port where the host
+ * has IPv6, as Docker binds 0.0.0.0 and ::; a port the kernel chose whose IPv6 side is taken is chosen again.
+ */
+async function holdOne(m: PortMapping): Promise<PortHold[]> {
+  const both = m.hostIp === '' && m.protocol === 'tcp' && hostHasIpv6();
+  for (let attempt = 0; ; attempt++) {
+    const v4 = await holdSingle(m);
+    if (!both) return [v4];
+    try {
+      return [v4, await holdSingle({ ...v4.mapping, hostIp: '::', implicit: true })];
+    } catch (err) {
+      await v4.close();
+      const code = (err as { code?: string }).code;
+      if (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL') return [await holdSingle(m)]; // IPv6 off after all
+      if (!(err instanceof ConflictError) || m.hostPort !== 0 || attempt >= 5) throw err;
+    }
+  }
+}
+
 /** `-p 8000-8010:80`: the first port of the range that is free. */
-async function holdFromRange(m: PortMapping, end: number): Promise<PortHold> {
+async function holdFromRange(m: PortMapping, end: number): Promise<PortHold[]> {
   const { hostPortEnd: _end, ...single } = m;
   for (let p = m.hostPort; ; p++) {
     try {
@@ -97,7 +136,7 @@ async function holdFromRange(m: PortMapping, end: number): Promise<PortHold> {
 export async function holdPorts(ports: PortMapping[]): Promise<PortHold[]> {
   const held: PortHold[] = [];
   try {
-    for (const m of ports) held.push(await (m.hostPortEnd !== undefined ? holdFromRange(m, m.hostPortEnd) : holdOne(m)));
+    for (const m of ports) held.push(...(await (m.hostPortEnd !== undefined ? holdFromRange(m, m.hostPortEnd) : holdOne(m))));
   } catch (err) {
     await releaseHolds(held);
     throw err;

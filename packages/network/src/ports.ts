@@ -1,8 +1,8 @@
 import { truncate, UsageError } from '@mydocker/core';
 // node:net's check, not ipaddr.js: parsing -p must not load the CIDR library on every run.
-import { isIPv4 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { IpamState, PortHolder, PortMapping } from './model';
-import { publishAllFlag, publishFlags } from './flags';
+import { exposeFlags, publishAllFlag, publishFlags } from './flags';
 import type { ImageConfig, RunSpec } from '@mydocker/core';
 
 function port(text: string, spec: string): number {
@@ -23,15 +23,35 @@ function portRange(text: string, spec: string): [number, number] {
   return [first, last];
 }
 
-/** The host address part: "" for every address; IPv6 only in brackets. */
+/** An IPv6 host address (given in brackets, kept without them): such a port is served by the userland proxy. */
+export function isV6(m: Pick<PortMapping, 'hostIp'>): boolean {
+  return m.hostIp.includes(':');
+}
+
+/** The host address part: "" for every address (IPv4 and, where the host has it, IPv6); IPv6 in brackets. */
 function hostAddress(text: string, spec: string): string {
-  if (text.startsWith('[')) {
-    throw new UsageError(
-      `Invalid port mapping "${truncate(spec)}": IPv6 host addresses cannot be published yet (containers have IPv4 addresses only); publish on an IPv4 address.`,
-    );
+  if (text.startsWith('[') && text.endsWith(']')) {
+    const v6 = text.slice(1, -1).toLowerCase();
+    if (!isIPv6(v6) || v6.includes('%') || v6.includes('.')) {
+      throw new UsageError(`Invalid port mapping "${truncate(spec)}": "${truncate(text)}" is not an IPv6 address.`);
+    }
+    return v6;
   }
-  if (!isIPv4(text)) throw new UsageError(`Invalid port mapping "${truncate(spec)}": "${truncate(text)}" is not an IPv4 address.`);
+  if (!isIPv4(text))
+    throw new UsageError(`Invalid port mapping "${truncate(spec)}": "${truncate(text)}" is not an IPv4 address (IPv6 addresses go in brackets).`);
   return text === '0.0.0.0' ? '' : text;
+}
+
+/** "[::1]:8080:80" → ["[::1]", "8080", "80"]; other forms split on ":". */
+function splitSpec(body: string, spec: string): string[] {
+  if (!body.startsWith('[')) return body.split(':');
+  const close = body.indexOf(']');
+  if (close < 0 || body[close + 1] !== ':') {
+    throw new UsageError(`Invalid port mapping "${truncate(spec)}": use [IPV6]:HOST_PORT:CONTAINER_PORT or [IPV6]::CONTAINER_PORT.`);
+  }
+  const rest = body.slice(close + 2).split(':');
+  if (rest.length !== 2) throw new UsageError(`Invalid port mapping "${truncate(spec)}": use [IPV6]:HOST_PORT:CONTAINER_PORT or [IPV6]::CONTAINER_PORT.`);
+  return [body.slice(0, close + 1), ...rest];
 }
 
 /**
@@ -47,8 +67,7 @@ export function parsePublishes(spec: string): PortMapping[] {
   if (proto !== 'tcp' && proto !== 'udp') {
     throw new UsageError(`Invalid port mapping "${truncate(spec)}": the protocol must be tcp or udp.`);
   }
-  if (body.startsWith('[')) hostAddress(body, spec);
-  const parts = body.split(':');
+  const parts = splitSpec(body, spec);
   if (parts.length > 3) {
     throw new UsageError(`Invalid port mapping "${truncate(spec)}": use [IP:][HOST_PORT:]CONTAINER_PORT, IPv6 addresses in brackets.`);
   }
@@ -77,6 +96,16 @@ export function parsePublish(spec: string): PortMapping {
   return all[0];
 }
 
+/** `--expose 81`, `--expose 7000-7002/udp`: Docker's ExposedPorts keys ("81/tcp"), ranges expanded. */
+export function exposedByFlags(spec: Pick<RunSpec, 'flags'>): string[] {
+  return exposeFlags(spec).flatMap((text) => {
+    const m = /^(\d+(?:-\d+)?)(?:\/(tcp|udp|sctp))?$/.exec(text);
+    if (!m) throw new UsageError(`Invalid --expose "${truncate(text)}": use PORT[-END][/tcp|udp], as in --expose 8080 or --expose 53/udp.`);
+    const [first, last] = portRange(m[1], text);
+    return Array.from({ length: last - first + 1 }, (_, i) => `${first + i}/${m[2] ?? 'tcp'}`);
+  });
+}
+
 /**
  * Every port a container publishes: its -p specs, and with -P each port the image exposes
  * ("80/tcp", "53/udp") on a host port the kernel chooses.
@@ -99,17 +128,23 @@ export function portKey(m: PortMapping): string {
 }
 
 export function describePort(m: PortMapping): string {
-  return `${m.hostIp ? `${m.hostIp}:` : ''}${m.hostPort}/${m.protocol}`;
+  const ip = isV6(m) ? `[${m.hostIp}]` : m.hostIp;
+  return `${ip ? `${ip}:` : ''}${m.hostPort}/${m.protocol}`;
 }
 
-/** Two mappings clash on the same protocol and port when their addresses are equal or one is "all". */
+/** Whether one host address covers another: equal, "" (every address), or "::" (every IPv6 address). */
+function covers(a: string, b: string): boolean {
+  return a === b || a === '' || (a === '::' && b.includes(':'));
+}
+
+/** Two mappings clash on the same protocol and port when one's address covers the other's. */
 export function clashes(a: PortMapping, b: PortMapping): boolean {
   if (a.hostPort === 0 || b.hostPort === 0 || a.hostPortEnd !== undefined || b.hostPortEnd !== undefined) return false; // chosen at bind time
-  return a.protocol === b.protocol && a.hostPort === b.hostPort && (!a.hostIp || !b.hostIp || a.hostIp === b.hostIp);
+  return a.protocol === b.protocol && a.hostPort === b.hostPort && (covers(a.hostIp, b.hostIp) || covers(b.hostIp, a.hostIp));
 }
 
 export function keyToMapping(key: string): PortMapping {
-  const m = /^(tcp|udp)\/([\d.]+):(\d+)$/.exec(key);
+  const m = /^(tcp|udp)\/([\d.]+|[0-9a-f:]+):(\d+)$/.exec(key);
   if (!m) throw new Error(`corrupt port reservation "${key}"`);
   return { protocol: m[1] as 'tcp' | 'udp', hostIp: m[2] === '0.0.0.0' ? '' : m[2], hostPort: Number(m[3]), containerPort: 0 };
 }
@@ -124,7 +159,9 @@ export function findPortConflict(
   alive: (holder: PortHolder) => boolean,
 ): { mapping: PortMapping; holder?: PortHolder } | undefined {
   for (let i = 0; i < wanted.length; i++) {
-    for (let j = 0; j < i; j++) if (clashes(wanted[i], wanted[j])) return { mapping: wanted[i] };
+    // The IPv6 side of a port on every address is part of its IPv4 mapping, not a second request.
+    if (wanted[i].implicit) continue;
+    for (let j = 0; j < i; j++) if (!wanted[j].implicit && clashes(wanted[i], wanted[j])) return { mapping: wanted[i] };
     for (const [key, holder] of Object.entries(state.ports)) {
       if (clashes(wanted[i], keyToMapping(key)) && alive(holder)) return { mapping: wanted[i], holder };
     }
@@ -134,6 +171,7 @@ export function findPortConflict(
 
 export function reservePorts(state: IpamState, wanted: PortMapping[], holder: PortHolder): void {
   for (const m of wanted) {
+    if (m.implicit) continue; // reserved by its "" mapping, which covers both families
     for (const key of Object.keys(state.ports)) if (clashes(m, keyToMapping(key))) delete state.ports[key]; // stale: checked dead
     state.ports[portKey(m)] = holder;
   }

@@ -139,7 +139,9 @@ export function networkRules(chains: Chains, net: NetworkConfig): RuleSet {
  * itself; without the masquerade its reply would go straight to itself from its own address and never
  * meet the NAT that could undo the translation, so the source becomes the bridge's address.
  */
-export function portRules(chains: Chains, id: string, name: string, ip: string, ports: PortMapping[]): RuleSet {
+export function portRules(chains: Chains, id: string, name: string, ip: string, all: PortMapping[]): RuleSet {
+  // IPv6 host addresses are served by the userland proxy: iptables cannot translate them to IPv4.
+  const ports = all.filter((p) => !p.hostIp.includes(':'));
   const c = `-m comment --comment ${containerComment(id, name)}`;
   return {
     nat: [

@@ -8,7 +8,7 @@ import { attachEndpoint, deleteLink, linkNames, linksWithAlias } from '../links'
 import type { Endpoint, IpamState, NetworkConfig, NetworkExt, PortMapping } from '../model';
 import { vethAlias, vethName } from '../names';
 import { holdPorts, releaseHolds, socketInodesOf, stillOurs, type PortHold } from '../port-holds';
-import { describePort, findPortConflict, reservePorts } from '../ports';
+import { describePort, findPortConflict, isV6, reservePorts } from '../ports';
 import { baseRules, containerComment, deletionsWhere, merge, portRules } from '../rules';
 import type { NetworkDriver, NetworkPlan } from './driver';
 import { networkOptions } from '../flags';
@@ -163,8 +163,31 @@ export class BridgeDriver implements NetworkDriver {
         await iptables.apply(merge(baseRules(this.env.chains, saved), portRules(this.env.chains, ctx.id, ctx.record.name, ep.ip, ext.ports)));
       });
     }
+    await this.startProxy(ctx, ep.ip);
     await this.handOverHolds(ctx.id, ctx.record.monitorPid);
     await this.refreshNames(ext.endpoints.map((e) => e.network));
+  }
+
+  /**
+   * The IPv6 side of the published ports: iptables cannot translate IPv6 to the container's IPv4 address,
+   * so a userland proxy (Docker's docker-proxy) accepts on those sockets, tied to the monitor's life.
+   */
+  private async startProxy(ctx: ContainerContext, ip: string): Promise<void> {
+    const v6 = (this.holds.get(ctx.id) ?? []).filter((h) => isV6(h.mapping) && stillOurs(h));
+    if (v6.length === 0) return;
+    const proxy = await import('../userland-proxy');
+    const dir = this.containerDir(ctx.id);
+    ctx.onRollback('network', () => proxy.stopProxy(dir));
+    const targets = v6.map((h) => ({ fd: h.fd, ip, port: h.mapping.containerPort }));
+    await proxy.startProxy(dir, ctx.record.monitorPid ?? process.pid, targets);
+  }
+
+  private containerDir(id: string): string {
+    return this.env.bus.need('stateStore', 'Publishing a port').containerDir(id);
+  }
+
+  private async stopProxy(id: string): Promise<void> {
+    (await import('../userland-proxy')).stopProxy(this.containerDir(id));
   }
 
   /** The peers' /etc/hosts lists of these networks, after a join or a leave (user-defined networks only). */
@@ -231,6 +254,7 @@ export class BridgeDriver implements NetworkDriver {
 
   /** Idempotent: after a crash, twice, or for a container that never got this far. */
   async release(record: ContainerRecord, ext: NetworkExt): Promise<void> {
+    if (ext.ports.some(isV6)) await this.stopProxy(record.id);
     await this.dropHolds(record.id);
     await Promise.all(ext.endpoints.map((ep) => deleteLink(ep.hostVeth)));
     if (ext.ports.length > 0) await this.removeRules(record.id);
@@ -244,6 +268,7 @@ export class BridgeDriver implements NetworkDriver {
    * addresses and ports.
    */
   async releaseById(id: string): Promise<void> {
+    await this.stopProxy(id);
     await this.dropHolds(id);
     const veths = new Set<string>();
     for (const [link, alias] of linksWithAlias(this.env.aliasPrefix)) if (alias === vethAlias(this.env.paths.rootHash, id)) veths.add(link);

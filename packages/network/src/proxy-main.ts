@@ -1,0 +1,60 @@
+/**
+ * The userland proxy process (`node proxy-main.js STATE_DIR WATCH_PID TARGETS_JSON`), Docker's
+ * docker-proxy for IPv6 host addresses: it accepts on the listening sockets it was given (fds 3, 4, ...,
+ * bound by the plugin, the same ones the monitor holds) and copies each connection to the container's
+ * IPv4 address. It lives exactly as long as the process it watches (the container's monitor, or a
+ * foreground `run`): once that is gone, it exits. Node built-ins only: it must start fast and load no
+ * plugin or core code. STATE_DIR is the container's directory, so the process is recognisable by it.
+ */
+import { readFileSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
+
+interface Target {
+  fd: number;
+  ip: string;
+  port: number;
+}
+
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[0] === 'Z' || rest[0] === 'X' ? undefined : rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Both directions, half-closes kept (a client that shuts down its sending side still gets the answer). */
+function splice(client: Socket, target: Target): void {
+  const upstream = createConnection({ host: target.ip, port: target.port, allowHalfOpen: true });
+  const drop = () => {
+    client.destroy();
+    upstream.destroy();
+  };
+  client.on('error', drop).on('close', () => upstream.end());
+  upstream.on('error', drop).on('close', () => client.end());
+  client.pipe(upstream);
+  upstream.pipe(client);
+}
+
+function main(): void {
+  const [, , , watchText, targetsText] = process.argv;
+  const watched = Number(watchText);
+  const born = startTime(watched);
+  if (!born) process.exit(1);
+  const targets = JSON.parse(targetsText) as Target[];
+  for (const t of targets) {
+    const server = createServer({ allowHalfOpen: true }, (client) => splice(client, t));
+    server.on('error', () => process.exit(1));
+    server.listen({ fd: t.fd });
+  }
+  // Exit with the watched process: no daemon, nothing left once the container's monitor has gone.
+  setInterval(() => {
+    if (startTime(watched) !== born) process.exit(0);
+  }, 500);
+  process.on('SIGTERM', () => process.exit(0));
+  process.stdout.write('ready\n');
+}
+
+main();
