@@ -57,7 +57,8 @@ build({
 /**
  * V8's code cache for the bundle (bin/load-bundle.js): `mydocker run --help` loads the bundle, applies
  * the plugins and parses a `run` command line, so the cache holds the functions every command and `run`
- * need; bin/load-bundle.js writes it on exit. Without it (this step failed) commands only compile more.
+ * need; bin/load-bundle.js writes it on exit, and dist/modules.cache for the plugin modules that command
+ * loaded. Without them (this step failed) commands only compile more.
  */
 function writeCodeCache() {
   const env = { ...process.env, MYDOCKER_CODE_CACHE: 'write' };
