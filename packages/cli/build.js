@@ -17,14 +17,20 @@ const { join } = require('node:path');
 // The esbuild set-up (and the module-cache entry described above) is shared with packages/oci-runtime.
 const { bundleWithCore } = require('../../scripts/bundle-with-core');
 
-bundleWithCore(__dirname, join(__dirname, 'dist/mydocker.js'))
-  .then(writeCodeCache)
-  .catch(() => process.exit(1));
+// --cache-only: the code caches alone, again, once every plugin is built (the root `npm run build` ends
+// with it: lerna builds this package beside the plugins, as it depends on core only, so the caches made
+// by its own build may name plugin files that were rebuilt after, which then load without cache).
+if (process.argv.includes('--cache-only')) writeCodeCache();
+else
+  bundleWithCore(__dirname, join(__dirname, 'dist/mydocker.js'))
+    .then(writeCodeCache)
+    .catch(() => process.exit(1));
 
 /**
  * V8's code cache for the bundle (bin/load-bundle.js): `mydocker run --help` loads the bundle, applies
  * the plugins and parses a `run` command line, so the cache holds the functions every command and `run`
- * need; bin/load-bundle.js writes it on exit. Without it (this step failed) commands only compile more.
+ * need; bin/load-bundle.js writes it on exit, and dist/modules.cache for the plugin modules that command
+ * loaded. Without them (this step failed) commands only compile more.
  */
 function writeCodeCache() {
   const env = { ...process.env, MYDOCKER_CODE_CACHE: 'write' };

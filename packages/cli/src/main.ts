@@ -9,7 +9,9 @@ import {
   UsageError,
   type CommandArgs,
   type CommandContext,
+  type EngineConfig,
   type FlagRegistry,
+  type LifecycleBus,
   type RegisteredCommand,
 } from '@mydocker/core';
 import { resolve } from 'node:path';
@@ -114,6 +116,89 @@ function runArgv(rest: string[], declared: FlagRegistry): string[] {
   return positional.length > 0 && positional[0].startsWith('-') ? [...flags, '--', ...positional] : [...flags, ...positional];
 }
 
+/** The engine config from the engine flags, and the command line a monitor runs this CLI again with. */
+function engineConfig(flags: ReturnType<typeof splitGlobalFlags>['flags']): EngineConfig {
+  const config = loadConfig({
+    flags: {
+      root: flags.root,
+      runRoot: flags.runRoot,
+      cgroupParent: flags.cgroupParent,
+      storageDriver: flags.storageDriver,
+      config: flags.config,
+      plugins: flags.plugins,
+    },
+  });
+  const self = resolve(process.argv[1] ?? 'mydocker');
+  // `--` before the script: Node must not read the arguments that follow as its own (see bin/mydocker).
+  config.selfCommand = [
+    process.execPath,
+    '--',
+    self,
+    ...globalFlagsArgv({ ...config, plugins: flags.plugins }),
+    ...flags.plugins.flatMap((p) => ['--plugin', p]),
+  ];
+  return config;
+}
+
+/** The CLI's own commands, then the plugins' (their `commands` hook). */
+function commandRegistry(bus: LifecycleBus, packageOf: (owner: string) => string): CommandRegistry {
+  const registry = new CommandRegistry();
+  for (const c of [
+    runCommand(bus, packageOf),
+    createCommand(bus, packageOf),
+    startCommand,
+    restartCommand,
+    psCommand,
+    stopCommand,
+    killCommand,
+    rmCommand,
+    inspectCommand,
+    infoCommand,
+    cleanupCommand,
+    policyRestartCommand,
+    recordCommand,
+    systemCommand,
+    versionCommand,
+    waitCommand,
+    renameCommand,
+    portCommand,
+    topCommand,
+    eventsCommand,
+    containerCommand,
+  ])
+    registry.add('@mydocker/cli', c);
+  registry.add(
+    '@mydocker/cli',
+    completionCommand(() => registry.list()),
+  );
+  bus.hooks.commands.call(registry);
+  return registry;
+}
+
+/** The command a command line names (`container VERB` and `system service` are other names), or help text to print. */
+function findCommand(registry: CommandRegistry, command: string, rest: string[]): { help: string } | { cmd: RegisteredCommand; name: string; args: string[] } {
+  let name = command;
+  let args = rest;
+  // `container VERB` is Docker's other name for the top-level VERB.
+  if (command === 'container') {
+    const resolved = resolveContainerGroup(registry, rest);
+    if ('help' in resolved) return { help: resolved.help };
+    ({ command: name, rest: args } = resolved);
+  }
+  // `system service` is the Engine API plugin's command.
+  if (name === 'system' && args[0] === 'service') {
+    name = 'system-service';
+    args = args.slice(1);
+  }
+  const cmd = registry.get(name);
+  if (!cmd) {
+    if (COMMAND_PACKAGES[name]) throw new MissingPluginError(`The "${name}" command`, COMMAND_PACKAGES[name]);
+    const typed = command === 'container' ? `container ${rest[0]}` : command;
+    throw new UsageError(`Unknown command "${typed}": run 'mydocker ${command === 'container' ? 'container ' : ''}--help' for the list.`);
+  }
+  return { cmd, name, args };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { stdout, stderr } = process;
   // The roots, once known, let a full disk be named even when the failed write names no file.
@@ -124,94 +209,29 @@ export async function main(argv: string[]): Promise<number> {
       stdout.write(`mydocker ${VERSION}\n`);
       return 0;
     }
-    const config = loadConfig({
-      flags: {
-        root: flags.root,
-        runRoot: flags.runRoot,
-        cgroupParent: flags.cgroupParent,
-        storageDriver: flags.storageDriver,
-        config: flags.config,
-        plugins: flags.plugins,
-      },
-    });
+    const config = engineConfig(flags);
     roots.push(config.root, config.runRoot);
-    const self = resolve(process.argv[1] ?? 'mydocker');
-    // `--` before the script: Node must not read the arguments that follow as its own (see bin/mydocker).
-    config.selfCommand = [
-      process.execPath,
-      '--',
-      self,
-      ...globalFlagsArgv({ ...config, plugins: flags.plugins }),
-      ...flags.plugins.flatMap((p) => ['--plugin', p]),
-    ];
     // Plugins come from the install holding this CLI (dist/ is one level down, bundled or not), and
     // nothing loaded from here on may find a module above that install.
     const cliDir = resolve(__dirname, '..');
     confineModuleLookup(findInstall(cliDir).bound);
     const { bus, engine } = createEngineFromInstalled(config, { cliDir });
     bus.flags.declare(CLI_OWNER, ...CLI_RUN_FLAGS);
-    const packageOf = (owner: string) => bus.plugins.find((p) => p.name === owner)?.packageName ?? owner;
-    const registry = new CommandRegistry();
-    for (const c of [
-      runCommand(bus, packageOf),
-      createCommand(bus, packageOf),
-      startCommand,
-      restartCommand,
-      psCommand,
-      stopCommand,
-      killCommand,
-      rmCommand,
-      inspectCommand,
-      infoCommand,
-      cleanupCommand,
-      policyRestartCommand,
-      recordCommand,
-      systemCommand,
-      versionCommand,
-      waitCommand,
-      renameCommand,
-      portCommand,
-      topCommand,
-      eventsCommand,
-      containerCommand,
-    ])
-      registry.add('@mydocker/cli', c);
-    registry.add(
-      '@mydocker/cli',
-      completionCommand(() => registry.list()),
-    );
-    bus.hooks.commands.call(registry);
+    const registry = commandRegistry(bus, (owner) => bus.plugins.find((p) => p.name === owner)?.packageName ?? owner);
     if (!command || flags.help || command === 'help') {
       stdout.write(usage(registry, new Map(bus.plugins.map((p) => [p.name, p.packageName ?? p.name]))));
       return command || flags.help ? 0 : 125;
     }
-    let name = command;
-    let args0 = rest;
-    // `container VERB` is Docker's other name for the top-level VERB.
-    if (command === 'container') {
-      const resolved = resolveContainerGroup(registry, rest);
-      if ('help' in resolved) {
-        stdout.write(resolved.help);
-        return 0;
-      }
-      ({ command: name, rest: args0 } = resolved);
+    const found = findCommand(registry, command, rest);
+    if ('help' in found) {
+      stdout.write(found.help);
+      return 0;
     }
-    // `system service` is the Engine API plugin's command.
-    if (name === 'system' && args0[0] === 'service') {
-      name = 'system-service';
-      args0 = args0.slice(1);
-    }
-    const cmd = registry.get(name);
-    if (!cmd) {
-      if (COMMAND_PACKAGES[name]) throw new MissingPluginError(`The "${name}" command`, COMMAND_PACKAGES[name]);
-      const typed = command === 'container' ? `container ${rest[0]}` : command;
-      throw new UsageError(`Unknown command "${typed}": run 'mydocker ${command === 'container' ? 'container ' : ''}--help' for the list.`);
-    }
-    const args = parseArgs(cmd, name, args0, bus.flags);
+    const args = parseArgs(found.cmd, found.name, found.args, bus.flags);
     trace('arguments parsed');
     if (!args) return 0;
     const ctx: CommandContext = { bus, config, engine, stdout, stderr };
-    const code = await cmd.run(args, ctx);
+    const code = await found.cmd.run(args, ctx);
     return typeof code === 'number' ? code : 0;
   } catch (err) {
     return writeError(stderr, err, process.env, roots);

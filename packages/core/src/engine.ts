@@ -531,6 +531,10 @@ export class Engine {
     if (record.status === 'running' && runtime.isRunning(record)) {
       const refusal = await this.hooks.preStop.promise(new ContainerContext(this.bus.config, record));
       if (refusal) throw new ConflictError(refusal);
+      // This command settles the record below (it waits for the monitor anyway): the monitor need not
+      // start its clean-up command, a second Node process. A stop that dies before it settled leaves a
+      // record whose process is gone, which start, rm and the restart policies settle as after a killed monitor.
+      runtime.claimSettle?.(record);
       const stopSignal = stopSignalOf(record);
       runtime.signal(record, stopSignal);
       await emitContainerEvent(this.bus, 'kill', record, { signal: signalNumber(stopSignal) });
@@ -542,7 +546,11 @@ export class Engine {
       }
       stopped = true;
     }
-    await this.settle(record);
+    try {
+      await this.settle(record);
+    } finally {
+      if (stopped) runtime.releaseSettleClaim?.(record);
+    }
     if (stopped) await emitContainerEvent(this.bus, 'stop', record);
     return (await store.find(record.id)) ?? { ...record, status: 'stopped' };
   }

@@ -126,6 +126,12 @@ export interface Runtime {
    * the id (its cgroups, its files) and fill them into the record. True when a live PID 1 was found.
    */
   adopt?(record: ContainerRecord): boolean;
+  /**
+   * Before `stop`/`rm -f` signals a running container: its monitor is to run no clean-up command, the caller
+   * settles the record itself once the monitor is gone. releaseSettleClaim after that settle.
+   */
+  claimSettle?(record: ContainerRecord): void;
+  releaseSettleClaim?(record: ContainerRecord): void;
   /** Wait for PID 1 to end; false on time-out. */
   waitExit(record: ContainerRecord, timeoutMs: number): Promise<boolean>;
   /** Wait for the monitor to finish (its clean-up included); false on time-out. */

@@ -156,6 +156,8 @@ static int set_entry(struct config *cfg, char *entry) {
     cfg->log_max_files = atoi(v);
   else if (!strcmp(k, "exit_file"))
     cfg->exit_file = v;
+  else if (!strcmp(k, "exit_claim_file"))
+    cfg->exit_claim_file = v;
   else if (!strcmp(k, "attach_path"))
     cfg->attach_path = v;
   else if (!strcmp(k, "attach_stdout"))

@@ -54,7 +54,8 @@ struct config {
   long long log_max_size;
   int log_max_files;
   char *exit_file;
-  char *attach_path; /* the attach socket, or NULL */
+  char *exit_claim_file; /* present when the container ends: the command that stopped it settles it, no exit command */
+  char *attach_path;     /* the attach socket, or NULL */
   int attach_stdout, attach_stderr, sig_proxy, init;
   unsigned char detach_keys[16]; /* run -it: the keys that detach the CLI (decoded from hex) */
   int n_detach_keys;

@@ -96,6 +96,9 @@ static int backoff(long ms) {
 
 void finish_detached(struct config *cfg) {
   if (cfg->exit_command.n == 0) return;
+  /* `stop` or `rm -f` claimed the clean-up before its signal: it settles the record itself once this
+     process is gone (and called any restart off first), so no second Node process is started for it. */
+  if (cfg->exit_claim_file && access(cfg->exit_claim_file, F_OK) == 0) return;
   long delay = run_exit_command(cfg);
   if (delay < 0 || cfg->restart_command.n == 0) return;
   /* The host ports this run reserved are the next run's to bind; the exit command released their rules. */

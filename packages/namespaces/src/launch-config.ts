@@ -76,6 +76,8 @@ export interface RunLaunch {
   log?: LogTarget;
   exitFile: string;
   exitCommand: string[];
+  /** While this file exists the monitor skips the exit command: a `stop` or `rm -f` settles the record itself. */
+  exitClaimFile?: string;
   /** The monitor's attach socket (`mydocker attach`). */
   attachSocket?: string;
   /** run -a: which output streams a foreground run copies to the CLI (default both). */
@@ -121,6 +123,7 @@ export function runConfig(l: RunLaunch): ConfigEntry[] {
   if (l.log) e.push(['log_path', l.log.path], ['log_max_size', String(l.log.maxSize)], ['log_max_files', String(Math.max(1, l.log.maxFiles))]);
   e.push(['exit_file', l.exitFile]);
   for (const a of l.exitCommand) e.push(['exit_command', a]);
+  if (l.exitClaimFile) e.push(['exit_claim_file', l.exitClaimFile]);
   if (l.attachSocket) e.push(['attach_path', l.attachSocket]);
   if (l.attachStdout === false) e.push(['attach_stdout', '0']);
   if (l.attachStderr === false) e.push(['attach_stderr', '0']);

@@ -34,6 +34,8 @@ export class NamespacesPlugin implements Plugin {
       monitorAlive: (record) => lazyRuntime().monitorAlive(record),
       adopt: (record) => lazyRuntime().adopt(record),
       attachSocket: (id) => lazyRuntime().attachSocket(id),
+      claimSettle: (record) => lazyRuntime().claimSettle(record),
+      releaseSettleClaim: (record) => lazyRuntime().releaseSettleClaim(record),
     });
     // The one launch path, shared with mydocker-oci (its own modes of the same helper).
     bus.provide('helper', PLUGIN_NAME, {

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   isProcessAlive,
@@ -46,6 +46,29 @@ export class NamespacesRuntime implements Runtime {
     return join(this.bus.need('stateStore').containerDir(id), 'exit');
   }
 
+  /** Its presence tells the monitor that the command stopping the container settles it (claimSettle). */
+  exitClaimFile(id: string): string {
+    return join(this.bus.need('stateStore').containerDir(id), 'exit-claimed');
+  }
+
+  /**
+   * `stop` and `rm -f`, before their signal: the monitor then runs no exit command (a second Node start,
+   * ~0.4 s CPU) and the caller, which waits for the monitor anyway, settles the record itself. A claim
+   * that cannot be written changes nothing: the monitor's clean-up runs as before.
+   */
+  claimSettle(record: ContainerRecord): void {
+    try {
+      writeFileSync(this.exitClaimFile(record.id), `${process.pid}\n`);
+    } catch {
+      // The monitor's own clean-up settles it instead.
+    }
+  }
+
+  /** After the caller has settled the record: the next run's monitor must clean up after itself again. */
+  releaseSettleClaim(record: ContainerRecord): void {
+    rmSync(this.exitClaimFile(record.id), { force: true });
+  }
+
   /** The monitor's attach socket, beside the exit file in the container's directory. */
   attachSocket(id: string): string {
     return attachSocketPath(this.bus.need('stateStore').containerDir(id));
@@ -57,6 +80,8 @@ export class NamespacesRuntime implements Runtime {
     const security = ctx.security ?? buildSecurity(runtimeFlags(spec));
     const exitFile = this.exitFile(record.id);
     rmSync(exitFile, { force: true });
+    // A claim left by a `stop` that died before it settled must not skip this run's clean-up.
+    rmSync(this.exitClaimFile(record.id), { force: true });
     // validate refused -a with -d for `run`; a later start of the same container (detached) keeps its streams.
     const streams = attachStreams({ ...spec, detach: false });
     const entries = runConfig({
@@ -78,6 +103,7 @@ export class NamespacesRuntime implements Runtime {
       log: ctx.log,
       exitFile,
       exitCommand: [...this.bus.config.selfCommand, 'container-cleanup', record.id],
+      exitClaimFile: this.exitClaimFile(record.id),
       attachSocket: this.attachSocket(record.id),
       attachStdout: streams.stdout,
       attachStderr: streams.stderr,

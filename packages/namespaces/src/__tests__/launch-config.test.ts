@@ -46,6 +46,7 @@ describe('launch config wire format', () => {
       log: { path: '/l/log', maxSize: 100, maxFiles: 0 },
       exitFile: '/c/exit',
       exitCommand: ['node', 'cli', 'container-cleanup', 'abc'],
+      exitClaimFile: '/c/exit-claimed',
     });
     const get = (k: string) => entries.filter(([key]) => key === k).map(([, v]) => v);
     expect(get('arg')).toEqual(['sh', '-c', 'x']);
@@ -56,6 +57,7 @@ describe('launch config wire format', () => {
     expect(get('no_new_privs')).toEqual(['1']);
     expect(get('readonly_root')).toEqual(['1']);
     expect(get('exit_command')).toEqual(['node', 'cli', 'container-cleanup', 'abc']);
+    expect(get('exit_claim_file')).toEqual(['/c/exit-claimed']);
     expect(get('masked')).toContain('/proc/kcore');
   });
 
