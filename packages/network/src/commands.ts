@@ -3,7 +3,7 @@ import { damagedRow, NETWORK_HEADERS, NETWORK_LS_TABLE, networkMatches, networkR
 import type { NetworkLifecycle } from './lifecycle';
 import type { IpamState, NetworkConfig } from './model';
 import { DEFAULT_NETWORK } from './defaults';
-import { isPredefined, predefinedId, predefinedMatches, predefinedRow, predefinedView, type PredefinedName } from './predefined';
+import { predefinedId, predefinedMatches, predefinedNamed, predefinedRow, predefinedView } from './predefined';
 
 const BRIDGE_NAME_OPT = 'com.docker.network.bridge.name';
 
@@ -106,19 +106,12 @@ async function lsAction({ argv, ctx, l, out }: ActionInput): Promise<number> {
   return 0;
 }
 
-/** `host`/`none` by name or by a prefix of their id (at least 6 characters, as for other networks). */
-function predefinedNamed(l: NetworkLifecycle, ref: string): PredefinedName | undefined {
-  if (isPredefined(ref)) return ref;
-  if (ref.length < 6) return undefined;
-  return (['host', 'none'] as const).find((name) => predefinedId(l.env, name).startsWith(ref));
-}
-
 async function inspectAction({ argv, args, l, out }: ActionInput): Promise<number> {
   need(args, 1, 'inspect NAME...');
-  const state = args.some((a) => !predefinedNamed(l, a)) ? l.env.store.readIpam() : undefined;
+  const state = args.some((a) => !predefinedNamed(l.env, a)) ? l.env.store.readIpam() : undefined;
   const views: unknown[] = [];
   for (const a of args) {
-    const predefined = predefinedNamed(l, a);
+    const predefined = predefinedNamed(l.env, a);
     views.push(predefined ? await predefinedView(l.env, predefined) : inspectView(l.env.store.get(a), state!));
   }
   if (argv.format) out(formatItems(String(argv.format), views));

@@ -45,7 +45,8 @@ export default class NetworkPlugin implements Plugin {
     bus.hooks.inspectObject.tapPromise(NAME, async (request) => {
       if (request.type !== 'network') return undefined;
       const predefined = require('./predefined') as typeof import('./predefined');
-      if (predefined.isPredefined(request.ref)) return (await predefined.predefinedView(life().env, request.ref)) as Record<string, unknown>;
+      const named = predefined.predefinedNamed(life().env, request.ref);
+      if (named) return (await predefined.predefinedView(life().env, named)) as Record<string, unknown>;
       const { store } = life().env;
       const net = store.find(request.ref);
       return net && ((require('./commands') as typeof import('./commands')).inspectView(net, store.readIpam()) as Record<string, unknown>);

@@ -18,10 +18,12 @@ export function fillInspect(record: ContainerRecord, view: ContainerInspectView)
   const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
   const bindings: typeof ports = {};
   for (const p of ext.ports) {
-    const binding = { HostIp: p.hostIp, HostPort: String(p.hostPort) };
-    (ports[`${p.containerPort}/${p.protocol}`] ??= []).push(binding);
+    const key = `${p.containerPort}/${p.protocol}`;
+    // NetworkSettings.Ports is what is bound, as Docker shows it: a port on every address is 0.0.0.0 beside
+    // its "::" side (clients such as Testcontainers pick the binding of their host address's family).
+    (ports[key] ??= []).push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) });
     // HostConfig is what was asked: the IPv6 side of a port on every address is not a binding of its own.
-    if (!p.implicit) (bindings[`${p.containerPort}/${p.protocol}`] ??= []).push(binding);
+    if (!p.implicit) (bindings[key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
   }
   view.HostConfig.NetworkMode = ext.mode === 'bridge' ? (ext.endpoints[0]?.network ?? asked ?? 'none') : ext.mode;
   view.HostConfig.PortBindings = bindings;

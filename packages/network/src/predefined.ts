@@ -20,6 +20,13 @@ export function predefinedId(env: NetworkEnv, name: PredefinedName): string {
   return createHash('sha256').update(`mydocker:${env.paths.rootHash}:network:${name}`).digest('hex');
 }
 
+/** `host`/`none` by name or by a prefix of their id (at least 6 characters, as for other networks). */
+export function predefinedNamed(env: NetworkEnv, ref: string): PredefinedName | undefined {
+  if (isPredefined(ref)) return ref;
+  if (ref.length < 6) return undefined;
+  return (['host', 'none'] as const).find((name) => predefinedId(env, name).startsWith(ref));
+}
+
 /** The engine root's creation: when these networks came to be. */
 function createdAt(env: NetworkEnv): string {
   try {

@@ -61,7 +61,7 @@ describe('network part of inspect', () => {
       Gateway: '10.9.0.1',
       MacAddress: '02:42:0a:09:00:02',
       IPPrefixLen: 24,
-      Ports: v.HostConfig.PortBindings,
+      Ports: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '53/udp': [{ HostIp: '0.0.0.0', HostPort: '5353' }] },
     });
     expect((v.NetworkSettings.Networks as Record<string, unknown>).mynet).toMatchObject({
       IPAddress: '10.9.0.2',
