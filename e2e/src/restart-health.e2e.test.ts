@@ -324,7 +324,13 @@ describe('restart policies and health checks', () => {
       );
       expect(failing).toMatch(/^\d+ starting$/);
       await sandbox.ok(['exec', 'si', 'touch', '/tmp/ok']);
-      expect(await waitFor(() => status('si'), (v) => v.endsWith('(healthy)'), 30_000)).toMatch(/^Up .* \(healthy\)$/);
+      expect(
+        await waitFor(
+          () => status('si'),
+          (v) => v.endsWith('(healthy)'),
+          30_000,
+        ),
+      ).toMatch(/^Up .* \(healthy\)$/);
       const bad = await sandbox.run(['run', '-d', '--health-cmd', 'true', '--health-start-interval', 'soon', 'busybox', 'true']);
       expect(bad).toMatchObject({ code: 125, stdout: '' });
       expect(bad.stderr).toMatch(/^Error: Invalid argument "soon" for "--health-start-interval" flag: time: invalid duration "soon"\.\n$/);
