@@ -194,7 +194,8 @@ describe('update', () => {
       '20000',
       String(16 * MiB),
     ]);
-    expect((await inspect('cfs')).HostConfig).toMatchObject({ CpuQuota: 20000, CpuPeriod: 0, NanoCpus: 0, MemoryReservation: 16 * MiB, KernelMemory: 0 });
+    expect((await inspect('cfs')).HostConfig).toMatchObject({ CpuQuota: 20000, CpuPeriod: 0, NanoCpus: 0, MemoryReservation: 16 * MiB });
+    expect((await inspect('cfs')).HostConfig.KernelMemory).toBeUndefined();
 
     expect(await sandbox.ok(['update', '--cpu-period', '50000', '--cpu-quota', '25000', '--memory-reservation', '32m', 'cfs'])).toBe('cfs\n');
     expect([cg('cpu', id, 'cpu.cfs_period_us'), cg('cpu', id, 'cpu.cfs_quota_us'), cg('memory', id, 'memory.soft_limit_in_bytes')]).toEqual([

@@ -19,8 +19,7 @@ export function fillInspect(record: ContainerRecord, view: ContainerInspectView)
   hc.CpuPeriod = nano ? 0 : (l.cpuPeriod ?? 0);
   hc.MemoryReservation = l.memoryReservation ?? 0;
   hc.BlkioWeight = l.blkioWeight ?? 0;
-  // Docker 23+ ignores --kernel-memory and reports 0.
-  hc.KernelMemory = 0;
+  // No KernelMemory: API 1.42 (Docker 23) removed it, --kernel-memory is accepted and ignored.
   hc.CpusetCpus = l.cpusetCpus ?? '';
   hc.CpusetMems = l.cpusetMems ?? '';
   hc.PidsLimit = l.pidsLimit === undefined ? null : l.pidsLimit;

@@ -35,7 +35,6 @@ const ZEROS = {
   CpuPeriod: 0,
   MemoryReservation: 0,
   BlkioWeight: 0,
-  KernelMemory: 0,
 };
 
 describe('cgroup limits in inspect', () => {
