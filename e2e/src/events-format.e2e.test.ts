@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MYDOCKER_BIN, Sandbox, waitFor } from './harness';
 
@@ -163,6 +163,30 @@ describe('events', () => {
       `untag ${made} evimg:2`,
       `delete ${made} evimg:2`,
     ]);
+  });
+
+  it("records image save, load and import as Docker does: the image id as actor and name, its labels, import's tag first", async () => {
+    const since = Date.now() * 1e6;
+    const id = (await sandbox.ok(['image', 'inspect', '-f', '{{.Id}}', 'busybox'])).trim();
+    const archive = join(sandbox.dir, 'ev-save.tar');
+    await sandbox.ok(['save', '-o', archive, 'busybox']);
+    await sandbox.ok(['load', '-i', archive]);
+    const rootfs = join(sandbox.dir, 'ev-rootfs');
+    mkdirSync(rootfs);
+    writeFileSync(join(rootfs, 'hello'), 'hi\n');
+    const tarball = join(sandbox.dir, 'ev-rootfs.tar');
+    expect(spawnSync('tar', ['-C', rootfs, '-cf', tarball, '.']).status).toBe(0);
+    const imported = (await sandbox.ok(['import', '-c', 'LABEL team=blue', tarball, 'evimp:1'])).trim();
+    const events = (await pastEvents('type=image')).filter((e) => e.timeNano >= since);
+    expect(events.map((e) => `${e.Action} ${e.Actor.ID} ${e.Actor.Attributes.name}`)).toEqual([
+      `save ${id} ${id}`,
+      `load ${id} ${id}`,
+      `tag ${imported} evimp:1`,
+      `import ${imported} ${imported}`,
+    ]);
+    expect(events[3].Actor.Attributes).toEqual({ name: imported, team: 'blue' });
+    expect((await pastEvents('event=import')).map((e) => e.Actor.ID)).toEqual([imported]);
+    await sandbox.ok(['rmi', 'evimp:1']);
   });
 
   it('refuses bad flags as Docker does: 125 for the client, 1 for what the daemon refuses', async () => {

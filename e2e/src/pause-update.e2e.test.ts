@@ -168,6 +168,65 @@ describe('update', () => {
     await sandbox.ok(['rm', '-f', 'up1', 'up2']);
   });
 
+  it('--cpu-period/--cpu-quota, --memory-reservation at run and update; --kernel-memory and an unsupported --blkio-weight warn', async () => {
+    const run = await sandbox.run([
+      'run',
+      '-d',
+      '--net',
+      'none',
+      '--name',
+      'cfs',
+      '--cpu-quota',
+      '20000',
+      '--memory-reservation',
+      '16m',
+      '--kernel-memory',
+      '10m',
+      'busybox',
+      'sleep',
+      '300',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('WARNING: Specifying a kernel memory limit is deprecated and ignored; --kernel-memory has no effect.\n');
+    const id = run.stdout.trim();
+    expect([cg('cpu', id, 'cpu.cfs_period_us'), cg('cpu', id, 'cpu.cfs_quota_us'), cg('memory', id, 'memory.soft_limit_in_bytes')]).toEqual([
+      '100000',
+      '20000',
+      String(16 * MiB),
+    ]);
+    expect((await inspect('cfs')).HostConfig).toMatchObject({ CpuQuota: 20000, CpuPeriod: 0, NanoCpus: 0, MemoryReservation: 16 * MiB });
+    expect((await inspect('cfs')).HostConfig.KernelMemory).toBeUndefined();
+
+    expect(await sandbox.ok(['update', '--cpu-period', '50000', '--cpu-quota', '25000', '--memory-reservation', '32m', 'cfs'])).toBe('cfs\n');
+    expect([cg('cpu', id, 'cpu.cfs_period_us'), cg('cpu', id, 'cpu.cfs_quota_us'), cg('memory', id, 'memory.soft_limit_in_bytes')]).toEqual([
+      '50000',
+      '25000',
+      String(32 * MiB),
+    ]);
+    expect((await inspect('cfs')).HostConfig).toMatchObject({ CpuQuota: 25000, CpuPeriod: 50000, MemoryReservation: 32 * MiB });
+    // Docker: --cpus sets the same quota, so it cannot be updated over --cpu-quota; nothing changes.
+    const conflict = await sandbox.run(['update', '--cpus', '1', 'cfs']);
+    expect(conflict).toMatchObject({ code: 125, stderr: 'Error: Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set\n' });
+    expect(cg('cpu', id, 'cpu.cfs_quota_us')).toBe('25000');
+
+    const weightFile = ['blkio.weight', 'blkio.bfq.weight'].find((f) => existsSync(`/sys/fs/cgroup/blkio/${f}`));
+    const weighed = await sandbox.run(['update', '--blkio-weight', '300', '--kernel-memory', '20m', 'cfs']);
+    expect(weighed.code).toBe(0);
+    if (weightFile) {
+      expect(weighed.stderr).toBe('WARNING: Specifying a kernel memory limit is deprecated and ignored; --kernel-memory has no effect.\n');
+      expect(cg('blkio', id, weightFile)).toMatch(/^(default )?300$/);
+      expect((await inspect('cfs')).HostConfig.BlkioWeight).toBe(300);
+    } else {
+      // This host's I/O scheduler has no weight: Docker's warning, and the weight is discarded.
+      expect(weighed.stderr).toBe(
+        'WARNING: Specifying a kernel memory limit is deprecated and ignored; --kernel-memory has no effect.\n' +
+          'WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.\n',
+      );
+      expect((await inspect('cfs')).HostConfig.BlkioWeight).toBe(0);
+    }
+    await sandbox.ok(['rm', '-f', 'cfs']);
+  });
+
   it('refuses invalid values with one sentence and 125, changing nothing', async () => {
     const id = (await sandbox.ok(['run', '-d', '--name', 'bad', '-m', '100m', '--cpu-shares', '256', 'busybox', 'sleep', '300'])).trim();
     const before = () => [
@@ -187,6 +246,14 @@ describe('update', () => {
       [['--cpu-shares', '1', '-m', '200m'], /--cpu-shares: use a number from 2 to 262144/],
       [['--memory-swap', '50m'], /--memory-swap.*at least the -m\/--memory limit/],
       [['--pids-limit', 'many'], /--pids-limit: expected a whole number/],
+      [['--cpu-period', '10'], /--cpu-period: it can not be less than 1ms \(1000\) or larger than 1s \(1000000\)/],
+      [['--cpu-quota', '5'], /--cpu-quota: it can not be less than 1ms \(1000\)/],
+      [['--blkio-weight', '5'], /--blkio-weight: the range is from 10 to 1000/],
+      [['--memory-reservation', '1m'], /minimum memory reservation is 6MB/],
+      [['--memory-reservation', '200m'], /Minimum memory limit can not be less than memory reservation limit/],
+      [['--kernel-memory', 'lots'], /--kernel-memory/],
+      [['--cpus', '0.5', '--cpu-quota', '20000'], /Conflicting options: --cpus and --cpu-quota cannot both be set/],
+      [['--restart', 'sometimes'], /unknown policy 'sometimes'/],
       [[], /You must provide one or more flags/],
     ];
     for (const [flags, message] of cases) {

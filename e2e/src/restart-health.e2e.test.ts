@@ -86,6 +86,45 @@ describe('restart policies and health checks', () => {
       await sandbox.ok(['rm', 'fail3']);
     });
 
+    it('update --restart: a running container changed from no to on-failure:2 is restarted when it exits 1; refused with --rm', async () => {
+      // It exits 1 once /tmp/go exists; the file stays in its layer, so every restart exits 1 at once.
+      const script = 'echo run; while [ ! -e /tmp/go ]; do usleep 50000; done; exit 1';
+      await sandbox.ok(['run', '-d', '--net', 'none', '--name', 'later', 'busybox', 'sh', '-c', script]);
+      expect(await inspect('later', '{{.HostConfig.RestartPolicy.Name}}')).toBe('no');
+      expect(await sandbox.ok(['update', '--restart', 'on-failure:2', 'later'])).toBe('later\n');
+      expect(await inspect('later', '{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.State.Status}}')).toBe(
+        'on-failure:2 running',
+      );
+      await sandbox.ok(['exec', 'later', 'touch', '/tmp/go']);
+      const done = await waitFor(
+        async () => {
+          const state = await inspect('later', '{{.RestartCount}} {{.State.Status}} {{.State.Restarting}} {{.State.ExitCode}}');
+          return { state, r: await record('later') };
+        },
+        (v) => v.state === '2 exited false 1' && !alive(v.r.monitorPid),
+        60_000,
+      );
+      expect(done.state).toBe('2 exited false 1');
+      expect((await sandbox.ok(['logs', 'later'])).split('\n').filter((l) => l === 'run')).toHaveLength(3);
+      // A stopped container's policy changes too; --restart with bad values is refused before any change.
+      expect(await sandbox.ok(['update', '--restart', 'no', 'later'])).toBe('later\n');
+      expect(await inspect('later', '{{.HostConfig.RestartPolicy.Name}}')).toBe('no');
+      const bad = await sandbox.run(['update', '--restart', 'always:3', 'later']);
+      expect(bad).toMatchObject({ code: 125, stdout: '' });
+      expect(bad.stderr).toMatch(/^Error: Invalid restart policy: maximum retry count can only be used with 'on-failure'\.\n$/);
+      await sandbox.ok(['rm', 'later']);
+
+      await sandbox.ok(['run', '-d', '--rm', '--net', 'none', '--name', 'gone', 'busybox', 'sleep', '300']);
+      const refused = await sandbox.run(['update', '--restart', 'always', 'gone']);
+      expect(refused).toMatchObject({
+        code: 125,
+        stdout: '',
+        stderr: 'Error: Cannot update container gone: Restart policy cannot be updated because AutoRemove is enabled for the container\n',
+      });
+      expect(await inspect('gone', '{{.HostConfig.RestartPolicy.Name}}')).toBe('no');
+      await sandbox.ok(['rm', '-f', 'gone']);
+    });
+
     it('always: comes back after its monitor is killed, through restart-policies and through the next ps', async () => {
       await sandbox.ok(['run', '-d', '--name', 'keep', '--restart', 'always', 'busybox', 'sleep', '1000']);
       const first = await record('keep');
@@ -270,6 +309,32 @@ describe('restart policies and health checks', () => {
           (p) => p.length === 0,
         ),
       ).toEqual([]);
+    });
+
+    it('--health-start-interval: during the start period the monitor checks at the start interval (API 1.44), shown in inspect', async () => {
+      // An interval of an hour: only the start interval can make it healthy within this test.
+      const flags = ['--health-cmd', 'test -e /tmp/ok', '--health-interval', '1h', '--health-start-period', '1h', '--health-start-interval', '200ms'];
+      await sandbox.ok(['run', '-d', '--net', 'none', '--name', 'si', ...flags, 'busybox', 'sleep', '1000']);
+      expect(await inspect('si', '{{.Config.Healthcheck.StartInterval}} {{.Config.Healthcheck.StartPeriod}}')).toBe('200000000 3600000000000');
+      // Failures in the start period do not count: still starting while the monitor keeps checking.
+      const failing = await waitFor(
+        () => inspect('si', '{{len .State.Health.Log}} {{.State.Health.Status}}'),
+        (v) => Number(v.split(' ')[0]) >= 2,
+        30_000,
+      );
+      expect(failing).toMatch(/^\d+ starting$/);
+      await sandbox.ok(['exec', 'si', 'touch', '/tmp/ok']);
+      expect(
+        await waitFor(
+          () => status('si'),
+          (v) => v.endsWith('(healthy)'),
+          30_000,
+        ),
+      ).toMatch(/^Up .* \(healthy\)$/);
+      const bad = await sandbox.run(['run', '-d', '--health-cmd', 'true', '--health-start-interval', 'soon', 'busybox', 'true']);
+      expect(bad).toMatchObject({ code: 125, stdout: '' });
+      expect(bad.stderr).toMatch(/^Error: Invalid argument "soon" for "--health-start-interval" flag: time: invalid duration "soon"\.\n$/);
+      await sandbox.ok(['rm', '-f', 'si']);
     });
 
     it('healthcheck run: starting until the retries are spent, a time-out kills the check inside the container, --no-healthcheck', async () => {

@@ -11,6 +11,12 @@ export interface ResourceOptions {
   cpusetCpus?: string;
   cpusetMems?: string;
   pidsLimit?: string;
+  cpuPeriod?: string;
+  cpuQuota?: string;
+  memoryReservation?: string;
+  blkioWeight?: string;
+  /** Accepted and ignored, with Docker's deprecation warning (removed from Docker 23's engine). */
+  kernelMemory?: string;
 }
 
 /** The flags as the user spells them (and as `spec.flags.cgroups` keeps them), and the ResourceOptions key each one sets. */
@@ -22,6 +28,11 @@ export const RESOURCE_FLAGS: Array<[flag: string, key: keyof ResourceOptions]> =
   ['memory', 'memory'],
   ['memory-swap', 'memorySwap'],
   ['pids-limit', 'pidsLimit'],
+  ['cpu-period', 'cpuPeriod'],
+  ['cpu-quota', 'cpuQuota'],
+  ['memory-reservation', 'memoryReservation'],
+  ['blkio-weight', 'blkioWeight'],
+  ['kernel-memory', 'kernelMemory'],
 ];
 
 /** What this plugin adds to `run` and `create` (the seed's `-cpushare`/`-cpuset` spellings included). */
@@ -33,6 +44,11 @@ export const RUN_FLAGS: FlagDeclaration[] = [
   { name: 'cpuset-cpus', type: 'string', describe: 'CPUs allowed (e.g. 0-1)', seed: ['-cpuset'] },
   { name: 'cpuset-mems', type: 'string', describe: 'Memory nodes allowed' },
   { name: 'pids-limit', type: 'string', describe: 'Maximum number of processes' },
+  { name: 'cpu-period', type: 'string', describe: 'Limit CPU CFS (Completely Fair Scheduler) period (1000-1000000 µs)' },
+  { name: 'cpu-quota', type: 'string', describe: 'Limit CPU CFS (Completely Fair Scheduler) quota (µs per period; -1: none)' },
+  { name: 'memory-reservation', type: 'string', describe: 'Memory soft limit (e.g. 50m)' },
+  { name: 'blkio-weight', type: 'string', describe: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' },
+  { name: 'kernel-memory', type: 'string', describe: 'Kernel memory limit (deprecated: accepted and ignored, as Docker 23+)' },
 ];
 
 /** The resource flags of a request, under their ResourceOptions keys. */

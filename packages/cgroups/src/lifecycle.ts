@@ -6,15 +6,17 @@ import { CgroupGoneError, childDirs, isDir } from './fs-util';
 import { validExt } from './ext';
 import type { CgroupsExt } from './limits';
 import type { CgroupManager } from './manager';
-import { parseResources, readHostFacts } from './parse';
+import { discardUnsupported, parseResources, readHostFacts } from './parse';
 import { resourcesOf } from './flags';
 
 export const PLUGIN = 'cgroups';
 
 /** validate: parse and check the flags, and that the host can enforce them; nothing is made yet. */
 export function validate(ctx: ContainerContext): void {
-  const limits = parseResources(resourcesOf(ctx.spec), readHostFacts());
+  const options = resourcesOf(ctx.spec);
+  const limits = parseResources(options, readHostFacts());
   const manager = managerFor(hierarchy(), ctx.config.cgroupParent, ctx.id, limits);
+  for (const warning of discardUnsupported(limits, options, manager)) process.stderr.write(`${warning}\n`);
   if (!manager) return;
   manager.check(limits);
   const ext: CgroupsExt = { version: manager.version, paths: manager.paths, parent: ctx.config.cgroupParent, limits };

@@ -14,6 +14,10 @@ export interface Limits {
   cpusetMems?: string;
   /** Maximum number of tasks; -1 = unlimited. */
   pidsLimit?: number;
+  /** Soft limit in bytes (v1 memory.soft_limit_in_bytes, v2 memory.low). */
+  memoryReservation?: number;
+  /** Block I/O weight 10..1000 (v1 blkio.weight or blkio.bfq.weight, v2 io.bfq.weight or io.weight). */
+  blkioWeight?: number;
 }
 
 /** What the plugin keeps in `record.ext.cgroups`, shown by `inspect` and used again at stop. */

@@ -45,6 +45,8 @@ export interface CgroupManager {
    * All or nothing: on a refusal every file written is put back before the error is thrown.
    */
   update(changes: Limits): void;
+  /** Whether --blkio-weight can be written (an I/O controller with a weight); Docker discards it otherwise. */
+  supportsBlkioWeight(): boolean;
   /** Kills what is left inside, removes the directories and the parent once empty. Idempotent. */
   destroy(): Promise<void>;
 }
@@ -54,7 +56,8 @@ export function requestedControllers(limits: Limits): Array<[controller: string,
   const out: Array<[string, string]> = [];
   if (limits.memory !== undefined) out.push(['memory', '-m/--memory']);
   if (limits.cpuShares !== undefined) out.push(['cpu', '--cpu-shares']);
-  if (limits.cpuQuota !== undefined) out.push(['cpu', '--cpus']);
+  if (limits.cpuQuota !== undefined) out.push(['cpu', '--cpus/--cpu-quota/--cpu-period']);
+  if (limits.memoryReservation !== undefined) out.push(['memory', '--memory-reservation']);
   if (limits.cpusetCpus !== undefined) out.push(['cpuset', '--cpuset-cpus']);
   if (limits.cpusetMems !== undefined) out.push(['cpuset', '--cpuset-mems']);
   if (limits.pidsLimit !== undefined) out.push(['pids', '--pids-limit']);

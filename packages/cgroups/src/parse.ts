@@ -86,6 +86,42 @@ function checkSubset(raw: string, flag: string, available: number[], what: strin
 
 /** Turns the raw strings of the resource flags (`resourcesOf(spec)`) into checked limits; one UsageError sentence on bad input. */
 export function parseResources(opts: ResourceOptions, host: HostFacts): Limits {
+  const limits: Limits = { ...parseMemory(opts), ...parseCpu(opts, host) };
+  if (opts.cpusetCpus !== undefined) limits.cpusetCpus = checkSubset(opts.cpusetCpus, '--cpuset-cpus', host.onlineCpus, 'CPU');
+  if (opts.cpusetMems !== undefined) limits.cpusetMems = checkSubset(opts.cpusetMems, '--cpuset-mems', host.onlineMems, 'memory node');
+  if (opts.pidsLimit !== undefined) {
+    const pids = parseInteger(opts.pidsLimit, '--pids-limit');
+    if (pids < -1) throw new UsageError(`Invalid value "${opts.pidsLimit}" for --pids-limit: use a positive number, or 0 or -1 for no limit.`);
+    limits.pidsLimit = pids <= 0 ? -1 : pids;
+  }
+  if (opts.blkioWeight !== undefined) {
+    const weight = parseInteger(opts.blkioWeight, '--blkio-weight');
+    // 0 is "unset", as in Docker.
+    if (weight !== 0 && (weight < 10 || weight > 1000))
+      throw new UsageError(`Invalid value "${opts.blkioWeight}" for --blkio-weight: the range is from 10 to 1000.`);
+    if (weight !== 0) limits.blkioWeight = weight;
+  }
+  // --kernel-memory only has to be well formed: it is ignored (see kernelMemoryWarning).
+  if (opts.kernelMemory !== undefined) parseBytes(opts.kernelMemory, '--kernel-memory');
+  return limits;
+}
+
+/**
+ * What Docker accepts but does not enforce, with its warnings (`limits` loses what is discarded):
+ * --kernel-memory, ignored since Docker 23.0 (the kernel deprecated it in 5.16); --blkio-weight where the
+ * I/O scheduler has no weight (`supportsBlkioWeight`).
+ */
+export function discardUnsupported(limits: Limits, opts: ResourceOptions, manager: { supportsBlkioWeight(): boolean } | undefined): string[] {
+  const warnings: string[] = [];
+  if (opts.kernelMemory !== undefined) warnings.push('WARNING: Specifying a kernel memory limit is deprecated and ignored; --kernel-memory has no effect.');
+  if (limits.blkioWeight !== undefined && !manager?.supportsBlkioWeight()) {
+    warnings.push('WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
+    delete limits.blkioWeight;
+  }
+  return warnings;
+}
+
+function parseMemory(opts: ResourceOptions): Limits {
   const limits: Limits = {};
   if (opts.memory !== undefined) {
     limits.memory = parseBytes(opts.memory, '-m/--memory');
@@ -104,6 +140,22 @@ export function parseResources(opts: ResourceOptions, host: HostFacts): Limits {
       }
     }
   }
+  if (opts.memoryReservation !== undefined) {
+    const reservation = parseBytes(opts.memoryReservation, '--memory-reservation');
+    // 0 is "unset", as in Docker.
+    if (reservation !== 0 && reservation < MIN_MEMORY) {
+      throw new UsageError(`Invalid value "${opts.memoryReservation}" for --memory-reservation: the minimum memory reservation is 6MB.`);
+    }
+    if (reservation !== 0 && limits.memory !== undefined && limits.memory < reservation) {
+      throw new UsageError('Minimum memory limit can not be less than memory reservation limit: make --memory-reservation at most -m/--memory.');
+    }
+    if (reservation !== 0) limits.memoryReservation = reservation;
+  }
+  return limits;
+}
+
+function parseCpu(opts: ResourceOptions, host: HostFacts): Limits {
+  const limits: Limits = {};
   if (opts.cpuShares !== undefined) {
     const shares = parseInteger(opts.cpuShares, '--cpu-shares');
     // 0 means "the default weight", as in Docker.
@@ -113,6 +165,9 @@ export function parseResources(opts: ResourceOptions, host: HostFacts): Limits {
     }
   }
   if (opts.cpus !== undefined) {
+    if (opts.cpuPeriod !== undefined || opts.cpuQuota !== undefined) {
+      throw new UsageError(`Conflicting options: --cpus and --cpu-${opts.cpuPeriod !== undefined ? 'period' : 'quota'} cannot both be set.`);
+    }
     const raw = opts.cpus.trim();
     const cpus = /^\d*\.?\d+$/.test(raw) ? Number(raw) : NaN;
     const max = host.onlineCpus.length;
@@ -122,13 +177,28 @@ export function parseResources(opts: ResourceOptions, host: HostFacts): Limits {
     limits.cpuPeriod = CPU_PERIOD;
     limits.cpuQuota = Math.round(cpus * CPU_PERIOD);
   }
-  if (opts.cpusetCpus !== undefined) limits.cpusetCpus = checkSubset(opts.cpusetCpus, '--cpuset-cpus', host.onlineCpus, 'CPU');
-  if (opts.cpusetMems !== undefined) limits.cpusetMems = checkSubset(opts.cpusetMems, '--cpuset-mems', host.onlineMems, 'memory node');
-  if (opts.pidsLimit !== undefined) {
-    const pids = parseInteger(opts.pidsLimit, '--pids-limit');
-    if (pids < -1) throw new UsageError(`Invalid value "${opts.pidsLimit}" for --pids-limit: use a positive number, or 0 or -1 for no limit.`);
-    limits.pidsLimit = pids <= 0 ? -1 : pids;
+  return { ...limits, ...parseCfs(opts) };
+}
+
+/** --cpu-period and --cpu-quota (microseconds, Docker's bounds; 0 is "unset", a quota of -1 "no limit"). */
+function parseCfs(opts: ResourceOptions): Limits {
+  const limits: Limits = {};
+  if (opts.cpuPeriod !== undefined) {
+    const period = parseInteger(opts.cpuPeriod, '--cpu-period');
+    if (period !== 0 && (period < 1000 || period > 1_000_000)) {
+      throw new UsageError(`Invalid value "${opts.cpuPeriod}" for --cpu-period: it can not be less than 1ms (1000) or larger than 1s (1000000).`);
+    }
+    if (period !== 0) limits.cpuPeriod = period;
   }
+  if (opts.cpuQuota !== undefined) {
+    const quota = parseInteger(opts.cpuQuota, '--cpu-quota');
+    if (quota < -1 || (quota > 0 && quota < 1000)) {
+      throw new UsageError(`Invalid value "${opts.cpuQuota}" for --cpu-quota: it can not be less than 1ms (1000); use -1 or 0 for no limit.`);
+    }
+    if (quota !== 0) limits.cpuQuota = quota;
+  }
+  // A period alone changes the period under no quota (the kernel's default, unlimited).
+  if (limits.cpuPeriod !== undefined && limits.cpuQuota === undefined) limits.cpuQuota = -1;
   return limits;
 }
 

@@ -51,7 +51,7 @@ export default class CgroupsPlugin implements Plugin {
       });
       registry.add(name, {
         command: 'update [containers..]',
-        describe: 'Update the resource limits of containers (running ones at once, stopped ones from their next start)',
+        describe: 'Update the resource limits and restart policy of containers (running ones at once, stopped ones from their next start)',
         builder: (yargs) =>
           yargs
             .positional('containers', { type: 'string', array: true, describe: 'Containers to update' })
@@ -61,7 +61,13 @@ export default class CgroupsPlugin implements Plugin {
             .option('cpuset-mems', { type: 'string', describe: 'Memory nodes in which to allow execution (0-3, 0,1)' })
             .option('memory', { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 100m)' })
             .option('memory-swap', { type: 'string', describe: 'Memory plus swap limit; -1 for unlimited swap' })
-            .option('pids-limit', { type: 'string', describe: 'Tune container pids limit (-1 for unlimited)' }),
+            .option('pids-limit', { type: 'string', describe: 'Tune container pids limit (-1 for unlimited)' })
+            .option('cpu-period', { type: 'string', describe: 'Limit CPU CFS (Completely Fair Scheduler) period (µs)' })
+            .option('cpu-quota', { type: 'string', describe: 'Limit CPU CFS (Completely Fair Scheduler) quota (µs; -1 for none)' })
+            .option('memory-reservation', { type: 'string', describe: 'Memory soft limit (e.g. 50m)' })
+            .option('blkio-weight', { type: 'string', describe: 'Block IO (relative weight), between 10 and 1000' })
+            .option('kernel-memory', { type: 'string', describe: 'Kernel memory limit (deprecated: accepted and ignored)' })
+            .option('restart', { type: 'string', describe: 'Restart policy to apply when a container exits (no, on-failure[:N], always, unless-stopped)' }),
         run: async (args, ctx) => (await import('./update')).runUpdate(args, ctx),
       });
       for (const verb of ['pause', 'unpause'] as const) {

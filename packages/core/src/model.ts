@@ -79,6 +79,8 @@ export interface ImageHealthcheck {
   interval?: number;
   timeout?: number;
   startPeriod?: number;
+  /** Docker 25's HEALTHCHECK --start-interval, in ns. */
+  startInterval?: number;
   retries?: number;
 }
 

@@ -185,6 +185,12 @@ static int set_entry(struct config *cfg, char *entry) {
     return list_push(&cfg->health_command, v);
   else if (!strcmp(k, "health_interval"))
     cfg->health_interval_ms = atol(v);
+  else if (!strcmp(k, "health_start_interval"))
+    cfg->health_start_interval_ms = atol(v);
+  else if (!strcmp(k, "health_start_period"))
+    cfg->health_start_period_ms = atol(v);
+  else if (!strcmp(k, "die_with_monitor"))
+    cfg->die_with_monitor = atoi(v);
   else
     return oci_set_entry(cfg, k, v);
   return 0;

@@ -78,7 +78,7 @@ void exec_command(struct config *cfg, const struct ids *ids, int errfd) {
   if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) report_child_error(errfd, 125, "close_range: %s", strerror(errno));
   /* A restart policy needs a monitor to apply it: PID 1 goes with its monitor, so a killed monitor shows as
      an exit that `ps` or `system restart-policies` restarts. Set last, as a change of credentials clears it. */
-  if (cfg->restart_command.n > 0) prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (cfg->die_with_monitor) prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (cfg->init) {
     /* docker-init -- /resolved/command ARG...: the init execs the path we found and checked above. */
     char **argv = calloc((size_t)cfg->args.n + 3, sizeof *argv);

@@ -23,12 +23,23 @@ static long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Docker's (API 1.44) choice: the start interval while in the start period and still "starting" (no check
+   has passed: `healthcheck run` exits 0 when it passed), the interval otherwise. */
+static long next_interval(const struct health *h) {
+  if (h->start_interval_ms > 0 && !h->passed && now_ms() < h->start_ends_ms) return h->start_interval_ms;
+  return h->interval_ms;
+}
+
 void health_init(struct health *h, struct config *cfg) {
   memset(h, 0, sizeof *h);
   if (cfg->health_command.n == 0 || cfg->health_interval_ms <= 0) return;
   h->argv = cfg->health_command.items;
   h->interval_ms = cfg->health_interval_ms;
-  h->due_ms = now_ms() + h->interval_ms;
+  if (cfg->health_start_interval_ms > 0 && cfg->health_start_period_ms > 0) {
+    h->start_interval_ms = cfg->health_start_interval_ms;
+    h->start_ends_ms = now_ms() + cfg->health_start_period_ms;
+  }
+  h->due_ms = now_ms() + next_interval(h);
 }
 
 /* How long poll may sleep before the next check is due; -1 while none is due (none set, or one runs). */
@@ -57,7 +68,7 @@ void health_tick(struct health *h) {
     _exit(127);
   }
   if (pid < 0) {
-    h->due_ms = now_ms() + h->interval_ms;
+    h->due_ms = now_ms() + next_interval(h);
     return;
   }
   h->pid = pid;
@@ -66,9 +77,11 @@ void health_tick(struct health *h) {
 /* On SIGCHLD: if the check ended, the next one is due an interval from now. */
 void health_reap(struct health *h) {
   if (h->pid <= 0) return;
-  if (waitpid(h->pid, NULL, WNOHANG) == h->pid) {
+  int status;
+  if (waitpid(h->pid, &status, WNOHANG) == h->pid) {
     h->pid = 0;
-    h->due_ms = now_ms() + h->interval_ms;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) h->passed = 1;
+    h->due_ms = now_ms() + next_interval(h);
   }
 }
 

@@ -62,11 +62,16 @@ struct config {
   int init_fd;            /* run --init: our sealed copy, exec'd as the container's PID 1 */
   pid_t target_pid;       /* exec mode */
   struct oci_config *oci; /* the OCI runtime's modes (oci.h), NULL for mydocker run/exec */
-  /* restart.c: a restart policy's command, run after the back-off the exit command asked for */
+  /* restart.c: the restart command, run after the back-off the exit command asked for (a detached run
+     always has one, so a policy set later by `update --restart` is honoured) */
   struct list restart_command;
-  /* health.c: the health check's command, run every health_interval_ms while the container runs */
+  int die_with_monitor; /* a policy at launch: PID 1 gets PR_SET_PDEATHSIG, so a killed monitor is an exit */
+  /* health.c: the health check's command, run every health_interval_ms while the container runs; during
+     the first health_start_period_ms, until a check passes, every health_start_interval_ms instead */
   struct list health_command;
   long health_interval_ms;
+  long health_start_interval_ms;
+  long health_start_period_ms;
   int config_fd; /* run mode: a memfd holding the launch config as read, for the re-executed child (stage.c) */
 };
 
@@ -184,8 +189,11 @@ void attach_finish(struct attach_server *a, int code);
 struct health {
   char **argv; /* NULL: no health check */
   long interval_ms;
-  pid_t pid;        /* the running check, or 0 */
-  long long due_ms; /* CLOCK_MONOTONIC time of the next check */
+  long start_interval_ms;  /* 0: no start interval */
+  long long start_ends_ms; /* CLOCK_MONOTONIC end of the start period */
+  int passed;              /* a check has exited 0: the status left "starting" */
+  pid_t pid;               /* the running check, or 0 */
+  long long due_ms;        /* CLOCK_MONOTONIC time of the next check */
 };
 void health_init(struct health *h, struct config *cfg);
 int health_poll_timeout(const struct health *h);

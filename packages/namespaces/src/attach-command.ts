@@ -2,7 +2,7 @@ import { encodeFrame, FRAME_EXIT, FRAME_STDERR, FRAME_STDIN, FRAME_STDOUT, Frame
 import { closeSync, constants, openSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
-import { EXIT_CODE_UNKNOWN, MydockerError, NotFoundError, type CommandContext, type CommandSpec, type ContainerRecord } from '@mydocker/core';
+import { EXIT_CODE_UNKNOWN, MydockerError, NotFoundError, type CommandContext, type CommandSpec, type ContainerRecord, type Runtime } from '@mydocker/core';
 import { DetachKeyScanner, parseDetachKeys } from './attach-options';
 
 /** The monitor's attach socket, beside the exit file in the container's directory. */
@@ -41,12 +41,15 @@ function connectSocket(path: string): Promise<Socket> {
   });
 }
 
+type Outcome = { code?: number; detached?: boolean };
+
 /**
  * `attach`: the container's output from now on (and its stdin when it was run with -i), through the
  * monitor's attach socket. Ends with the container's exit code, or 1 after the detach keys (Docker's
  * "read escape sequence").
  */
-export async function attachToContainer(req: AttachRequest, { bus, engine, stdout, stderr }: CommandContext): Promise<number> {
+export async function attachToContainer(req: AttachRequest, ctx: CommandContext): Promise<number> {
+  const { bus, engine, stderr } = ctx;
   const runtime = bus.need('runtime', 'The "attach" command');
   let record: ContainerRecord;
   try {
@@ -57,13 +60,29 @@ export async function attachToContainer(req: AttachRequest, { bus, engine, stdou
   }
   const keys = parseDetachKeysFor(req.detachKeys);
   if (record.status !== 'running' || !runtime.isRunning(record)) throw refuse(STOPPED);
-  const tty = record.spec.tty;
   const withStdin = req.stdin && record.spec.interactive;
-  if (withStdin && tty && !process.stdin.isTTY) throw refuse('the input device is not a TTY');
-  const path = attachSocketPath(bus.need('stateStore').containerDir(record.id));
-  let socket: Socket;
+  if (withStdin && record.spec.tty && !process.stdin.isTTY) throw refuse('the input device is not a TTY');
+  const socket = await openAttachSocket(record, runtime, attachSocketPath(bus.need('stateStore').containerDir(record.id)));
+  const cleanups: Array<() => void> = [];
+  const outcome = await new Promise<Outcome>((resolve) => {
+    relayOutput(socket, ctx, resolve);
+    if (withStdin) cleanups.push(relayStdin(socket, record.spec.tty ? new DetachKeyScanner(keys) : undefined, resolve));
+    if (record.spec.tty && process.stdout.isTTY) cleanups.push(relayResize(socket));
+    // Docker proxies signals only without a TTY (with one, the keys reach the container through it).
+    if (req.sigProxy && !record.spec.tty) cleanups.push(proxySignals(runtime, record));
+  });
+  for (const c of cleanups.reverse()) c();
+  socket.destroy();
+  if (outcome.detached) {
+    stderr.write('read escape sequence\n');
+    return 1;
+  }
+  return outcome.code ?? (await exitAfterDrop(runtime, record));
+}
+
+async function openAttachSocket(record: ContainerRecord, runtime: Runtime, path: string): Promise<Socket> {
   try {
-    socket = await connectSocket(path);
+    return await connectSocket(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ECONNREFUSED') {
@@ -75,66 +94,64 @@ export async function attachToContainer(req: AttachRequest, { bus, engine, stdou
     }
     throw err;
   }
+}
 
-  const cleanups: Array<() => void> = [];
-  const outcome = await new Promise<{ code?: number; detached?: boolean }>((resolve) => {
-    const decoder = new FrameDecoder();
-    let exitCode: number | undefined;
-    socket.on('data', (chunk: Buffer) => {
-      for (const f of decoder.push(chunk)) {
-        if (f.type === FRAME_STDOUT) stdout.write(f.payload);
-        else if (f.type === FRAME_STDERR) stderr.write(f.payload);
-        else if (f.type === FRAME_EXIT) exitCode = Number(f.payload.toString());
-      }
-    });
-    socket.on('close', () => resolve({ code: exitCode }));
-    socket.on('error', () => undefined);
-
-    if (withStdin) {
-      const input = process.stdin;
-      const scanner = tty ? new DetachKeyScanner(keys) : undefined;
-      if (tty && input.isTTY) {
-        input.setRawMode(true);
-        cleanups.push(() => input.setRawMode(false));
-      }
-      const onData = (chunk: Buffer) => {
-        const { forward, detach } = scanner ? scanner.feed(chunk) : { forward: chunk, detach: false };
-        if (forward.length > 0) socket.write(encodeFrame(FRAME_STDIN, forward));
-        if (detach) {
-          resolve({ detached: true });
-          socket.destroy();
-        }
-      };
-      input.on('data', onData);
-      cleanups.push(() => {
-        input.off('data', onData);
-        input.pause();
-      });
-    }
-    if (tty && process.stdout.isTTY) {
-      const resize = () => socket.write(resizeFrame(process.stdout.rows, process.stdout.columns));
-      resize();
-      process.stdout.on('resize', resize);
-      cleanups.push(() => process.stdout.off('resize', resize));
-    }
-    // Docker proxies signals only without a TTY (with one, the keys reach the container through it).
-    if (req.sigProxy && !tty) {
-      const forward = (signal: NodeJS.Signals) => runtime.signal(record, signal);
-      for (const s of PROXIED) process.on(s, forward);
-      cleanups.push(() => {
-        for (const s of PROXIED) process.off(s, forward);
-      });
+/** The monitor's frames to our stdout and stderr; resolves with the exit code (if one came) on close. */
+function relayOutput(socket: Socket, { stdout, stderr }: CommandContext, resolve: (o: Outcome) => void): void {
+  const decoder = new FrameDecoder();
+  let exitCode: number | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    for (const f of decoder.push(chunk)) {
+      if (f.type === FRAME_STDOUT) stdout.write(f.payload);
+      else if (f.type === FRAME_STDERR) stderr.write(f.payload);
+      else if (f.type === FRAME_EXIT) exitCode = Number(f.payload.toString());
     }
   });
-  for (const c of cleanups.reverse()) c();
-  socket.destroy();
-  if (outcome.detached) {
-    stderr.write('read escape sequence\n');
-    return 1;
-  }
-  if (outcome.code !== undefined) return outcome.code;
-  // The socket closed without an exit frame. With the container still running, the monitor dropped us
-  // for falling behind its output (it never waits for a client); otherwise it was killed.
+  socket.on('close', () => resolve({ code: exitCode }));
+  socket.on('error', () => undefined);
+}
+
+/** Our stdin to the container (raw with a TTY, where the detach keys are looked for); returns its undo. */
+function relayStdin(socket: Socket, scanner: DetachKeyScanner | undefined, resolve: (o: Outcome) => void): () => void {
+  const input = process.stdin;
+  const raw = scanner !== undefined && input.isTTY;
+  if (raw) input.setRawMode(true);
+  const onData = (chunk: Buffer) => {
+    const { forward, detach } = scanner ? scanner.feed(chunk) : { forward: chunk, detach: false };
+    if (forward.length > 0) socket.write(encodeFrame(FRAME_STDIN, forward));
+    if (detach) {
+      resolve({ detached: true });
+      socket.destroy();
+    }
+  };
+  input.on('data', onData);
+  return () => {
+    input.off('data', onData);
+    input.pause();
+    if (raw) input.setRawMode(false);
+  };
+}
+
+function relayResize(socket: Socket): () => void {
+  const resize = () => socket.write(resizeFrame(process.stdout.rows, process.stdout.columns));
+  resize();
+  process.stdout.on('resize', resize);
+  return () => process.stdout.off('resize', resize);
+}
+
+function proxySignals(runtime: Runtime, record: ContainerRecord): () => void {
+  const forward = (signal: NodeJS.Signals) => runtime.signal(record, signal);
+  for (const s of PROXIED) process.on(s, forward);
+  return () => {
+    for (const s of PROXIED) process.off(s, forward);
+  };
+}
+
+/**
+ * The socket closed without an exit frame. With the container still running, the monitor dropped us for
+ * falling behind its output (it never waits for a client); otherwise it was killed.
+ */
+async function exitAfterDrop(runtime: Runtime, record: ContainerRecord): Promise<number> {
   if (runtime.isRunning(record))
     throw refuse(`The attach connection to ${record.name} was dropped because this client fell behind the container's output; attach again.`);
   // The exit file may still know how it ended.

@@ -15,6 +15,7 @@ export const RUN_FLAGS: FlagDeclaration[] = [
   { name: 'health-timeout', type: 'string', describe: 'Maximum time to allow one check to run (ms|s|m|h) (default 30s)' },
   { name: 'health-retries', type: 'string', describe: 'Consecutive failures needed to report unhealthy (default 3)' },
   { name: 'health-start-period', type: 'string', describe: 'Start period during which failures do not count (ms|s|m|h) (default 0s)' },
+  { name: 'health-start-interval', type: 'string', describe: 'Time between running the check during the start period (ms|s|m|h) (default 5s)' },
   // Spelled --no-healthcheck: yargs reads a "no-" prefix as the negation of the flag it precedes.
   { name: 'healthcheck', type: 'boolean', describe: '--no-healthcheck: disable any container-specified HEALTHCHECK' },
 ];
@@ -50,6 +51,7 @@ export function healthFlags(spec: Pick<RunSpec, 'flags'>): HealthOptions | undef
     timeout: flagString(v, 'health-timeout'),
     retries: flagString(v, 'health-retries'),
     startPeriod: flagString(v, 'health-start-period'),
+    startInterval: flagString(v, 'health-start-interval'),
     none: flagBoolean(v, 'healthcheck') === false ? true : undefined,
   };
   return Object.values(health).some((x) => x !== undefined) ? health : undefined;

@@ -90,13 +90,18 @@ export interface RunLaunch {
   /** run -it: the keys that detach the CLI while the container keeps running. */
   detachKeys?: Buffer;
   /**
-   * A restart policy: after the exit command asked for it ("restart MS" on its stdout), the monitor waits
-   * the back-off and runs this; and PID 1 dies with its monitor, so a killed monitor shows as an exit.
+   * After the exit command asked for it ("restart MS" on its stdout: the record's policy, which `update
+   * --restart` may change while the container runs), the monitor waits the back-off and runs this.
    */
   restartCommand?: string[];
+  /** A policy at launch: PID 1 dies with its monitor, so a killed monitor shows as an exit. */
+  dieWithMonitor?: boolean;
   /** A health check: the monitor runs this every `healthIntervalMs` while the container runs. */
   healthCommand?: string[];
   healthIntervalMs?: number;
+  /** During the first `healthStartPeriodMs`, until a check passes, every `healthStartIntervalMs` instead. */
+  healthStartIntervalMs?: number;
+  healthStartPeriodMs?: number;
 }
 
 export function runConfig(l: RunLaunch): ConfigEntry[] {
@@ -131,9 +136,14 @@ export function runConfig(l: RunLaunch): ConfigEntry[] {
   if (l.init) e.push(['init', '1']);
   if (l.detachKeys) e.push(['detach_keys', l.detachKeys.toString('hex')]);
   for (const a of l.restartCommand ?? []) e.push(['restart_command', a]);
+  if (l.dieWithMonitor) e.push(['die_with_monitor', '1']);
   if (l.healthCommand?.length && l.healthIntervalMs) {
     for (const a of l.healthCommand) e.push(['health_command', a]);
     e.push(['health_interval', String(Math.max(1, Math.round(l.healthIntervalMs)))]);
+    if (l.healthStartIntervalMs && l.healthStartPeriodMs) {
+      e.push(['health_start_interval', String(Math.max(1, Math.round(l.healthStartIntervalMs)))]);
+      e.push(['health_start_period', String(Math.max(1, Math.round(l.healthStartPeriodMs)))]);
+    }
   }
   return e;
 }

@@ -21,7 +21,7 @@ import { launchEnv } from './command-resolution';
 import { readExitFile } from './exit-file';
 import { HelperProcess } from './helper-process';
 import { runConfig, type RunLaunch } from './launch-config';
-import { HEALTH_DEFAULTS } from './health/config';
+import { HEALTH_DEFAULTS, startIntervalOf } from './health/config';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
 import { EXIT_CODE_UNKNOWN, pidNamespaceOf, proveContainerProcess, restartPolicyOf, type ProcessProof } from '@mydocker/core';
 import { findContainerInit } from './proc-scan';
@@ -225,14 +225,24 @@ export class NamespacesRuntime implements Runtime {
   }
 }
 
-/** What the monitor does besides watching: the restart policy's restart command, the health check's command. */
-function policyAndHealth(self: string[], record: ContainerRecord): Pick<RunLaunch, 'restartCommand' | 'healthCommand' | 'healthIntervalMs'> {
-  const launch: Pick<RunLaunch, 'restartCommand' | 'healthCommand' | 'healthIntervalMs'> = {};
-  if (restartPolicyOf(record).name !== 'no') launch.restartCommand = [...self, 'container-restart', record.id];
+type MonitorDuties = Pick<
+  RunLaunch,
+  'restartCommand' | 'dieWithMonitor' | 'healthCommand' | 'healthIntervalMs' | 'healthStartIntervalMs' | 'healthStartPeriodMs'
+>;
+
+/**
+ * What the monitor does besides watching: the restart command (always: the exit command reads the policy
+ * from the record, which `update --restart` may change while the container runs), the health check's.
+ */
+function policyAndHealth(self: string[], record: ContainerRecord): MonitorDuties {
+  const launch: MonitorDuties = { restartCommand: [...self, 'container-restart', record.id] };
+  if (restartPolicyOf(record).name !== 'no') launch.dieWithMonitor = true;
   const health = (record.ext[PLUGIN_NAME] as NamespacesExt | undefined)?.healthcheck;
   if (health) {
     launch.healthCommand = [...self, 'healthcheck', 'run', record.id];
     launch.healthIntervalMs = health.intervalMs || HEALTH_DEFAULTS.intervalMs;
+    launch.healthStartIntervalMs = startIntervalOf(health);
+    launch.healthStartPeriodMs = health.startPeriodMs;
   }
   return launch;
 }

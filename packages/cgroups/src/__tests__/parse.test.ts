@@ -1,5 +1,5 @@
 import { UsageError } from '@mydocker/core';
-import { formatCpuList, parseBytes, parseCpuList, parseResources, sharesToWeight, type HostFacts } from '../parse';
+import { discardUnsupported, formatCpuList, parseBytes, parseCpuList, parseResources, sharesToWeight, type HostFacts } from '../parse';
 
 const twoCpus: HostFacts = { onlineCpus: [0, 1], onlineMems: [0] };
 
@@ -68,6 +68,33 @@ describe('parseResources', () => {
     expect(parseResources({ memory: '8m', memorySwap: '-1' }, twoCpus).memorySwap).toBe(-1);
   });
 
+  it('parses --cpu-period, --cpu-quota, --memory-reservation and --blkio-weight; 0 leaves them unset', () => {
+    expect(parseResources({ cpuPeriod: '50000', cpuQuota: '25000', memoryReservation: '32m', blkioWeight: '300' }, twoCpus)).toEqual({
+      cpuPeriod: 50000,
+      cpuQuota: 25000,
+      memoryReservation: 32 * 1024 ** 2,
+      blkioWeight: 300,
+    });
+    expect(parseResources({ cpuQuota: '-1' }, twoCpus)).toEqual({ cpuQuota: -1 });
+    expect(parseResources({ cpuPeriod: '20000' }, twoCpus)).toEqual({ cpuPeriod: 20000, cpuQuota: -1 });
+    expect(parseResources({ cpuPeriod: '0', cpuQuota: '0', memoryReservation: '0', blkioWeight: '0' }, twoCpus)).toEqual({});
+    expect(parseResources({ memory: '64m', memoryReservation: '64m' }, twoCpus)).toEqual({ memory: 64 * 1024 ** 2, memoryReservation: 64 * 1024 ** 2 });
+  });
+
+  it('accepts --kernel-memory, ignored with a warning; discards --blkio-weight where the kernel has no weight', () => {
+    const limits = parseResources({ kernelMemory: '50m', blkioWeight: '300' }, twoCpus);
+    expect(limits).toEqual({ blkioWeight: 300 });
+    const without = { supportsBlkioWeight: () => false };
+    expect(discardUnsupported(limits, { kernelMemory: '50m' }, without)).toEqual([
+      'WARNING: Specifying a kernel memory limit is deprecated and ignored; --kernel-memory has no effect.',
+      'WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.',
+    ]);
+    expect(limits).toEqual({});
+    const kept = { blkioWeight: 500 };
+    expect(discardUnsupported(kept, {}, { supportsBlkioWeight: () => true })).toEqual([]);
+    expect(kept).toEqual({ blkioWeight: 500 });
+  });
+
   it('takes cpu shares 0 as the default weight', () => {
     expect(parseResources({ cpuShares: '0' }, twoCpus)).toEqual({});
   });
@@ -88,6 +115,19 @@ describe('parseResources', () => {
     [{ cpusetMems: '1' }, /memory node 1 is not available/],
     [{ pidsLimit: '-5' }, /--pids-limit/],
     [{ pidsLimit: '2.5' }, /--pids-limit/],
+    [{ cpuPeriod: '999' }, /--cpu-period: it can not be less than 1ms \(1000\) or larger than 1s \(1000000\)/],
+    [{ cpuPeriod: '1000001' }, /--cpu-period/],
+    [{ cpuQuota: '999' }, /--cpu-quota: it can not be less than 1ms/],
+    [{ cpuQuota: '-2' }, /--cpu-quota/],
+    [{ cpuQuota: 'half' }, /--cpu-quota: expected a whole number/],
+    [{ cpus: '1', cpuPeriod: '50000' }, /Conflicting options: --cpus and --cpu-period cannot both be set/],
+    [{ cpus: '1', cpuQuota: '50000' }, /--cpus and --cpu-quota/],
+    [{ memoryReservation: '5m' }, /minimum memory reservation is 6MB/],
+    [{ memoryReservation: 'lots' }, /--memory-reservation/],
+    [{ memory: '32m', memoryReservation: '64m' }, /Minimum memory limit can not be less than memory reservation limit/],
+    [{ blkioWeight: '5' }, /--blkio-weight: the range is from 10 to 1000/],
+    [{ blkioWeight: '1001' }, /--blkio-weight/],
+    [{ kernelMemory: 'big' }, /--kernel-memory/],
   ])('refuses %j with one sentence', (opts, pattern) => {
     const message = refusal(() => parseResources(opts, twoCpus));
     expect(message).toMatch(pattern);

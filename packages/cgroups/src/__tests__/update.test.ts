@@ -1,5 +1,5 @@
 import { UsageError } from '@mydocker/core';
-import { givenResources, limitChanges, mergeResources } from '../update';
+import { givenResources, limitChanges, mergeResources, updateRequest } from '../update';
 
 const MiB = 1024 * 1024;
 
@@ -43,6 +43,32 @@ describe('mergeResources', () => {
       memorySwap: -1,
     });
     expect(mergeResources({ memory: '100m' }, { memory: '300m' }, { memory: 100 * MiB }).limits).toEqual({ memory: 300 * MiB });
+  });
+});
+
+describe('update: the new flags', () => {
+  it('keeps a 0 of --cpu-period, --cpu-quota, --memory-reservation, --blkio-weight as "unchanged", as Docker', () => {
+    const { limits } = mergeResources({ cpuQuota: '50000', memoryReservation: '32m' }, { cpuQuota: '0', memoryReservation: '0', blkioWeight: '0' }, {});
+    expect(limits).toEqual({ cpuQuota: 50000, memoryReservation: 32 * MiB });
+  });
+  it("refuses --cpus over --cpu-quota/--cpu-period and back, with Docker's sentences", () => {
+    expect(() => mergeResources({ cpuQuota: '50000' }, { cpus: '1' }, {})).toThrow(
+      'Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set',
+    );
+    expect(() => mergeResources({ cpus: '1' }, { cpuPeriod: '50000' }, {})).toThrow(
+      'Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set',
+    );
+  });
+  it('writes the reservation and the weight when they change; a reservation gone is -1', () => {
+    expect(limitChanges({}, { memoryReservation: 32 * MiB, blkioWeight: 300 })).toEqual({ memoryReservation: 32 * MiB, blkioWeight: 300 });
+    expect(limitChanges({ memoryReservation: 32 * MiB }, {})).toEqual({ memoryReservation: -1 });
+  });
+  it('takes --restart alone, checked before any container is looked at', () => {
+    expect(updateRequest({ restart: 'on-failure:2' })).toEqual({ resources: {}, restart: 'on-failure:2' });
+    expect(() => updateRequest({ restart: 'sometimes' })).toThrow("Invalid restart policy: unknown policy 'sometimes'");
+    expect(() => updateRequest({ restart: ['no', 'always'] })).toThrow('--restart was given more than once');
+    expect(() => updateRequest({})).toThrow(/You must provide one or more flags .* --restart\./);
+    expect(() => updateRequest({ 'blkio-weight': '7' })).toThrow('--blkio-weight: the range is from 10 to 1000');
   });
 });
 

@@ -3,7 +3,7 @@ import { WANTED_CONTROLLERS } from '../detect';
 import { isDir, joinCgroup, killAll, makeDirs, readPids, removeDir, removeEmptyParents, restoreControls, snapshotControls, type Rmdir } from '../fs-util';
 import type { Freezer } from '../freezer';
 import { freezerV2 } from '../v2/freezer';
-import { blkioV1 } from './blkio';
+import { blkioV1, blkioWeightFileV1 } from './blkio';
 import { freezerV1 } from './freezer';
 import { attachDeviceProgram } from '../devices/tool';
 import type { DeviceRule } from '../devices/rules';
@@ -116,6 +116,10 @@ export class V1Manager implements CgroupManager {
     // A hybrid host without the v1 freezer: the cgroup2 directory (made for the device program) has one.
     if (this.paths.unified) return freezerV2(this.paths.unified);
     return undefined;
+  }
+
+  supportsBlkioWeight(): boolean {
+    return this.mounts.blkio !== undefined && blkioWeightFileV1(this.mounts.blkio) !== undefined;
   }
 
   update(changes: Limits): void {

@@ -4,12 +4,14 @@ import { ControlWriteError, readKeyed, readNumber, writeControl } from '../fs-ut
 import type { V1Controller } from './controller';
 
 const MEMSW = 'memory.memsw.limit_in_bytes';
+/** --memory-reservation; -1 is none. */
+const SOFT = 'memory.soft_limit_in_bytes';
 /** v1 reports "unlimited" as a huge page-aligned number. */
 const UNLIMITED_ABOVE = 2 ** 60;
 
 export const memoryV1: V1Controller = {
   name: 'memory',
-  controls: ['memory.limit_in_bytes', MEMSW],
+  controls: ['memory.limit_in_bytes', MEMSW, SOFT],
 
   check(mount, limits) {
     if (limits.memorySwap !== undefined && limits.memorySwap !== -1 && !existsSync(`${mount}/${MEMSW}`)) {
@@ -20,6 +22,7 @@ export const memoryV1: V1Controller = {
   },
 
   apply(dir, limits) {
+    if (limits.memoryReservation !== undefined) writeControl(`${dir}/${SOFT}`, limits.memoryReservation);
     if (limits.memory === undefined) return;
     // memory.limit first: the kernel refuses a memsw limit below the memory limit.
     writeControl(`${dir}/memory.limit_in_bytes`, limits.memory);
@@ -34,6 +37,7 @@ export const memoryV1: V1Controller = {
    * (runc's order): a larger memory+swap goes first, a smaller one last.
    */
   update(dir, changes) {
+    if (changes.memoryReservation !== undefined) writeControl(`${dir}/${SOFT}`, changes.memoryReservation);
     if (changes.memory === undefined) return;
     const hasMemsw = existsSync(`${dir}/${MEMSW}`);
     const memsw = changes.memorySwap ?? changes.memory * 2;

@@ -7,7 +7,7 @@ export const cpuV2: V2Controller = {
   controls: ['cpu.weight', 'cpu.max'],
   apply(dir, limits) {
     if (limits.cpuShares !== undefined) writeControl(`${dir}/cpu.weight`, sharesToWeight(limits.cpuShares));
-    if (limits.cpuQuota !== undefined) writeControl(`${dir}/cpu.max`, `${limits.cpuQuota} ${limits.cpuPeriod ?? 100_000}`);
+    if (limits.cpuQuota !== undefined) writeControl(`${dir}/cpu.max`, `${limits.cpuQuota < 0 ? 'max' : limits.cpuQuota} ${limits.cpuPeriod ?? 100_000}`);
   },
   stats(dir, into) {
     const usec = readKeyed(`${dir}/cpu.stat`).usage_usec;

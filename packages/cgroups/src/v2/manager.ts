@@ -151,6 +151,11 @@ export class V2Manager implements CgroupManager {
     return freezerV2(this.dir);
   }
 
+  /** io.weight and io.bfq.weight only show below the root: the io controller is what can be asked. */
+  supportsBlkioWeight(): boolean {
+    return this.available.includes('io');
+  }
+
   update(changes: Limits): void {
     this.check(changes);
     const usable = this.usable();

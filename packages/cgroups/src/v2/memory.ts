@@ -6,8 +6,10 @@ export const SWAP_FILE = 'memory.swap.max';
 
 export const memoryV2: V2Controller = {
   name: 'memory',
-  controls: ['memory.max', SWAP_FILE],
+  controls: ['memory.max', SWAP_FILE, 'memory.low'],
   apply(dir, limits) {
+    // --memory-reservation, as runc maps it; -1 (none, from update) is 0.
+    if (limits.memoryReservation !== undefined) writeControl(`${dir}/memory.low`, Math.max(0, limits.memoryReservation));
     if (limits.memory === undefined) return;
     writeControl(`${dir}/memory.max`, limits.memory);
     // v2 limits swap alone, where Docker's --memory-swap is memory + swap.

@@ -62,31 +62,12 @@ export function dockerStatus(r: ContainerRecord): NonNullable<ContainerState['St
 
 /** Everything the core record knows, in Docker's shape, with the zero values Docker shows. */
 export function baseInspect(r: ContainerRecord): DockerContainerInspect {
-  const spec = r.spec;
-  const running = r.status === 'running' && !r.damaged;
-  const entrypoint = spec.entrypoint ? [spec.entrypoint] : null;
-  const cmd = entrypoint ? r.command.slice(1) : r.command;
-  const status = dockerStatus(r);
-  const restartPolicy = restartPolicyOf(r);
   return {
     Id: r.id,
     Created: r.createdAt,
     Path: r.command[0] ?? '',
     Args: r.command.slice(1),
-    State: {
-      Status: status,
-      Running: running || status === 'restarting',
-      Paused: false,
-      // Docker counts a container waiting its restart back-off as running and restarting.
-      Restarting: status === 'restarting',
-      OOMKilled: Boolean(r.oomKilled),
-      Dead: status === 'dead',
-      Pid: running ? (r.pid ?? 0) : 0,
-      ExitCode: r.status === 'stopped' ? (r.exitCode ?? 0) : 0,
-      Error: r.damaged ? (r.damage ?? 'the record could not be read') : (r.restartError ?? ''),
-      StartedAt: r.startedAt ?? ZERO_TIME,
-      FinishedAt: r.finishedAt ?? ZERO_TIME,
-    },
+    State: stateOf(r),
     Image: r.imageId ? `sha256:${r.imageId}` : '',
     ResolvConfPath: mountSource(r, '/etc/resolv.conf'),
     HostnamePath: mountSource(r, '/etc/hostname'),
@@ -99,69 +80,113 @@ export function baseInspect(r: ContainerRecord): DockerContainerInspect {
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
-    HostConfig: {
-      // The plugins that own the flags fill their parts (binds, network mode, privileges) in the inspect hook.
-      Binds: null,
-      ContainerIDFile: spec.cidFile ?? '',
-      // No log plugin, no log: the logs plugin fills its driver in the inspect hook.
-      LogConfig: { Type: 'none', Config: {} },
-      NetworkMode: 'none',
-      PortBindings: {},
-      RestartPolicy: { Name: restartPolicy.name, MaximumRetryCount: restartPolicy.maximumRetryCount },
-      AutoRemove: r.autoRemove,
-      CapAdd: null,
-      CapDrop: null,
-      Privileged: false,
-      ReadonlyRootfs: spec.readOnly === true,
-      SecurityOpt: undefined,
-      Devices: [],
-      Memory: 0,
-      MemorySwap: 0,
-      NanoCpus: 0,
-      CpuShares: 0,
-      CpuPeriod: 0,
-      CpuQuota: 0,
-      CpusetCpus: '',
-      CpusetMems: '',
-      PidsLimit: null,
-    },
+    HostConfig: hostConfigOf(r),
     Mounts: [],
-    Config: {
-      Hostname: r.hostname,
-      Domainname: '',
-      User: r.user ?? '',
-      AttachStdin: spec.interactive && !spec.detach,
-      AttachStdout: !spec.detach,
-      AttachStderr: !spec.detach,
-      Tty: r.tty,
-      OpenStdin: spec.interactive,
-      StdinOnce: spec.interactive && !spec.detach,
-      Env: [...r.env],
-      Cmd: cmd.length ? [...cmd] : null,
-      Image: r.image,
-      Volumes: null,
-      WorkingDir: r.workdir,
-      Entrypoint: entrypoint,
-      OnBuild: null,
-      Labels: labelMap(spec.labels),
-      // Docker shows these only when set (omitempty).
-      ...(spec.stopSignal !== undefined ? { StopSignal: spec.stopSignal } : {}),
-      ...(spec.stopTimeout !== undefined ? { StopTimeout: spec.stopTimeout } : {}),
-    },
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      HairpinMode: false,
-      Ports: {},
-      SandboxKey: running && r.pid ? `/proc/${r.pid}/ns/net` : '',
-      SecondaryIPAddresses: null,
-      EndpointID: '',
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      MacAddress: '',
-      Networks: {},
-    },
+    Config: configOf(r),
+    NetworkSettings: networkSettingsOf(r),
+  };
+}
+
+function isRunning(r: ContainerRecord): boolean {
+  return r.status === 'running' && !r.damaged;
+}
+
+function stateOf(r: ContainerRecord): DockerContainerInspect['State'] {
+  const running = isRunning(r);
+  const status = dockerStatus(r);
+  return {
+    Status: status,
+    Running: running || status === 'restarting',
+    Paused: false,
+    // Docker counts a container waiting its restart back-off as running and restarting.
+    Restarting: status === 'restarting',
+    OOMKilled: Boolean(r.oomKilled),
+    Dead: status === 'dead',
+    Pid: running ? (r.pid ?? 0) : 0,
+    ExitCode: r.status === 'stopped' ? (r.exitCode ?? 0) : 0,
+    Error: r.damaged ? (r.damage ?? 'the record could not be read') : (r.restartError ?? ''),
+    StartedAt: r.startedAt ?? ZERO_TIME,
+    FinishedAt: r.finishedAt ?? ZERO_TIME,
+  };
+}
+
+function hostConfigOf(r: ContainerRecord): DockerContainerInspect['HostConfig'] {
+  const spec = r.spec;
+  const restartPolicy = restartPolicyOf(r);
+  return {
+    // The plugins that own the flags fill their parts (binds, network mode, privileges) in the inspect hook.
+    Binds: null,
+    ContainerIDFile: spec.cidFile ?? '',
+    // No log plugin, no log: the logs plugin fills its driver in the inspect hook.
+    LogConfig: { Type: 'none', Config: {} },
+    NetworkMode: 'none',
+    PortBindings: {},
+    RestartPolicy: { Name: restartPolicy.name, MaximumRetryCount: restartPolicy.maximumRetryCount },
+    AutoRemove: r.autoRemove,
+    CapAdd: null,
+    CapDrop: null,
+    Privileged: false,
+    ReadonlyRootfs: spec.readOnly === true,
+    SecurityOpt: undefined,
+    Devices: [],
+    Memory: 0,
+    MemorySwap: 0,
+    NanoCpus: 0,
+    CpuShares: 0,
+    CpuPeriod: 0,
+    CpuQuota: 0,
+    MemoryReservation: 0,
+    BlkioWeight: 0,
+    CpusetCpus: '',
+    CpusetMems: '',
+    PidsLimit: null,
+  };
+}
+
+function configOf(r: ContainerRecord): DockerContainerInspect['Config'] {
+  const spec = r.spec;
+  const entrypoint = spec.entrypoint ? [spec.entrypoint] : null;
+  const cmd = entrypoint ? r.command.slice(1) : r.command;
+  return {
+    Hostname: r.hostname,
+    Domainname: '',
+    User: r.user ?? '',
+    AttachStdin: spec.interactive && !spec.detach,
+    AttachStdout: !spec.detach,
+    AttachStderr: !spec.detach,
+    Tty: r.tty,
+    OpenStdin: spec.interactive,
+    StdinOnce: spec.interactive && !spec.detach,
+    Env: [...r.env],
+    Cmd: cmd.length ? [...cmd] : null,
+    Image: r.image,
+    Volumes: null,
+    WorkingDir: r.workdir,
+    Entrypoint: entrypoint,
+    OnBuild: null,
+    Labels: labelMap(spec.labels),
+    // Docker shows these only when set (omitempty).
+    ...(spec.stopSignal !== undefined ? { StopSignal: spec.stopSignal } : {}),
+    ...(spec.stopTimeout !== undefined ? { StopTimeout: spec.stopTimeout } : {}),
+  };
+}
+
+/** The network plugin fills the networks it joined; a container without one has Docker's empty settings. */
+function networkSettingsOf(r: ContainerRecord): NetworkSettings {
+  const running = isRunning(r);
+  return {
+    Bridge: '',
+    SandboxID: '',
+    HairpinMode: false,
+    Ports: {},
+    SandboxKey: running && r.pid ? `/proc/${r.pid}/ns/net` : '',
+    SecondaryIPAddresses: null,
+    EndpointID: '',
+    Gateway: '',
+    IPAddress: '',
+    IPPrefixLen: 0,
+    MacAddress: '',
+    Networks: {},
   };
 }
 

@@ -11,7 +11,9 @@ import {
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { checkName } from '../store/image-store';
+import { checkName, type StoredImage } from '../store/image-store';
+import { parseReference, storeName } from '../reference';
+import { emitImageEvent, loadedImages } from './image-events';
 import { makeConfig } from '../store/oci-config';
 import { packDirectory } from '../layer/tar-pack';
 import { importRootfs, loadArchive, saveImages } from '../store/transfer';
@@ -40,7 +42,16 @@ export async function importImage(args: Args, ctx: CommandContext): Promise<numb
   });
   bar.done();
   ctx.stdout.write(`sha256:${id}\n`);
+  // Docker's order: the new name's `tag` event, then `import`.
+  if (args.reference !== undefined) await emitTag(ctx, String(args.reference), id);
+  await emitImageEvent(ctx, 'import', await store.get(id));
   return 0;
+}
+
+async function emitTag(ctx: CommandContext, reference: string, id: string): Promise<void> {
+  const target = parseReference(reference);
+  const name = storeName({ ...target, tag: target.tag ?? 'latest' }) ?? reference;
+  await ctx.bus.emitEvent({ type: 'image', action: 'tag', id: `sha256:${id}`, attributes: { name } });
 }
 
 export async function loadImages(args: Args, ctx: CommandContext): Promise<number> {
@@ -50,11 +61,20 @@ export async function loadImages(args: Args, ctx: CommandContext): Promise<numbe
   const loaded = await loadArchive(store, file, bar.add);
   bar.done();
   ctx.stdout.write(loaded.map((l) => `${l}\n`).join(''));
+  for (const image of await loadedImages(store, loaded)) await emitImageEvent(ctx, 'load', image);
   return 0;
 }
 
 export async function saveImagesCommand(args: Args, ctx: CommandContext): Promise<number> {
-  await saveImages(storeFor(ctx.bus), (args.images as unknown[]).map(String), String(args.output));
+  const store = storeFor(ctx.bus);
+  const refs = (args.images as unknown[]).map(String);
+  await saveImages(store, refs, String(args.output));
+  const saved: StoredImage[] = [];
+  for (const ref of refs) {
+    const image = await store.get(ref);
+    if (!saved.some((i) => i.id === image.id)) saved.push(image);
+  }
+  for (const image of saved) await emitImageEvent(ctx, 'save', image);
   return 0;
 }
 

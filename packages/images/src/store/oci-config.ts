@@ -46,7 +46,14 @@ function healthcheckOf(v: unknown): ImageConfig['healthcheck'] {
   const h = v as Record<string, unknown>;
   if (!Array.isArray(h.Test) || !h.Test.every((t) => typeof t === 'string') || h.Test.length === 0) return undefined;
   const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : undefined);
-  return { test: h.Test as string[], interval: num(h.Interval), timeout: num(h.Timeout), startPeriod: num(h.StartPeriod), retries: num(h.Retries) };
+  return {
+    test: h.Test as string[],
+    interval: num(h.Interval),
+    timeout: num(h.Timeout),
+    startPeriod: num(h.StartPeriod),
+    startInterval: num(h.StartInterval),
+    retries: num(h.Retries),
+  };
 }
 
 function objectKeys(v: unknown): string[] {

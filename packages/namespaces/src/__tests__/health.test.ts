@@ -1,4 +1,4 @@
-import { healthcheckView, parseGoDuration, probeCommand, resolveHealthcheck } from '../health/config';
+import { healthcheckView, parseGoDuration, probeCommand, resolveHealthcheck, startIntervalOf } from '../health/config';
 import { applyResult, currentHealth, type HealthResult } from '../health/state';
 
 describe('parseGoDuration', () => {
@@ -33,6 +33,18 @@ describe('resolveHealthcheck', () => {
     expect(resolveHealthcheck({ none: true }, image)).toBeUndefined();
     expect(resolveHealthcheck(undefined, { test: ['NONE'] })).toBeUndefined();
     expect(() => resolveHealthcheck({ none: true, cmd: 'true' }, image)).toThrow('--no-healthcheck conflicts with --health-* options.');
+  });
+  it('--health-start-interval: kept, shown as StartInterval, 5 s by default only with a start period', () => {
+    const c = resolveHealthcheck({ cmd: 'true', startPeriod: '1m', startInterval: '500ms' }, undefined)!;
+    expect(c.startIntervalMs).toBe(500);
+    expect(startIntervalOf(c)).toBe(500);
+    expect(healthcheckView(c)).toMatchObject({ StartPeriod: 60e9, StartInterval: 500e6 });
+    expect(startIntervalOf(resolveHealthcheck({ cmd: 'true', startPeriod: '1m' }, undefined)!)).toBe(5000);
+    expect(startIntervalOf(resolveHealthcheck({ cmd: 'true', startInterval: '1s' }, undefined)!)).toBe(0);
+    expect(resolveHealthcheck(undefined, { test: ['CMD', 'true'], startPeriod: 10e9, startInterval: 2e9 })?.startIntervalMs).toBe(2000);
+    expect(() => resolveHealthcheck({ cmd: 'true', startInterval: 'soon' }, undefined)).toThrow('Invalid argument "soon" for "--health-start-interval" flag');
+    expect(() => resolveHealthcheck({ cmd: 'true', startInterval: '-1s' }, undefined)).toThrow('--health-start-interval cannot be negative.');
+    expect(() => resolveHealthcheck({ none: true, startInterval: '1s' }, undefined)).toThrow('--no-healthcheck conflicts');
   });
   it('refuses negative values', () => {
     expect(() => resolveHealthcheck({ cmd: 'true', interval: '-1s' }, undefined)).toThrow('--health-interval cannot be negative.');
@@ -116,6 +128,35 @@ describe('launch config for the monitor', () => {
     expect(get('restart_command')).toEqual(['mydocker', 'container-restart', 'id']);
     expect(get('health_command')).toEqual(['mydocker', 'healthcheck', 'run', 'id']);
     expect(get('health_interval')).toEqual(['1500']);
-    expect(runConfig(base).some(([k]) => k.startsWith('restart') || k.startsWith('health'))).toBe(false);
+    expect(runConfig(base).some(([k]) => k.startsWith('restart') || k.startsWith('health') || k === 'die_with_monitor')).toBe(false);
+    expect(get('die_with_monitor')).toEqual([]);
+  });
+  it('passes the start interval with the start period, and die_with_monitor for a policy at launch', () => {
+    const { runConfig } = require('../launch-config') as typeof import('../launch-config');
+    const entries = runConfig({
+      rootfs: '/r',
+      command: ['sh'],
+      env: [],
+      hostname: 'h',
+      workdir: '/',
+      tty: false,
+      interactive: false,
+      detach: true,
+      readOnly: false,
+      mounts: [],
+      shared: [],
+      security: { capabilities: [], noNewPrivileges: false, seccomp: 'default' as const, maskedPaths: [], readonlyPaths: [], privileged: false },
+      exitFile: '/e',
+      exitCommand: ['mydocker', 'container-cleanup', 'id'],
+      dieWithMonitor: true,
+      healthCommand: ['mydocker', 'healthcheck', 'run', 'id'],
+      healthIntervalMs: 30_000,
+      healthStartIntervalMs: 500,
+      healthStartPeriodMs: 60_000,
+    });
+    const get = (k: string) => entries.filter(([key]) => key === k).map(([, v]) => v);
+    expect(get('die_with_monitor')).toEqual(['1']);
+    expect(get('health_start_interval')).toEqual(['500']);
+    expect(get('health_start_period')).toEqual(['60000']);
   });
 });

@@ -7,6 +7,8 @@ export interface HealthOptions {
   timeout?: string;
   retries?: string;
   startPeriod?: string;
+  /** --health-start-interval (API 1.44): the interval while in the start period. */
+  startInterval?: string;
   /** --no-healthcheck: disable the image's HEALTHCHECK. */
   none?: boolean;
 }
@@ -19,10 +21,12 @@ export interface HealthConfig {
   intervalMs: number;
   timeoutMs: number;
   startPeriodMs: number;
+  /** 0: Docker's default (5 s) when there is a start period. */
+  startIntervalMs?: number;
   retries: number;
 }
 
-export const HEALTH_DEFAULTS = { intervalMs: 30_000, timeoutMs: 30_000, startPeriodMs: 0, retries: 3 } as const;
+export const HEALTH_DEFAULTS = { intervalMs: 30_000, timeoutMs: 30_000, startPeriodMs: 0, startIntervalMs: 5_000, retries: 3 } as const;
 
 const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -46,7 +50,7 @@ const NS_PER_MS = 1e6;
  */
 export function resolveHealthcheck(flags: HealthOptions | undefined, image: ImageHealthcheck | undefined): HealthConfig | undefined {
   const f = flags ?? {};
-  const tuned = [f.cmd, f.interval, f.timeout, f.retries, f.startPeriod].some((v) => v !== undefined);
+  const tuned = [f.cmd, f.interval, f.timeout, f.retries, f.startPeriod, f.startInterval].some((v) => v !== undefined);
   if (f.none && tuned) throw new UsageError('--no-healthcheck conflicts with --health-* options.');
   if (f.none) return undefined;
   const duration = (raw: string | undefined, flag: string) => {
@@ -59,6 +63,7 @@ export function resolveHealthcheck(flags: HealthOptions | undefined, image: Imag
   const interval = duration(f.interval, '--health-interval');
   const timeout = duration(f.timeout, '--health-timeout');
   const startPeriod = duration(f.startPeriod, '--health-start-period');
+  const startInterval = duration(f.startInterval, '--health-start-interval');
   let retries = 0;
   if (f.retries !== undefined) {
     if (!/^-?\d+$/.test(f.retries)) throw new UsageError(`Invalid argument "${f.retries}" for "--health-retries" flag: give a whole number.`);
@@ -74,6 +79,7 @@ export function resolveHealthcheck(flags: HealthOptions | undefined, image: Imag
     intervalMs: interval || fromImage(image?.interval),
     timeoutMs: timeout || fromImage(image?.timeout),
     startPeriodMs: startPeriod || fromImage(image?.startPeriod),
+    ...(startInterval || image?.startInterval ? { startIntervalMs: startInterval || fromImage(image?.startInterval) } : {}),
     retries: retries || Math.max(0, image?.retries ?? 0),
   };
 }
@@ -83,12 +89,22 @@ export function probeCommand(test: string[]): string[] {
   return test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test.slice(1).join(' ')] : test.slice(1);
 }
 
+/**
+ * The interval the monitor uses during the start period (Docker's monitor, API 1.44): the given start
+ * interval, else 5 s; 0 when there is no start period (the interval alone counts).
+ */
+export function startIntervalOf(c: HealthConfig): number {
+  if (!c.startPeriodMs) return 0;
+  return c.startIntervalMs || HEALTH_DEFAULTS.startIntervalMs;
+}
+
 /** Docker's inspect Config.Healthcheck: nanoseconds, zero fields left out. */
 export function healthcheckView(c: HealthConfig): Record<string, unknown> {
   const view: Record<string, unknown> = { Test: [...c.test] };
   if (c.intervalMs) view.Interval = Math.round(c.intervalMs * NS_PER_MS);
   if (c.timeoutMs) view.Timeout = Math.round(c.timeoutMs * NS_PER_MS);
   if (c.startPeriodMs) view.StartPeriod = Math.round(c.startPeriodMs * NS_PER_MS);
+  if (c.startIntervalMs) view.StartInterval = Math.round(c.startIntervalMs * NS_PER_MS);
   if (c.retries) view.Retries = c.retries;
   return view;
 }
