@@ -122,7 +122,7 @@ async function inspectAction({ argv, args, l, out }: ActionInput): Promise<numbe
 async function removeOne(name: string, { ctx, l, out }: ActionInput): Promise<void> {
   // The default `bridge` is pre-defined too, also before its first use has made it.
   const bridgeDefault = name === DEFAULT_NETWORK && !l.env.store.damaged().some((d) => d.name === name);
-  const predefined = predefinedNamed(l, name) ?? (bridgeDefault ? name : undefined);
+  const predefined = predefinedNamed(l.env, name) ?? (bridgeDefault ? name : undefined);
   if (predefined) throw new ConflictError(`${predefined} is a pre-defined network and cannot be removed.`);
   const { removeNetwork } = await import('./networks');
   let id: string | undefined;
@@ -154,7 +154,7 @@ async function rmAction(input: ActionInput): Promise<number> {
 function connectAction(action: 'connect' | 'disconnect'): Action {
   return async ({ argv, args, ctx, l }) => {
     const [net, container] = need(args, 2, `${action} NETWORK CONTAINER`);
-    const predefined = predefinedNamed(l, net);
+    const predefined = predefinedNamed(l.env, net);
     if (predefined) {
       throw new UsageError(
         `Containers cannot be connected to or disconnected from the ${predefined} network: it is chosen with --net ${predefined} when the container is created.`,
