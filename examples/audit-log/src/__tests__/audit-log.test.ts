@@ -23,7 +23,9 @@ describe('mydocker-audit-log', () => {
     const { bus } = engineWith(AuditLogPlugin);
     expect(bus.flags.find('audit-log')).toMatchObject({ owner: 'audit-log', type: 'string' });
     expect(bus.flags.list('create').map((f) => f.name)).toContain('audit-log');
-    expect(() => bus.flags.collect({ 'audit-log': 'audit.jsonl' }, 'run')).toThrow(new UsageError('The --audit-log flag needs an absolute path, not "audit.jsonl".'));
+    expect(() => bus.flags.collect({ 'audit-log': 'audit.jsonl' }, 'run')).toThrow(
+      new UsageError('The --audit-log flag needs an absolute path, not "audit.jsonl".'),
+    );
     expect(() => bus.flags.collect({ 'audit-log': '' }, 'run')).toThrow('The --audit-log flag needs a non-empty value.');
     expect(bus.flags.collect({ 'audit-log': '/var/log/a.jsonl' }, 'run')).toEqual({ 'audit-log': { 'audit-log': '/var/log/a.jsonl' } });
   });
@@ -36,7 +38,8 @@ describe('mydocker-audit-log', () => {
     await engine.remove('web', { force: false, volumes: false });
     const got = lines(file);
     expect(got.map((l) => l.action)).toEqual(['create', 'start', 'die', 'destroy']);
-    for (const l of got) expect(l).toMatchObject({ id: record.id, name: 'web', image: 'busybox', labels: ['owner=ops', 'ticket=42'], time: '2026-03-04T05:06:07.000Z' });
+    for (const l of got)
+      expect(l).toMatchObject({ id: record.id, name: 'web', image: 'busybox', labels: ['owner=ops', 'ticket=42'], time: '2026-03-04T05:06:07.000Z' });
     expect(got[1].pid).toBe(4242);
     expect(got[2].exitCode).toBe(143);
     expect(got[0]).not.toHaveProperty('pid');

@@ -1,5 +1,16 @@
 import { container as rootContainer } from 'tsyringe';
-import { createEngine, loadConfig, Stage, TOKENS, type Clock, type ContainerRecord, type Plugin, type PluginClass, type Runtime, type StateStore } from '@mydocker/core';
+import {
+  createEngine,
+  loadConfig,
+  Stage,
+  TOKENS,
+  type Clock,
+  type ContainerRecord,
+  type Plugin,
+  type PluginClass,
+  type Runtime,
+  type StateStore,
+} from '@mydocker/core';
 
 /**
  * What a third-party plugin's tests need from the engine, with core's public API only: an in-memory state
@@ -50,7 +61,9 @@ export function engineWith(plugin: PluginClass, options: { failStart?: Error } =
     apply(bus) {
       bus.provide('stateStore', 'state-store', store);
       bus.provide('runtime', 'state-store', runtime);
-      bus.provide('images', 'state-store', { resolve: async () => ({ id: 'i', name: 'busybox', config: { env: [], cmd: ['sh'], entrypoint: [], workdir: '/' }, layers: [] }) });
+      bus.provide('images', 'state-store', {
+        resolve: async () => ({ id: 'i', name: 'busybox', config: { env: [], cmd: ['sh'], entrypoint: [], workdir: '/' }, layers: [] }),
+      });
       bus.hooks.create.tapPromise({ name: 'state-store', stage: Stage.RECORD }, async (ctx) => store.save(ctx.record));
       bus.hooks.started.tapPromise({ name: 'state-store', stage: Stage.RECORD }, async (ctx) => store.save(ctx.record));
       bus.hooks.stopped.tapPromise({ name: 'state-store', stage: Stage.RECORD }, async (ctx) => {
