@@ -36,6 +36,7 @@ const PULL_RUNS = Math.max(1, Number(process.env.BENCH_PULL_RUNS ?? 3));
 const { benchPull } = require('./pull');
 const { benchPodman } = require('./podman');
 const { benchEngineApi } = require('./engine-api');
+const { benchDi } = require('./di');
 
 if (process.getuid?.() !== 0) {
   console.error('The benchmark runs containers: run it as root.');
@@ -376,6 +377,11 @@ async function main() {
   const m = results.measurements;
   const log = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
+  // In process and cheap: the injection container's start-up cost (target < 3 ms), before any container runs.
+  if (process.env.BENCH_ONLY !== 'pull') {
+    log(`DI start-up: tsyringe container set-up + plugin resolution × ${Math.max(RUNS, 30)}`);
+    m.di = benchDi({ repo: REPO, dir, runs: Math.max(RUNS, 30) });
+  }
   // BENCH_ONLY=pull: the registry pull comparison alone.
   if (process.env.BENCH_ONLY !== 'pull') await benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun });
   // BENCH_ONLY=runs: everything but the registry pull; BENCH_ONLY=run: the single-run rows alone.
@@ -532,6 +538,14 @@ function table(results) {
     rows.push([what, `${s.private.median} private, ${s.pss.median} Pss`, '', `${s.private.min}`, `${s.private.max}`, String(s.private.runs), note]);
   };
   row('node -e 0 (reference)', m.nodeStart);
+  if (m.di) {
+    row(
+      `DI start-up: tsyringe container + resolving ${m.di.plugins} plugins (in process, warm)`,
+      m.di.setup,
+      `target < ${m.di.targetMs} ms: ${m.di.setup.median < m.di.targetMs ? 'meets' : 'misses'} it`,
+    );
+    row('engine wiring: discovery + resolution + every apply (in process, warm)', m.di.wiring);
+  }
   row(
     'mydocker run --rm busybox /bin/true',
     m.runTrue,

@@ -1,30 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
 import { ApiService } from './engine-api-harness';
-import { host, httpGet, runProcess, Sandbox, waitFor } from './harness';
+import { httpGet, runProcess, Sandbox, waitFor } from './harness';
+import { freePort, freeSubnet } from './local-services';
 
 /**
  * docker-compose (Debian's 1.29) against `mydocker system service`: two services on a user network, a
  * published port, a named volume and an env file — up -d, ps, logs, exec, down -v, and nothing left.
  */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = netServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function freeSubnet(): string {
-  const routes = host('ip', ['-4', '-o', 'route', 'show', 'table', 'all']).stdout;
-  for (let x = 100 + Math.floor(Math.random() * 100); x < 255; x++) if (!routes.includes(`10.236.${x}.`)) return `10.236.${x}.0/24`;
-  throw new Error('no free subnet');
-}
-
 describe('Engine API: docker-compose', () => {
   const sandbox = new Sandbox('apicompose');
   const api = new ApiService(sandbox);
@@ -67,7 +50,7 @@ describe('Engine API: docker-compose', () => {
         '  appnet:',
         '    ipam:',
         '      config:',
-        `        - subnet: ${freeSubnet()}`,
+        `        - subnet: ${freeSubnet(236)}`,
         '',
       ].join('\n'),
     );

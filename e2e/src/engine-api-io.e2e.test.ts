@@ -1,34 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
 import { ApiService } from './engine-api-harness';
-import { host, Sandbox, waitFor } from './harness';
+import { Sandbox, waitFor } from './harness';
+import { freeSubnet, startRegistry } from './local-services';
 
 /**
  * The Engine API's other doors, driven by the docker CLI and raw requests: images through a local
  * docker-registry (tag, push, pull, rmi), networks and volumes, docker cp both ways, events, system df,
  * and bad input — each refused with one error while the service keeps serving and leaks nothing.
  */
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = netServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A 10.234.x.0/24 that no host route touches. */
-function freeSubnet(): string {
-  const routes = host('ip', ['-4', '-o', 'route', 'show', 'table', 'all']).stdout;
-  for (let x = 100 + Math.floor(Math.random() * 100); x < 255; x++) if (!routes.includes(`10.234.${x}.`)) return `10.234.${x}.0/24`;
-  throw new Error('no free subnet');
-}
 
 /** A one-entry ustar archive (the test's own bytes, so a hostile name can be written). */
 function tarOf(name: string, body: string): Buffer {
@@ -64,27 +46,7 @@ describe('Engine API: images, networks, volumes, cp, events, bad input', () => {
   const net = `an${sandbox.tag}`.toLowerCase();
 
   beforeAll(async () => {
-    port = await freePort();
-    const data = join(sandbox.dir, 'registry-data');
-    mkdirSync(data, { recursive: true });
-    const config = join(sandbox.dir, 'registry.yml');
-    writeFileSync(
-      config,
-      ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join(
-        '\n',
-      ),
-    );
-    registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
-    const up = await waitFor(
-      () =>
-        fetch(`http://127.0.0.1:${port}/v2/`).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (s) => s === 200,
-      15_000,
-    );
-    expect(up).toBe(200);
+    ({ port, child: registry } = await startRegistry({ dir: sandbox.dir, name: 'registry', upStatuses: [200] }));
     await api.start();
     await api.dockerOk(['run', '-d', '--name', 'box', 'busybox', 'top']);
   });
@@ -125,7 +87,7 @@ describe('Engine API: images, networks, volumes, cp, events, bad input', () => {
   });
 
   it('network create + run --network + volume: the container gets an address and the volume keeps data', async () => {
-    const subnet = freeSubnet();
+    const subnet = freeSubnet(234);
     await api.dockerOk(['network', 'create', '--subnet', subnet, net]);
     expect(await api.dockerOk(['network', 'inspect', '-f', '{{.Name}} {{range .IPAM.Config}}{{.Subnet}}{{end}}', net])).toBe(`${net} ${subnet}\n`);
     await api.dockerOk(['volume', 'create', 'apivol']);

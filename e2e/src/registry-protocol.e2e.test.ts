@@ -5,7 +5,8 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { createServer as netServer, connect as netConnect, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Header } from 'tar';
-import { MYDOCKER_BIN, Sandbox, waitFor } from './harness';
+import { MYDOCKER_BIN, Sandbox } from './harness';
+import { freePort, startRegistry as startLocalRegistry } from './local-services';
 
 /**
  * The registry protocol against the real parts: Debian's docker-registry (distribution 2.8) filled by
@@ -32,17 +33,6 @@ let fakePort = 0;
 
 function setConfig(images: Record<string, unknown>): void {
   writeFileSync(configFile, JSON.stringify({ pluginOptions: { images } }));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = netServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function sh(cmd: string, args: string[]): string {
@@ -164,34 +154,8 @@ function storeState(): string {
 }
 
 async function startRegistry(name: string, extra: string[] = []): Promise<number> {
-  const port = await freePort();
-  const data = join(sandbox.dir, `${name}-data`);
-  mkdirSync(data, { recursive: true });
-  const config = join(sandbox.dir, `${name}.yml`);
-  const lines = [
-    'version: 0.1',
-    'log:',
-    '  level: error',
-    'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${data}`,
-    'http:',
-    `  addr: 127.0.0.1:${port}`,
-    ...extra,
-  ];
-  writeFileSync(config, `${lines.join('\n')}\n`);
-  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  const { port, child } = await startLocalRegistry({ dir: sandbox.dir, name, extra });
   children.push(child);
-  const up = await waitFor(
-    () =>
-      fetch(`http://127.0.0.1:${port}/v2/`).then(
-        (r) => r.status,
-        () => 0,
-      ),
-    (s) => s === 200 || s === 401,
-    15_000,
-  );
-  if (up !== 200 && up !== 401) throw new Error(`docker-registry (${name}) did not start`);
   return port;
 }
 

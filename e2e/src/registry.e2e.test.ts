@@ -2,13 +2,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { get as httpsGet } from 'node:https';
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
-import { createServer as netServer } from 'node:net';
 import { join } from 'node:path';
 import { Header } from 'tar';
 import { MYDOCKER_BIN, Sandbox, waitFor } from './harness';
+import { freePort, startRegistry as startLocalRegistry } from './local-services';
 
 /**
  * Pull against a real registry (Debian's docker-registry, distribution 2.8) on 127.0.0.1, filled by an
@@ -29,17 +28,6 @@ let fakePort = 0;
 let closedPort = 0;
 const tokenRequests: string[] = [];
 let busyHits = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = netServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function sh(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000 });
@@ -253,45 +241,9 @@ function startFake(): Promise<void> {
 
 /** A docker-registry on 127.0.0.1 with its storage and config in the sandbox; `htpasswd` turns on Basic auth. */
 async function startRegistry(name: string, htpasswd?: string, tls?: { cert: string; key: string; address: string }): Promise<number> {
-  const address = tls?.address ?? '127.0.0.1';
-  const port = await freePort();
-  const data = join(sandbox.dir, `${name}-data`);
-  mkdirSync(data, { recursive: true });
-  const config = join(sandbox.dir, `${name}.yml`);
-  const lines = ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: ${address}:${port}`];
-  if (htpasswd) {
-    const file = join(sandbox.dir, `${name}.htpasswd`);
-    writeFileSync(file, htpasswd);
-    lines.push('auth:', '  htpasswd:', '    realm: test-realm', `    path: ${file}`);
-  }
-  if (tls) lines.push('  tls:', `    certificate: ${tls.cert}`, `    key: ${tls.key}`);
-  writeFileSync(config, `${lines.join('\n')}\n`);
-  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  const { port, child } = await startLocalRegistry({ dir: sandbox.dir, name, htpasswd, tls, upStatuses: [htpasswd ? 401 : 200] });
   registries.push(child);
-  const up = await waitFor(
-    () =>
-      tls
-        ? httpsStatus(address, port)
-        : fetch(`http://127.0.0.1:${port}/v2/`).then(
-            (r) => r.status,
-            () => 0,
-          ),
-    (s) => s === (htpasswd ? 401 : 200),
-    15_000,
-  );
-  if (up !== (htpasswd ? 401 : 200)) throw new Error(`docker-registry (${name}) did not start`);
   return port;
-}
-
-/** The status of `GET /v2/` over TLS, the certificate unchecked: only whether the registry is up. */
-function httpsStatus(address: string, port: number): Promise<number> {
-  return new Promise((resolve) => {
-    const req = httpsGet({ host: address, port, path: '/v2/', rejectUnauthorized: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve(0));
-  });
 }
 
 /** An htpasswd line (bcrypt, as the registry wants), made by the system's crypt(3) through Python. */

@@ -1,30 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { host, runProcess, Sandbox, waitFor, type Result } from './harness';
-import type { ParsedJson } from './json';
+import { host, runProcess, Sandbox, waitFor } from './harness';
+import { installTarballs, packWorkspaces, WORKSPACE, type Packed } from './npm-install';
 
 /**
  * Issue 7: every package is packed with `npm pack`, installed from the tarballs into empty folders
  * outside the workspace, and the installed binary runs containers with only the plugins it was given.
  */
-const WORKSPACE = resolve(__dirname, '../..');
 // Images are their own package (issue 14): a container's root is made from the image store.
 const MINIMAL = ['@mydocker/cli', '@mydocker/namespaces', '@mydocker/state-store', '@mydocker/aufs-storage', '@mydocker/images'];
-
-interface Packed {
-  name: string;
-  tarball: string;
-  /** The tarball's `package/` folder, extracted for inspection. */
-  dir: string;
-  manifest: ParsedJson;
-}
-
-function sh(cmd: string, args: string[], cwd: string): string {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, npm_config_loglevel: 'error' } });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
 
 /** Public workspaces, from the root package.json: the set a user could install. */
 function publicWorkspaces(): string[] {
@@ -56,7 +40,7 @@ function filesUnder(dir: string, prefix = ''): string[] {
 describe('selective installs from npm pack tarballs', () => {
   const sandbox = new Sandbox('selective');
   const packDir = join(sandbox.dir, 'packs');
-  const packed = new Map<string, Packed>();
+  let packed = new Map<string, Packed>();
   const installs: Record<'minimal' | 'vfs' | 'full', string> = {
     minimal: join(sandbox.dir, 'minimal'),
     vfs: join(sandbox.dir, 'minimal-vfs'),
@@ -64,21 +48,7 @@ describe('selective installs from npm pack tarballs', () => {
   };
   const env = { ...sandbox.env, PATH: `${dirname(process.execPath)}:${sandbox.env.PATH}` };
 
-  /** Installs `direct` as a user would; every other @mydocker package resolves to its tarball, not the registry. */
-  function install(folder: string, direct: string[]): Promise<Result> {
-    mkdirSync(folder, { recursive: true });
-    const file = (name: string) => `file:${packed.get(name)!.tarball}`;
-    const overrides = Object.fromEntries([...packed.keys()].filter((n) => !direct.includes(n)).map((n) => [n, file(n)]));
-    const dependencies = Object.fromEntries(direct.map((n) => [n, file(n)]));
-    writeFileSync(join(folder, 'package.json'), JSON.stringify({ name: 'install-test', private: true, dependencies, overrides }, null, 2));
-    // npm ci filled the cache with the third-party packages; the registry is only asked for what it lacks.
-    return runProcess(
-      'npm',
-      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
-      { cwd: folder, env: process.env },
-      { timeoutMs: 120_000 },
-    );
-  }
+  const install = (folder: string, direct: string[]) => installTarballs(folder, packed, direct);
 
   const run = (bin: string, args: string[], extra: NodeJS.ProcessEnv = {}) => runProcess(bin, args, { env: { ...env, ...extra } });
   const binOf = (folder: string) => join(folder, 'node_modules/.bin/mydocker');
@@ -96,18 +66,7 @@ describe('selective installs from npm pack tarballs', () => {
       .map((l) => l.split(/\s{2,}/));
 
   beforeAll(async () => {
-    mkdirSync(packDir, { recursive: true });
-    const names = publicWorkspaces();
-    // --ignore-scripts: prepack would rebuild every package; the e2e suite runs after `npm run build`.
-    const out = sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir, ...names.flatMap((n) => ['-w', n])], WORKSPACE);
-    for (const p of JSON.parse(out) as { name: string; filename: string }[]) {
-      const tarball = join(packDir, p.filename);
-      const dir = join(packDir, 'x', p.name);
-      mkdirSync(dir, { recursive: true });
-      sh('tar', ['-xzf', tarball, '-C', dir], packDir);
-      const pkgDir = join(dir, 'package');
-      packed.set(p.name, { name: p.name, tarball, dir: pkgDir, manifest: JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) });
-    }
+    packed = packWorkspaces(publicWorkspaces(), packDir);
     const results = await Promise.all([
       install(installs.minimal, MINIMAL),
       install(installs.vfs, [...MINIMAL, 'mydocker-storage-vfs']),

@@ -8,9 +8,8 @@ import { storageFor, type StorageExt, type VolumeMount } from './storage';
 import { forbiddenDestination, parseVolumeSpecs, type VolumeSpec } from './volumes/volume-spec';
 import { parseRunMounts } from './volumes/mount-spec';
 import { resolveInRoot, type Probe } from '@mydocker/core';
-import { UsageError } from '@mydocker/core';
+import { runCommand, UsageError } from '@mydocker/core';
 import { chmodSync, chownSync, lstatSync, readlinkSync } from 'node:fs';
-import { exec } from './util/exec';
 
 export const PLUGIN = 'storage';
 
@@ -173,7 +172,7 @@ async function copyImageContent(rootfs: string, destination: string, mountpoint:
   const st = lstatSync(source);
   if (!st.isDirectory()) return;
   // cp -a never follows a symlink inside the tree; the top is the resolved directory itself.
-  await exec('cp', ['-a', '--no-target-directory', `${source}/.`, mountpoint]);
+  await runCommand('cp', ['-a', '--no-target-directory', `${source}/.`, mountpoint]);
   chownSync(mountpoint, st.uid, st.gid);
   chmodSync(mountpoint, st.mode & 0o7777);
 }

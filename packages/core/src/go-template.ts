@@ -170,6 +170,56 @@ interface Frame {
   chained?: boolean;
 }
 
+/** Where the action opened before `start` ends (its `}}`): one inside a quoted string does not end it. */
+function actionClose(src: string, start: number): number {
+  for (let i = start, quote = ''; i < src.length; i++) {
+    const c = src[i];
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === '`') quote = c;
+    else if (src.startsWith('}}', i)) return i;
+  }
+  throw new TemplateError('template: unclosed action');
+}
+
+/** One action's text (no delimiters, no comment): a node in the current body, or a frame opened or closed. */
+function applyAction(body: string, stack: Frame[], target: () => Node[]): void {
+  const keyword = /^(if|else|end|range|with|define|template|block|break|continue)\b/.exec(body)?.[1];
+  const rest = body.slice(keyword?.length ?? 0);
+  const parsePipe = (allowDecl: boolean) => {
+    const p = new PipeParser(lexAction(rest));
+    const pipe = p.pipeline(allowDecl);
+    if (!p.done()) throw new TemplateError(`template: unexpected ")" in ${keyword ?? 'command'}`);
+    return pipe;
+  };
+  if (!keyword) {
+    if (!body) throw new TemplateError('template: missing value for command');
+    target().push({ kind: 'action', pipe: parsePipe(true) });
+  } else if (keyword === 'if' || keyword === 'with' || keyword === 'range') {
+    const node = { kind: keyword, pipe: parsePipe(true), body: [], orElse: [] } as Node;
+    target().push(node);
+    stack.push({ node, body: [], inElse: false });
+  } else if (keyword === 'else') {
+    const top = stack[stack.length - 1];
+    if (!top.node || top.inElse) throw new TemplateError('template: unexpected {{else}}');
+    top.inElse = true;
+    const chained = /^\s*(if|with)\b/.exec(rest);
+    if (chained) {
+      // `{{else if x}}` is `{{else}}{{if x}}...{{end}}` sharing the outer `end`.
+      const p = new PipeParser(lexAction(rest.slice(chained[0].length)));
+      const node = { kind: chained[1] as 'if' | 'with', pipe: p.pipeline(true), body: [], orElse: [] } as Node;
+      target().push(node);
+      stack.push({ node, body: [], inElse: false, chained: true });
+    }
+  } else if (keyword === 'end') {
+    if (stack.length === 1) throw new TemplateError('template: unexpected {{end}}');
+    while (stack.pop()!.chained);
+  } else {
+    throw new TemplateError(`template: {{${keyword}}} is not supported`);
+  }
+}
+
 export function parseTemplate(src: string): Node[] {
   const root: Frame = { node: null, body: [], inElse: false };
   const stack: Frame[] = [root];
@@ -195,20 +245,7 @@ export function parseTemplate(src: string): Node[] {
       start += 1;
     }
     if (text) target().push({ kind: 'text', text });
-    let close = -1;
-    // `}}` inside a quoted string does not end the action.
-    for (let i = start, quote = ''; i < src.length; i++) {
-      const c = src[i];
-      if (quote) {
-        if (c === '\\' && quote === '"') i++;
-        else if (c === quote) quote = '';
-      } else if (c === '"' || c === '`') quote = c;
-      else if (src.startsWith('}}', i)) {
-        close = i;
-        break;
-      }
-    }
-    if (close < 0) throw new TemplateError('template: unclosed action');
+    const close = actionClose(src, start);
     let end = close;
     if (/\s-$/.test(src.slice(start, close)) || src.slice(start, close) === '-') {
       end = close - 1;
@@ -220,39 +257,7 @@ export function parseTemplate(src: string): Node[] {
       if (!body.endsWith('*/')) throw new TemplateError('template: unclosed comment');
       continue;
     }
-    const keyword = /^(if|else|end|range|with|define|template|block|break|continue)\b/.exec(body)?.[1];
-    const rest = body.slice(keyword?.length ?? 0);
-    const parsePipe = (allowDecl: boolean) => {
-      const p = new PipeParser(lexAction(rest));
-      const pipe = p.pipeline(allowDecl);
-      if (!p.done()) throw new TemplateError(`template: unexpected ")" in ${keyword ?? 'command'}`);
-      return pipe;
-    };
-    if (!keyword) {
-      if (!body) throw new TemplateError('template: missing value for command');
-      target().push({ kind: 'action', pipe: parsePipe(true) });
-    } else if (keyword === 'if' || keyword === 'with' || keyword === 'range') {
-      const node = { kind: keyword, pipe: parsePipe(true), body: [], orElse: [] } as Node;
-      target().push(node);
-      stack.push({ node, body: [], inElse: false });
-    } else if (keyword === 'else') {
-      const top = stack[stack.length - 1];
-      if (!top.node || top.inElse) throw new TemplateError('template: unexpected {{else}}');
-      top.inElse = true;
-      const chained = /^\s*(if|with)\b/.exec(rest);
-      if (chained) {
-        // `{{else if x}}` is `{{else}}{{if x}}...{{end}}` sharing the outer `end`.
-        const p = new PipeParser(lexAction(rest.slice(chained[0].length)));
-        const node = { kind: chained[1] as 'if' | 'with', pipe: p.pipeline(true), body: [], orElse: [] } as Node;
-        target().push(node);
-        stack.push({ node, body: [], inElse: false, chained: true });
-      }
-    } else if (keyword === 'end') {
-      if (stack.length === 1) throw new TemplateError('template: unexpected {{end}}');
-      while (stack.pop()!.chained);
-    } else {
-      throw new TemplateError(`template: {{${keyword}}} is not supported`);
-    }
+    applyAction(body, stack, target);
   }
   if (stack.length > 1) throw new TemplateError('template: unexpected EOF');
   return root.body;

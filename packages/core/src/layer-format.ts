@@ -4,8 +4,8 @@ import { OPAQUE_XATTR } from './storage-driver';
  * The overlay layer format on disk, part of the storage-driver contract (the names are in
  * storage-driver.ts): a deleted path is a character device 0:0 of the same name, a directory that hides
  * the lower layers' contents carries the xattr `trusted.overlay.opaque=y`. Node has neither mknod(2) nor
- * xattr calls, so drivers run coreutils' mknod and the attr package's setfattr with these arguments; core
- * only spells them, once, and spawns nothing.
+ * xattr calls, so drivers run coreutils' mknod and the attr package's setfattr with these arguments (with
+ * core's runCommand); this file only spells them, once.
  */
 
 /** The value of OPAQUE_XATTR on an opaque directory. */

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { exec, run } from './exec';
+import { runCommand, tryRunCommand } from '@mydocker/core';
 import type { Endpoint, NetworkConfig } from './model';
 
 export async function linkExists(name: string): Promise<boolean> {
-  return (await exec('ip', ['link', 'show', 'dev', name])).code === 0;
+  return (await tryRunCommand('ip', ['link', 'show', 'dev', name])).code === 0;
 }
 
 /** Interface names of this network namespace, from sysfs: no process to spawn on every run. */
@@ -11,7 +11,7 @@ export async function linkNames(): Promise<Set<string>> {
   try {
     return new Set(readdirSync('/sys/class/net'));
   } catch {
-    const out = await run('ip', ['-o', 'link', 'show']);
+    const out = await runCommand('ip', ['-o', 'link', 'show']);
     return new Set(
       out
         .split('\n')
@@ -23,7 +23,7 @@ export async function linkNames(): Promise<Set<string>> {
 
 /** Interfaces enslaved to a bridge. */
 export async function bridgePorts(bridge: string): Promise<string[]> {
-  const r = await exec('ip', ['-o', 'link', 'show', 'master', bridge]);
+  const r = await tryRunCommand('ip', ['-o', 'link', 'show', 'master', bridge]);
   if (r.code !== 0) return [];
   return r.stdout
     .split('\n')
@@ -36,16 +36,15 @@ export async function bridgePorts(bridge: string): Promise<string[]> {
  * this bridge (the rule set masquerades their source); it is per-interface and goes with the bridge.
  */
 export async function createBridge(net: NetworkConfig, prefixLength: number, alias: string): Promise<void> {
-  await run(
-    'ip',
-    ['-batch', '-'],
-    [
-      `link add name ${net.bridge} type bridge`,
-      `link set dev ${net.bridge} alias ${alias}`,
-      `addr add ${net.gateway}/${prefixLength} dev ${net.bridge}`,
-      `link set ${net.bridge} up`,
-    ].join('\n') + '\n',
-  );
+  await runCommand('ip', ['-batch', '-'], {
+    input:
+      [
+        `link add name ${net.bridge} type bridge`,
+        `link set dev ${net.bridge} alias ${alias}`,
+        `addr add ${net.gateway}/${prefixLength} dev ${net.bridge}`,
+        `link set ${net.bridge} up`,
+      ].join('\n') + '\n',
+  });
   writeFileSync(`/proc/sys/net/ipv4/conf/${net.bridge}/route_localnet`, '1');
 }
 
@@ -55,7 +54,7 @@ export async function createBridge(net: NetworkConfig, prefixLength: number, ali
  */
 export async function deleteLink(name: string): Promise<void> {
   if (!existsSync(`/sys/class/net/${name}`)) return;
-  const r = await exec('ip', ['link', 'del', 'dev', name]);
+  const r = await tryRunCommand('ip', ['link', 'del', 'dev', name]);
   if (r.code !== 0 && (await linkExists(name))) throw new Error(`ip link del ${name} failed: ${r.stderr.trim()}`);
 }
 
@@ -64,19 +63,18 @@ export async function deleteLink(name: string): Promise<void> {
  * so no temporary name is ever visible on the host; then address, MAC, route and loopback inside.
  */
 export async function attachEndpoint(pid: number, ep: Endpoint, defaultRoute: boolean, alias: string): Promise<void> {
-  await run(
-    'ip',
-    ['-batch', '-'],
-    [
-      `link add name ${ep.hostVeth} type veth peer name ${ep.ifname} netns ${pid}`,
-      `link set dev ${ep.hostVeth} alias ${alias}`,
-      `link set ${ep.hostVeth} master ${ep.bridge}`,
-      // Hairpin: with br_netfilter a container's packet to its own published port is DNAT'ed at the
-      // bridge and must leave through the port it came in on, which a bridge port refuses by default.
-      `link set dev ${ep.hostVeth} type bridge_slave hairpin on`,
-      `link set ${ep.hostVeth} up`,
-    ].join('\n') + '\n',
-  );
+  await runCommand('ip', ['-batch', '-'], {
+    input:
+      [
+        `link add name ${ep.hostVeth} type veth peer name ${ep.ifname} netns ${pid}`,
+        `link set dev ${ep.hostVeth} alias ${alias}`,
+        `link set ${ep.hostVeth} master ${ep.bridge}`,
+        // Hairpin: with br_netfilter a container's packet to its own published port is DNAT'ed at the
+        // bridge and must leave through the port it came in on, which a bridge port refuses by default.
+        `link set dev ${ep.hostVeth} type bridge_slave hairpin on`,
+        `link set ${ep.hostVeth} up`,
+      ].join('\n') + '\n',
+  });
   const inside = [
     `link set lo up`,
     `link set ${ep.ifname} address ${ep.mac}`,
@@ -84,7 +82,7 @@ export async function attachEndpoint(pid: number, ep: Endpoint, defaultRoute: bo
     `link set ${ep.ifname} up`,
   ];
   if (defaultRoute) inside.push(`route add default via ${ep.gateway} dev ${ep.ifname}`);
-  await run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], inside.join('\n') + '\n');
+  await runCommand('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], { input: inside.join('\n') + '\n' });
 }
 
 /** Host interfaces whose alias starts with `prefix`, read from sysfs (no process to spawn): name → alias. */

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
-import { assertValidName, ConflictError, faultPoint, UsageError } from '@mydocker/core';
+import { assertValidName, ConflictError, faultPoint, tryRunCommand, UsageError } from '@mydocker/core';
 import { chooseGateway, overlaps, parseSubnet, type Subnet } from './cidr';
 import type { NetworkEnv } from './context';
-import { exec } from './exec';
 import * as iptables from './iptables';
 import { createBridge, deleteLink, linkNames, linksWithAlias } from './links';
 import type { NetworkConfig } from './model';
@@ -35,7 +34,7 @@ export interface CreateOptions {
 
 /** IPv4 routes on the host, "10.0.0.0/8 dev eth0" style, so a new subnet never shadows one. */
 async function hostRoutes(): Promise<Array<{ subnet: Subnet; text: string; dev?: string }>> {
-  const r = await exec('ip', ['-4', '-o', 'route', 'show', 'table', 'all']);
+  const r = await tryRunCommand('ip', ['-4', '-o', 'route', 'show', 'table', 'all']);
   const out: Array<{ subnet: Subnet; text: string; dev?: string }> = [];
   for (const line of r.stdout.split('\n')) {
     const dest = line.split(' ')[0];

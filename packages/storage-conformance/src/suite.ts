@@ -62,219 +62,250 @@ export function describeStorageDriver(name: string, makeDriver: (home: string) =
   }
 
   describe(`storage driver "${name}" conformance`, () => {
-    const layerSpecs = options.layers ?? standardLayers();
-    let base: string;
-    let home: string;
-    let lowers: string[];
-    let driver: StorageDriver;
-    const made = new Set<string>();
+    const f = fixture(name, makeDriver, options);
+    viewTests(f, options, timeout);
+    lifecycleTests(f, timeout);
+    reportTests(f, timeout);
+    diffTests(f, timeout);
+  });
+}
 
-    const newContainer = async (lowerDirs: string[]): Promise<string> => {
+/** What every test of one run of the suite shares: the layers, the driver's home, the containers made. */
+interface Fixture {
+  layerSpecs: LayerEntry[][];
+  base: string;
+  home: string;
+  lowers: string[];
+  driver: StorageDriver;
+  newContainer(lowerDirs: string[]): Promise<string>;
+}
+
+/** Builds the layers and the driver before the tests, and removes every container and file after them. */
+function fixture(name: string, makeDriver: (home: string) => StorageDriver, options: ConformanceOptions): Fixture {
+  const made = new Set<string>();
+  const f: Fixture = {
+    layerSpecs: options.layers ?? standardLayers(),
+    base: '',
+    home: '',
+    lowers: [],
+    driver: undefined as unknown as StorageDriver,
+    async newContainer(lowerDirs) {
       const id = generateId();
       made.add(id);
-      await driver.create(id, lowerDirs);
+      await f.driver.create(id, lowerDirs);
       return id;
-    };
-
-    beforeAll(() => {
-      base = mkdtempSync(join(options.tmpDir ?? tmpdir(), `conformance-${name}-`));
-      home = join(base, 'home');
-      mkdirSync(home);
-      lowers = layerSpecs.map((entries, i) => buildLayer(join(base, 'layers', `L${i + 1}`), entries));
-      driver = makeDriver(home);
-    });
-
-    afterAll(async () => {
-      for (const id of made) await driver.remove(id).catch(() => undefined);
-      rmSync(base, { recursive: true, force: true });
-    });
-
-    const counts = [1, 2, 3].filter((n) => n <= layerSpecs.length);
-    it.each(counts)(
-      'mounts the merged view of %i lower layer(s): upper layers win, whiteouts hide, opaque dirs hide lower contents',
-      async (n) => {
-        const id = await newContainer(lowers.slice(0, n));
-        const root = await driver.mount(id);
-        const expected = describeView(expectedView(layerSpecs.slice(0, n)));
-        expect(asObject(alignMtimes(snapshotTree(root), expected))).toEqual(asObject(expected));
-        expect(await driver.mount(id)).toBe(root);
-        await driver.remove(id);
-      },
-      timeout,
-    );
-
-    if (!options.layers) {
-      it(
-        'shows the standard layers as overlay would (independent of the model)',
-        async () => {
-          const id = await newContainer(lowers);
-          const root = await driver.mount(id);
-          expect(readFileSync(join(root, 'etc/hostname'), 'utf8')).toBe('layer2\n');
-          expect(statSync(join(root, 'etc/hostname')).mode & 0o7777).toBe(0o640);
-          expect(readFileSync(join(root, 'bin/tool'), 'utf8')).toContain('v3');
-          expect(readlinkSync(join(root, 'bin/sh'))).toBe('tool');
-          expect(statSync(join(root, 'bin/suid')).mode & 0o7777).toBe(0o4755);
-          expect(statSync(join(root, 'tmp')).mode & 0o7777).toBe(0o1777);
-          expect(statSync(join(root, 'home/user/notes'))).toMatchObject({ uid: 1000, gid: 1000 });
-          expect(readFileSync(join(root, 'var/lib/gone'), 'utf8')).toBe('back again');
-          expect(existsSync(join(root, 'bin/tool2'))).toBe(false);
-          expect(readdirSync(join(root, 'opt/app')).sort()).toEqual(['c']);
-          expect(readdirSync(join(root, 'var/cache'))).toEqual(['new']);
-          expect(lstatSync(join(root, 'file-then-dir')).isDirectory()).toBe(true);
-          expect(readFileSync(join(root, 'dir-then-file'), 'utf8')).toBe('now a file');
-          expect(statSync(join(root, 'bin/tool')).mtimeMs).not.toBe(978307200000); // L3 replaced it
-          await driver.remove(id);
-        },
-        timeout,
-      );
-    }
-
-    it(
-      'create is idempotent and keeps what was written',
-      async () => {
-        const id = await newContainer(lowers);
-        await driver.create(id, lowers);
-        const root = await driver.mount(id);
-        writeFileSync(join(root, 'written'), 'kept');
-        await driver.create(id, lowers);
-        expect(readFileSync(join(await driver.mount(id), 'written'), 'utf8')).toBe('kept');
-        await driver.remove(id);
-      },
-      timeout,
-    );
-
-    it(
-      'lands writes in the container and never changes the lower layers',
-      async () => {
-        const before = lowers.map((l) => asObject(snapshotTree(l, { layerFormat: true })));
-        const id = await newContainer(lowers);
-        const other = await newContainer(lowers);
-        const root = await driver.mount(id);
-        writeFileSync(join(root, 'new-file'), 'hello');
-        appendFileSync(join(root, 'etc/passwd'), 'user:x:1000:1000::/home/user:/bin/sh\n');
-        chmodSync(join(root, 'bin/suid'), 0o755);
-        unlinkSync(join(root, 'var/lib/kept'));
-        rmSync(join(root, 'file-then-dir'), { recursive: true });
-        mkdirSync(join(root, 'opt/app/new-dir'));
-        expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).toContain('user:x:1000');
-        expect(lowers.map((l) => asObject(snapshotTree(l, { layerFormat: true })))).toEqual(before);
-        const otherRoot = await driver.mount(other);
-        expect(otherRoot).not.toBe(root);
-        expect(existsSync(join(otherRoot, 'new-file'))).toBe(false);
-        expect(readFileSync(join(otherRoot, 'var/lib/kept'), 'utf8')).toBe('kept');
-        await driver.remove(id);
-        await driver.remove(other);
-        expect(lowers.map((l) => asObject(snapshotTree(l, { layerFormat: true })))).toEqual(before);
-      },
-      timeout,
-    );
-
-    it(
-      'unmount and remove are idempotent, and remove leaves nothing under home',
-      async () => {
-        const id = await newContainer(lowers);
-        const root = await driver.mount(id);
-        writeFileSync(join(root, 'survives-unmount'), 'yes');
-        await driver.unmount(id);
-        await driver.unmount(id);
-        expect(await driver.isMounted(id)).toBe(false);
-        expect(readFileSync(join(await driver.mount(id), 'survives-unmount'), 'utf8')).toBe('yes');
-        await driver.remove(id);
-        await driver.remove(id);
-        await driver.unmount(id);
-        await driver.remove(generateId());
-        await driver.unmount(generateId());
-        expect(await driver.isMounted(id)).toBe(false);
-        expect(await driver.list()).not.toContain(id);
-        const left = listAll(home);
-        expect(left.filter((p) => p.includes(id))).toEqual([]);
-        expect(left.filter((p) => !lstatSync(join(home, p)).isDirectory())).toEqual([]);
-      },
-      timeout,
-    );
-
-    it(
-      'list() and isMounted() are truthful',
-      async () => {
-        const unknown = generateId();
-        expect(await driver.isMounted(unknown)).toBe(false);
-        expect(await driver.list()).not.toContain(unknown);
-        const id = await newContainer(lowers.slice(0, 1));
-        expect(await driver.list()).toContain(id);
-        expect(await driver.isMounted(id)).toBe(false);
-        await driver.mount(id);
-        expect(await driver.isMounted(id)).toBe(true);
-        await driver.unmount(id);
-        expect(await driver.isMounted(id)).toBe(false);
-        expect(await driver.list()).toContain(id);
-        await driver.mount(id);
-        await driver.remove(id);
-        expect(await driver.isMounted(id)).toBe(false);
-        expect(await driver.list()).not.toContain(id);
-      },
-      timeout,
-    );
-
-    it(
-      'usage() grows with writes',
-      async () => {
-        const id = await newContainer(lowers);
-        const root = await driver.mount(id);
-        const before = await driver.usage(id);
-        writeFileSync(join(root, 'big'), Buffer.alloc(1024 * 1024, 7));
-        mkdirSync(join(root, 'more'));
-        writeFileSync(join(root, 'more/small'), 'x');
-        const after = await driver.usage(id);
-        expect(after.bytes).toBeGreaterThanOrEqual(before.bytes + 1024 * 1024);
-        expect(after.inodes).toBeGreaterThanOrEqual(before.inodes + 3);
-        await driver.remove(id);
-      },
-      timeout,
-    );
-
-    it(
-      'diff() writes an overlay-format layer that gives the same view over the same lowers',
-      async () => {
-        const under = lowers.slice(0, 2);
-        const id = await newContainer(under);
-        const root = await driver.mount(id);
-        mkdirSync(join(root, 'srv/data'), { recursive: true }); // add (with a new parent)
-        writeFileSync(join(root, 'srv/data/added'), 'added');
-        symlinkSync('../etc/hostname', join(root, 'srv/link'));
-        writeFileSync(join(root, 'etc/hostname'), 'modified\n'); // modify
-        chmodSync(join(root, 'bin/suid'), 0o700); // modify metadata only
-        unlinkSync(join(root, 'etc/passwd')); // delete a lower file
-        rmSync(join(root, 'var/lib'), { recursive: true }); // replace a dir by a new dir with other contents
-        mkdirSync(join(root, 'var/lib'));
-        writeFileSync(join(root, 'var/lib/fresh'), 'fresh');
-        rmSync(join(root, 'home/user'), { recursive: true }); // replace a dir by a file
-        writeFileSync(join(root, 'home/user'), 'was a dir');
-        unlinkSync(join(root, 'dir-then-file')); // replace a file by a dir
-        mkdirSync(join(root, 'dir-then-file'));
-        writeFileSync(join(root, 'dir-then-file/inside'), 'inside');
-        rmSync(join(root, 'opt'), { recursive: true }); // delete a lower dir
-        const view = snapshotTree(root);
-
-        const layer = join(base, `diff-${id.slice(0, 8)}`);
-        mkdirSync(layer);
-        await driver.diff(id, layer);
-        expect(isWhiteout(join(layer, 'etc/passwd'))).toBe(true);
-        expect(isWhiteout(join(layer, 'opt'))).toBe(true);
-        expect(readFileSync(join(layer, 'srv/data/added'), 'utf8')).toBe('added');
-        expect(readFileSync(join(layer, 'etc/hostname'), 'utf8')).toBe('modified\n');
-        expect(existsSync(join(layer, 'etc/abs-link'))).toBe(false); // unchanged entries stay out of the diff
-        expect(existsSync(join(layer, 'tmp'))).toBe(false);
-        const varLib = join(layer, 'var/lib');
-        expect(isOpaque(varLib) || isWhiteout(join(varLib, 'kept'))).toBe(true);
-
-        const replay = await newContainer([...under, layer]);
-        const replayed = snapshotTree(await driver.mount(replay));
-        expect(asObject(replayed)).toEqual(asObject(view));
-        expect(snapshotTree(root)).toEqual(view); // diff did not disturb the container
-        await driver.remove(replay);
-        await driver.remove(id);
-      },
-      timeout,
-    );
+    },
+  };
+  beforeAll(() => {
+    f.base = mkdtempSync(join(options.tmpDir ?? tmpdir(), `conformance-${name}-`));
+    f.home = join(f.base, 'home');
+    mkdirSync(f.home);
+    f.lowers = f.layerSpecs.map((entries, i) => buildLayer(join(f.base, 'layers', `L${i + 1}`), entries));
+    f.driver = makeDriver(f.home);
   });
+  afterAll(async () => {
+    for (const id of made) await f.driver.remove(id).catch(() => undefined);
+    rmSync(f.base, { recursive: true, force: true });
+  });
+  return f;
+}
+
+/** The merged view: what overlay shows over 1–3 lowers. */
+function viewTests(f: Fixture, options: ConformanceOptions, timeout: number): void {
+  const counts = [1, 2, 3].filter((n) => n <= f.layerSpecs.length);
+  it.each(counts)(
+    'mounts the merged view of %i lower layer(s): upper layers win, whiteouts hide, opaque dirs hide lower contents',
+    async (n) => {
+      const id = await f.newContainer(f.lowers.slice(0, n));
+      const root = await f.driver.mount(id);
+      const expected = describeView(expectedView(f.layerSpecs.slice(0, n)));
+      expect(asObject(alignMtimes(snapshotTree(root), expected))).toEqual(asObject(expected));
+      expect(await f.driver.mount(id)).toBe(root);
+      await f.driver.remove(id);
+    },
+    timeout,
+  );
+
+  if (!options.layers) {
+    it(
+      'shows the standard layers as overlay would (independent of the model)',
+      async () => {
+        const id = await f.newContainer(f.lowers);
+        const root = await f.driver.mount(id);
+        expect(readFileSync(join(root, 'etc/hostname'), 'utf8')).toBe('layer2\n');
+        expect(statSync(join(root, 'etc/hostname')).mode & 0o7777).toBe(0o640);
+        expect(readFileSync(join(root, 'bin/tool'), 'utf8')).toContain('v3');
+        expect(readlinkSync(join(root, 'bin/sh'))).toBe('tool');
+        expect(statSync(join(root, 'bin/suid')).mode & 0o7777).toBe(0o4755);
+        expect(statSync(join(root, 'tmp')).mode & 0o7777).toBe(0o1777);
+        expect(statSync(join(root, 'home/user/notes'))).toMatchObject({ uid: 1000, gid: 1000 });
+        expect(readFileSync(join(root, 'var/lib/gone'), 'utf8')).toBe('back again');
+        expect(existsSync(join(root, 'bin/tool2'))).toBe(false);
+        expect(readdirSync(join(root, 'opt/app')).sort()).toEqual(['c']);
+        expect(readdirSync(join(root, 'var/cache'))).toEqual(['new']);
+        expect(lstatSync(join(root, 'file-then-dir')).isDirectory()).toBe(true);
+        expect(readFileSync(join(root, 'dir-then-file'), 'utf8')).toBe('now a file');
+        expect(statSync(join(root, 'bin/tool')).mtimeMs).not.toBe(978307200000); // L3 replaced it
+        await f.driver.remove(id);
+      },
+      timeout,
+    );
+  }
+}
+
+/** create, writes and removal: idempotent, isolated, leaving nothing. */
+function lifecycleTests(f: Fixture, timeout: number): void {
+  it(
+    'create is idempotent and keeps what was written',
+    async () => {
+      const id = await f.newContainer(f.lowers);
+      await f.driver.create(id, f.lowers);
+      const root = await f.driver.mount(id);
+      writeFileSync(join(root, 'written'), 'kept');
+      await f.driver.create(id, f.lowers);
+      expect(readFileSync(join(await f.driver.mount(id), 'written'), 'utf8')).toBe('kept');
+      await f.driver.remove(id);
+    },
+    timeout,
+  );
+
+  it(
+    'lands writes in the container and never changes the lower layers',
+    async () => {
+      const before = f.lowers.map((l) => asObject(snapshotTree(l, { layerFormat: true })));
+      const id = await f.newContainer(f.lowers);
+      const other = await f.newContainer(f.lowers);
+      const root = await f.driver.mount(id);
+      writeFileSync(join(root, 'new-file'), 'hello');
+      appendFileSync(join(root, 'etc/passwd'), 'user:x:1000:1000::/home/user:/bin/sh\n');
+      chmodSync(join(root, 'bin/suid'), 0o755);
+      unlinkSync(join(root, 'var/lib/kept'));
+      rmSync(join(root, 'file-then-dir'), { recursive: true });
+      mkdirSync(join(root, 'opt/app/new-dir'));
+      expect(readFileSync(join(root, 'etc/passwd'), 'utf8')).toContain('user:x:1000');
+      expect(f.lowers.map((l) => asObject(snapshotTree(l, { layerFormat: true })))).toEqual(before);
+      const otherRoot = await f.driver.mount(other);
+      expect(otherRoot).not.toBe(root);
+      expect(existsSync(join(otherRoot, 'new-file'))).toBe(false);
+      expect(readFileSync(join(otherRoot, 'var/lib/kept'), 'utf8')).toBe('kept');
+      await f.driver.remove(id);
+      await f.driver.remove(other);
+      expect(f.lowers.map((l) => asObject(snapshotTree(l, { layerFormat: true })))).toEqual(before);
+    },
+    timeout,
+  );
+
+  it(
+    'unmount and remove are idempotent, and remove leaves nothing under home',
+    async () => {
+      const id = await f.newContainer(f.lowers);
+      const root = await f.driver.mount(id);
+      writeFileSync(join(root, 'survives-unmount'), 'yes');
+      await f.driver.unmount(id);
+      await f.driver.unmount(id);
+      expect(await f.driver.isMounted(id)).toBe(false);
+      expect(readFileSync(join(await f.driver.mount(id), 'survives-unmount'), 'utf8')).toBe('yes');
+      await f.driver.remove(id);
+      await f.driver.remove(id);
+      await f.driver.unmount(id);
+      await f.driver.remove(generateId());
+      await f.driver.unmount(generateId());
+      expect(await f.driver.isMounted(id)).toBe(false);
+      expect(await f.driver.list()).not.toContain(id);
+      const left = listAll(f.home);
+      expect(left.filter((p) => p.includes(id))).toEqual([]);
+      expect(left.filter((p) => !lstatSync(join(f.home, p)).isDirectory())).toEqual([]);
+    },
+    timeout,
+  );
+}
+
+/** What the driver reports: list(), isMounted(), usage(). */
+function reportTests(f: Fixture, timeout: number): void {
+  it(
+    'list() and isMounted() are truthful',
+    async () => {
+      const unknown = generateId();
+      expect(await f.driver.isMounted(unknown)).toBe(false);
+      expect(await f.driver.list()).not.toContain(unknown);
+      const id = await f.newContainer(f.lowers.slice(0, 1));
+      expect(await f.driver.list()).toContain(id);
+      expect(await f.driver.isMounted(id)).toBe(false);
+      await f.driver.mount(id);
+      expect(await f.driver.isMounted(id)).toBe(true);
+      await f.driver.unmount(id);
+      expect(await f.driver.isMounted(id)).toBe(false);
+      expect(await f.driver.list()).toContain(id);
+      await f.driver.mount(id);
+      await f.driver.remove(id);
+      expect(await f.driver.isMounted(id)).toBe(false);
+      expect(await f.driver.list()).not.toContain(id);
+    },
+    timeout,
+  );
+
+  it(
+    'usage() grows with writes',
+    async () => {
+      const id = await f.newContainer(f.lowers);
+      const root = await f.driver.mount(id);
+      const before = await f.driver.usage(id);
+      writeFileSync(join(root, 'big'), Buffer.alloc(1024 * 1024, 7));
+      mkdirSync(join(root, 'more'));
+      writeFileSync(join(root, 'more/small'), 'x');
+      const after = await f.driver.usage(id);
+      expect(after.bytes).toBeGreaterThanOrEqual(before.bytes + 1024 * 1024);
+      expect(after.inodes).toBeGreaterThanOrEqual(before.inodes + 3);
+      await f.driver.remove(id);
+    },
+    timeout,
+  );
+}
+
+/** diff() in the layer format, replayed over the same lowers. */
+function diffTests(f: Fixture, timeout: number): void {
+  it(
+    'diff() writes an overlay-format layer that gives the same view over the same f.lowers',
+    async () => {
+      const under = f.lowers.slice(0, 2);
+      const id = await f.newContainer(under);
+      const root = await f.driver.mount(id);
+      mkdirSync(join(root, 'srv/data'), { recursive: true }); // add (with a new parent)
+      writeFileSync(join(root, 'srv/data/added'), 'added');
+      symlinkSync('../etc/hostname', join(root, 'srv/link'));
+      writeFileSync(join(root, 'etc/hostname'), 'modified\n'); // modify
+      chmodSync(join(root, 'bin/suid'), 0o700); // modify metadata only
+      unlinkSync(join(root, 'etc/passwd')); // delete a lower file
+      rmSync(join(root, 'var/lib'), { recursive: true }); // replace a dir by a new dir with other contents
+      mkdirSync(join(root, 'var/lib'));
+      writeFileSync(join(root, 'var/lib/fresh'), 'fresh');
+      rmSync(join(root, 'home/user'), { recursive: true }); // replace a dir by a file
+      writeFileSync(join(root, 'home/user'), 'was a dir');
+      unlinkSync(join(root, 'dir-then-file')); // replace a file by a dir
+      mkdirSync(join(root, 'dir-then-file'));
+      writeFileSync(join(root, 'dir-then-file/inside'), 'inside');
+      rmSync(join(root, 'opt'), { recursive: true }); // delete a lower dir
+      const view = snapshotTree(root);
+
+      const layer = join(f.base, `diff-${id.slice(0, 8)}`);
+      mkdirSync(layer);
+      await f.driver.diff(id, layer);
+      expect(isWhiteout(join(layer, 'etc/passwd'))).toBe(true);
+      expect(isWhiteout(join(layer, 'opt'))).toBe(true);
+      expect(readFileSync(join(layer, 'srv/data/added'), 'utf8')).toBe('added');
+      expect(readFileSync(join(layer, 'etc/hostname'), 'utf8')).toBe('modified\n');
+      expect(existsSync(join(layer, 'etc/abs-link'))).toBe(false); // unchanged entries stay out of the diff
+      expect(existsSync(join(layer, 'tmp'))).toBe(false);
+      const varLib = join(layer, 'var/lib');
+      expect(isOpaque(varLib) || isWhiteout(join(varLib, 'kept'))).toBe(true);
+
+      const replay = await f.newContainer([...under, layer]);
+      const replayed = snapshotTree(await f.driver.mount(replay));
+      expect(asObject(replayed)).toEqual(asObject(view));
+      expect(snapshotTree(root)).toEqual(view); // diff did not disturb the container
+      await f.driver.remove(replay);
+      await f.driver.remove(id);
+    },
+    timeout,
+  );
 }

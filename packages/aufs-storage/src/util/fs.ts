@@ -1,37 +1,31 @@
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exec } from './exec';
 
 export { OPAQUE_XATTR, isWhiteoutStat } from '@mydocker/core';
-import { OPAQUE_XATTR, opaqueSetfattrArgs, whiteoutMknodArgs } from '@mydocker/core';
+import { OPAQUE_XATTR, opaqueSetfattrArgs, runCommand, tryRunCommand, whiteoutMknodArgs } from '@mydocker/core';
 
 /** Copies a tree keeping owners, modes, times, devices and xattrs (overlay's whiteouts and opaque marks). */
 export async function copyTree(source: string, target: string): Promise<void> {
   await mkdir(target, { recursive: true });
-  await exec('cp', ['-a', '--no-target-directory', source, target]);
+  await runCommand('cp', ['-a', '--no-target-directory', source, target]);
 }
 
 /** A whiteout: the character device 0:0 that overlay reads as "deleted". Node cannot mknod, so mknod(1) does. */
 export async function makeWhiteout(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
-  await exec('mknod', whiteoutMknodArgs(path));
+  await runCommand('mknod', whiteoutMknodArgs(path));
 }
 
 /** Node has no xattr API: setfattr/getfattr (Debian's `attr` package) stand in. */
 export async function setOpaque(dir: string): Promise<void> {
-  await exec('setfattr', opaqueSetfattrArgs(dir));
+  await runCommand('setfattr', opaqueSetfattrArgs(dir));
 }
 
 /** Directories under `root` (relative paths) that carry the opaque mark, in one getfattr run. */
 export async function findOpaqueDirs(root: string): Promise<Set<string>> {
-  let out = '';
-  try {
-    out = (await exec('getfattr', ['-R', '-P', '--absolute-names', '-n', OPAQUE_XATTR, '-e', 'text', root])).stdout;
-  } catch (err) {
-    // getfattr exits 1 when some files lack the attribute; its stdout still lists those that have it.
-    out = ((err as { stdout?: string }).stdout ?? '') || '';
-  }
-  return parseOpaqueDump(out, root);
+  // getfattr exits 1 when some files lack the attribute; its stdout still lists those that have it.
+  const { stdout } = await tryRunCommand('getfattr', ['-R', '-P', '--absolute-names', '-n', OPAQUE_XATTR, '-e', 'text', root]);
+  return parseOpaqueDump(stdout, root);
 }
 
 /** Parses `getfattr --dump` output ("# file: PATH" then `name="value"` lines). */

@@ -1,5 +1,4 @@
-import { readMountInfo } from '@mydocker/core';
-import { exec } from './exec';
+import { readMountInfo, runCommand } from '@mydocker/core';
 
 /** Mount points this process sees. */
 export function mountPoints(): string[] {
@@ -15,21 +14,21 @@ export function isMountPoint(path: string): boolean {
  * `cwd` lets the options name layers by short relative paths.
  */
 export async function mountFs(type: string, source: string, target: string, options: string, cwd?: string): Promise<void> {
-  await exec('mount', ['-t', type, '-o', options, source, target], { cwd });
+  await runCommand('mount', ['-t', type, '-o', options, source, target], { cwd });
 }
 
 /** Unmounts while mounted (stacked mounts too); a no-op otherwise. */
 export async function unmountAll(target: string): Promise<void> {
   for (let i = 0; i < 16 && isMountPoint(target); i++) {
     try {
-      await exec('umount', [target]);
+      await runCommand('umount', [target]);
     } catch (err) {
       // Unmounted meanwhile by someone else (the runtime's monitor takes down the root it mounted when
       // the container ends, racing a `stop`/`rm -f`): nothing left to do.
       if (!isMountPoint(target)) break;
       // Busy: detach it so the layer can still be removed; the kernel frees it when the last user goes.
       try {
-        await exec('umount', ['-l', target]);
+        await runCommand('umount', ['-l', target]);
       } catch (lazyErr) {
         if (isMountPoint(target)) throw lazyErr;
       }

@@ -83,96 +83,114 @@ export function parseMountFlag(flag: string): VolumeSpec {
   } catch (err) {
     throw refusal(flag, (err as Error).message);
   }
-  let type = 'volume';
-  let source = '';
-  let target = '';
-  let readOnly = false;
-  let propagation: string | undefined;
-  let noCopy: boolean | undefined;
-  const labels: Record<string, string> = {};
-  let size: number | undefined;
-  let mode: number | undefined;
-  const used = { bind: false, volume: false, tmpfs: false };
+  const m: MountFields = { type: 'volume', source: '', target: '', readOnly: false, labels: {}, used: { bind: false, volume: false, tmpfs: false } };
   for (const field of fields) {
     const eq = field.indexOf('=');
     const key = (eq === -1 ? field : field.slice(0, eq)).toLowerCase();
-    const value = eq === -1 ? undefined : field.slice(eq + 1);
-    if (value === undefined) {
-      if (key === 'readonly' || key === 'ro') readOnly = true;
-      else if (key === 'volume-nocopy') {
-        noCopy = true;
-        used.volume = true;
-      } else if (key === 'bind-nonrecursive') throw refusal(flag, 'bind-nonrecursive is not supported (binds are always recursive here)');
-      else throw refusal(flag, `invalid field '${field}' must be a key=value pair`);
-      continue;
-    }
-    switch (key) {
-      case 'type':
-        type = value.toLowerCase();
-        break;
-      case 'source':
-      case 'src':
-        source = value;
-        break;
-      case 'target':
-      case 'dst':
-      case 'destination':
-        target = value;
-        break;
-      case 'readonly':
-      case 'ro':
-        readOnly = parseBool(key, value, flag);
-        break;
-      case 'consistency':
-        break; // macOS only, as in Docker on Linux
-      case 'bind-propagation':
-        if (!PROPAGATIONS.includes(value.toLowerCase())) throw refusal(flag, `invalid bind-propagation "${value}" (use ${PROPAGATIONS.join(', ')})`);
-        propagation = value.toLowerCase();
-        used.bind = true;
-        break;
-      case 'volume-nocopy':
-        noCopy = parseBool(key, value, flag);
-        used.volume = true;
-        break;
-      case 'volume-label': {
-        const [k, ...v] = value.split('=');
-        labels[k] = v.join('=');
-        used.volume = true;
-        break;
-      }
-      case 'volume-driver':
-        if (value !== 'local') throw refusal(flag, `the volume driver "${value}" is not installed (only local is)`);
-        used.volume = true;
-        break;
-      case 'tmpfs-size':
-        size = ramInBytes(value);
-        if (size === undefined) throw refusal(flag, `invalid tmpfs-size "${value}" (e.g. 64m)`);
-        used.tmpfs = true;
-        break;
-      case 'tmpfs-mode':
-        if (!/^[0-7]{1,4}$/.test(value)) throw refusal(flag, `invalid tmpfs-mode "${value}" (an octal mode such as 1777)`);
-        mode = parseInt(value, 8);
-        used.tmpfs = true;
-        break;
-      default:
-        throw refusal(flag, `unexpected key '${key}' in '${field}'`);
-    }
+    if (eq === -1) bareField(m, key, field, flag);
+    else keyValueField(m, key, field.slice(eq + 1), field, flag);
   }
-  if (type !== 'bind' && type !== 'volume' && type !== 'tmpfs') throw refusal(flag, `mount type "${type}" is not supported here (use bind, volume or tmpfs)`);
-  if (target === '') throw refusal(flag, 'target is required');
+  if (m.type !== 'bind' && m.type !== 'volume' && m.type !== 'tmpfs')
+    throw refusal(flag, `mount type "${m.type}" is not supported here (use bind, volume or tmpfs)`);
+  if (m.target === '') throw refusal(flag, 'target is required');
   for (const other of ['bind', 'volume', 'tmpfs'] as const) {
-    if (used[other] && other !== type) throw refusal(flag, `cannot mix '${other}-*' options with mount type '${type}'`);
+    if (m.used[other] && other !== m.type) throw refusal(flag, `cannot mix '${other}-*' options with mount type '${m.type}'`);
   }
-  const destination = containerPath(target, flag, 'mount');
-  if (type === 'tmpfs') {
+  return mountSpecOf(m, containerPath(m.target, flag, 'mount'));
+}
+
+/** What the fields of one `--mount` said so far. */
+interface MountFields {
+  type: string;
+  source: string;
+  target: string;
+  readOnly: boolean;
+  propagation?: string;
+  noCopy?: boolean;
+  labels: Record<string, string>;
+  size?: number;
+  mode?: number;
+  /** Which type's own options (bind-*, volume-*, tmpfs-*) were given: only that type takes them. */
+  used: { bind: boolean; volume: boolean; tmpfs: boolean };
+}
+
+/** A field without `=`: readonly/ro and volume-nocopy are switches; anything else is refused. */
+function bareField(m: MountFields, key: string, field: string, flag: string): void {
+  if (key === 'readonly' || key === 'ro') m.readOnly = true;
+  else if (key === 'volume-nocopy') {
+    m.noCopy = true;
+    m.used.volume = true;
+  } else if (key === 'bind-nonrecursive') throw refusal(flag, 'bind-nonrecursive is not supported (binds are always recursive here)');
+  else throw refusal(flag, `invalid field '${field}' must be a key=value pair`);
+}
+
+/** A `key=value` field, with Docker's spellings and checks. */
+function keyValueField(m: MountFields, key: string, value: string, field: string, flag: string): void {
+  switch (key) {
+    case 'type':
+      m.type = value.toLowerCase();
+      break;
+    case 'source':
+    case 'src':
+      m.source = value;
+      break;
+    case 'target':
+    case 'dst':
+    case 'destination':
+      m.target = value;
+      break;
+    case 'readonly':
+    case 'ro':
+      m.readOnly = parseBool(key, value, flag);
+      break;
+    case 'consistency':
+      break; // macOS only, as in Docker on Linux
+    case 'bind-propagation':
+      if (!PROPAGATIONS.includes(value.toLowerCase())) throw refusal(flag, `invalid bind-propagation "${value}" (use ${PROPAGATIONS.join(', ')})`);
+      m.propagation = value.toLowerCase();
+      m.used.bind = true;
+      break;
+    case 'volume-nocopy':
+      m.noCopy = parseBool(key, value, flag);
+      m.used.volume = true;
+      break;
+    case 'volume-label': {
+      const [k, ...v] = value.split('=');
+      m.labels[k] = v.join('=');
+      m.used.volume = true;
+      break;
+    }
+    case 'volume-driver':
+      if (value !== 'local') throw refusal(flag, `the volume driver "${value}" is not installed (only local is)`);
+      m.used.volume = true;
+      break;
+    case 'tmpfs-size':
+      m.size = ramInBytes(value);
+      if (m.size === undefined) throw refusal(flag, `invalid tmpfs-size "${value}" (e.g. 64m)`);
+      m.used.tmpfs = true;
+      break;
+    case 'tmpfs-mode':
+      if (!/^[0-7]{1,4}$/.test(value)) throw refusal(flag, `invalid tmpfs-mode "${value}" (an octal mode such as 1777)`);
+      m.mode = parseInt(value, 8);
+      m.used.tmpfs = true;
+      break;
+    default:
+      throw refusal(flag, `unexpected key '${key}' in '${field}'`);
+  }
+}
+
+/** The volume spec of checked fields, by type. */
+function mountSpecOf(m: MountFields, destination: string): VolumeSpec {
+  const { source, readOnly } = m;
+  if (m.type === 'tmpfs') {
     if (source !== '') throw new UsageError(`Invalid mount config for type "tmpfs": field Source must not be specified.`);
     // Docker starts every tmpfs from noexec,nosuid,nodev (daemon/oci_linux.go).
-    const options = ['noexec', 'nosuid', 'nodev', size !== undefined ? sizeOption(size) : '', mode !== undefined ? `mode=${mode.toString(8)}` : '']
+    const options = ['noexec', 'nosuid', 'nodev', m.size !== undefined ? sizeOption(m.size) : '', m.mode !== undefined ? `mode=${m.mode.toString(8)}` : '']
       .filter(Boolean)
       .join(',');
     return { kind: 'tmpfs', destination, readOnly, options, origin: 'mount' };
   }
-  if (type === 'bind') {
+  if (m.type === 'bind') {
     if (source === '') throw new UsageError(`Invalid mount config for type "bind": field Source must not be empty.`);
     if (!isAbsolute(source)) throw new UsageError(`Invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute.`);
     return {
@@ -180,11 +198,11 @@ export function parseMountFlag(flag: string): VolumeSpec {
       source: normalize(source).replace(/(.)\/+$/, '$1'),
       destination,
       readOnly,
-      ...(propagation ? { propagation } : {}),
+      ...(m.propagation ? { propagation: m.propagation } : {}),
       origin: 'mount',
     };
   }
-  const volumeExtra = { ...(noCopy ? { noCopy } : {}), ...(Object.keys(labels).length ? { labels } : {}), origin: 'mount' as const };
+  const volumeExtra = { ...(m.noCopy ? { noCopy: m.noCopy } : {}), ...(Object.keys(m.labels).length ? { labels: m.labels } : {}), origin: 'mount' as const };
   if (source === '') return { kind: 'anonymous', destination, readOnly, ...volumeExtra };
   if (!isValidName(source)) throw new UsageError(`Invalid mount config for type "volume": "${source}" is not a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*).`);
   return { kind: 'named', name: source, destination, readOnly, ...volumeExtra };

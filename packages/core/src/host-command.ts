@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+
+/** How a host tool (mount, ip, iptables-restore, cp, …) ended: its exit code and its whole output. */
+export interface CommandResult {
+  /** The exit status; 127 when the tool could not be started (not installed), 128 + n when killed by signal n. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CommandOptions {
+  /** Written to the tool's stdin, which is then closed (always closed: no tool waits on a terminal). */
+  input?: string;
+  cwd?: string;
+}
+
+/** A host tool that exited non-zero (or could not start): the message names it and says its own last word. */
+export class CommandFailedError extends Error {
+  constructor(
+    readonly file: string,
+    readonly args: string[],
+    readonly result: CommandResult,
+  ) {
+    const said = result.stderr.trim().split('\n').pop() || `exit ${result.code}`;
+    super(`${[file, ...args].join(' ')} failed: ${said}`);
+    this.name = 'CommandFailedError';
+  }
+}
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
+
+/**
+ * Runs a host tool and resolves with how it ended: it never throws, so the caller decides what a non-zero
+ * exit means (`ip link show` exiting 1 is "no such link", an answer, not a failure).
+ */
+export function tryRunCommand(file: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => resolve({ code: 127, stdout, stderr: `${file}: ${err.message}` }));
+    child.on('close', (code, signal) => resolve({ code: code ?? 128 + (signal ? (SIGNAL_NUMBERS[signal] ?? 0) : 0), stdout, stderr }));
+    // A tool that exits before reading its input closes the pipe: that is its answer, not ours to report.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/**
+ * Runs a host tool that must succeed and resolves with its stdout; a non-zero exit (or a tool that is not
+ * installed) rejects with a CommandFailedError whose message ends with the tool's last stderr line, and
+ * which carries the whole result (stdout included: `getfattr` lists what it found even when it exits 1).
+ */
+export async function runCommand(file: string, args: string[], options: CommandOptions = {}): Promise<string> {
+  const result = await tryRunCommand(file, args, options);
+  if (result.code !== 0) throw new CommandFailedError(file, args, result);
+  return result.stdout;
+}
