@@ -14,15 +14,23 @@ export interface PlainAnswer {
  * read; anything else resolves undefined (its body discarded) and the caller asks again through fetch,
  * which knows auth challenges, redirects, retries and the error sentences. A connection that fails
  * resolves undefined too, so that the same path reports it. A body over `cap` bytes (declared or
- * read) rejects with `tooBig()` before more is read.
+ * read) rejects with `tooBig()` before more is read. `beforeAgain` runs on an answer that is not a 200
+ * before undefined is resolved: a registry that said 429 with Retry-After is waited for there, or the
+ * caller's immediate second ask would ignore what it was told.
  */
-export function plainGet(url: URL, headers: Record<string, string>, cap: number, tooBig: () => Error): Promise<PlainAnswer | undefined> {
+export function plainGet(
+  url: URL,
+  headers: Record<string, string>,
+  cap: number,
+  tooBig: () => Error,
+  beforeAgain: (status: number, headers: IncomingHttpHeaders) => Promise<void> = async () => undefined,
+): Promise<PlainAnswer | undefined> {
   const http = require('node:http') as typeof import('node:http');
   return new Promise((resolve, reject) => {
     const req = http.get(url, { headers }, (res: IncomingMessage) => {
       if (res.statusCode !== 200) {
         res.resume();
-        return resolve(undefined);
+        return void beforeAgain(res.statusCode ?? 0, res.headers).then(() => resolve(undefined), reject);
       }
       if (Number(res.headers['content-length'] ?? 0) > cap) {
         res.destroy();

@@ -91,6 +91,17 @@ const RETRY_STATUS = new Set([429, 502, 503, 504]);
 const RETRIES = 3;
 const MAX_RETRY_WAIT_MS = 10_000;
 
+/**
+ * Before a node:http answer that was not taken is asked again through fetch: a registry that asks to wait
+ * (429 with Retry-After, a 502/503/504) is waited for first, as `sendRetrying` would.
+ */
+async function waitAsAsked(status: number, headers: import('node:http').IncomingHttpHeaders): Promise<void> {
+  if (!RETRY_STATUS.has(status)) return;
+  const header = headers['retry-after'];
+  const wait = retryAfterMs(Array.isArray(header) ? header[0] : (header ?? null)) ?? 500;
+  if (wait <= MAX_RETRY_WAIT_MS) await new Promise((r) => setTimeout(r, wait));
+}
+
 /** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
   if (!header) return undefined;
@@ -402,7 +413,8 @@ export class RegistryClient {
     const held = this.cachedAuth(scope);
     const authorization = held ? await held.catch(() => undefined) : undefined;
     const tooBig = () => new RegistryError(`The registry sent ${what} larger than the limit of ${cap >> 20} MiB: refused.`);
-    return plainGet(new URL(`${this.base}${path}`), { ...headers, ...(authorization ? { Authorization: authorization } : {}) }, cap, tooBig);
+    const url = new URL(`${this.base}${path}`);
+    return plainGet(url, { ...headers, ...(authorization ? { Authorization: authorization } : {}) }, cap, tooBig, (status, h) => waitAsAsked(status, h));
   }
 
   /**
@@ -447,13 +459,7 @@ export class RegistryClient {
     }
     if (res.statusCode !== 200 && res.statusCode !== 206) {
       res.resume();
-      // A registry that asks to wait (429 with Retry-After, a 502/503/504) is waited for before it is
-      // asked again, as `sendRetrying` would.
-      if (RETRY_STATUS.has(res.statusCode ?? 0)) {
-        const header = res.headers['retry-after'];
-        const wait = retryAfterMs(Array.isArray(header) ? header[0] : (header ?? null)) ?? 500;
-        if (wait <= MAX_RETRY_WAIT_MS) await new Promise((r) => setTimeout(r, wait));
-      }
+      await waitAsAsked(res.statusCode ?? 0, res.headers);
       return undefined;
     }
     return nodeBody(res);

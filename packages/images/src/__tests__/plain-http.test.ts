@@ -23,6 +23,7 @@ beforeAll(async () => {
       return;
     }
     if (req.url === '/v2/') return res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+    if (req.url === '/busy') return res.writeHead(429, { 'retry-after': '1' }).end('slow down');
     res.writeHead(404).end('not here');
     return;
   });
@@ -43,6 +44,17 @@ test('anything but a 200 is undefined (the fetch path asks again), as is a refus
   expect(await plainGet(new URL(`${base}/missing`), {}, 1024, tooBig)).toBeUndefined();
   expect(await plainGet(new URL(`${base}/v2/`), {}, 1024, tooBig)).toBeUndefined();
   expect(await plainGet(new URL('http://127.0.0.1:1/x'), {}, 1024, tooBig)).toBeUndefined();
+});
+
+test('an answer that is not taken goes through beforeAgain first, with its status and headers (a 429 is waited for there)', async () => {
+  const told: Array<[number, string | string[] | undefined]> = [];
+  const got = await plainGet(new URL(`${base}/busy`), {}, 1024, tooBig, async (status, headers) => void told.push([status, headers['retry-after']]));
+  expect(got).toBeUndefined();
+  expect(told).toEqual([[429, '1']]);
+  const failing = plainGet(new URL(`${base}/busy`), {}, 1024, tooBig, async () => {
+    throw new Error('gave up');
+  });
+  await expect(failing).rejects.toThrow('gave up');
 });
 
 test('a body over the cap is refused, declared or read', async () => {
