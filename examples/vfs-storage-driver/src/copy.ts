@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, constants, lchownSync, linkSync, lutimesSync, readlinkSync, symlinkSync, type Stats } from 'node:fs';
+import { runCommandSync } from '@mydocker/core';
 
 /** Linux dev_t split, as glibc's major()/minor() do. */
 export function major(rdev: number): number {
@@ -33,8 +33,7 @@ export function copyNode(src: string, dst: string, st: Stats, links: LinkMap): v
     return;
   } else if (st.isCharacterDevice() || st.isBlockDevice() || st.isFIFO()) {
     const args = st.isFIFO() ? [dst, 'p'] : [dst, st.isCharacterDevice() ? 'c' : 'b', String(major(st.rdev)), String(minor(st.rdev))];
-    const r = spawnSync('mknod', args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`mknod ${dst} failed: ${r.error?.message ?? r.stderr.trim()}`);
+    runCommandSync('mknod', args);
   } else {
     return;
   }

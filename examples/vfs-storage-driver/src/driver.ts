@@ -1,11 +1,10 @@
-import { isValidName, whiteoutMknodArgs, type StorageDriver } from '@mydocker/core';
+import { isValidName, runCommandSync, whiteoutMknodArgs, type StorageDriver } from '@mydocker/core';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeChanges, indexLowers, type Change } from './changes';
 import { copyNode, setMeta, type LinkMap } from './copy';
 import { flatten } from './flatten';
 import { readTreeXattrs, setOpaque, writeXattrs } from './xattrs';
-import { spawnSync } from 'node:child_process';
 
 /**
  * `<home>/containers/<id>/` holds `root/` (a full copy of the lowers, then the container's writes),
@@ -89,8 +88,7 @@ export class VfsDriver implements StorageDriver {
       const dst = join(targetDir, change.path);
       switch (change.kind) {
         case 'delete': {
-          const r = spawnSync('mknod', whiteoutMknodArgs(dst), { encoding: 'utf8' });
-          if (r.status !== 0) throw new Error(`mknod ${dst} failed: ${r.error?.message ?? r.stderr.trim()}`);
+          runCommandSync('mknod', whiteoutMknodArgs(dst));
           break;
         }
         case 'dir':

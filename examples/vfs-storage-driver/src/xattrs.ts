@@ -1,8 +1,4 @@
-import { OPAQUE_VALUE, OPAQUE_XATTR } from '@mydocker/core';
-import { spawnSync } from 'node:child_process';
-import { writeFileSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { OPAQUE_VALUE, OPAQUE_XATTR, runCommandSync, tryRunCommandSync } from '@mydocker/core';
 
 export { OPAQUE_XATTR };
 
@@ -10,10 +6,10 @@ export { OPAQUE_XATTR };
 export type XattrMap = Map<string, Map<string, string>>;
 
 function getfattr(args: string[]): string {
-  const r = spawnSync('getfattr', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.error) throw new Error(`Cannot run getfattr (install the "attr" package): ${r.error.message}`);
+  const r = tryRunCommandSync('getfattr', args);
+  if (r.code === 127) throw new Error(`Cannot run getfattr (install the "attr" package): ${r.stderr}`);
   // Exit 1 with output just means some file had no attribute matching; a real failure prints nothing.
-  if (r.status !== 0 && r.stdout === '') throw new Error(`getfattr failed: ${r.stderr.trim()}`);
+  if (r.code !== 0 && r.stdout === '') throw new Error(`getfattr failed: ${r.stderr.trim()}`);
   return r.stdout;
 }
 
@@ -67,15 +63,8 @@ export function writeXattrs(entries: Array<{ path: string; attrs: Map<string, st
     lines.push('');
   }
   if (lines.length === 0) return;
-  const file = join(tmpdir(), `vfs-xattrs-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  writeFileSync(file, lines.join('\n'));
-  try {
-    const r = spawnSync('setfattr', ['-h', `--restore=${file}`], { encoding: 'utf8' });
-    if (r.error) throw new Error(`Cannot run setfattr (install the "attr" package): ${r.error.message}`);
-    if (r.status !== 0) throw new Error(`setfattr failed: ${r.stderr.trim()}`);
-  } finally {
-    unlinkSync(file);
-  }
+  // `--restore=-` reads the dump from stdin: no temporary file to write and remove.
+  runCommandSync('setfattr', ['-h', '--restore=-'], { input: lines.join('\n') });
 }
 
 export function setOpaque(path: string): void {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 /** How a host tool (mount, ip, iptables-restore, cp, …) ended: its exit code and its whole output. */
 export interface CommandResult {
@@ -13,6 +13,8 @@ export interface CommandOptions {
   input?: string;
   cwd?: string;
 }
+
+const SYNC_OUTPUT_LIMIT = 1 << 30;
 
 /** A host tool that exited non-zero (or could not start): the message names it and says its own last word. */
 export class CommandFailedError extends Error {
@@ -55,6 +57,25 @@ export function tryRunCommand(file: string, args: string[], options: CommandOpti
  */
 export async function runCommand(file: string, args: string[], options: CommandOptions = {}): Promise<string> {
   const result = await tryRunCommand(file, args, options);
+  if (result.code !== 0) throw new CommandFailedError(file, args, result);
+  return result.stdout;
+}
+
+/**
+ * tryRunCommand for code that cannot wait (a storage driver's synchronous tree copy): the same result, the
+ * same 127 for a tool that is not installed and 128 + n for a signal. It blocks the process: use it only
+ * where the caller is synchronous anyway.
+ */
+export function tryRunCommandSync(file: string, args: string[], options: CommandOptions = {}): CommandResult {
+  const r = spawnSync(file, args, { cwd: options.cwd, input: options.input ?? '', encoding: 'utf8', maxBuffer: SYNC_OUTPUT_LIMIT });
+  if (r.error && r.status === null && !r.signal) return { code: 127, stdout: r.stdout ?? '', stderr: `${file}: ${r.error.message}` };
+  const code = r.status ?? 128 + (r.signal ? (SIGNAL_NUMBERS[r.signal] ?? 0) : 0);
+  return { code, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** runCommand's synchronous twin: stdout, or a CommandFailedError carrying the whole result. */
+export function runCommandSync(file: string, args: string[], options: CommandOptions = {}): string {
+  const result = tryRunCommandSync(file, args, options);
   if (result.code !== 0) throw new CommandFailedError(file, args, result);
   return result.stdout;
 }

@@ -18,7 +18,7 @@ export { isWhiteoutStat, OPAQUE_VALUE, opaqueSetfattrArgs, whiteoutMknodArgs } f
 export * from './engine';
 export * from './prune';
 export * from './process';
-export { CommandFailedError, runCommand, tryRunCommand, type CommandOptions, type CommandResult } from './host-command';
+export { CommandFailedError, runCommand, runCommandSync, tryRunCommand, tryRunCommandSync, type CommandOptions, type CommandResult } from './host-command';
 export * from './faults';
 export * from './discovery';
 export * from './di';

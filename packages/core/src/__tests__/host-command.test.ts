@@ -1,4 +1,4 @@
-import { CommandFailedError, runCommand, tryRunCommand } from '../host-command';
+import { CommandFailedError, runCommand, runCommandSync, tryRunCommand, tryRunCommandSync } from '../host-command';
 
 /** The one helper for host tools: `tryRunCommand` answers, `runCommand` insists. Real processes, no root. */
 describe('tryRunCommand', () => {
@@ -51,5 +51,28 @@ describe('runCommand', () => {
 
   it('rejects when the tool is not installed', async () => {
     await expect(runCommand('/no/such/tool', [])).rejects.toThrow(/^\/no\/such\/tool failed: \/no\/such\/tool: spawn .* ENOENT$/);
+  });
+});
+
+/** The synchronous twins (a storage driver's synchronous copy): the same answers as the promise forms. */
+describe('tryRunCommandSync and runCommandSync', () => {
+  it('answer as tryRunCommand does: code, both streams, stdin given, 127 for a missing tool, 128 + n for a signal', async () => {
+    const script = ['-c', 'read line; echo "got $line"; echo err >&2; exit 3'];
+    expect(tryRunCommandSync('sh', script, { input: 'x\n' })).toEqual(await tryRunCommand('sh', script, { input: 'x\n' }));
+    expect(tryRunCommandSync('/no/such/tool', []).code).toBe(127);
+    expect(tryRunCommandSync('sh', ['-c', 'kill -TERM $$']).code).toBe(143);
+  });
+
+  it('runCommandSync returns stdout, or throws the same CommandFailedError', () => {
+    expect(runCommandSync('sh', ['-c', 'echo fine'])).toBe('fine\n');
+    let err: unknown;
+    try {
+      runCommandSync('sh', ['-c', 'echo partial; echo "No space left on device" >&2; exit 1']);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CommandFailedError);
+    expect((err as CommandFailedError).message).toMatch(/ failed: No space left on device$/);
+    expect((err as CommandFailedError).result.stdout).toBe('partial\n');
   });
 });
