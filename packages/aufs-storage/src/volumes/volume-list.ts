@@ -9,7 +9,8 @@ export function volumeInspectView(v: VolumeInfo): Record<string, unknown> {
     Labels: volumeLabels(v),
     Mountpoint: v.mountpoint,
     Name: v.name,
-    Options: v.options ?? null,
+    // The swagger's Volume requires Options as an object (Docker's own docs show `{}`), not null.
+    Options: v.options ?? {},
     Scope: 'local',
   };
 }
