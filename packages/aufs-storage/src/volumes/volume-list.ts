@@ -9,7 +9,7 @@ export function volumeInspectView(v: VolumeInfo): Record<string, unknown> {
     Labels: volumeLabels(v),
     Mountpoint: v.mountpoint,
     Name: v.name,
-    // The swagger's Volume requires Options as an object (Docker's own docs show `{}`), not null.
+    // dockerd writes null here, but the swagger's Volume requires an object (the Engine API is checked against it).
     Options: v.options ?? {},
     Scope: 'local',
   };
