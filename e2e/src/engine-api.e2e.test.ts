@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { schemaErrors, type DockerBody } from './docker-schema';
 import { ApiService } from './engine-api-harness';
 import { Sandbox, waitFor } from './harness';
 
@@ -123,6 +124,62 @@ describe('Engine API: the docker CLI', () => {
     expect(images.split('\n')).toContain('busybox:latest');
     expect(await api.dockerOk(['image', 'inspect', '-f', '{{.Id}}', 'busybox'])).toMatch(/^sha256:[0-9a-f]{64}\n$/);
     expect((await api.docker(['image', 'inspect', 'nosuch:image'])).code).toBe(1);
+  });
+
+  it("request and response bodies conform to Docker's API 1.41 schemas (made from docker-types' generated models)", async () => {
+    /** One raw request: its status, and the JSON answer with the schema errors of its declared model. */
+    const call = async (method: string, path: string, model: DockerBody | null, body?: object) => {
+      const r = await api.http(method, `/v1.41${path}`, body === undefined ? undefined : JSON.stringify(body));
+      const json = r.body ? JSON.parse(r.body) : undefined;
+      if (model) expect({ path, errors: schemaErrors(model, json) }).toEqual({ path, errors: [] });
+      return { status: r.status, json };
+    };
+    const { HostConfig, ...config } = {
+      Image: 'busybox',
+      Cmd: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done'],
+      Env: ['SCHEMA=1'],
+      Labels: { test: 'schema' },
+      WorkingDir: '/tmp',
+      HostConfig: { NetworkMode: 'none', Memory: 64 * 1024 * 1024, CapDrop: ['NET_RAW'], Binds: [] as string[], RestartPolicy: { Name: 'no' } },
+    };
+    // The create body the test sends is itself Docker's ContainerConfig + HostConfig.
+    expect(schemaErrors('ContainerConfig', config)).toEqual([]);
+    expect(schemaErrors('HostConfig', HostConfig)).toEqual([]);
+    const created = await call('POST', '/containers/create?name=schema', null, { ...config, HostConfig });
+    expect(created.status).toBe(201);
+    const id = created.json.Id as string;
+    try {
+      expect((await call('POST', `/containers/${id}/start`, null)).status).toBe(204);
+      const list = await call('GET', '/containers/json', null);
+      expect(list.json.length).toBeGreaterThan(0);
+      for (const c of list.json) expect(schemaErrors('ContainerSummary', c)).toEqual([]);
+      const inspect = await call('GET', `/containers/${id}/json`, 'ContainerInspectResponse');
+      expect(inspect.json).toMatchObject({ Id: id, Name: '/schema', State: { Running: true }, Config: { Labels: { test: 'schema' } } });
+      const exec = await call('POST', `/containers/${id}/exec`, null, { Cmd: ['sh', '-c', 'exit 3'], AttachStdout: true });
+      expect(exec.status).toBe(201);
+      expect((await api.http('POST', `/v1.41/exec/${exec.json.Id}/start`, JSON.stringify({ Detach: true }))).status).toBe(200);
+      const done = await waitFor(
+        () => call('GET', `/exec/${exec.json.Id}/json`, 'ExecInspectResponse'),
+        (r) => r.json.Running === false,
+      );
+      expect(done.json).toMatchObject({ Running: false, ExitCode: 3, ContainerID: id });
+      expect((await call('POST', `/containers/${id}/stop?t=5`, null)).status).toBe(204);
+      expect((await call('POST', `/containers/${id}/wait`, 'ContainerWaitResponse')).json.StatusCode).toBe(0);
+    } finally {
+      await api.http('DELETE', `/v1.41/containers/${id}?force=1`);
+    }
+    const images = await call('GET', '/images/json', null);
+    for (const i of images.json) expect(schemaErrors('ImageSummary', i)).toEqual([]);
+    await call('GET', '/images/busybox/json', 'ImageInspect');
+    await call('GET', '/version', 'SystemVersion');
+    await call('GET', '/info', 'SystemInfo');
+    const networks = await call('GET', '/networks', null);
+    for (const n of networks.json) expect(schemaErrors('Network', n)).toEqual([]);
+    await call('GET', '/networks/none', 'Network');
+    expect((await call('POST', '/volumes/create', 'Volume', { Name: 'schema-vol', Labels: { test: 'schema' } })).status).toBe(201);
+    await call('GET', '/volumes/schema-vol', 'Volume');
+    await call('GET', '/volumes', 'VolumeListResponse');
+    expect((await api.http('DELETE', '/v1.41/volumes/schema-vol')).status).toBe(204);
   });
 
   it('the service can stop and start again while a container keeps running: the monitor owns it', async () => {

@@ -252,7 +252,8 @@ describe('volume create --label/-o, volume prune', () => {
     await sandbox.ok(['volume', 'create', '--driver', 'local', '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', '--opt', 'o=size=100m,uid=1000', 'tmpvol']);
     await sandbox.ok(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${device}`, 'bindvol']);
     const [labelled, tmpvol] = JSON.parse(await sandbox.ok(['volume', 'inspect', 'labelled', 'tmpvol']));
-    expect(labelled).toMatchObject({ Name: 'labelled', Driver: 'local', Labels: { env: 'prod', team: '' }, Options: null });
+    // Options {} (not dockerd's null): the swagger's Volume requires an object there (engine-api README).
+    expect(labelled).toMatchObject({ Name: 'labelled', Driver: 'local', Labels: { env: 'prod', team: '' }, Options: {} });
     expect(tmpvol).toMatchObject({ Options: { type: 'tmpfs', device: 'tmpfs', o: 'size=100m,uid=1000' } });
     const out = await sandbox.ok([
       'run',

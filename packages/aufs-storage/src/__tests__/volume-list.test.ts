@@ -13,7 +13,7 @@ describe('volume ls', () => {
       Labels: {},
       Mountpoint: named.mountpoint,
       Name: 'data',
-      Options: null,
+      Options: {},
       Scope: 'local',
     });
   });

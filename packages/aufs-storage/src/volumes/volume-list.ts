@@ -9,7 +9,8 @@ export function volumeInspectView(v: VolumeInfo): Record<string, unknown> {
     Labels: volumeLabels(v),
     Mountpoint: v.mountpoint,
     Name: v.name,
-    Options: v.options ?? null,
+    // dockerd writes null here, but the swagger's Volume requires an object (the Engine API is checked against it).
+    Options: v.options ?? {},
     Scope: 'local',
   };
 }

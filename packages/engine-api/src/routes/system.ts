@@ -105,7 +105,7 @@ async function info(call: ApiCall, api: ApiContext): Promise<void> {
     Runtimes: { mydocker: { path: 'mydocker-init' } },
     DefaultRuntime: 'mydocker',
     LiveRestoreEnabled: true,
-    Isolation: '',
+    // No Isolation: Docker on Linux leaves it out (omitempty); '' is not one of the swagger's values.
     InitBinary: 'mydocker-init',
     SecurityOptions: ['name=seccomp,profile=default'],
     Warnings: [],
