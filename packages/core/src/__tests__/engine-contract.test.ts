@@ -13,9 +13,9 @@ import {
   type LifecycleBus,
   type Plugin,
   type Runtime,
-  type StateStore,
   type StorageDriver,
 } from '..';
+import { memoryStore } from './engine-fakes';
 
 /**
  * The engine's promises, shown with fakes registered in a child container (the one service registry):
@@ -29,20 +29,7 @@ function fakes() {
   const log: string[] = [];
   const alive = new Set<string>();
   const locks = new Map<string, Promise<unknown>>();
-  const store: StateStore = {
-    reserve: async (r) => void records.set(r.id, structuredClone(r)),
-    save: async (r) => void records.set(r.id, structuredClone(r)),
-    get: async (ref) => {
-      const r = [...records.values()].find((x) => x.id === ref || x.name === ref);
-      if (!r) throw new Error(`No such container: ${ref}`);
-      return structuredClone(r);
-    },
-    find: async (ref) => {
-      const r = [...records.values()].find((x) => x.id === ref || x.name === ref);
-      return r && structuredClone(r);
-    },
-    list: async () => [...records.values()].map((r) => structuredClone(r)),
-    ids: async () => [...records.keys()],
+  const store = memoryStore(records, {
     delete: async (id) => {
       log.push('state-store: delete record');
       records.delete(id);
@@ -57,8 +44,7 @@ function fakes() {
       );
       return mine;
     },
-    containerDir: (id) => `/nowhere/${id}`,
-  };
+  });
   const runtime: Runtime = {
     spawn: async (ctx) => {
       log.push('runtime: spawn');

@@ -14,25 +14,19 @@ export interface FakeOptions {
 
 const config = loadConfig({ env: {}, flags: { root: '/tmp/mydocker-unit-none' } });
 
-/** An in-memory store and a runtime whose processes are flags: the engine's decisions, without a kernel. */
-export function setup(options: FakeOptions = {}) {
-  const records = new Map<string, ContainerRecord>();
-  const events: string[] = [];
-  const alive = new Set<string>();
-  const warnings: string[] = [];
-  let duringSpawn = () => {};
-  const store: StateStore = {
+/** The state store's contract in memory: copies in and out, found by id or name; `overrides` replace methods. */
+export function memoryStore(records: Map<string, ContainerRecord>, overrides: Partial<StateStore> = {}): StateStore {
+  const byRef = (ref: string) => [...records.values()].find((x) => x.id === ref || x.name === ref);
+  return {
     reserve: async (r) => void records.set(r.id, structuredClone(r)),
-    save: async (r) => {
-      if (!r.damaged) records.set(r.id, structuredClone(r));
-    },
+    save: async (r) => void records.set(r.id, structuredClone(r)),
     get: async (ref) => {
-      const r = [...records.values()].find((x) => x.id === ref || x.name === ref);
+      const r = byRef(ref);
       if (!r) throw new Error(`No such container: ${ref}`);
       return structuredClone(r);
     },
     find: async (ref) => {
-      const r = [...records.values()].find((x) => x.id === ref || x.name === ref);
+      const r = byRef(ref);
       return r && structuredClone(r);
     },
     list: async () => [...records.values()].map((r) => structuredClone(r)),
@@ -40,7 +34,23 @@ export function setup(options: FakeOptions = {}) {
     delete: async (id) => void records.delete(id),
     withLock: async (_id, fn) => fn(),
     containerDir: (id) => `/nowhere/${id}`,
+    ...overrides,
   };
+}
+
+/** An in-memory store and a runtime whose processes are flags: the engine's decisions, without a kernel. */
+export function setup(options: FakeOptions = {}) {
+  const records = new Map<string, ContainerRecord>();
+  const events: string[] = [];
+  const alive = new Set<string>();
+  const warnings: string[] = [];
+  let duringSpawn = () => {};
+  // A damaged record is never written back, as the file store refuses to overwrite one.
+  const store = memoryStore(records, {
+    save: async (r) => {
+      if (!r.damaged) records.set(r.id, structuredClone(r));
+    },
+  });
   const runtime: Runtime = {
     spawn: async (ctx) => {
       events.push('spawn');
