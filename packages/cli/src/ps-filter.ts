@@ -18,7 +18,7 @@ export interface PsFilter {
 
 /**
  * Docker's `ps --filter KEY=VALUE`: the same key given twice matches either value, different keys must
- * all match. `status=stopped` is the seed's word for `exited`. `all` is every record (for before/since).
+ * all match — except `label`, where every given label must match (the daemon's MatchKVList). `status=stopped` is the seed's word for `exited`. `all` is every record (for before/since).
  */
 export function psFilter(filters: string[], all: ContainerRecord[]): PsFilter {
   const byKey = new Map<string, string[]>();
@@ -71,7 +71,7 @@ export function psFilter(filters: string[], all: ContainerRecord[]): PsFilter {
   return {
     impliesAll: byKey.has('status'),
     needsView: [...byKey.keys()].some((k) => VIEW_KEYS.has(k)) || (byKey.get('status') ?? []).some((v) => v === 'running' || v === 'paused'),
-    test: (r, view) => [...byKey].every(([key, values]) => values.some((v) => matchers[key](r, v, view))),
+    test: (r, view) => [...byKey].every(([key, values]) => (key === 'label' ? values.every : values.some).call(values, (v) => matchers[key](r, v, view))),
   };
 }
 

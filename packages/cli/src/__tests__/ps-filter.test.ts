@@ -69,6 +69,11 @@ describe('ps --filter', () => {
     expect(psFilter(['label=tier'], all).test(a, view)).toBe(true);
     expect(psFilter(['label=tier=web'], all).test(a, view)).toBe(true);
     expect(psFilter(['label=tier=db'], all).test(a, view)).toBe(false);
+    // Labels are ANDed, as the daemon's MatchKVList: compose asks for its project and oneoff labels at once.
+    view.Config.Labels = { tier: 'web', team: 'a' };
+    expect(psFilter(['label=tier=web', 'label=team=a'], all).test(a, view)).toBe(true);
+    expect(psFilter(['label=tier=web', 'label=team=b'], all).test(a, view)).toBe(false);
+    expect(psFilter(['name=alpha', 'name=nomatch'], all).test(a, view)).toBe(true);
     expect(psFilter(['name=x'], all).needsView).toBe(false);
   });
 
