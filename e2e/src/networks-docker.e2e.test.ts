@@ -195,7 +195,10 @@ describe('networks as Docker users expect them', () => {
       '-c',
       twoPorts,
     ]);
-    six = (await inspect('six')).Id;
+    const sixView = await inspect('six');
+    six = sixView.Id;
+    // Docker's Config.ExposedPorts: the --expose port beside the published one.
+    expect(Object.keys(sixView.Config.ExposedPorts ?? {}).sort()).toEqual(['80/tcp', '81/tcp']);
     const lines = (await sandbox.ok(['port', 'six'])).trim().split('\n');
     expect(lines.slice(0, 3)).toEqual([`80/tcp -> [::1]:${base}`, `80/tcp -> [::]:${base + 1}`, expect.stringMatching(/^81\/tcp -> 0\.0\.0\.0:\d+$/)]);
     const chosen = Number(/:(\d+)$/.exec(lines[2])![1]);

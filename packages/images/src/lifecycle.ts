@@ -47,7 +47,12 @@ export function fillInspect(record: ContainerRecord, view: ContainerInspectView)
   const ext = record.ext?.[PLUGIN] as ImagesExt | undefined;
   if (!ext || typeof ext !== 'object') return;
   if (ext.labels) view.Config.Labels = { ...ext.labels, ...((view.Config.Labels as Record<string, string> | undefined) ?? {}) };
-  if (ext.exposedPorts?.length) view.Config.ExposedPorts = Object.fromEntries(ext.exposedPorts.map((p) => [p, {}]));
+  // Merged: the network plugin adds the ports of --expose and -p, whichever tap runs first.
+  if (ext.exposedPorts?.length)
+    view.Config.ExposedPorts = {
+      ...(view.Config.ExposedPorts as Record<string, object> | undefined),
+      ...Object.fromEntries(ext.exposedPorts.map((p) => [p, {}])),
+    };
   if (record.stopSignal) view.Config.StopSignal = record.stopSignal;
 }
 

@@ -1,7 +1,8 @@
 import type { ContainerInspectView, ContainerRecord } from '@mydocker/core';
 import { networkExtOf } from './lifecycle';
 import type { NetworkExt } from './model';
-import { networkFlag } from './flags';
+import { networkFlag, publishFlags } from './flags';
+import { exposedByFlags, parsePublishes } from './ports';
 
 /**
  * Docker's NetworkSettings and the network parts of HostConfig, from this plugin's ext. The primary
@@ -9,6 +10,7 @@ import { networkFlag } from './flags';
  * reading `.NetworkSettings.IPAddress` expect.
  */
 export function fillInspect(record: ContainerRecord, view: ContainerInspectView): void {
+  if (record.spec) exposeInConfig(record.spec, view);
   const ext: NetworkExt | undefined = networkExtOf(record.ext?.network);
   const asked = record.spec ? networkFlag(record.spec) : undefined;
   // Not yet started (no ext at all): what was asked for, as Docker shows it before the first start.
@@ -55,4 +57,19 @@ export function fillInspect(record: ContainerRecord, view: ContainerInspectView)
 
 function endpointView(fields: Record<string, unknown>, aliases: string[] | null = null): Record<string, unknown> {
   return { IPAMConfig: null, Links: null, Aliases: aliases, ...fields, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null };
+}
+
+/**
+ * Docker's Config.ExposedPorts holds the ports of --expose and of -p besides the image's (which the images
+ * plugin merges in): what `-P` and clients such as Testcontainers read. The flags were checked at create.
+ */
+function exposeInConfig(spec: NonNullable<ContainerRecord['spec']>, view: ContainerInspectView): void {
+  const keys = [
+    ...exposedByFlags(spec),
+    ...publishFlags(spec)
+      .flatMap(parsePublishes)
+      .map((p) => `${p.containerPort}/${p.protocol}`),
+  ];
+  if (keys.length === 0) return;
+  view.Config.ExposedPorts = { ...(view.Config.ExposedPorts as Record<string, object> | undefined), ...Object.fromEntries(keys.map((k) => [k, {}])) };
 }

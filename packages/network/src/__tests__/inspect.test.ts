@@ -92,4 +92,16 @@ describe('network part of inspect', () => {
     fillInspect(record('running', { mode: 'bridge', endpoints: 'x' }), v);
     expect(v).toEqual(view());
   });
+
+  test("Config.ExposedPorts gains the ports of --expose and -p, kept beside those already there (the image's)", () => {
+    const v = view();
+    v.Config.ExposedPorts = { '443/tcp': {} };
+    const r = record('created', undefined);
+    r.spec = emptyRunSpec({ flags: { network: { expose: ['81', '7000-7001/udp'], publish: ['127.0.0.1:8080:80'] } } });
+    fillInspect(r, v);
+    expect(Object.keys(v.Config.ExposedPorts as object).sort()).toEqual(['443/tcp', '7000/udp', '7001/udp', '80/tcp', '81/tcp']);
+    const plain = view();
+    fillInspect(record('created', undefined), plain);
+    expect(plain.Config.ExposedPorts).toBeUndefined();
+  });
 });
