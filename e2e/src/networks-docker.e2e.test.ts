@@ -154,7 +154,7 @@ describe('networks as Docker users expect them', () => {
     expect(lines[0]).toMatch(/^53\/udp -> 127\.0\.0\.1:\d+$/);
     const v4 = lines.slice(1).filter((l) => !l.includes('[::]'));
     expect(v4).toEqual([`7000/tcp -> 0.0.0.0:${base}`, `7001/tcp -> 0.0.0.0:${base + 1}`, `9000/tcp -> 0.0.0.0:${base + 5}`]);
-    // tcp only on [::]: the IPv6 proxy carries no udp.
+    // The udp port names 127.0.0.1, so only the tcp ports have a [::] side.
     expect(lines.filter((l) => l.includes('[::]'))).toEqual(hostHasIpv6() ? v4.map((l) => l.replace('0.0.0.0', '[::]')) : []);
     // The udp rule is there, for the chosen port.
     const udpPort = /:(\d+)$/.exec(lines[0])![1];
@@ -187,6 +187,8 @@ describe('networks as Docker users expect them', () => {
       `[::1]:${base}:80`,
       '-p',
       `[::]:${base + 1}:80`,
+      '-p',
+      `[::1]:${base + 2}:53/udp`,
       '--expose',
       '81',
       '-P',
@@ -198,8 +200,11 @@ describe('networks as Docker users expect them', () => {
     const sixView = await inspect('six');
     six = sixView.Id;
     // Docker's Config.ExposedPorts: the --expose port beside the published one.
-    expect(Object.keys(sixView.Config.ExposedPorts ?? {}).sort()).toEqual(['80/tcp', '81/tcp']);
-    const lines = (await sandbox.ok(['port', 'six'])).trim().split('\n');
+    expect(Object.keys(sixView.Config.ExposedPorts ?? {}).sort()).toEqual(['53/udp', '80/tcp', '81/tcp']);
+    const all = (await sandbox.ok(['port', 'six'])).trim().split('\n');
+    // UDP on IPv6 goes through the same proxy (userland-proxy.e2e shows datagrams relayed).
+    expect(all).toContain(`53/udp -> [::1]:${base + 2}`);
+    const lines = all.filter((l) => !l.startsWith('53/udp'));
     expect(lines.slice(0, 3)).toEqual([`80/tcp -> [::1]:${base}`, `80/tcp -> [::]:${base + 1}`, expect.stringMatching(/^81\/tcp -> 0\.0\.0\.0:\d+$/)]);
     const chosen = Number(/:(\d+)$/.exec(lines[2])![1]);
     expect(lines.slice(3)).toEqual(hostHasIpv6() ? [`81/tcp -> [::]:${chosen}`] : []);

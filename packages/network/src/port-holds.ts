@@ -63,7 +63,7 @@ function holdTcp(m: PortMapping): Promise<PortHold> {
 
 function holdUdp(m: PortMapping): Promise<PortHold> {
   return new Promise((resolve, reject) => {
-    const socket: Socket = createSocket({ type: 'udp4', reuseAddr: false });
+    const socket: Socket = createSocket({ type: isV6(m) ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only: isV6(m) });
     socket.once('error', (err) => reject(refusal(m, err)));
     socket.bind({ address: m.hostIp || '0.0.0.0', port: m.hostPort, exclusive: true }, () => {
       socket.unref();
@@ -85,20 +85,15 @@ export function hostHasIpv6(): boolean {
 }
 
 function holdSingle(m: PortMapping): Promise<PortHold> {
-  if (m.protocol === 'udp' && isV6(m)) {
-    return Promise.reject(
-      new UsageError(`Host port ${describePort(m)} cannot be published: UDP is published on IPv4 addresses only (the IPv6 proxy carries TCP).`),
-    );
-  }
   return m.protocol === 'udp' ? holdUdp(m) : holdTcp(m);
 }
 
 /**
- * One mapping's sockets. A TCP port on every address ("") also holds "::" on the same port where the host
- * has IPv6, as Docker binds 0.0.0.0 and ::; a port the kernel chose whose IPv6 side is taken is chosen again.
+ * One mapping's sockets. A port on every address ("") also holds "::" on the same port where the host
+ * has IPv6, as Docker binds 0.0.0.0 and :: (TCP and UDP); a port the kernel chose whose IPv6 side is taken is chosen again.
  */
 async function holdOne(m: PortMapping): Promise<PortHold[]> {
-  const both = m.hostIp === '' && m.protocol === 'tcp' && hostHasIpv6();
+  const both = m.hostIp === '' && hostHasIpv6();
   for (let attempt = 0; ; attempt++) {
     const v4 = await holdSingle(m);
     if (!both) return [v4];

@@ -13,6 +13,7 @@ export interface ProxyTarget {
   fd: number;
   ip: string;
   port: number;
+  protocol: 'tcp' | 'udp';
 }
 
 const PID_FILE = 'userland-proxy.pid';
@@ -20,7 +21,7 @@ const READY_MS = 30_000;
 
 export async function startProxy(containerDir: string, watchPid: number, targets: ProxyTarget[]): Promise<void> {
   const script = join(__dirname, 'proxy-main.js');
-  const wire = targets.map((t, i) => ({ fd: 3 + i, ip: t.ip, port: t.port }));
+  const wire = targets.map((t, i) => ({ fd: 3 + i, ip: t.ip, port: t.port, protocol: t.protocol }));
   const child = spawn(process.execPath, [script, containerDir, String(watchPid), JSON.stringify(wire)], {
     stdio: ['ignore', 'pipe', 'ignore', ...targets.map((t) => t.fd)],
     detached: true,

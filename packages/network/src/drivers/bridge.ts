@@ -178,7 +178,7 @@ export class BridgeDriver implements NetworkDriver {
     const proxy = await import('../userland-proxy');
     const dir = this.containerDir(ctx.id);
     ctx.onRollback('network', () => proxy.stopProxy(dir));
-    const targets = v6.map((h) => ({ fd: h.fd, ip, port: h.mapping.containerPort }));
+    const targets = v6.map((h) => ({ fd: h.fd, ip, port: h.mapping.containerPort, protocol: h.mapping.protocol }));
     await proxy.startProxy(dir, ctx.record.monitorPid ?? process.pid, targets);
   }
 
