@@ -182,6 +182,34 @@ describe('Engine API: container administration', () => {
     expect((await api.http('POST', '/containers/tty1/resize?h=x&w=1')).status).toBe(400);
   });
 
+  it('exec resize: docker exec -it through a pty sees its size; POST /exec/{id}/resize reaches a Tty exec; 404, 400, 409', async () => {
+    // The CLI sends the size of its terminal (script's pty, set by stty) with /exec/{id}/resize.
+    const waitSize = (size: string) => `i=0; until [ "$(stty size)" = "${size}" ] || [ $i = 150 ]; do i=$((i+1)); sleep 0.2; done; echo size:$(stty size)`;
+    const cmd = `stty rows 27 cols 91; /usr/bin/docker exec -it adm sh -c '${waitSize('27 91')}'`;
+    const cli = await runProcess('/usr/bin/script', ['-qec', cmd, '/dev/null'], { env: api.dockerEnv }, { timeoutMs: 90_000 });
+    expect(cli.stdout).toContain('size:27 91');
+    expect(cli.code).toBe(0);
+    // A raw Tty exec, started detached, waits for the size a resize call gives it.
+    const created = await json('POST', '/containers/adm/exec', JSON.stringify({ Tty: true, Cmd: ['sh', '-c', `${waitSize('33 77')} | grep -q 'size:33 77'`] }));
+    expect(created.status).toBe(201);
+    const id = created.value.Id as string;
+    expect((await json('POST', `/exec/${id}/resize?h=x&w=77`)).status).toBe(400);
+    expect((await json('POST', `/exec/${id}/start`, JSON.stringify({ Detach: true }))).status).toBe(200);
+    expect((await json('POST', `/exec/${id}/resize?h=33&w=77`)).status).toBe(200);
+    const ended = await waitFor(
+      () => json('GET', `/exec/${id}/json`).then((r) => r.value),
+      (v) => v.Running === false,
+      60_000,
+    );
+    expect(ended).toMatchObject({ Running: false, ExitCode: 0 });
+    expect((await json('POST', `/exec/${id}/resize?h=30&w=70`)).status).toBe(409);
+    expect((await json('POST', '/exec/nosuch0000000000/resize?h=1&w=1')).status).toBe(404);
+    // Without a Tty there is no terminal to size: Docker's daemon (containerd) answers 200 and does nothing.
+    const plain = await json('POST', '/containers/adm/exec', JSON.stringify({ Cmd: ['sleep', '2'] }));
+    expect((await json('POST', `/exec/${plain.value.Id}/start`, JSON.stringify({ Detach: true }))).status).toBe(200);
+    expect((await json('POST', `/exec/${plain.value.Id}/resize?h=10&w=10`)).status).toBe(200);
+  });
+
   it('docker run -it through a pty: a line typed in is echoed back, the exit code comes out', async () => {
     const cmd = `/usr/bin/docker run -it --rm --network none busybox sh -c 'read line; echo got:$line; exit 3'`;
     const r = await runProcess('/usr/bin/script', ['-qec', cmd, '/dev/null'], { env: api.dockerEnv }, { input: 'hello-tty\n', timeoutMs: 90_000 });
