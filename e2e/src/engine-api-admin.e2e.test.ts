@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer as netServer } from 'node:net';
+import { connect, createServer as netServer } from 'node:net';
 import { join } from 'node:path';
 import { ApiService } from './engine-api-harness';
-import { runProcess, Sandbox, waitFor } from './harness';
+import { MYDOCKER_BIN, runProcess, Sandbox, waitFor } from './harness';
 
 /**
  * The Engine API's container administration and housekeeping, driven by Debian's docker CLI (and raw
@@ -64,7 +64,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await api.docker(['rm', '-f', 'adm', 'adm2', 'tty1']);
+  await api.docker(['rm', '-f', 'adm', 'adm2', 'tty1', 'act1']);
   expect([0, 'SIGTERM']).toContain(await api.stop());
   if (registry) {
     const gone = new Promise((r) => registry!.once('exit', r));
@@ -215,6 +215,66 @@ describe('Engine API: container administration', () => {
     const r = await runProcess('/usr/bin/script', ['-qec', cmd, '/dev/null'], { env: api.dockerEnv }, { input: 'hello-tty\n', timeoutMs: 90_000 });
     expect(r.stdout).toContain('got:hello-tty');
     expect(r.code).toBe(3);
+  });
+});
+
+/** Whether something accepts connections on the unix socket PATH ('refused' when nothing holds it). */
+function connectResult(path: string): Promise<string> {
+  return new Promise((resolve) => {
+    const c = connect(path);
+    c.once('connect', () => {
+      c.destroy();
+      resolve('accepted');
+    });
+    c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' ? 'refused' : String(e.code)));
+  });
+}
+
+describe('Engine API: systemd socket activation', () => {
+  const units = join(__dirname, '../../packages/engine-api/systemd');
+
+  it('the shipped units pass systemd-analyze verify; ExecStart is the service command line', async () => {
+    const r = await runProcess('systemd-analyze', ['verify', join(units, 'mydocker.socket'), join(units, 'mydocker.service')], {});
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const execStart = /^ExecStart=(.*)$/m.exec(readFileSync(join(units, 'mydocker.service'), 'utf8'))![1].split(/\s+/);
+    expect(execStart).toEqual(['/usr/bin/env', 'mydocker', 'system', 'service', '--time', '300']);
+    expect(/^ListenStream=(.*)$/m.exec(readFileSync(join(units, 'mydocker.socket'), 'utf8'))![1]).toBe('/run/mydocker/docker.sock');
+  });
+
+  it('systemd-socket-activate: the docker CLI is served on the passed socket, the service exits idle, the socket is not leaked', async () => {
+    const path = join(sandbox.dir, 'activated.sock');
+    const env = { ...api.dockerEnv, DOCKER_HOST: `unix://${path}` };
+    const execStart = /^ExecStart=(.*)$/m.exec(readFileSync(join(units, 'mydocker.service'), 'utf8'))![1].split(/\s+/);
+    // The unit's own arguments, with the built binary and a short idle time.
+    const argv = [MYDOCKER_BIN, ...execStart.slice(2).map((a, i, all) => (all[i - 1] === '--time' ? '2' : a))];
+    const passEnv = Object.entries(sandbox.env).flatMap(([k, v]) => ['-E', `${k}=${v}`]);
+    for (const round of [1, 2]) {
+      // systemd-socket-activate binds the socket, waits for a connection and execs the service in its place
+      // (fd 3, LISTEN_FDS=1, LISTEN_PID = that same process); round 2 binds over the file round 1 left.
+      const child = spawn('systemd-socket-activate', [...passEnv, '-l', path, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      child.stderr!.on('data', (d) => (log += d));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      expect(await waitFor(() => Promise.resolve(log.includes('Listening on')), Boolean, 20_000)).toBe(true);
+      const ps = await runProcess('/usr/bin/docker', ['ps', '--format', '{{.Names}}'], { env }, { timeoutMs: 60_000 });
+      expect(ps.stdout.split('\n')).toContain('adm');
+      if (round === 1) {
+        const run = await runProcess(
+          '/usr/bin/docker',
+          ['run', '-d', '--name', 'act1', '--network', 'none', 'busybox', 'sleep', '120'],
+          { env },
+          { timeoutMs: 60_000 },
+        );
+        expect(run.code).toBe(0);
+      }
+      expect(log).toContain('listening on the socket systemd passed; exits after 2s idle');
+      expect(await exited).toBe(0);
+      // The socket is systemd's: the service leaves the file; and no process it started (act1's monitor)
+      // inherited the listening descriptor, or a connection would be accepted and hang.
+      expect(existsSync(path)).toBe(true);
+      expect(await connectResult(path)).toBe('refused');
+    }
+    expect((await sandbox.ok(['ps', '--format', '{{.Names}}'])).split('\n')).toContain('act1');
   });
 });
 
