@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { connect, createServer as netServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ApiService } from './engine-api-harness';
+import { freePort, htpasswdLine, startRegistry } from './local-services';
 import { MYDOCKER_BIN, runProcess, Sandbox, waitFor } from './harness';
 
 /**
@@ -14,19 +15,9 @@ import { MYDOCKER_BIN, runProcess, Sandbox, waitFor } from './harness';
  */
 const sandbox = new Sandbox('apiadm');
 const api = new ApiService(sandbox);
-let registry: ChildProcess | undefined;
+const registries: ChildProcess[] = [];
 let port = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = netServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as { port: number };
-      s.close(() => resolve(p));
-    });
-  });
-}
+let authPort = 0;
 
 const json = async (method: string, path: string, body?: string) => {
   const r = await api.http(method, path, body);
@@ -38,15 +29,10 @@ const json = async (method: string, path: string, body?: string) => {
 };
 
 beforeAll(async () => {
-  port = await freePort();
-  const data = join(sandbox.dir, 'registry');
-  mkdirSync(data, { recursive: true });
-  const config = join(sandbox.dir, 'registry.yml');
-  writeFileSync(
-    config,
-    ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'),
-  );
-  registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  const plain = await startRegistry({ dir: sandbox.dir, name: 'registry', upStatuses: [200] });
+  const auth = await startRegistry({ dir: sandbox.dir, name: 'auth-registry', htpasswd: htpasswdLine('alice', 's3cret'), upStatuses: [401] });
+  registries.push(plain.child, auth.child);
+  [port, authPort] = [plain.port, auth.port];
   // The service's own credential store (what /auth writes) is in the sandbox.
   await api.start([], { DOCKER_CONFIG: join(sandbox.dir, 'service-config') });
   await api.dockerOk([
@@ -66,8 +52,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await api.docker(['rm', '-f', 'adm', 'adm2', 'tty1', 'act1']);
   expect([0, 'SIGTERM']).toContain(await api.stop());
-  if (registry) {
-    const gone = new Promise((r) => registry!.once('exit', r));
+  for (const registry of registries) {
+    const gone = new Promise((r) => registry.once('exit', r));
     registry.kill('SIGTERM');
     await gone;
   }
@@ -326,16 +312,6 @@ describe('Engine API: prune, save/load, auth', () => {
   });
 
   it('docker login (/auth) against a local registry; a missing registry is an error', async () => {
-    const up = await waitFor(
-      () =>
-        fetch(`http://127.0.0.1:${port}/v2/`).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (s) => s === 200,
-      15_000,
-    );
-    expect(up).toBe(200);
     const out = await api.dockerOk(['login', '-u', 'tester', '--password-stdin', `127.0.0.1:${port}`], { input: 'secret\n' });
     expect(out).toContain('Login Succeeded');
     const stored = JSON.parse(readFileSync(join(sandbox.dir, 'service-config', 'config.json'), 'utf8'));
@@ -343,5 +319,54 @@ describe('Engine API: prune, save/load, auth', () => {
     const bad = await json('POST', '/auth', JSON.stringify({ username: 'u', password: 'p', serveraddress: `127.0.0.1:${await freePort()}` }));
     expect(bad.status).toBeGreaterThanOrEqual(400);
     expect(bad.value.message).toMatch(/127\.0\.0\.1/);
+  });
+
+  it('X-Registry-Auth: a raw push and pull to a registry with Basic auth, credentials for that request only', async () => {
+    const repo = `127.0.0.1:${authPort}/raw/busybox`;
+    await api.dockerOk(['tag', 'busybox', `${repo}:1`]);
+    const header = (v: object) => ({ 'X-Registry-Auth': Buffer.from(JSON.stringify(v)).toString('base64url') });
+    const streamError = (body: string) =>
+      body
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { error?: string })
+        .find((m) => m.error)?.error;
+    // No login anywhere yet: without the header the registry refuses; a wrong password too.
+    const anonymous = await api.http('POST', `/images/${repo}/push?tag=1`, '');
+    expect(streamError(anonymous.body)).toMatch(/requires authentication/);
+    const wrong = await api.http(
+      'POST',
+      `/images/${repo}/push?tag=1`,
+      '',
+      header({ username: 'alice', password: 'nope', serveraddress: `127.0.0.1:${authPort}` }),
+    );
+    expect(streamError(wrong.body)).toMatch(/refused the credentials/);
+    const right = header({ username: 'alice', password: 's3cret', serveraddress: `127.0.0.1:${authPort}` });
+    const pushed = await api.http('POST', `/images/${repo}/push?tag=1`, '', right);
+    expect(pushed.status).toBe(200);
+    expect(streamError(pushed.body)).toBeUndefined();
+    expect(pushed.body).toMatch(/digest: sha256:[0-9a-f]{64}/);
+    await api.dockerOk(['rmi', `${repo}:1`]);
+    const pulled = await api.http('POST', `/images/create?fromImage=${encodeURIComponent(repo)}&tag=1`, '', right);
+    expect(streamError(pulled.body)).toBeUndefined();
+    expect((await api.docker(['image', 'inspect', `${repo}:1`])).code).toBe(0);
+    // Used, never kept: the service's store has no entry for that registry.
+    expect(readFileSync(join(sandbox.dir, 'service-config', 'config.json'), 'utf8')).not.toContain(`${authPort}`);
+    expect((await api.http('POST', `/images/create?fromImage=${encodeURIComponent(repo)}&tag=1`, '', { 'X-Registry-Auth': '%%' })).status).toBe(400);
+    await api.dockerOk(['rmi', `${repo}:1`]);
+  });
+
+  it('docker login with a wrong and a right password, then docker push and pull through the service', async () => {
+    const server = `127.0.0.1:${authPort}`;
+    const wrong = await api.docker(['login', '-u', 'alice', '--password-stdin', server], { input: 'nope\n' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^Error response from daemon: .*401 Unauthorized/m);
+    expect(await api.dockerOk(['login', '-u', 'alice', '--password-stdin', server], { input: 's3cret\n' })).toContain('Login Succeeded');
+    await api.dockerOk(['tag', 'busybox', `${server}/cli/busybox:2`]);
+    expect(await api.dockerOk(['push', `${server}/cli/busybox:2`])).toMatch(/2: digest: sha256:[0-9a-f]{64}/);
+    await api.dockerOk(['rmi', `${server}/cli/busybox:2`]);
+    expect(await api.dockerOk(['pull', `${server}/cli/busybox:2`])).toContain(`${server}/cli/busybox:2`);
+    await api.dockerOk(['rmi', `${server}/cli/busybox:2`]);
+    await api.dockerOk(['logout', server]);
   });
 });
