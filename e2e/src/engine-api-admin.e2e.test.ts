@@ -50,7 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await api.docker(['rm', '-f', 'adm', 'adm2', 'tty1', 'act1']);
+  await api.docker(['rm', '-f', 'adm', 'adm2', 'tty1', 'act1', 'busy']);
   expect([0, 'SIGTERM']).toContain(await api.stop());
   for (const registry of registries) {
     const gone = new Promise((r) => registry.once('exit', r));
@@ -139,11 +139,63 @@ describe('Engine API: container administration', () => {
     expect((await api.dockerOk(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}', 'adm'])).trim()).toBe(`${96 * 1024 * 1024} 50`);
     const id = (await api.dockerOk(['inspect', '-f', '{{.Id}}', 'adm'])).trim();
     expect(readFileSync(`/sys/fs/cgroup/pids/${sandbox.cgroupParent}/${id}/pids.max`, 'utf8').trim()).toBe('50');
-    const bad = await json('POST', '/containers/adm/update', JSON.stringify({ BlkioWeight: 300 }));
+    const bad = await json('POST', '/containers/adm/update', JSON.stringify({ CpuRealtimeRuntime: 950000 }));
     expect(bad.status).toBe(400);
-    expect(bad.value.message).toMatch(/BlkioWeight cannot be updated/);
+    expect(bad.value.message).toMatch(/CpuRealtimeRuntime cannot be updated/);
     const r = await json('POST', '/containers/adm/update', JSON.stringify({ PidsLimit: 60 }));
     expect(r).toMatchObject({ status: 200, value: { Warnings: [] } });
+  });
+
+  it('stats of a busy container under a CPU quota: user time, per-CPU sum = total, throttling; docker update --restart/--cpu-quota', async () => {
+    await api.dockerOk([
+      'run',
+      '-d',
+      '--name',
+      'busy',
+      '--network',
+      'none',
+      '--cpu-period',
+      '100000',
+      '--cpu-quota',
+      '20000',
+      'busybox',
+      'sh',
+      '-c',
+      'while :; do :; done',
+    ]);
+    const id = (await api.dockerOk(['inspect', '-f', '{{.Id}}', 'busy'])).trim();
+    type Cpu = {
+      cpu_usage: { total_usage: number; percpu_usage?: number[]; usage_in_usermode: number };
+      throttling_data: { periods: number; throttled_periods: number; throttled_time: number };
+    };
+    const cpu = await waitFor(
+      () => json('GET', '/containers/busy/stats?stream=false&one-shot=true').then((r) => r.value.cpu_stats as Cpu),
+      (c) => c.cpu_usage.usage_in_usermode > 0 && c.throttling_data.throttled_periods > 0,
+      30_000,
+    );
+    expect(cpu.cpu_usage.usage_in_usermode).toBeGreaterThan(0);
+    expect(cpu.throttling_data.throttled_periods).toBeGreaterThan(0);
+    expect(cpu.throttling_data.periods).toBeGreaterThanOrEqual(cpu.throttling_data.throttled_periods);
+    expect(cpu.throttling_data.throttled_time).toBeGreaterThan(0);
+    const v1 = existsSync('/sys/fs/cgroup/cpuacct');
+    if (v1) {
+      // One reading of cpuacct.usage_percpu: its sum is the total.
+      expect(cpu.cpu_usage.percpu_usage!.length).toBeGreaterThan(0);
+      expect(cpu.cpu_usage.percpu_usage!.reduce((a, b) => a + b, 0)).toBe(cpu.cpu_usage.total_usage);
+    } else expect(cpu.cpu_usage.percpu_usage).toBeUndefined();
+    expect((await api.dockerOk(['update', '--restart', 'always', '--cpu-quota', '30000', '--memory-reservation', '32m', 'busy'])).trim()).toBe('busy');
+    const hc = '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.MemoryReservation}}';
+    expect((await api.dockerOk(['inspect', '-f', hc, 'busy'])).trim()).toBe(`always 100000 30000 ${32 * 1024 * 1024}`);
+    if (v1) expect(readFileSync(`/sys/fs/cgroup/cpu/${sandbox.cgroupParent}/${id}/cpu.cfs_quota_us`, 'utf8').trim()).toBe('30000');
+    const r = await json(
+      'POST',
+      '/containers/busy/update',
+      JSON.stringify({ RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 }, CpuPeriod: 50000, CpuQuota: 25000 }),
+    );
+    expect(r).toMatchObject({ status: 200, value: { Warnings: [] } });
+    const after = '{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}}';
+    expect((await api.dockerOk(['inspect', '-f', after, 'busy'])).trim()).toBe('on-failure:2 50000 25000');
+    await api.dockerOk(['rm', '-f', 'busy']);
   });
 
   it('attach with logs=1 replays what the container wrote before', async () => {
