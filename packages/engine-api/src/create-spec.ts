@@ -121,6 +121,16 @@ export function mountSpecs(mounts: unknown): string[] {
   });
 }
 
+/**
+ * NetworkingConfig.EndpointsConfig[NETWORK].Aliases as `--network-alias` (what `docker run --network-alias`
+ * and compose send): the aliases of the network the container is created on.
+ */
+function endpointAliases(networking: unknown, networkMode: string | undefined): string[] | undefined {
+  const endpoints = obj(obj(networking, 'NetworkingConfig')?.EndpointsConfig, 'NetworkingConfig.EndpointsConfig') ?? {};
+  const endpoint = networkMode ? endpoints[networkMode] : undefined;
+  return strs(obj(endpoint, `EndpointsConfig.${networkMode}`)?.Aliases, 'EndpointsConfig.Aliases');
+}
+
 /** HostConfig's resource limits as the cgroups flags (zero meaning unset, as Docker reads them). */
 function resourceFlags(host: HostBody): Record<string, string | undefined> {
   const nano = num(host.NanoCpus, 'HostConfig.NanoCpus');
@@ -167,6 +177,7 @@ export function createBodyToSpec(body: CreateBody, name: string | undefined, fla
     ...resourceFlags(host),
     volume: nonEmpty(strs(host.Binds, 'HostConfig.Binds')),
     network: networkMode && networkMode !== 'default' ? networkMode : undefined,
+    'network-alias': nonEmpty(endpointAliases(body.NetworkingConfig, networkMode)),
     publish: nonEmpty(publishSpecs(obj(host.PortBindings, 'HostConfig.PortBindings'), bool(host.PublishAllPorts, 'HostConfig.PublishAllPorts') ? exposed : [])),
     'cap-add': nonEmpty(strs(host.CapAdd, 'HostConfig.CapAdd')),
     'cap-drop': nonEmpty(strs(host.CapDrop, 'HostConfig.CapDrop')),
