@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer as netServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ApiService } from './engine-api-harness';
-import { runProcess, Sandbox, waitFor } from './harness';
+import { freePort, htpasswdLine, startRegistry } from './local-services';
+import { MYDOCKER_BIN, runProcess, Sandbox, waitFor } from './harness';
 
 /**
  * The Engine API's container administration and housekeeping, driven by Debian's docker CLI (and raw
@@ -14,19 +15,9 @@ import { runProcess, Sandbox, waitFor } from './harness';
  */
 const sandbox = new Sandbox('apiadm');
 const api = new ApiService(sandbox);
-let registry: ChildProcess | undefined;
+const registries: ChildProcess[] = [];
 let port = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = netServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as { port: number };
-      s.close(() => resolve(p));
-    });
-  });
-}
+let authPort = 0;
 
 const json = async (method: string, path: string, body?: string) => {
   const r = await api.http(method, path, body);
@@ -38,15 +29,10 @@ const json = async (method: string, path: string, body?: string) => {
 };
 
 beforeAll(async () => {
-  port = await freePort();
-  const data = join(sandbox.dir, 'registry');
-  mkdirSync(data, { recursive: true });
-  const config = join(sandbox.dir, 'registry.yml');
-  writeFileSync(
-    config,
-    ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${data}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'),
-  );
-  registry = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  const plain = await startRegistry({ dir: sandbox.dir, name: 'registry', upStatuses: [200] });
+  const auth = await startRegistry({ dir: sandbox.dir, name: 'auth-registry', htpasswd: htpasswdLine('alice', 's3cret'), upStatuses: [401] });
+  registries.push(plain.child, auth.child);
+  [port, authPort] = [plain.port, auth.port];
   // The service's own credential store (what /auth writes) is in the sandbox.
   await api.start([], { DOCKER_CONFIG: join(sandbox.dir, 'service-config') });
   await api.dockerOk([
@@ -64,10 +50,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await api.docker(['rm', '-f', 'adm', 'adm2', 'tty1']);
+  await api.docker(['rm', '-f', 'adm', 'adm2', 'tty1', 'act1', 'busy']);
   expect([0, 'SIGTERM']).toContain(await api.stop());
-  if (registry) {
-    const gone = new Promise((r) => registry!.once('exit', r));
+  for (const registry of registries) {
+    const gone = new Promise((r) => registry.once('exit', r));
     registry.kill('SIGTERM');
     await gone;
   }
@@ -153,11 +139,63 @@ describe('Engine API: container administration', () => {
     expect((await api.dockerOk(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}', 'adm'])).trim()).toBe(`${96 * 1024 * 1024} 50`);
     const id = (await api.dockerOk(['inspect', '-f', '{{.Id}}', 'adm'])).trim();
     expect(readFileSync(`/sys/fs/cgroup/pids/${sandbox.cgroupParent}/${id}/pids.max`, 'utf8').trim()).toBe('50');
-    const bad = await json('POST', '/containers/adm/update', JSON.stringify({ BlkioWeight: 300 }));
+    const bad = await json('POST', '/containers/adm/update', JSON.stringify({ CpuRealtimeRuntime: 950000 }));
     expect(bad.status).toBe(400);
-    expect(bad.value.message).toMatch(/BlkioWeight cannot be updated/);
+    expect(bad.value.message).toMatch(/CpuRealtimeRuntime cannot be updated/);
     const r = await json('POST', '/containers/adm/update', JSON.stringify({ PidsLimit: 60 }));
     expect(r).toMatchObject({ status: 200, value: { Warnings: [] } });
+  });
+
+  it('stats of a busy container under a CPU quota: user time, per-CPU sum = total, throttling; docker update --restart/--cpu-quota', async () => {
+    await api.dockerOk([
+      'run',
+      '-d',
+      '--name',
+      'busy',
+      '--network',
+      'none',
+      '--cpu-period',
+      '100000',
+      '--cpu-quota',
+      '20000',
+      'busybox',
+      'sh',
+      '-c',
+      'while :; do :; done',
+    ]);
+    const id = (await api.dockerOk(['inspect', '-f', '{{.Id}}', 'busy'])).trim();
+    type Cpu = {
+      cpu_usage: { total_usage: number; percpu_usage?: number[]; usage_in_usermode: number };
+      throttling_data: { periods: number; throttled_periods: number; throttled_time: number };
+    };
+    const cpu = await waitFor(
+      () => json('GET', '/containers/busy/stats?stream=false&one-shot=true').then((r) => r.value.cpu_stats as Cpu),
+      (c) => c.cpu_usage.usage_in_usermode > 0 && c.throttling_data.throttled_periods > 0,
+      30_000,
+    );
+    expect(cpu.cpu_usage.usage_in_usermode).toBeGreaterThan(0);
+    expect(cpu.throttling_data.throttled_periods).toBeGreaterThan(0);
+    expect(cpu.throttling_data.periods).toBeGreaterThanOrEqual(cpu.throttling_data.throttled_periods);
+    expect(cpu.throttling_data.throttled_time).toBeGreaterThan(0);
+    const v1 = existsSync('/sys/fs/cgroup/cpuacct');
+    if (v1) {
+      // One reading of cpuacct.usage_percpu: its sum is the total.
+      expect(cpu.cpu_usage.percpu_usage!.length).toBeGreaterThan(0);
+      expect(cpu.cpu_usage.percpu_usage!.reduce((a, b) => a + b, 0)).toBe(cpu.cpu_usage.total_usage);
+    } else expect(cpu.cpu_usage.percpu_usage).toBeUndefined();
+    expect((await api.dockerOk(['update', '--restart', 'always', '--cpu-quota', '30000', '--memory-reservation', '32m', 'busy'])).trim()).toBe('busy');
+    const hc = '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.MemoryReservation}}';
+    expect((await api.dockerOk(['inspect', '-f', hc, 'busy'])).trim()).toBe(`always 100000 30000 ${32 * 1024 * 1024}`);
+    if (v1) expect(readFileSync(`/sys/fs/cgroup/cpu/${sandbox.cgroupParent}/${id}/cpu.cfs_quota_us`, 'utf8').trim()).toBe('30000');
+    const r = await json(
+      'POST',
+      '/containers/busy/update',
+      JSON.stringify({ RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 }, CpuPeriod: 50000, CpuQuota: 25000 }),
+    );
+    expect(r).toMatchObject({ status: 200, value: { Warnings: [] } });
+    const after = '{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}}';
+    expect((await api.dockerOk(['inspect', '-f', after, 'busy'])).trim()).toBe('on-failure:2 50000 25000');
+    await api.dockerOk(['rm', '-f', 'busy']);
   });
 
   it('attach with logs=1 replays what the container wrote before', async () => {
@@ -182,11 +220,99 @@ describe('Engine API: container administration', () => {
     expect((await api.http('POST', '/containers/tty1/resize?h=x&w=1')).status).toBe(400);
   });
 
+  it('exec resize: docker exec -it through a pty sees its size; POST /exec/{id}/resize reaches a Tty exec; 404, 400, 409', async () => {
+    // The CLI sends the size of its terminal (script's pty, set by stty) with /exec/{id}/resize.
+    const waitSize = (size: string) => `i=0; until [ "$(stty size)" = "${size}" ] || [ $i = 150 ]; do i=$((i+1)); sleep 0.2; done; echo size:$(stty size)`;
+    const cmd = `stty rows 27 cols 91; /usr/bin/docker exec -it adm sh -c '${waitSize('27 91')}'`;
+    const cli = await runProcess('/usr/bin/script', ['-qec', cmd, '/dev/null'], { env: api.dockerEnv }, { timeoutMs: 90_000 });
+    expect(cli.stdout).toContain('size:27 91');
+    expect(cli.code).toBe(0);
+    // A raw Tty exec, started detached, waits for the size a resize call gives it.
+    const created = await json('POST', '/containers/adm/exec', JSON.stringify({ Tty: true, Cmd: ['sh', '-c', `${waitSize('33 77')} | grep -q 'size:33 77'`] }));
+    expect(created.status).toBe(201);
+    const id = created.value.Id as string;
+    expect((await json('POST', `/exec/${id}/resize?h=x&w=77`)).status).toBe(400);
+    expect((await json('POST', `/exec/${id}/start`, JSON.stringify({ Detach: true }))).status).toBe(200);
+    expect((await json('POST', `/exec/${id}/resize?h=33&w=77`)).status).toBe(200);
+    const ended = await waitFor(
+      () => json('GET', `/exec/${id}/json`).then((r) => r.value),
+      (v) => v.Running === false,
+      60_000,
+    );
+    expect(ended).toMatchObject({ Running: false, ExitCode: 0 });
+    expect((await json('POST', `/exec/${id}/resize?h=30&w=70`)).status).toBe(409);
+    expect((await json('POST', '/exec/nosuch0000000000/resize?h=1&w=1')).status).toBe(404);
+    // Without a Tty there is no terminal to size: Docker's daemon (containerd) answers 200 and does nothing.
+    const plain = await json('POST', '/containers/adm/exec', JSON.stringify({ Cmd: ['sleep', '2'] }));
+    expect((await json('POST', `/exec/${plain.value.Id}/start`, JSON.stringify({ Detach: true }))).status).toBe(200);
+    expect((await json('POST', `/exec/${plain.value.Id}/resize?h=10&w=10`)).status).toBe(200);
+  });
+
   it('docker run -it through a pty: a line typed in is echoed back, the exit code comes out', async () => {
     const cmd = `/usr/bin/docker run -it --rm --network none busybox sh -c 'read line; echo got:$line; exit 3'`;
     const r = await runProcess('/usr/bin/script', ['-qec', cmd, '/dev/null'], { env: api.dockerEnv }, { input: 'hello-tty\n', timeoutMs: 90_000 });
     expect(r.stdout).toContain('got:hello-tty');
     expect(r.code).toBe(3);
+  });
+});
+
+/** Whether something accepts connections on the unix socket PATH ('refused' when nothing holds it). */
+function connectResult(path: string): Promise<string> {
+  return new Promise((resolve) => {
+    const c = connect(path);
+    c.once('connect', () => {
+      c.destroy();
+      resolve('accepted');
+    });
+    c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' ? 'refused' : String(e.code)));
+  });
+}
+
+describe('Engine API: systemd socket activation', () => {
+  const units = join(__dirname, '../../packages/engine-api/systemd');
+
+  it('the shipped units pass systemd-analyze verify; ExecStart is the service command line', async () => {
+    const r = await runProcess('systemd-analyze', ['verify', join(units, 'mydocker.socket'), join(units, 'mydocker.service')], {});
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const execStart = /^ExecStart=(.*)$/m.exec(readFileSync(join(units, 'mydocker.service'), 'utf8'))![1].split(/\s+/);
+    expect(execStart).toEqual(['/usr/bin/env', 'mydocker', 'system', 'service', '--time', '300']);
+    expect(/^ListenStream=(.*)$/m.exec(readFileSync(join(units, 'mydocker.socket'), 'utf8'))![1]).toBe('/run/mydocker/docker.sock');
+  });
+
+  it('systemd-socket-activate: the docker CLI is served on the passed socket, the service exits idle, the socket is not leaked', async () => {
+    const path = join(sandbox.dir, 'activated.sock');
+    const env = { ...api.dockerEnv, DOCKER_HOST: `unix://${path}` };
+    const execStart = /^ExecStart=(.*)$/m.exec(readFileSync(join(units, 'mydocker.service'), 'utf8'))![1].split(/\s+/);
+    // The unit's own arguments, with the built binary and a short idle time.
+    const argv = [MYDOCKER_BIN, ...execStart.slice(2).map((a, i, all) => (all[i - 1] === '--time' ? '2' : a))];
+    const passEnv = Object.entries(sandbox.env).flatMap(([k, v]) => ['-E', `${k}=${v}`]);
+    for (const round of [1, 2]) {
+      // systemd-socket-activate binds the socket, waits for a connection and execs the service in its place
+      // (fd 3, LISTEN_FDS=1, LISTEN_PID = that same process); round 2 binds over the file round 1 left.
+      const child = spawn('systemd-socket-activate', [...passEnv, '-l', path, ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      child.stderr!.on('data', (d) => (log += d));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      expect(await waitFor(() => Promise.resolve(log.includes('Listening on')), Boolean, 20_000)).toBe(true);
+      const ps = await runProcess('/usr/bin/docker', ['ps', '--format', '{{.Names}}'], { env }, { timeoutMs: 60_000 });
+      expect(ps.stdout.split('\n')).toContain('adm');
+      if (round === 1) {
+        const run = await runProcess(
+          '/usr/bin/docker',
+          ['run', '-d', '--name', 'act1', '--network', 'none', 'busybox', 'sleep', '120'],
+          { env },
+          { timeoutMs: 60_000 },
+        );
+        expect(run.code).toBe(0);
+      }
+      expect(log).toContain('listening on the socket systemd passed; exits after 2s idle');
+      expect(await exited).toBe(0);
+      // The socket is systemd's: the service leaves the file; and no process it started (act1's monitor)
+      // inherited the listening descriptor, or a connection would be accepted and hang.
+      expect(existsSync(path)).toBe(true);
+      expect(await connectResult(path)).toBe('refused');
+    }
+    expect((await sandbox.ok(['ps', '--format', '{{.Names}}'])).split('\n')).toContain('act1');
   });
 });
 
@@ -238,16 +364,6 @@ describe('Engine API: prune, save/load, auth', () => {
   });
 
   it('docker login (/auth) against a local registry; a missing registry is an error', async () => {
-    const up = await waitFor(
-      () =>
-        fetch(`http://127.0.0.1:${port}/v2/`).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (s) => s === 200,
-      15_000,
-    );
-    expect(up).toBe(200);
     const out = await api.dockerOk(['login', '-u', 'tester', '--password-stdin', `127.0.0.1:${port}`], { input: 'secret\n' });
     expect(out).toContain('Login Succeeded');
     const stored = JSON.parse(readFileSync(join(sandbox.dir, 'service-config', 'config.json'), 'utf8'));
@@ -255,5 +371,54 @@ describe('Engine API: prune, save/load, auth', () => {
     const bad = await json('POST', '/auth', JSON.stringify({ username: 'u', password: 'p', serveraddress: `127.0.0.1:${await freePort()}` }));
     expect(bad.status).toBeGreaterThanOrEqual(400);
     expect(bad.value.message).toMatch(/127\.0\.0\.1/);
+  });
+
+  it('X-Registry-Auth: a raw push and pull to a registry with Basic auth, credentials for that request only', async () => {
+    const repo = `127.0.0.1:${authPort}/raw/busybox`;
+    await api.dockerOk(['tag', 'busybox', `${repo}:1`]);
+    const header = (v: object) => ({ 'X-Registry-Auth': Buffer.from(JSON.stringify(v)).toString('base64url') });
+    const streamError = (body: string) =>
+      body
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { error?: string })
+        .find((m) => m.error)?.error;
+    // No login anywhere yet: without the header the registry refuses; a wrong password too.
+    const anonymous = await api.http('POST', `/images/${repo}/push?tag=1`, '');
+    expect(streamError(anonymous.body)).toMatch(/requires authentication/);
+    const wrong = await api.http(
+      'POST',
+      `/images/${repo}/push?tag=1`,
+      '',
+      header({ username: 'alice', password: 'nope', serveraddress: `127.0.0.1:${authPort}` }),
+    );
+    expect(streamError(wrong.body)).toMatch(/refused the credentials/);
+    const right = header({ username: 'alice', password: 's3cret', serveraddress: `127.0.0.1:${authPort}` });
+    const pushed = await api.http('POST', `/images/${repo}/push?tag=1`, '', right);
+    expect(pushed.status).toBe(200);
+    expect(streamError(pushed.body)).toBeUndefined();
+    expect(pushed.body).toMatch(/digest: sha256:[0-9a-f]{64}/);
+    await api.dockerOk(['rmi', `${repo}:1`]);
+    const pulled = await api.http('POST', `/images/create?fromImage=${encodeURIComponent(repo)}&tag=1`, '', right);
+    expect(streamError(pulled.body)).toBeUndefined();
+    expect((await api.docker(['image', 'inspect', `${repo}:1`])).code).toBe(0);
+    // Used, never kept: the service's store has no entry for that registry.
+    expect(readFileSync(join(sandbox.dir, 'service-config', 'config.json'), 'utf8')).not.toContain(`${authPort}`);
+    expect((await api.http('POST', `/images/create?fromImage=${encodeURIComponent(repo)}&tag=1`, '', { 'X-Registry-Auth': '%%' })).status).toBe(400);
+    await api.dockerOk(['rmi', `${repo}:1`]);
+  });
+
+  it('docker login with a wrong and a right password, then docker push and pull through the service', async () => {
+    const server = `127.0.0.1:${authPort}`;
+    const wrong = await api.docker(['login', '-u', 'alice', '--password-stdin', server], { input: 'nope\n' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^Error response from daemon: .*401 Unauthorized/m);
+    expect(await api.dockerOk(['login', '-u', 'alice', '--password-stdin', server], { input: 's3cret\n' })).toContain('Login Succeeded');
+    await api.dockerOk(['tag', 'busybox', `${server}/cli/busybox:2`]);
+    expect(await api.dockerOk(['push', `${server}/cli/busybox:2`])).toMatch(/2: digest: sha256:[0-9a-f]{64}/);
+    await api.dockerOk(['rmi', `${server}/cli/busybox:2`]);
+    expect(await api.dockerOk(['pull', `${server}/cli/busybox:2`])).toContain(`${server}/cli/busybox:2`);
+    await api.dockerOk(['rmi', `${server}/cli/busybox:2`]);
+    await api.dockerOk(['logout', server]);
   });
 });

@@ -105,6 +105,16 @@ describe('Engine API: images, networks, volumes, cp, events, bad input', () => {
     ]);
     expect(out).toContain(subnet.replace('.0/24', '.'));
     expect(await api.dockerOk(['run', '--rm', '-v', 'apivol:/data', 'busybox', 'cat', '/data/f'])).toBe('kept\n');
+    // Aliases: `run --network-alias` (NetworkingConfig.EndpointsConfig) and `network connect --alias` (EndpointConfig).
+    await api.dockerOk(['run', '-d', '--name', 'aliased', '--network', net, '--network-alias', 'apialias', 'busybox', 'sleep', '60']);
+    const net2 = `${net}2`;
+    await api.dockerOk(['network', 'create', '--subnet', freeSubnet(234), net2]);
+    await api.dockerOk(['network', 'connect', '--alias', 'second', net2, 'aliased']);
+    // A peer on the network knows the container by its alias (the network plugin's hosts file of peers).
+    expect(await api.dockerOk(['run', '--rm', '--network', net, 'busybox', 'cat', '/etc/hosts'])).toMatch(/\baliased apialias\b/);
+    expect(await api.dockerOk(['run', '--rm', '--network', net2, 'busybox', 'cat', '/etc/hosts'])).toMatch(/\baliased second\b/);
+    await api.dockerOk(['rm', '-f', 'aliased']);
+    await api.dockerOk(['network', 'rm', net2]);
     expect(await api.dockerOk(['volume', 'ls', '--format', '{{.Name}}'])).toContain('apivol');
     await api.dockerOk(['volume', 'rm', 'apivol']);
     await api.dockerOk(['network', 'rm', net]);

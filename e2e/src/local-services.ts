@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { createServer as netServer } from 'node:net';
@@ -41,6 +41,14 @@ export interface RegistryOptions {
   extra?: string[];
   /** The statuses of `GET /v2/` that mean "up": 200, or 401 with auth (the default: either). */
   upStatuses?: number[];
+}
+
+/** An htpasswd line (bcrypt, as the registry wants), made by the system's crypt(3) through Python. */
+export function htpasswdLine(user: string, password: string): string {
+  const script = 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))';
+  const r = spawnSync('python3', ['-W', 'ignore', '-c', script, password], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`python3 crypt exited ${r.status}: ${r.stderr}`);
+  return `${user}:${r.stdout.trim()}\n`;
 }
 
 /** The status of `GET /v2/` over TLS, the certificate unchecked: only whether the registry is up. */

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Header } from 'tar';
 import { MYDOCKER_BIN, Sandbox, waitFor } from './harness';
-import { freePort, startRegistry as startLocalRegistry } from './local-services';
+import { freePort, htpasswdLine, startRegistry as startLocalRegistry } from './local-services';
 
 /**
  * Pull against a real registry (Debian's docker-registry, distribution 2.8) on 127.0.0.1, filled by an
@@ -244,18 +244,6 @@ async function startRegistry(name: string, htpasswd?: string, tls?: { cert: stri
   const { port, child } = await startLocalRegistry({ dir: sandbox.dir, name, htpasswd, tls, upStatuses: [htpasswd ? 401 : 200] });
   registries.push(child);
   return port;
-}
-
-/** An htpasswd line (bcrypt, as the registry wants), made by the system's crypt(3) through Python. */
-function htpasswdLine(user: string, password: string): string {
-  const hash = sh('python3', [
-    '-W',
-    'ignore',
-    '-c',
-    'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))',
-    password,
-  ]).trim();
-  return `${user}:${hash}\n`;
 }
 
 beforeAll(async () => {

@@ -6,6 +6,13 @@ import type { Limits } from './limits';
 export interface CgroupStats {
   /** Total CPU time used, in nanoseconds. */
   cpuUsageNs?: number;
+  /** CPU time in user and in kernel mode, nanoseconds (v1 cpuacct.stat, v2 cpu.stat). */
+  cpuUserNs?: number;
+  cpuKernelNs?: number;
+  /** CPU time per CPU, nanoseconds (v1 cpuacct.usage_percpu; cgroup v2 keeps no per-CPU count). */
+  cpuPerCpuNs?: number[];
+  /** CFS bandwidth control (cpu.stat): periods run, periods throttled, time throttled in nanoseconds. */
+  cpuThrottling?: { periods: number; throttledPeriods: number; throttledTimeNs: number };
   /** Bytes in use, page cache that can be dropped not counted (as `docker stats`). */
   memoryUsage?: number;
   /** Bytes; undefined when unlimited. */

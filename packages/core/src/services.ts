@@ -206,6 +206,12 @@ export interface ContainerUsage {
   /** When it was read (process.hrtime, nanoseconds): CPU % is the CPU time between two readings over this. */
   at: number;
   cpuUsageNs?: number;
+  /** CPU time in user and kernel mode, and per CPU (none on cgroup v2), nanoseconds. */
+  cpuUserNs?: number;
+  cpuKernelNs?: number;
+  cpuPerCpuNs?: number[];
+  /** CFS throttling: periods run, periods throttled, nanoseconds throttled. */
+  cpuThrottling?: { periods: number; throttledPeriods: number; throttledTimeNs: number };
   memoryUsage?: number;
   /** Bytes; undefined when unlimited. */
   memoryLimit?: number;

@@ -122,6 +122,35 @@ export function mountSpecs(mounts: unknown): string[] {
 }
 
 /**
+ * NetworkingConfig.EndpointsConfig[NETWORK].Aliases as `--network-alias` (what `docker run --network-alias`
+ * and compose send): the aliases of the network the container is created on.
+ */
+function endpointAliases(networking: unknown, networkMode: string | undefined): string[] | undefined {
+  const endpoints = obj(obj(networking, 'NetworkingConfig')?.EndpointsConfig, 'NetworkingConfig.EndpointsConfig') ?? {};
+  const endpoint = networkMode ? endpoints[networkMode] : undefined;
+  return strs(obj(endpoint, `EndpointsConfig.${networkMode}`)?.Aliases, 'EndpointsConfig.Aliases');
+}
+
+/** HostConfig's resource limits as the cgroups flags (zero meaning unset, as Docker reads them). */
+function resourceFlags(host: HostBody): Record<string, string | undefined> {
+  const nano = num(host.NanoCpus, 'HostConfig.NanoCpus');
+  const pids = num(host.PidsLimit, 'HostConfig.PidsLimit');
+  return {
+    memory: positive(num(host.Memory, 'HostConfig.Memory')),
+    'memory-swap': positive(num(host.MemorySwap, 'HostConfig.MemorySwap')),
+    'memory-reservation': positive(num(host.MemoryReservation, 'HostConfig.MemoryReservation')),
+    'cpu-shares': positive(num(host.CpuShares, 'HostConfig.CpuShares')),
+    'cpu-period': positive(num(host.CpuPeriod, 'HostConfig.CpuPeriod')),
+    'cpu-quota': positive(num(host.CpuQuota, 'HostConfig.CpuQuota')),
+    cpus: nano ? String(nano / 1e9) : undefined,
+    'cpuset-cpus': str(host.CpusetCpus, 'HostConfig.CpusetCpus') || undefined,
+    'cpuset-mems': str(host.CpusetMems, 'HostConfig.CpusetMems') || undefined,
+    'blkio-weight': positive(num(host.BlkioWeight, 'HostConfig.BlkioWeight')),
+    'pids-limit': pids && pids > 0 ? String(pids) : undefined,
+  };
+}
+
+/**
  * Docker's container create body (Config + HostConfig) as the RunSpec that `mydocker create` would make:
  * the same raw strings the flags give, so every plugin checks them in `validate` as it does for the CLI.
  */
@@ -141,21 +170,14 @@ export function createBodyToSpec(body: CreateBody, name: string | undefined, fla
   const retries = num(restart?.MaximumRetryCount, 'RestartPolicy.MaximumRetryCount');
   const networkMode = str(host.NetworkMode, 'HostConfig.NetworkMode');
   const tmpfs = strMap(host.Tmpfs, 'HostConfig.Tmpfs');
-  const nano = num(host.NanoCpus, 'HostConfig.NanoCpus');
-  const pids = num(host.PidsLimit, 'HostConfig.PidsLimit');
   const stopTimeout = num(body.StopTimeout, 'StopTimeout');
   // Plugin values as the flags `mydocker create` would have been given, grouped and checked by the
   // installed plugins' own declarations (a flag whose plugin is not installed is left out, as unset).
   const given: Record<string, string | boolean | string[] | undefined> = {
-    memory: positive(num(host.Memory, 'HostConfig.Memory')),
-    'memory-swap': positive(num(host.MemorySwap, 'HostConfig.MemorySwap')),
-    'cpu-shares': positive(num(host.CpuShares, 'HostConfig.CpuShares')),
-    cpus: nano ? String(nano / 1e9) : undefined,
-    'cpuset-cpus': str(host.CpusetCpus, 'HostConfig.CpusetCpus') || undefined,
-    'cpuset-mems': str(host.CpusetMems, 'HostConfig.CpusetMems') || undefined,
-    'pids-limit': pids && pids > 0 ? String(pids) : undefined,
+    ...resourceFlags(host),
     volume: nonEmpty(strs(host.Binds, 'HostConfig.Binds')),
     network: networkMode && networkMode !== 'default' ? networkMode : undefined,
+    'network-alias': nonEmpty(endpointAliases(body.NetworkingConfig, networkMode)),
     publish: nonEmpty(publishSpecs(obj(host.PortBindings, 'HostConfig.PortBindings'), bool(host.PublishAllPorts, 'HostConfig.PublishAllPorts') ? exposed : [])),
     'cap-add': nonEmpty(strs(host.CapAdd, 'HostConfig.CapAdd')),
     'cap-drop': nonEmpty(strs(host.CapDrop, 'HostConfig.CapDrop')),

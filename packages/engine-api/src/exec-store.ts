@@ -11,6 +11,8 @@ export interface ExecConfig {
   WorkingDir: string;
   User: string;
   Privileged: boolean;
+  /** [height, width] for the pty before the first resize (API 1.42's ConsoleSize), or undefined. */
+  ConsoleSize?: [number, number];
 }
 
 export interface ExecInstance {
@@ -23,6 +25,11 @@ export interface ExecInstance {
   started: boolean;
   /** Signals the end of the exec's process (for tests and a later inspect). */
   done?: Promise<void>;
+  /** Resolves once `start` ran (a resize waits for it, as Docker's daemon does). */
+  whenStarted: Promise<void>;
+  markStarted: () => void;
+  /** Sets the pty's size of a started Tty exec (a line to its `mydocker exec --resize-fd`). */
+  resize?: (height: number, width: number) => void;
 }
 
 /**
@@ -34,6 +41,8 @@ export class ExecStore {
 
   add(containerId: string, config: ExecConfig): ExecInstance {
     this.sweep();
+    let markStarted = () => undefined as void;
+    const whenStarted = new Promise<void>((resolve) => (markStarted = resolve));
     const exec: ExecInstance = {
       ID: randomBytes(32).toString('hex'),
       ContainerID: containerId,
@@ -42,6 +51,8 @@ export class ExecStore {
       ExitCode: null,
       Pid: 0,
       started: false,
+      whenStarted,
+      markStarted,
     };
     this.byId.set(exec.ID, exec);
     return exec;

@@ -1,6 +1,17 @@
 import { type CommandContext, type CommandSpec, type CommandArgs } from '@mydocker/core';
 
+import type { Credentials } from './registry-client';
+
 type Args = CommandArgs;
+
+/**
+ * `credentials` ({username, password}) is no flag: a caller that runs the command itself (the Engine API,
+ * for a request's X-Registry-Auth) gives them for this one pull or push; they are never saved.
+ */
+function givenCredentials(args: Args): Credentials | undefined {
+  const c = args.credentials as Partial<Credentials> | undefined;
+  return c && typeof c.username === 'string' && typeof c.password === 'string' ? { username: c.username, password: c.password } : undefined;
+}
 
 // Handlers require their implementation on first use: every CLI invocation builds this list.
 const pullImpl = () => require('./pull') as typeof import('./pull');
@@ -19,6 +30,7 @@ export const pullCommand: CommandSpec = {
       allTags: !!args.allTags,
       platform: args.platform ? (require('./platform') as typeof import('./platform')).parsePlatform(String(args.platform)) : undefined,
       out: ctx.stdout,
+      credentials: givenCredentials(args),
     });
     await ctx.bus.emitEvent({ type: 'image', action: 'pull', id: String(args.reference), attributes: { name: String(args.reference) } });
     return 0;
@@ -68,7 +80,7 @@ export const pushCommand: CommandSpec = {
   builder: (y) => y.option('quiet', { alias: 'q', type: 'boolean', describe: 'Print only the image reference' }),
   run: async (args: Args, ctx: CommandContext) => {
     const { push } = require('./push') as typeof import('./push');
-    await push(ctx.bus.need('images', 'Pushing an image'), ctx.config, String(args.reference), ctx.stdout, !!args.quiet);
+    await push(ctx.bus.need('images', 'Pushing an image'), ctx.config, String(args.reference), ctx.stdout, !!args.quiet, givenCredentials(args));
     await ctx.bus.emitEvent({ type: 'image', action: 'push', id: String(args.reference), attributes: { name: String(args.reference) } });
     return 0;
   },

@@ -11,7 +11,7 @@ import { isIndex, pickFromIndex, readImageManifest } from './manifest';
 import { hostPlatform, type Platform } from './platform';
 import { progressFor, type PullProgress } from './progress';
 import { DOCKER_HUB, familiarName, fullString, parseReference, printable, storeName, withDefaultTag, type Reference } from './reference';
-import { RegistryClient, RegistryError, type FetchedManifest } from './registry-client';
+import { RegistryClient, RegistryError, type Credentials, type FetchedManifest } from './registry-client';
 
 export type { EarlyExtraction } from './pull-layers';
 
@@ -22,6 +22,8 @@ export interface PullOptions {
   allTags?: boolean;
   /** Where the progress lines go (stdout for `pull`, stderr when `run` pulls). */
   out: NodeJS.WritableStream;
+  /** Credentials for this one pull, used instead of the stored ones and never saved (the Engine API's X-Registry-Auth). */
+  credentials?: Credentials;
 }
 
 /** Up to three layers at once, as Docker's default. */
@@ -81,12 +83,18 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T, index: nu
  * The registry to fetch `ref` from, with its top manifest: for Docker Hub, each configured mirror in
  * turn (one that cannot be reached or lacks the image is passed over), then Docker Hub itself.
  */
-async function connect(config: EngineConfig, ref: Reference, reference: string): Promise<{ client: RegistryClient; top: FetchedManifest }> {
+async function connect(
+  config: EngineConfig,
+  ref: Reference,
+  reference: string,
+  given?: Credentials,
+): Promise<{ client: RegistryClient; top: FetchedManifest }> {
   const insecure = insecureRegistries(config);
   const endpoints: Array<string | undefined> = [...(ref.domain === DOCKER_HUB ? registryMirrors(config) : []), undefined];
   for (const endpoint of endpoints) {
     const host = endpoint ? new URL(endpoint).host : ref.domain;
-    const client = new RegistryClient(ref, { insecure, certsDir: config.certsDir, credentials: await credentialsFor(host), endpoint });
+    const credentials = (!endpoint && given) || (await credentialsFor(host));
+    const client = new RegistryClient(ref, { insecure, certsDir: config.certsDir, credentials, endpoint });
     try {
       await client.ping();
       const top = await client.manifest(reference);
@@ -112,7 +120,7 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
   if (!options.allTags) {
     if (given.tag === undefined && given.digest === undefined) progress.line('Using default tag: latest');
     const ref = withDefaultTag(given);
-    const { client, top } = await connect(config, ref, ref.digest ?? ref.tag!);
+    const { client, top } = await connect(config, ref, ref.digest ?? ref.tag!, options.credentials);
     const { id, existed, name } = await pullOne(images, config, ref, client, top, options, progress);
     progress.line(`Status: ${existed ? 'Image is up to date' : 'Downloaded newer image'} for ${name}`);
     options.out.write(`${fullString(ref)}\n`);
@@ -121,14 +129,18 @@ export async function pull(images: ImageStore, config: EngineConfig, input: stri
   if (given.tag !== undefined || given.digest !== undefined)
     throw new UsageError(`Cannot pull "${input}" with --all-tags: give a repository without a tag or digest.`);
   const first = { ...given, tag: 'latest' };
-  const probe = new RegistryClient(first, { insecure: insecureRegistries(config), certsDir: config.certsDir, credentials: await credentialsFor(given.domain) });
+  const probe = new RegistryClient(first, {
+    insecure: insecureRegistries(config),
+    certsDir: config.certsDir,
+    credentials: options.credentials ?? (await credentialsFor(given.domain)),
+  });
   const tags = await probe.tags();
   if (tags.length === 0) throw new RegistryError(`The repository ${printable(given.path)} has no tags in the registry ${printable(probe.host)}.`);
   let id = '';
   let newer = false;
   for (const tag of tags) {
     const ref = { ...given, tag };
-    const { client, top } = await connect(config, ref, tag);
+    const { client, top } = await connect(config, ref, tag, options.credentials);
     const one = await pullOne(images, config, ref, client, top, options, progress);
     id = one.id;
     newer ||= !one.existed;

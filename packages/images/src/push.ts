@@ -12,7 +12,7 @@ import { credentialsFor } from './credentials';
 import { insecureRegistries } from './pull';
 import { familiarName, parseReference, storeName, withDefaultTag } from './reference';
 import { PushClient } from './push-client';
-import { MEDIA } from './registry-client';
+import { MEDIA, type Credentials } from './registry-client';
 
 /**
  * Blobs over this size go up in chunks of it (PATCH with Content-Range), smaller ones in one PUT:
@@ -50,7 +50,15 @@ function hasher(): { stream: Transform; digest: () => string; size: () => number
  * upload (or a cross-repository mount) only when the registry lacks it; the manifest last, so a failed
  * push never leaves a tag pointing at missing blobs.
  */
-export async function push(images: ImageStore, config: EngineConfig, input: string, out: NodeJS.WritableStream, quiet = false): Promise<string> {
+export async function push(
+  images: ImageStore,
+  config: EngineConfig,
+  input: string,
+  out: NodeJS.WritableStream,
+  quiet = false,
+  /** Credentials for this one push instead of the stored ones, never saved (the Engine API's X-Registry-Auth). */
+  given?: Credentials,
+): Promise<string> {
   const ref = withDefaultTag(parseReference(input));
   if (ref.digest) throw new UsageError(`Cannot push "${input}": push a tag, not a digest.`);
   const say = (line: string) => {
@@ -60,7 +68,11 @@ export async function push(images: ImageStore, config: EngineConfig, input: stri
   // digest; one made here (commit, import) has its layers packed and gzipped below. An unknown image is
   // "No such image" before any request.
   const stored = images.storedManifest ? await images.storedManifest(storeName(ref)!) : undefined;
-  const client = new PushClient(ref, { insecure: insecureRegistries(config), certsDir: config.certsDir, credentials: await credentialsFor(ref.domain) });
+  const client = new PushClient(ref, {
+    insecure: insecureRegistries(config),
+    certsDir: config.certsDir,
+    credentials: given ?? (await credentialsFor(ref.domain)),
+  });
   say(`The push refers to repository [${ref.domain === 'docker.io' ? 'docker.io/' : ''}${familiarName(ref)}]`);
   await client.ping();
   const dir = join(config.root, 'tmp', scratchName('push-'));

@@ -44,8 +44,16 @@ int exec_mode(struct config *cfg) {
   if (pipe2(errp, O_CLOEXEC) < 0) die_ctl("creating a pipe: %s", strerror(errno));
 
   ctl_printf("pid %d\n", (int)getpid());
+  /* "winsize ROWS COLS" lines may come before "go" (a driver without a terminal: the Engine API's exec):
+     the pty gets that size before the command runs, so it never sees 0x0. */
   char line[64];
-  if (ctl_read_line(line, sizeof line) < 0 || strcmp(line, "go") != 0) _exit(125);
+  struct winsize ws = {0};
+  for (;;) {
+    if (ctl_read_line(line, sizeof line) < 0) _exit(125);
+    if (sscanf(line, "winsize %hu %hu", &ws.ws_row, &ws.ws_col) == 2) continue;
+    if (strcmp(line, "go") != 0) _exit(125);
+    break;
+  }
   for (size_t i = 0; i < N_NS; i++) {
     if (fds[i] < 0) continue;
     if (setns(fds[i], 0) < 0) die_ctl("joining the container's %s namespace: %s", namespaces[i], strerror(errno));
@@ -55,6 +63,7 @@ int exec_mode(struct config *cfg) {
   char err[512];
   int master = -1, slave = -1;
   if (cfg->tty && open_pty(&master, &slave, err, sizeof err) < 0) die_ctl("%s", err);
+  if (master >= 0 && (ws.ws_row || ws.ws_col)) ioctl(master, TIOCSWINSZ, &ws);
   block_signals();
   pid_t pid = fork();
   if (pid < 0) die_ctl("fork: %s", strerror(errno));

@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,6 +93,31 @@ static void detach_cli(struct supervision *s) {
   }
 }
 
+/*
+ * Lines from the driver once the process runs: "winsize ROWS COLS" sets the pty's size (an exec's driver
+ * has no terminal to copy it from: the Engine API's exec resize comes this way). Anything else is ignored.
+ */
+static void ctl_input(struct supervision *s) {
+  static char line[64];
+  static size_t len;
+  char buf[64];
+  ssize_t r = read(CTL_FD, buf, sizeof buf);
+  if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) s->ctl_open = 0;
+  for (ssize_t i = 0; i < r; i++) {
+    if (buf[i] != '\n') {
+      if (len + 1 < sizeof line) line[len++] = buf[i];
+      continue;
+    }
+    line[len] = 0;
+    len = 0;
+    unsigned short rows, cols;
+    if (s->master >= 0 && sscanf(line, "winsize %hu %hu", &rows, &cols) == 2) {
+      struct winsize ws = {.ws_row = rows, .ws_col = cols};
+      ioctl(s->master, TIOCSWINSZ, &ws);
+    }
+  }
+}
+
 void supervise(struct supervision *s) {
   sigset_t set = watched();
   int sfd = signalfd(-1, &set, SFD_CLOEXEC);
@@ -160,11 +187,7 @@ void supervise(struct supervision *s) {
         break;
       }
     }
-    if (i_ctl >= 0 && p[i_ctl].revents) {
-      char junk[64];
-      ssize_t r = read(CTL_FD, junk, sizeof junk);
-      if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) s->ctl_open = 0;
-    }
+    if (i_ctl >= 0 && p[i_ctl].revents) ctl_input(s);
     if (i_pend >= 0 && p[i_pend].revents) attach_flush(a, client_in);
     /* Before any output (which may drop clients), backwards:: attach_read may drop client c, moving the last one into its place. */
     for (int c = n_clients - 1; c >= 0; c--)

@@ -1,5 +1,7 @@
 import { ConflictError, ContainerContext, emitContainerEvent, UsageError, type CommandContext, type CommandSpec, type CommandArgs } from '@mydocker/core';
 import { randomBytes } from 'node:crypto';
+import { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import { buildSecurity } from './capabilities';
 import { runtimeFlags } from './flags';
 import { launchEnv, mergeEnv, resolveUser } from './command-resolution';
@@ -15,6 +17,8 @@ export interface ExecRequest {
   user?: string;
   tty: boolean;
   interactive: boolean;
+  /** A descriptor of "ROWS COLS" lines that resize the exec's pty (the Engine API's exec resize). */
+  resizeFd?: number;
 }
 
 export function toExecRequest(args: CommandArgs): ExecRequest {
@@ -35,6 +39,32 @@ export function toExecRequest(args: CommandArgs): ExecRequest {
     user: args.user === undefined ? undefined : resolveUser({ user: String(args.user) }),
     tty: Boolean(args.tty),
     interactive: Boolean(args.interactive),
+    resizeFd: resizeFdOf(args['resize-fd']),
+  };
+}
+
+function resizeFdOf(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const fd = Number(v);
+  if (!Number.isInteger(fd) || fd < 3) throw new UsageError(`--resize-fd needs a descriptor number of 3 or more, not "${String(v)}".`);
+  return fd;
+}
+
+/**
+ * Relays "ROWS COLS" lines from FD to the helper as "winsize ROWS COLS" (its monitor loop sets the pty's
+ * size, or before "go" the size the pty is made with). Returns the stop function.
+ */
+function relayResize(fd: number, helper: { channel: { send(line: string): void } }): () => void {
+  const input = new Socket({ fd, readable: true, writable: false });
+  input.on('error', () => undefined);
+  const lines = createInterface({ input });
+  lines.on('line', (line) => {
+    const m = /^(\d{1,5}) (\d{1,5})$/.exec(line.trim());
+    if (m) helper.channel.send(`winsize ${m[1]} ${m[2]}`);
+  });
+  return () => {
+    lines.close();
+    input.destroy();
   };
 }
 
@@ -60,13 +90,18 @@ export async function execInContainer(req: ExecRequest, { bus, engine }: Command
   });
   const helper = await HelperProcess.start(entries, false);
   const execID = randomBytes(32).toString('hex');
+  let stopResize = () => undefined as void;
   try {
     const pid = await helper.readPid();
+    // Only after "pid": the helper has read its whole config (in one read) and now reads line by line.
+    // A size sent before "go" is the pty's size before the command runs.
+    if (req.resizeFd !== undefined && req.tty) stopResize = relayResize(req.resizeFd, helper);
     await emitContainerEvent(bus, `exec_create: ${req.command.join(' ')}`, record, { execID });
     await bus.hooks.execCreated.promise(new ContainerContext(bus.config, record), pid);
     await helper.go();
     await emitContainerEvent(bus, `exec_start: ${req.command.join(' ')}`, record, { execID });
   } catch (err) {
+    stopResize();
     helper.kill();
     await helper.exited;
     throw err;
@@ -82,6 +117,7 @@ export async function execInContainer(req: ExecRequest, { bus, engine }: Command
     await emitContainerEvent(bus, 'exec_die', record, { execID, exitCode: String(code) });
     return code;
   } finally {
+    stopResize();
     process.off('SIGINT', ignore);
     process.off('SIGQUIT', ignore);
     process.off('SIGTERM', forward);
@@ -99,6 +135,8 @@ export const execCommand: CommandSpec = {
       .option('tty', { alias: 't', type: 'boolean', describe: 'Allocate a pseudo-TTY' })
       .option('env', { alias: 'e', type: 'string', describe: 'Set environment variables (KEY=VALUE)' })
       .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
-      .option('user', { alias: 'u', type: 'string', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' }),
+      .option('user', { alias: 'u', type: 'string', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' })
+      // For the Engine API service, which runs `mydocker exec` as a child and has no terminal to hand it.
+      .option('resize-fd', { type: 'number', hidden: true, describe: 'Read "ROWS COLS" lines from this descriptor to resize the pty' }),
   run: (args, ctx) => execInContainer(toExecRequest(args), ctx),
 };

@@ -101,7 +101,7 @@ describe('V2Manager on a cgroup2-shaped tree', () => {
     writeFileSync(join(dir, 'memory.max'), '52428800\n');
     writeFileSync(join(dir, 'cpu.stat'), 'usage_usec 1500\nuser_usec 1000\n');
     writeFileSync(join(dir, 'pids.current'), '3\n');
-    expect(m.stats()).toEqual({ memoryUsage: 10_000_000, memoryLimit: 52428800, cpuUsageNs: 1_500_000, pids: 3 });
+    expect(m.stats()).toEqual({ memoryUsage: 10_000_000, memoryLimit: 52428800, cpuUsageNs: 1_500_000, cpuUserNs: 1_000_000, pids: 3 });
 
     await m.destroy();
     expect(await waitForProcessExit(child.pid, undefined, 2000)).toBe(true);

@@ -1,4 +1,4 @@
-import { writeControl } from '../fs-util';
+import { readKeyed, writeControl } from '../fs-util';
 import type { V1Controller } from './controller';
 
 export const cpuV1: V1Controller = {
@@ -11,5 +11,10 @@ export const cpuV1: V1Controller = {
       writeControl(`${dir}/cpu.cfs_period_us`, limits.cpuPeriod ?? 100_000);
       writeControl(`${dir}/cpu.cfs_quota_us`, limits.cpuQuota);
     }
+  },
+  stats(dir, into) {
+    const s = readKeyed(`${dir}/cpu.stat`);
+    if (s.nr_periods !== undefined)
+      into.cpuThrottling = { periods: s.nr_periods, throttledPeriods: s.nr_throttled ?? 0, throttledTimeNs: s.throttled_time ?? 0 };
   },
 };

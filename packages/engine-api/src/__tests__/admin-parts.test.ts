@@ -1,7 +1,7 @@
 import type { ContainerRecord } from '@mydocker/core';
 import { updateArgs } from '../routes/container-admin';
 import { listedUnder, reclaimedBytes } from '../routes/prune';
-import { statsObject, systemCpuNs } from '../routes/stats';
+import { cpuStats, statsObject, systemCpuNs } from '../routes/stats';
 
 describe('updateArgs', () => {
   it("turns Docker's ContainerUpdate into the update command's flags, zeros meaning not given", () => {
@@ -12,11 +12,22 @@ describe('updateArgs', () => {
       'pids-limit': '50',
     });
   });
-  it('refuses what this engine cannot update, and wrong types', () => {
-    expect(() => updateArgs({ CpuQuota: 50000 })).toThrow(/CpuQuota cannot be updated/);
-    expect(() => updateArgs({ RestartPolicy: { Name: 'always' } })).toThrow(/restart policy cannot be updated/);
-    expect(() => updateArgs({ Memory: true })).toThrow(/Memory must be a number/);
+  it('maps CPU period/quota, memory reservation, blkio weight and the restart policy (issue 15 update)', () => {
+    expect(updateArgs({ CpuPeriod: 100000, CpuQuota: 50000, MemoryReservation: 33554432, BlkioWeight: 300, RestartPolicy: { Name: 'always' } })).toEqual({
+      'cpu-period': '100000',
+      'cpu-quota': '50000',
+      'memory-reservation': '33554432',
+      'blkio-weight': '300',
+      restart: 'always',
+    });
+    expect(updateArgs({ RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } })).toEqual({ restart: 'on-failure:3' });
+    expect(updateArgs({ RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } })).toEqual({ restart: 'no' });
     expect(updateArgs({ RestartPolicy: { Name: '', MaximumRetryCount: 0 } })).toEqual({});
+  });
+  it('refuses what this engine cannot update, and wrong types', () => {
+    expect(() => updateArgs({ CpuRealtimeRuntime: 950000 })).toThrow(/CpuRealtimeRuntime cannot be updated/);
+    expect(() => updateArgs({ RestartPolicy: { Name: 7 } })).toThrow(/RestartPolicy must be/);
+    expect(() => updateArgs({ Memory: true })).toThrow(/Memory must be a number/);
   });
 });
 
@@ -58,5 +69,22 @@ describe('stats', () => {
     ]);
     const stopped = statsObject({ ...r, status: 'stopped' } as ContainerRecord, { usage: { at: 0 }, system: 1 });
     expect(stopped).toMatchObject({ read: '0001-01-01T00:00:00Z', memory_stats: {}, blkio_stats: { io_service_bytes_recursive: null } });
+  });
+});
+
+describe('cpuStats', () => {
+  it('carries per-CPU time, the user/kernel split and throttling into Docker’s cpu_stats', () => {
+    const c = cpuStats(
+      { at: 1, cpuUsageNs: 30, cpuPerCpuNs: [10, 20], cpuUserNs: 25, cpuKernelNs: 5, cpuThrottling: { periods: 9, throttledPeriods: 4, throttledTimeNs: 700 } },
+      99,
+    );
+    expect(c).toMatchObject({
+      cpu_usage: { total_usage: 30, percpu_usage: [10, 20], usage_in_usermode: 25, usage_in_kernelmode: 5 },
+      system_cpu_usage: 99,
+      throttling_data: { periods: 9, throttled_periods: 4, throttled_time: 700 },
+    });
+    // cgroup v2 has no per-CPU counts: the member is left out, as Docker's daemon leaves it.
+    expect(cpuStats({ at: 1, cpuUsageNs: 3 }, 1).cpu_usage).not.toHaveProperty('percpu_usage');
+    expect(cpuStats(undefined, 5)).toMatchObject({ system_cpu_usage: 0, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } });
   });
 });

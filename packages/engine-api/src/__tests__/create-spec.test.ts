@@ -133,3 +133,26 @@ describe('publishSpecs / mountSpecs', () => {
     expect(() => mountSpecs([{ Type: 'bind', Source: '/a,b', Target: '/x' }])).toThrow(/comma/);
   });
 });
+
+describe('createBodyToSpec: network aliases and the CPU limits issue 15 added', () => {
+  it('takes EndpointsConfig[NetworkMode].Aliases as --network-alias, CpuPeriod/CpuQuota/MemoryReservation/BlkioWeight as flags', () => {
+    const flags = registry();
+    flags.declare('network-extra', { name: 'network-alias', type: 'array', describe: 'a' });
+    flags.declare(
+      'cgroups-extra',
+      ...['cpu-period', 'cpu-quota', 'memory-reservation', 'blkio-weight'].map((name) => ({ name, type: 'string' as const, describe: name })),
+    );
+    const { spec } = createBodyToSpec(
+      {
+        Image: 'busybox',
+        HostConfig: { NetworkMode: 'appnet', CpuPeriod: 100000, CpuQuota: 20000, MemoryReservation: 1048576, BlkioWeight: 300 },
+        NetworkingConfig: { EndpointsConfig: { appnet: { Aliases: ['web', 'www'] } } },
+      },
+      undefined,
+      flags,
+    );
+    expect(JSON.stringify(spec.flags)).toContain('"network-alias":["web","www"]');
+    for (const v of ['"cpu-period":"100000"', '"cpu-quota":"20000"', '"memory-reservation":"1048576"', '"blkio-weight":"300"'])
+      expect(JSON.stringify(spec.flags)).toContain(v);
+  });
+});

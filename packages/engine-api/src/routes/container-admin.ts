@@ -68,15 +68,35 @@ function toggle(verb: 'pause' | 'unpause') {
 const UPDATE_FIELDS: Array<[field: string, flag: string, value: (v: number | string) => string]> = [
   ['Memory', 'memory', String],
   ['MemorySwap', 'memory-swap', String],
+  ['MemoryReservation', 'memory-reservation', String],
   ['NanoCpus', 'cpus', (v) => String(Number(v) / 1e9)],
   ['CpuShares', 'cpu-shares', String],
+  ['CpuPeriod', 'cpu-period', String],
+  ['CpuQuota', 'cpu-quota', String],
   ['CpusetCpus', 'cpuset-cpus', String],
   ['CpusetMems', 'cpuset-mems', String],
+  ['BlkioWeight', 'blkio-weight', String],
   ['PidsLimit', 'pids-limit', String],
+  // Accepted and ignored by the cgroups plugin, as Docker 23+ does (kernel memory accounting is gone).
+  ['KernelMemory', 'kernel-memory', String],
 ];
 
 /** Fields Docker's clients send zero or empty when not set; a value in any of them is a change this engine cannot make. */
-const UNSUPPORTED = ['BlkioWeight', 'CpuPeriod', 'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'KernelMemory', 'KernelMemoryTCP', 'MemoryReservation'];
+const UNSUPPORTED = ['CpuRealtimePeriod', 'CpuRealtimeRuntime', 'KernelMemoryTCP'];
+
+/** RestartPolicy as the `--restart` value (`on-failure:N`); an empty Name (what the docker CLI sends without --restart) is none. */
+function restartFlag(policy: unknown): string | undefined {
+  if (policy === undefined || policy === null) return undefined;
+  const { Name, MaximumRetryCount } = policy as { Name?: unknown; MaximumRetryCount?: unknown };
+  if (
+    typeof policy !== 'object' ||
+    (Name !== undefined && typeof Name !== 'string') ||
+    (MaximumRetryCount !== undefined && typeof MaximumRetryCount !== 'number')
+  )
+    throw badRequest('RestartPolicy must be {"Name": string, "MaximumRetryCount": number}.');
+  if (!Name) return undefined;
+  return Name === 'on-failure' && MaximumRetryCount ? `on-failure:${MaximumRetryCount}` : Name;
+}
 
 /** The `update` command's arguments from a ContainerUpdate body (zero and empty values mean "not given", as Docker reads them). */
 export function updateArgs(body: Record<string, unknown>): Record<string, string> {
@@ -90,14 +110,17 @@ export function updateArgs(body: Record<string, unknown>): Record<string, string
   for (const field of UNSUPPORTED) {
     const v = body[field];
     if (v !== undefined && v !== null && v !== 0 && v !== '')
-      throw badRequest(`${field} cannot be updated by this engine: it updates Memory, MemorySwap, NanoCpus, CpuShares, CpusetCpus, CpusetMems and PidsLimit.`);
+      throw badRequest(`${field} cannot be updated by this engine: it has no real-time CPU scheduling or TCP kernel memory limits.`);
   }
-  const policy = body.RestartPolicy as { Name?: string } | undefined;
-  if (policy?.Name) throw badRequest('The restart policy cannot be updated by this engine: only resource limits are.');
+  const restart = restartFlag(body.RestartPolicy);
+  if (restart !== undefined) args.restart = restart;
   return args;
 }
 
-/** POST /containers/{id}/update: the cgroups plugin's `update` (running containers at once, stopped ones from their next start). */
+/**
+ * POST /containers/{id}/update: the cgroups plugin's `update` (limits of running containers at once, stopped
+ * ones from their next start; the restart policy in the record, which the monitor reads).
+ */
 async function update(call: ApiCall, api: ApiContext): Promise<void> {
   const r = await findContainer(api, call.params[0]);
   const args = updateArgs(await readJson(call.req));

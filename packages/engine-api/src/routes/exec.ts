@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { ApiError, badRequest, notFound } from '../api-error';
 import { readJson } from '../body';
 import type { ApiCall } from '../call';
@@ -25,6 +26,13 @@ const text = (v: unknown, name: string): string => {
   return v;
 };
 
+const consoleSize = (v: unknown): [number, number] | undefined => {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length !== 2 || v.some((n) => !Number.isInteger(n) || n < 0 || n > 65535))
+    throw badRequest('ConsoleSize in the request body must be [height, width], two whole numbers.');
+  return [v[0], v[1]];
+};
+
 async function create(call: ApiCall, api: ApiContext): Promise<void> {
   const body = await readJson(call.req);
   const r = await findContainer(api, call.params[0]);
@@ -38,6 +46,7 @@ async function create(call: ApiCall, api: ApiContext): Promise<void> {
     WorkingDir: text(body.WorkingDir, 'WorkingDir'),
     User: text(body.User, 'User'),
     Privileged: flag(body.Privileged, 'Privileged'),
+    ConsoleSize: consoleSize(body.ConsoleSize),
   };
   if (config.Cmd.length === 0) throw badRequest('No exec command specified');
   if (config.Privileged) throw new ApiError(501, 'Privileged exec is not supported by this engine: give the container the capabilities it needs at create.');
@@ -60,20 +69,35 @@ function launch(api: ApiContext, exec: ExecInstance, detached: boolean) {
     ...c.Env.flatMap((e) => ['-e', e]),
     ...(c.WorkingDir ? ['-w', c.WorkingDir] : []),
     ...(c.User ? ['-u', c.User] : []),
+    // A Tty exec's pty is the helper's, in the child: sizes go to it as lines on the child's fd 3.
+    ...(c.Tty ? ['--resize-fd', '3'] : []),
     exec.ContainerID,
     ...c.Cmd,
   ];
   const [file, ...pre] = api.config.selfCommand;
-  const child = spawn(file, [...pre, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached });
+  const child = spawn(file, [...pre, ...args], { stdio: ['pipe', 'pipe', 'pipe', c.Tty ? 'pipe' : 'ignore'], detached }) as ChildProcessByStdio<
+    Writable,
+    Readable,
+    Readable
+  >;
+  const sizes = child.stdio[3] as Writable | null;
+  if (sizes) {
+    sizes.on('error', () => undefined);
+    exec.resize = (h, w) => void (sizes.writable && sizes.write(`${h} ${w}\n`));
+    if (c.ConsoleSize) exec.resize(...c.ConsoleSize);
+  }
   exec.Running = true;
   exec.started = true;
+  exec.markStarted();
   exec.Pid = child.pid ?? 0;
   exec.done = new Promise<void>((resolve) => {
     child.on('close', (code, signal) => {
+      sizes?.destroy();
       api.execs.ended(exec, code ?? 128 + (signal ? 9 : 0));
       resolve();
     });
     child.on('error', () => {
+      sizes?.destroy();
       api.execs.ended(exec, 126);
       resolve();
     });
@@ -117,6 +141,32 @@ async function start(call: ApiCall, api: ApiContext): Promise<void> {
   conn.end();
 }
 
+/**
+ * POST /exec/{id}/resize, as Docker's daemon answers it: 404 an unknown exec, 409 when its container is not
+ * running, a wait of up to 10 s for the exec's start, then the size to its pty; an exec without a Tty has
+ * none and the call succeeds doing nothing (containerd's exec resize without a console); 409 once it ended.
+ */
+async function resize(call: ApiCall, api: ApiContext): Promise<void> {
+  const exec = api.execs.get(call.params[0]);
+  if (!exec) throw notFound(`No such exec instance: ${call.params[0]}`);
+  const h = Number(call.query.get('h'));
+  const w = Number(call.query.get('w'));
+  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 0 || w < 0 || h > 65535 || w > 65535)
+    throw badRequest('Bad parameters: h and w must be whole numbers.');
+  const r = await findContainer(api, exec.ContainerID);
+  if (r.status !== 'running') throw new ApiError(409, `Container ${r.id} is not running`);
+  let timer: NodeJS.Timeout | undefined;
+  const started = await Promise.race([
+    exec.whenStarted.then(() => true),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 10_000))),
+  ]);
+  clearTimeout(timer);
+  if (!started) throw new ApiError(500, 'timeout waiting for exec session ready');
+  if (!exec.Running) throw new ApiError(409, `Exec ${exec.ID} is not running: cannot resize a stopped process`);
+  exec.resize?.(h, w);
+  call.noContent(200);
+}
+
 async function inspect(call: ApiCall, api: ApiContext): Promise<void> {
   const exec = api.execs.get(call.params[0]);
   if (!exec) throw notFound(`No such exec instance: ${call.params[0]}`);
@@ -136,4 +186,9 @@ async function inspect(call: ApiCall, api: ApiContext): Promise<void> {
   });
 }
 
-export const execRoutes: Route[] = [route('POST /containers/{id}/exec', create), route('POST /exec/{id}/start', start), route('GET /exec/{id}/json', inspect)];
+export const execRoutes: Route[] = [
+  route('POST /containers/{id}/exec', create),
+  route('POST /exec/{id}/start', start),
+  route('POST /exec/{id}/resize', resize),
+  route('GET /exec/{id}/json', inspect),
+];

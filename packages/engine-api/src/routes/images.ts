@@ -5,6 +5,7 @@ import type { ApiCall } from '../call';
 import { runCommand } from '../commands';
 import type { ApiContext } from '../context';
 import { filterList } from '../docker-filters';
+import { registryAuth } from '../registry-auth';
 import { route, type Route } from '../router';
 
 /** The image ids the images plugin's own `images -q --no-trunc` lists (with Docker's filters). */
@@ -71,14 +72,22 @@ async function create(call: ApiCall, api: ApiContext): Promise<void> {
   if (!from) throw notImplemented('Importing an image (fromSrc) through the API is not implemented by this engine: use `mydocker import`.');
   const tag = call.query.get('tag');
   const ref = tag ? (/^sha256:/.test(tag) ? `${from}@${tag}` : `${from}:${tag}`) : from;
-  await progress(call, api, 'pull', { reference: ref, platform: call.query.get('platform') || undefined }, `Status: Image is up to date for ${ref}`);
+  const credentials = registryAuth(call.req.headers['x-registry-auth']);
+  await progress(
+    call,
+    api,
+    'pull',
+    { reference: ref, platform: call.query.get('platform') || undefined, credentials },
+    `Status: Image is up to date for ${ref}`,
+  );
 }
 
 async function push(call: ApiCall, api: ApiContext): Promise<void> {
   const tag = call.query.get('tag');
   const ref = tag ? `${call.params[0]}:${tag}` : call.params[0];
+  const credentials = registryAuth(call.req.headers['x-registry-auth']);
   await inspectImage(api, ref);
-  await progress(call, api, 'push', { reference: ref }, '');
+  await progress(call, api, 'push', { reference: ref, credentials }, '');
 }
 
 async function tag(call: ApiCall, api: ApiContext): Promise<void> {

@@ -84,7 +84,12 @@ async function networkConnect(call: ApiCall, api: ApiContext, action: 'connect' 
     if (record && record.status !== 'running' && [network.Name, network.Id].includes(flagString(flagsOf(record.spec, 'network'), 'network')))
       return call.noContent(200);
   }
-  await runCommand(api, 'network', { action, args: [call.params[0], container] });
+  // EndpointConfig's aliases and IPv4 address: `docker network connect --alias --ip`.
+  const endpoint = (action === 'connect' ? body.EndpointConfig : undefined) as { Aliases?: unknown; IPAMConfig?: { IPv4Address?: unknown } } | null | undefined;
+  const aliases = endpoint?.Aliases ?? [];
+  if (!Array.isArray(aliases) || aliases.some((a) => typeof a !== 'string')) throw badRequest('EndpointConfig.Aliases must be an array of strings.');
+  const ip = string(endpoint?.IPAMConfig?.IPv4Address, 'EndpointConfig.IPAMConfig.IPv4Address') || undefined;
+  await runCommand(api, 'network', { action, args: [call.params[0], container], ...(aliases.length ? { alias: aliases } : {}), ...(ip ? { ip } : {}) });
   call.noContent(200);
 }
 

@@ -15,18 +15,28 @@ export function systemCpuNs(procStat: string): number {
 }
 
 interface CpuStats {
-  cpu_usage: { total_usage: number; usage_in_kernelmode: number; usage_in_usermode: number };
+  cpu_usage: { total_usage: number; percpu_usage?: number[]; usage_in_kernelmode: number; usage_in_usermode: number };
   system_cpu_usage: number;
   online_cpus: number;
   throttling_data: { periods: number; throttled_periods: number; throttled_time: number };
 }
 
-function cpuStats(u: ContainerUsage | undefined, system: number): CpuStats {
+/**
+ * Docker's cpu_stats from the cgroups service's reading: total, per-CPU (cgroup v1 only: Docker leaves it
+ * out on v2 too), user/kernel split and CFS throttling, all in nanoseconds.
+ */
+export function cpuStats(u: ContainerUsage | undefined, system: number): CpuStats {
+  const t = u?.cpuThrottling;
   return {
-    cpu_usage: { total_usage: u?.cpuUsageNs ?? 0, usage_in_kernelmode: 0, usage_in_usermode: 0 },
+    cpu_usage: {
+      total_usage: u?.cpuUsageNs ?? 0,
+      ...(u?.cpuPerCpuNs ? { percpu_usage: u.cpuPerCpuNs } : {}),
+      usage_in_kernelmode: u?.cpuKernelNs ?? 0,
+      usage_in_usermode: u?.cpuUserNs ?? 0,
+    },
     system_cpu_usage: u ? system : 0,
     online_cpus: cpus().length,
-    throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
+    throttling_data: { periods: t?.periods ?? 0, throttled_periods: t?.throttledPeriods ?? 0, throttled_time: t?.throttledTimeNs ?? 0 },
   };
 }
 

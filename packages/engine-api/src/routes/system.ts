@@ -217,8 +217,8 @@ async function plugin(call: ApiCall): Promise<void> {
 
 /**
  * POST /auth: the images plugin's `login` — the registry is asked (a token with no scope), and the
- * credentials are kept in the service's own store, which its pulls and pushes use (the service does not
- * read X-Registry-Auth). Wrong credentials are Docker's 401.
+ * credentials are kept in the service's own store, which its pulls and pushes use unless a request's
+ * X-Registry-Auth carries credentials of its own (registry-auth.ts). Wrong credentials are Docker's 401.
  */
 async function auth(call: ApiCall, api: ApiContext): Promise<void> {
   const body = (await readJson(call.req)) as AuthConfig;
