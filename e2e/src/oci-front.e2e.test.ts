@@ -91,6 +91,8 @@ test("refusals are the Node runtime's sentences and exit codes, and change nothi
     ['delete', '--force=false', 'busy'],
     ['--systemd-cgroup', 'state', 'busy'],
     ['--log-format', 'xml', 'state', 'busy'],
+    ['--log-format', 'xml', '--version'],
+    ['features', '--all'],
   ];
   for (const args of cases) {
     const [a, b] = [await front(args), await node(args)];
@@ -103,6 +105,15 @@ test("refusals are the Node runtime's sentences and exit codes, and change nothi
   expect(await front(['delete', '-f', 'nope'])).toEqual({ code: 0, stdout: '', stderr: '' });
   expect(await node(['delete', '-f', 'nope'])).toEqual({ code: 0, stdout: '', stderr: '' });
   expect((await front(['delete', '--force', 'busy'])).code).toBe(0);
+});
+
+test('--version and features: the bytes the Node runtime prints (made by the build)', async () => {
+  for (const args of [['--version'], ['-v'], ['features'], ['--log', join(sandbox.dir, 'v.log'), 'features', 'extra']]) {
+    const [a, b] = [await front(args), await node(args)];
+    expect({ args, ...a }).toEqual({ args, ...b });
+    expect(a.code).toBe(0);
+  }
+  expect(JSON.parse((await front(['features'])).stdout).ociVersionMax).toBe('1.2.0');
 });
 
 test('kill --all reaches every process of the cgroup; delete --force of a created container removes it all', async () => {
