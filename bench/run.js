@@ -146,10 +146,11 @@ function measureAlternated(fns, runs = RUNS) {
  * `delete` — four runtime processes. `create`'s stdio is not a pipe: the container inherits it and would
  * hold the pipe open. Returns the wall time in ms.
  */
-function ociCycle(cmd, prefix, id) {
+function ociCycle(runtime, id) {
   const begin = process.hrtime.bigint();
   const call = (args, capture) => {
-    const r = spawnSync(cmd, [...prefix, ...args], { env, encoding: 'utf8', stdio: ['ignore', capture ? 'pipe' : 'ignore', capture ? 'pipe' : 'ignore'] });
+    const [cmd, argv] = runtime(args);
+    const r = spawnSync(cmd, argv, { env, encoding: 'utf8', stdio: ['ignore', capture ? 'pipe' : 'ignore', capture ? 'pipe' : 'ignore'] });
     if (r.status !== 0)
       throw Object.assign(new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr ?? ''}`), {
         said: `${path.basename(cmd)} ${args[0]} exited ${r.status}`,
@@ -400,7 +401,7 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
   m.nodeStart = measure(() => timed(process.execPath, ['-e', '0']).ms);
   // BENCH_ONLY=oci: mydocker-oci and runc alternated, alone.
   if (process.env.BENCH_ONLY === 'oci') {
-    if (hasRunc) benchOciAlternated(m);
+    if (hasRunc) benchOciAlternated(m, hasCrun);
     return;
   }
 
@@ -410,9 +411,9 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
   if (hasRunc) m.runcTrue = peer('runc', () => measure((i) => runc('run', '--bundle', bundle, `bench-${i + 1}`).ms));
   // mydocker-oci on the very same bundle (its own state root): the runc command line over mydocker's helper.
   m.ociTrue = peer('mydocker-oci', () =>
-    measure((i) => timed(process.execPath, [OCI_BIN, '--root', path.join(dir, 'oci-state'), 'run', '--bundle', bundle, `bench-oci-${i + 1}`]).ms),
+    measure((i) => timed(OCI_BIN, ['--root', path.join(dir, 'oci-state'), 'run', '--bundle', bundle, `bench-oci-${i + 1}`]).ms),
   );
-  if (hasRunc) benchOciAlternated(m);
+  if (hasRunc) benchOciAlternated(m, hasCrun);
   if (hasCrun) {
     m.crunTrue = peer('crun', () =>
       measure((i) => {
@@ -488,20 +489,41 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
   }
 }
 
-/** runc and mydocker-oci (and BENCH_OCI_BEFORE_BIN) alternated run by run: `run`, and the four-command cycle. */
-function benchOciAlternated(m) {
+/**
+ * runc, crun and mydocker-oci (and BENCH_OCI_BEFORE_BIN) alternated run by run: `run`, and the four-command
+ * cycle. Each runtime binary is executed directly, as conmon and the shim do (mydocker-oci's bin is a
+ * native front since issue 20; an older build's bin is a Node script run through its shebang).
+ */
+function benchOciAlternated(m, hasCrun) {
   const ociRoot = path.join(dir, 'oci-state');
-  const fns = {
-    runcRun: (i) => runc('run', '--bundle', bundle, `alt-runc-${i + 1}`).ms,
-    ociRun: (i) => timed(process.execPath, [OCI_BIN, '--root', ociRoot, 'run', '--bundle', bundle, `alt-oci-${i + 1}`]).ms,
-    runcCycle: (i) => ociCycle('runc', ['--root', runcRoot], `cyc-runc-${i + 1}`),
-    ociCycle: (i) => ociCycle(process.execPath, [OCI_BIN, '--root', ociRoot], `cyc-oci-${i + 1}`),
+  const rt = {
+    runc: (args) => ['runc', ['--root', runcRoot, ...args]],
+    crun: (args) => crunCommand(['--root', path.join(dir, 'crun-state'), ...args]),
+    oci: (args) => [OCI_BIN, ['--root', ociRoot, ...args]],
+    before: (args) => [OCI_BEFORE_BIN, ['--root', ociRoot, ...args]],
   };
+  const runOf = (name, id) => timed(...rt[name](['run', '--bundle', bundle, id])).ms;
+  const fns = {
+    runcRun: (i) => runOf('runc', `alt-runc-${i + 1}`),
+    ociRun: (i) => runOf('oci', `alt-oci-${i + 1}`),
+    runcCycle: (i) => ociCycle(rt.runc, `cyc-runc-${i + 1}`),
+    ociCycle: (i) => ociCycle(rt.oci, `cyc-oci-${i + 1}`),
+  };
+  if (hasCrun) {
+    fns.crunRun = (i) => runOf('crun', `alt-crun-${i + 1}`);
+    fns.crunCycle = (i) => ociCycle(rt.crun, `cyc-crun-${i + 1}`);
+  }
   if (OCI_BEFORE_BIN) {
-    fns.ociRunBefore = (i) => timed(process.execPath, [OCI_BEFORE_BIN, '--root', ociRoot, 'run', '--bundle', bundle, `alt-before-${i + 1}`]).ms;
-    fns.ociCycleBefore = (i) => ociCycle(process.execPath, [OCI_BEFORE_BIN, '--root', ociRoot], `cyc-before-${i + 1}`);
+    fns.ociRunBefore = (i) => runOf('before', `alt-before-${i + 1}`);
+    fns.ociCycleBefore = (i) => ociCycle(rt.before, `cyc-before-${i + 1}`);
   }
   m.ociAlternated = peer('mydocker-oci alternated with runc', () => measureAlternated(fns));
+}
+
+/** The same as `ratios` for the CPU columns: "CPU 1.40× runc, …". */
+function cpuRatios(a, peers) {
+  const list = peers.filter(([, b]) => a?.cpuMs && b?.cpuMs).map(([name, b]) => `${(a.cpuMs / b.cpuMs).toFixed(2)}× ${name}`);
+  return list.length ? `CPU ${list.join(', ')}` : '';
 }
 
 function ratio(a, b) {
@@ -572,21 +594,31 @@ function table(results) {
   );
   const alt = m.ociAlternated;
   if (alt && !alt.unavailable) {
+    const peers = (x) => [
+      ['runc', x.runcRun],
+      ['crun', x.crunRun],
+    ];
+    const cyclePeers = [
+      ['runc', alt.runcCycle],
+      ['crun', alt.crunCycle],
+    ];
     row('alternated: runc run', alt.runcRun);
-    row('alternated: mydocker-oci run', alt.ociRun, ratios(alt.ociRun, [['runc', alt.runcRun]]));
+    if (alt.crunRun) row('alternated: crun run (unshare -m, hybrid host)', alt.crunRun);
+    row('alternated: mydocker-oci run', alt.ociRun, `${ratios(alt.ociRun, peers(alt))}; ${cpuRatios(alt.ociRun, peers(alt))}`);
     if (alt.ociRunBefore)
       row(
         'alternated: mydocker-oci run, before',
         alt.ociRunBefore,
-        `after/before ${ratio(alt.ociRun, alt.ociRunBefore)}; ${ratios(alt.ociRunBefore, [['runc', alt.runcRun]])}`,
+        `after/before ${ratio(alt.ociRun, alt.ociRunBefore)}; ${ratios(alt.ociRunBefore, peers(alt))}; ${cpuRatios(alt.ociRunBefore, peers(alt))}`,
       );
     row('alternated: runc create+start+state+delete', alt.runcCycle);
-    row('alternated: mydocker-oci create+start+state+delete', alt.ociCycle, ratios(alt.ociCycle, [['runc', alt.runcCycle]]));
+    if (alt.crunCycle) row('alternated: crun cycle (each command in unshare -m)', alt.crunCycle);
+    row('alternated: mydocker-oci create+start+state+delete', alt.ociCycle, `${ratios(alt.ociCycle, cyclePeers)}; ${cpuRatios(alt.ociCycle, cyclePeers)}`);
     if (alt.ociCycleBefore)
       row(
         'alternated: mydocker-oci cycle, before',
         alt.ociCycleBefore,
-        `after/before ${ratio(alt.ociCycle, alt.ociCycleBefore)}; ${ratios(alt.ociCycleBefore, [['runc', alt.runcCycle]])}`,
+        `after/before ${ratio(alt.ociCycle, alt.ociCycleBefore)}; ${ratios(alt.ociCycleBefore, cyclePeers)}; ${cpuRatios(alt.ociCycleBefore, cyclePeers)}`,
       );
   } else if (alt) row('alternated: mydocker-oci vs runc', alt);
   row(

@@ -102,6 +102,8 @@ export async function create(dirs: StateDir, log: RuntimeLog, o: CreateOptions):
       created: new Date().toISOString(),
       annotations: spec.annotations,
       cgroup: loc,
+      cgroupPaths: cgroup.paths,
+      cgroupVersion: cgroup.version,
       hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
     };
     dirs.save(state);

@@ -15,6 +15,12 @@ export interface ContainerState {
   created: string;
   annotations?: Record<string, string>;
   cgroup: { parent: string; name: string };
+  /**
+   * The cgroup manager's directories (controller or "unified" → directory) and version, as create made
+   * them: the native front (native/) reads, freezes and removes the cgroup from these without the plugins.
+   */
+  cgroupPaths?: Record<string, string>;
+  cgroupVersion?: 1 | 2;
   hooks?: OciHooks;
   /** Set once `start` let the process go. */
   started?: boolean;
