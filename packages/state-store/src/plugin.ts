@@ -71,3 +71,6 @@ export class StateStorePlugin implements Plugin {
     });
   }
 }
+
+// package.json's "mydocker.plugin" entry: the class alone, without what index.ts re-exports.
+export default StateStorePlugin;
