@@ -87,7 +87,9 @@ function cacheModules() {
     const stat = fs.statSync(filename);
     const key = `${stat.size}:${stat.mtimeMs}`;
     if (!writing && entry.key !== key) return original.call(this, content, filename);
-    const script = new vm.Script(Module.wrap(content), { filename, ...(writing ? {} : { cachedData: entry.data }) });
+    const cachedData = writing ? undefined : entry.data();
+    if (!writing && !cachedData) return original.call(this, content, filename);
+    const script = new vm.Script(Module.wrap(content), { filename, ...(cachedData ? { cachedData } : {}) });
     if (writing) compiled.push({ filename, key, script });
     const req = (id) => this.require(id);
     req.resolve = (request, options) => Module._resolveFilename(request, this, false, options);
@@ -142,32 +144,49 @@ function moduleCacheIdentity() {
   return { node: process.version, v8: process.versions.v8, arch: process.arch };
 }
 
-/** filename -> { key, data } from dist/modules.cache (MAGIC2, u32 header length, JSON header, data), or undefined. */
+/**
+ * filename -> { key, data } from dist/modules.cache (MAGIC2, u32 header length, JSON header, data), or
+ * undefined. Only the header is read here; an entry's bytes are read (pread) when its module is
+ * compiled: the cache holds every plugin module, and a command loads a fraction of them.
+ */
 function readModuleCache(cacheFile) {
-  let buf;
+  let fd;
   try {
-    buf = fs.readFileSync(cacheFile);
+    fd = fs.openSync(cacheFile, 'r');
   } catch {
     return undefined;
   }
-  if (buf.length < MODULES_MAGIC.length + 4 || buf.toString('latin1', 0, MODULES_MAGIC.length) !== MODULES_MAGIC) return undefined;
-  const headerLength = buf.readUInt32LE(MODULES_MAGIC.length);
-  const start = MODULES_MAGIC.length + 4;
-  if (start + headerLength > buf.length) return undefined;
-  let header;
+  const read = (length, position) => {
+    const buf = Buffer.allocUnsafe(length);
+    return fs.readSync(fd, buf, 0, length, position) === length ? buf : undefined;
+  };
   try {
-    header = JSON.parse(buf.toString('utf8', start, start + headerLength));
+    const size = fs.fstatSync(fd).size;
+    const start = MODULES_MAGIC.length + 4;
+    const head = size >= start ? read(start, 0) : undefined;
+    if (!head || head.toString('latin1', 0, MODULES_MAGIC.length) !== MODULES_MAGIC) return closed(fd);
+    const headerLength = head.readUInt32LE(MODULES_MAGIC.length);
+    if (start + headerLength > size) return closed(fd);
+    const header = JSON.parse(read(headerLength, start)?.toString('utf8') ?? 'null');
+    if (JSON.stringify(header?.identity) !== JSON.stringify(moduleCacheIdentity())) return closed(fd);
+    const entries = new Map();
+    let offset = start + headerLength;
+    for (const [filename, key, length] of header.files) {
+      const at = offset;
+      entries.set(filename, { key, data: () => read(length, at) });
+      offset += length;
+    }
+    if (offset !== size) return closed(fd);
+    // The descriptor stays open for the process's life (the entries read through it); not inherited.
+    return entries;
   } catch {
-    return undefined;
+    return closed(fd);
   }
-  if (JSON.stringify(header.identity) !== JSON.stringify(moduleCacheIdentity())) return undefined;
-  const entries = new Map();
-  let offset = start + headerLength;
-  for (const [filename, key, length] of header.files) {
-    entries.set(filename, { key, data: buf.subarray(offset, offset + length) });
-    offset += length;
-  }
-  return offset === buf.length ? entries : undefined;
+}
+
+function closed(fd) {
+  fs.closeSync(fd);
+  return undefined;
 }
 
 function writeModuleCache(cacheFile, compiled) {
