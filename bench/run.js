@@ -405,10 +405,24 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
     return;
   }
 
-  log(`run --rm busybox /bin/true × ${RUNS}`);
-  m.runTrue = measure(() => mydocker('run', '--rm', 'busybox', '/bin/true').ms);
-  if (BEFORE_BIN) m.runTrueBefore = measure(() => before('run', '--rm', 'busybox', '/bin/true').ms);
-  if (hasRunc) m.runcTrue = peer('runc', () => measure((i) => runc('run', '--bundle', bundle, `bench-${i + 1}`).ms));
+  log(`run --rm busybox /bin/true × ${RUNS}${BEFORE_BIN ? ', alternated with BENCH_BEFORE_BIN, runc and node -e 0' : ''}`);
+  if (BEFORE_BIN) {
+    // Before and after alternated run by run (with runc and node -e 0, the target's terms), so that all
+    // four meet the same load: a block of "after" runs followed by a block of "before" runs measured
+    // the load's drift between the blocks more than the change.
+    const runcWorks = hasRunc && !peer('runc', () => runc('run', '--bundle', bundle, 'bench-probe')).unavailable;
+    const alt = measureAlternated({
+      runTrue: () => mydocker('run', '--rm', 'busybox', '/bin/true').ms,
+      runTrueBefore: () => before('run', '--rm', 'busybox', '/bin/true').ms,
+      nodeStart: () => timed(process.execPath, ['-e', '0']).ms,
+      ...(runcWorks ? { runcTrue: (i) => runc('run', '--bundle', bundle, `bench-${i + 1}`).ms } : {}),
+    });
+    Object.assign(m, alt);
+    if (hasRunc && !runcWorks) m.runcTrue = peer('runc', () => runc('run', '--bundle', bundle, 'bench-probe-2'));
+  } else {
+    m.runTrue = measure(() => mydocker('run', '--rm', 'busybox', '/bin/true').ms);
+    if (hasRunc) m.runcTrue = peer('runc', () => measure((i) => runc('run', '--bundle', bundle, `bench-${i + 1}`).ms));
+  }
   // mydocker-oci on the very same bundle (its own state root): the runc command line over mydocker's helper.
   m.ociTrue = peer('mydocker-oci', () =>
     measure((i) => timed(OCI_BIN, ['--root', path.join(dir, 'oci-state'), 'run', '--bundle', bundle, `bench-oci-${i + 1}`]).ms),
@@ -439,21 +453,13 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
   for (const phase of Object.keys(traces[0])) m.phases[phase] = stats(traces.map((t) => t[phase] ?? 0));
 
   log('detached cycle: run -d top, stop, rm');
-  m.detachedCycle = measure(() => {
-    const run = mydocker('run', '-d', 'busybox', 'top');
+  const cycle = (cli) => () => {
+    const run = cli('run', '-d', 'busybox', 'top');
     const id = run.stdout.trim();
-    const stop = mydocker('stop', id);
-    const rm = mydocker('rm', id);
-    return run.ms + stop.ms + rm.ms;
-  });
-
-  if (BEFORE_BIN) {
-    m.detachedCycleBefore = measure(() => {
-      const run = before('run', '-d', 'busybox', 'top');
-      const id = run.stdout.trim();
-      return run.ms + before('stop', id).ms + before('rm', id).ms;
-    });
-  }
+    return run.ms + cli('stop', id).ms + cli('rm', id).ms;
+  };
+  if (BEFORE_BIN) Object.assign(m, measureAlternated({ detachedCycle: cycle(mydocker), detachedCycleBefore: cycle(before) }));
+  else m.detachedCycle = measure(cycle(mydocker));
 
   log(`${RSS_CONTAINERS} idle detached containers: monitor memory (smaps_rollup)`);
   const monitorMemory = async (cli) => {
@@ -469,13 +475,20 @@ async function benchRuns(results, m, log, { hasRunc, hasPodman, hasCrun }) {
 
   log(`${PARALLEL} containers started in parallel`);
   const parallel = [];
-  for (let i = 0; i < PARALLEL_ROUNDS; i++) {
+  const parallelBefore = [];
+  const parallelRound = async (bin, cli, samples) => {
     const start = process.hrtime.bigint();
-    const ids = await Promise.all(Array.from({ length: PARALLEL }, () => asyncRun(process.execPath, [BIN, 'run', '-d', 'busybox', 'top'])));
-    parallel.push(Number(process.hrtime.bigint() - start) / 1e6);
-    mydocker('rm', '-f', ...ids.map((s) => s.trim()));
+    const ids = await Promise.all(Array.from({ length: PARALLEL }, () => asyncRun(process.execPath, [bin, 'run', '-d', 'busybox', 'top'])));
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    cli('rm', '-f', ...ids.map((s) => s.trim()));
+  };
+  // With BENCH_BEFORE_BIN, its rounds alternate with this build's.
+  for (let i = 0; i < PARALLEL_ROUNDS; i++) {
+    await parallelRound(BIN, mydocker, parallel);
+    if (BEFORE_BIN) await parallelRound(BEFORE_BIN, before, parallelBefore);
   }
   m.parallel20 = stats(parallel);
+  if (BEFORE_BIN) m.parallel20Before = stats(parallelBefore);
 
   m.ps = {};
   let have = 0;
@@ -676,6 +689,12 @@ function table(results) {
       );
   } else if (m.pull?.skipped) row('registry pull', undefined, m.pull.skipped);
   row(`${PARALLEL} × run -d in parallel (total wall)`, m.parallel20, ratios(m.parallel20, [['podman', m.podmanParallel20]]));
+  if (m.parallel20Before)
+    row(
+      `before: ${PARALLEL} × run -d in parallel`,
+      m.parallel20Before,
+      `after/before ${ratio(m.parallel20, m.parallel20Before)}; ${ratios(m.parallel20Before, [['podman', m.podmanParallel20]])}`,
+    );
   row(`podman: ${PARALLEL} × run -d in parallel`, m.podmanParallel20, tool('podman') ? 'not installed' : '');
   pssRow('monitor memory per idle container (KiB, smaps_rollup)', m.monitorPssKiB, m.monitorPssKiB ? `RSS ${m.monitorPssKiB.rss.median}` : '');
   if (m.monitorPssKiBBefore) pssRow('before: monitor memory per idle container (KiB)', m.monitorPssKiBBefore, `RSS ${m.monitorPssKiBBefore.rss.median}`);

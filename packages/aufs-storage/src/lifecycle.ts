@@ -121,7 +121,9 @@ export async function prepare(bus: LifecycleBus, ctx: ContainerContext): Promise
   // The runtime's helper can make the mount itself with mount(2) (no mount(8) process); only when no
   // volume destination has to be checked through the root first.
   const described =
-    !wasMounted && !ext?.volumes?.length && bus.has('runtime') && bus.need('runtime').mountsRootfs ? await driver.describeMount?.(ctx.id) : undefined;
+    !wasMounted && !ext?.volumes?.length && bus.has('runtime') && bus.need('runtime').mountsRootfs
+      ? await driver.describeMount?.(ctx.id, { throwaway: ctx.record.autoRemove })
+      : undefined;
   if (described) {
     ctx.rootfsMount = described;
     ctx.rootfs = described.target;

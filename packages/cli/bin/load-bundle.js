@@ -87,7 +87,9 @@ function cacheModules() {
     const stat = fs.statSync(filename);
     const key = `${stat.size}:${stat.mtimeMs}`;
     if (!writing && entry.key !== key) return original.call(this, content, filename);
-    const script = new vm.Script(Module.wrap(content), { filename, ...(writing ? {} : { cachedData: entry.data }) });
+    const cachedData = writing ? undefined : entry.data();
+    if (!writing && !cachedData) return original.call(this, content, filename);
+    const script = new vm.Script(Module.wrap(content), { filename, ...(cachedData ? { cachedData } : {}) });
     if (writing) compiled.push({ filename, key, script });
     const req = (id) => this.require(id);
     req.resolve = (request, options) => Module._resolveFilename(request, this, false, options);
@@ -97,39 +99,94 @@ function cacheModules() {
     req.cache = Module._cache;
     return script.runInThisContext({ displayErrors: true }).call(this.exports, this.exports, req, this, filename, path.dirname(filename));
   };
-  if (writing) process.once('exit', () => writeModuleCache(cacheFile, compiled));
+  if (writing)
+    process.once('exit', () => {
+      preloadPluginModules(compiled.map((c) => c.filename));
+      writeModuleCache(cacheFile, compiled);
+    });
+}
+
+/**
+ * Write mode only: `run --help` loads each plugin's entry but not the modules its taps require on a
+ * real `run` (lifecycle, storage, runtime …), which would then compile without a cache on every command.
+ * So every other compiled module of each plugin package seen so far (its dist/; tests and programs — main.js, *-main.js — aside)
+ * is required here too, for its entry in the cache. A module that fails to load is simply left out.
+ */
+function preloadPluginModules(loaded) {
+  const dists = new Set();
+  for (const file of loaded) {
+    const at = file.lastIndexOf(`${path.sep}dist${path.sep}`);
+    if (at > 0) dists.add(file.slice(0, at + 5));
+  }
+  const walk = (dir) => {
+    let entries;
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory() && e.name !== '__tests__' && e.name !== 'node_modules') walk(full);
+      else if (e.isFile() && /\.js$/.test(e.name) && !/(^|-)main\.js$|\.test\.js$/.test(e.name)) {
+        try {
+          require(full);
+        } catch {
+          /* not loadable alone: no cache entry */
+        }
+      }
+    }
+  };
+  for (const dist of dists) if (!dist.startsWith(path.join(__dirname, '..'))) walk(dist);
 }
 
 function moduleCacheIdentity() {
   return { node: process.version, v8: process.versions.v8, arch: process.arch };
 }
 
-/** filename -> { key, data } from dist/modules.cache (MAGIC2, u32 header length, JSON header, data), or undefined. */
+/**
+ * filename -> { key, data } from dist/modules.cache (MAGIC2, u32 header length, JSON header, data), or
+ * undefined. Only the header is read here; an entry's bytes are read (pread) when its module is
+ * compiled: the cache holds every plugin module, and a command loads a fraction of them.
+ */
 function readModuleCache(cacheFile) {
-  let buf;
+  let fd;
   try {
-    buf = fs.readFileSync(cacheFile);
+    fd = fs.openSync(cacheFile, 'r');
   } catch {
     return undefined;
   }
-  if (buf.length < MODULES_MAGIC.length + 4 || buf.toString('latin1', 0, MODULES_MAGIC.length) !== MODULES_MAGIC) return undefined;
-  const headerLength = buf.readUInt32LE(MODULES_MAGIC.length);
-  const start = MODULES_MAGIC.length + 4;
-  if (start + headerLength > buf.length) return undefined;
-  let header;
+  const read = (length, position) => {
+    const buf = Buffer.allocUnsafe(length);
+    return fs.readSync(fd, buf, 0, length, position) === length ? buf : undefined;
+  };
   try {
-    header = JSON.parse(buf.toString('utf8', start, start + headerLength));
+    const size = fs.fstatSync(fd).size;
+    const start = MODULES_MAGIC.length + 4;
+    const head = size >= start ? read(start, 0) : undefined;
+    if (!head || head.toString('latin1', 0, MODULES_MAGIC.length) !== MODULES_MAGIC) return closed(fd);
+    const headerLength = head.readUInt32LE(MODULES_MAGIC.length);
+    if (start + headerLength > size) return closed(fd);
+    const header = JSON.parse(read(headerLength, start)?.toString('utf8') ?? 'null');
+    if (JSON.stringify(header?.identity) !== JSON.stringify(moduleCacheIdentity())) return closed(fd);
+    const entries = new Map();
+    let offset = start + headerLength;
+    for (const [filename, key, length] of header.files) {
+      const at = offset;
+      entries.set(filename, { key, data: () => read(length, at) });
+      offset += length;
+    }
+    if (offset !== size) return closed(fd);
+    // The descriptor stays open for the process's life (the entries read through it); not inherited.
+    return entries;
   } catch {
-    return undefined;
+    return closed(fd);
   }
-  if (JSON.stringify(header.identity) !== JSON.stringify(moduleCacheIdentity())) return undefined;
-  const entries = new Map();
-  let offset = start + headerLength;
-  for (const [filename, key, length] of header.files) {
-    entries.set(filename, { key, data: buf.subarray(offset, offset + length) });
-    offset += length;
-  }
-  return offset === buf.length ? entries : undefined;
+}
+
+function closed(fd) {
+  fs.closeSync(fd);
+  return undefined;
 }
 
 function writeModuleCache(cacheFile, compiled) {
@@ -142,4 +199,27 @@ function writeModuleCache(cacheFile, compiled) {
   fs.renameSync(tmp, cacheFile);
 }
 
-module.exports = { loadBundle, cacheModules };
+/**
+ * Node remembers where `require(request)` from a directory led (its relativeResolveCache) only when that
+ * require loaded the module. The bundle puts @mydocker/core, tsyringe and tapable into the module cache
+ * itself, so every plugin file's `require('@mydocker/core')` walked the node_modules folders, read
+ * package.json files and took realpaths again: ~80 resolutions, ~30 ms per `run`. This remembers a
+ * resolution under the very key Node uses (the requiring file's directory and the request), for this
+ * process only, so a file system change between two commands is seen as Node would see it.
+ */
+function memoizeResolution() {
+  const memo = new Map();
+  const original = Module._resolveFilename;
+  Module._resolveFilename = function resolveRemembered(request, parent, isMain, options) {
+    if (isMain || options !== undefined || !parent?.path) return original.call(this, request, parent, isMain, options);
+    const key = `${parent.path}\x00${request}`;
+    let filename = memo.get(key);
+    if (filename === undefined) {
+      filename = original.call(this, request, parent, isMain, options);
+      memo.set(key, filename);
+    }
+    return filename;
+  };
+}
+
+module.exports = { loadBundle, cacheModules, memoizeResolution };

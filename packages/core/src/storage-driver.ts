@@ -34,8 +34,10 @@ export interface StorageDriver {
    * told that way). A storage plugin may then hand it to the runtime (`ContainerContext.rootfsMount`),
    * whose helper makes it with mount(2) instead of a mount(8) process and unmounts it when the container
    * has ended; `unmount`, `isMounted` and `remove` must work on it as on a mount `mount` made.
+   * `throwaway`: the container's writable layer is deleted when it ends (`--rm`), so the driver may
+   * skip what only protects that layer against a crash (overlay's `volatile`: no sync of the upper fs).
    */
-  describeMount?(id: string): Promise<MountDescription | undefined>;
+  describeMount?(id: string, options?: { throwaway?: boolean }): Promise<MountDescription | undefined>;
 }
 
 /** One mount(2): `mount -t TYPE -o OPTIONS SOURCE TARGET`, run in `cwd` (so options may name relative paths). */

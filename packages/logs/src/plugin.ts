@@ -67,3 +67,6 @@ export class LogsPlugin implements Plugin {
     hooks.commands.tap(NAME, (registry) => registry.add(NAME, logsCommand));
   }
 }
+
+// package.json's "mydocker.plugin" entry: the class alone, without what index.ts re-exports.
+export default LogsPlugin;

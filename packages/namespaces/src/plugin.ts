@@ -82,3 +82,6 @@ export class NamespacesPlugin implements Plugin {
     });
   }
 }
+
+// package.json's "mydocker.plugin" entry: the class alone, without what index.ts re-exports.
+export default NamespacesPlugin;

@@ -46,8 +46,11 @@ export class StateStorePlugin implements Plugin {
     hooks.create.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
     hooks.started.tapPromise({ name: NAME, stage: Stage.RECORD }, save);
     // The first half of a removal writes nothing: the record is deleted next, and the disk may be full.
+    // A --rm container's `stopped` record is written but not synced: its removal follows at once, and a
+    // power loss before it leaves the synced `running` record, which the next command settles from the
+    // monitor's exit file (synced) and removes, as it would have.
     hooks.stopped.tapPromise({ name: NAME, stage: Stage.RECORD }, async (ctx) => {
-      if (!ctx.removing) await save(ctx);
+      if (!ctx.removing) await store.save(ctx.record, { durable: !ctx.record.autoRemove });
     });
 
     hooks.preRemove.tapPromise(NAME, async (ctx) => runningRefusal(ctx.record));
@@ -71,3 +74,6 @@ export class StateStorePlugin implements Plugin {
     });
   }
 }
+
+// package.json's "mydocker.plugin" entry: the class alone, without what index.ts re-exports.
+export default StateStorePlugin;

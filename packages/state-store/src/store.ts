@@ -152,7 +152,10 @@ export class FileStateStore implements StateStore {
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging);
     try {
-      await this.writeAtomic(`${staging}/config.json`, serializeRecord(record));
+      // Not synced: the record the create hook writes next (Stage.RECORD) replaces it, synced. A power
+      // loss in between can only leave an empty record, which reads as damaged and `rm -f` removes: the
+      // same end as the stub would have had (a container whose create never finished).
+      await this.writeAtomic(`${staging}/config.json`, serializeRecord(record), false);
       await rename(staging, this.layout.containerDir(record.id));
     } catch (err) {
       await rm(staging, { recursive: true, force: true });
@@ -160,18 +163,22 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  private async writeAtomic(path: string, data: string): Promise<void> {
+  private async writeAtomic(path: string, data: string, fsync = true): Promise<void> {
     const writeFileAtomic = require('write-file-atomic') as typeof import('write-file-atomic');
-    await writeFileAtomic(path, data, { fsync: true, mode: 0o600 });
+    await writeFileAtomic(path, data, { fsync, mode: 0o600 });
   }
 
-  async save(record: ContainerRecord): Promise<void> {
+  /**
+   * Writes the record (atomically: a reader sees the old or the new one). `durable: false` skips the
+   * fsync, for a state that a power loss may lose because nothing depends on it (see the plugin).
+   */
+  async save(record: ContainerRecord, options: { durable?: boolean } = {}): Promise<void> {
     assertValidReference(record.id);
     // A damaged record's stub is not the truth: writing it would replace what is left of the real one.
     if (record.damaged) return;
     if (!(await this.containerExists(record.id))) throw new NotFoundError(`No such container: ${record.id}`);
     try {
-      await this.writeAtomic(this.layout.recordFile(record.id), serializeRecord(record));
+      await this.writeAtomic(this.layout.recordFile(record.id), serializeRecord(record), options.durable !== false);
     } catch (err) {
       if (isErrno(err, 'ENOSPC', 'EDQUOT')) {
         throw new MydockerError(

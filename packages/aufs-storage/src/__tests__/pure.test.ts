@@ -1,5 +1,6 @@
 import { UsageError } from '@mydocker/core';
 import { aufsMountOptions, overlayMountOptions } from '../drivers/mount-options';
+import { volatileSupported } from '../drivers/overlay';
 import { filesystemSupported } from '../drivers/registrations';
 import { parseOpaqueDump } from '../util/fs';
 import { parseVolumeSpec, parseVolumeSpecs } from '../volumes/volume-spec';
@@ -15,6 +16,12 @@ describe('mount options', () => {
     expect(() => overlayMountOptions(['a:b'], 'diff', 'work')).toThrow(/unsupported path/);
     expect(() => aufsMountOptions(['x'], 'di,ff')).toThrow(/unsupported path/);
     expect(() => overlayMountOptions([], 'diff', 'work')).toThrow(/at least one/);
+  });
+  it("knows which kernels have overlay's volatile option (5.10+)", () => {
+    expect(volatileSupported('5.10.0-28-amd64')).toBe(true);
+    expect(volatileSupported('6.1.0')).toBe(true);
+    expect(volatileSupported('5.4.0-150-generic')).toBe(false);
+    expect(volatileSupported('4.19.0')).toBe(false);
   });
   it('reads /proc/filesystems lines', () => {
     const table = 'nodev\tsysfs\nnodev\toverlay\n\text4\n';

@@ -7,9 +7,9 @@ import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aufsToOverlay, overlayToAufs } from '../drivers/aufs';
-import { OverlayDriver } from '../drivers/overlay';
+import { OverlayDriver, volatileSupported } from '../drivers/overlay';
 import { findOpaqueDirs, setOpaque } from '../util/fs';
-import { isMountPoint } from '../util/mounts';
+import { isMountPoint, mountFs } from '../util/mounts';
 
 const dir = mkdtempSync(join(tmpdir(), 'storage-it-'));
 const config: EngineConfig = {
@@ -74,6 +74,24 @@ describe('overlay driver', () => {
     await driver.remove('c2');
     expect(isMountPoint(root2)).toBe(false);
     expect((await driver.list()).sort()).toEqual(['c1']);
+  });
+
+  it('describes a throw-away (--rm) root as a volatile mount that can be made again after its unmount', async () => {
+    const id = 'volatile1';
+    // The first test made the base layer already (baseLayer makes it once).
+    await driver.create(id, existsSync(join(dir, 'base')) ? [join(dir, 'base')] : baseLayer());
+    const kept = await driver.describeMount(id);
+    expect(kept?.options).not.toMatch(/volatile/);
+    for (let round = 0; round < 2; round++) {
+      const described = await driver.describeMount(id, { throwaway: true });
+      expect(described?.options).toBe(volatileSupported() ? `${kept!.options},volatile` : kept!.options);
+      // What the runtime's helper does with it: one mount(2) in the container directory, later unmounted.
+      await mountFs(described!.type, described!.source, described!.target, described!.options, described!.cwd);
+      expect(readFileSync(join(described!.target, 'etc/group'), 'utf8')).toBe('root:x:0:\n');
+      await driver.unmount(id);
+      expect(isMountPoint(described!.target)).toBe(false);
+    }
+    await driver.remove(id);
   });
 
   it('converts between overlay and aufs formats', async () => {

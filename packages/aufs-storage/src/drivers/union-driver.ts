@@ -24,9 +24,12 @@ export abstract class UnionDriver implements StorageDriver {
    * The union mount as one mount(2) (type, source, options; lower dirs relative to the container
    * directory), for a runtime that mounts it itself; undefined when the driver cannot describe it.
    */
-  protected describeUnion(_lowers: string[]): Omit<MountDescription, 'target' | 'cwd'> | undefined {
+  protected describeUnion(_lowers: string[], _throwaway: boolean): Omit<MountDescription, 'target' | 'cwd'> | undefined {
     return undefined;
   }
+
+  /** Called before a described mount with `throwaway` is made (overlay clears its `volatile` marker). */
+  protected async beforeThrowawayMount(_dir: string): Promise<void> {}
 
   /** Lower directory paths as the driver's mount will see them (aufs converts them to its own format). */
   protected async prepareLowers(_id: string, lowerDirs: string[]): Promise<string[]> {
@@ -68,11 +71,13 @@ export abstract class UnionDriver implements StorageDriver {
   }
 
   /** What `mount` would mount, for the runtime to mount itself (undefined when mounted already). */
-  async describeMount(id: string): Promise<MountDescription | undefined> {
+  async describeMount(id: string, options: { throwaway?: boolean } = {}): Promise<MountDescription | undefined> {
     const dir = this.dir(id);
     const merged = join(dir, 'merged');
     if (isMountPoint(merged)) return undefined;
-    const union = this.describeUnion(await this.lowerNames(id));
+    const throwaway = Boolean(options.throwaway);
+    if (throwaway) await this.beforeThrowawayMount(dir);
+    const union = this.describeUnion(await this.lowerNames(id), throwaway);
     return union && { ...union, target: merged, cwd: dir };
   }
 

@@ -112,3 +112,45 @@ describe('StateStorePlugin', () => {
     expect(info.containers).toEqual({ root: roots.root, total: 2, running: 0, created: 1, stopped: 1, unknown: 0 });
   });
 });
+
+describe('which record writes are synced', () => {
+  let roots: ReturnType<typeof tempRoots>;
+  beforeEach(() => (roots = tempRoots()));
+  afterEach(() => {
+    jest.restoreAllMocks();
+    roots.cleanup();
+  });
+
+  /** The fsync option of every write-file-atomic call, in order, while `fn` runs. */
+  async function fsyncsDuring(fn: () => Promise<void>): Promise<boolean[]> {
+    require('write-file-atomic');
+    const calls: boolean[] = [];
+    const cache = require.cache[require.resolve('write-file-atomic')]!;
+    const original = cache.exports as (path: string, data: string, options: object) => Promise<void>;
+    cache.exports = (path: string, data: string, options: { fsync?: boolean }) => {
+      calls.push(options.fsync !== false);
+      return original(path, data, options);
+    };
+    try {
+      await fn();
+    } finally {
+      cache.exports = original;
+    }
+    return calls;
+  }
+
+  it('create: the reserved stub is not synced, the full record is; stopped is synced unless the container is --rm', async () => {
+    const config = loadConfig({ env: {}, flags: { root: roots.root, runRoot: roots.runRoot } });
+    const { bus, engine } = createEngine(config, [StateStorePlugin]);
+    const store = bus.need('stateStore');
+    for (const autoRemove of [false, true]) {
+      const ctx = new ContainerContext(config, engine.newRecord(emptyRunSpec({ name: `c${autoRemove}`, command: ['sh'], autoRemove })));
+      expect(await fsyncsDuring(() => bus.hooks.create.promise(ctx))).toEqual([false, true]);
+      ctx.record.status = 'running';
+      expect(await fsyncsDuring(() => bus.hooks.started.promise(ctx))).toEqual([true]);
+      ctx.record.status = 'stopped';
+      expect(await fsyncsDuring(() => bus.hooks.stopped.promise(ctx))).toEqual([!autoRemove]);
+      expect((await store.get(ctx.id)).status).toBe('stopped');
+    }
+  });
+});
