@@ -27,11 +27,47 @@ function freePort() {
   });
 }
 
+/**
+ * User + system CPU (ms) of this process's waited-for children so far (/proc/self/stat's cutime and
+ * cstime, in clock ticks of 10 ms): the difference around a command is the CPU it and its own children used.
+ */
+function childCpuMs() {
+  try {
+    const fields = fs
+      .readFileSync('/proc/self/stat', 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 function sh(cmd, args, env) {
   const start = process.hrtime.bigint();
+  const cpu0 = childCpuMs();
   const r = spawnSync(cmd, args, { encoding: 'utf8', env, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr || r.stdout}`);
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, stdout: r.stdout };
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, cpu: childCpuMs() - cpu0, stdout: r.stdout };
+}
+
+/** Several commands at once; resolves with the wall time (ms) until the last has exited, and their CPU. */
+async function shParallel(commands) {
+  const start = process.hrtime.bigint();
+  const cpu0 = childCpuMs();
+  await Promise.all(
+    commands.map(
+      ([cmd, args]) =>
+        new Promise((resolve, reject) => {
+          const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+          let err = '';
+          child.stderr.on('data', (d) => (err += d));
+          child.on('error', reject);
+          child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`))));
+        }),
+    ),
+  );
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, cpu: childCpuMs() - cpu0 };
 }
 
 /** A tar of one file of `bytes` random bytes (ustar header by hand: one regular file). */
@@ -150,43 +186,67 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
     const theirs = [];
     const pods = [];
     const unpacked = [];
+    const floor = [];
+    // CPU (user + system, ms) of each measured command, per round.
+    const cpu = { mydocker: [], before: [], skopeo: [], skopeoTar: [], floor: [], podman: [] };
     const hasPodman = Boolean(which('podman'));
     // Alternated, so that a burst of load on the machine falls on both sides alike.
     for (let i = 0; i <= runs; i++) {
       const root = path.join(work, `root-${i}`);
-      const m = sh(process.execPath, [bin, 'pull', '-q', ref], { ...env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: path.join(work, `run-${i}`) }).ms;
+      const m = sh(process.execPath, [bin, 'pull', '-q', ref], { ...env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: path.join(work, `run-${i}`) });
       fs.rmSync(root, { recursive: true, force: true });
       let b;
       if (beforeBin) {
         const broot = path.join(work, `before-root-${i}`);
-        b = sh(process.execPath, [beforeBin, 'pull', '-q', ref], { ...env, MYDOCKER_ROOT: broot, MYDOCKER_RUNROOT: path.join(work, `before-run-${i}`) }).ms;
+        b = sh(process.execPath, [beforeBin, 'pull', '-q', ref], { ...env, MYDOCKER_ROOT: broot, MYDOCKER_RUNROOT: path.join(work, `before-run-${i}`) });
         fs.rmSync(broot, { recursive: true, force: true });
       }
       const oci = path.join(work, `oci-${i}`);
-      const s = sh('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${oci}:v1`]).ms;
+      const s = sh('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${oci}:v1`]);
       // The fair comparison: skopeo does not unpack. The same layers unpacked by GNU tar, one after the
       // other as umoci would (umoci is not installed here), each into its own directory as the store does.
-      const t = untarLayers(oci);
+      const t = untarLayers(oci, 'seq');
+      // The floor of what a pull must do on this machine with the fastest tools at hand: the download
+      // (skopeo), then every layer gunzipped and written by GNU tar, all layers at once.
+      const f = await untarLayersParallel(oci);
       fs.rmSync(oci, { recursive: true, force: true });
       let p;
       if (hasPodman) {
         const storage = path.join(work, `podman-${i}`);
-        p = sh('podman', ['--root', storage, '--runroot', path.join(work, `podman-run-${i}`), 'pull', '-q', '--tls-verify=false', ref]).ms;
+        p = sh('podman', ['--root', storage, '--runroot', path.join(work, `podman-run-${i}`), 'pull', '-q', '--tls-verify=false', ref]);
         spawnSync('podman', ['--root', storage, '--runroot', path.join(work, `podman-run-${i}`), 'system', 'reset', '-f']);
         fs.rmSync(storage, { recursive: true, force: true });
       }
       if (i === 0) continue; // warm-up: page cache, first Node start
-      mine.push(m);
-      if (b !== undefined) before.push(b);
-      theirs.push(s);
-      unpacked.push(s + t);
-      if (p !== undefined) pods.push(p);
+      mine.push(m.ms);
+      cpu.mydocker.push(m.cpu);
+      if (b !== undefined) {
+        before.push(b.ms);
+        cpu.before.push(b.cpu);
+      }
+      theirs.push(s.ms);
+      cpu.skopeo.push(s.cpu);
+      unpacked.push(s.ms + t.ms);
+      cpu.skopeoTar.push(s.cpu + t.cpu);
+      floor.push(s.ms + f.ms);
+      cpu.floor.push(s.cpu + f.cpu);
+      if (p !== undefined) {
+        pods.push(p.ms);
+        cpu.podman.push(p.cpu);
+      }
     }
     out.mydocker = stats(mine);
     out.skopeo = stats(theirs);
     out.skopeoTar = stats(unpacked);
+    out.floor = stats(floor);
     if (pods.length) out.podman = stats(pods);
     if (before.length) Object.assign(out, { before: stats(before), beforeBin });
+    out.cpuMs = Object.fromEntries(
+      Object.entries(cpu)
+        .filter(([, v]) => v.length)
+        .map(([k, v]) => [k, stats(v)]),
+    );
+    logSummary(out, log);
     out.shared = sharedBase({ work, port, arch, env, bin, log });
     return out;
   } finally {
@@ -195,18 +255,49 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
   }
 }
 
-/** GNU tar's extraction of every layer of the OCI layout `oci` (gzip or plain), as root; returns ms. */
-function untarLayers(oci) {
+/** The layer blobs of the OCI layout `oci`, each with an empty directory of its own named by `tag`. */
+function layoutLayers(oci, tag) {
   const index = JSON.parse(fs.readFileSync(path.join(oci, 'index.json'), 'utf8'));
   const blob = (d) => path.join(oci, 'blobs', 'sha256', d.slice(7));
   const manifest = JSON.parse(fs.readFileSync(blob(index.manifests[0].digest), 'utf8'));
-  let ms = 0;
-  manifest.layers.forEach((l, i) => {
-    const to = path.join(oci, `unpacked-${i}`);
+  return manifest.layers.map((l, i) => {
+    const to = path.join(oci, `unpacked-${tag}-${i}`);
     fs.mkdirSync(to);
-    ms += sh('tar', ['-x', '--numeric-owner', '-p', '-f', blob(l.digest), '-C', to]).ms;
+    return { file: blob(l.digest), to };
   });
-  return ms;
+}
+
+/** GNU tar's extraction of every layer of the OCI layout `oci` (gzip or plain), one after the other, as root. */
+function untarLayers(oci, tag) {
+  let ms = 0;
+  let cpu = 0;
+  for (const { file, to } of layoutLayers(oci, tag)) {
+    const r = sh('tar', ['-x', '--numeric-owner', '-p', '-f', file, '-C', to]);
+    ms += r.ms;
+    cpu += r.cpu;
+  }
+  return { ms, cpu };
+}
+
+/** The same, every layer at once (`tar -xzf`: gzip in a process of its own beside each tar). */
+function untarLayersParallel(oci) {
+  return shParallel(layoutLayers(oci, 'par').map(({ file, to }) => ['tar', ['-x', '-z', '--numeric-owner', '-p', '-f', file, '-C', to]]));
+}
+
+/** One line with the ratios of this run (wall-clock medians) and the CPU medians, for the log. */
+function logSummary(out, log) {
+  const r = (a, b) => `${(a.median / b.median).toFixed(2)}×`;
+  const parts = [`mydocker ${Math.round(out.mydocker.median)} ms: ${r(out.mydocker, out.skopeo)} skopeo, ${r(out.mydocker, out.skopeoTar)} skopeo + tar`];
+  parts.push(`${r(out.mydocker, out.floor)} the floor (skopeo + parallel tar -xzf, ${Math.round(out.floor.median)} ms)`);
+  if (out.podman) parts.push(`${r(out.mydocker, out.podman)} podman`);
+  if (out.before) parts.push(`before ${Math.round(out.before.median)} ms: ${r(out.before, out.skopeo)} skopeo, ${r(out.before, out.floor)} the floor`);
+  log(`pull: ${parts.join('; ')}`);
+  const c = out.cpuMs;
+  log(
+    `pull: CPU per pull (user + system, median ms): ${Object.entries(c)
+      .map(([k, v]) => `${k} ${Math.round(v.median)}`)
+      .join(', ')}`,
+  );
 }
 
 /** Bytes used under `dir`, each hard-linked file counted once (`du -sb`). */

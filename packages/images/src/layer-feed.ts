@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { BlobTap } from './registry-client';
+import type { Recyclable } from './layer/tar-extract';
 
 /** Bytes a download may run ahead of the extractor reading them. */
 export const FEED_BUFFER = 8 << 20;
@@ -10,6 +11,17 @@ export const FEED_BUFFER = 8 << 20;
  * fewer trips.
  */
 export const FEED_CHUNK = 1 << 20;
+
+/**
+ * Gathering buffers kept for reuse, shared by the feeds of the process (a pull's layers follow one
+ * another). A fresh 1 MiB buffer per gathered chunk (128 for a 128 MB image) cost a page fault per
+ * 4 KiB on its first touch and added to the external memory that drives V8's major GCs; the extractor
+ * hands each back once gunzip has read it (`recycle`). Emptied when the last feed is done, so that a
+ * long-lived process (the API service) does not keep them.
+ */
+const POOL_MAX = 16;
+const pool: Buffer[] = [];
+let liveFeeds = 0;
 
 /** Raised into the extractor when the download had to start again: what it read is not the blob. */
 export class FeedAbandoned extends Error {
@@ -32,24 +44,40 @@ export class FeedAbandoned extends Error {
  * from the file.
  */
 export class LayerFeed {
-  readonly stream = new PassThrough({ highWaterMark: FEED_BUFFER });
+  readonly stream: PassThrough & Recyclable = Object.assign(new PassThrough({ highWaterMark: FEED_BUFFER }), {
+    recycle: (chunk: Buffer) => this.recycle(chunk),
+  });
   abandoned = false;
   private stopped = false;
-  private gathered: Buffer[] = [];
-  private gatheredBytes = 0;
+  /** The chunk being gathered (FEED_CHUNK bytes, from `pool` or new) and how much of it is filled. */
+  private gathering: Buffer | undefined;
+  private filled = 0;
+  /** The backing stores of the gathering buffers handed to the stream and not yet back. */
+  private readonly lent = new Set<ArrayBuffer>();
+  private live = true;
+  /** Gathering buffers taken from the pool (reused) and made new: for the tests. */
+  readonly counts = { reused: 0, made: 0 };
 
   constructor() {
     // The download may fail before the extractor listens; the extractor reads `errored` then.
     this.stream.on('error', () => undefined);
+    liveFeeds++;
+    // Ended, destroyed or failed: this feed gathers no more (the extractor may still hand buffers back).
+    this.stream.once('close', () => this.done());
   }
 
   readonly tap: BlobTap = {
     write: (chunk) => {
       if (this.stopped || this.stream.destroyed) return undefined;
-      this.gathered.push(chunk);
-      this.gatheredBytes += chunk.length;
-      if (this.gatheredBytes < FEED_CHUNK) return undefined;
-      if (this.flush()) return undefined;
+      let room = true;
+      for (let off = 0; off < chunk.length;) {
+        const into = (this.gathering ??= this.take());
+        const n = chunk.copy(into, this.filled, off);
+        off += n;
+        this.filled += n;
+        if (this.filled === FEED_CHUNK) room = this.flush();
+      }
+      if (room) return undefined;
       return new Promise<void>((resolve) => {
         const done = () => {
           this.stream.off('drain', done);
@@ -82,11 +110,40 @@ export class LayerFeed {
 
   /** Hands what was gathered to the stream; false when the stream asks the writer to wait. */
   private flush(): boolean {
-    if (this.gatheredBytes === 0) return true;
-    const chunk = this.gathered.length === 1 ? this.gathered[0] : Buffer.concat(this.gathered, this.gatheredBytes);
-    this.gathered = [];
-    this.gatheredBytes = 0;
+    const gathered = this.gathering;
+    if (!gathered || this.filled === 0) return true;
+    const chunk = this.filled === FEED_CHUNK ? gathered : gathered.subarray(0, this.filled);
+    this.gathering = undefined;
+    this.filled = 0;
+    this.lent.add(gathered.buffer as ArrayBuffer);
     return this.stream.write(chunk);
+  }
+
+  private done(): void {
+    if (!this.live) return;
+    this.live = false;
+    if (--liveFeeds === 0) pool.length = 0;
+  }
+
+  private take(): Buffer {
+    const reused = pool.pop();
+    if (reused) {
+      this.counts.reused++;
+      return reused;
+    }
+    this.counts.made++;
+    // Its own backing store (not Node's shared pool), so that `recycle` knows it by its ArrayBuffer.
+    return Buffer.allocUnsafeSlow(FEED_CHUNK);
+  }
+
+  /**
+   * A chunk this feed handed to the stream has been read to its end by its consumer, which keeps no
+   * reference to it: its buffer may be filled again. Anything else (a chunk the stream concatenated
+   * or unshifted) is left to the garbage collector.
+   */
+  private recycle(chunk: Buffer): void {
+    if (!this.lent.delete(chunk.buffer as ArrayBuffer)) return;
+    if (liveFeeds > 0 && pool.length < POOL_MAX) pool.push(Buffer.from(chunk.buffer as ArrayBuffer, 0, FEED_CHUNK));
   }
 
   /** The download failed: the extractor stops with its error. */

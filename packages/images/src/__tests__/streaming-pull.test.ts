@@ -2,15 +2,16 @@
  * The pieces of a one-pass pull: the extractor's queued file writes (file-writes.ts), the feed that
  * hands a blob's bytes to the extractor as they download (layer-feed.ts), and blobToFile's tap.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { FileWrites, QUEUED_BYTES_MAX, SYNC_WRITE_MAX } from '../layer/file-writes';
 import { extractLayer } from '../layer/tar-extract';
-import { FeedAbandoned, LayerFeed } from '../layer-feed';
+import { FEED_BUFFER, FEED_CHUNK, FeedAbandoned, LayerFeed } from '../layer-feed';
 import { RegistryClient } from '../registry-client';
 
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -188,6 +189,44 @@ describe('LayerFeed', () => {
     await expect(two).rejects.toBeInstanceOf(FeedAbandoned);
     expect(retried.abandoned).toBe(true);
     expect(retried.tap.write(Buffer.from('more'))).toBeUndefined(); // dropped, never waited for
+  });
+
+  it('fills its gathering buffers again once gunzip has read them, and every byte still lands in place', async () => {
+    // Incompressible bytes (as the bench's layers), so the gzip is as big as the tar: many 1 MiB chunks.
+    const body = randomBytes(32 << 20);
+    const tar = tarOf('data.bin', body);
+    const gz = gzipSync(tar, { level: 0 });
+    const feed = new LayerFeed();
+    const target = join(dir, 'layer');
+    const extraction = extractLayer(feed.stream, target);
+    // As from the network: a turn of the event loop between chunks, so gunzip reads as they come.
+    for (let off = 0; off < gz.length; off += 65_536) {
+      await feed.tap.write(gz.subarray(off, off + 65_536));
+      await new Promise((r) => setImmediate(r));
+    }
+    feed.end();
+    const { digest } = await extraction;
+    expect(`sha256:${digest}`).toBe(digestOf(tar));
+    expect(readFileSync(join(target, 'data.bin')).equals(body)).toBe(true);
+    expect(feed.counts.made + feed.counts.reused).toBe(Math.ceil(gz.length / (1 << 20)));
+    // Only as many as can be in flight at once are made (the stream's writable and readable sides hold
+    // FEED_BUFFER each, gunzip one), whatever the layer's size.
+    expect(feed.counts.made).toBeLessThanOrEqual((2 * FEED_BUFFER) / FEED_CHUNK + 3);
+    expect(feed.counts.reused).toBeGreaterThanOrEqual(10);
+  });
+
+  it('makes new gathering buffers for a plain tar, whose bytes the extractor keeps', async () => {
+    const body = Buffer.alloc(4 << 20, 'p');
+    const tar = tarOf('data.bin', body);
+    const feed = new LayerFeed();
+    const target = join(dir, 'layer');
+    const extraction = extractLayer(feed.stream, target);
+    for (let off = 0; off < tar.length; off += 65_536) await feed.tap.write(tar.subarray(off, off + 65_536));
+    feed.end();
+    const { digest } = await extraction;
+    expect(`sha256:${digest}`).toBe(digestOf(tar));
+    expect(readFileSync(join(target, 'data.bin')).equals(body)).toBe(true);
+    expect(feed.counts.reused).toBe(0);
   });
 
   it('never holds the download back once the extractor stopped', async () => {

@@ -1,8 +1,8 @@
 import { Parser, type ReadEntry } from 'tar';
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { PassThrough, Transform, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import { FileWrites } from './file-writes';
 import { readGnuDeviceNumbers } from './gnu-devices';
 import { entryComponents, LayerRoot, printable } from './layer-root';
@@ -24,6 +24,35 @@ export interface ExtractOptions {
 }
 
 const GUNZIP_CHUNK = 1 << 20;
+
+/**
+ * An input whose chunks may be filled again once read (the pull's LayerFeed, which gathers the
+ * network's bytes into a few reused buffers): `recycle(chunk)` is called when gunzip has consumed
+ * `chunk` to its last byte and keeps no reference to it. Only the compressed side is recycled: the
+ * bytes of a plain tar end up in the parser's entries and queued file writes.
+ */
+export interface Recyclable {
+  recycle(chunk: Buffer): void;
+}
+
+/** A writable into `gunzip` that hands each chunk to `recycle` once zlib has read all of it. */
+function recyclingInto(gunzip: Gunzip, recycle: (chunk: Buffer) => void): Writable {
+  return new Writable({
+    highWaterMark: 0,
+    write(chunk: Buffer, _enc, cb) {
+      // A Transform calls a write's callback once its _transform consumed the chunk; zlib's
+      // _transform does so when its input is used up (it drops its reference to the chunk then).
+      gunzip.write(chunk, (err) => {
+        if (!err) recycle(chunk);
+        cb(err ?? null);
+      });
+    },
+    final(cb) {
+      gunzip.end();
+      cb();
+    },
+  });
+}
 const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 const NODE_TYPES: Record<string, 'c' | 'b' | 'p'> = { CharacterDevice: 'c', BlockDevice: 'b', FIFO: 'p' };
 
@@ -119,7 +148,13 @@ function feedParser(input: Readable, plain: PassThrough, parser: Parser, onBytes
         : input;
       // 1 MiB out of zlib instead of its 16 KiB default: each chunk then costs one trip through the
       // hash, the tar parser and one write(2) per 1 MiB rather than per 16 KiB.
-      (gzipped ? counted.pipe(createGunzip({ chunkSize: GUNZIP_CHUNK })).on('error', (e) => plain.destroy(e)) : counted).pipe(plain);
+      if (gzipped) {
+        const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK }).on('error', (e) => plain.destroy(e));
+        const recycle = (input as Readable & Partial<Recyclable>).recycle;
+        if (recycle) counted.pipe(recyclingInto(gunzip, recycle).on('error', (e) => plain.destroy(e)));
+        else counted.pipe(gunzip);
+        gunzip.pipe(plain);
+      } else counted.pipe(plain);
       plain.pipe(parser as unknown as NodeJS.WritableStream);
     }, reject);
   });
