@@ -254,7 +254,9 @@ describe('user input in errors is echoed escaped', () => {
 });
 
 describe('errors on a full and on a read-only disk', () => {
-  const sandbox = new Sandbox('clidisk');
+  // No default network: its state would live on the tmpfs root, which goes before `destroy` could prune it
+  // (that left one bridge and its iptables chains per suite run).
+  const sandbox = new Sandbox('clidisk', { defaultNetwork: 'none' });
   const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${sandbox.root} `);
 
   beforeAll(async () => {
