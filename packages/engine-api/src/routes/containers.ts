@@ -53,18 +53,8 @@ async function list(call: ApiCall, api: ApiContext): Promise<void> {
   const records = await api.engine.list();
   records.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
   const filters = filterList(call.query.get('filters'));
-  // Docker's daemon ANDs label filters (compose asks for project=X and oneoff=False at once); the other
-  // keys match any of their values, which psFilter does.
-  const labels = filters.filter((f) => f.startsWith('label=')).map((f) => f.slice('label='.length));
-  const filter = psFilter(
-    filters.filter((f) => !f.startsWith('label=')),
-    records,
-  );
-  const labelled = (have: Record<string, string>) =>
-    labels.every((l) => {
-      const eq = l.indexOf('=');
-      return eq < 0 ? l in have : have[l.slice(0, eq)] === l.slice(eq + 1);
-    });
+  // psFilter is the CLI's: Docker's semantics, labels ANDed (compose asks for project=X and oneoff=False at once).
+  const filter = psFilter(filters, records);
   const limit = Number(call.query.get('limit') ?? -1);
   const all = call.flag('all') || filter.impliesAll || limit > 0;
   const size = call.flag('size');
@@ -72,8 +62,8 @@ async function list(call: ApiCall, api: ApiContext): Promise<void> {
   const out = [];
   for (const r of records) {
     if (!all && r.status !== 'running') continue;
-    const view = filter.needsView || labels.length ? await containerInspect(api.bus, r) : undefined;
-    if (!filter.test(r, view) || (view && !labelled(view.Config.Labels ?? {}))) continue;
+    const view = filter.needsView ? await containerInspect(api.bus, r) : undefined;
+    if (!filter.test(r, view)) continue;
     out.push(await summary(api, r, now, size));
     if (limit > 0 && out.length >= limit) break;
   }
