@@ -126,6 +126,12 @@ describe('Engine API: images, networks, volumes, cp, events, bad input', () => {
     writeFileSync(file, 'into the container\n');
     await api.dockerOk(['cp', file, 'box:/tmp/']);
     expect(await api.dockerOk(['exec', 'box', 'cat', '/tmp/in.txt'])).toBe('into the container\n');
+    // docker exec --privileged: every capability for that process alone; the container's seccomp filter stays (moby's rule).
+    const caps = async (extra: string[]) =>
+      (await api.dockerOk(['exec', ...extra, 'box', 'grep', '-E', '^(CapEff|Seccomp):', '/proc/self/status'])).replace(/\s+/g, ' ').trim();
+    const own = readFileSync('/proc/self/status', 'utf8').match(/^CapEff:\s+(\w+)$/m)![1];
+    expect(await caps([])).toBe('CapEff: 00000000a80425fb Seccomp: 2');
+    expect(await caps(['--privileged'])).toBe(`CapEff: ${own} Seccomp: 2`);
     const outDir = join(sandbox.dir, 'out');
     await api.dockerOk(['cp', 'box:/etc', outDir]);
     expect(readdirSync(outDir)).toEqual(expect.arrayContaining(['hostname', 'passwd']));
@@ -152,7 +158,12 @@ describe('Engine API: images, networks, volumes, cp, events, bad input', () => {
     expect(events.split('\n').filter(Boolean)).toEqual(expect.arrayContaining(['create', 'start', 'die', 'destroy']));
     const df = await api.http('GET', '/system/df');
     expect(df.status).toBe(200);
-    expect(JSON.parse(df.body)).toMatchObject({ Containers: expect.any(Array), Images: expect.any(Array), Volumes: expect.any(Array) });
+    const usage = JSON.parse(df.body);
+    expect(usage).toMatchObject({ Containers: expect.any(Array), Images: expect.any(Array), Volumes: expect.any(Array) });
+    // `box` holds /tmp/in.txt (copied in above) in its own layer: Docker's SizeRw counts it, SizeRootFs adds the image.
+    const box = usage.Containers.find((c: { Names: string[] }) => c.Names.includes('/box'));
+    expect(box.SizeRw).toBeGreaterThanOrEqual('into the container\n'.length);
+    expect(box.SizeRootFs).toBeGreaterThan(box.SizeRw);
   });
 
   it('bad input: one error each, the service keeps serving', async () => {

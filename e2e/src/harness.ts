@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { get } from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,7 +95,11 @@ export class Sandbox {
     return r.stdout;
   }
 
-  /** Everything this sandbox could leave on the host; empty when clean. */
+  /**
+   * What a container of this sandbox could leave on the host (mounts, cgroups, processes); empty when clean.
+   * The root's networks are checked by destroy() (networkLeftovers): the default network legitimately stays
+   * between containers until `system prune`.
+   */
   leftovers(): string[] {
     const found: string[] = [];
     const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
@@ -106,6 +111,31 @@ export class Sandbox {
     const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout ?? '';
     for (const line of ps.split('\n')) {
       if (line.includes(this.dir) && !line.includes(' ps -eo')) found.push(`process: ${line.trim()}`);
+    }
+    return found;
+  }
+
+  /**
+   * The root's iptables chains and rules and its bridges and veths. The network plugin names them after a
+   * hash of the root (its chains `MYDOCKER-<hash>-…`, rule comments and interface aliases `mydocker:<hash>…`),
+   * so this root's are told apart from other sandboxes' and a user's.
+   */
+  networkLeftovers(): string[] {
+    const hash = createHash('sha256').update(this.root).digest('hex').slice(0, 8);
+    const marks = [`MYDOCKER-${hash}-`, `mydocker:${hash}`];
+    const found: string[] = [];
+    for (const save of ['iptables-save', 'ip6tables-save']) {
+      const out = spawnSync(save, [], { encoding: 'utf8' }).stdout ?? '';
+      for (const line of out.split('\n')) if (marks.some((m) => line.includes(m))) found.push(`${save}: ${line}`);
+    }
+    for (const ifname of safeReaddir('/sys/class/net')) {
+      let alias = '';
+      try {
+        alias = readFileSync(join('/sys/class/net', ifname, 'ifalias'), 'utf8').trim();
+      } catch {
+        continue; // gone between the listing and the read
+      }
+      if (alias.startsWith(`mydocker:${hash}:`)) found.push(`interface: ${ifname} (${alias})`);
     }
     return found;
   }
@@ -124,7 +154,7 @@ export class Sandbox {
       if (names.includes('bridge')) await this.run(['system', 'prune', '--force']);
     }
     const left = await waitFor(
-      () => this.leftovers(),
+      () => [...this.leftovers(), ...this.networkLeftovers()],
       (l) => l.length === 0,
       5000,
     );

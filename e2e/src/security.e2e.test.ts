@@ -118,6 +118,12 @@ it('the same attempts fail in a process added with exec', async () => {
   const r = await sandbox.run(['exec', 'target', '/probe/escape', String(process.pid)]);
   expect(escapes(r.stdout)).toEqual([]);
   expect(r.code).toBe(0);
+  // `exec --privileged` (Docker's): every capability for that process, the container's seccomp filter stays on it.
+  const status = await sandbox.ok(['exec', '--privileged', 'target', 'cat', '/proc/self/status']);
+  const own = readFileSync('/proc/self/status', 'utf8').match(/^CapEff:\s+(\w+)$/m)![1];
+  expect(status).toMatch(new RegExp(`^CapEff:\\s+${own}$`, 'm'));
+  expect(status).toMatch(/^Seccomp:\s+2$/m);
+  expect(await sandbox.ok(['exec', 'target', 'grep', 'CapEff', '/proc/self/status'])).toMatch(/^CapEff:\s+00000000a80425fb$/m);
   await sandbox.ok(['rm', '-f', 'target']);
 });
 

@@ -1,8 +1,17 @@
-import { ConflictError, ContainerContext, emitContainerEvent, UsageError, type CommandContext, type CommandSpec, type CommandArgs } from '@mydocker/core';
+import {
+  ConflictError,
+  ContainerContext,
+  emitContainerEvent,
+  UsageError,
+  type CommandContext,
+  type CommandSpec,
+  type CommandArgs,
+  type SecuritySpec,
+} from '@mydocker/core';
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { buildSecurity } from './capabilities';
+import { buildSecurity, CAPABILITIES } from './capabilities';
 import { runtimeFlags } from './flags';
 import { launchEnv, mergeEnv, resolveUser } from './command-resolution';
 import { PLUGIN_NAME, type NamespacesExt } from './ext';
@@ -17,6 +26,8 @@ export interface ExecRequest {
   user?: string;
   tty: boolean;
   interactive: boolean;
+  /** Docker's `exec --privileged`: every capability for this process; the container's seccomp filter and no_new_privs stay. */
+  privileged: boolean;
   /** A descriptor of "ROWS COLS" lines that resize the exec's pty (the Engine API's exec resize). */
   resizeFd?: number;
 }
@@ -39,6 +50,7 @@ export function toExecRequest(args: CommandArgs): ExecRequest {
     user: args.user === undefined ? undefined : resolveUser({ user: String(args.user) }),
     tty: Boolean(args.tty),
     interactive: Boolean(args.interactive),
+    privileged: Boolean(args.privileged),
     resizeFd: resizeFdOf(args['resize-fd']),
   };
 }
@@ -68,6 +80,16 @@ function relayResize(fd: number, helper: { channel: { send(line: string): void }
   };
 }
 
+/**
+ * The exec'd process's security: the container's, or with `--privileged` every capability, as Docker's
+ * privileged exec (moby gives the process the full capability sets and leaves the container's seccomp
+ * profile on it): the helper's `privileged` entry, which drops seccomp, stays the container's.
+ */
+export function execSecurity(container: SecuritySpec, privileged: boolean): SecuritySpec {
+  if (!privileged) return container;
+  return { ...container, capabilities: Object.keys(CAPABILITIES) };
+}
+
 /** Runs one more process inside a running container; resolves with its exit code. */
 export async function execInContainer(req: ExecRequest, { bus, engine }: CommandContext): Promise<number> {
   const runtime = bus.need('runtime', 'The "exec" command');
@@ -86,7 +108,7 @@ export async function execInContainer(req: ExecRequest, { bus, engine }: Command
     user: req.user ?? record.user,
     tty: req.tty,
     interactive: req.interactive,
-    security: ext?.security ?? buildSecurity(runtimeFlags(record.spec)),
+    security: execSecurity(ext?.security ?? buildSecurity(runtimeFlags(record.spec)), req.privileged),
   });
   const helper = await HelperProcess.start(entries, false);
   const execID = randomBytes(32).toString('hex');
@@ -136,6 +158,7 @@ export const execCommand: CommandSpec = {
       .option('env', { alias: 'e', type: 'string', describe: 'Set environment variables (KEY=VALUE)' })
       .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
       .option('user', { alias: 'u', type: 'string', describe: 'Username or UID (format: <name|uid>[:<group|gid>])' })
+      .option('privileged', { type: 'boolean', describe: 'Give extended privileges to the command' })
       // For the Engine API service, which runs `mydocker exec` as a child and has no terminal to hand it.
       .option('resize-fd', { type: 'number', hidden: true, describe: 'Read "ROWS COLS" lines from this descriptor to resize the pty' }),
   run: (args, ctx) => execInContainer(toExecRequest(args), ctx),

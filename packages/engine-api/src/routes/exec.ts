@@ -49,7 +49,6 @@ async function create(call: ApiCall, api: ApiContext): Promise<void> {
     ConsoleSize: consoleSize(body.ConsoleSize),
   };
   if (config.Cmd.length === 0) throw badRequest('No exec command specified');
-  if (config.Privileged) throw new ApiError(501, 'Privileged exec is not supported by this engine: give the container the capabilities it needs at create.');
   if (r.status !== 'running') throw new ApiError(409, `Container ${r.id} is not running`);
   const exec = api.execs.add(r.id, config);
   call.json(201, { Id: exec.ID });
@@ -66,6 +65,7 @@ function launch(api: ApiContext, exec: ExecInstance, detached: boolean) {
     'exec',
     ...(c.AttachStdin && !detached ? ['-i'] : []),
     ...(c.Tty ? ['-t'] : []),
+    ...(c.Privileged ? ['--privileged'] : []),
     ...c.Env.flatMap((e) => ['-e', e]),
     ...(c.WorkingDir ? ['-w', c.WorkingDir] : []),
     ...(c.User ? ['-u', c.User] : []),

@@ -1,4 +1,4 @@
-import { EventJournal, type DiskUsageReport, type EngineEvent, type InfoReport } from '@mydocker/core';
+import { EventJournal, type ContainerRecord, type DiskUsageReport, type EngineEvent, type InfoReport } from '@mydocker/core';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import type { ApiCall } from '../call';
 import type { ApiContext } from '../context';
@@ -11,6 +11,7 @@ import type { AuthConfig } from 'docker-types/generated/1.42';
 import { ApiError, badRequest } from '../api-error';
 import { readJson } from '../body';
 import { runCommand } from '../commands';
+import { cli } from '../cli-shapes';
 
 /** The package's own version, required when /version is first asked (a bundler inlines the JSON). */
 function packageVersion(): string {
@@ -187,16 +188,7 @@ async function df(call: ApiCall, api: ApiContext): Promise<void> {
       Labels: {},
       VirtualSize: Number(i.SizeBytes ?? 0),
     })),
-    Containers: records.map((r) => ({
-      Id: r.id,
-      Names: [`/${r.name}`],
-      Image: r.image,
-      Command: r.command.join(' '),
-      Created: Math.floor(Date.parse(r.createdAt) / 1000),
-      State: r.status === 'stopped' ? 'exited' : r.status,
-      SizeRw: 0,
-      SizeRootFs: 0,
-    })),
+    Containers: await Promise.all(records.map((r) => containerUsage(api, r))),
     Volumes: (total('Local Volumes')?.items ?? []).map((v) => ({
       Name: String(v['VOLUME NAME'] ?? v.Name ?? ''),
       Driver: 'local',
@@ -208,6 +200,21 @@ async function df(call: ApiCall, api: ApiContext): Promise<void> {
     })),
     BuildCache: [],
   });
+}
+
+/** A container's row of /system/df: its sizes from the storage plugin's inspect (`docker system df -v`'s SIZE). */
+async function containerUsage(api: ApiContext, r: ContainerRecord) {
+  const view = await cli().containerInspect(api.bus, r, { size: true });
+  return {
+    Id: r.id,
+    Names: [`/${r.name}`],
+    Image: r.image,
+    Command: r.command.join(' '),
+    Created: Math.floor(Date.parse(r.createdAt) / 1000),
+    State: r.status === 'stopped' ? 'exited' : r.status,
+    SizeRw: view.SizeRw ?? 0,
+    SizeRootFs: view.SizeRootFs ?? 0,
+  };
 }
 
 /** Docker's managed plugins do not exist here: every one is missing (docker inspect asks for them last). */
