@@ -187,8 +187,9 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
     const pods = [];
     const unpacked = [];
     const floor = [];
+    const streamed = [];
     // CPU (user + system, ms) of each measured command, per round.
-    const cpu = { mydocker: [], before: [], skopeo: [], skopeoTar: [], floor: [], podman: [] };
+    const cpu = { mydocker: [], before: [], skopeo: [], skopeoTar: [], floor: [], streamed: [], podman: [] };
     const hasPodman = Boolean(which('podman'));
     // Alternated, so that a burst of load on the machine falls on both sides alike.
     for (let i = 0; i <= runs; i++) {
@@ -210,6 +211,8 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
       // (skopeo), then every layer gunzipped and written by GNU tar, all layers at once.
       const f = await untarLayersParallel(oci);
       fs.rmSync(oci, { recursive: true, force: true });
+      // The whole pull in native tools, streamed as mydocker's is: every layer at once, nothing read back.
+      const st = streamingPull(path.join(work, `stream-${i}`), port, raw);
       let p;
       if (hasPodman) {
         const storage = path.join(work, `podman-${i}`);
@@ -230,6 +233,8 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
       cpu.skopeoTar.push(s.cpu + t.cpu);
       floor.push(s.ms + f.ms);
       cpu.floor.push(s.cpu + f.cpu);
+      streamed.push(st.ms);
+      cpu.streamed.push(st.cpu);
       if (p !== undefined) {
         pods.push(p.ms);
         cpu.podman.push(p.cpu);
@@ -239,6 +244,7 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
     out.skopeo = stats(theirs);
     out.skopeoTar = stats(unpacked);
     out.floor = stats(floor);
+    out.streamed = stats(streamed);
     if (pods.length) out.podman = stats(pods);
     if (before.length) Object.assign(out, { before: stats(before), beforeBin });
     out.cpuMs = Object.fromEntries(
@@ -253,6 +259,45 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
     registry.kill('SIGTERM');
     await new Promise((r) => (registry.exitCode !== null || registry.signalCode !== null ? r() : registry.once('exit', r)));
   }
+}
+
+/**
+ * What a pull does, done by the fastest native tools at hand and streamed as mydocker's pull streams it: the
+ * manifest and the config, then every layer at once `curl | tee BLOB | gzip -dc | tar -x`, with a sha256 of
+ * the compressed bytes (the blob's digest) and of the tar (the diff id) taken on the way. The digests are
+ * checked afterwards (not timed), so the row is known to have done the whole job. `raw`: the manifest.
+ */
+function streamingPull(dir, port, raw) {
+  fs.mkdirSync(dir);
+  const base = `http://127.0.0.1:${port}/v2/bench/big`;
+  const accept = 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
+  const lines = [
+    'set -eo pipefail',
+    `curl -sfo "$1/manifest.json" -H '${accept}' ${base}/manifests/v1`,
+    `curl -sfo "$1/config.json" ${base}/blobs/${raw.config.digest}`,
+  ];
+  raw.layers.forEach((l, i) => {
+    const gz = l.mediaType.endsWith('gzip');
+    const unpack = `${gz ? 'gzip -dc | ' : ''}tee "$1/t-${i}" | tar -x --numeric-owner -p -C "$1/layer-${i}"`;
+    // FIFOs rather than process substitutions: every process is then a job that `wait` waits for.
+    lines.push(
+      `mkdir "$1/layer-${i}"; mkfifo "$1/c-${i}" "$1/t-${i}"`,
+      `sha256sum < "$1/c-${i}" > "$1/sum-${i}" &`,
+      gz ? `sha256sum < "$1/t-${i}" > "$1/diff-${i}" &` : `cat "$1/t-${i}" > /dev/null &`,
+      `( curl -sf ${base}/blobs/${l.digest} | tee "$1/blob-${i}" "$1/c-${i}" | ${unpack} ) &`,
+    );
+  });
+  lines.push('for job in $(jobs -p); do wait "$job"; done');
+  const r = sh('bash', ['-c', lines.join('\n'), 'streaming-pull', dir]);
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  raw.layers.forEach((l, i) => {
+    const sum = (name) => `sha256:${fs.readFileSync(path.join(dir, `${name}-${i}`), 'utf8').split(' ')[0]}`;
+    if (sum('sum') !== l.digest) throw new Error(`streaming pull: layer ${i}'s blob does not match its digest`);
+    if (l.mediaType.endsWith('gzip') && sum('diff') !== config.rootfs.diff_ids[i])
+      throw new Error(`streaming pull: layer ${i}'s tar does not match its diff id`);
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
+  return r;
 }
 
 /** The layer blobs of the OCI layout `oci`, each with an empty directory of its own named by `tag`. */
@@ -289,6 +334,9 @@ function logSummary(out, log) {
   const r = (a, b) => `${(a.median / b.median).toFixed(2)}×`;
   const parts = [`mydocker ${Math.round(out.mydocker.median)} ms: ${r(out.mydocker, out.skopeo)} skopeo, ${r(out.mydocker, out.skopeoTar)} skopeo + tar`];
   parts.push(`${r(out.mydocker, out.floor)} the floor (skopeo + parallel tar -xzf, ${Math.round(out.floor.median)} ms)`);
+  parts.push(
+    `${r(out.mydocker, out.streamed)} a native streaming pull (curl | tee | gzip -d | tar per layer at once, ${Math.round(out.streamed.median)} ms = ${r(out.streamed, out.skopeo)} skopeo)`,
+  );
   if (out.podman) parts.push(`${r(out.mydocker, out.podman)} podman`);
   if (out.before) parts.push(`before ${Math.round(out.before.median)} ms: ${r(out.before, out.skopeo)} skopeo, ${r(out.before, out.floor)} the floor`);
   log(`pull: ${parts.join('; ')}`);
