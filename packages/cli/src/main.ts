@@ -171,8 +171,9 @@ export async function main(argv: string[]): Promise<number> {
     // Plugins come from the install holding this CLI (dist/ is one level down, bundled or not), and
     // nothing loaded from here on may find a module above that install.
     const cliDir = resolve(__dirname, '..');
-    confineModuleLookup(findInstall(cliDir).bound);
-    const { bus, engine } = createEngineFromInstalled(config, { cliDir });
+    const layout = findInstall(cliDir);
+    confineModuleLookup(layout.bound);
+    const { bus, engine } = createEngineFromInstalled(config, { cliDir, layout });
     bus.flags.declare(CLI_OWNER, ...CLI_RUN_FLAGS);
     const cliOnly = !flags.help && SELF_CONTAINED.has(command ?? '');
     const registry = commandRegistry(bus, (owner) => bus.plugins.find((p) => p.name === owner)?.packageName ?? owner, cliOnly);
