@@ -38,8 +38,11 @@ for (const [name, load] of Object.entries(shared)) {
 module.exports = require('./dist/main.js');
 `;
 
-/** Bundles `<packageDir>/dist/main.js` (tsc's output, decorator metadata already emitted) into `outfile`. */
-function bundleWithCore(packageDir, outfile) {
+/**
+ * Bundles `<packageDir>/dist/main.js` (tsc's output, decorator metadata already emitted) into `outfile`.
+ * `options` are further esbuild options of the caller (the CLI's `minifyWhitespace`); none by default.
+ */
+function bundleWithCore(packageDir, outfile, options = {}) {
   return build({
     stdin: { contents: ENTRY, resolveDir: packageDir, sourcefile: 'bundle-entry.js', loader: 'js' },
     outfile,
@@ -49,6 +52,7 @@ function bundleWithCore(packageDir, outfile) {
     format: 'cjs',
     logLevel: 'error',
     legalComments: 'none',
+    ...options,
   });
 }
 

@@ -20,9 +20,11 @@ const { bundleWithCore } = require('../../scripts/bundle-with-core');
 // --cache-only: the code caches alone, again, once every plugin is built (the root `npm run build` ends
 // with it: lerna builds this package beside the plugins, as it depends on core only, so the caches made
 // by its own build may name plugin files that were rebuilt after, which then load without cache).
+// Whitespace removed (names kept, so stack traces and class names read as before): the bundle is ~30 %
+// smaller to read on every command (bench/README.md, fourth pass: "modules loaded" −7 ms).
 if (process.argv.includes('--cache-only')) writeCodeCache();
 else
-  bundleWithCore(__dirname, join(__dirname, 'dist/mydocker.js'))
+  bundleWithCore(__dirname, join(__dirname, 'dist/mydocker.js'), { minifyWhitespace: true })
     .then(writeCodeCache)
     .catch(() => process.exit(1));
 

@@ -56,6 +56,8 @@ export interface DiscoveryOptions {
   base?: string;
   /** The uid plugins will run as (the effective uid) and a fake file system, for tests. */
   trust?: TrustOptions;
+  /** `findInstall(cliDir)` when the caller has it already (the CLI, to confine module lookup): not walked twice. */
+  layout?: InstallLayout;
 }
 
 function readPackage(dir: string): PackageJson | undefined {
@@ -172,7 +174,7 @@ function dependencyNames(pkg: PackageJson): string[] {
 }
 
 export function discoverPlugins(options: DiscoveryOptions): DiscoveredPlugin[] {
-  const layout = findInstall(options.cliDir);
+  const layout = options.layout ?? findInstall(options.cliDir);
   const trust: TrustOptions = { ...options.trust, fs: options.trust?.fs ?? cachedTrustFs() };
   const found = new Map<string, DiscoveredPlugin>();
   const seen = new Set<string>();

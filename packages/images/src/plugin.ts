@@ -1,7 +1,5 @@
 import { Stage, type ImageStore, type LifecycleBus, type Plugin } from '@mydocker/core';
 import type { EarlyExtraction } from './pull';
-import { imageCommands } from './commands';
-import { storeCommands } from './commands/specs';
 import { pullFlags, RUN_FLAGS } from './flags';
 
 const NAME = 'images';
@@ -37,7 +35,10 @@ export default class ImagesPlugin implements Plugin {
       packArchive: (dir) => (require('./layer/tar-pack') as typeof import('./layer/tar-pack')).packDirectory(dir, { layer: false }),
     };
     bus.provide('images', NAME, service);
+    // The command modules are loaded only when the commands are asked for (not for the CLI's own `run`).
     bus.hooks.commands.tap(NAME, (registry) => {
+      const { imageCommands } = require('./commands') as typeof import('./commands');
+      const { storeCommands } = require('./commands/specs') as typeof import('./commands/specs');
       for (const spec of [...storeCommands(), ...imageCommands()]) registry.add(NAME, spec);
     });
     // After the pull (stage -100), before the storage and runtime taps that read ctx.image.

@@ -2,10 +2,8 @@ import { UsageError } from '@mydocker/core';
 import { WANTED_CONTROLLERS } from '../detect';
 import { isDir, joinCgroup, killAll, makeDirs, readPids, removeDir, removeEmptyParents, restoreControls, snapshotControls, type Rmdir } from '../fs-util';
 import type { Freezer } from '../freezer';
-import { freezerV2 } from '../v2/freezer';
 import { blkioV1, blkioWeightFileV1 } from './blkio';
 import { freezerV1 } from './freezer';
-import { attachDeviceProgram } from '../devices/tool';
 import type { DeviceRule } from '../devices/rules';
 import { writeDeviceRulesV1 } from '../devices/v1';
 import type { Limits } from '../limits';
@@ -86,7 +84,7 @@ export class V1Manager implements CgroupManager {
         controller?.apply(dir, limits);
       }
       if (devices && this.paths.devices) writeDeviceRulesV1(this.paths.devices, devices);
-      else if (devices && this.paths.unified) attachDeviceProgram(this.paths.unified, devices);
+      else if (devices && this.paths.unified) (require('../devices/tool') as typeof import('../devices/tool')).attachDeviceProgram(this.paths.unified, devices);
     } catch (err) {
       await this.destroy().catch(() => undefined);
       throw err;
@@ -114,7 +112,8 @@ export class V1Manager implements CgroupManager {
   freezer(): Freezer | undefined {
     if (this.paths.freezer) return freezerV1(this.paths.freezer);
     // A hybrid host without the v1 freezer: the cgroup2 directory (made for the device program) has one.
-    if (this.paths.unified) return freezerV2(this.paths.unified);
+    // Required here: only such a host needs the v2 freezer (and the device program above, the eBPF tool).
+    if (this.paths.unified) return (require('../v2/freezer') as typeof import('../v2/freezer')).freezerV2(this.paths.unified);
     return undefined;
   }
 

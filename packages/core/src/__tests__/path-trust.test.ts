@@ -56,6 +56,12 @@ describe('untrustedReason', () => {
     expect(untrustedReason('/opt/f', { uid: 0, fs: fakeFs({ ...base, '/opt/f': file(0o666) }) })).toMatch(/writable by any user \(mode 0666\)/);
   });
 
+  it("walks a link's absolute target component by component, `..` included (each one checked)", () => {
+    const nodes = { ...base, '/opt/l': link('/tmp/evil/../inst/p.js'), '/tmp/evil': dir(0o755, 1000), '/tmp/inst': dir(0o755), '/tmp/inst/p.js': file(0o644) };
+    expect(untrustedReason('/opt/l', { uid: 0, fs: fakeFs(nodes) })).toBe('/tmp/evil is owned by uid 1000, not by root');
+    expect(untrustedReason('/opt/l', { uid: 0, fs: fakeFs({ ...nodes, '/tmp/evil': dir(0o755) }) })).toBeUndefined();
+  });
+
   it('refuses a sticky world-writable directory as the last component', () => {
     expect(untrustedReason('/tmp', { uid: 0, fs: fakeFs(base) })).toBe('/tmp is writable by any user (mode 1777)');
   });
