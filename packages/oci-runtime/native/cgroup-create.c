@@ -176,10 +176,14 @@ static int device_rules(const char *dir, const struct cg_request *c) {
     if (r->type == 'a')
       snprintf(line, sizeof line, "a");
     else {
-      if (r->major < 0) snprintf(major, sizeof major, "*");
-      else snprintf(major, sizeof major, "%lld", r->major);
-      if (r->minor < 0) snprintf(minor, sizeof minor, "*");
-      else snprintf(minor, sizeof minor, "%lld", r->minor);
+      if (r->major < 0)
+        snprintf(major, sizeof major, "*");
+      else
+        snprintf(major, sizeof major, "%lld", r->major);
+      if (r->minor < 0)
+        snprintf(minor, sizeof minor, "*");
+      else
+        snprintf(minor, sizeof minor, "%lld", r->minor);
       snprintf(line, sizeof line, "%c %s:%s %s", r->type, major, minor, r->access);
     }
     if (write_str(dir, r->allow ? "devices.allow" : "devices.deny", line)) return -1;

@@ -267,8 +267,8 @@ static int annotations_json(char *buf, size_t len, size_t *at, const struct plan
   return 0;
 }
 
-static int state_file_json(char *buf, size_t len, const struct createopts *o, const struct plan *p, const struct cgroup_layout *l, long pid,
-                           long long start, const char *created) {
+static int state_file_json(char *buf, size_t len, const struct createopts *o, const struct plan *p, const struct cgroup_layout *l, long pid, long long start,
+                           const char *created) {
   size_t pos = 0;
   LIT("{\"id\":");
   Q(o->id);

@@ -320,9 +320,9 @@ static const char *const CAPS[] = {"CAP_CHOWN",
                                    "CAP_BPF",
                                    "CAP_CHECKPOINT_RESTORE",
                                    NULL};
-static const char *const RLIMITS[] = {"RLIMIT_CPU",    "RLIMIT_FSIZE", "RLIMIT_DATA",   "RLIMIT_STACK",      "RLIMIT_CORE",     "RLIMIT_RSS",
-                                      "RLIMIT_NPROC",  "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS",         "RLIMIT_LOCKS",    "RLIMIT_SIGPENDING",
-                                      "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME", NULL};
+static const char *const RLIMITS[] = {"RLIMIT_CPU",    "RLIMIT_FSIZE",   "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE",       "RLIMIT_RSS",      "RLIMIT_NPROC",
+                                      "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS",   "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE",
+                                      "RLIMIT_RTPRIO", "RLIMIT_RTTIME",  NULL};
 
 static int process_entries(struct plan *p, J *proc) {
   static const char *const known[] = {"terminal", "user", "args", "env", "cwd", "capabilities", "rlimits", "noNewPrivileges", "oomScoreAdj", NULL};
@@ -464,15 +464,40 @@ enum {
   RELATIME = 0x200000,
   STRICTATIME = 0x1000000
 };
-static const struct word WORDS[] = {{"ro", RDONLY, 0},          {"rw", 0, RDONLY},          {"nosuid", NOSUID, 0},        {"suid", 0, NOSUID},
-                                    {"nodev", NODEV, 0},        {"dev", 0, NODEV},          {"noexec", NOEXEC, 0},        {"exec", 0, NOEXEC},
-                                    {"sync", SYNCHRONOUS, 0},   {"async", 0, SYNCHRONOUS},  {"dirsync", DIRSYNC, 0},      {"remount", REMOUNT, 0},
-                                    {"mand", MANDLOCK, 0},      {"nomand", 0, MANDLOCK},    {"atime", 0, NOATIME},        {"noatime", NOATIME, 0},
-                                    {"diratime", 0, NODIRATIME}, {"nodiratime", NODIRATIME, 0}, {"relatime", RELATIME, 0}, {"norelatime", 0, RELATIME},
-                                    {"strictatime", STRICTATIME, 0}, {"nostrictatime", 0, STRICTATIME}, {"bind", BIND, 0}, {"rbind", BIND | REC, 0},
-                                    {"defaults", 0, 0},         {NULL, 0, 0}};
-static const struct word PROPAGATION[] = {{"private", PRIVATE, 0}, {"rprivate", PRIVATE | REC, 0}, {"shared", SHARED, 0},         {"rshared", SHARED | REC, 0},
-                                          {"slave", SLAVE, 0},     {"rslave", SLAVE | REC, 0},     {"unbindable", UNBINDABLE, 0}, {"runbindable", UNBINDABLE | REC, 0},
+static const struct word WORDS[] = {{"ro", RDONLY, 0},
+                                    {"rw", 0, RDONLY},
+                                    {"nosuid", NOSUID, 0},
+                                    {"suid", 0, NOSUID},
+                                    {"nodev", NODEV, 0},
+                                    {"dev", 0, NODEV},
+                                    {"noexec", NOEXEC, 0},
+                                    {"exec", 0, NOEXEC},
+                                    {"sync", SYNCHRONOUS, 0},
+                                    {"async", 0, SYNCHRONOUS},
+                                    {"dirsync", DIRSYNC, 0},
+                                    {"remount", REMOUNT, 0},
+                                    {"mand", MANDLOCK, 0},
+                                    {"nomand", 0, MANDLOCK},
+                                    {"atime", 0, NOATIME},
+                                    {"noatime", NOATIME, 0},
+                                    {"diratime", 0, NODIRATIME},
+                                    {"nodiratime", NODIRATIME, 0},
+                                    {"relatime", RELATIME, 0},
+                                    {"norelatime", 0, RELATIME},
+                                    {"strictatime", STRICTATIME, 0},
+                                    {"nostrictatime", 0, STRICTATIME},
+                                    {"bind", BIND, 0},
+                                    {"rbind", BIND | REC, 0},
+                                    {"defaults", 0, 0},
+                                    {NULL, 0, 0}};
+static const struct word PROPAGATION[] = {{"private", PRIVATE, 0},
+                                          {"rprivate", PRIVATE | REC, 0},
+                                          {"shared", SHARED, 0},
+                                          {"rshared", SHARED | REC, 0},
+                                          {"slave", SLAVE, 0},
+                                          {"rslave", SLAVE | REC, 0},
+                                          {"unbindable", UNBINDABLE, 0},
+                                          {"runbindable", UNBINDABLE | REC, 0},
                                           {NULL, 0, 0}};
 
 static const struct word *word_of(const struct word *w, const char *name) {
@@ -483,10 +508,41 @@ static const struct word *word_of(const struct word *w, const char *name) {
 
 /* Words that parseMountOptions refuses or warns about, and the names `in` finds on Object.prototype. */
 static int odd_word(const char *w) {
-  static const char *const odd[] = {"rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "ratime", "rnoatime", "rrelatime", "rstrictatime",
-                                    "rnodiratime", "rdiratime", "idmap", "ridmap", "tmpcopyup", "notmpcopyup", "copy-symlink", "z", "Z", "U", "constructor",
-                                    "toString", "valueOf", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "__proto__",
-                                    "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__", NULL};
+  static const char *const odd[] = {"rro",
+                                    "rrw",
+                                    "rnosuid",
+                                    "rsuid",
+                                    "rnodev",
+                                    "rdev",
+                                    "rnoexec",
+                                    "rexec",
+                                    "ratime",
+                                    "rnoatime",
+                                    "rrelatime",
+                                    "rstrictatime",
+                                    "rnodiratime",
+                                    "rdiratime",
+                                    "idmap",
+                                    "ridmap",
+                                    "tmpcopyup",
+                                    "notmpcopyup",
+                                    "copy-symlink",
+                                    "z",
+                                    "Z",
+                                    "U",
+                                    "constructor",
+                                    "toString",
+                                    "valueOf",
+                                    "hasOwnProperty",
+                                    "isPrototypeOf",
+                                    "propertyIsEnumerable",
+                                    "toLocaleString",
+                                    "__proto__",
+                                    "__defineGetter__",
+                                    "__defineSetter__",
+                                    "__lookupGetter__",
+                                    "__lookupSetter__",
+                                    NULL};
   return lookup(odd, w) >= 0;
 }
 
@@ -614,8 +670,9 @@ static int sysctl_entries(struct plan *p, J *lx, const char *const *newns, int n
 /* ---- seccomp (src/seccomp.ts) ---- */
 
 static int action_of(const char *name, long long errno_ret, unsigned *out) {
-  static const char *const names[] = {"SCMP_ACT_KILL",  "SCMP_ACT_KILL_THREAD", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_TRAP",
-                                      "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE",       "SCMP_ACT_LOG",          "SCMP_ACT_ALLOW", NULL};
+  static const char *const names[] = {"SCMP_ACT_KILL", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_KILL_PROCESS",
+                                      "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",       "SCMP_ACT_TRACE",
+                                      "SCMP_ACT_LOG",  "SCMP_ACT_ALLOW",       NULL};
   static const unsigned values[] = {0, 0, 0x80000000u, 0x00030000u, 0x00050000u, 0x7ff00000u, 0x7ffc0000u, 0x7fff0000u};
   int i = lookup(names, name);
   if (i < 0) return -1;
@@ -625,11 +682,12 @@ static int action_of(const char *name, long long errno_ret, unsigned *out) {
 
 static int seccomp_entries(struct plan *p, J *sc) {
   static const char *const known[] = {"defaultAction", "defaultErrnoRet", "architectures", "flags", "syscalls", NULL};
-  static const char *const arch_spec[] = {"SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",      "SCMP_ARCH_X32",   "SCMP_ARCH_ARM",   "SCMP_ARCH_AARCH64",  "SCMP_ARCH_MIPS",
-                                          "SCMP_ARCH_MIPS64",  "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
-                                          "SCMP_ARCH_PPC",     "SCMP_ARCH_PPC64",       "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_RISCV64", NULL};
-  static const char *const arch_lib[] = {"x86",    "x86_64", "x32",  "arm",   "aarch64", "mips",  "mips64",  "mips64n32", "mipsel",
-                                         "mipsel64", "mipsel64n32", "ppc", "ppc64", "ppc64le", "s390", "s390x", "riscv64"};
+  static const char *const arch_spec[] = {
+      "SCMP_ARCH_X86",    "SCMP_ARCH_X86_64",    "SCMP_ARCH_X32",    "SCMP_ARCH_ARM",      "SCMP_ARCH_AARCH64",     "SCMP_ARCH_MIPS",
+      "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+      "SCMP_ARCH_PPC64",  "SCMP_ARCH_PPC64LE",   "SCMP_ARCH_S390",   "SCMP_ARCH_S390X",    "SCMP_ARCH_RISCV64",     NULL};
+  static const char *const arch_lib[] = {"x86",      "x86_64",      "x32", "arm",   "aarch64", "mips", "mips64", "mips64n32", "mipsel",
+                                         "mipsel64", "mipsel64n32", "ppc", "ppc64", "ppc64le", "s390", "s390x",  "riscv64"};
   static const char *const flags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", NULL};
   static const char *const ops[] = {"", "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL};
   if (!json_object_is_type(sc, json_type_object) || !keys_in(sc, known)) HAND("linux.seccomp field");
@@ -670,7 +728,8 @@ static int seccomp_entries(struct plan *p, J *sc) {
       if (!json_object_is_type(a, json_type_object) || !keys_in(a, ak) || get_str(a, "op", &op) <= 0 || (o = lookup(ops, op)) <= 0 ||
           get_int(a, "index", &index) <= 0 || index < 0 || index > 5 || get_int(a, "value", &value) <= 0 || get_int(a, "valueTwo", &two) < 0)
         HAND("seccomp argument");
-      at += (size_t)snprintf(argtext + at, sizeof argtext - at, "%s%lld:%d:%llu:%llu", k ? ";" : "", index, o, (unsigned long long)value, (unsigned long long)two);
+      at += (size_t)snprintf(argtext + at, sizeof argtext - at, "%s%lld:%d:%llu:%llu", k ? ";" : "", index, o, (unsigned long long)value,
+                             (unsigned long long)two);
     }
     for (size_t k = 0; k < LEN(names); k++)
       if (addf(p, "sc_rule", "%s" US "%x" US "%s", STR_AT(names, k), act, argtext)) return -1;
@@ -872,8 +931,8 @@ static int parse(struct plan *p, const char *text, size_t len) {
 int plan_build(struct plan *p, const char *bundle, const char *text, size_t len, const char *id) {
   static const char *const known[] = {"ociVersion", "process", "root", "hostname", "domainname", "mounts", "hooks", "annotations", "linux", NULL};
   static const char *const root_k[] = {"path", "readonly", NULL};
-  static const char *const linux_k[] = {"namespaces", "uidMappings", "gidMappings", "devices", "cgroupsPath", "resources", "sysctl", "seccomp",
-                                        "maskedPaths", "readonlyPaths", "rootfsPropagation", "personality", NULL};
+  static const char *const linux_k[] = {"namespaces", "uidMappings", "gidMappings",   "devices",           "cgroupsPath", "resources", "sysctl",
+                                        "seccomp",    "maskedPaths", "readonlyPaths", "rootfsPropagation", "personality", NULL};
   memset(p, 0, sizeof *p);
   if (parse(p, text, len)) return -1;
   J *spec = p->root, *proc = NULL, *root = NULL, *lx = NULL;
