@@ -136,10 +136,75 @@ static int find_package(const char *name, char *out, size_t len) {
   }
 }
 
+/* A value core's loadConfig takes from the environment or the file: absent, or a non-empty string. */
+static int config_string(const char *env, struct json_object *file, const char *key, const char **out) {
+  const char *v = getenv(env);
+  struct json_object *j = NULL;
+  if (!v && file && json_object_object_get_ex(file, key, &j)) {
+    if (!json_object_is_type(j, json_type_string)) return 0;
+    v = json_object_get_string(j);
+  }
+  *out = v;
+  return !v || *v;
+}
+
+/*
+ * core's loadConfig, as the Node path runs it before it loads the plugins: 1 when it would succeed and name
+ * no extra plugin (then the helper and the cgroups are namespaces' and cgroups'), 0 when Node must decide.
+ */
+static int engine_config_plain(void) {
+  const char *plugins = getenv("MYDOCKER_PLUGINS"), *explicit = getenv("MYDOCKER_CONFIG");
+  if (plugins && strspn(plugins, ",") != strlen(plugins)) return 0;
+  const char *path = explicit ? explicit : "/etc/mydocker/config.json";
+  struct json_object *file = NULL;
+  size_t len;
+  char *text = *path ? read_all(path, &len) : NULL;
+  if (!text && (explicit || errno != ENOENT)) return 0;
+  if (text) {
+    struct json_tokener *tok = json_tokener_new();
+    if (tok) {
+      json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+      file = json_tokener_parse_ex(tok, text, (int)len);
+      if (json_tokener_get_error(tok) != json_tokener_success ||
+          strspn(text + json_tokener_get_parse_end(tok), " \t\n\r") != len - json_tokener_get_parse_end(tok)) {
+        json_object_put(file);
+        file = NULL;
+      }
+      json_tokener_free(tok);
+    }
+    free(text);
+    static const char *const known[] = {"root", "runRoot", "cgroupParent", "storageDriver", "defaultImage", "pluginOptions", "certsDir", NULL};
+    int ok = file && json_object_is_type(file, json_type_object);
+    if (ok) {
+      json_object_object_foreach(file, k, v) {
+        (void)v;
+        int found = 0;
+        for (const char *const *n = known; *n; n++) found |= !strcmp(*n, k);
+        ok &= found;
+      }
+    }
+    if (!ok) {
+      json_object_put(file);
+      return 0;
+    }
+  }
+  const char *root, *run_root, *certs, *parent;
+  int ok = config_string("MYDOCKER_ROOT", file, "root", &root) && config_string("MYDOCKER_RUNROOT", file, "runRoot", &run_root) &&
+           config_string("MYDOCKER_CERTS_DIR", file, "certsDir", &certs) && config_string("MYDOCKER_CGROUP_PARENT", file, "cgroupParent", &parent);
+  /* cgroupParent: [a-zA-Z0-9][a-zA-Z0-9_./-]*, no ".." component (else loadConfig refuses). */
+  if (ok && parent) {
+    ok = ((*parent >= 'a' && *parent <= 'z') || (*parent >= 'A' && *parent <= 'Z') || (*parent >= '0' && *parent <= '9'));
+    for (const char *s = parent; ok && *s; s++) ok = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || strchr("_./-", *s);
+    ok = ok && strcmp(parent, "..") && strncmp(parent, "../", 3) && !strstr(parent, "/../") &&
+         (strlen(parent) < 3 || strcmp(parent + strlen(parent) - 3, "/.."));
+  }
+  json_object_put(file);
+  return ok;
+}
+
 /* helper-path.ts: $MYDOCKER_INIT, else @mydocker/namespaces' dist/mydocker-init (with @mydocker/cgroups beside it). */
 static int helper_path(char *out, size_t len) {
-  /* A config or extra plugins may change what provides the helper or the cgroups: Node decides. */
-  if (getenv("MYDOCKER_PLUGINS") || getenv("MYDOCKER_CONFIG") || access("/etc/mydocker/config.json", F_OK) == 0) return -1;
+  if (!engine_config_plain()) return -1;
   char ns[PATH_MAX], cg[PATH_MAX];
   if (find_package("namespaces", ns, sizeof ns) || find_package("cgroups", cg, sizeof cg)) return -1;
   const char *env = getenv("MYDOCKER_INIT");
