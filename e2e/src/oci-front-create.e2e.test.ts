@@ -142,7 +142,7 @@ test('a create the helper fails half-way: undone, then answered by Node (its sen
   const hooked = join(sandbox.dir, 'hooked');
   writeBundle(hooked, rootfs, ['true'], (s) => {
     s.linux.cgroupsPath = `/${sandbox.cgroupParent}/hooked`;
-    s.hooks = { poststop: [{ path: '/bin/true' }] };
+    s.hooks = { poststop: [{ path: '/bin/sh', args: ['sh', '-c', 'cat > /dev/null'] }] };
   });
   const { result, programs } = await executed(['run', '--bundle', hooked, 'h1']);
   expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
