@@ -772,6 +772,15 @@ static int security_entries(struct plan *p, J *lx) {
   return 0;
 }
 
+/* Appends s at *n in buf (len bytes, NUL-terminated); 1 when it does not fit. */
+static int append(char *buf, size_t len, size_t *n, const char *s) {
+  size_t l = strlen(s);
+  if (*n + l + 1 > len) return 1;
+  memcpy(buf + *n, s, l + 1);
+  *n += l;
+  return 0;
+}
+
 /* createContainer/startContainer run in the helper; the stages the runtime runs itself go to Node. */
 static int hook_entries(struct plan *p, J *spec) {
   static const char *const stages[] = {"createContainer", "startContainer", "prestart", "createRuntime", "poststart", "poststop", NULL};
@@ -791,12 +800,16 @@ static int hook_entries(struct plan *p, J *spec) {
           get_int(h, "timeout", &timeout) < 0 || str_array(h, "args", &args) < 0 || str_array(h, "env", &env) < 0)
         HAND("hook");
       char buf[65536];
-      size_t n = (size_t)snprintf(buf, sizeof buf, "%s" US "%lld" US, path, timeout);
-      if (!args) n += (size_t)snprintf(buf + n, sizeof buf - n, "%s", path);
-      for (size_t k = 0; k < LEN(args) && n < sizeof buf; k++) n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", k ? RS : "", STR_AT(args, k));
-      if (n < sizeof buf) n += (size_t)snprintf(buf + n, sizeof buf - n, US);
-      for (size_t k = 0; k < LEN(env) && n < sizeof buf; k++) n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", k ? RS : "", STR_AT(env, k));
-      if (n >= sizeof buf) HAND("hook too long");
+      size_t n = 0;
+      int full = append(buf, sizeof buf, &n, path) || append(buf, sizeof buf, &n, US);
+      char num[32];
+      snprintf(num, sizeof num, "%lld", timeout);
+      full = full || append(buf, sizeof buf, &n, num) || append(buf, sizeof buf, &n, US);
+      if (!args) full = full || append(buf, sizeof buf, &n, path);
+      for (size_t k = 0; k < LEN(args); k++) full = full || (k && append(buf, sizeof buf, &n, RS)) || append(buf, sizeof buf, &n, STR_AT(args, k));
+      full = full || append(buf, sizeof buf, &n, US);
+      for (size_t k = 0; k < LEN(env); k++) full = full || (k && append(buf, sizeof buf, &n, RS)) || append(buf, sizeof buf, &n, STR_AT(env, k));
+      if (full) HAND("hook too long");
       if (plan_add(p, s ? "hook_sc" : "hook_cc", buf)) return -1;
     }
   }
