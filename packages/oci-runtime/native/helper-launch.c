@@ -228,4 +228,3 @@ int wait_child(pid_t pid) {
     if (errno != EINTR) return -1;
   return status;
 }
-

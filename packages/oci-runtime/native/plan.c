@@ -10,8 +10,7 @@
  * number beyond 2^53 or with a fraction, null) is handed over.
  */
 #define _GNU_SOURCE
-#include "plan.h"
-#include <json-c/json.h>
+#include "plan-json.h"
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,16 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define US "\x1f"
-#define RS "\x1e"
-#define HAND(reason)                                                                                                                                           \
-  do {                                                                                                                                                         \
-    p->why = reason;                                                                                                                                           \
-    return -1;                                                                                                                                                 \
-  } while (0)
-
-typedef struct json_object J;
 
 /* ---- entries ---- */
 
@@ -50,8 +39,7 @@ int plan_add(struct plan *p, const char *key, const char *value) {
   return 0;
 }
 
-static int addf(struct plan *p, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int addf(struct plan *p, const char *key, const char *fmt, ...) {
+int addf(struct plan *p, const char *key, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   char *s = NULL;
@@ -116,164 +104,6 @@ static int join_path(const char *base, const char *rel, char *out, size_t len) {
 
 static int exists(const char *path) {
   return access(path, F_OK) == 0;
-}
-
-/* ---- JSON ---- */
-
-int json_quote(char *buf, size_t len, size_t *pos, const char *s) {
-#define PUT(c)                                                                                                                                                 \
-  do {                                                                                                                                                         \
-    if (*pos + 1 >= len) return -1;                                                                                                                            \
-    buf[(*pos)++] = (c);                                                                                                                                       \
-  } while (0)
-  PUT('"');
-  for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-    const char *esc = NULL;
-    char u[8];
-    switch (*c) {
-    case '"': esc = "\\\""; break;
-    case '\\': esc = "\\\\"; break;
-    case '\b': esc = "\\b"; break;
-    case '\f': esc = "\\f"; break;
-    case '\n': esc = "\\n"; break;
-    case '\r': esc = "\\r"; break;
-    case '\t': esc = "\\t"; break;
-    default:
-      if (*c < 0x20) {
-        snprintf(u, sizeof u, "\\u%04x", *c);
-        esc = u;
-      }
-    }
-    if (esc)
-      for (; *esc; esc++) PUT(*esc);
-    else
-      PUT((char)*c);
-  }
-  PUT('"');
-  buf[*pos] = 0;
-  return 0;
-#undef PUT
-}
-
-static int valid_utf8(const unsigned char *s, size_t n) {
-  for (size_t i = 0; i < n;) {
-    unsigned char c = s[i];
-    size_t k = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
-    if (k == 9 || i + k >= n + (k == 0)) return 0;
-    if (k == 1 && c < 0xc2) return 0;
-    unsigned cp = k == 0 ? c : k == 1 ? c & 0x1fu : k == 2 ? c & 0x0fu : c & 0x07u;
-    for (size_t j = 1; j <= k; j++) {
-      if ((s[i + j] & 0xc0) != 0x80) return 0;
-      cp = (cp << 6) | (s[i + j] & 0x3fu);
-    }
-    if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff))) return 0;
-    i += k + 1;
-  }
-  return 1;
-}
-
-/* A string JSON.parse and json-c read alike, fit for the NUL-separated launch config and its \x1f/\x1e fields. */
-static int plain_string(const char *s, size_t n) {
-  if (strlen(s) != n) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (s[i] == 0x1e || s[i] == 0x1f) return 0;
-  return valid_utf8((const unsigned char *)s, n);
-}
-
-#define SAFE_INT 9007199254740991LL
-
-/* Every value: no null, no fraction, integers within 2^53, plain strings and keys. */
-static int tree_ok(J *o, int depth) {
-  if (depth > 64) return 0;
-  switch (json_object_get_type(o)) {
-  case json_type_null:
-  case json_type_double: return 0;
-  case json_type_int: {
-    int64_t v = json_object_get_int64(o);
-    return v >= -SAFE_INT && v <= SAFE_INT;
-  }
-  case json_type_string: return plain_string(json_object_get_string(o), (size_t)json_object_get_string_len(o));
-  case json_type_array:
-    for (size_t i = 0; i < json_object_array_length(o); i++)
-      if (!tree_ok(json_object_array_get_idx(o, i), depth + 1)) return 0;
-    return 1;
-  case json_type_object: {
-    json_object_object_foreach(o, k, v) {
-      if (!plain_string(k, strlen(k)) || !tree_ok(v, depth + 1)) return 0;
-    }
-    return 1;
-  }
-  default: return 1;
-  }
-}
-
-/* Only keys from the list (the fields the front implements as createEntries does). */
-static int keys_in(J *o, const char *const *known) {
-  json_object_object_foreach(o, k, v) {
-    (void)v;
-    int found = 0;
-    for (const char *const *n = known; *n && !found; n++) found = !strcmp(*n, k);
-    if (!found) return 0;
-  }
-  return 1;
-}
-
-static J *get(J *o, const char *key) {
-  J *v = NULL;
-  return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-/* Typed reads: 0 absent, 1 present, -1 present with another type. */
-static int get_str(J *o, const char *key, const char **out) {
-  J *v = get(o, key);
-  if (!v) return 0;
-  if (!json_object_is_type(v, json_type_string)) return -1;
-  *out = json_object_get_string(v);
-  return 1;
-}
-
-static int get_int(J *o, const char *key, long long *out) {
-  J *v = get(o, key);
-  if (!v) return 0;
-  if (!json_object_is_type(v, json_type_int)) return -1;
-  *out = (long long)json_object_get_int64(v);
-  return 1;
-}
-
-static int get_bool(J *o, const char *key, int *out) {
-  J *v = get(o, key);
-  if (!v) return 0;
-  if (!json_object_is_type(v, json_type_boolean)) return -1;
-  *out = json_object_get_boolean(v);
-  return 1;
-}
-
-static int get_type(J *o, const char *key, json_type t, J **out) {
-  J *v = get(o, key);
-  if (!v) return 0;
-  if (!json_object_is_type(v, t)) return -1;
-  *out = v;
-  return 1;
-}
-
-/* An array of strings (absent = empty); -1 for anything else. */
-static int str_array(J *o, const char *key, J **out) {
-  J *a = NULL;
-  int r = get_type(o, key, json_type_array, &a);
-  if (r < 0) return -1;
-  *out = a;
-  for (size_t i = 0; a && i < json_object_array_length(a); i++)
-    if (!json_object_is_type(json_object_array_get_idx(a, i), json_type_string)) return -1;
-  return r;
-}
-
-#define LEN(a) (a ? json_object_array_length(a) : 0)
-#define STR_AT(a, i) json_object_get_string(json_object_array_get_idx(a, i))
-
-static int lookup(const char *const *names, const char *name) {
-  for (int i = 0; names[i]; i++)
-    if (!strcmp(names[i], name)) return i;
-  return -1;
 }
 
 /* ---- process (processEntries) ---- */
@@ -663,76 +493,6 @@ static int sysctl_entries(struct plan *p, J *lx, const char *const *newns, int n
     if ((ipc && !is_new(newns, n_new, "ipc")) || (net && !is_new(newns, n_new, "network"))) HAND("sysctl without its namespace");
     if (!ipc && !net && strcmp(k, "kernel.domainname") && strcmp(k, "kernel.hostname")) HAND("sysctl not namespaced");
     if (addf(p, "sysctl", "%s=%s", k, json_object_get_string(v))) return -1;
-  }
-  return 0;
-}
-
-/* ---- seccomp (src/seccomp.ts) ---- */
-
-static int action_of(const char *name, long long errno_ret, unsigned *out) {
-  static const char *const names[] = {"SCMP_ACT_KILL", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_KILL_PROCESS",
-                                      "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",       "SCMP_ACT_TRACE",
-                                      "SCMP_ACT_LOG",  "SCMP_ACT_ALLOW",       NULL};
-  static const unsigned values[] = {0, 0, 0x80000000u, 0x00030000u, 0x00050000u, 0x7ff00000u, 0x7ffc0000u, 0x7fff0000u};
-  int i = lookup(names, name);
-  if (i < 0) return -1;
-  *out = values[i] | ((i == 4 || i == 5) ? (unsigned)(errno_ret & 0xffff) : 0);
-  return 0;
-}
-
-static int seccomp_entries(struct plan *p, J *sc) {
-  static const char *const known[] = {"defaultAction", "defaultErrnoRet", "architectures", "flags", "syscalls", NULL};
-  static const char *const arch_spec[] = {
-      "SCMP_ARCH_X86",    "SCMP_ARCH_X86_64",    "SCMP_ARCH_X32",    "SCMP_ARCH_ARM",      "SCMP_ARCH_AARCH64",     "SCMP_ARCH_MIPS",
-      "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-      "SCMP_ARCH_PPC64",  "SCMP_ARCH_PPC64LE",   "SCMP_ARCH_S390",   "SCMP_ARCH_S390X",    "SCMP_ARCH_RISCV64",     NULL};
-  static const char *const arch_lib[] = {"x86",      "x86_64",      "x32", "arm",   "aarch64", "mips", "mips64", "mips64n32", "mipsel",
-                                         "mipsel64", "mipsel64n32", "ppc", "ppc64", "ppc64le", "s390", "s390x",  "riscv64"};
-  static const char *const flags[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", NULL};
-  static const char *const ops[] = {"", "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL};
-  if (!json_object_is_type(sc, json_type_object) || !keys_in(sc, known)) HAND("linux.seccomp field");
-  const char *def;
-  long long def_errno = 1;
-  J *arches = NULL, *fl = NULL, *rules = NULL;
-  unsigned act;
-  if (get_str(sc, "defaultAction", &def) <= 0 || get_int(sc, "defaultErrnoRet", &def_errno) < 0 || action_of(def, def_errno, &act)) HAND("seccomp default");
-  if (addf(p, "sc_default", "%x", act)) return -1;
-  if (str_array(sc, "architectures", &arches) < 0 || str_array(sc, "flags", &fl) < 0 || get_type(sc, "syscalls", json_type_array, &rules) < 0)
-    HAND("seccomp lists");
-  for (size_t i = 0; i < LEN(arches); i++) {
-    int a = lookup(arch_spec, STR_AT(arches, i));
-    if (a < 0) HAND("seccomp arch");
-    if (plan_add(p, "sc_arch", arch_lib[a])) return -1;
-  }
-  for (size_t i = 0; i < LEN(fl); i++) {
-    if (lookup(flags, STR_AT(fl, i)) < 0) HAND("seccomp flag");
-    if (plan_add(p, "sc_flag", STR_AT(fl, i))) return -1;
-  }
-  for (size_t i = 0; i < LEN(rules); i++) {
-    static const char *const rk[] = {"names", "action", "errnoRet", "args", NULL};
-    static const char *const ak[] = {"index", "value", "valueTwo", "op", NULL};
-    J *r = json_object_array_get_idx(rules, i), *names = NULL, *args = NULL;
-    const char *an;
-    long long eret = 1;
-    if (!json_object_is_type(r, json_type_object) || !keys_in(r, rk) || get_str(r, "action", &an) <= 0 || get_int(r, "errnoRet", &eret) < 0 ||
-        action_of(an, eret, &act) || str_array(r, "names", &names) < 0 || get_type(r, "args", json_type_array, &args) < 0 || LEN(args) > 6)
-      HAND("seccomp rule");
-    char argtext[1024];
-    size_t at = 0;
-    argtext[0] = 0;
-    for (size_t k = 0; k < LEN(args); k++) {
-      J *a = json_object_array_get_idx(args, k);
-      const char *op;
-      long long index, value, two = 0;
-      int o;
-      if (!json_object_is_type(a, json_type_object) || !keys_in(a, ak) || get_str(a, "op", &op) <= 0 || (o = lookup(ops, op)) <= 0 ||
-          get_int(a, "index", &index) <= 0 || index < 0 || index > 5 || get_int(a, "value", &value) <= 0 || get_int(a, "valueTwo", &two) < 0)
-        HAND("seccomp argument");
-      at += (size_t)snprintf(argtext + at, sizeof argtext - at, "%s%lld:%d:%llu:%llu", k ? ";" : "", index, o, (unsigned long long)value,
-                             (unsigned long long)two);
-    }
-    for (size_t k = 0; k < LEN(names); k++)
-      if (addf(p, "sc_rule", "%s" US "%x" US "%s", STR_AT(names, k), act, argtext)) return -1;
   }
   return 0;
 }

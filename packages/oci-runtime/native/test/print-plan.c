@@ -1,5 +1,5 @@
 /*
- * The differential test's printer (src/__tests__/front-plan.test.ts builds it from plan.c, the front's own
+ * The differential test's printer (src/__tests__/front-plan.test.ts builds it from plan*.c, the front's own
  * translation source; it is not part of bin/mydocker-oci): `print-plan CONFIG BUNDLE ID` prints the plan as
  * JSON — entries, rootfs, cgroup location and request — or `{"handOver": REASON}`.
  */

@@ -26,7 +26,17 @@ beforeAll(() => {
   for (const d of ['rootfs', 'other-root', 'podman-run/shm', 'data']) mkdirSync(join(bundle, d), { recursive: true });
   for (const f of ['podman-run/hosts', 'podman-run/containerenv', 'podman-run/hostname']) writeFileSync(join(bundle, f), '');
   printer = join(dir, 'print-plan');
-  execFileSync('gcc', ['-O1', '-Wall', '-o', printer, join(NATIVE, 'test/print-plan.c'), join(NATIVE, 'plan.c'), '-ljson-c']);
+  execFileSync('gcc', [
+    '-O1',
+    '-Wall',
+    '-o',
+    printer,
+    join(NATIVE, 'test/print-plan.c'),
+    join(NATIVE, 'plan.c'),
+    join(NATIVE, 'plan-json.c'),
+    join(NATIVE, 'plan-seccomp.c'),
+    '-ljson-c',
+  ]);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
