@@ -16,8 +16,8 @@ fi
 # podman + conmon, containerd, crun: the engines and runtimes mydocker-oci is tested with and benched against;
 # docker.io (only its docker client is used, at /usr/bin/docker; dockerd is never started), docker-compose:
 # the Engine API is tested with the clients people use; clang-format: `npm run format:check` (CI) checks the
-# native helpers' C.
-APT_PACKAGES=(busybox-static gcc make libc6-dev libseccomp-dev iptables iproute2 util-linux procps attr runc ca-certificates docker-registry skopeo zstd strace openssl podman conmon containerd crun docker.io docker-compose clang-format)
+# native helpers' C; libjson-c-dev: mydocker-oci's native front parses config.json with json-c (static).
+APT_PACKAGES=(busybox-static gcc make libc6-dev libseccomp-dev iptables iproute2 util-linux procps attr runc ca-certificates docker-registry skopeo zstd strace openssl podman conmon containerd crun docker.io docker-compose clang-format libjson-c-dev)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -195,6 +195,8 @@ export function runProcess(file: string, args: string[], spawnOptions: SpawnOpti
       clearTimeout(timer);
       resolvePromise({ code: code ?? 128 + (signal ? 9 : 0), stdout, stderr });
     });
+    // A child that ends (or closes its stdin) before this write lands makes it fail with EPIPE: not an error of the test.
+    child.stdin!.on('error', () => undefined);
     child.stdin!.end(options.input ?? '');
   });
 }

@@ -22,7 +22,9 @@ function buildFront() {
     .map((f) => join(dir, f));
   const out = join(__dirname, 'bin/mydocker-oci');
   const tmp = `${out}.${process.pid}`;
-  execFileSync('gcc', ['-O2', '-s', '-Wall', '-Wextra', '-static', `-DNODE_FALLBACK="${process.execPath}"`, '-o', tmp, ...sources], { stdio: 'inherit' });
+  execFileSync('gcc', ['-O2', '-s', '-Wall', '-Wextra', '-static', `-DNODE_FALLBACK="${process.execPath}"`, '-o', tmp, ...sources, '-ljson-c'], {
+    stdio: 'inherit',
+  });
   renameSync(tmp, out);
   // What the front prints for `--version` and `features`: the Node runtime's own answers, made once here.
   const node = (args) => execFileSync(process.execPath, [join(__dirname, 'bin/mydocker-oci-node'), ...args], { env: {} });

@@ -7,6 +7,7 @@
  * (bin/mydocker-oci-node), which remains the one implementation of every command.
  */
 #include "front.h"
+#include "plan.h"
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,7 +22,7 @@
 #endif
 
 /* The directory this binary is in (bin/ of the package; a symlink to it is followed by the kernel). */
-static void bin_dir(char *out, size_t len) {
+void bin_dir(char *out, size_t len) {
   ssize_t n = readlink("/proc/self/exe", out, len - 1);
   out[n > 0 ? n : 0] = 0;
   char *slash = strrchr(out, '/');
@@ -176,12 +177,57 @@ static int on(const struct flag *fl) {
   return fl->got && strcmp(fl->got, "0") != 0;
 }
 
+/* path.resolve of the bundle: absolute, normalized, without a trailing slash. */
+static int resolve_bundle(const char *in, char *out, size_t len) {
+  char cwd[PATH_MAX], joined[PATH_MAX * 2];
+  if (in[0] == '/')
+    snprintf(joined, sizeof joined, "%s", in);
+  else if (!getcwd(cwd, sizeof cwd) || (size_t)snprintf(joined, sizeof joined, "%s/%s", cwd, in) >= sizeof joined)
+    return -1;
+  if (normalize_path(joined, out, len)) return -1;
+  size_t n = strlen(out);
+  if (n > 1 && out[n - 1] == '/') out[n - 1] = 0;
+  return 0;
+}
+
 /* src/state.ts checkId: letters, digits, _ + - and . (not "." or ".."). */
 static int valid_id(const char *id) {
   if (!id || !*id || !strcmp(id, ".") || !strcmp(id, "..")) return 0;
   for (const char *p = id; *p; p++)
     if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9') && !strchr("_+-.", *p)) return 0;
   return 1;
+}
+
+/* create/run: flags anywhere (parseArgs without stopAtPositional), one id; the rest is create.c's. */
+static int create_or_run(struct front *f, int argc, char **argv, int run) {
+  struct flag flags[] = {{{"bundle", "b"}, 1, NULL},
+                         {{"pid-file"}, 1, NULL},
+                         {{"console-socket"}, 1, NULL},
+                         {{"no-pivot"}, 0, NULL},
+                         {{"no-new-keyring"}, 0, NULL},
+                         {{"preserve-fds"}, 1, NULL},
+                         {{NULL}, 0, NULL},
+                         {{NULL}, 0, NULL},
+                         {{NULL}, 0, NULL}};
+  if (run) {
+    flags[6] = (struct flag){{"detach", "d"}, 0, NULL};
+    flags[7] = (struct flag){{"keep"}, 0, NULL};
+  }
+  /* MYDOCKER_OCI_NATIVE=0: create and run through Node (the other commands stay the front's), to compare. */
+  const char *native = getenv("MYDOCKER_OCI_NATIVE");
+  if (native && !strcmp(native, "0")) return -1;
+  char *ops[64];
+  char bundle[PATH_MAX];
+  if (parse(argc, argv, flags, 0, ops, 64) != 1 || !valid_id(ops[0])) return -1;
+  const char *b = flags[0].got ? flags[0].got : ".";
+  if (!*b || resolve_bundle(b, bundle, sizeof bundle)) return -1;
+  struct createopts o = {.id = ops[0], .bundle = bundle, .pid_file = flags[1].got, .console_socket = flags[2].got, .no_pivot = on(&flags[3]), .run = run};
+  if ((o.pid_file && !*o.pid_file) || (o.console_socket && !*o.console_socket)) return -1;
+  if (run) {
+    o.detach = on(&flags[6]);
+    o.keep = on(&flags[7]);
+  }
+  return cmd_create(f, &o);
 }
 
 /* The front's own commands; -1 hands the command line to Node. */
@@ -198,6 +244,7 @@ static int dispatch(struct front *f, int argc, char **argv) {
   f->log = globals[1].got;
   f->log_format = format;
   const char *command = rest[0];
+  if (!strcmp(command, "create") || !strcmp(command, "run")) return create_or_run(f, n - 1, rest + 1, !strcmp(command, "run"));
   struct flag cmd[] = {{{"all", "a"}, 0, NULL}, {{NULL}, 0, NULL}};
   if (!strcmp(command, "delete"))
     cmd[0] = (struct flag){{"force", "f"}, 0, NULL};

@@ -41,6 +41,18 @@ struct front {
   int argc;
 };
 
+/* create/run's flags (src/main.ts COMMAND_FLAGS); bundle is absolute and normalized (path.resolve). */
+struct createopts {
+  const char *id, *bundle, *pid_file, *console_socket;
+  int no_pivot, detach, keep, run;
+};
+
+/* create, or run (foreground or --detach), answered by the front (create.c); -1 before anything is left changed: Node answers. */
+int cmd_create(struct front *f, const struct createopts *o);
+
+/* The directory of this binary (bin/ of the package). */
+void bin_dir(char *out, size_t len);
+
 /* Hands the whole command line to the Node runtime; returns only if exec failed. */
 void hand_over(struct front *f);
 

@@ -21,7 +21,9 @@ export function runHooks(
       killSignal: 'SIGKILL',
     });
     let problem: string | undefined;
-    if (r.error) problem = (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `timed out after ${h.timeout} s` : r.error.message;
+    // EPIPE: the hook ended without reading its stdin (say /bin/true); runc's Go exec ignores that too.
+    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+    if (r.error && code !== 'EPIPE') problem = code === 'ETIMEDOUT' ? `timed out after ${h.timeout} s` : r.error.message;
     else if (r.signal) problem = `was killed by ${r.signal}${h.timeout ? ` (timeout ${h.timeout} s)` : ''}`;
     else if (r.status !== 0) problem = `failed with exit code ${r.status}${r.stderr?.length ? `: ${r.stderr.toString().trim().split('\n')[0]}` : ''}`;
     if (!problem) continue;
