@@ -68,7 +68,6 @@ int plain_string(const char *s, size_t n) {
   return valid_utf8((const unsigned char *)s, n);
 }
 
-
 /* Every value: no null, no fraction, integers within 2^53, plain strings and keys. */
 int tree_ok(J *o, int depth) {
   if (depth > 64) return 0;
@@ -154,10 +153,8 @@ int str_array(J *o, const char *key, J **out) {
   return r;
 }
 
-
 int lookup(const char *const *names, const char *name) {
   for (int i = 0; names[i]; i++)
     if (!strcmp(names[i], name)) return i;
   return -1;
 }
-

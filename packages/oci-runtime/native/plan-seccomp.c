@@ -72,4 +72,3 @@ int seccomp_entries(struct plan *p, J *sc) {
   }
   return 0;
 }
-
