@@ -17,9 +17,11 @@ export const FEED_CHUNK = 1 << 20;
  * another). A fresh 1 MiB buffer per gathered chunk (128 for a 128 MB image) cost a page fault per
  * 4 KiB on its first touch and added to the external memory that drives V8's major GCs; the extractor
  * hands each back once gunzip has read it (`recycle`). Emptied when the last feed is done, so that a
- * long-lived process (the API service) does not keep them.
+ * long-lived process (the API service) does not keep them. POOL_MAX is above what one feed can have in
+ * flight (the stream's two FEED_BUFFER sides, the pipes into gunzip, gunzip's own), so that a layer's
+ * buffers all fit back and none is made again.
  */
-const POOL_MAX = 16;
+const POOL_MAX = 32;
 const pool: Buffer[] = [];
 let liveFeeds = 0;
 
@@ -55,8 +57,8 @@ export class LayerFeed {
   /** The backing stores of the gathering buffers handed to the stream and not yet back. */
   private readonly lent = new Set<ArrayBuffer>();
   private live = true;
-  /** Gathering buffers taken from the pool (reused) and made new: for the tests. */
-  readonly counts = { reused: 0, made: 0 };
+  /** Gathering buffers taken from the pool (reused), made new, and the most lent at once: for the tests. */
+  readonly counts = { reused: 0, made: 0, peakLent: 0 };
 
   constructor() {
     // The download may fail before the extractor listens; the extractor reads `errored` then.
@@ -116,6 +118,7 @@ export class LayerFeed {
     this.gathering = undefined;
     this.filled = 0;
     this.lent.add(gathered.buffer as ArrayBuffer);
+    this.counts.peakLent = Math.max(this.counts.peakLent, this.lent.size);
     return this.stream.write(chunk);
   }
 

@@ -209,10 +209,12 @@ describe('LayerFeed', () => {
     expect(`sha256:${digest}`).toBe(digestOf(tar));
     expect(readFileSync(join(target, 'data.bin')).equals(body)).toBe(true);
     expect(feed.counts.made + feed.counts.reused).toBe(Math.ceil(gz.length / (1 << 20)));
-    // Only as many as can be in flight at once are made (the stream's writable and readable sides hold
-    // FEED_BUFFER each, gunzip one), whatever the layer's size.
-    expect(feed.counts.made).toBeLessThanOrEqual((2 * FEED_BUFFER) / FEED_CHUNK + 3);
-    expect(feed.counts.reused).toBeGreaterThanOrEqual(10);
+    // A buffer is made only when none is free: never more than were out at once (lent to the stream, plus
+    // the one being filled), however long the layer. How many are out at once depends on how far gunzip
+    // lags (the stream's two FEED_BUFFER sides, the pipes into zlib): bounded by those sides and a few.
+    expect(feed.counts.made).toBeLessThanOrEqual(feed.counts.peakLent + 1);
+    expect(feed.counts.peakLent).toBeLessThanOrEqual((2 * FEED_BUFFER) / FEED_CHUNK + 10);
+    expect(feed.counts.reused).toBeGreaterThan(0);
   });
 
   it('makes new gathering buffers for a plain tar, whose bytes the extractor keeps', async () => {
