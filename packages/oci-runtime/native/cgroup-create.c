@@ -6,6 +6,7 @@
  * the controllers' order, then the device rules. cgroup_plan only reads: create.c hands over when it fails.
  */
 #include "cgroup-create.h"
+#include "front.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -101,12 +102,8 @@ static int write_str(const char *dir, const char *file, const char *v) {
 
 /* readControl: the file's text, trimmed; -1 when it cannot be read. */
 static int read_trim(const char *path, char *buf, size_t len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  ssize_t n = read(fd, buf, len - 1);
-  close(fd);
+  ssize_t n = read_small(path, buf, len);
   if (n < 0) return -1;
-  buf[n] = 0;
   while (n > 0 && strchr(" \n\t\r", buf[n - 1])) buf[--n] = 0;
   char *s = buf;
   while (*s && strchr(" \n\t\r", *s)) s++;

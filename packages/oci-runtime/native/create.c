@@ -43,19 +43,6 @@ static int write_renamed(const char *path, const char *text) {
   return rename(tmp, path);
 }
 
-/* path.resolve: absolute, normalized, no trailing slash. */
-static int resolve_path(const char *in, char *out, size_t len) {
-  char cwd[PATH_MAX], joined[PATH_MAX * 2];
-  if (in[0] == '/')
-    snprintf(joined, sizeof joined, "%s", in);
-  else if (!getcwd(cwd, sizeof cwd) || (size_t)snprintf(joined, sizeof joined, "%s/%s", cwd, in) >= sizeof joined)
-    return -1;
-  if (normalize_path(joined, out, len)) return -1;
-  size_t n = strlen(out);
-  if (n > 1 && out[n - 1] == '/') out[n - 1] = 0;
-  return 0;
-}
-
 static void remove_state_dir(const char *dir) {
   DIR *d = opendir(dir);
   if (d) {

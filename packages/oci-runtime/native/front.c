@@ -177,8 +177,8 @@ static int on(const struct flag *fl) {
   return fl->got && strcmp(fl->got, "0") != 0;
 }
 
-/* path.resolve of the bundle: absolute, normalized, without a trailing slash. */
-static int resolve_bundle(const char *in, char *out, size_t len) {
+/* path.resolve: absolute, normalized, without a trailing slash. */
+int resolve_path(const char *in, char *out, size_t len) {
   char cwd[PATH_MAX], joined[PATH_MAX * 2];
   if (in[0] == '/')
     snprintf(joined, sizeof joined, "%s", in);
@@ -220,7 +220,7 @@ static int create_or_run(struct front *f, int argc, char **argv, int run) {
   char bundle[PATH_MAX];
   if (parse(argc, argv, flags, 0, ops, 64) != 1 || !valid_id(ops[0])) return -1;
   const char *b = flags[0].got ? flags[0].got : ".";
-  if (!*b || resolve_bundle(b, bundle, sizeof bundle)) return -1;
+  if (!*b || resolve_path(b, bundle, sizeof bundle)) return -1;
   struct createopts o = {.id = ops[0], .bundle = bundle, .pid_file = flags[1].got, .console_socket = flags[2].got, .no_pivot = on(&flags[3]), .run = run};
   if ((o.pid_file && !*o.pid_file) || (o.console_socket && !*o.console_socket)) return -1;
   if (run) {

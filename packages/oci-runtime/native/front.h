@@ -6,6 +6,7 @@
 #ifndef MYDOCKER_OCI_FRONT_H
 #define MYDOCKER_OCI_FRONT_H
 #include <stddef.h>
+#include <sys/types.h>
 
 /* A string value of state.json as it stands in the file (JSON-escaped, without its quotes). */
 struct raw {
@@ -49,6 +50,12 @@ struct createopts {
 
 /* create, or run (foreground or --detach), answered by the front (create.c); -1 before anything is left changed: Node answers. */
 int cmd_create(struct front *f, const struct createopts *o);
+
+/* path.resolve: absolute (against the working directory), normalized, without a trailing slash; -1 if too long. */
+int resolve_path(const char *in, char *out, size_t len);
+
+/* A small file's bytes, NUL-terminated (at most len - 1); -1 when it cannot be read. */
+ssize_t read_small(const char *path, char *buf, size_t len);
 
 /* The directory of this binary (bin/ of the package). */
 void bin_dir(char *out, size_t len);
