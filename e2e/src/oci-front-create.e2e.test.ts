@@ -5,27 +5,20 @@
  * what it does not fully understand (a hook the runtime runs, a create the helper fails) is Node's.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Sandbox, safeReaddir } from './harness';
-import { OCI_BIN, busyboxRootfs, runtime, writeBundle } from './oci-util';
+import { join } from 'node:path';
+import { safeReaddir } from './harness';
+import { OCI_BIN, busyboxRootfs, frontAndNode, runtime, writeBundle } from './oci-util';
 import type { ParsedJson } from './json';
 
-const NODE_PATH = resolve(__dirname, '../../packages/oci-runtime/bin/mydocker-oci-node');
-const sandbox = new Sandbox('ocicreate', { defaultNetwork: 'none' });
-const stateRoot = join(sandbox.dir, 'state');
+const { sandbox, stateRoot, front, node, cgroupDirs, destroy } = frontAndNode('ocicreate');
 let rootfs: string;
-const front = (args: string[]) => runtime(OCI_BIN, ['--root', stateRoot, ...args], sandbox.dir);
-const node = (args: string[]) => runtime(NODE_PATH, ['--root', stateRoot, ...args], sandbox.dir);
-const cgroupDirs = (id: string): string[] =>
-  Object.values(JSON.parse(readFileSync(join(stateRoot, id, 'state.json'), 'utf8')).cgroupPaths as Record<string, string>);
 
 beforeAll(() => {
   rootfs = busyboxRootfs(sandbox.dir);
 });
 
 afterAll(async () => {
-  for (const id of safeReaddir(stateRoot)) await node(['delete', '--force', id]);
-  expect(await sandbox.destroy()).toEqual([]);
+  expect(await destroy()).toEqual([]);
 });
 
 /** `state` by the front and by Node: the same bytes; returns the status. */

@@ -4,28 +4,20 @@
  * Node path alone (what the front hands every other command to), so each case runs both ways and compares.
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Sandbox, waitFor, safeReaddir } from './harness';
-import { OCI_BIN, busyboxRootfs, runtime, writeBundle } from './oci-util';
+import { join } from 'node:path';
+import { waitFor, safeReaddir } from './harness';
+import { OCI_BIN, busyboxRootfs, frontAndNode, runtime, writeBundle } from './oci-util';
 import type { ParsedJson } from './json';
 
-const NODE_PATH = resolve(__dirname, '../../packages/oci-runtime/bin/mydocker-oci-node');
-const sandbox = new Sandbox('ocifront', { defaultNetwork: 'none' });
-const stateRoot = join(sandbox.dir, 'state');
+const { sandbox, stateRoot, front, node, cgroupDirs, destroy } = frontAndNode('ocifront');
 let rootfs: string;
-const front = (args: string[]) => runtime(OCI_BIN, ['--root', stateRoot, ...args], sandbox.dir);
-const node = (args: string[]) => runtime(NODE_PATH, ['--root', stateRoot, ...args], sandbox.dir);
-/** The container's cgroup directories, as create recorded them. */
-const cgroupDirs = (id: string): string[] =>
-  Object.values(JSON.parse(readFileSync(join(stateRoot, id, 'state.json'), 'utf8')).cgroupPaths as Record<string, string>);
 
 beforeAll(() => {
   rootfs = busyboxRootfs(sandbox.dir);
 });
 
 afterAll(async () => {
-  for (const id of safeReaddir(stateRoot)) await node(['delete', '--force', id]);
-  expect(await sandbox.destroy()).toEqual([]);
+  expect(await destroy()).toEqual([]);
 });
 
 /** A `sleep 300` container, created (not started), in the sandbox's cgroup parent. */

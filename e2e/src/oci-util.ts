@@ -2,11 +2,34 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Result } from './harness';
+import { Sandbox, safeReaddir, type Result } from './harness';
 import type { ParsedJson } from './json';
 
 /** The built mydocker-oci, run through its shebang as containerd and Podman run it. */
 export const OCI_BIN = resolve(__dirname, '../../packages/oci-runtime/bin/mydocker-oci');
+
+/** The Node runtime alone (what the native front hands commands over to). */
+export const OCI_NODE_BIN = resolve(__dirname, '../../packages/oci-runtime/bin/mydocker-oci-node');
+
+/**
+ * A sandbox with a runtime state root, and the runtime run both ways on it — the front (bin/mydocker-oci)
+ * and the Node path alone — for the tests that compare what each answers and leaves behind.
+ */
+export function frontAndNode(label: string) {
+  const sandbox = new Sandbox(label, { defaultNetwork: 'none' });
+  const stateRoot = join(sandbox.dir, 'state');
+  const front = (args: string[]) => runtime(OCI_BIN, ['--root', stateRoot, ...args], sandbox.dir);
+  const node = (args: string[]) => runtime(OCI_NODE_BIN, ['--root', stateRoot, ...args], sandbox.dir);
+  /** The container's cgroup directories, as create recorded them. */
+  const cgroupDirs = (id: string): string[] =>
+    Object.values(JSON.parse(readFileSync(join(stateRoot, id, 'state.json'), 'utf8')).cgroupPaths as Record<string, string>);
+  /** Deletes every container left under the state root (through Node), then the sandbox: what stayed behind. */
+  const destroy = async () => {
+    for (const id of safeReaddir(stateRoot)) await node(['delete', '--force', id]);
+    return sandbox.destroy();
+  };
+  return { sandbox, stateRoot, front, node, cgroupDirs, destroy };
+}
 
 /**
  * Runs a runtime (mydocker-oci, runc, crun) to its exit. Output goes to files, not pipes: a container made
