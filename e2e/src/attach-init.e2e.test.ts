@@ -281,7 +281,8 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       // The orphan (usleep) is re-parented to PID 1; once it ends, no zombie is left.
       const script = [
         'sh "-c" "usleep 2000000 &"',
-        'ps -o ppid,comm | grep usleep',
+        // Until the orphan has exec'd usleep (its comm is still sh for a moment after the fork). Bounded (5 s).
+        'i=0; until ps -o ppid,comm | grep usleep || [ $i -ge 100 ]; do sleep 0.05; i=$((i+1)); done',
         // Until it is gone, not only until it is a zombie: init reaps it a moment after it ends. Bounded (10 s).
         'i=0; while ps -o comm | grep -q usleep && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
         'echo after; ps -o pid,stat,comm',
