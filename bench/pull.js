@@ -11,6 +11,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { createHash, randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 
 const LAYERS = Math.max(2, Number(process.env.BENCH_PULL_LAYERS ?? 4));
@@ -38,6 +39,19 @@ function childCpuMs() {
       .replace(/^.*\) /, '')
       .split(' ');
     return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** User + system CPU (ms) the process `pid` has used so far (fields 14 and 15 of /proc/PID/stat), or NaN. */
+function processCpuMs(pid) {
+  try {
+    const fields = fs
+      .readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return NaN;
   }
@@ -189,12 +203,19 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
     const floor = [];
     const streamed = [];
     // CPU (user + system, ms) of each measured command, per round.
-    const cpu = { mydocker: [], before: [], skopeo: [], skopeoTar: [], floor: [], streamed: [], podman: [] };
+    const cpu = { mydocker: [], before: [], skopeo: [], skopeoTar: [], floor: [], streamed: [], podman: [], registryMydocker: [], registrySkopeo: [] };
+    // The lower bound on this machine for any pull that unpacks: the CPU the fastest tools here spend on the
+    // work a pull must do (skopeo's download, verify and write; gzip -d and tar's writes; the registry's
+    // serving of the bytes), spread without loss over every core the bench may use.
+    const bound = [];
+    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     const hasPodman = Boolean(which('podman'));
     // Alternated, so that a burst of load on the machine falls on both sides alike.
     for (let i = 0; i <= runs; i++) {
       const root = path.join(work, `root-${i}`);
+      const reg0 = processCpuMs(registry.pid);
       const m = sh(process.execPath, [bin, 'pull', '-q', ref], { ...env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: path.join(work, `run-${i}`) });
+      const regMine = processCpuMs(registry.pid) - reg0;
       fs.rmSync(root, { recursive: true, force: true });
       let b;
       if (beforeBin) {
@@ -203,7 +224,9 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
         fs.rmSync(broot, { recursive: true, force: true });
       }
       const oci = path.join(work, `oci-${i}`);
+      const reg1 = processCpuMs(registry.pid);
       const s = sh('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${oci}:v1`]);
+      const regSkopeo = processCpuMs(registry.pid) - reg1;
       // The fair comparison: skopeo does not unpack. The same layers unpacked by GNU tar, one after the
       // other as umoci would (umoci is not installed here), each into its own directory as the store does.
       const t = untarLayers(oci, 'seq');
@@ -233,6 +256,9 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
       cpu.skopeoTar.push(s.cpu + t.cpu);
       floor.push(s.ms + f.ms);
       cpu.floor.push(s.cpu + f.cpu);
+      cpu.registryMydocker.push(regMine);
+      cpu.registrySkopeo.push(regSkopeo);
+      bound.push((s.cpu + f.cpu + regSkopeo) / cores);
       streamed.push(st.ms);
       cpu.streamed.push(st.cpu);
       if (p !== undefined) {
@@ -245,6 +271,7 @@ async function benchPull({ dir, env, bin, runs, stats, which, log }) {
     out.skopeoTar = stats(unpacked);
     out.floor = stats(floor);
     out.streamed = stats(streamed);
+    out.bound = { ...stats(bound), cores };
     if (pods.length) out.podman = stats(pods);
     if (before.length) Object.assign(out, { before: stats(before), beforeBin });
     out.cpuMs = Object.fromEntries(
@@ -338,6 +365,9 @@ function logSummary(out, log) {
     `${r(out.mydocker, out.streamed)} a native streaming pull (curl | tee | gzip -d | tar per layer at once, ${Math.round(out.streamed.median)} ms = ${r(out.streamed, out.skopeo)} skopeo)`,
   );
   if (out.podman) parts.push(`${r(out.mydocker, out.podman)} podman`);
+  parts.push(
+    `the ${out.bound.cores}-core bound (the floor's CPU + the registry's, spread over ${out.bound.cores} cores) ${Math.round(out.bound.median)} ms = ${r(out.bound, out.skopeo)} skopeo`,
+  );
   if (out.before) parts.push(`before ${Math.round(out.before.median)} ms: ${r(out.before, out.skopeo)} skopeo, ${r(out.before, out.floor)} the floor`);
   log(`pull: ${parts.join('; ')}`);
   const c = out.cpuMs;

@@ -681,6 +681,12 @@ function table(results) {
     row('skopeo copy of the same image to an OCI layout (not extracted)', m.pull.skopeo);
     row('skopeo copy + GNU tar -x of each layer (extracted)', m.pull.skopeoTar, `mydocker ${ratio(m.pull.mydocker, m.pull.skopeoTar)} this`);
     row('podman pull of the same image', m.pull.podman, tool('podman') ? 'not installed' : '');
+    if (m.pull.bound)
+      row(
+        `the ${m.pull.bound.cores}-core bound: the CPU of skopeo + gzip/tar + the registry, over ${m.pull.bound.cores} cores`,
+        m.pull.bound,
+        `${ratio(m.pull.bound, m.pull.skopeo)} skopeo (a lower bound on a quiet machine only)`,
+      );
     if (m.pull.before)
       row(
         `BENCH_PULL_BEFORE: another build's pull (${m.pull.beforeBin})`,
