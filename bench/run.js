@@ -521,6 +521,10 @@ function benchOciAlternated(m, hasCrun) {
     ociRun: (i) => runOf('oci', `alt-oci-${i + 1}`),
     runcCycle: (i) => ociCycle(rt.runc, `cyc-runc-${i + 1}`),
     ociCycle: (i) => ociCycle(rt.oci, `cyc-oci-${i + 1}`),
+    // The floor of a split where Node only boots and C runs the container (bench/split-floor.js), beside
+    // `node -e 0`: what remains of issue 17's budget (runc + node + 20 ms) for Node to decide the policy.
+    splitFloor: (i) => timed(process.execPath, [path.join(__dirname, 'split-floor.js'), ...rt.oci(['run', '--bundle', bundle, `alt-split-${i + 1}`]).flat()]).ms,
+    nodeStart: () => timed(process.execPath, ['-e', '0']).ms,
   };
   if (hasCrun) {
     fns.crunRun = (i) => runOf('crun', `alt-crun-${i + 1}`);
@@ -624,6 +628,15 @@ function table(results) {
         alt.ociRunBefore,
         `after/before ${ratio(alt.ociRun, alt.ociRunBefore)}; ${ratios(alt.ociRunBefore, peers(alt))}; ${cpuRatios(alt.ociRunBefore, peers(alt))}`,
       );
+    if (alt.splitFloor) {
+      const budget = alt.runcRun.median + alt.nodeStart.median + 20;
+      row('alternated: node -e 0', alt.nodeStart);
+      row(
+        'alternated: node, then mydocker-oci run (a Node-then-C split, no policy)',
+        alt.splitFloor,
+        `${ratios(alt.splitFloor, peers(alt))}; leaves ${round(budget - alt.splitFloor.median)} ms of the run --rm target (runc + node + 20 = ${round(budget)}) for Node's policy`,
+      );
+    }
     row('alternated: runc create+start+state+delete', alt.runcCycle);
     if (alt.crunCycle) row('alternated: crun cycle (each command in unshare -m)', alt.crunCycle);
     row('alternated: mydocker-oci create+start+state+delete', alt.ociCycle, `${ratios(alt.ociCycle, cyclePeers)}; ${cpuRatios(alt.ociCycle, cyclePeers)}`);
