@@ -523,7 +523,8 @@ function benchOciAlternated(m, hasCrun) {
     ociCycle: (i) => ociCycle(rt.oci, `cyc-oci-${i + 1}`),
     // The floor of a split where Node only boots and C runs the container (bench/split-floor.js), beside
     // `node -e 0`: what remains of issue 17's budget (runc + node + 20 ms) for Node to decide the policy.
-    splitFloor: (i) => timed(process.execPath, [path.join(__dirname, 'split-floor.js'), ...rt.oci(['run', '--bundle', bundle, `alt-split-${i + 1}`]).flat()]).ms,
+    splitFloor: (i) =>
+      timed(process.execPath, [path.join(__dirname, 'split-floor.js'), ...rt.oci(['run', '--bundle', bundle, `alt-split-${i + 1}`]).flat()]).ms,
     nodeStart: () => timed(process.execPath, ['-e', '0']).ms,
   };
   if (hasCrun) {
