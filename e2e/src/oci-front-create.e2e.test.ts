@@ -141,3 +141,18 @@ test('a create the helper fails half-way: undone, then answered by Node (its sen
   expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
   expect(programs.filter((p) => /node/.test(p)).length).toBeGreaterThan(0);
 });
+
+test('a createContainer hook that fails runs once: the front leaves such a config to Node rather than undo a create after it', async () => {
+  const log = join(sandbox.dir, 'cc-once.log');
+  const bundle = join(sandbox.dir, 'cc-once');
+  writeBundle(bundle, rootfs, ['true'], (s) => {
+    s.linux.cgroupsPath = `/${sandbox.cgroupParent}/cc-once`;
+    s.hooks = { createContainer: [{ path: '/bin/sh', args: ['sh', '-c', `cat > /dev/null; echo ran >> ${log}; exit 3`] }] };
+  });
+  const r = await front(['create', '--bundle', bundle, 'cc1']);
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(/createContainer/);
+  expect(readFileSync(log, 'utf8')).toBe('ran\n');
+  expect(safeReaddir(stateRoot).filter((id) => id.startsWith('cc'))).toEqual([]);
+  expect(existsSync(`/sys/fs/cgroup/pids/${sandbox.cgroupParent}/cc-once`)).toBe(false);
+});

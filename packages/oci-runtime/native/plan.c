@@ -541,15 +541,20 @@ static int append(char *buf, size_t len, size_t *n, const char *s) {
   return 0;
 }
 
-/* createContainer/startContainer run in the helper; the stages the runtime runs itself go to Node. */
+/*
+ * startContainer hooks run in the helper; the stages the runtime runs itself go to Node, and so do
+ * createContainer hooks: they run between "go" and "started", and a create the front undoes after them is
+ * done again by Node, which would run them a second time (their effects are the hook's, not ours to undo).
+ */
 static int hook_entries(struct plan *p, J *spec) {
   static const char *const stages[] = {"createContainer", "startContainer", "prestart", "createRuntime", "poststart", "poststop", NULL};
   static const char *const hk[] = {"path", "args", "env", "timeout", NULL};
   J *hooks = NULL;
   if (get_type(spec, "hooks", json_type_object, &hooks) < 0 || (hooks && !keys_in(hooks, stages))) HAND("hooks");
+  if (get(hooks, stages[0])) HAND("createContainer hooks");
   for (int s = 2; s < 6; s++)
     if (get(hooks, stages[s])) HAND("hooks run by the runtime");
-  for (int s = 0; s < 2; s++) {
+  for (int s = 1; s < 2; s++) {
     J *list = NULL;
     if (get_type(hooks, stages[s], json_type_array, &list) < 0) HAND("hook list");
     for (size_t i = 0; i < LEN(list); i++) {

@@ -246,8 +246,7 @@ describe('configs the front answers: the same plan as the Node path', () => {
         s.linux!.rootfsPropagation = 'rshared';
         s.linux!.personality = { domain: 'LINUX32' };
         s.hooks = {
-          createContainer: [{ path: '/bin/cc', args: ['cc', '-x'], env: ['A=1', 'B=2'], timeout: 5 }, { path: '/bin/cc2' }],
-          startContainer: [{ path: '/bin/sc', args: [] }],
+          startContainer: [{ path: '/bin/sc', args: ['sc', '-x'], env: ['A=1', 'B=2'], timeout: 5 }, { path: '/bin/sc2' }],
         };
       }),
     );
@@ -263,6 +262,9 @@ describe('configs the front hands to Node (it says so, it does not translate the
     ['a warning (memory.swappiness)', () => JSON.stringify(edit((s) => (s.linux!.resources = { memory: { swappiness: 10 } })))],
     ['a warning (mount option tmpcopyup)', () => JSON.stringify(edit((s) => s.mounts!.push({ destination: '/x', type: 'tmpfs', options: ['tmpcopyup'] })))],
     ['a warning (linux.mountLabel)', () => JSON.stringify(edit((s) => (s.linux!.mountLabel = 'l')))],
+    // They run before "started": a create the front undid after them would run them again in Node's.
+    ['createContainer hooks, even none', () => JSON.stringify(edit((s) => (s.hooks = { createContainer: [] })))],
+    ['createContainer hooks', () => JSON.stringify(edit((s) => (s.hooks = { createContainer: [{ path: '/bin/true' }] })))],
     ['prestart hooks', () => JSON.stringify(edit((s) => (s.hooks = { prestart: [{ path: '/bin/true' }] })))],
     ['createRuntime hooks', () => JSON.stringify(edit((s) => (s.hooks = { createRuntime: [{ path: '/bin/true' }] })))],
     ['poststart hooks', () => JSON.stringify(edit((s) => (s.hooks = { poststart: [{ path: '/bin/true' }] })))],
