@@ -26,6 +26,7 @@ export * from './tokens';
 export * from './trace';
 export * from './table';
 export * from './file-lock';
+export * from './remove-tree';
 export * from './run-signals';
 export * from './go-template';
 export * from './events';

@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 function rotatedNumbers(names: string[], base: string): number[] {
@@ -9,9 +9,10 @@ function rotatedNumbers(names: string[], base: string): number[] {
     .filter((n) => n >= 1);
 }
 
+/** Synchronous: a container's directory holds a handful of names (an asynchronous call is a thread-pool round trip). */
 async function namesIn(dir: string): Promise<string[]> {
   try {
-    return await readdir(dir);
+    return readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
@@ -35,7 +36,7 @@ export async function logFiles(path: string): Promise<string[]> {
 
 /** Deletes the live file and every rotated one; nothing to delete is fine. */
 export async function removeLogFiles(path: string): Promise<void> {
-  for (const file of await logFiles(path)) await rm(file, { force: true });
+  for (const file of await logFiles(path)) rmSync(file, { force: true });
 }
 
 export function rotatedFile(path: string, n: number): string {

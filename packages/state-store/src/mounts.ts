@@ -1,11 +1,12 @@
 import { parseMountInfo } from '@mydocker/core';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 
 /** Mount points at or below `dir`. */
 export async function mountsUnder(dir: string): Promise<string[]> {
   let text: string;
   try {
-    text = await readFile('/proc/self/mountinfo', 'utf8');
+    // Synchronous: procfs answers at once, an asynchronous read is several thread-pool round trips.
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
   } catch {
     return [];
   }

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm, stat, unlink, mkdir } from 'node:fs/promises';
+import { closeSync, fsync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import {
   assertValidName,
@@ -8,12 +9,14 @@ import {
   damagedRecord,
   MydockerError,
   NotFoundError,
+  removeTree,
   shortId,
   UsageError,
   type ContainerRecord,
   type EngineConfig,
   type StateStore,
 } from '@mydocker/core';
+import { writeFileAtomic } from './atomic-write';
 import { DEFAULT_LOCK_TIMINGS, FileLocks, type LockTimings } from './file-lock';
 import { isContainerEntry, isRemovingEntry, StoreLayout } from './layout';
 import { mountsUnder } from './mounts';
@@ -26,6 +29,8 @@ export interface StoreOptions {
 }
 
 const STORE_LOCK = 'store';
+
+const fsyncAsync = promisify(fsync);
 
 function isErrno(err: unknown, ...codes: string[]): boolean {
   return codes.includes((err as NodeJS.ErrnoException)?.code ?? '');
@@ -61,7 +66,7 @@ export class FileStateStore implements StateStore {
   async nameOwner(name: string): Promise<string | undefined> {
     let id: string;
     try {
-      id = (await readFile(this.layout.nameFile(name), 'utf8')).trim();
+      id = readFileSync(this.layout.nameFile(name), 'utf8').trim();
     } catch (err) {
       if (isErrno(err, 'ENOENT', 'ENOTDIR')) return undefined;
       throw err;
@@ -72,8 +77,8 @@ export class FileStateStore implements StateStore {
   async reserve(record: ContainerRecord): Promise<void> {
     assertValidName(record.name);
     assertValidReference(record.id);
-    await mkdir(this.layout.names, { recursive: true });
-    await mkdir(this.layout.containers, { recursive: true });
+    mkdirSync(this.layout.names, { recursive: true });
+    mkdirSync(this.layout.containers, { recursive: true });
     await this.locks.withLock(STORE_LOCK, 'The container store is busy: another mydocker command holds its lock.', async () => {
       if (await this.containerExists(record.id)) throw new ConflictError(`A container with id ${record.id} already exists.`);
       await this.claimName(record.name, record.id);
@@ -115,12 +120,12 @@ export class FileStateStore implements StateStore {
     const path = this.layout.nameFile(name);
     for (let attempt = 0; ; attempt++) {
       try {
-        const handle = await open(path, 'wx');
+        const fd = openSync(path, 'wx');
         try {
-          await handle.writeFile(id);
-          await handle.sync();
+          writeSync(fd, id);
+          await fsyncAsync(fd);
         } finally {
-          await handle.close();
+          closeSync(fd);
         }
         return;
       } catch (err) {
@@ -130,9 +135,11 @@ export class FileStateStore implements StateStore {
         }
         const owner = await this.nameOwner(name);
         if (owner) throw nameConflict(name, owner);
-        await unlink(path).catch((e) => {
+        try {
+          unlinkSync(path);
+        } catch (e) {
           if (!isErrno(e, 'ENOENT')) throw e;
-        });
+        }
       }
     }
   }
@@ -140,7 +147,7 @@ export class FileStateStore implements StateStore {
   private async releaseName(name: string, id: string): Promise<void> {
     const path = this.layout.nameFile(name);
     try {
-      if ((await readFile(path, 'utf8')).trim() === id) await unlink(path);
+      if (readFileSync(path, 'utf8').trim() === id) unlinkSync(path);
     } catch (err) {
       if (!isErrno(err, 'ENOENT', 'ENOTDIR')) throw err;
     }
@@ -149,23 +156,22 @@ export class FileStateStore implements StateStore {
   /** Writes the first record in a staging directory and renames it into place: the directory appears complete. */
   private async placeRecord(record: ContainerRecord): Promise<void> {
     const staging = this.layout.stagingDir(record.id);
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging);
+    await removeTree(staging);
+    mkdirSync(staging);
     try {
       // Not synced: the record the create hook writes next (Stage.RECORD) replaces it, synced. A power
       // loss in between can only leave an empty record, which reads as damaged and `rm -f` removes: the
       // same end as the stub would have had (a container whose create never finished).
       await this.writeAtomic(`${staging}/config.json`, serializeRecord(record), false);
-      await rename(staging, this.layout.containerDir(record.id));
+      renameSync(staging, this.layout.containerDir(record.id));
     } catch (err) {
-      await rm(staging, { recursive: true, force: true });
+      await removeTree(staging);
       throw err;
     }
   }
 
-  private async writeAtomic(path: string, data: string, fsync = true): Promise<void> {
-    const writeFileAtomic = require('write-file-atomic') as typeof import('write-file-atomic');
-    await writeFileAtomic(path, data, { fsync, mode: 0o600 });
+  private async writeAtomic(path: string, data: string, durable = true): Promise<void> {
+    await writeFileAtomic(path, data, durable);
   }
 
   /**
@@ -216,7 +222,7 @@ export class FileStateStore implements StateStore {
   private async containerExists(id: string): Promise<boolean> {
     if (!isContainerEntry(id)) return false;
     try {
-      return (await stat(this.layout.containerDir(id))).isDirectory();
+      return statSync(this.layout.containerDir(id)).isDirectory();
     } catch (err) {
       if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
       throw err;
@@ -238,7 +244,7 @@ export class FileStateStore implements StateStore {
   /** The record, a damaged stub if it cannot be read, or undefined if the container is gone. */
   private async load(id: string): Promise<ContainerRecord | undefined> {
     try {
-      return parseRecord(await readFile(this.layout.recordFile(id), 'utf8'), id);
+      return parseRecord(readFileSync(this.layout.recordFile(id), 'utf8'), id);
     } catch (err) {
       return this.damaged(id, err);
     }
@@ -268,7 +274,7 @@ export class FileStateStore implements StateStore {
     }
     for (const name of names) {
       try {
-        if ((await readFile(this.layout.nameFile(name), 'utf8')).trim() === id) return name;
+        if (readFileSync(this.layout.nameFile(name), 'utf8').trim() === id) return name;
       } catch {
         // Removed meanwhile.
       }
@@ -316,15 +322,15 @@ export class FileStateStore implements StateStore {
     }
     let name: string | undefined;
     try {
-      name = parseRecord(await readFile(this.layout.recordFile(id), 'utf8'), id).name;
+      name = parseRecord(readFileSync(this.layout.recordFile(id), 'utf8'), id).name;
     } catch (err) {
       if (!(err instanceof CorruptRecordError) && !isErrno(err, 'ENOENT', 'ENOTDIR')) throw err;
     }
     name ??= await this.nameOf(id);
     const grave = this.layout.removingDir(id);
-    await rm(grave, { recursive: true, force: true });
+    await removeTree(grave);
     try {
-      await rename(dir, grave);
+      renameSync(dir, grave);
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
     }
@@ -332,7 +338,7 @@ export class FileStateStore implements StateStore {
       const known = name;
       await this.locks.withLock(STORE_LOCK, 'The container store is busy: another mydocker command holds its lock.', () => this.releaseName(known, id));
     }
-    await rm(grave, { recursive: true, force: true });
+    await removeTree(grave);
   }
 
   /** Directories a removal killed half-way left behind (renamed away, not yet deleted). */
@@ -347,7 +353,7 @@ export class FileStateStore implements StateStore {
     for (const entry of entries.filter(isRemovingEntry)) {
       const path = join(this.layout.containers, entry);
       if ((await mountsUnder(path)).length > 0) continue;
-      await rm(path, { recursive: true, force: true });
+      await removeTree(path);
       removed.push(path);
     }
     return removed;

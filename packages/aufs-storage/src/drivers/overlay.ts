@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { removeTree } from '@mydocker/core';
 import { release as osRelease } from 'node:os';
 import { join } from 'node:path';
 import { mountFs } from '../util/mounts';
@@ -29,7 +29,7 @@ export class OverlayDriver extends UnionDriver {
    * restart (`restart` of a running `--rm` container) mounts it again: the marker goes first.
    */
   protected override async beforeThrowawayMount(dir: string): Promise<void> {
-    if (volatileSupported()) await rm(join(dir, 'work', 'work', 'incompat'), { recursive: true, force: true });
+    if (volatileSupported()) await removeTree(join(dir, 'work', 'work', 'incompat'));
   }
 }
 

@@ -55,4 +55,15 @@ describe('acquireFileLock', () => {
     await release();
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('leaves alone, when released, a lock another process took over meanwhile (its owner file names that one)', async () => {
+    const path = join(dir, 'k.lock');
+    const release = await acquireFileLock(path, { staleMs: 60_000 });
+    // What a take-over does: the old lock moved aside and removed, a new one made with its holder.
+    rmSync(path, { recursive: true });
+    mkdirSync(path);
+    writeFileSync(join(path, 'owner'), '1 1\n');
+    await release();
+    expect(readdirSync(path)).toEqual(['owner']);
+  });
 });

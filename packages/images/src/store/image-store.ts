@@ -10,8 +10,8 @@ import {
   type StoredManifest,
 } from '@mydocker/core';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LayerStore } from './layer-store';
@@ -117,7 +117,8 @@ export class LocalImageStore implements ImageStore {
   async readIndex(): Promise<StoreIndex> {
     let text: string;
     try {
-      text = await readFile(join(this.dir, 'index.json'), 'utf8');
+      // Synchronous: one small file read on every `run`, where an asynchronous read is several thread-pool round trips.
+      text = readFileSync(join(this.dir, 'index.json'), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyIndex();
       throw err;
@@ -143,7 +144,12 @@ export class LocalImageStore implements ImageStore {
   /** The old layout (one folder per image id, repositories.json) becomes blobs and an index, once. */
   private async migrate(): Promise<void> {
     if (this.migrated) return;
-    const names = await readdir(this.dir).catch(() => [] as string[]);
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      names = [];
+    }
     if (names.includes('repositories.json') || names.some((n) => /^[0-9a-f]{64}$/.test(n))) {
       const { migrateOldLayout } = require('./migrate') as typeof import('./migrate');
       await withFileLock(this.lockPath, () => migrateOldLayout(this), {
@@ -169,9 +175,10 @@ export class LocalImageStore implements ImageStore {
 
   async readBlob(digest: string): Promise<Buffer> {
     const path = this.blobPath(digest);
-    const st = await stat(path);
+    // Synchronous: a manifest or config of a few KiB (at most MAX_META), read on every `run`.
+    const st = statSync(path);
     if (st.size > MAX_META) throw new UsageError(`The stored blob ${digest.slice(0, 19)} is larger than ${MAX_META} bytes.`);
-    return readFile(path);
+    return readFileSync(path);
   }
 
   /** Writes bytes as a blob (atomic; the same bytes twice are one file). Returns `sha256:…`. */

@@ -1,9 +1,10 @@
 import { removeOrphanScratch, scratchName } from '@mydocker/core';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstatSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { diskUsage, exists } from '../util/fs';
+import { diskUsage } from '../util/fs';
 
 const SCRATCH = '.tmp-';
 // tar-pack and tar-extract pull in `tar` (~13 ms to load): required only where a layer is packed or
@@ -34,13 +35,18 @@ export class LayerStore {
     return join(this.dir, bare(digest), 'diff');
   }
 
+  /** Synchronous, as `info`: asked for every layer of the image on every `run`, a few microseconds each. */
   async has(digest: string): Promise<boolean> {
-    return exists(join(this.dir, bare(digest), 'layer.json'));
+    try {
+      return lstatSync(join(this.dir, bare(digest), 'layer.json'), { throwIfNoEntry: false }) !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   async info(digest: string): Promise<LayerInfo | undefined> {
     try {
-      return JSON.parse(await readFile(join(this.dir, bare(digest), 'layer.json'), 'utf8')) as LayerInfo;
+      return JSON.parse(readFileSync(join(this.dir, bare(digest), 'layer.json'), 'utf8')) as LayerInfo;
     } catch {
       return undefined;
     }

@@ -14,7 +14,7 @@ export function bundleStore(outDir: string): string {
     target: 'node20',
     format: 'cjs',
     outfile,
-    external: ['proper-lockfile', 'write-file-atomic', '@mydocker/core'],
+    external: ['@mydocker/core'],
     nodePaths: [resolve(__dirname, '../../../../node_modules')],
     logLevel: 'silent',
   });

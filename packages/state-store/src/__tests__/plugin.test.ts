@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ContainerContext, createEngine, emptyRunSpec, loadConfig, Stage, type PruneReport } from '@mydocker/core';
 import { StateStorePlugin } from '../plugin';
+import * as atomicWrite from '../atomic-write';
 import { tempRoots } from './helpers';
 
 describe('StateStorePlugin', () => {
@@ -121,20 +122,18 @@ describe('which record writes are synced', () => {
     roots.cleanup();
   });
 
-  /** The fsync option of every write-file-atomic call, in order, while `fn` runs. */
+  /** The `durable` argument of every atomic record write, in order, while `fn` runs. */
   async function fsyncsDuring(fn: () => Promise<void>): Promise<boolean[]> {
-    require('write-file-atomic');
     const calls: boolean[] = [];
-    const cache = require.cache[require.resolve('write-file-atomic')]!;
-    const original = cache.exports as (path: string, data: string, options: object) => Promise<void>;
-    cache.exports = (path: string, data: string, options: { fsync?: boolean }) => {
-      calls.push(options.fsync !== false);
-      return original(path, data, options);
-    };
+    const original = atomicWrite.writeFileAtomic;
+    const spy = jest.spyOn(atomicWrite, 'writeFileAtomic').mockImplementation((path, data, durable) => {
+      calls.push(durable);
+      return original(path, data, durable);
+    });
     try {
       await fn();
     } finally {
-      cache.exports = original;
+      spy.mockRestore();
     }
     return calls;
   }
