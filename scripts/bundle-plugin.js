@@ -35,11 +35,13 @@
  * compiled (and cached) too.
  */
 const { build } = require('esbuild');
-const { dirname, join, relative, resolve } = require('node:path');
-const { existsSync } = require('node:fs');
+const { join, relative, resolve } = require('node:path');
+const { existsSync, readFileSync, rmSync } = require('node:fs');
 
 const SHARED = ['@mydocker/*', 'tsyringe', 'tapable', 'reflect-metadata'];
 const PRELOAD = "Symbol.for('mydocker.codeCache.preload')";
+const BUNDLE = 'plugin.bundle.js';
+const LAZY = 'plugin.lazy.js';
 
 const common = (packageDir, external) => ({
   bundle: true,
@@ -54,27 +56,40 @@ const common = (packageDir, external) => ({
   minifyWhitespace: true,
 });
 
-/** Every module of the package `entry` reaches (paths relative to the package), with what each requires. */
+/**
+ * Every module of the package `entry` reaches (paths relative to the package), with what each requires and
+ * whether it does so when it loads: tsc writes a module's top-level statements unindented and the body of
+ * a function indented, so a `require` on an unindented line, after no `=>` or `function` on that line,
+ * runs when the module loads; one inside a function (a tap's lazy require) runs when that function does. A top-level require taken for a lazy one
+ * costs only time (its module comes from the second file), never correctness.
+ */
 async function moduleGraph(packageDir, entry, external) {
   const result = await build({ ...common(packageDir, external), entryPoints: [entry], write: false, metafile: true, outfile: 'graph.js' });
   const graph = new Map();
-  for (const [file, input] of Object.entries(result.metafile.inputs))
+  for (const [file, input] of Object.entries(result.metafile.inputs)) {
+    const lines = file.endsWith('.js') ? readFileSync(join(packageDir, file), 'utf8').split('\n') : [];
+    const atLoad = (request) =>
+      lines.some((l) => {
+        const at = Math.max(l.indexOf(`require("${request}")`), l.indexOf(`require('${request}')`));
+        return at >= 0 && /^\S/.test(l) && !/=>|function/.test(l.slice(0, at));
+      });
     graph.set(
       file,
-      input.imports.filter((i) => !i.external).map((i) => i.path),
+      input.imports.filter((i) => !i.external).map((i) => ({ path: i.path, atLoad: atLoad(i.original) })),
     );
+  }
   return graph;
 }
 
-/** The modules reached from `entry` without passing through a `separate` one. */
-function bundledModules(graph, entry, separate) {
+/** The modules reached from `entry` without passing through a `separate` one (only through requires run at load with `atLoad`). */
+function reached(graph, entry, separate, atLoad) {
   const seen = new Set([entry]);
   const queue = [entry];
   while (queue.length > 0)
     for (const next of graph.get(queue.shift()) ?? [])
-      if (!seen.has(next) && !separate.has(next)) {
-        seen.add(next);
-        queue.push(next);
+      if ((!atLoad || next.atLoad) && !seen.has(next.path) && !separate.has(next.path)) {
+        seen.add(next.path);
+        queue.push(next.path);
       }
   return seen;
 }
@@ -85,17 +100,35 @@ function resolveFile(dir, request) {
   return [base, `${base}.js`, join(base, 'index.js')].find((f) => f.endsWith('.js') && existsSync(f));
 }
 
-function entrySource(entry, bundled, separate) {
-  const rel = (f) => relative('dist', f);
-  const seeds = [...bundled].map((f) => `  [${JSON.stringify(rel(f))}, () => require('./${f}')],`).join('\n');
-  const preload = [...bundled].map((f) => `require('./${f}')`);
-  const outside = [...separate].map((f) => `require(join(__dirname, ${JSON.stringify(rel(f))}))`);
+/** An esbuild plugin: a require of one of `files` (absolute) stays a require of that file's path from dist/. */
+function requireByPath(files, distDir) {
+  return {
+    name: 'require-by-path',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        const file = resolveFile(args.resolveDir, args.path);
+        if (!file || !files.has(file)) return undefined;
+        return { path: `./${relative(distDir, file)}`, external: true };
+      });
+    },
+  };
+}
+
+const rel = (f) => relative('dist', f);
+
+function loadSource(entry, loaded, lazy, separate) {
+  const seed = (f, load) => `  [${JSON.stringify(rel(f))}, ${load}],`;
+  const seeds = [
+    ...[...loaded].map((f) => seed(f, `() => require('./${f}')`)),
+    ...[...lazy].map((f) => seed(f, `() => require(join(__dirname, ${JSON.stringify(LAZY)}))[${JSON.stringify(rel(f))}]()`)),
+  ].join('\n');
+  const all = JSON.stringify([...loaded, ...lazy, ...separate].map(rel));
   return `const Module = require('node:module');
 const { join } = require('node:path');
-const bundled = [
+const seeds = [
 ${seeds}
 ];
-for (const [rel, load] of bundled) {
+for (const [rel, load] of seeds) {
   const file = join(__dirname, rel);
   if (require.cache[file]) continue;
   const m = new Module(file, module);
@@ -109,12 +142,16 @@ module.exports = require('./${entry}');
 if (process.env.MYDOCKER_CODE_CACHE === 'write') {
   const key = ${PRELOAD};
   (globalThis[key] ??= []).push(() => {
-    for (const load of [${[...preload, ...outside].map((r) => `() => ${r}`).join(', ')}]) {
-      try { load(); } catch { /* not loadable alone: no cache entry */ }
+    for (const rel of ${all}) {
+      try { require(join(__dirname, rel)); } catch { /* not loadable alone: no cache entry */ }
     }
   });
 }
 `;
+}
+
+function lazySource(lazy) {
+  return `module.exports = {\n${[...lazy].map((f) => `  ${JSON.stringify(rel(f))}: () => require('./${f}'),`).join('\n')}\n};\n`;
 }
 
 async function bundlePlugin(packageDir) {
@@ -124,28 +161,27 @@ async function bundlePlugin(packageDir) {
   const graph = await moduleGraph(packageDir, entry, external);
   const roots = new Set(pkg.pluginBundle?.separate ?? []);
   for (const root of roots) if (!graph.has(root)) throw new Error(`pluginBundle.separate names ${root}, which ${entry} never requires`);
-  const bundled = bundledModules(graph, entry, roots);
-  const separate = [...graph.keys()].filter((f) => f.startsWith('dist/') && !bundled.has(f));
-  const separateFiles = new Set(separate.map((f) => join(packageDir, f)));
-  const outfile = join(packageDir, 'dist/plugin.bundle.js');
-  // A separate module is required by its path from the bundle's folder (dist/), as a file of its own.
-  const leaveSeparate = {
-    name: 'leave-separate',
-    setup(b) {
-      b.onResolve({ filter: /^\./ }, (args) => {
-        const file = resolveFile(args.resolveDir, args.path);
-        if (!file || !separateFiles.has(file)) return undefined;
-        return { path: `./${relative(dirname(outfile), file)}`, external: true };
-      });
-    },
-  };
+  const loaded = reached(graph, entry, roots, true);
+  const lazy = [...reached(graph, entry, roots, false)].filter((f) => !loaded.has(f));
+  const separate = [...graph.keys()].filter((f) => f.startsWith('dist/') && f.endsWith('.js') && !loaded.has(f) && !lazy.includes(f));
+  const distDir = join(packageDir, 'dist');
+  const abs = (files) => new Set([...files].map((f) => join(packageDir, f)));
+  const outfile = join(distDir, BUNDLE);
   await build({
     ...common(packageDir, external),
-    stdin: { contents: entrySource(entry, bundled, separate), resolveDir: packageDir, sourcefile: 'plugin-bundle-entry.js', loader: 'js' },
+    stdin: { contents: loadSource(entry, loaded, lazy, separate), resolveDir: packageDir, sourcefile: 'plugin-bundle-entry.js', loader: 'js' },
     outfile,
-    plugins: [leaveSeparate],
+    plugins: [requireByPath(abs([...lazy, ...separate]), distDir)],
   });
-  return { outfile, bundled: [...bundled], separate };
+  if (lazy.length > 0)
+    await build({
+      ...common(packageDir, external),
+      stdin: { contents: lazySource(lazy), resolveDir: packageDir, sourcefile: 'plugin-lazy-entry.js', loader: 'js' },
+      outfile: join(distDir, LAZY),
+      plugins: [requireByPath(abs([...loaded, ...separate]), distDir)],
+    });
+  else rmSync(join(distDir, LAZY), { force: true });
+  return { outfile, loaded: [...loaded], lazy, separate };
 }
 
 module.exports = { bundlePlugin };
