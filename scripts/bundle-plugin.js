@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * A built-in plugin's `mydocker.plugin` entry as ONE file: `node ../../scripts/bundle-plugin.js`, run by a
+ * A built-in plugin's `mydocker.plugin` entry bundled: `node ../../scripts/bundle-plugin.js`, run by a
  * plugin package's build after tsc, bundles the entry (package.json `pluginBundle.entry`, default
  * `dist/plugin.js`: tsc's output, so the decorator metadata is already emitted) and the modules it requires
- * into `dist/plugin.bundle.js`.
+ * into two files: `dist/plugin.bundle.js`, the `mydocker.plugin` entry, with the modules that loading the
+ * entry runs (what `apply` needs), and `dist/plugin.lazy.js` with those required inside functions (the
+ * taps' lifecycle, a driver), read when a tap first needs one. `ps` reads the first, `run` both.
  *
  * Why: a `run --rm` opened ~100 plugin module files, each ~0.5 ms to resolve, stat, read and compile even
  * with the code cache (bench/README.md, fifth pass). One file per plugin is one resolution and one read.
@@ -22,11 +24,12 @@
  *   so carrying them would cost the commands that never use them (measured: +10–20 ms per command when
  *   the bundles held everything). They stay tsc's files, required by path from the bundle when needed.
  *
- * One instance of each module: the bundle puts each of its modules into Node's module cache under its tsc
- * file's path, so a separate module's `require('./store/image-store')` (or anything loading the package's
- * index.js in the same process) gets the bundle's instance, not a second copy. The entry's exports are
- * loaded only when first required: the modules a plugin requires inside a function (its taps' lifecycle,
- * a driver) stay lazy, as esbuild wraps each CommonJS module so that its body runs on its first require.
+ * One instance of each module: the entry bundle puts each module of both files into Node's module cache
+ * under its tsc file's path, its exports made on first use, so a separate module's
+ * `require('./store/image-store')` (or anything loading the package's index.js in the same process) gets
+ * the bundled instance, not a second copy; a require from one file into the other (or into a separate
+ * module) is a require of that path. Lazy requires stay lazy: esbuild wraps each CommonJS module so that
+ * its body runs on its first require.
  *
  * The package's tsc output stays as it is: `index.js` is its public face (types and API for third-party
  * authors), the bundle only the plugin entry. The CLI's code cache (packages/cli/bin/load-bundle.js) covers
@@ -190,6 +193,6 @@ if (require.main === module)
   bundlePlugin(process.cwd())
     .then((r) => process.env.BUNDLE_PLUGIN_VERBOSE && console.log(r))
     .catch((err) => {
-    console.error(`bundle-plugin: ${err.message}`);
-    process.exit(1);
-  });
+      console.error(`bundle-plugin: ${err.message}`);
+      process.exit(1);
+    });

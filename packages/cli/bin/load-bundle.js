@@ -67,8 +67,8 @@ function loadBundle(file) {
 }
 
 /**
- * The same for the plugins' modules (each plugin is its own package of tsc output, ~150 small files for
- * the built-in ones): Module.prototype._compile compiles a file with its code cache from
+ * The same for the plugins' modules (each plugin is its own package; a built-in one is loaded from two
+ * bundled files, scripts/bundle-plugin.js, a third-party one from its own files): Module.prototype._compile compiles a file with its code cache from
  * dist/modules.cache when the cache names that file with its current size and mtime (and this Node, V8
  * and architecture); any other file, or one that changed since the build, compiles as Node would.
  * The require a cached module receives is the one Node gives it (resolve, cache, main, extensions).
