@@ -63,8 +63,9 @@ const common = (packageDir, external) => ({
  * Every module of the package `entry` reaches (paths relative to the package), with what each requires and
  * whether it does so when it loads: tsc writes a module's top-level statements unindented and the body of
  * a function indented, so a `require` on an unindented line, after no `=>` or `function` on that line,
- * runs when the module loads; one inside a function (a tap's lazy require) runs when that function does. A top-level require taken for a lazy one
- * costs only time (its module comes from the second file), never correctness.
+ * runs when the module loads; one inside a function (a tap's lazy require) runs when that function does.
+ * A load-time require taken for a lazy one costs only time (its module comes from the second file, read
+ * at once), never correctness: every cross-file require goes through Node's module cache.
  */
 async function moduleGraph(packageDir, entry, external) {
   const result = await build({ ...common(packageDir, external), entryPoints: [entry], write: false, metafile: true, outfile: 'graph.js' });
