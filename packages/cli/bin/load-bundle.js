@@ -67,8 +67,8 @@ function loadBundle(file) {
 }
 
 /**
- * The same for the plugins' modules (each plugin is its own package of tsc output, ~150 small files for
- * the built-in ones): Module.prototype._compile compiles a file with its code cache from
+ * The same for the plugins' modules (each plugin is its own package; a built-in one is loaded from two
+ * bundled files, scripts/bundle-plugin.js, a third-party one from its own files): Module.prototype._compile compiles a file with its code cache from
  * dist/modules.cache when the cache names that file with its current size and mtime (and this Node, V8
  * and architecture); any other file, or one that changed since the build, compiles as Node would.
  * The require a cached module receives is the one Node gives it (resolve, cache, main, extensions).
@@ -109,15 +109,24 @@ function cacheModules() {
 /**
  * Write mode only: `run --help` loads each plugin's entry but not the modules its taps require on a
  * real `run` (lifecycle, storage, runtime …), which would then compile without a cache on every command.
- * So every other compiled module of each plugin package seen so far (its dist/; tests and programs — main.js, *-main.js — aside)
- * is required here too, for its entry in the cache. A module that fails to load is simply left out.
+ * A built-in plugin's entry is one bundle (scripts/bundle-plugin.js) that, in write mode, registered a
+ * function requiring each of its modules: those run here, so the bundle's cache entry holds them. For any
+ * other plugin, every other compiled module of its package (its dist/; tests and programs — main.js,
+ * *-main.js — aside) is required here too, for its entry in the cache. A module that fails to load is
+ * simply left out.
  */
 function preloadPluginModules(loaded) {
+  for (const preload of globalThis[Symbol.for('mydocker.codeCache.preload')] ?? []) preload();
   const dists = new Set();
+  const bundled = new Set();
   for (const file of loaded) {
     const at = file.lastIndexOf(`${path.sep}dist${path.sep}`);
-    if (at > 0) dists.add(file.slice(0, at + 5));
+    if (at < 0) continue;
+    // A bundled plugin's own tsc modules (its public face) are not what a command loads: no entries.
+    if (file.endsWith(`${path.sep}plugin.bundle.js`)) bundled.add(file.slice(0, at + 5));
+    else dists.add(file.slice(0, at + 5));
   }
+  for (const dist of bundled) dists.delete(dist);
   const walk = (dir) => {
     let entries;
     try {

@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * A built-in plugin's `mydocker.plugin` entry bundled: `node ../../scripts/bundle-plugin.js`, run by a
+ * plugin package's build after tsc, bundles the entry (package.json `pluginBundle.entry`, default
+ * `dist/plugin.js`: tsc's output, so the decorator metadata is already emitted) and the modules it requires
+ * into two files: `dist/plugin.bundle.js`, the `mydocker.plugin` entry, with the modules that loading the
+ * entry runs (what `apply` needs), and `dist/plugin.lazy.js` with those required inside functions (the
+ * taps' lifecycle, a driver), read when a tap first needs one. `ps` reads the first, `run` both.
+ *
+ * Why: a `run --rm` opened ~100 plugin module files, each ~0.5 ms to resolve, stat, read and compile even
+ * with the code cache (bench/README.md, fifth pass). One file per plugin is one resolution and one read.
+ *
+ * What stays outside the bundle (required at run time, as before):
+ * - `@mydocker/*` (core above all), tsyringe, tapable and reflect-metadata: the plugin must share the CLI's
+ *   single instances (errors tested with instanceof, tsyringe's registry, tapable's classes). The CLI's
+ *   bundle seeds Node's module cache with its copies under the paths `require('@mydocker/core')` resolves
+ *   to from here, so the plugin gets them; a plugin installed alone loads the installed core.
+ * - The package's own npm dependencies (tar, undici, write-file-atomic, ...): npm dedupes and updates them,
+ *   and most are loaded only by the commands that need them.
+ * - Programs run as their own process (`*-main.js`, found by path): they are not required, so not bundled.
+ * - `pluginBundle.separate`: modules only some commands load (a plugin's own commands, the pull path, the
+ *   engine API's server), and whatever only they reach. Every command reads and compiles the whole bundle,
+ *   so carrying them would cost the commands that never use them (measured: +10–20 ms per command when
+ *   the bundles held everything). They stay tsc's files, required by path from the bundle when needed.
+ *
+ * One instance of each module: the entry bundle puts each module of both files into Node's module cache
+ * under its tsc file's path, its exports made on first use, so a separate module's
+ * `require('./store/image-store')` (or anything loading the package's index.js in the same process) gets
+ * the bundled instance, not a second copy; a require from one file into the other (or into a separate
+ * module) is a require of that path. Lazy requires stay lazy: esbuild wraps each CommonJS module so that
+ * its body runs on its first require.
+ *
+ * The package's tsc output stays as it is: `index.js` is its public face (types and API for third-party
+ * authors), the bundle only the plugin entry. The CLI's code cache (packages/cli/bin/load-bundle.js) covers
+ * the bundle: while the cache is written (MYDOCKER_CODE_CACHE=write), the bundle registers a function that
+ * requires each of its modules and its separate ones, so the modules a real `run` loads in its taps are
+ * compiled (and cached) too.
+ */
+const { build } = require('esbuild');
+const { join, relative, resolve } = require('node:path');
+const { existsSync, readFileSync, rmSync } = require('node:fs');
+
+const SHARED = ['@mydocker/*', 'tsyringe', 'tapable', 'reflect-metadata'];
+const PRELOAD = "Symbol.for('mydocker.codeCache.preload')";
+const BUNDLE = 'plugin.bundle.js';
+const LAZY = 'plugin.lazy.js';
+
+const common = (packageDir, external) => ({
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'error',
+  legalComments: 'none',
+  external,
+  absWorkingDir: packageDir,
+  // As the CLI's bundle: whitespace and comments removed, every name kept (stack traces, class names).
+  minifyWhitespace: true,
+});
+
+/**
+ * Every module of the package `entry` reaches (paths relative to the package), with what each requires and
+ * whether it does so when it loads: tsc writes a module's top-level statements unindented and the body of
+ * a function indented, so a `require` on an unindented line, after no `=>` or `function` on that line,
+ * runs when the module loads; one inside a function (a tap's lazy require) runs when that function does.
+ * A load-time require taken for a lazy one costs only time (its module comes from the second file, read
+ * at once), never correctness: every cross-file require goes through Node's module cache.
+ */
+async function moduleGraph(packageDir, entry, external) {
+  const result = await build({ ...common(packageDir, external), entryPoints: [entry], write: false, metafile: true, outfile: 'graph.js' });
+  const graph = new Map();
+  for (const [file, input] of Object.entries(result.metafile.inputs)) {
+    const lines = file.endsWith('.js') ? readFileSync(join(packageDir, file), 'utf8').split('\n') : [];
+    const atLoad = (request) =>
+      lines.some((l) => {
+        const at = Math.max(l.indexOf(`require("${request}")`), l.indexOf(`require('${request}')`));
+        return at >= 0 && /^\S/.test(l) && !/=>|function/.test(l.slice(0, at));
+      });
+    graph.set(
+      file,
+      input.imports.filter((i) => !i.external).map((i) => ({ path: i.path, atLoad: atLoad(i.original) })),
+    );
+  }
+  return graph;
+}
+
+/** The modules reached from `entry` without passing through a `separate` one (only through requires run at load with `atLoad`). */
+function reached(graph, entry, separate, atLoad) {
+  const seen = new Set([entry]);
+  const queue = [entry];
+  while (queue.length > 0)
+    for (const next of graph.get(queue.shift()) ?? [])
+      if ((!atLoad || next.atLoad) && !seen.has(next.path) && !separate.has(next.path)) {
+        seen.add(next.path);
+        queue.push(next.path);
+      }
+  return seen;
+}
+
+/** Node's resolution of a relative require from `dir`, for files: `x`, `x.js`, `x/index.js`. */
+function resolveFile(dir, request) {
+  const base = resolve(dir, request);
+  return [base, `${base}.js`, join(base, 'index.js')].find((f) => f.endsWith('.js') && existsSync(f));
+}
+
+/** An esbuild plugin: a require of one of `files` (absolute) stays a require of that file's path from dist/. */
+function requireByPath(files, distDir) {
+  return {
+    name: 'require-by-path',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        const file = resolveFile(args.resolveDir, args.path);
+        if (!file || !files.has(file)) return undefined;
+        return { path: `./${relative(distDir, file)}`, external: true };
+      });
+    },
+  };
+}
+
+const rel = (f) => relative('dist', f);
+
+function loadSource(entry, loaded, lazy, separate) {
+  const seed = (f, load) => `  [${JSON.stringify(rel(f))}, ${load}],`;
+  const seeds = [
+    ...[...loaded].map((f) => seed(f, `() => require('./${f}')`)),
+    ...[...lazy].map((f) => seed(f, `() => require(join(__dirname, ${JSON.stringify(LAZY)}))[${JSON.stringify(rel(f))}]()`)),
+  ].join('\n');
+  const all = JSON.stringify([...loaded, ...lazy, ...separate].map(rel));
+  return `const Module = require('node:module');
+const { join } = require('node:path');
+const seeds = [
+${seeds}
+];
+// A plain append, not path.join: rel is already normalized (no . or .. segments), and a join per module showed
+// in the profile of loading the plugins.
+for (const [rel, load] of seeds) {
+  const file = __dirname + '/' + rel;
+  if (require.cache[file]) continue;
+  const m = new Module(file, module);
+  m.filename = file;
+  m.paths = module.paths;
+  Object.defineProperty(m, 'exports', { get: load, configurable: true, enumerable: true });
+  m.loaded = true;
+  require.cache[file] = m;
+}
+module.exports = require('./${entry}');
+if (process.env.MYDOCKER_CODE_CACHE === 'write') {
+  const key = ${PRELOAD};
+  (globalThis[key] ??= []).push(() => {
+    for (const rel of ${all}) {
+      try { require(join(__dirname, rel)); } catch { /* not loadable alone: no cache entry */ }
+    }
+  });
+}
+`;
+}
+
+function lazySource(lazy) {
+  return `module.exports = {\n${[...lazy].map((f) => `  ${JSON.stringify(rel(f))}: () => require('./${f}'),`).join('\n')}\n};\n`;
+}
+
+async function bundlePlugin(packageDir) {
+  const pkg = require(join(packageDir, 'package.json'));
+  const external = [...SHARED, ...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
+  const entry = pkg.pluginBundle?.entry ?? 'dist/plugin.js';
+  const graph = await moduleGraph(packageDir, entry, external);
+  const roots = new Set(pkg.pluginBundle?.separate ?? []);
+  for (const root of roots) if (!graph.has(root)) throw new Error(`pluginBundle.separate names ${root}, which ${entry} never requires`);
+  const loaded = reached(graph, entry, roots, true);
+  const lazy = [...reached(graph, entry, roots, false)].filter((f) => !loaded.has(f));
+  const separate = [...graph.keys()].filter((f) => f.startsWith('dist/') && f.endsWith('.js') && !loaded.has(f) && !lazy.includes(f));
+  const distDir = join(packageDir, 'dist');
+  const abs = (files) => new Set([...files].map((f) => join(packageDir, f)));
+  const outfile = join(distDir, BUNDLE);
+  await build({
+    ...common(packageDir, external),
+    stdin: { contents: loadSource(entry, loaded, lazy, separate), resolveDir: packageDir, sourcefile: 'plugin-bundle-entry.js', loader: 'js' },
+    outfile,
+    plugins: [requireByPath(abs([...lazy, ...separate]), distDir)],
+  });
+  if (lazy.length > 0)
+    await build({
+      ...common(packageDir, external),
+      stdin: { contents: lazySource(lazy), resolveDir: packageDir, sourcefile: 'plugin-lazy-entry.js', loader: 'js' },
+      outfile: join(distDir, LAZY),
+      plugins: [requireByPath(abs([...loaded, ...separate]), distDir)],
+    });
+  else rmSync(join(distDir, LAZY), { force: true });
+  return { outfile, loaded: [...loaded], lazy, separate };
+}
+
+module.exports = { bundlePlugin };
+
+if (require.main === module)
+  bundlePlugin(process.cwd())
+    .then((r) => process.env.BUNDLE_PLUGIN_VERBOSE && console.log(r))
+    .catch((err) => {
+      console.error(`bundle-plugin: ${err.message}`);
+      process.exit(1);
+    });
