@@ -61,8 +61,8 @@ export async function runService(args: CommandArgs, ctx: CommandContext): Promis
       s.onIdle(armIdle);
     }
     armIdle();
-    // The socket files go at once: proper-lockfile's signal-exit may end the process right after this
-    // listener (it counts listeners), and the next service must find no stale socket either way.
+    // The socket files go at once, in the signal's own listener: the next service must find no stale
+    // socket even if the process ends before the servers have closed.
     const stop = () => {
       for (const s of servers) if (s.path) rmSync(s.path, { force: true });
       resolve();
