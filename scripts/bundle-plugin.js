@@ -40,6 +40,7 @@
 const { build } = require('esbuild');
 const { join, relative, resolve } = require('node:path');
 const { existsSync, readFileSync, rmSync } = require('node:fs');
+const { NODE_BUNDLE } = require('./bundle-with-core');
 
 const SHARED = ['@mydocker/*', 'tsyringe', 'tapable', 'reflect-metadata'];
 const PRELOAD = "Symbol.for('mydocker.codeCache.preload')";
@@ -47,12 +48,7 @@ const BUNDLE = 'plugin.bundle.js';
 const LAZY = 'plugin.lazy.js';
 
 const common = (packageDir, external) => ({
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  logLevel: 'error',
-  legalComments: 'none',
+  ...NODE_BUNDLE,
   external,
   absWorkingDir: packageDir,
   // As the CLI's bundle: whitespace and comments removed, every name kept (stack traces, class names).

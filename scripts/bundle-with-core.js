@@ -46,14 +46,19 @@ function bundleWithCore(packageDir, outfile, options = {}) {
   return build({
     stdin: { contents: ENTRY, resolveDir: packageDir, sourcefile: 'bundle-entry.js', loader: 'js' },
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'error',
-    legalComments: 'none',
+    ...NODE_BUNDLE,
     ...options,
   });
 }
 
-module.exports = { bundleWithCore };
+/** The esbuild options every bundle of the tree shares (the CLI's, mydocker-oci's, the plugins'). */
+const NODE_BUNDLE = Object.freeze({
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'error',
+  legalComments: 'none',
+});
+
+module.exports = { bundleWithCore, NODE_BUNDLE };
