@@ -27,11 +27,22 @@ export async function waitForExit(ctx: CommandContext, ref: string): Promise<num
     }
     const view = ctx.engine.view(record);
     if (view.status === 'stopped') {
-      // PID 1 just ended and its live monitor has not yet written the exit file: that code is coming.
-      const settling = record.status === 'running' && runtime.exitStatus(record) === undefined && (runtime.monitorAlive?.(record) ?? false);
-      if (!settling) return view.exitCode ?? EXIT_CODE_UNKNOWN;
-      await sleep(POLL_MS / 10);
-      continue;
+      if (record.status !== 'running') return view.exitCode ?? EXIT_CODE_UNKNOWN;
+      // PID 1 has ended and the record still says running: the monitor's exit file is the answer, read
+      // again here (the view may have been made just before the monitor wrote it), and only after its
+      // liveness, so that a monitor which wrote the file and went in between is not taken for a lost one.
+      const monitorAlive = runtime.monitorAlive?.(record) ?? false;
+      const exit = runtime.exitStatus(record);
+      if (exit) return exit.code;
+      if (monitorAlive) {
+        await sleep(POLL_MS / 10); // its exit file is coming
+        continue;
+      }
+      // No monitor and no exit file: its clean-up may have settled (or removed) the record meanwhile.
+      const settled = await store.find(first.id);
+      if (settled?.status === 'stopped') return settled.exitCode ?? EXIT_CODE_UNKNOWN;
+      if (!settled && exitSeen !== undefined) return exitSeen;
+      return EXIT_CODE_UNKNOWN;
     }
     if (record.status === 'running') exitSeen = runtime.exitStatus(record)?.code ?? exitSeen;
     if (record.status === 'running' && runtime.isRunning(record)) await runtime.waitExit(record, 1000);
