@@ -14,6 +14,7 @@
  */
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
+const { rmSync } = require('node:fs');
 // The esbuild set-up (and the module-cache entry described above) is shared with packages/oci-runtime.
 const { bundleWithCore } = require('../../scripts/bundle-with-core');
 
@@ -35,6 +36,9 @@ else
  * loaded. Without them (this step failed) commands only compile more.
  */
 function writeCodeCache() {
+  // The commands' own caches (bin/load-bundle.js) were made from the previous build: the next run of each
+  // command writes its cache again.
+  rmSync(join(__dirname, 'dist/code-cache'), { recursive: true, force: true });
   const env = { ...process.env, MYDOCKER_CODE_CACHE: 'write' };
   delete env.MYDOCKER_TRACE;
   const r = spawnSync(process.execPath, ['--', join(__dirname, 'bin/mydocker'), 'run', '--help'], { env, encoding: 'utf8' });

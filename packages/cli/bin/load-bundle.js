@@ -1,16 +1,28 @@
 'use strict';
 /**
  * Loads dist/mydocker.js (the CLI bundle) as a CommonJS module with V8's code cache: the bytecode of the
- * functions a command runs, made by the build (build.js runs a command and saves
- * `script.createCachedData()` to dist/mydocker.js.cache), so a command compiles almost nothing.
+ * functions a command runs, so a command compiles almost nothing.
  *
- * The cache is used only for the very bundle and Node it was made for: its header names the Node and V8
+ * Two caches, both only saving time:
+ * - the build's (dist/mydocker.js.cache, dist/modules.cache): build.js runs `mydocker run --help` and
+ *   saves what it compiled, plus the top level of every plugin module. It holds yargs' help machinery and
+ *   none of the functions a real `run` calls in its taps, which then compile on every command.
+ * - a command's own (dist/code-cache/<command>.bundle and .modules), for the commands scripts run again
+ *   and again (OWN_CACHE_COMMANDS): written at the exit of the first such command that succeeds without
+ *   a valid one, from what that command compiled. A later run of the command compiles next to nothing.
+ *   The module cache of a command grows to the union of what its runs loaded (`run -p` loads the bridge
+ *   driver, `run --net none` does not); the bundle's is one V8 script and stays as first written until the
+ *   bundle is rebuilt. Where dist/ is not writable (an install owned by another user), nothing is written.
+ *
+ * A cache is used only for the very bundle and Node it was made for: its header names the Node and V8
  * versions, the architecture and the bundle's size and mtime (V8's own check compares only the source's
  * length, and rejects other V8 flags). Anything else — no cache, another Node, a rebuilt bundle, a cache
- * V8 rejects — loads the bundle without it, as a plain `require` would: the cache only saves time.
+ * V8 rejects — loads the bundle without it, as a plain `require` would. A command's own cache is read only
+ * when it has the bundle's owner and nobody else may write it: V8 runs its bytecode as this process.
  *
- * MYDOCKER_CODE_CACHE=write (build.js only): on exit, write the cache for the functions compiled so far.
- * MYDOCKER_CODE_CACHE=off: load without it (the bench's before/after).
+ * MYDOCKER_CODE_CACHE=write (build.js only): on exit, write the build's caches for what was compiled so far.
+ * MYDOCKER_CODE_CACHE=off: load without any; =build: the build's alone (the bench's before/after). MYDOCKER_CODE_CACHE=report: say on
+ * stderr which cache the bundle used and what was written (the e2e test of this file).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -32,35 +44,130 @@ function readCache(cacheFile, stat) {
   } catch {
     return undefined;
   }
-  if (buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
+  return parseBundleCache(buf, stat);
+}
+
+function writeCache(cacheFile, stat, data) {
+  // Written beside and renamed, so a reader never sees half a cache.
+  const tmp = `${cacheFile}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, Buffer.concat(bundleCacheChunks(stat, data)));
+  fs.renameSync(tmp, cacheFile);
+}
+
+// The commands with a code cache of their own: a fixed list, so a file name never comes from the command line.
+const OWN_CACHE_COMMANDS = new Set([
+  'run',
+  'create',
+  'start',
+  'stop',
+  'kill',
+  'rm',
+  'ps',
+  'exec',
+  'logs',
+  'inspect',
+  'wait',
+  'restart',
+  'images',
+  'pull',
+  'container-cleanup',
+]);
+const OWN_CACHE_DIR = path.join(__dirname, '../dist/code-cache');
+
+const mode = process.env.MYDOCKER_CODE_CACHE;
+const report = mode === 'report' ? (line) => process.stderr.write(`code cache: ${line}\n`) : () => {};
+
+/**
+ * The command whose own cache this process uses and may write, or undefined: the command must be the
+ * first word (global flags before it use the build's cache), and help or a failure writes nothing.
+ */
+function ownCacheCommand(argv) {
+  if (mode === 'write' || mode === 'off' || mode === 'build') return undefined;
+  const command = argv[0];
+  if (!OWN_CACHE_COMMANDS.has(command) || argv.includes('--help') || argv.includes('-h')) return undefined;
+  return command;
+}
+
+/** Reads `file` if it is a regular file owned by `owner` that no one else may write, else undefined. */
+function readTrusted(file, owner) {
+  let fd;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.uid !== owner || (st.mode & 0o022) !== 0) return undefined;
+    return fs.readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Writes beside and renames, so a reader never sees half a cache; a failure only means no cache. */
+function writeAtomically(file, chunks) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+    fs.writeFileSync(tmp, Buffer.concat(chunks), { mode: 0o644 });
+    fs.renameSync(tmp, file);
+    return true;
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    report(`not written: ${err.message}`);
+    return false;
+  }
+}
+
+/**
+ * On a successful exit only: what failed half-way (a bad flag, a missing image) compiled an error path,
+ * and help compiles yargs' help, neither of which the next run of the command needs.
+ */
+function onSuccessfulExit(write) {
+  process.once('exit', (code) => {
+    if (code === 0 && !process.exitCode) write();
+  });
+}
+
+function parseBundleCache(buf, stat) {
+  if (!buf || buf.length < MAGIC.length + 4 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
   const headerLength = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4;
   if (start + headerLength > buf.length || buf.toString('utf8', start, start + headerLength) !== identity(stat)) return undefined;
   return buf.subarray(start + headerLength);
 }
 
-function writeCache(cacheFile, stat, data) {
+function bundleCacheChunks(stat, data) {
   const header = Buffer.from(identity(stat));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
-  // Written beside and renamed, so a reader never sees half a cache.
-  const tmp = `${cacheFile}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, Buffer.concat([Buffer.from(MAGIC, 'latin1'), length, header, data]));
-  fs.renameSync(tmp, cacheFile);
+  return [Buffer.from(MAGIC, 'latin1'), length, header, data];
 }
 
-function loadBundle(file) {
+function loadBundle(file, argv = []) {
   const cacheFile = `${file}.cache`;
   const source = fs.readFileSync(file, 'utf8');
   const stat = fs.statSync(file);
-  const writing = process.env.MYDOCKER_CODE_CACHE === 'write';
-  const cachedData = writing || process.env.MYDOCKER_CODE_CACHE === 'off' ? undefined : readCache(cacheFile, stat);
+  const writing = mode === 'write';
+  const command = ownCacheCommand(argv);
+  const ownFile = command && path.join(OWN_CACHE_DIR, `${command}.bundle`);
+  const own = ownFile ? parseBundleCache(readTrusted(ownFile, stat.uid), stat) : undefined;
+  const cachedData = writing || mode === 'off' ? undefined : (own ?? readCache(cacheFile, stat));
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
+  const used = own && !script.cachedDataRejected;
+  if (command) report(`bundle: ${used ? `${command}'s own` : cachedData && !script.cachedDataRejected ? "the build's" : 'none'}`);
   const mod = new Module(file, module);
   mod.filename = file;
   mod.paths = Module._nodeModulePaths(path.dirname(file));
   require.cache[file] = mod;
   if (writing) process.once('exit', () => writeCache(cacheFile, stat, script.createCachedData()));
+  else if (ownFile && !used)
+    onSuccessfulExit(() => {
+      if (writeAtomically(ownFile, bundleCacheChunks(stat, script.createCachedData()))) report(`wrote ${command}.bundle`);
+    });
   script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
   mod.loaded = true;
   return mod.exports;
@@ -68,29 +175,39 @@ function loadBundle(file) {
 
 /**
  * The same for the plugins' modules (each plugin is its own package; a built-in one is loaded from two
- * bundled files, scripts/bundle-plugin.js, a third-party one from its own files): Module.prototype._compile compiles a file with its code cache from
- * dist/modules.cache when the cache names that file with its current size and mtime (and this Node, V8
- * and architecture); any other file, or one that changed since the build, compiles as Node would.
+ * bundled files, scripts/bundle-plugin.js, a third-party one from its own files): Module.prototype._compile
+ * compiles a file with its code cache when a cache names that file with its current size and mtime (and
+ * this Node, V8 and architecture) — the command's own cache first, then the build's dist/modules.cache;
+ * any other file, or one that changed since, compiles as Node would.
  * The require a cached module receives is the one Node gives it (resolve, cache, main, extensions).
  */
-function cacheModules() {
+function cacheModules(argv = []) {
   const cacheFile = path.join(__dirname, '../dist/modules.cache');
-  const writing = process.env.MYDOCKER_CODE_CACHE === 'write';
-  if (process.env.MYDOCKER_CODE_CACHE === 'off') return;
+  const writing = mode === 'write';
+  if (mode === 'off') return;
+  const command = ownCacheCommand(argv);
+  const ownFile = command && path.join(OWN_CACHE_DIR, `${command}.modules`);
+  const own = ownFile ? readModuleCache(ownFile, fs.statSync(__filename).uid) : undefined;
   const entries = writing ? undefined : readModuleCache(cacheFile);
-  if (!writing && !entries) return;
+  if (!writing && !entries && !ownFile) return;
   const compiled = [];
+  // The command's own cache is written again when this run compiled a module it did not hold (or held
+  // for another version of the file): the new one keeps the old entries and adds this run's.
+  let ownIncomplete = ownFile !== undefined && own === undefined;
   const original = Module.prototype._compile;
   Module.prototype._compile = function compileWithCache(content, filename) {
-    const entry = entries?.get(filename);
-    if (!writing && !entry) return original.call(this, content, filename);
-    const stat = fs.statSync(filename);
-    const key = `${stat.size}:${stat.mtimeMs}`;
-    if (!writing && entry.key !== key) return original.call(this, content, filename);
-    const cachedData = writing ? undefined : entry.data();
-    if (!writing && !cachedData) return original.call(this, content, filename);
+    const stat = writing || ownFile || entries?.has(filename) ? fs.statSync(filename) : undefined;
+    const key = stat && `${stat.size}:${stat.mtimeMs}`;
+    const ownEntry = own?.get(filename);
+    const ownValid = ownEntry !== undefined && ownEntry.key === key;
+    const buildEntry = entries?.get(filename);
+    const entry = ownValid ? ownEntry : buildEntry !== undefined && buildEntry.key === key ? buildEntry : undefined;
+    if (ownFile && !ownValid) ownIncomplete = true;
+    if (!writing && !ownFile && !entry) return original.call(this, content, filename);
+    const cachedData = writing || !entry ? undefined : entry.data();
     const script = new vm.Script(Module.wrap(content), { filename, ...(cachedData ? { cachedData } : {}) });
-    if (writing) compiled.push({ filename, key, script });
+    if (ownValid && script.cachedDataRejected) ownIncomplete = true;
+    if (writing || ownFile) compiled.push({ filename, key, script });
     const req = (id) => this.require(id);
     req.resolve = (request, options) => Module._resolveFilename(request, this, false, options);
     req.resolve.paths = (request) => Module._resolveLookupPaths(request, this);
@@ -103,6 +220,18 @@ function cacheModules() {
     process.once('exit', () => {
       preloadPluginModules(compiled.map((c) => c.filename));
       writeModuleCache(cacheFile, compiled);
+    });
+  else if (ownFile)
+    onSuccessfulExit(() => {
+      if (!ownIncomplete) return;
+      const kept = [];
+      for (const [filename, entry] of own ?? []) {
+        if (compiled.some((c) => c.filename === filename)) continue;
+        const data = entry.data();
+        if (data) kept.push({ filename, key: entry.key, data });
+      }
+      const fresh = compiled.map((c) => ({ filename: c.filename, key: c.key, data: c.script.createCachedData() }));
+      if (writeAtomically(ownFile, moduleCacheChunks([...kept, ...fresh]))) report(`wrote ${command}.modules (${kept.length + fresh.length} modules)`);
     });
 }
 
@@ -158,10 +287,10 @@ function moduleCacheIdentity() {
  * undefined. Only the header is read here; an entry's bytes are read (pread) when its module is
  * compiled: the cache holds every plugin module, and a command loads a fraction of them.
  */
-function readModuleCache(cacheFile) {
+function readModuleCache(cacheFile, owner) {
   let fd;
   try {
-    fd = fs.openSync(cacheFile, 'r');
+    fd = fs.openSync(cacheFile, owner === undefined ? 'r' : fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   } catch {
     return undefined;
   }
@@ -170,7 +299,10 @@ function readModuleCache(cacheFile) {
     return fs.readSync(fd, buf, 0, length, position) === length ? buf : undefined;
   };
   try {
-    const size = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    // A command's own cache (written at run time, see the top of this file): its owner's, and only theirs to write.
+    if (owner !== undefined && (!st.isFile() || st.uid !== owner || (st.mode & 0o022) !== 0)) return closed(fd);
+    const size = st.size;
     const start = MODULES_MAGIC.length + 4;
     const head = size >= start ? read(start, 0) : undefined;
     if (!head || head.toString('latin1', 0, MODULES_MAGIC.length) !== MODULES_MAGIC) return closed(fd);
@@ -198,13 +330,17 @@ function closed(fd) {
   return undefined;
 }
 
-function writeModuleCache(cacheFile, compiled) {
-  const datas = compiled.map((c) => c.script.createCachedData());
-  const header = Buffer.from(JSON.stringify({ identity: moduleCacheIdentity(), files: compiled.map((c, i) => [c.filename, c.key, datas[i].length]) }));
+function moduleCacheChunks(files) {
+  const header = Buffer.from(JSON.stringify({ identity: moduleCacheIdentity(), files: files.map((f) => [f.filename, f.key, f.data.length]) }));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
+  return [Buffer.from(MODULES_MAGIC, 'latin1'), length, header, ...files.map((f) => f.data)];
+}
+
+function writeModuleCache(cacheFile, compiled) {
+  const files = compiled.map((c) => ({ filename: c.filename, key: c.key, data: c.script.createCachedData() }));
   const tmp = `${cacheFile}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, Buffer.concat([Buffer.from(MODULES_MAGIC, 'latin1'), length, header, ...datas]));
+  fs.writeFileSync(tmp, Buffer.concat(moduleCacheChunks(files)));
   fs.renameSync(tmp, cacheFile);
 }
 
