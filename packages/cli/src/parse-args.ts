@@ -1,11 +1,12 @@
 import { UsageError, type CommandArgs, type FlagCommand, type FlagRegistry, type RegisteredCommand } from '@mydocker/core';
+import { plainArgs } from './plain-argv';
 import { fastRunArgs } from './run-argv';
 import { splitRunArgs } from './run-flags';
 
 /**
  * Parses one command's arguments; every parse error is a UsageError (exit 125). A `run`/`create` command
- * line is read without yargs when its reading is certain (run-argv.ts); anything else, `--help` and every
- * error included, goes through yargs.
+ * line (run-argv.ts), or any other command's line of bare words (plain-argv.ts), is read without yargs
+ * when its reading is certain; anything else, `--help` and every error included, goes through yargs.
  */
 export function parseArgs(cmd: RegisteredCommand, name: string, rest: string[], flags: FlagRegistry): CommandArgs | undefined {
   const verb = cmd.rawArgs ? /^(run|create) /.exec(cmd.command)?.[1] : undefined;
@@ -15,6 +16,9 @@ export function parseArgs(cmd: RegisteredCommand, name: string, rest: string[], 
     const fast = fastRunArgs(split.flags, split.rest, flags, verb as FlagCommand);
     if (fast) return fast;
     argv = split.rest.length > 0 && split.rest[0].startsWith('-') ? [...split.flags, '--', ...split.rest] : [...split.flags, ...split.rest];
+  } else {
+    const plain = plainArgs(cmd, name, rest);
+    if (plain) return plain;
   }
   return parseWithYargs(cmd, name, argv);
 }
