@@ -188,19 +188,21 @@ function cacheModules(argv = []) {
   const command = ownCacheCommand(argv);
   const ownFile = command && path.join(OWN_CACHE_DIR, `${command}.modules`);
   const own = ownFile ? readModuleCache(ownFile, fs.statSync(__filename).uid) : undefined;
-  const entries = writing ? undefined : readModuleCache(cacheFile);
-  if (!writing && !entries && !ownFile) return;
+  // The build's cache is read on the first module the command's own cache lacks (often none).
+  let buildCache;
+  const buildEntries = () => (buildCache ??= { entries: writing ? undefined : readModuleCache(cacheFile) }).entries;
+  if (!writing && !ownFile && !buildEntries()) return;
   const compiled = [];
   // The command's own cache is written again when this run compiled a module it did not hold (or held
   // for another version of the file): the new one keeps the old entries and adds this run's.
   let ownIncomplete = ownFile !== undefined && own === undefined;
   const original = Module.prototype._compile;
   Module.prototype._compile = function compileWithCache(content, filename) {
-    const stat = writing || ownFile || entries?.has(filename) ? fs.statSync(filename) : undefined;
+    const stat = writing || ownFile || buildEntries()?.has(filename) ? fs.statSync(filename) : undefined;
     const key = stat && `${stat.size}:${stat.mtimeMs}`;
     const ownEntry = own?.get(filename);
     const ownValid = ownEntry !== undefined && ownEntry.key === key;
-    const buildEntry = entries?.get(filename);
+    const buildEntry = ownValid ? undefined : buildEntries()?.get(filename);
     const entry = ownValid ? ownEntry : buildEntry !== undefined && buildEntry.key === key ? buildEntry : undefined;
     if (ownFile && !ownValid) ownIncomplete = true;
     if (!writing && !ownFile && !entry) return original.call(this, content, filename);
