@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConflictError } from './errors';
 import { isProcessAlive, processStartTime, sleep } from './process';
+import { randomHex } from './random';
 
 export interface FileLockOptions {
   /** A lock whose holder has not refreshed it for this long is taken over (its holder was killed). */
@@ -173,7 +173,7 @@ const sameOwner = (a: LockOwner | undefined, b: LockOwner) => a?.pid === b.pid &
  * between: `stillAbandoned` says no), it is put back.
  */
 function takeOver(lockPath: string, stillAbandoned: (aside: string) => boolean): void {
-  const aside = `${lockPath}.abandoned-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const aside = `${lockPath}.abandoned-${process.pid}-${randomHex(4)}`;
   try {
     renameSync(lockPath, aside);
   } catch {

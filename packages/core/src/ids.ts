@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { UsageError } from './errors';
+import { randomHex } from './random';
 
 /** Docker's rule for names; it also keeps every name a single safe path component. */
 export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 export const MAX_NAME_LENGTH = 128;
 
 export function generateId(): string {
-  return randomBytes(32).toString('hex');
+  return randomHex(32);
 }
 
 export function shortId(id: string): string {
@@ -75,6 +75,6 @@ const NOUNS = [
   'shannon',
 ];
 export function generateName(id: string = generateId()): string {
-  const b = randomBytes(2);
+  const b = Buffer.from(randomHex(2), 'hex');
   return `${ADJECTIVES[b[0] % ADJECTIVES.length]}_${NOUNS[b[1] % NOUNS.length]}_${id.slice(0, 6)}`;
 }

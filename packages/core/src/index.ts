@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './ids';
+export { newSha256, randomHex } from './random';
 export * from './model';
 export * from './flags';
 export { migrateLegacyRunSpec } from './legacy-spec';

@@ -1,5 +1,5 @@
 import { isProcessAlive, processStartTime } from './process';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -10,7 +10,7 @@ import { join } from 'node:path';
  * because every plugin that stages files under the root names them so.
  */
 export function scratchName(prefix: string): string {
-  return `${prefix}${process.pid}-${processStartTime(process.pid) ?? 0}-${randomBytes(6).toString('hex')}`;
+  return `${prefix}${process.pid}-${processStartTime(process.pid) ?? 0}-${randomHex(6)}`;
 }
 
 /** Whether the scratch named `name` (made by scratchName with `prefix`) belongs to a process that is gone. */

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
-import { assertValidName, ConflictError, faultPoint, tryRunCommand, UsageError } from '@mydocker/core';
+import { assertValidName, ConflictError, faultPoint, randomHex, tryRunCommand, UsageError } from '@mydocker/core';
 import { chooseGateway, overlaps, parseSubnet, type Subnet } from './cidr';
 import type { NetworkEnv } from './context';
 import * as iptables from './iptables';
@@ -126,7 +125,7 @@ async function makeNetwork(env: NetworkEnv, name: string, options: CreateOptions
       }
       throw new ConflictError(`Subnet ${subnet.cidr} overlaps the host route ${route.text}: choose another subnet.`);
     }
-    const id = randomBytes(32).toString('hex');
+    const id = randomHex(32);
     const net: NetworkConfig = {
       id,
       name,

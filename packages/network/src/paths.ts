@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { EngineConfig } from '@mydocker/core';
+import { newSha256, type EngineConfig } from '@mydocker/core';
 
 /** Where this plugin keeps its data; everything derives from the engine config. */
 export class NetworkPaths {
@@ -33,6 +32,6 @@ export class NetworkPaths {
    * keeps its rules in its own chains.
    */
   get rootHash(): string {
-    return createHash('sha256').update(this.config.root).digest('hex').slice(0, 8);
+    return newSha256().update(this.config.root).digest('hex').slice(0, 8);
   }
 }

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
-import type { ContainerRecord } from '@mydocker/core';
+import { newSha256, type ContainerRecord } from '@mydocker/core';
 import type { NetworkEnv } from './context';
 import type { NetworkRow } from './list';
 
@@ -17,7 +16,7 @@ export function isPredefined(name: string): name is PredefinedName {
 }
 
 export function predefinedId(env: NetworkEnv, name: PredefinedName): string {
-  return createHash('sha256').update(`mydocker:${env.paths.rootHash}:network:${name}`).digest('hex');
+  return newSha256().update(`mydocker:${env.paths.rootHash}:network:${name}`).digest('hex');
 }
 
 /** `host`/`none` by name or by a prefix of their id (at least 6 characters, as for other networks). */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '@mydocker/core';
 import { closeSync, fsync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 
@@ -26,7 +26,7 @@ export function writeFileAtomic(path: string, data: string, durable: boolean): P
 }
 
 async function write(path: string, data: string, durable: boolean): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${path}.${process.pid}.${randomHex(4)}.tmp`;
   const fd = openSync(temp, 'wx', 0o600);
   let closed = false;
   try {

@@ -1,5 +1,4 @@
-import { assertValidName, isValidName, NotFoundError } from '@mydocker/core';
-import { randomBytes } from 'node:crypto';
+import { assertValidName, isValidName, NotFoundError, randomHex } from '@mydocker/core';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exists } from '../util/fs';
@@ -36,7 +35,7 @@ export class VolumeStore {
 
   /** Creates the volume unless it exists; `created` tells which, so a failed run can undo only its own. */
   async ensure(name: string | undefined, anonymous: boolean, extra: VolumeExtra = {}): Promise<{ info: VolumeInfo; created: boolean }> {
-    const volumeName = name ?? randomBytes(32).toString('hex');
+    const volumeName = name ?? randomHex(32);
     assertValidName(volumeName, 'volume');
     const existing = await this.find(volumeName);
     if (existing) return { info: existing, created: false };

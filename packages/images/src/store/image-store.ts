@@ -1,7 +1,9 @@
 import {
+  newSha256,
   NotFoundError,
   truncate,
   UsageError,
+  randomHex,
   withFileLock,
   type EngineConfig,
   type FetchedImage,
@@ -9,7 +11,6 @@ import {
   type ResolvedImage,
   type StoredManifest,
 } from '@mydocker/core';
-import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -187,7 +188,7 @@ export class LocalImageStore implements ImageStore {
     const path = this.blobPath(digest);
     if (await this.hasBlob(digest)) return `sha256:${digest}`;
     await mkdir(this.blobDir, { recursive: true });
-    const tmp = join(this.blobDir, `.tmp-${randomBytes(6).toString('hex')}`);
+    const tmp = join(this.blobDir, `.tmp-${randomHex(6)}`);
     await writeFile(tmp, data);
     await rename(tmp, path);
     return `sha256:${digest}`;
@@ -200,7 +201,7 @@ export class LocalImageStore implements ImageStore {
   async adoptBlob(digest: string, file: string): Promise<void> {
     if (await this.hasBlob(digest)) return;
     await mkdir(this.blobDir, { recursive: true });
-    const tmp = join(this.blobDir, `.tmp-${randomBytes(6).toString('hex')}`);
+    const tmp = join(this.blobDir, `.tmp-${randomHex(6)}`);
     try {
       await link(file, tmp);
     } catch {
@@ -214,7 +215,7 @@ export class LocalImageStore implements ImageStore {
   async stage(input: NodeJS.ReadableStream, file: string): Promise<{ digest: string; size: number }> {
     const { createWriteStream } = await import('node:fs');
     const { pipeline } = await import('node:stream/promises');
-    const hash = createHash('sha256');
+    const hash = newSha256();
     let size = 0;
     await pipeline(
       input,
@@ -650,7 +651,7 @@ function layerMediaTypes(manifest: Buffer): string[] | undefined {
 
 /** sha256 of a file's bytes, streamed. */
 export async function fileDigest(file: string): Promise<string> {
-  const hash = createHash('sha256');
+  const hash = newSha256();
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
 }

@@ -1,5 +1,4 @@
-import { removeOrphanScratch, scratchName } from '@mydocker/core';
-import { createHash } from 'node:crypto';
+import { newSha256, removeOrphanScratch, scratchName } from '@mydocker/core';
 import { lstatSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -88,7 +87,7 @@ export class LayerStore {
 
   /** The digest and byte size of a directory's tar form (packing is reproducible: same tree, same bytes). */
   async tarInfo(diff: string): Promise<{ digest: string; size: number }> {
-    const hash = createHash('sha256');
+    const hash = newSha256();
     let size = 0;
     const { packDirectory } = require('../layer/tar-pack') as TarPack;
     for await (const chunk of packDirectory(diff, { layer: true })) {

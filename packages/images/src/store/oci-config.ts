@@ -1,5 +1,4 @@
-import type { ImageConfig } from '@mydocker/core';
-import { createHash } from 'node:crypto';
+import { newSha256, type ImageConfig } from '@mydocker/core';
 
 /** The OCI image config (application/vnd.oci.image.config.v1+json), the parts we read and write. */
 export interface OciImageConfig {
@@ -21,7 +20,7 @@ export interface OciImageConfig {
 }
 
 export function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return newSha256().update(data).digest('hex');
 }
 
 export function toImageConfig(oci: OciImageConfig): ImageConfig {
