@@ -4,6 +4,7 @@ import { deviceRules, describeRule } from './devices/rules';
 import { hierarchy, managerFor, managerFromExt } from './factory';
 import { CgroupGoneError, childDirs, isDir } from './fs-util';
 import { validExt } from './ext';
+import { selfJoinDirs } from './membership';
 import type { CgroupsExt } from './limits';
 import type { CgroupManager } from './manager';
 import { discardUnsupported, parseResources, readHostFacts } from './parse';
@@ -35,9 +36,15 @@ export async function create(ctx: ContainerContext): Promise<void> {
   const manager = managerFromExt(ext, ctx.id);
   ctx.onRollback(PLUGIN, () => manager.destroy());
   await manager.create(ext.limits, rules);
+  // The runtime's clone joins these itself before anything runs; `attach` checks and does the rest.
+  ctx.cgroupSelfJoin.push(...selfJoinDirs(ext.version, ext.paths));
 }
 
-/** created / execCreated: the process waits before exec, so the limits hold from its first instruction. */
+/**
+ * created / execCreated: the process waits before exec, so the limits hold from its first instruction. A
+ * PID 1 that joined its v1 directories itself (ctx.cgroupSelfJoin) is left where it is; a directory it is
+ * not in (a refused or skipped self-join, a runtime without it, cgroup v2) gets it written to cgroup.procs.
+ */
 export function attach(ctx: ContainerContext, pid: number | undefined): void {
   const ext = ctx.ext<CgroupsExt>(PLUGIN);
   if (!ext || !pid) return;

@@ -40,6 +40,13 @@ export class ContainerContext {
    * owns them, so no descriptor number is closed twice) once the monitor has them, in `created`.
    */
   readonly heldFds: number[] = [];
+  /**
+   * cgroup v1 directories (absolute, under the host's cgroup mounts) that the container's PID 1 joins
+   * itself right after the clone, before anything of the image runs: a thread that moves itself skips the
+   * kernel's global cgroup lock and its RCU grace period (~12 ms a run). Set by the cgroups plugin in
+   * `prepare`; its `created` tap reads /proc/PID/cgroup and attaches the process where it is not in yet.
+   */
+  readonly cgroupSelfJoin: string[] = [];
   /** Why the container is stopping or being removed (for messages and plugins that care). */
   force = false;
   removeVolumes = false;

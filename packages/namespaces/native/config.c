@@ -122,6 +122,8 @@ static int set_entry(struct config *cfg, char *entry) {
     return list_push(&cfg->exit_command, v);
   else if (!strcmp(k, "share"))
     return list_push(&cfg->shared, v);
+  else if (!strcmp(k, "cgroup_join"))
+    return cgroup_dir_acceptable(v) ? list_push(&cfg->cgroup_join, v) : -1;
   else if (!strcmp(k, "mount"))
     return parse_mount(cfg, v);
   else if (!strcmp(k, "rootfs_mount"))

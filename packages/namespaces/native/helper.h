@@ -73,12 +73,18 @@ struct config {
   long health_start_interval_ms;
   long health_start_period_ms;
   int config_fd; /* run mode: a memfd holding the launch config as read, for the re-executed child (stage.c) */
+  /* cgjoin.c: cgroup v1 directories the container's process joins itself right after the clone (run mode) */
+  struct list cgroup_join;
 };
 
 /* config.c */
 int read_config(int fd, struct config *cfg, char *err, size_t errlen);
 int list_has(const struct list *l, const char *s);
 int list_push(struct list *l, char *v);
+
+/* cgjoin.c */
+int cgroup_dir_acceptable(const char *dir);
+int join_cgroups(const struct list *dirs);
 
 /* util.c */
 void die_ctl(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -115,9 +115,9 @@ static void write_exit_file(const char *path, int status) {
 
 int run_mode(struct config *cfg) {
   char err[512];
-  int sync[2], errp[2], out[2] = {-1, -1}, errout[2] = {-1, -1}, console[2] = {-1, -1}, master = -1;
+  int sync[2], errp[2], joined[2], out[2] = {-1, -1}, errout[2] = {-1, -1}, console[2] = {-1, -1}, master = -1;
   (void)err;
-  if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) die_ctl("creating pipes: %s", strerror(errno));
+  if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(joined, O_CLOEXEC) < 0) die_ctl("creating pipes: %s", strerror(errno));
   if (cfg->tty) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) die_ctl("creating the console socket: %s", strerror(errno));
   } else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errout, O_CLOEXEC) < 0) {
@@ -152,6 +152,11 @@ int run_mode(struct config *cfg) {
     die_ctl("clone: %s", strerror(saved));
   }
   if (pid == 0) {
+    /* First of all, before the re-exec and long before anything of the image: the cgroups plugin's limits
+       hold from the first instruction, and the driver's check before "go" finds us in place (cgjoin.c). */
+    join_cgroups(&cfg->cgroup_join);
+    close(joined[0]);
+    close(joined[1]);
     close(sync[1]);
     close(errp[0]);
     if (console[0] >= 0) close(console[0]);
@@ -166,6 +171,11 @@ int run_mode(struct config *cfg) {
   if (errout[1] >= 0) close(errout[1]);
   if (in[0] >= 0) close(in[0]);
   close(devnull);
+  /* "pid N" only once the child has joined its cgroups (or died): EOF when it closed its end. */
+  close(joined[1]);
+  char none;
+  while (read(joined[0], &none, 1) < 0 && errno == EINTR) {}
+  close(joined[0]);
 
   ctl_printf("pid %d\n", pid);
   char line[64];

@@ -102,6 +102,15 @@ export interface RunLaunch {
   /** During the first `healthStartPeriodMs`, until a check passes, every `healthStartIntervalMs` instead. */
   healthStartIntervalMs?: number;
   healthStartPeriodMs?: number;
+  /** cgroup v1 directories PID 1 joins itself right after the clone (ContainerContext.cgroupSelfJoin). */
+  cgroupSelfJoin?: readonly string[];
+}
+
+/** What the helper accepts too (cgjoin.c): an absolute path without "." or ".." components. */
+export function cgroupJoinEntry(dir: string): ConfigEntry {
+  if (!dir.startsWith('/') || dir.split('/').some((part) => part === '.' || part === '..'))
+    throw new Error(`the cgroup directory "${dir}" to join is not an absolute path without "." or ".."`);
+  return ['cgroup_join', dir];
 }
 
 export function runConfig(l: RunLaunch): ConfigEntry[] {
@@ -137,6 +146,7 @@ export function runConfig(l: RunLaunch): ConfigEntry[] {
   if (l.detachKeys) e.push(['detach_keys', l.detachKeys.toString('hex')]);
   for (const a of l.restartCommand ?? []) e.push(['restart_command', a]);
   if (l.dieWithMonitor) e.push(['die_with_monitor', '1']);
+  for (const dir of l.cgroupSelfJoin ?? []) e.push(cgroupJoinEntry(dir));
   if (l.healthCommand?.length && l.healthIntervalMs) {
     for (const a of l.healthCommand) e.push(['health_command', a]);
     e.push(['health_interval', String(Math.max(1, Math.round(l.healthIntervalMs)))]);

@@ -111,6 +111,7 @@ export class NamespacesRuntime implements Runtime {
       init: runtimeFlags(spec).init,
       detachKeys: spec.tty && streams.stdin && !spec.detach ? parseDetachKeys(spec.detachKeys) : undefined,
       ...policyAndHealth(this.bus.config.selfCommand, record),
+      cgroupSelfJoin: ctx.cgroupSelfJoin,
     });
     const helper = await HelperProcess.start(entries, spec.detach, ctx.heldFds, {}, this.spawner());
     ctx.onRollback(PLUGIN_NAME, async () => {

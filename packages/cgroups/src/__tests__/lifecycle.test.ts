@@ -97,6 +97,14 @@ describeHost('the cgroups lifecycle on this host', () => {
     await bus.hooks.create.promise(ctx);
     await bus.hooks.prepare.promise(ctx);
     expect(readFileSync(`${ext.paths.cpu}/cpu.shares`, 'utf8').trim()).toBe('512');
+    // The runtime's clone joins these itself; `created` attaches it wherever it is not in.
+    expect(ctx.cgroupSelfJoin).toEqual([
+      ...new Set(
+        Object.entries(ext.paths)
+          .filter(([name]) => name !== 'unified')
+          .map(([, dir]) => dir),
+      ),
+    ]);
 
     const pid1 = spawn('sleep', ['60'], { stdio: 'ignore' });
     const execd = spawn('sleep', ['60'], { stdio: 'ignore' });

@@ -2,6 +2,7 @@ import { UsageError } from '@mydocker/core';
 import { WANTED_CONTROLLERS } from '../detect';
 import { isDir, joinCgroup, killAll, makeDirs, readPids, removeDir, removeEmptyParents, restoreControls, snapshotControls, type Rmdir } from '../fs-util';
 import type { Freezer } from '../freezer';
+import { cgroupsOf, isMember } from '../membership';
 import { blkioV1, blkioWeightFileV1 } from './blkio';
 import { freezerV1 } from './freezer';
 import type { DeviceRule } from '../devices/rules';
@@ -46,11 +47,11 @@ export class V1Manager implements CgroupManager {
     }
   }
 
-  /** Distinct directories with their mount point (co-mounted controllers appear once). */
-  private dirs(): Array<{ dir: string; mount: string }> {
+  /** Distinct directories with their mount point and a hierarchy name (co-mounted controllers appear once). */
+  private dirs(): Array<{ dir: string; mount: string; name: string }> {
     const seen = new Map<string, string>();
-    for (const [name, dir] of Object.entries(this.paths)) if (!seen.has(dir)) seen.set(dir, this.mounts[name]);
-    return [...seen].map(([dir, mount]) => ({ dir, mount }));
+    for (const [name, dir] of Object.entries(this.paths)) if (!seen.has(dir)) seen.set(dir, name);
+    return [...seen].map(([dir, name]) => ({ dir, mount: this.mounts[name], name }));
   }
 
   check(limits: Limits): void {
@@ -91,8 +92,13 @@ export class V1Manager implements CgroupManager {
     }
   }
 
+  /**
+   * Only where the process is not in yet: the container's PID 1 joined its v1 directories itself (the
+   * runtime's self-join, no RCU wait), and a write here would pay the grace period for nothing.
+   */
   addProcess(pid: number): void {
-    for (const { dir } of this.dirs()) joinCgroup(dir, pid);
+    const current = cgroupsOf(pid);
+    for (const { dir, mount, name } of this.dirs()) if (!isMember(current, name, dir, mount)) joinCgroup(dir, pid);
   }
 
   processes(): number[] {

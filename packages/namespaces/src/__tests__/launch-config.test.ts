@@ -1,6 +1,6 @@
 import { UsageError } from '@mydocker/core';
 import { buildSecurity } from '../capabilities';
-import { execConfig, parseConfig, runConfig, serializeConfig, type RunLaunch } from '../launch-config';
+import { cgroupJoinEntry, execConfig, parseConfig, runConfig, serializeConfig, type RunLaunch } from '../launch-config';
 import { parseErrorLine } from '../control-channel';
 import { readExitFile } from '../exit-file';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -47,9 +47,11 @@ describe('launch config wire format', () => {
       exitFile: '/c/exit',
       exitCommand: ['node', 'cli', 'container-cleanup', 'abc'],
       exitClaimFile: '/c/exit-claimed',
+      cgroupSelfJoin: ['/sys/fs/cgroup/memory/p/id', '/sys/fs/cgroup/pids/p/id'],
     });
     const get = (k: string) => entries.filter(([key]) => key === k).map(([, v]) => v);
     expect(get('arg')).toEqual(['sh', '-c', 'x']);
+    expect(get('cgroup_join')).toEqual(['/sys/fs/cgroup/memory/p/id', '/sys/fs/cgroup/pids/p/id']);
     expect(get('mount')).toEqual(['bind\x1f/host\x1f/data\x1f1\x1f']);
     expect(get('cap')).toEqual(['10', '5']);
     expect(get('share')).toEqual(['net']);
@@ -152,5 +154,17 @@ describe('runConfig: attach, signals, init', () => {
       ['init', '1'],
       ['detach_keys', '1011'],
     ]);
+  });
+});
+
+describe('cgroup self-join entries', () => {
+  it('passes absolute directories as cgroup_join entries', () => {
+    expect(cgroupJoinEntry('/sys/fs/cgroup/cpu,cpuacct/p/id')).toEqual(['cgroup_join', '/sys/fs/cgroup/cpu,cpuacct/p/id']);
+  });
+
+  it('refuses a relative path or one with "." or ".." components, as the helper does', () => {
+    for (const dir of ['sys/fs/cgroup/pids/x', '/sys/fs/cgroup/pids/../memory', '/sys/fs/cgroup/./pids', '/sys/fs/cgroup/pids/x/..']) {
+      expect(() => cgroupJoinEntry(dir)).toThrow(/not an absolute path/);
+    }
   });
 });
