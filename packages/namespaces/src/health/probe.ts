@@ -1,5 +1,5 @@
-import { emitContainerEvent, ContainerContext, type ContainerRecord, type LifecycleBus } from '@mydocker/core';
-import { randomBytes } from 'node:crypto';
+import { emitContainerEvent, ContainerContext, randomHex, type ContainerRecord, type LifecycleBus } from '@mydocker/core';
+import type { Readable } from 'node:stream';
 import { buildSecurity } from '../capabilities';
 import { launchEnv } from '../command-resolution';
 import { PLUGIN_NAME, type NamespacesExt } from '../ext';
@@ -53,7 +53,12 @@ export async function runProbe(bus: LifecycleBus, record: ContainerRecord, confi
   };
   helper.child.stdout?.on('data', collect);
   helper.child.stderr?.on('data', collect);
+  // The exit code comes on the control channel and may arrive before the last output does: the result
+  // waits for both pipes to end (CI saw "ExitCode 1, Output ''" for a failing `cat`), or for the time-out.
+  const outputEnded = Promise.all([helper.child.stdout, helper.child.stderr].map(ended));
   let timedOut = false;
+  let timeoutFired = () => {};
+  const timeoutReached = new Promise<void>((resolve) => (timeoutFired = resolve));
   const killGroup = () => {
     try {
       process.kill(-helper.pid, 'SIGKILL');
@@ -64,8 +69,9 @@ export async function runProbe(bus: LifecycleBus, record: ContainerRecord, confi
   const timer = setTimeout(() => {
     timedOut = true;
     killGroup();
+    timeoutFired();
   }, timeoutMs);
-  const execID = randomBytes(32).toString('hex');
+  const execID = randomHex(32);
   const words = command.join(' ');
   try {
     const pid = await helper.readPid();
@@ -74,6 +80,7 @@ export async function runProbe(bus: LifecycleBus, record: ContainerRecord, confi
     await helper.go();
     await emitContainerEvent(bus, `exec_start: ${words}`, record, { execID });
     const code = await helper.waitExitCode();
+    await Promise.race([outputEnded, timeoutReached]);
     await emitContainerEvent(bus, 'exec_die', record, { execID, exitCode: String(code) });
     if (timedOut) return finish(-1, `Health check exceeded timeout (${goDuration(timeoutMs)})`);
     return finish(code, output);
@@ -87,4 +94,14 @@ export async function runProbe(bus: LifecycleBus, record: ContainerRecord, confi
     helper.child.stdout?.destroy();
     helper.child.stderr?.destroy();
   }
+}
+
+/** Resolves once a pipe has delivered everything (or failed, or is absent). */
+function ended(stream: Readable | null | undefined): Promise<void> {
+  if (!stream || stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
 }
