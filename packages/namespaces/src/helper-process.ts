@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { CannotExecuteError, CommandNotFoundError, MydockerError, processStartTime, type ProcessSpawner } from '@mydocker/core';
 import { ControlChannel, parseErrorLine } from './control-channel';
@@ -38,7 +38,8 @@ export class HelperProcess {
     detached: boolean,
     heldFds: readonly number[] = [],
     options: { captureOutput?: boolean; io?: 'inherit' | 'ignore' } = {},
-    spawner: ProcessSpawner = { spawn },
+    // child_process on the first spawn: `ps`, `stop` and `rm` load this module and spawn nothing (~9 ms).
+    spawner: ProcessSpawner = require('node:child_process') as typeof import('node:child_process'),
   ): Promise<HelperProcess> {
     const payload = serializeConfig(entries);
     const own = options.io ?? (detached ? 'ignore' : 'inherit');

@@ -1,5 +1,4 @@
 import { ConflictError, MydockerError, UsageError, type CommandSpec } from '@mydocker/core';
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 function cgroupOf(pid: number): string | undefined {
@@ -63,6 +62,8 @@ export const topCommand: CommandSpec = {
       throw new ConflictError(`Container ${record.name} is not running.`);
     }
     const options = ((args.psOptions as unknown[] | undefined) ?? []).map(String);
+    // child_process on use: the CLI bundle loads this module for every command (core's host-command.ts says why).
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
     const ps = spawnSync('ps', options.length > 0 ? options : ['-ef'], { encoding: 'utf8' });
     if (ps.error) throw new MydockerError(`Cannot run ps: ${ps.error.message}.`);
     if (ps.status !== 0) throw new UsageError(`ps ${options.join(' ')} failed: ${(ps.stderr || '').trim().split('\n')[0] || `exit ${ps.status}`}.`);

@@ -1,5 +1,4 @@
 import { OPAQUE_XATTR } from '@mydocker/core';
-import { execFile } from 'node:child_process';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -9,6 +8,8 @@ export function isWhiteoutStat(st: { isCharacterDevice(): boolean; rdev: number 
 
 /** Directories under `root` (relative paths) that carry overlay's opaque mark, in one getfattr run (Node has no xattr API). */
 export async function findOpaqueDirs(root: string): Promise<Set<string>> {
+  // child_process on use: the image store is loaded by `rm` too, which spawns nothing (core's host-command.ts).
+  const { execFile } = require('node:child_process') as typeof import('node:child_process');
   const out = await new Promise<string>((resolve) =>
     // getfattr exits 1 when some files lack the attribute; its stdout still lists those that have it.
     execFile('getfattr', ['-R', '-P', '--absolute-names', '-n', OPAQUE_XATTR, '-e', 'text', root], { maxBuffer: 256 * 1024 * 1024 }, (_err, stdout) =>
