@@ -222,7 +222,9 @@ int run_mode(struct config *cfg) {
   int code = exit_code_of(s.status);
   write_exit_file(cfg->exit_file, s.status);
   attach_finish(&attach, code);
-  if (s.ctl_open && ctl_printf("exit %d\n", code) == 0) _exit(code);
+  /* A detached start lets go of the control socket right after "started": an "exit" written before it
+     closed would be read by no one, and the clean-up (die, --rm, restart) would never run. */
+  if (!cfg->detach && s.ctl_open && ctl_printf("exit %d\n", code) == 0) _exit(code);
   close(CTL_FD);
   finish_detached(cfg);
   _exit(code);
