@@ -68,6 +68,30 @@ describe('Engine API: stdin ends before the output', () => {
     expect(failed).toEqual([]);
   });
 
+  it("printf 'x\\ny\\n' | docker run -i busybox cat: StdinOnce closes the container's stdin at the client's EOF, so cat ends", async () => {
+    const r = await api.docker(['run', '-i', '--rm', 'busybox', 'cat'], { input: 'x\ny\n', timeoutMs: 30_000 });
+    expect(r).toMatchObject({ code: 0, stdout: 'x\ny\n' });
+    // A script's usual form: the whole input through a filter, then its exit code.
+    const counted = await api.docker(['run', '-i', '--rm', 'busybox', 'sh', '-c', 'wc -l; exit 7'], { input: 'a\nb\nc\n', timeoutMs: 30_000 });
+    expect(counted).toMatchObject({ code: 7, stdout: '3\n' });
+  });
+
+  it("without StdinOnce the input may end and the container keeps its stdin (another client may attach): Docker's rule", async () => {
+    const Docker = (await import('dockerode')).default;
+    const docker = new Docker({ socketPath: api.socket });
+    const container = await docker.createContainer({ Image: 'busybox', Cmd: ['cat'], OpenStdin: true, StdinOnce: false, AttachStdin: true });
+    try {
+      await container.start();
+      const first = (await container.attach({ stream: true, stdin: true, stdout: true, hijack: true })) as Duplex;
+      first.end('one\n');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await container.inspect()).State.Running).toBe(true);
+      expect((await container.inspect()).Config.StdinOnce).toBe(false);
+    } finally {
+      await container.remove({ force: true });
+    }
+  });
+
   // The first is the flaky test's command (engine-api-admin) as it is; the second delays the answer past the input's end.
   for (const script of ['read line; echo got:$line; exit 3', `${READ_THEN_ANSWER}; exit 3`]) {
     it(`docker run -it through a pty whose input ends (script sends EOF): ${script}`, async () => {

@@ -2,13 +2,15 @@
  * The attach socket's wire format, part of the runtime's `attachSocket` contract (the built-in runtime's
  * monitor speaks it in native/attach.c; the CLI's `attach` and the Engine API are its clients):
  * 1 byte type, 4 bytes big-endian length, payload.
- * From the monitor: 1 stdout, 2 stderr, 3 exit (the code in decimal). To it: 0 stdin, 1 terminal size.
+ * From the monitor: 1 stdout, 2 stderr, 3 exit (the code in decimal). To it: 0 stdin, 1 terminal size,
+ * 2 end of input (empty: the container's stdin pipe is closed once the input before it is written).
  */
 export const FRAME_STDOUT = 1;
 export const FRAME_STDERR = 2;
 export const FRAME_EXIT = 3;
 export const FRAME_STDIN = 0;
 export const FRAME_RESIZE = 1;
+export const FRAME_STDIN_END = 2;
 
 export interface Frame {
   type: number;

@@ -39,4 +39,15 @@ export * from './start-step';
 export * from './scratch';
 export * from './units';
 export * from './restart-policy';
-export { encodeFrame, FrameDecoder, FRAME_EXIT, FRAME_RESIZE, FRAME_STDERR, FRAME_STDIN, FRAME_STDOUT, resizeFrame, type Frame } from './attach-frames';
+export {
+  encodeFrame,
+  FrameDecoder,
+  FRAME_EXIT,
+  FRAME_RESIZE,
+  FRAME_STDERR,
+  FRAME_STDIN,
+  FRAME_STDIN_END,
+  FRAME_STDOUT,
+  resizeFrame,
+  type Frame,
+} from './attach-frames';

@@ -29,6 +29,11 @@ export interface RunSpec {
   detach: boolean;
   tty: boolean;
   interactive: boolean;
+  /**
+   * Docker's StdinOnce (Engine API): when the client attached to stdin ends its input, the container's stdin
+   * is closed, so `echo x | docker run -i busybox cat` ends. Absent: the CLI's rule (`run -i` in the foreground).
+   */
+  stdinOnce?: boolean;
   /** --rm: remove the container when it ends. */
   autoRemove: boolean;
   hostname?: string;

@@ -218,6 +218,7 @@ export function createBodyToSpec(body: CreateBody, name: string | undefined, fla
     detach: true,
     tty: bool(body.Tty, 'Tty'),
     interactive: bool(body.OpenStdin, 'OpenStdin'),
+    ...(bool(body.StdinOnce, 'StdinOnce') ? { stdinOnce: true } : {}),
     autoRemove: bool(host.AutoRemove, 'HostConfig.AutoRemove'),
     hostname: str(body.Hostname, 'Hostname') || undefined,
     env: strs(body.Env, 'Env') ?? [],

@@ -4,8 +4,9 @@
  *
  * Monitor -> client frames: 1 byte type (1 stdout, 2 stderr, 3 exit), 4 bytes big-endian length, payload
  * (for "exit": the exit code in decimal). Client -> monitor frames: type 0 stdin bytes, type 1 terminal
- * size (rows, cols: two big-endian 16-bit numbers). A stream socket and not SOCK_SEQPACKET because Node's
- * net module, the client, speaks only streams.
+ * size (rows, cols: two big-endian 16-bit numbers), type 2 end of input (empty; Docker's StdinOnce: the
+ * container's stdin pipe is closed once the input before it is written, so `cat` sees EOF). A stream
+ * socket and not SOCK_SEQPACKET because Node's net module, the client, speaks only streams.
  *
  * No client may hold the container up: every send is non-blocking and a client that cannot take a whole
  * frame at once is dropped; input is read only while the container's stdin can take it.
@@ -26,6 +27,7 @@
 
 #define FRAME_STDIN 0
 #define FRAME_RESIZE 1
+#define FRAME_STDIN_END 2
 #define MAX_CLIENTS 64
 
 /* Binds PATH through /proc/self/fd/DIRFD/NAME: the real path may be longer than sun_path's 108 bytes. */
@@ -34,6 +36,7 @@ int attach_listen(struct attach_server *a, const char *path) {
   a->clients = NULL;
   a->n = a->cap = 0;
   a->pending_len = a->pending_off = 0;
+  a->stdin_end = 0;
   a->listen_fd = -1;
   a->dirfd = -1;
   if (!path || !*path) return 0;
@@ -123,8 +126,14 @@ void attach_read(struct attach_server *a, int i, int stdin_fd, int master) {
     if (c->got < 5) return;
     c->left = (unsigned)c->head[1] << 24 | (unsigned)c->head[2] << 16 | (unsigned)c->head[3] << 8 | c->head[4];
     c->body = 0;
-    if ((c->head[0] != FRAME_STDIN && c->head[0] != FRAME_RESIZE) || (c->head[0] == FRAME_RESIZE && c->left != 4)) {
+    if ((c->head[0] != FRAME_STDIN && c->head[0] != FRAME_RESIZE && c->head[0] != FRAME_STDIN_END) || (c->head[0] == FRAME_RESIZE && c->left != 4) ||
+        (c->head[0] == FRAME_STDIN_END && c->left != 0)) {
       drop(a, i);
+      return;
+    }
+    if (c->head[0] == FRAME_STDIN_END) {
+      a->stdin_end = 1;
+      c->got = 0;
       return;
     }
     if (c->left > 0) return;

@@ -183,6 +183,7 @@ struct attach_server {
   int n, cap;
   char pending[4096]; /* client input the container's stdin could not take yet */
   size_t pending_len, pending_off;
+  int stdin_end; /* a client ended its input (StdinOnce): close the stdin pipe once pending is written */
 };
 int attach_listen(struct attach_server *a, const char *path);
 void attach_accept(struct attach_server *a);
@@ -227,6 +228,7 @@ struct supervision {
   struct logfile *log;
   struct health *health; /* or NULL */
   int status;            /* wait status once the child ended */
+  int stdin_closed;      /* supervise closed client_in (a client's end of input): not closed again */
 };
 void block_signals(void);
 void supervise(struct supervision *s);

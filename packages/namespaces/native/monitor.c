@@ -218,7 +218,7 @@ int run_mode(struct config *cfg) {
   supervise(&s);
   unmount_container_root(cfg);
   log_close(&log);
-  if (in[1] >= 0) close(in[1]);
+  if (in[1] >= 0 && !s.stdin_closed) close(in[1]);
   int code = exit_code_of(s.status);
   write_exit_file(cfg->exit_file, s.status);
   attach_finish(&attach, code);

@@ -192,6 +192,13 @@ void supervise(struct supervision *s) {
     /* Before any output (which may drop clients), backwards:: attach_read may drop client c, moving the last one into its place. */
     for (int c = n_clients - 1; c >= 0; c--)
       if (p[i_clients + c].revents) attach_read(a, c, client_in, s->master);
+    /* A client's end of input: the stdin pipe closes once what came before is in (a pty stays: it is the
+       output too). */
+    if (a && a->stdin_end && client_in >= 0 && client_in != s->master && a->pending_len == a->pending_off) {
+      close(client_in);
+      client_in = -1;
+      s->stdin_closed = 1;
+    }
     if (i_in >= 0 && p[i_in].revents) {
       char buf[4096];
       ssize_t r = read(0, buf, sizeof buf);

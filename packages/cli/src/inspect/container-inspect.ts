@@ -156,7 +156,7 @@ function configOf(r: ContainerRecord): DockerContainerInspect['Config'] {
     AttachStderr: !spec.detach,
     Tty: r.tty,
     OpenStdin: spec.interactive,
-    StdinOnce: spec.interactive && !spec.detach,
+    StdinOnce: spec.stdinOnce ?? (spec.interactive && !spec.detach),
     Env: [...r.env],
     Cmd: cmd.length ? [...cmd] : null,
     Image: r.image,

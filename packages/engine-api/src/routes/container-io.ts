@@ -1,7 +1,7 @@
 import { EventJournal, type ContainerRecord, type EngineEvent } from '@mydocker/core';
 import type { Socket } from 'node:net';
 import { ApiError, badRequest } from '../api-error';
-import { encodeFrame, FRAME_EXIT, FRAME_STDERR, FRAME_STDIN, FRAME_STDOUT, FrameDecoder, resizeFrame } from '@mydocker/core';
+import { encodeFrame, FRAME_EXIT, FRAME_STDERR, FRAME_STDIN, FRAME_STDIN_END, FRAME_STDOUT, FrameDecoder, resizeFrame } from '@mydocker/core';
 import type { ApiCall } from '../call';
 import { runCommand } from '../commands';
 import type { ApiContext } from '../context';
@@ -23,7 +23,14 @@ async function attach(call: ApiCall, api: ApiContext): Promise<void> {
   const r = await findContainer(api, call.params[0]);
   if (!call.flag('stream') && !call.flag('logs')) throw badRequest('Bad parameters: you must choose at least one stream');
   const tty = r.tty;
-  const o: RelayOptions = { tty, wantOut: call.flag('stdout'), wantErr: call.flag('stderr'), wantIn: call.flag('stdin') && r.spec.interactive };
+  const o: RelayOptions = {
+    tty,
+    wantOut: call.flag('stdout'),
+    wantErr: call.flag('stderr'),
+    wantIn: call.flag('stdin') && r.spec.interactive,
+    // Docker's StdinOnce: this client's end of input is the container's (a pty has no end of its own).
+    endInput: call.flag('stdin') && r.spec.interactive && r.spec.stdinOnce === true && !tty,
+  };
   const replay = (out: NodeJS.WritableStream) => (call.flag('logs') ? replayLogs(api, r, out, o) : Promise.resolve());
   if (!call.flag('stream')) {
     // logs=1 alone: what the container wrote so far, then the end (Docker's replay without a stream).
@@ -76,6 +83,7 @@ interface RelayOptions {
   wantOut: boolean;
   wantErr: boolean;
   wantIn: boolean;
+  endInput: boolean;
 }
 
 function relay(conn: ReturnType<ApiCall['hijack']>, socketPromise: Promise<Socket>, o: RelayOptions, keep: (s: Socket) => void, isClosed: () => boolean): void {
@@ -100,6 +108,7 @@ function relay(conn: ReturnType<ApiCall['hijack']>, socketPromise: Promise<Socke
       socket.on('close', () => conn.end());
       if (conn.input && o.wantIn) {
         conn.input.on('data', (chunk: Buffer) => socket.write(encodeFrame(FRAME_STDIN, chunk)));
+        if (o.endInput) conn.input.once('end', () => socket.write(encodeFrame(FRAME_STDIN_END, Buffer.alloc(0))));
         conn.input.resume();
       } else conn.input?.resume();
     },
