@@ -47,11 +47,20 @@ function readCache(cacheFile, stat) {
   return parseBundleCache(buf, stat);
 }
 
+/** Written beside and renamed, so a reader never sees half a cache. Throws (the build reports it). */
+function replaceFile(file, chunks) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, Buffer.concat(chunks), { mode: 0o644 });
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
 function writeCache(cacheFile, stat, data) {
-  // Written beside and renamed, so a reader never sees half a cache.
-  const tmp = `${cacheFile}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, Buffer.concat(bundleCacheChunks(stat, data)));
-  fs.renameSync(tmp, cacheFile);
+  replaceFile(cacheFile, bundleCacheChunks(stat, data));
 }
 
 // The commands with a code cache of their own: a fixed list, so a file name never comes from the command line.
@@ -107,16 +116,13 @@ function readTrusted(file, owner) {
   }
 }
 
-/** Writes beside and renames, so a reader never sees half a cache; a failure only means no cache. */
+/** A command's own cache, as replaceFile writes; a failure (dist/ not writable) only means no cache. */
 function writeAtomically(file, chunks) {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-    fs.writeFileSync(tmp, Buffer.concat(chunks), { mode: 0o644 });
-    fs.renameSync(tmp, file);
+    replaceFile(file, chunks);
     return true;
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
     report(`not written: ${err.message}`);
     return false;
   }
@@ -128,7 +134,7 @@ function writeAtomically(file, chunks) {
  */
 function onSuccessfulExit(write) {
   process.once('exit', (code) => {
-    if (code === 0 && !process.exitCode) write();
+    if (code === 0) write();
   });
 }
 
@@ -341,9 +347,7 @@ function moduleCacheChunks(files) {
 
 function writeModuleCache(cacheFile, compiled) {
   const files = compiled.map((c) => ({ filename: c.filename, key: c.key, data: c.script.createCachedData() }));
-  const tmp = `${cacheFile}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, Buffer.concat(moduleCacheChunks(files)));
-  fs.renameSync(tmp, cacheFile);
+  replaceFile(cacheFile, moduleCacheChunks(files));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { emitContainerEvent, ContainerContext, randomHex, type ContainerRecord, type LifecycleBus } from '@mydocker/core';
-import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { buildSecurity } from '../capabilities';
 import { launchEnv } from '../command-resolution';
 import { PLUGIN_NAME, type NamespacesExt } from '../ext';
@@ -55,7 +55,7 @@ export async function runProbe(bus: LifecycleBus, record: ContainerRecord, confi
   helper.child.stderr?.on('data', collect);
   // The exit code comes on the control channel and may arrive before the last output does: the result
   // waits for both pipes to end (CI saw "ExitCode 1, Output ''" for a failing `cat`), or for the time-out.
-  const outputEnded = Promise.all([helper.child.stdout, helper.child.stderr].map(ended));
+  const outputEnded = Promise.all([helper.child.stdout, helper.child.stderr].map((s) => (s ? finished(s).catch(() => undefined) : undefined)));
   let timedOut = false;
   let timeoutFired = () => {};
   const timeoutReached = new Promise<void>((resolve) => (timeoutFired = resolve));
@@ -94,14 +94,4 @@ export async function runProbe(bus: LifecycleBus, record: ContainerRecord, confi
     helper.child.stdout?.destroy();
     helper.child.stderr?.destroy();
   }
-}
-
-/** Resolves once a pipe has delivered everything (or failed, or is absent). */
-function ended(stream: Readable | null | undefined): Promise<void> {
-  if (!stream || stream.readableEnded || stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-    stream.once('error', () => resolve());
-  });
 }
