@@ -7,7 +7,7 @@ import { Engine } from './engine';
 import { applyEventTaps } from './event-taps';
 import { EventJournal } from './events';
 import type { Plugin, PluginClass } from './plugin';
-import { trace } from './trace';
+import { trace, traceTap, traceTapsEnabled } from './trace';
 import { systemClock, TOKENS } from './tokens';
 
 export { TOKENS, systemClock, type Clock, type ProcessSpawner } from './tokens';
@@ -59,10 +59,17 @@ export function createEngineFromInstalled(
   const setup = createEngine(config, [], parent);
   setup.bus.events = new EventJournal(config.runRoot);
   applyEventTaps(setup.bus);
+  const timed = traceTapsEnabled();
   for (const entry of found) {
+    const loadStart = timed ? performance.now() : 0;
     const cls = loadPluginClass(entry);
+    const applyStart = timed ? performance.now() : 0;
     const plugin = setup.container.resolve(cls);
     plugin.apply(setup.bus);
+    if (timed) {
+      traceTap('load', entry.packageName, applyStart - loadStart);
+      traceTap('apply', entry.packageName, performance.now() - applyStart);
+    }
     setup.bus.plugins.push({ name: plugin.name, packageName: entry.packageName, version: entry.version, path: entry.dir });
   }
   trace('plugins applied');
