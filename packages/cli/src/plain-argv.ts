@@ -1,17 +1,23 @@
 import type { CommandArgs, RegisteredCommand } from '@mydocker/core';
 
 /**
- * A command line of bare words (`stop web db`, `rm ID`, `container-cleanup ID`, `ps`) read without yargs:
- * configuring yargs costs ~10 ms of each `stop` and `rm`, and such a line has only one reading. Returns
- * undefined for anything else (a token starting with `-`, a missing or extra word, a command whose builder
- * does more than declare plain options), which yargs then parses, so its wording stays for every error
- * and for `--help`. src/__tests__/plain-argv.test.ts checks the result against yargs' for every command.
+ * A command line of bare words and simple flags (`stop web db`, `rm -f ID`, `stop -t 0 web`, `ps -a`) read
+ * without yargs: configuring yargs costs ~10 ms of each `stop` and `rm`, and such a line has only one
+ * reading. Flags read here: a declared boolean as `--name` or in a cluster of short ones (`-fv`), and a
+ * declared string as `--name VALUE`, `--name=VALUE` or `-n VALUE`, each at most once. Returns undefined for
+ * anything else (any other token starting with `-`, `true`/`false` beside a boolean flag, which yargs may
+ * take as its value, a missing or extra word, a command whose builder does more than declare plain
+ * options), which yargs then parses, so its wording stays for every error and for `--help`.
+ * src/__tests__/plain-argv.test.ts checks the result against yargs' for every command.
  */
-export function plainArgs(cmd: RegisteredCommand, name: string, words: string[]): CommandArgs | undefined {
+export function plainArgs(cmd: RegisteredCommand, name: string, argv: string[]): CommandArgs | undefined {
   // `help` as a word is yargs' help too.
-  if (cmd.rawArgs || words.some((w) => w.startsWith('-') || w === 'help')) return undefined;
+  if (cmd.rawArgs || argv.includes('help')) return undefined;
   const options = declaredOptions(cmd);
   if (!options) return undefined;
+  const flags = readFlags(argv, options);
+  if (!flags) return undefined;
+  const { words, given } = flags;
   const args: CommandArgs = { _: [], $0: `mydocker ${name}` };
   const positionals = [...cmd.command.matchAll(/([<[])([\w-]+)(\.\.)?[>\]]/g)].map((m) => ({
     required: m[1] === '<',
@@ -31,13 +37,69 @@ export function plainArgs(cmd: RegisteredCommand, name: string, words: string[])
     setAll(args, [p.key], p.variadic ? taken : taken[0]);
   }
   if (next < words.length) return undefined;
-  for (const o of options) if (o.default !== undefined) setAll(args, [o.key, ...o.aliases], o.default);
+  for (const o of options) {
+    const value = given.has(o) ? given.get(o) : o.default;
+    if (value !== undefined) setAll(args, [o.key, ...o.aliases], value);
+  }
   return args;
+}
+
+/**
+ * The line's words (positionals, in order) and the flags it gives, or undefined when any token is not one
+ * of the simple forms above, or an option is given twice (yargs would make a list of it).
+ */
+function readFlags(argv: string[], options: PlainOption[]): { words: string[]; given: Map<PlainOption, unknown> } | undefined {
+  const byName = new Map<string, PlainOption>();
+  for (const o of options) for (const n of [o.key, ...o.aliases]) byName.set(n, o);
+  const words: string[] = [];
+  const given = new Map<PlainOption, unknown>();
+  const give = (o: PlainOption | undefined, value: unknown): boolean => {
+    if (!o || given.has(o)) return false;
+    given.set(o, value);
+    return true;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (!token.startsWith('-')) {
+      words.push(token);
+      continue;
+    }
+    const long = /^--([a-zA-Z][\w-]*)(?:=(.*))?$/s.exec(token);
+    const short = /^-([a-zA-Z]+)$/.exec(token);
+    if (long) {
+      const o = byName.get(long[1]);
+      if (o?.type === 'boolean' && long[2] === undefined) {
+        if (!give(o, true)) return undefined;
+      } else if (o?.type === 'string') {
+        const value = long[2] ?? argv[++i];
+        if (!plainValue(value) || !give(o, value)) return undefined;
+      } else return undefined;
+    } else if (short && short[1].length > 1) {
+      for (const letter of short[1]) if (byName.get(letter)?.type !== 'boolean' || !give(byName.get(letter), true)) return undefined;
+    } else if (short) {
+      const o = byName.get(short[1]);
+      if (o?.type === 'boolean') {
+        if (!give(o, true)) return undefined;
+      } else if (o?.type === 'string') {
+        const value = argv[++i];
+        if (!plainValue(value) || !give(o, value)) return undefined;
+      } else return undefined;
+    } else return undefined;
+  }
+  // yargs may read `true`/`false` after a boolean flag as that flag's value.
+  if ([...given.values()].includes(true) && words.some((w) => w === 'true' || w === 'false')) return undefined;
+  return { words, given };
+}
+
+/** A flag's value with one reading: present, not empty, not looking like a flag. */
+function plainValue(value: string | undefined): value is string {
+  return value !== undefined && value !== '' && !value.startsWith('-');
 }
 
 interface PlainOption {
   key: string;
   aliases: string[];
+  type?: unknown;
   default?: unknown;
 }
 
@@ -61,7 +123,7 @@ function declaredOptions(cmd: RegisteredCommand): PlainOption[] | undefined {
           const known = method === 'option' || method === 'positional';
           if (!known || typeof key !== 'string' || Object.keys(opts).some((k) => !PLAIN_OPTION_KEYS.has(k))) plain = false;
           else if (method === 'positional' && opts.default !== undefined) plain = false;
-          else if (method === 'option') options.push({ key, aliases: aliasesOf(opts.alias), default: opts.default });
+          else if (method === 'option') options.push({ key, aliases: aliasesOf(opts.alias), type: opts.type, default: opts.default });
           return recorder;
         };
       },

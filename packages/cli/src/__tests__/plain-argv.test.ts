@@ -76,6 +76,64 @@ const WORD_LINES: string[][] = [
   ['web', 'aux'],
 ];
 
+/** Flags in every form scripts type, and the forms left to yargs (checked against it all the same). */
+const FLAG_LINES: string[][] = [
+  ['-f', 'web'],
+  ['web', '-f'],
+  ['--force', 'web'],
+  ['-fv', 'web'],
+  ['-vf', 'web', 'db'],
+  ['-a'],
+  ['--all'],
+  ['-ai'],
+  ['-a', '-i', 'web'],
+  ['--ignore', 'web'],
+  ['-t', '0', 'web'],
+  ['--time', '5', 'web'],
+  ['--time=5', 'web'],
+  ['web', '--time', '0', 'db'],
+  ['-t', '5', '-f', 'web'],
+  ['-t', 'abc', 'web'],
+  ['-t', '1e5', 'web'],
+  ['-t'],
+  ['-t', '', 'web'],
+  ['-t', '-1', 'web'],
+  ['--time=', 'web'],
+  ['--time=-1', 'web'],
+  ['-t', '1', '-t', '2', 'web'],
+  ['-tf', '5', 'web'],
+  ['-t5', 'web'],
+  ['-t=5', 'web'],
+  ['-f', 'true'],
+  ['web', '-f', 'false'],
+  ['-f', '-f', 'web'],
+  ['-ff', 'web'],
+  ['--no-force', 'web'],
+  ['--force=true', 'web'],
+  ['-f', '--', 'web'],
+  ['-', 'web'],
+  ['-x', 'web'],
+  ['-F', 'web'],
+  ['-s', 'TERM', 'web'],
+  ['--signal', 'HUP', 'web'],
+  ['--signal=9', 'web', 'db'],
+  ['--follow', 'web'],
+  ['-f', 'web', '--tail', '5'],
+  ['--tail=all', '-f', 'web'],
+  ['--since-t', '3', 'web'],
+  ['--sinceTime', '3', 'web'],
+  ['-s', '3', 'web'],
+  ['--driver', 'macvlan', 'create', 'n1'],
+  ['-d', 'x', 'rm'],
+  ['-t', 'help', 'web'],
+  ['--format', '{{.ID}}'],
+  ['-q'],
+  ['-aq'],
+  ['--quiet', '--all'],
+  ['-n', '3'],
+  ['--last', '3'],
+];
+
 /** yargs' reading, or its error. */
 function viaYargs(cmd: RegisteredCommand, name: string, words: string[]): unknown {
   try {
@@ -86,7 +144,7 @@ function viaYargs(cmd: RegisteredCommand, name: string, words: string[]): unknow
 }
 
 describe('plainArgs: a command line of bare words, read without yargs', () => {
-  const cases = Object.entries(specs).flatMap(([name, spec]) => WORD_LINES.map((words) => [name, spec, words] as const));
+  const cases = Object.entries(specs).flatMap(([name, spec]) => [...WORD_LINES, ...FLAG_LINES].map((words) => [name, spec, words] as const));
 
   it.each(cases)('%s %j reads as yargs reads it, or is left to yargs', (name, spec, words) => {
     const cmd: RegisteredCommand = { ...spec, owner: '@mydocker/cli' };
@@ -104,9 +162,23 @@ describe('plainArgs: a command line of bare words, read without yargs', () => {
     expect(plainArgs(reg(startCommand), 'start', ['web'])).toBeDefined();
   });
 
-  it('leaves to yargs every flag, a missing or extra word, and builders that do more than declare options', () => {
+  it('reads the flags scripts type: rm -f, rm -fv, stop -t 0, kill -s, ps -a', () => {
     const reg = (spec: CommandSpec): RegisteredCommand => ({ ...spec, owner: '@mydocker/cli' });
-    expect(plainArgs(reg(stopCommand), 'stop', ['-t', '1', 'web'])).toBeUndefined();
+    expect(plainArgs(reg(rmCommand), 'rm', ['-f', 'web'])).toEqual({ _: [], $0: 'mydocker rm', containers: ['web'], force: true, f: true });
+    expect(plainArgs(reg(rmCommand), 'rm', ['-fv', 'web'])).toMatchObject({ containers: ['web'], force: true, volumes: true });
+    expect(plainArgs(reg(stopCommand), 'stop', ['-t', '0', 'web', 'db'])).toEqual({ _: [], $0: 'mydocker stop', containers: ['web', 'db'], time: '0', t: '0' });
+    expect(plainArgs(reg(stopCommand), 'stop', ['--time=3', 'web'])).toMatchObject({ time: '3', containers: ['web'] });
+    expect(plainArgs(reg(killCommand), 'kill', ['-s', 'TERM', 'web'])).toMatchObject({ signal: 'TERM', s: 'TERM', containers: ['web'] });
+    expect(plainArgs(reg(psCommand), 'ps', ['-a'])).toBeDefined();
+  });
+
+  it('leaves to yargs every other flag form, a missing or extra word, and builders that do more than declare options', () => {
+    const reg = (spec: CommandSpec): RegisteredCommand => ({ ...spec, owner: '@mydocker/cli' });
+    expect(plainArgs(reg(stopCommand), 'stop', ['-t', '-1', 'web'])).toBeUndefined();
+    expect(plainArgs(reg(stopCommand), 'stop', ['-t5', 'web'])).toBeUndefined();
+    expect(plainArgs(reg(rmCommand), 'rm', ['-f', 'true'])).toBeUndefined();
+    expect(plainArgs(reg(rmCommand), 'rm', ['-f', '-f', 'web'])).toBeUndefined();
+    expect(plainArgs(reg(rmCommand), 'rm', ['--no-force', 'web'])).toBeUndefined();
     expect(plainArgs(reg(stopCommand), 'stop', ['web', '--help'])).toBeUndefined();
     expect(plainArgs(reg(rmCommand), 'rm', ['--', 'web'])).toBeUndefined();
     expect(plainArgs(reg(startCommand), 'start', [])).toBeUndefined();
