@@ -284,6 +284,15 @@ describe('container lifecycle verbs', () => {
       expect(await sandbox.run(['rm', '--ignore', 'nosuch'])).toEqual({ code: 0, stdout: '', stderr: '' });
     });
 
+    it("rm -f reports a missing name and still exits 0, as Docker's CLI does; the others are removed", async () => {
+      await sandbox.ok(['run', '-d', '--name', 'f1', 'busybox', 'sleep', '600']);
+      expect(await sandbox.run(['rm', '-f', 'nosuch', 'f1'])).toEqual({ code: 0, stdout: 'f1\n', stderr: 'Error: No such container: nosuch\n' });
+      expect(await sandbox.run(['rm', '-fv', 'nosuch'])).toEqual({ code: 0, stdout: '', stderr: 'Error: No such container: nosuch\n' });
+      // Any other failure still fails: a bad timeout is refused before anything is removed.
+      expect((await sandbox.run(['rm', '-f', '-t', 'x', 'nosuch'])).code).toBe(125);
+      expect(await sandbox.ok(['ps', '-a', '-q'])).toBe('');
+    });
+
     it('stop --all stops the running ones, kill --all signals the running ones, rm --all removes every one', async () => {
       await sandbox.ok(['run', '-d', '--name', 'a1', 'busybox', 'sleep', '600']);
       await sandbox.ok(['run', '-d', '--name', 'a2', 'busybox', 'sleep', '600']);

@@ -28,9 +28,17 @@ async function selected(verb: string, args: Selection, ctx: CommandContext, runn
 /**
  * Runs `fn` for each container, reporting failures one line each, as Docker does for several names.
  * With --ignore a container that does not exist (or vanished meanwhile) is skipped silently (Podman);
- * without it, it is reported and the exit code is 1, as Docker's.
+ * without it, it is reported and the exit code is 1, as Docker's — except for `rm -f` (`missingIsNoFailure`),
+ * where Docker's CLI reports it and still exits 0 (docker/cli cli/command/container/rm.go), so that
+ * `set -e` scripts can remove a container that may not exist.
  */
-export async function each(names: string[], ctx: CommandContext, fn: (name: string) => Promise<void>, ignore = false): Promise<number> {
+export async function each(
+  names: string[],
+  ctx: CommandContext,
+  fn: (name: string) => Promise<void>,
+  ignore = false,
+  missingIsNoFailure = false,
+): Promise<number> {
   let code = 0;
   for (const name of names) {
     try {
@@ -41,7 +49,8 @@ export async function each(names: string[], ctx: CommandContext, fn: (name: stri
       if (!isReportable(err)) throw err;
       const written = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
       // Docker's daemon answers a missing name with "No such container", and its CLI exits 1.
-      code = err instanceof NotFoundError ? 1 : written;
+      if (err instanceof NotFoundError) code = missingIsNoFailure ? code : 1;
+      else code = written;
     }
   }
   return code;
@@ -112,7 +121,7 @@ export const rmCommand: CommandSpec = {
     const timeoutSeconds = stopTimeoutArg(args.time);
     const names = await selected('rm', args, ctx, false);
     const options = { force: Boolean(args.force), volumes: Boolean(args.volumes), timeoutSeconds };
-    return each(names, ctx, async (name) => void (await ctx.engine.remove(name, options)), Boolean(args.ignore));
+    return each(names, ctx, async (name) => void (await ctx.engine.remove(name, options)), Boolean(args.ignore), options.force);
   },
 };
 
