@@ -203,6 +203,66 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       expect(r.stderr).toContain('Invalid detach keys (ctrl-1) provided');
       await sandbox.ok(['rm', '-f', 'a6']);
     });
+
+    // Docker's end of input (moby stream.CopyStreams, docker/cli attach.go): a container that keeps its
+    // stdin (run -di) stops sending this client output and the client waits for its exit code; a StdinOnce
+    // one (create -i) has its stdin closed.
+    it('input that ends on a run -di container: its stdin stays open for the next client, this one gets no more output and the exit code', async () => {
+      const echo = 'while :; do if read -t 0.2 l; then [ "$l" = quit ] && exit 4; echo "got:$l"; fi; echo tick; done';
+      await sandbox.ok(['run', '-d', '-i', '--name', 'e1', 'busybox', 'sh', '-c', echo]);
+      const ended = live(['attach', 'e1']);
+      await ended.see('tick');
+      ended.write('one\n');
+      ended.child.stdin!.end();
+      const logged = await waitFor(
+        () => sandbox.ok(['logs', 'e1']),
+        (l) => l.includes('got:one'),
+      );
+      expect(logged).toContain('got:one');
+      const seen = ended.out.length;
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // five ticks
+      expect(ended.out.length).toBe(seen);
+      expect(ended.child.exitCode).toBeNull();
+      expect(await status('e1')).toBe('running 0');
+
+      const next = live(['attach', 'e1']);
+      next.write('two\n');
+      await next.see('got:two');
+      next.write('quit\n');
+      expect(await next.exited).toEqual({ code: 4, signal: null });
+      expect(await ended.exited).toEqual({ code: 4, signal: null });
+      expect(ended.out).not.toContain('got:two');
+      await sandbox.ok(['rm', 'e1']);
+    });
+
+    it('input that ends on a create -i container (StdinOnce): its stdin closes, the attach shows what follows and ends with it', async () => {
+      await sandbox.ok(['create', '-i', '--name', 'e2', 'busybox', 'sh', '-c', 'echo ready; cat; echo closed; exit 6']);
+      await sandbox.ok(['start', 'e2']);
+      const client = live(['attach', 'e2']);
+      client.write('x\n');
+      await client.see('x\n');
+      client.child.stdin!.end();
+      expect(await client.exited).toEqual({ code: 6, signal: null });
+      await client.see('closed');
+      expect(await sandbox.ok(['logs', 'e2'])).toBe('ready\nx\nclosed\n');
+      await sandbox.ok(['rm', 'e2']);
+    });
+
+    it('start -ai of a create -i container: the input, then its end, reach the container; the exit code is its', async () => {
+      await sandbox.ok(['create', '-i', '--name', 'e3', 'busybox', 'sh', '-c', 'cat; exit 5']);
+      const r = await sandbox.run(['start', '-ai', 'e3'], { input: 'hello\n' });
+      expect(r).toEqual({ code: 5, stdout: 'hello\n', stderr: '' });
+      await sandbox.ok(['rm', 'e3']);
+    });
+
+    it('start -ai of a -t container whose input ends: no more output (a pty has no end of input), then its exit code', async () => {
+      await sandbox.ok(['create', '-i', '-t', '--name', 'e4', 'busybox', 'sh', '-c', 'read l; sleep 0.5; echo "late-$l"; exit 3']);
+      const r = await sandbox.run(['start', '-ai', 'e4'], { input: 'hi\n' });
+      expect(r.code).toBe(3);
+      expect(r.stdout).not.toContain('late-hi');
+      expect(await sandbox.ok(['logs', 'e4'])).toContain('late-hi');
+      await sandbox.ok(['rm', 'e4']);
+    });
   });
 
   describe('run -a, --sig-proxy, --detach-keys', () => {

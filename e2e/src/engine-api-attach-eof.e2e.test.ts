@@ -1,12 +1,14 @@
 import type { Duplex } from 'node:stream';
 import { ApiService } from './engine-api-harness';
-import { runProcess, Sandbox } from './harness';
+import { runProcess, Sandbox, waitFor } from './harness';
 
 /**
  * A client whose stdin ends before the container has written anything: the docker CLI half-closes the
- * hijacked attach connection at its stdin's EOF (CloseWrite), dockerode's stream.end() does the same. The
- * output the container writes afterwards must still reach the client, and the connection end only after
- * it — for `run -i`, `run -it` (through a pty), and attach before or after start, with and without a TTY.
+ * hijacked attach connection at its stdin's EOF (CloseWrite), dockerode's stream.end() does the same.
+ * Moby's rule (stream.CopyStreams): a StdinOnce container without a TTY has its stdin closed, and the
+ * output it writes afterwards still reaches the client, the connection ending only after it — for
+ * `run -i`, `run -it` (through a pty), and attach before or after start. Otherwise (no StdinOnce, or a
+ * TTY) the container's stdin stays and this attach's output ends at once.
  * ATTACH_EOF_ROUNDS repeats each case (a flake shows in a loop, not in one run).
  */
 const sandbox = new Sandbox('apieof', { defaultNetwork: 'none' });
@@ -76,17 +78,41 @@ describe('Engine API: stdin ends before the output', () => {
     expect(counted).toMatchObject({ code: 7, stdout: '3\n' });
   });
 
-  it("without StdinOnce the input may end and the container keeps its stdin (another client may attach): Docker's rule", async () => {
+  it("without StdinOnce the input's end ends only that attach: the container keeps its stdin for the next client; docker attach waits for the exit code", async () => {
     const Docker = (await import('dockerode')).default;
     const docker = new Docker({ socketPath: api.socket });
-    const container = await docker.createContainer({ Image: 'busybox', Cmd: ['cat'], OpenStdin: true, StdinOnce: false, AttachStdin: true });
+    const echo = 'while read l; do [ "$l" = quit ] && exit 4; echo "got:$l"; done';
+    const container = await docker.createContainer({ Image: 'busybox', Cmd: ['sh', '-c', echo], OpenStdin: true, StdinOnce: false, AttachStdin: true });
     try {
       await container.start();
       const first = (await container.attach({ stream: true, stdin: true, stdout: true, hijack: true })) as Duplex;
+      const firstAll = readToEnd(first, 10_000);
       first.end('one\n');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await firstAll).toBeDefined(); // the service closed it: moby closes the attach's output streams
       expect((await container.inspect()).State.Running).toBe(true);
       expect((await container.inspect()).Config.StdinOnce).toBe(false);
+
+      // The docker CLI's attach, its piped input ended: its output is over, and it waits (docker/cli attach.go getExitStatus).
+      const cli = api.docker(['attach', container.id], { input: 'two\n', timeoutMs: 30_000 });
+      let cliDone = false;
+      void cli.then(() => (cliDone = true));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(cliDone).toBe(false);
+      const last = (await container.attach({ stream: true, stdin: true, stdout: true, hijack: true })) as Duplex;
+      const lastOut: Buffer[] = [];
+      last.on('data', (c: Buffer) => lastOut.push(c));
+      last.write('three\n');
+      // Its own input ends its output too: the answer is awaited before the end.
+      expect(
+        await waitFor(
+          () => demux(Buffer.concat(lastOut)),
+          (t) => t.includes('got:three'),
+        ),
+      ).toContain('got:three');
+      last.end('quit\n');
+      expect(await cli).toMatchObject({ code: 4 });
+      expect((await container.inspect()).State.ExitCode).toBe(4);
+      expect((await container.logs({ stdout: true })).toString()).toContain('got:two');
     } finally {
       await container.remove({ force: true });
     }
@@ -106,7 +132,7 @@ describe('Engine API: stdin ends before the output', () => {
 
   for (const tty of [false, true]) {
     for (const when of ['before start', 'to a running container'] as const) {
-      it(`dockerode attach ${when}${tty ? ' with a TTY' : ''}, stream.end() after the line: the answer arrives, then the end`, async () => {
+      it(`dockerode attach ${when}${tty ? ' with a TTY' : ''}, stream.end() after the line: ${tty ? 'the attach ends at once' : 'the answer arrives, then the end'}`, async () => {
         const Docker = (await import('dockerode')).default;
         const docker = new Docker({ socketPath: api.socket });
         const failed = await rounds(async () => {
@@ -130,7 +156,8 @@ describe('Engine API: stdin ends before the output', () => {
             const text = got === undefined ? undefined : tty ? got.toString() : demux(got);
             const exit = await container.wait();
             if (text === undefined) return 'the stream did not end';
-            return text.includes('got:x') && exit.StatusCode === 0 ? undefined : JSON.stringify({ text, exit });
+            // A pty passes no end of input on: with a TTY the attach's output ends at once, before the answer.
+            return text.includes('got:x') === !tty && exit.StatusCode === 0 ? undefined : JSON.stringify({ text, exit });
           } finally {
             await container.remove({ force: true });
           }

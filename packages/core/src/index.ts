@@ -2,6 +2,7 @@ export * from './errors';
 export * from './ids';
 export { newSha256, randomHex } from './random';
 export * from './model';
+export * from './attach-input';
 export * from './flags';
 export { migrateLegacyRunSpec } from './legacy-spec';
 export * from './config';

@@ -1,4 +1,15 @@
-import { encodeFrame, FRAME_EXIT, FRAME_STDERR, FRAME_STDIN, FRAME_STDOUT, FrameDecoder, resizeFrame } from '@mydocker/core';
+import {
+  encodeFrame,
+  FRAME_EXIT,
+  FRAME_STDERR,
+  FRAME_STDIN,
+  FRAME_STDIN_END,
+  FRAME_STDOUT,
+  FrameDecoder,
+  inputEndOf,
+  resizeFrame,
+  type InputEnd,
+} from '@mydocker/core';
 import { closeSync, constants, openSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
@@ -43,10 +54,16 @@ function connectSocket(path: string): Promise<Socket> {
 
 type Outcome = { code?: number; detached?: boolean };
 
+/** Whether the container's output still reaches us: not once our input ended on a container that keeps its stdin. */
+interface OutputGate {
+  open: boolean;
+}
+
 /**
  * `attach`: the container's output from now on (and its stdin when it was run with -i), through the
  * monitor's attach socket. Ends with the container's exit code, or 1 after the detach keys (Docker's
- * "read escape sequence").
+ * "read escape sequence"). The end of our input is Docker's: a StdinOnce container without a TTY has its
+ * stdin closed; any other stops sending us its output, and we wait for its exit as docker's CLI does.
  */
 export async function attachToContainer(req: AttachRequest, ctx: CommandContext): Promise<number> {
   const { bus, engine, stderr } = ctx;
@@ -64,9 +81,13 @@ export async function attachToContainer(req: AttachRequest, ctx: CommandContext)
   if (withStdin && record.spec.tty && !process.stdin.isTTY) throw refuse('the input device is not a TTY');
   const socket = await openAttachSocket(record, runtime, attachSocketPath(bus.need('stateStore').containerDir(record.id)));
   const cleanups: Array<() => void> = [];
+  const gate: OutputGate = { open: true };
   const outcome = await new Promise<Outcome>((resolve) => {
-    relayOutput(socket, ctx, resolve);
-    if (withStdin) cleanups.push(relayStdin(socket, record.spec.tty ? new DetachKeyScanner(keys) : undefined, resolve));
+    relayOutput(socket, ctx, gate, resolve);
+    if (withStdin) {
+      const scanner = record.spec.tty ? new DetachKeyScanner(keys) : undefined;
+      cleanups.push(relayStdin(socket, scanner, resolve, () => endInput(socket, inputEndOf(record.spec), gate)));
+    }
     if (record.spec.tty && process.stdout.isTTY) cleanups.push(relayResize(socket));
     // Docker proxies signals only without a TTY (with one, the keys reach the container through it).
     if (req.sigProxy && !record.spec.tty) cleanups.push(proxySignals(runtime, record));
@@ -97,13 +118,13 @@ async function openAttachSocket(record: ContainerRecord, runtime: Runtime, path:
 }
 
 /** The monitor's frames to our stdout and stderr; resolves with the exit code (if one came) on close. */
-function relayOutput(socket: Socket, { stdout, stderr }: CommandContext, resolve: (o: Outcome) => void): void {
+function relayOutput(socket: Socket, { stdout, stderr }: CommandContext, gate: OutputGate, resolve: (o: Outcome) => void): void {
   const decoder = new FrameDecoder();
   let exitCode: number | undefined;
   socket.on('data', (chunk: Buffer) => {
     for (const f of decoder.push(chunk)) {
-      if (f.type === FRAME_STDOUT) stdout.write(f.payload);
-      else if (f.type === FRAME_STDERR) stderr.write(f.payload);
+      if (f.type === FRAME_STDOUT && gate.open) stdout.write(f.payload);
+      else if (f.type === FRAME_STDERR && gate.open) stderr.write(f.payload);
       else if (f.type === FRAME_EXIT) exitCode = Number(f.payload.toString());
     }
   });
@@ -111,8 +132,17 @@ function relayOutput(socket: Socket, { stdout, stderr }: CommandContext, resolve
   socket.on('error', () => undefined);
 }
 
+/**
+ * Our end of input, as moby's stream.CopyStreams takes it. The monitor is still read after the output
+ * stops, for the exit frame: docker's CLI waits for the container's exit too (attach.go getExitStatus).
+ */
+function endInput(socket: Socket, end: InputEnd, gate: OutputGate): void {
+  if (end === 'close-container-stdin') socket.write(encodeFrame(FRAME_STDIN_END, Buffer.alloc(0)));
+  else gate.open = false;
+}
+
 /** Our stdin to the container (raw with a TTY, where the detach keys are looked for); returns its undo. */
-function relayStdin(socket: Socket, scanner: DetachKeyScanner | undefined, resolve: (o: Outcome) => void): () => void {
+function relayStdin(socket: Socket, scanner: DetachKeyScanner | undefined, resolve: (o: Outcome) => void, onEnd: () => void): () => void {
   const input = process.stdin;
   const raw = scanner !== undefined && input.isTTY;
   if (raw) input.setRawMode(true);
@@ -125,8 +155,10 @@ function relayStdin(socket: Socket, scanner: DetachKeyScanner | undefined, resol
     }
   };
   input.on('data', onData);
+  input.once('end', onEnd);
   return () => {
     input.off('data', onData);
+    input.off('end', onEnd);
     input.pause();
     if (raw) input.setRawMode(false);
   };

@@ -18,7 +18,8 @@ export const startCommand: CommandSpec = {
     const names = args.containers as string[];
     const attach = Boolean(args.attach);
     if (!attach) {
-      return each(names, ctx, async (name) => void (await ctx.engine.start(name, { signals: undefined })));
+      // Docker's daemon keeps a -i container's stdin open for whoever attaches later (OpenStdin).
+      return each(names, ctx, async (name) => void (await ctx.engine.start(name, { signals: undefined, openStdin: true })));
     }
     if (names.length > 1) throw new MydockerError('You cannot start and attach multiple containers at once.', 1);
     // As `run` in the foreground: a signal before the start cancels it, after it goes to the container.

@@ -4,7 +4,7 @@
  * limits, volumes and the storage driver) in the bus's `inspect` hook. Scripts read this shape, so the
  * record's own layout never shows.
  */
-import { restartPolicyOf, type ContainerInspectView, type ContainerRecord, type LifecycleBus } from '@mydocker/core';
+import { restartPolicyOf, stdinOnce, type ContainerInspectView, type ContainerRecord, type LifecycleBus } from '@mydocker/core';
 import { labelMap } from '../labels';
 import type { ContainerConfig, ContainerState, DeviceMapping, HostConfig, MountPoint, NetworkSettings } from 'docker-types/generated/1.42';
 
@@ -156,7 +156,7 @@ function configOf(r: ContainerRecord): DockerContainerInspect['Config'] {
     AttachStderr: !spec.detach,
     Tty: r.tty,
     OpenStdin: spec.interactive,
-    StdinOnce: spec.stdinOnce ?? (spec.interactive && !spec.detach),
+    StdinOnce: stdinOnce(spec),
     Env: [...r.env],
     Cmd: cmd.length ? [...cmd] : null,
     Image: r.image,

@@ -1,4 +1,4 @@
-import { EventJournal, type ContainerRecord, type EngineEvent } from '@mydocker/core';
+import { EventJournal, inputEndOf, type ContainerRecord, type EngineEvent, type InputEnd } from '@mydocker/core';
 import type { Socket } from 'node:net';
 import { ApiError, badRequest } from '../api-error';
 import { encodeFrame, FRAME_EXIT, FRAME_STDERR, FRAME_STDIN, FRAME_STDIN_END, FRAME_STDOUT, FrameDecoder, resizeFrame } from '@mydocker/core';
@@ -28,8 +28,7 @@ async function attach(call: ApiCall, api: ApiContext): Promise<void> {
     wantOut: call.flag('stdout'),
     wantErr: call.flag('stderr'),
     wantIn: call.flag('stdin') && r.spec.interactive,
-    // Docker's StdinOnce: this client's end of input is the container's (a pty has no end of its own).
-    endInput: call.flag('stdin') && r.spec.interactive && r.spec.stdinOnce === true && !tty,
+    inputEnd: inputEndOf(r.spec),
   };
   const replay = (out: NodeJS.WritableStream) => (call.flag('logs') ? replayLogs(api, r, out, o) : Promise.resolve());
   if (!call.flag('stream')) {
@@ -83,7 +82,8 @@ interface RelayOptions {
   wantOut: boolean;
   wantErr: boolean;
   wantIn: boolean;
-  endInput: boolean;
+  /** What this client's end of input does (moby's stream.CopyStreams), when it sends input. */
+  inputEnd: InputEnd;
 }
 
 function relay(conn: ReturnType<ApiCall['hijack']>, socketPromise: Promise<Socket>, o: RelayOptions, keep: (s: Socket) => void, isClosed: () => boolean): void {
@@ -108,7 +108,11 @@ function relay(conn: ReturnType<ApiCall['hijack']>, socketPromise: Promise<Socke
       socket.on('close', () => conn.end());
       if (conn.input && o.wantIn) {
         conn.input.on('data', (chunk: Buffer) => socket.write(encodeFrame(FRAME_STDIN, chunk)));
-        if (o.endInput) conn.input.once('end', () => socket.write(encodeFrame(FRAME_STDIN_END, Buffer.alloc(0))));
+        conn.input.once('end', () => {
+          if (o.inputEnd === 'close-container-stdin') socket.write(encodeFrame(FRAME_STDIN_END, Buffer.alloc(0)));
+          // Docker closes this attach's output streams, so the connection ends while the container runs on.
+          else socket.destroy();
+        });
         conn.input.resume();
       } else conn.input?.resume();
     },
