@@ -143,13 +143,18 @@ const elsewhere = [
 ${elsewhere}
 ];
 // A plain append, not path.join: rel is already normalized (no . or .. segments), and a join per module showed
-// in the profile of loading the plugins.
+// in the profile of loading the plugins. Not \`new Module\`: its constructor makes a require function (and
+// registers a child) per module, which only a module that compiles its own code uses; these never do, their
+// code runs in a bundled file. Node's loader reads a cached module's exports and loaded, and nothing else.
 function seed(rel, load) {
   const file = __dirname + '/' + rel;
   if (require.cache[file]) return;
-  const m = new Module(file, module);
+  const m = Object.create(Module.prototype);
+  m.id = file;
+  m.path = file.slice(0, file.lastIndexOf('/'));
   m.filename = file;
   m.paths = module.paths;
+  m.children = [];
   Object.defineProperty(m, 'exports', { get: load, configurable: true, enumerable: true });
   m.loaded = true;
   require.cache[file] = m;
