@@ -146,23 +146,43 @@ ${elsewhere}
 // in the profile of loading the plugins. Not \`new Module\`: its constructor makes a require function (and
 // registers a child) per module, which only a module that compiles its own code uses; these never do, their
 // code runs in a bundled file. Node's loader reads a cached module's exports and loaded, and nothing else.
-function seed(rel, load) {
+function seeded(rel, proto) {
   const file = __dirname + '/' + rel;
-  if (require.cache[file]) return;
-  const m = Object.create(Module.prototype);
+  if (require.cache[file]) return undefined;
+  const m = Object.create(proto);
   m.id = file;
   m.path = file.slice(0, file.lastIndexOf('/'));
   m.filename = file;
   m.paths = module.paths;
   m.children = [];
-  Object.defineProperty(m, 'exports', { get: load, configurable: true, enumerable: true });
   m.loaded = true;
   require.cache[file] = m;
+  return m;
 }
-for (const [rel, load] of seeds) seed(rel, load);
+for (const [rel, load] of seeds) {
+  const m = seeded(rel, Module.prototype);
+  if (m) Object.defineProperty(m, 'exports', { get: load, configurable: true, enumerable: true });
+}
+// The other files' modules share one getter, on their prototype, and say where they are bundled: no function
+// and no property definition per module.
 const held = {};
+const Elsewhere = Object.create(Module.prototype, {
+  exports: {
+    get() {
+      return (held[this.bundledIn] ??= require(join(__dirname, this.bundledIn)))[this.bundledAs]();
+    },
+    configurable: true,
+    enumerable: true,
+  },
+});
 for (const [name, ...rels] of elsewhere)
-  for (const rel of rels) seed(rel, () => (held[name] ??= require(join(__dirname, name)))[rel]());
+  for (const rel of rels) {
+    const m = seeded(rel, Elsewhere);
+    if (m) {
+      m.bundledIn = name;
+      m.bundledAs = rel;
+    }
+  }
 module.exports = require('./${entry}');
 if (process.env.MYDOCKER_CODE_CACHE === 'write') {
   const key = ${PRELOAD};
