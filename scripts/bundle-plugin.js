@@ -34,6 +34,11 @@
  * store's). A colder root that needs such a module reads the hotter root's file too: one more file, whose
  * unused modules are never run (each is a function until required).
  *
+ * Measured (bench/README.md, seventh pass; alternated with main's build, 2 × 40 runs, medians, load 3.8 → 2.7):
+ * a bridge container's `run -d` + `stop` + `rm` 421 → 394 and 423 → 397 ms wall (CPU 407 → 377, 383 → 353);
+ * `logs ID` 122 → 107, 108 → 103 ms; `run --rm --net none` 154 → 151, 141 → 145 ms (paired +1.6, +4.0; the
+ * same files read as before), 60 more runs of it alone 158.9 → 159.1 ms.
+ *
  * One instance of each module: the entry bundle puts each module of every file into Node's module cache
  * under its tsc file's path, its exports made on first use, so a separate module's
  * `require('./store/image-store')` (or anything loading the package's index.js in the same process) gets
