@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Sandbox } from './harness';
 
@@ -12,6 +12,14 @@ const CACHE_DIR = resolve(__dirname, '../../packages/cli/dist/code-cache');
 const files = (command: string) => [join(CACHE_DIR, `${command}.bundle`), join(CACHE_DIR, `${command}.modules`)];
 const REPORT = { env: { MYDOCKER_CODE_CACHE: 'report' } };
 const cacheLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('code cache: '));
+const PACKAGES = resolve(__dirname, '../../packages');
+
+/** The files a module cache (load-bundle.js: magic, u32 header length, JSON header) has entries for. */
+function moduleCacheFiles(file: string): string[] {
+  const buf = readFileSync(file);
+  const length = buf.readUInt32LE(5);
+  return (JSON.parse(buf.toString('utf8', 9, 9 + length)) as { files: [string, string, number][] }).files.map(([name]) => name);
+}
 
 describe('per-command code cache', () => {
   const sandbox = new Sandbox('codecache', { defaultNetwork: 'none' });
@@ -80,5 +88,18 @@ describe('per-command code cache', () => {
     const off = await sandbox.run(['run', '--rm', 'busybox', 'echo', 'cached'], { env: { MYDOCKER_CODE_CACHE: 'off' } });
     expect(off.stdout).toBe('cached\n');
     expect((await sandbox.ok(['ps', '-a', '-q'])).trim()).toBe('');
+  });
+
+  it("a plugin's separate group files have entries in the build's module cache, and in a command's own once it reads them", async () => {
+    const groups = ['network/dist/plugin.drivers-bridge.js', 'network/dist/plugin.store.js', 'logs/dist/plugin.reader.js', 'images/dist/plugin.pull.js'];
+    expect(moduleCacheFiles(resolve(PACKAGES, 'cli/dist/modules.cache'))).toEqual(expect.arrayContaining(groups.map((g) => join(PACKAGES, g))));
+    clear('logs');
+    const name = `codecache-logs-${process.pid}`;
+    await sandbox.ok(['run', '--name', name, 'busybox', 'echo', 'logged']);
+    const logs = await sandbox.run(['logs', name], REPORT);
+    expect(logs.stdout).toBe('logged\n');
+    expect(cacheLines(logs.stderr)).toContain('code cache: wrote logs.bundle');
+    expect(moduleCacheFiles(files('logs')[1])).toContain(join(PACKAGES, 'logs/dist/plugin.reader.js'));
+    await sandbox.ok(['rm', name]);
   });
 });
