@@ -13,13 +13,28 @@ import { MYDOCKER_BIN, Sandbox, waitFor } from './harness';
 class Live {
   out = '';
   err = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(readonly child: ChildProcess) {
     child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.err += d.toString()));
     // 'exit', not 'close': a monitor left running (run --sig-proxy=false) keeps the CLI's pipes open.
-    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    this.exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /**
+   * The process's end, or after 60 s an error naming the command and what it printed: a hang then fails
+   * with its own story instead of jest's bare timeout of the whole test.
+   */
+  get exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${this.child.spawnargs.join(' ')} did not exit within 60 s\nstdout: ${this.out}\nstderr: ${this.err}`)),
+        60_000,
+      );
+    });
+    return Promise.race([this.exit, late]).finally(() => clearTimeout(timer));
   }
 
   write(text: string): void {
