@@ -49,8 +49,8 @@ export async function each(
       if (!isReportable(err)) throw err;
       const written = writeError(ctx.stderr, err, process.env, [ctx.config.root, ctx.config.runRoot]);
       // Docker's daemon answers a missing name with "No such container", and its CLI exits 1.
-      if (err instanceof NotFoundError) code = missingIsNoFailure ? code : 1;
-      else code = written;
+      if (!(err instanceof NotFoundError)) code = written;
+      else if (!missingIsNoFailure) code = 1;
     }
   }
   return code;
