@@ -209,10 +209,11 @@ void supervise(struct supervision *s) {
         }
       } else if (r > 0) {
         write_all(s->master, buf, (size_t)r);
-      } else if (r == 0 || errno != EINTR) {
-        /* Our input ended, and a pty has no end of input to pass on: as Docker's daemon closes that
-           attach's output (moby stream.CopyStreams), the container's goes no further than the log and
-           attached clients; we still wait for its exit. */
+      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+        /* Our input ended (EAGAIN is no end, as for the control channel: an inherited stdin may be
+           non-blocking and read by another process too), and a pty has no end of input to pass on: as
+           Docker's daemon closes that attach's output (moby stream.CopyStreams), the container's goes no
+           further than the log and attached clients; we still wait for its exit. */
         stdin_open = 0;
         s->tee = 0;
       }
