@@ -43,8 +43,6 @@ export interface InstallLayout {
   bound: string;
   /** Package folders whose dependencies are the install's own. */
   roots: string[];
-  /** Workspace folders of a source checkout, members of the tree like dependencies. */
-  workspaces: string[];
 }
 
 export interface DiscoveryOptions {
@@ -111,6 +109,12 @@ function workspaceDirs(root: string, pkg: PackageJson): string[] {
  * package.json lists what the user installed), or for a global install (no package.json there) the
  * globally installed package that holds the CLI; in a source checkout, the workspace root that lists
  * the CLI's folder; otherwise the CLI's package alone.
+ *
+ * A source checkout is read like any project: its plugins are what the root package.json depends on (this
+ * repository's depends on the meta package `mydocker`, so the built-in plugins), resolved through the
+ * node_modules links npm makes for the workspaces. A workspace no one depends on (the examples: a storage
+ * driver and an audit log, each a third-party plugin) loads only when the config names it, as it would for a
+ * user who installed it beside mydocker.
  */
 export function findInstall(cliDir: string): InstallLayout {
   const cli = real(cliDir);
@@ -118,19 +122,18 @@ export function findInstall(cliDir: string): InstallLayout {
   const first = parts.indexOf('node_modules');
   if (first > 0) {
     const bound = parts.slice(0, first).join(sep) || sep;
-    if (existsSync(join(bound, 'package.json'))) return { bound, roots: [bound], workspaces: [] };
+    if (existsSync(join(bound, 'package.json'))) return { bound, roots: [bound] };
     const scoped = parts[first + 1]?.startsWith('@');
     const top = parts.slice(0, first + (scoped ? 3 : 2)).join(sep);
-    return { bound, roots: [top], workspaces: [] };
+    return { bound, roots: [top] };
   }
   for (let dir = dirname(cli); dir !== dirname(dir); dir = dirname(dir)) {
     const pkg = readPackage(dir);
     // A package.json that another user could have written (say /tmp/package.json) names no workspace.
     if (!pkg?.workspaces || untrustedReason(join(dir, 'package.json'))) continue;
-    const members = workspaceDirs(dir, pkg);
-    if (members.includes(cli)) return { bound: dir, roots: [dir], workspaces: members };
+    if (workspaceDirs(dir, pkg).includes(cli)) return { bound: dir, roots: [dir] };
   }
-  return { bound: cli, roots: [cli], workspaces: [] };
+  return { bound: cli, roots: [cli] };
 }
 
 /** Node's lookup of `name` from `from`, confined to the install: it never leaves `bound`. */
@@ -181,7 +184,6 @@ export function discoverPlugins(options: DiscoveryOptions): DiscoveredPlugin[] {
   // Breadth first from the install's own package.json: its dependencies, and theirs when they are
   // mydocker packages (the meta package `mydocker` brings the built-in plugins).
   const queue: Array<{ dir: string; root: boolean }> = layout.roots.map((dir) => ({ dir: real(dir), root: true }));
-  for (const dir of layout.workspaces) queue.push({ dir, root: false });
   while (queue.length > 0) {
     const { dir, root } = queue.shift()!;
     if (seen.has(dir)) continue;

@@ -58,17 +58,30 @@ describe('discoverPlugins', () => {
     const cli = pkg(join(prefix, 'mydocker/node_modules/@mydocker/cli'), { name: '@mydocker/cli' });
     plugin(join(prefix, 'mydocker/node_modules/@mydocker/a'), '@mydocker/a');
     plugin(join(prefix, 'mydocker-other-global'), 'mydocker-other-global');
-    expect(findInstall(cli)).toEqual({ bound: join(top, 'lib'), roots: [join(prefix, 'mydocker')], workspaces: [] });
+    expect(findInstall(cli)).toEqual({ bound: join(top, 'lib'), roots: [join(prefix, 'mydocker')] });
     expect(names(discoverPlugins({ cliDir: cli, extra: [] }))).toEqual(['@mydocker/a']);
   });
 
-  it("reads a source checkout's workspaces", () => {
-    pkg(top, { name: 'repo', workspaces: ['packages/*', 'examples/x'] });
+  it("reads a source checkout as a project: the root's dependencies through the workspace links, not every workspace", () => {
+    pkg(top, { name: 'repo', workspaces: ['packages/*', 'examples/x'], dependencies: { mydocker: '1' } });
     const cli = pkg(join(top, 'packages/cli'), { name: '@mydocker/cli' });
-    plugin(join(top, 'packages/a'), '@mydocker/a');
-    plugin(join(top, 'examples/x'), 'mydocker-x');
-    plugin(join(top, 'examples/y'), 'mydocker-y');
-    expect(names(discoverPlugins({ cliDir: cli, extra: [] }))).toEqual(['@mydocker/a', 'mydocker-x']);
+    const meta = pkg(join(top, 'packages/meta'), { name: 'mydocker', dependencies: { '@mydocker/cli': '1', '@mydocker/a': '1' } });
+    const a = plugin(join(top, 'packages/a'), '@mydocker/a');
+    plugin(join(top, 'packages/b'), '@mydocker/b');
+    const x = plugin(join(top, 'examples/x'), 'mydocker-x');
+    // npm links every workspace into the root's node_modules.
+    mkdirSync(join(top, 'node_modules/@mydocker'), { recursive: true });
+    for (const [name, dir] of [
+      ['mydocker', meta],
+      ['@mydocker/cli', cli],
+      ['@mydocker/a', a],
+      ['mydocker-x', x],
+    ])
+      symlinkSync(dir, join(top, 'node_modules', name));
+    expect(findInstall(cli)).toEqual({ bound: top, roots: [top] });
+    expect(names(discoverPlugins({ cliDir: cli, extra: [] }))).toEqual(['@mydocker/a']);
+    // An example is a third-party plugin: loaded when the config names it.
+    expect(names(discoverPlugins({ cliDir: cli, extra: ['mydocker-x'] }))).toEqual(['@mydocker/a', 'mydocker-x']);
   });
 
   it('takes no workspace list from a package.json that others can write', () => {
@@ -76,7 +89,7 @@ describe('discoverPlugins', () => {
     chmodSync(join(top, 'package.json'), 0o666);
     const cli = pkg(join(top, 'checkout/cli'), { name: '@mydocker/cli' });
     plugin(join(top, 'evil'), 'mydocker-evil');
-    expect(findInstall(cli)).toEqual({ bound: cli, roots: [cli], workspaces: [] });
+    expect(findInstall(cli)).toEqual({ bound: cli, roots: [cli] });
     expect(discoverPlugins({ cliDir: cli, extra: [] })).toEqual([]);
   });
 
