@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MYDOCKER_BIN, Sandbox, waitFor } from './harness';
@@ -277,6 +278,63 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       expect(r.stdout).not.toContain('late-hi');
       expect(await sandbox.ok(['logs', 'e4'])).toContain('late-hi');
       await sandbox.ok(['rm', 'e4']);
+    });
+  });
+
+  // As in Docker, a foreground container's stdin is a pipe the monitor owns: the CLI that ran it is one
+  // client, and its end of input is taken by Docker's rules like any attach's.
+  describe('the stdin of a foreground container', () => {
+    it('run -i: the CLI input arrives byte-exact, a second client can write too, its end closes the stdin (StdinOnce)', async () => {
+      const big = randomBytes(6 * 1024 * 1024);
+      const sum = createHash('md5').update(big).digest('hex');
+      const script = `ls /proc/1/fd; head -c ${big.length} | md5sum; read l; echo "got:$l"; cat; echo closed; exit 5`;
+      const run = live(['run', '-i', '--name', 'f1', 'busybox', 'sh', '-c', script]);
+      try {
+        run.child.stdin!.write(big);
+        await run.see(sum, 60_000);
+        expect(run.out.startsWith('0\n1\n2\n')).toBe(true); // the pipe is its stdin: no descriptor of ours beside it
+        const other = await sandbox.run(['attach', 'f1'], { input: 'from-attach\n', timeoutMs: 20_000 });
+        expect(other.code).toBe(5);
+        expect(other.stdout).toContain('closed');
+        expect(await run.exited).toEqual({ code: 5, signal: null });
+        expect(run.out).toContain('got:from-attach\nclosed\n');
+      } finally {
+        run.child.kill('SIGKILL');
+        await sandbox.run(['rm', '-f', 'f1']);
+      }
+    });
+
+    it('start -ai of a run -di container (no StdinOnce): the input ends, the stdin stays open for the next client, the exit code is its', async () => {
+      const script = 'read a; echo "got:$a"; if read b; then echo "got:$b"; exit 3; fi; echo EOF; exit 8';
+      await sandbox.ok(['run', '-d', '-i', '--name', 'f2', 'busybox', 'sh', '-c', script]);
+      await sandbox.ok(['kill', 'f2']);
+      await waitFor(
+        () => status('f2'),
+        (s) => s.startsWith('exited'),
+      );
+      const started = live(['start', '-a', '-i', 'f2']);
+      try {
+        started.write('one\n');
+        started.child.stdin!.end();
+        const logged = await waitFor(
+          () => sandbox.ok(['logs', 'f2']),
+          (l) => l.includes('got:one'),
+        );
+        expect(logged).toContain('got:one');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(await sandbox.ok(['logs', 'f2'])).toBe('got:one\n'); // no EOF reached the container
+        expect(await status('f2')).toBe('running 0');
+        expect((await sandbox.run(['attach', 'f2'], { input: 'two\n', timeoutMs: 20_000 })).code).toBe(3);
+        expect(await started.exited).toEqual({ code: 3, signal: null });
+        expect(started.out).not.toContain('got:two'); // its output ended with its input, as Docker's attach
+        expect(await sandbox.ok(['logs', 'f2'])).toBe('got:one\ngot:two\n');
+        // Made without -i, a container has no stdin of its own to keep: the input start -ai gives it ends with ours.
+        await sandbox.ok(['create', '--name', 'f3', 'busybox', 'sh', '-c', 'cat; exit 2']);
+        expect(await sandbox.run(['start', '-ai', 'f3'], { input: 'abc\n', timeoutMs: 20_000 })).toEqual({ code: 2, stdout: 'abc\n', stderr: '' });
+      } finally {
+        started.child.kill('SIGKILL');
+        await sandbox.run(['rm', '-f', 'f2', 'f3']);
+      }
     });
   });
 

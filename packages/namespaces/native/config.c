@@ -142,6 +142,8 @@ static int set_entry(struct config *cfg, char *entry) {
     cfg->interactive = atoi(v);
   else if (!strcmp(k, "detach"))
     cfg->detach = atoi(v);
+  else if (!strcmp(k, "stdin_once"))
+    cfg->stdin_once = atoi(v);
   else if (!strcmp(k, "readonly_root"))
     cfg->readonly_root = atoi(v);
   else if (!strcmp(k, "no_new_privs"))

@@ -50,6 +50,7 @@ struct config {
   int n_devices, cap_devices;
   char *hostname, *workdir, *user;
   int tty, interactive, detach, readonly_root, no_new_privs, seccomp, privileged;
+  int stdin_once; /* Docker's StdinOnce: the end of the foreground CLI's input closes the container's stdin */
   char *log_path;
   long long log_max_size;
   int log_max_files;
@@ -217,7 +218,8 @@ struct supervision {
   int ctl_open;                     /* the driver still listens on the control socket */
   int master;                       /* pty master, or -1 */
   int out_fd, err_fd;               /* the container's stdout/stderr pipes, or -1 */
-  int relay_stdin;                  /* copy our stdin into the pty */
+  int relay_stdin;                  /* copy our stdin into the pty, or into the stdin pipe (client_in) */
+  int stdin_once;                   /* our stdin's end closes the stdin pipe; else it only ends our output (Docker's CopyStreams) */
   int tee;                          /* copy output to our stdout/stderr */
   int tee_out, tee_err;             /* which of them (run -a): both unless told */
   int client_in;                    /* where attached clients' input goes: the container's stdin pipe or pty, or -1 */

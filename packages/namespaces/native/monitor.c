@@ -124,10 +124,11 @@ int run_mode(struct config *cfg) {
     die_ctl("creating pipes: %s", strerror(errno));
   }
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  int child_in = cfg->interactive && !cfg->detach ? 0 : devnull;
-  /* A detached -i container keeps a stdin pipe open: attached clients write into it. */
+  int child_in = devnull;
+  /* A -i container's stdin is a pipe we own, as Docker's daemon owns it: a foreground CLI's input (our
+     stdin) and attached clients are all copied into it, and its end is ours to decide (StdinOnce). */
   int in[2] = {-1, -1};
-  if (cfg->interactive && cfg->detach && !cfg->tty) {
+  if (cfg->interactive && !cfg->tty) {
     if (pipe2(in, O_CLOEXEC) < 0) die_ctl("creating pipes: %s", strerror(errno));
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     child_in = in[0];
@@ -205,6 +206,7 @@ int run_mode(struct config *cfg) {
                           .out_fd = out[0],
                           .err_fd = errout[0],
                           .relay_stdin = cfg->interactive && !cfg->detach,
+                          .stdin_once = cfg->stdin_once,
                           .tee = !cfg->detach,
                           .tee_out = cfg->attach_stdout,
                           .tee_err = cfg->attach_stderr,

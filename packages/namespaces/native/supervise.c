@@ -118,14 +118,44 @@ static void ctl_input(struct supervision *s) {
   }
 }
 
+/* Our own input (a foreground CLI's stdin) that the container's stdin pipe could not take yet. */
+struct own_input {
+  char buf[32768];
+  size_t len, off;
+};
+
+/* Writes what is left without blocking; -1 once the container's side of the pipe is closed (the rest is dropped). */
+static int own_flush(struct own_input *in, int fd) {
+  while (in->off < in->len) {
+    ssize_t n = write(fd, in->buf + in->off, in->len - in->off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return 0;
+    if (n <= 0) {
+      in->len = in->off = 0;
+      return -1;
+    }
+    in->off += (size_t)n;
+  }
+  in->len = in->off = 0;
+  return 0;
+}
+
+static int client_pending(const struct attach_server *a) {
+  return a && a->pending_len > a->pending_off;
+}
+
 void supervise(struct supervision *s) {
   sigset_t set = watched();
   int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-  int child_done = 0, stdin_open = s->relay_stdin && s->master >= 0;
   struct attach_server *a = s->attach;
   int client_in = s->client_in, matched = 0;
+  /* Without a pty our stdin goes into the container's stdin pipe (client_in), as an attached client's does. */
+  int to_pipe = s->master < 0 && client_in >= 0;
+  int child_done = 0, stdin_open = s->relay_stdin && (s->master >= 0 || to_pipe);
+  int input_ended = 0;         /* our input ended on a StdinOnce container: its pipe closes once all of it is in */
+  static struct own_input own; /* static: its pages cost nothing until a foreground -i run uses them */
   if (s->master >= 0) copy_winsize(0, s->master);
-  if (stdin_open) set_raw_mode(0);
+  if (stdin_open && s->master >= 0) set_raw_mode(0);
   struct pollfd *p = NULL;
   int p_cap = 0;
   /* Clients that connected between the spawn and "go" (the Engine API attaches before `start`) are taken
@@ -145,10 +175,12 @@ void supervise(struct supervision *s) {
     }
     int n = 0, i_sig = -1, i_ctl = -1, i_in = -1, i_m = -1, i_out = -1, i_err = -1, i_listen = -1, i_pend = -1, i_clients = -1;
     if (a && client_in < 0) a->pending_len = a->pending_off = 0;
-    int pending = a && a->pending_len > a->pending_off;
+    if (client_in < 0 && own.len) own.len = own.off = 0; /* written only when used: an idle monitor never touches its page */
+    /* One writer at a time into the pipe, whole reads each: ours and the clients' bytes never interleave. */
+    int pending = client_pending(a) || own.len > own.off;
     p[i_sig = n++] = (struct pollfd){sfd, POLLIN, 0};
     if (s->ctl_open) p[i_ctl = n++] = (struct pollfd){CTL_FD, POLLIN, 0};
-    if (stdin_open && !child_done) p[i_in = n++] = (struct pollfd){0, POLLIN, 0};
+    if (stdin_open && !child_done && !(to_pipe && pending)) p[i_in = n++] = (struct pollfd){0, POLLIN, 0};
     if (s->master >= 0) p[i_m = n++] = (struct pollfd){s->master, POLLIN, 0};
     if (s->out_fd >= 0) p[i_out = n++] = (struct pollfd){s->out_fd, POLLIN, 0};
     if (s->err_fd >= 0) p[i_err = n++] = (struct pollfd){s->err_fd, POLLIN, 0};
@@ -188,18 +220,33 @@ void supervise(struct supervision *s) {
       }
     }
     if (i_ctl >= 0 && p[i_ctl].revents) ctl_input(s);
-    if (i_pend >= 0 && p[i_pend].revents) attach_flush(a, client_in);
+    if (i_pend >= 0 && p[i_pend].revents) {
+      if (client_pending(a))
+        attach_flush(a, client_in);
+      else if (own_flush(&own, client_in) < 0)
+        stdin_open = 0; /* the container closed its stdin: nothing more of ours can go in */
+    }
     /* Before any output (which may drop clients), backwards:: attach_read may drop client c, moving the last one into its place. */
     for (int c = n_clients - 1; c >= 0; c--)
       if (p[i_clients + c].revents) attach_read(a, c, client_in, s->master);
-    /* A client's end of input: the stdin pipe closes once what came before is in (a pty stays: it is the
-       output too). */
-    if (a && a->stdin_end && client_in >= 0 && client_in != s->master && a->pending_len == a->pending_off) {
-      close(client_in);
-      client_in = -1;
-      s->stdin_closed = 1;
-    }
-    if (i_in >= 0 && p[i_in].revents) {
+    if (i_in >= 0 && p[i_in].revents && to_pipe) {
+      /* A client read in this same turn may have left bytes pending: ours wait for the next turn. */
+      ssize_t r = client_pending(a) ? -2 : read(0, own.buf, sizeof own.buf);
+      if (r > 0) {
+        own.len = (size_t)r;
+        own.off = 0;
+        if (own_flush(&own, client_in) < 0) stdin_open = 0;
+      } else if (r == 0 || (r == -1 && errno != EINTR && errno != EAGAIN)) {
+        /* Docker's end of an attach's input (moby stream.CopyStreams): a StdinOnce container's stdin closes;
+           any other keeps it for the next client, and only the copy of its output to us ends (we still wait
+           for its exit). */
+        stdin_open = 0;
+        if (s->stdin_once)
+          input_ended = 1;
+        else
+          s->tee = 0;
+      }
+    } else if (i_in >= 0 && p[i_in].revents) {
       char buf[4096];
       ssize_t r = read(0, buf, sizeof buf);
       if (r > 0 && s->n_detach_keys > 0) {
@@ -217,6 +264,13 @@ void supervise(struct supervision *s) {
         stdin_open = 0;
         s->tee = 0;
       }
+    }
+    /* A client's end of input, or ours on a StdinOnce container: the stdin pipe closes once what came
+       before is in (a pty stays: it is the output too). */
+    if (((a && a->stdin_end) || input_ended) && client_in >= 0 && client_in != s->master && !client_pending(a) && own.len == own.off) {
+      close(client_in);
+      client_in = -1;
+      s->stdin_closed = 1;
     }
     if (i_m >= 0 && p[i_m].revents && !pump(s, s->master, "stdout", 1)) {
       close(s->master);

@@ -1,4 +1,4 @@
-import { ConflictError, UsageError, type RunSpec } from '@mydocker/core';
+import { ConflictError, stdinOnce, UsageError, type RunSpec } from '@mydocker/core';
 
 export interface AttachStreams {
   stdin: boolean;
@@ -27,6 +27,16 @@ export function attachStreams(spec: Pick<RunSpec, 'attach' | 'interactive' | 'de
     stdout: all || named.includes('stdout'),
     stderr: all || named.includes('stderr'),
   };
+}
+
+/**
+ * StdinOnce as the container was made, not as this start sees it: `start -ai` of a `run -di` container
+ * runs it in the foreground, yet its stdin outlives the CLI's input. A container without -i (`run -a
+ * stdin`, or `start -ai` of one made without it) has no stdin of its own to keep: the input it is given
+ * ends with the CLI's.
+ */
+export function containerStdinOnce(spec: Pick<RunSpec, 'interactive' | 'detach' | 'stdinOnce'>): boolean {
+  return !spec.interactive || stdinOnce(spec);
 }
 
 const NAMED: Record<string, number> = { 'ctrl-@': 0, 'ctrl-[': 27, 'ctrl-\\': 28, 'ctrl-]': 29, 'ctrl-^': 30, 'ctrl-_': 31 };

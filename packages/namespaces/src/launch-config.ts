@@ -67,6 +67,8 @@ export interface RunLaunch {
   user?: string;
   tty: boolean;
   interactive: boolean;
+  /** Docker's StdinOnce: the end of a foreground run's input closes the container's stdin (else it stays open). */
+  stdinOnce?: boolean;
   detach: boolean;
   readOnly: boolean;
   mounts: MountSpec[];
@@ -130,6 +132,7 @@ export function runConfig(l: RunLaunch): ConfigEntry[] {
   e.push(['hostname', l.hostname], ['workdir', l.workdir]);
   if (l.user) e.push(['user', l.user]);
   e.push(['tty', flag(l.tty)], ['interactive', flag(l.interactive)], ['detach', flag(l.detach)], ['readonly_root', flag(l.readOnly)]);
+  if (l.stdinOnce) e.push(['stdin_once', '1']);
   for (const m of l.mounts) e.push(mountEntry(m));
   for (const d of l.devices ?? []) e.push(deviceEntry(d));
   e.push(...securityEntries(l.security));

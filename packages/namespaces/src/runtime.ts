@@ -14,7 +14,7 @@ import {
   type ProcessSpawner,
 } from '@mydocker/core';
 import { runtimeFlags } from './flags';
-import { attachStreams, parseDetachKeys } from './attach-options';
+import { attachStreams, containerStdinOnce, parseDetachKeys } from './attach-options';
 import { attachSocketPath } from './attach-command';
 import { buildSecurity } from './capabilities';
 import { launchEnv } from './command-resolution';
@@ -94,6 +94,7 @@ export class NamespacesRuntime implements Runtime {
       user: record.user,
       tty: spec.tty,
       interactive: streams.stdin,
+      stdinOnce: containerStdinOnce(record.spec),
       detach: spec.detach,
       readOnly: spec.readOnly === true,
       mounts: ctx.mounts,

@@ -1,4 +1,4 @@
-import { attachStreams, DetachKeyScanner, parseDetachKeys } from '../attach-options';
+import { attachStreams, containerStdinOnce, DetachKeyScanner, parseDetachKeys } from '../attach-options';
 
 describe('attachStreams (run -a, Docker rules)', () => {
   it('connects stdout and stderr without -a, and stdin only with -i', () => {
@@ -12,6 +12,18 @@ describe('attachStreams (run -a, Docker rules)', () => {
   it('refuses an unknown stream and -a with -d, as Docker does', () => {
     expect(() => attachStreams({ attach: ['stdlog'], interactive: false, detach: false })).toThrow(/valid streams are STDIN, STDOUT and STDERR/);
     expect(() => attachStreams({ attach: ['stdout'], interactive: false, detach: true })).toThrow('Conflicting options: -a and -d');
+  });
+});
+
+describe('containerStdinOnce (whether the end of a foreground input closes the container stdin)', () => {
+  it("follows the container's own flags, not this start's view: run -i and create -i yes, run -di no", () => {
+    expect(containerStdinOnce({ interactive: true, detach: false })).toBe(true);
+    expect(containerStdinOnce({ interactive: true, detach: true })).toBe(false);
+  });
+  it("passes the end of input on to a container without -i (run -a stdin, start -ai of one), and keeps the Engine API's explicit StdinOnce", () => {
+    expect(containerStdinOnce({ interactive: false, detach: true })).toBe(true);
+    expect(containerStdinOnce({ interactive: true, detach: true, stdinOnce: true })).toBe(true);
+    expect(containerStdinOnce({ interactive: true, detach: false, stdinOnce: false })).toBe(false);
   });
 });
 

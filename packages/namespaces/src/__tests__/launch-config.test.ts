@@ -61,6 +61,14 @@ describe('launch config wire format', () => {
     expect(get('exit_command')).toEqual(['node', 'cli', 'container-cleanup', 'abc']);
     expect(get('exit_claim_file')).toEqual(['/c/exit-claimed']);
     expect(get('masked')).toContain('/proc/kcore');
+    expect(get('stdin_once')).toEqual([]);
+  });
+
+  it('tells the monitor StdinOnce only when the container has it', () => {
+    const base = { rootfs: '/r', command: ['cat'], env: [], hostname: 'h', workdir: '/', tty: false, interactive: true, detach: false, readOnly: false };
+    const rest = { mounts: [], security, shared: [], exitFile: '/c/exit', exitCommand: ['x'] };
+    expect(runConfig({ ...base, ...rest, stdinOnce: true }).filter(([k]) => k === 'stdin_once')).toEqual([['stdin_once', '1']]);
+    expect(runConfig({ ...base, ...rest, stdinOnce: false }).filter(([k]) => k === 'stdin_once')).toEqual([]);
   });
 
   it('refuses relative mount destinations', () => {
