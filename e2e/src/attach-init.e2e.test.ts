@@ -62,6 +62,15 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
     new Live(
       spawn('script', ['-qefc', [MYDOCKER_BIN, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { env: sandbox.env, stdio: ['pipe', 'pipe', 'pipe'] }),
     );
+  /** Writes `one` and ends the client's input; resolves with the container's log once `got:one` is in it. */
+  const sendOneAndEnd = async (client: Live, name: string) => {
+    client.write('one\n');
+    client.child.stdin!.end();
+    return waitFor(
+      () => sandbox.ok(['logs', name]),
+      (l) => l.includes('got:one'),
+    );
+  };
   const status = async (name: string) => (await sandbox.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name])).trim();
   /** A container that says "tick" until /tmp/stop exists, echoing each stdin line, then exits CODE. */
   const ticker = (code: number) => [
@@ -228,13 +237,7 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       await sandbox.ok(['run', '-d', '-i', '--name', 'e1', 'busybox', 'sh', '-c', echo]);
       const ended = live(['attach', 'e1']);
       await ended.see('tick');
-      ended.write('one\n');
-      ended.child.stdin!.end();
-      const logged = await waitFor(
-        () => sandbox.ok(['logs', 'e1']),
-        (l) => l.includes('got:one'),
-      );
-      expect(logged).toContain('got:one');
+      expect(await sendOneAndEnd(ended, 'e1')).toContain('got:one');
       const seen = ended.out.length;
       await new Promise((resolve) => setTimeout(resolve, 1000)); // five ticks
       expect(ended.out.length).toBe(seen);
@@ -314,13 +317,7 @@ describe('attach, run -a/--sig-proxy/--detach-keys, run --init', () => {
       );
       const started = live(['start', '-a', '-i', 'f2']);
       try {
-        started.write('one\n');
-        started.child.stdin!.end();
-        const logged = await waitFor(
-          () => sandbox.ok(['logs', 'f2']),
-          (l) => l.includes('got:one'),
-        );
-        expect(logged).toContain('got:one');
+        expect(await sendOneAndEnd(started, 'f2')).toContain('got:one');
         await new Promise((resolve) => setTimeout(resolve, 500));
         expect(await sandbox.ok(['logs', 'f2'])).toBe('got:one\n'); // no EOF reached the container
         expect(await status('f2')).toBe('running 0');
